@@ -1,0 +1,124 @@
+"""The broker interface: the one source of truth for what processes must share.
+
+A broker orders each room's stream (sequence numbers), keeps a short buffer of recent events
+for resume, fans events out to every process, and holds global presence. Two backends:
+``memory`` (one process, the default) and ``redis`` (any number of processes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class EventMeta:
+    """What the store needs besides the frame: kept out of the frame's bytes on purpose."""
+
+    kind: str
+    member: str
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    room: str
+    seq: int
+    meta: EventMeta
+    frame: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceEntry:
+    """One connection's presence in a room. ``info`` is the encoded member frame part."""
+
+    room: str
+    conn_key: str  # "<member>|<process>:<connection>", unique across processes
+    member: str
+    info: bytes
+
+
+# Called for every frame published to a room this process subscribes to, in broker order.
+EventCallback = Callable[[str, bytes], None]
+ControlCallback = Callable[[bytes], None]
+# Called after the broker lost and regained its subscription: local rooms must catch up.
+ResyncCallback = Callable[[], Awaitable[None]]
+# Memory backend: make one event durable before it is published (group-committed).
+DurableWrite = Callable[[StreamEntry], Awaitable[None]]
+# Redis backend: store a batch of events taken from the persistence queue (idempotent).
+BatchStore = Callable[[Sequence[StreamEntry]], Awaitable[None]]
+
+
+class Broker(Protocol):
+    name: str
+
+    async def start(self, on_event: EventCallback, on_control: ControlCallback,
+                    on_resync: ResyncCallback) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ready(self) -> bool:
+        """Whether the backend answers now (for /readyz)."""
+        ...
+
+    async def subscribe(self, room: str) -> None:
+        """Return once every event published to ``room`` from now on will be delivered."""
+        ...
+
+    async def unsubscribe(self, room: str) -> None: ...
+
+    async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
+                     floor: int) -> tuple[int, bytes]:
+        """Give the event the room's next sequence number, make it durable (the event is in
+        the resume stream once this returns), and publish it. ``floor`` is the highest number
+        this process knows was used, so a counter the backend lost never goes backwards.
+        Returns the number and the frame as every member receives it."""
+        ...
+
+    async def publish_ephemeral(self, room: str, frame: bytes) -> None:
+        """Fan out a frame that is not part of the stream (typing): no number, not kept."""
+        ...
+
+    async def head(self, room: str) -> int: ...
+
+    async def recent(self, room: str, after: int,
+                     limit: int) -> tuple[list[tuple[int, bytes]], int | None]:
+        """Buffered events with seq > after (oldest first) and the lowest seq still buffered
+        (None when the buffer is empty)."""
+        ...
+
+    async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:
+        """The newest ``count`` buffered events, oldest first."""
+        ...
+
+    async def forget_room(self, room: str) -> None:
+        """Drop the room's buffered events (retention: a session closed)."""
+        ...
+
+    async def publish_control(self, payload: bytes) -> None: ...
+
+    async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
+        """Add or refresh a connection; True if its member was not present before."""
+        ...
+
+    async def presence_refresh(self, entries: Sequence[PresenceEntry],
+                               expires_at: float) -> list[PresenceEntry]:
+        """Heartbeat for this process's connections; returns entries whose member had lapsed
+        and is present again (a member_joined is due)."""
+        ...
+
+    async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
+        """Remove a connection; True if its member has no connection left in the room."""
+        ...
+
+    async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
+        """Remove connections whose heartbeat lapsed (a process died); returns (room, info) of
+        members now gone. Each lapsed member is returned to exactly one caller."""
+        ...
+
+    async def presence_list(self, room: str) -> list[bytes]:
+        """Infos of the room's present members, one per member."""
+        ...
+
+    async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]: ...

@@ -1,0 +1,159 @@
+"""The in-process broker: a real backend for one process, not a test fake.
+
+Ordering comes from the single event loop; durability from the group-committed store, which
+each retained event reaches before it is published or acknowledged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chatserver.broker.base import (
+    ControlCallback,
+    DurableWrite,
+    EventCallback,
+    EventMeta,
+    PresenceEntry,
+    ResyncCallback,
+    StreamEntry,
+)
+from chatserver.protocol import splice_seq
+
+
+@dataclass(slots=True)
+class _Room:
+    seq: int = 0
+    buffer: deque[tuple[int, bytes, float]] = field(default_factory=deque)
+    # conn_key -> (member, info, expires_at)
+    presence: dict[str, tuple[str, bytes, float]] = field(default_factory=dict)
+    refs: dict[str, int] = field(default_factory=dict)  # member -> connections
+
+
+class MemoryBroker:
+    name = "memory"
+
+    def __init__(self, durable_write: DurableWrite, *, buffer_events: int,
+                 buffer_seconds: float) -> None:
+        self._durable_write = durable_write
+        self._buffer_events = buffer_events
+        self._buffer_seconds = buffer_seconds
+        self._rooms: dict[str, _Room] = {}
+        self._subscribed: set[str] = set()
+        self._on_event: EventCallback | None = None
+        self._on_control: ControlCallback | None = None
+
+    async def start(self, on_event: EventCallback, on_control: ControlCallback,
+                    on_resync: ResyncCallback) -> None:
+        self._on_event = on_event
+        self._on_control = on_control
+
+    async def close(self) -> None:
+        self._on_event = None
+
+    async def ready(self) -> bool:
+        return True
+
+    def _room(self, room: str) -> _Room:
+        state = self._rooms.get(room)
+        if state is None:
+            state = self._rooms[room] = _Room()
+        return state
+
+    async def subscribe(self, room: str) -> None:
+        self._subscribed.add(room)
+
+    async def unsubscribe(self, room: str) -> None:
+        self._subscribed.discard(room)
+
+    async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
+                     floor: int) -> tuple[int, bytes]:
+        state = self._room(room)
+        state.seq = max(state.seq, floor) + 1
+        seq = state.seq
+        frame = splice_seq(seq, body)
+        if persist:
+            # Queued in number order; the writer commits in that order and wakes the waiting
+            # appends in it, so publication below stays in number order too.
+            await self._durable_write(StreamEntry(room, seq, meta, frame))
+        self._buffer(state, seq, frame)
+        self._dispatch(room, frame)
+        return seq, frame
+
+    def _buffer(self, state: _Room, seq: int, frame: bytes) -> None:
+        now = time.monotonic()
+        buf = state.buffer
+        buf.append((seq, frame, now))
+        while len(buf) > self._buffer_events or (buf and buf[0][2] < now - self._buffer_seconds):
+            buf.popleft()
+
+    def _dispatch(self, room: str, frame: bytes) -> None:
+        if self._on_event is not None and room in self._subscribed:
+            self._on_event(room, frame)
+
+    async def publish_ephemeral(self, room: str, frame: bytes) -> None:
+        self._dispatch(room, frame)
+
+    async def head(self, room: str) -> int:
+        return self._room(room).seq
+
+    async def recent(self, room: str, after: int,
+                     limit: int) -> tuple[list[tuple[int, bytes]], int | None]:
+        buf = self._room(room).buffer
+        low = buf[0][0] if buf else None
+        out = [(seq, frame) for seq, frame, _ in buf if seq > after]
+        return out[:limit], low
+
+    async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:
+        buf = self._room(room).buffer
+        return [(seq, frame) for seq, frame, _ in list(buf)[-count:]] if count > 0 else []
+
+    async def forget_room(self, room: str) -> None:
+        self._room(room).buffer.clear()
+
+    async def publish_control(self, payload: bytes) -> None:
+        if self._on_control is not None:
+            self._on_control(payload)
+
+    async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
+        state = self._room(entry.room)
+        known = entry.conn_key in state.presence
+        state.presence[entry.conn_key] = (entry.member, entry.info, expires_at)
+        if known:
+            return False
+        state.refs[entry.member] = state.refs.get(entry.member, 0) + 1
+        return state.refs[entry.member] == 1
+
+    async def presence_refresh(self, entries: Sequence[PresenceEntry],
+                               expires_at: float) -> list[PresenceEntry]:
+        return [e for e in entries if await self.presence_add(e, expires_at)]
+
+    async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
+        state = self._room(room)
+        if state.presence.pop(conn_key, None) is None:
+            return False
+        left = state.refs.get(member, 1) - 1
+        if left <= 0:
+            state.refs.pop(member, None)
+            return True
+        state.refs[member] = left
+        return False
+
+    async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
+        gone: list[tuple[str, bytes]] = []
+        for room, state in self._rooms.items():
+            for conn_key, (member, info, expires_at) in list(state.presence.items()):
+                if expires_at < now and await self.presence_remove(room, conn_key, member):
+                    gone.append((room, info))
+        return gone
+
+    async def presence_list(self, room: str) -> list[bytes]:
+        seen: dict[str, bytes] = {}
+        for member, info, _ in self._room(room).presence.values():
+            seen.setdefault(member, info)
+        return list(seen.values())
+
+    async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]:
+        return {room: len(self._rooms[room].refs) if room in self._rooms else 0 for room in rooms}

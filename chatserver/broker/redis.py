@@ -1,0 +1,444 @@
+"""The Redis broker: sequence numbers, resume buffers, fan-out and presence for many processes.
+
+One Lua script per append takes the room's next number, keeps the frame in the room's resume
+buffer, queues it for the database and publishes it, atomically: so the order of publication
+is the order of the numbers on every process, and an acknowledged event survives the death of
+the process that took it (another process stores it from the queue). One subscription per
+process multiplexes all its rooms; appends are pipelined through one batcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError, ResponseError
+
+from chatserver.broker.base import (
+    BatchStore,
+    ControlCallback,
+    EventCallback,
+    EventMeta,
+    PresenceEntry,
+    ResyncCallback,
+    StreamEntry,
+)
+from chatserver.errors import BackendUnavailable
+
+log = logging.getLogger("chatserver.broker")
+
+P = "chat:"
+CONTROL_CHANNEL = P + "ctl"
+PERSIST_STREAM = P + "persist"
+PERSIST_GROUP = "persisters"
+PRESENCE_ROOMS = P + "presrooms"
+
+_APPEND = """
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local floor = tonumber(ARGV[1])
+if cur < floor then redis.call('SET', KEYS[1], floor) end
+local seq = redis.call('INCR', KEYS[1])
+local frame = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'f', frame)
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+if ARGV[5] == '1' then
+  redis.call('XADD', KEYS[3], '*', 'r', ARGV[9], 's', seq, 'k', ARGV[6], 'm', ARGV[7],
+             't', ARGV[8], 'f', frame)
+end
+redis.call('PUBLISH', KEYS[4], frame)
+return seq
+"""
+
+# KEYS: info hash, expiry zset, member refcount hash, rooms set. ARGV: conn, member, info,
+# expires_at, room. Idempotent per connection, so it also serves as the heartbeat refresh.
+_PRESENCE_ADD = """
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[5])
+if redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) == 1 then
+  return redis.call('HINCRBY', KEYS[3], ARGV[2], 1) == 1 and 1 or 0
+end
+return 0
+"""
+
+_PRESENCE_REMOVE = """
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  if redis.call('HINCRBY', KEYS[3], ARGV[2], -1) <= 0 then
+    redis.call('HDEL', KEYS[3], ARGV[2])
+    return 1
+  end
+end
+return 0
+"""
+
+# KEYS: info hash, expiry zset, refcount hash. ARGV: now. Returns infos of members now gone.
+_PRESENCE_EXPIRE = """
+local gone = {}
+for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
+  local info = redis.call('HGET', KEYS[1], conn)
+  redis.call('ZREM', KEYS[2], conn)
+  if info then
+    redis.call('HDEL', KEYS[1], conn)
+    local member = string.match(conn, '^([^|]*)|')
+    if redis.call('HINCRBY', KEYS[3], member, -1) <= 0 then
+      redis.call('HDEL', KEYS[3], member)
+      table.insert(gone, info)
+    end
+  end
+end
+return gone
+"""
+
+
+def _k(kind: str, room: str) -> str:
+    return f"{P}{kind}:{room}"
+
+
+class RedisBroker:
+    name = "redis"
+
+    def __init__(self, url: str, store_batch: BatchStore, *, buffer_events: int,
+                 buffer_seconds: int) -> None:
+        self._url = url
+        self._store_batch = store_batch
+        self._buffer_events = buffer_events
+        self._buffer_seconds = buffer_seconds
+        self.consumer = f"proc-{uuid.uuid4().hex[:12]}"
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=24, timeout=5,
+                                                        socket_connect_timeout=2,
+                                                        socket_timeout=10)
+        self._redis = aioredis.Redis(connection_pool=pool)
+        self._sub_client = aioredis.Redis.from_url(url, socket_connect_timeout=2)
+        self._pubsub = self._sub_client.pubsub()
+        self._append = self._redis.register_script(_APPEND)
+        self._p_add = self._redis.register_script(_PRESENCE_ADD)
+        self._p_remove = self._redis.register_script(_PRESENCE_REMOVE)
+        self._p_expire = self._redis.register_script(_PRESENCE_EXPIRE)
+        self._pending_subs: dict[str, asyncio.Future[None]] = {}
+        self._on_event: EventCallback | None = None
+        self._on_control: ControlCallback | None = None
+        self._on_resync: ResyncCallback | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._batch: list[tuple[list[Any], asyncio.Future[int]]] = []
+        self._batch_wakeup = asyncio.Event()
+        self._closing = False
+        self.connected = False
+
+    # Life cycle ----------------------------------------------------------------------------
+
+    async def start(self, on_event: EventCallback, on_control: ControlCallback,
+                    on_resync: ResyncCallback) -> None:
+        self._on_event, self._on_control, self._on_resync = on_event, on_control, on_resync
+        await self._ensure_group()
+        waiter = asyncio.get_running_loop().create_future()
+        self._pending_subs[CONTROL_CHANNEL] = waiter
+        await self._pubsub.subscribe(CONTROL_CHANNEL)
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="redis-listen"),
+            asyncio.create_task(self._run_batches(), name="redis-batches"),
+            asyncio.create_task(self._persist_loop(), name="redis-persist"),
+        ]
+        await asyncio.wait_for(waiter, 5)
+
+    async def close(self) -> None:
+        self._closing = True
+        self._batch_wakeup.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, RedisError):
+                await task
+        with contextlib.suppress(RedisError, OSError):
+            await self._drain_persist_queue()
+        with contextlib.suppress(RedisError, OSError):
+            await self._pubsub.aclose()
+        await self._sub_client.aclose()
+        await self._redis.aclose()
+
+    async def ready(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self._redis.ping(), 2)) and self.connected
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+    # Subscriptions -------------------------------------------------------------------------
+
+    async def subscribe(self, room: str) -> None:
+        channel = _k("room", room)
+        waiter = asyncio.get_running_loop().create_future()
+        self._pending_subs[channel] = waiter
+        try:
+            await self._pubsub.subscribe(channel)
+            await asyncio.wait_for(asyncio.shield(waiter), 5)
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise BackendUnavailable("redis subscribe") from exc
+
+    async def unsubscribe(self, room: str) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self._pubsub.unsubscribe(_k("room", room))
+
+    async def _listen(self) -> None:
+        backoff = 0.1
+        while not self._closing:
+            try:
+                msg = await self._pubsub.get_message(timeout=1.0)
+            except (RedisError, OSError) as exc:
+                if self.connected:
+                    log.warning("redis subscription lost", extra={"error": type(exc).__name__})
+                self.connected = False
+                # Backoff with jitter so many processes do not reconnect in lock step.
+                await asyncio.sleep(backoff * (0.5 + random.random()))
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if msg is None:
+                continue
+            backoff = 0.1
+            kind = msg["type"]
+            channel = msg["channel"].decode()
+            if kind == "message":
+                if channel == CONTROL_CHANNEL:
+                    if self._on_control is not None:
+                        self._on_control(msg["data"])
+                elif self._on_event is not None:
+                    self._on_event(channel[len(P) + 5:], msg["data"])
+            elif kind == "subscribe":
+                waiter = self._pending_subs.pop(channel, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+                if channel == CONTROL_CHANNEL:
+                    was_connected, self.connected = self.connected, True
+                    if not was_connected and self._tasks and self._on_resync is not None:
+                        # Resubscribed after an outage: events published meanwhile were not
+                        # delivered here, so the local rooms catch up from the buffers.
+                        log.info("redis subscription restored")
+                        asyncio.create_task(self._on_resync())
+
+    # The stream ----------------------------------------------------------------------------
+
+    async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
+                     floor: int) -> tuple[int, bytes]:
+        keys = [_k("seq", room), _k("buf", room), PERSIST_STREAM, _k("room", room)]
+        args = [floor, body, self._buffer_events, self._buffer_seconds, "1" if persist else "0",
+                meta.kind, meta.member, meta.ts_ms, room]
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._batch.append((keys + args, future))
+        self._batch_wakeup.set()
+        seq = await future
+        # Rebuilt here rather than returned by the script: it saves sending it back.
+        return seq, b'{"seq":%d,%s' % (seq, body[1:])
+
+    async def _run_batches(self) -> None:
+        """Send all appends waiting at this moment in one pipeline: one round trip for many
+        messages, and no pool exhaustion however many members send at once."""
+        while not self._closing:
+            await self._batch_wakeup.wait()
+            self._batch_wakeup.clear()
+            while self._batch:
+                batch, self._batch = self._batch[:256], self._batch[256:]
+                try:
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for call, _ in batch:
+                            await self._append(keys=call[:4], args=call[4:], client=pipe)
+                        results = await pipe.execute(raise_on_error=False)
+                except (RedisError, OSError) as exc:
+                    results = [exc] * len(batch)
+                for (_, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(BackendUnavailable("redis append"))
+                    else:
+                        future.set_result(int(result))
+
+    async def publish_ephemeral(self, room: str, frame: bytes) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.publish(_k("room", room), frame)
+
+    async def head(self, room: str) -> int:
+        try:
+            return int(await self._redis.get(_k("seq", room)) or 0)
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis head") from exc
+
+    async def recent(self, room: str, after: int,
+                     limit: int) -> tuple[list[tuple[int, bytes]], int | None]:
+        key = _k("buf", room)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.xrange(key, "-", "+", count=1)
+                pipe.xrange(key, f"{after + 1}-0", "+", count=limit)
+                first, entries = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis recent") from exc
+        low = _seq_of_id(first[0][0]) if first else None
+        return [(_seq_of_id(eid), fields[b"f"]) for eid, fields in entries], low
+
+    async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:
+        if count <= 0:
+            return []
+        try:
+            entries = await self._redis.xrevrange(_k("buf", room), "+", "-", count=count)
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis tail") from exc
+        return [(_seq_of_id(eid), fields[b"f"]) for eid, fields in reversed(entries)]
+
+    async def forget_room(self, room: str) -> None:
+        await self._redis.delete(_k("buf", room))
+
+    async def publish_control(self, payload: bytes) -> None:
+        try:
+            await self._redis.publish(CONTROL_CHANNEL, payload)
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis control") from exc
+
+    # Persistence: a consumer group, so whichever process is alive stores what was queued ----
+
+    async def _ensure_group(self) -> None:
+        try:
+            await self._redis.xgroup_create(PERSIST_STREAM, PERSIST_GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def _persist_loop(self) -> None:
+        last_claim = 0.0
+        backoff = 0.2
+        while not self._closing:
+            try:
+                now = time.monotonic()
+                if now - last_claim > 5:
+                    last_claim = now
+                    await self._claim_abandoned()
+                reply = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
+                                                     {PERSIST_STREAM: ">"}, count=500, block=1000)
+                for _, entries in reply or []:
+                    await self._store_entries(entries)
+                backoff = 0.2
+            except ResponseError as exc:
+                if "NOGROUP" in str(exc):  # Redis restarted empty: make the group again
+                    await self._ensure_group()
+                    continue
+                raise
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database or Redis outage: entries stay pending
+                log.warning("persisting events failed; will retry",
+                            extra={"error": type(exc).__name__})
+                await asyncio.sleep(backoff * (0.5 + random.random()))
+                backoff = min(backoff * 2, 5.0)
+
+    async def _claim_abandoned(self) -> None:
+        """Take over entries a dead process read but never stored (idle for 10 s)."""
+        start = "0-0"
+        while True:
+            reply = await self._redis.xautoclaim(PERSIST_STREAM, PERSIST_GROUP, self.consumer,
+                                                 min_idle_time=10_000, start_id=start, count=500)
+            start, entries = reply[0], reply[1]
+            if entries:
+                await self._store_entries(entries)
+            if not entries or start in (b"0-0", "0-0"):
+                return
+
+    async def _drain_persist_queue(self) -> None:
+        """On shutdown: store what this process holds or can still read, without blocking."""
+        pending = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
+                                               {PERSIST_STREAM: "0"}, count=1000)
+        for _, entries in pending or []:
+            await self._store_entries(entries)
+        reply = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
+                                             {PERSIST_STREAM: ">"}, count=1000)
+        for _, entries in reply or []:
+            await self._store_entries(entries)
+
+    async def _store_entries(self, entries: list[Any]) -> None:
+        batch = []
+        ids = []
+        for eid, f in entries:
+            ids.append(eid)
+            if not f:  # deleted meanwhile
+                continue
+            batch.append(StreamEntry(
+                room=f[b"r"].decode(), seq=int(f[b"s"]),
+                meta=EventMeta(kind=f[b"k"].decode(), member=f[b"m"].decode(),
+                               ts_ms=int(f[b"t"])),
+                frame=f[b"f"]))
+        if batch:
+            await self._store_batch(batch)
+        if ids:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.xack(PERSIST_STREAM, PERSIST_GROUP, *ids)
+                pipe.xdel(PERSIST_STREAM, *ids)
+                await pipe.execute()
+
+    # Presence ------------------------------------------------------------------------------
+
+    async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
+        keys = [_k("pres", entry.room), _k("presx", entry.room), _k("presn", entry.room),
+                PRESENCE_ROOMS]
+        try:
+            return bool(await self._p_add(keys=keys, args=[
+                entry.conn_key, entry.member, entry.info, expires_at, entry.room]))
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis presence") from exc
+
+    async def presence_refresh(self, entries: Sequence[PresenceEntry],
+                               expires_at: float) -> list[PresenceEntry]:
+        """Heartbeat for many connections in one round trip; returns the entries whose member
+        had lapsed (another process expired them while this one was stalled)."""
+        if not entries:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for e in entries:
+                await self._p_add(keys=[_k("pres", e.room), _k("presx", e.room),
+                                        _k("presn", e.room), PRESENCE_ROOMS],
+                                  args=[e.conn_key, e.member, e.info, expires_at, e.room],
+                                  client=pipe)
+            results = await pipe.execute()
+        return [e for e, added in zip(entries, results, strict=True) if added]
+
+    async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
+        try:
+            return bool(await self._p_remove(
+                keys=[_k("pres", room), _k("presx", room), _k("presn", room)],
+                args=[conn_key, member]))
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis presence") from exc
+
+    async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
+        rooms = [r.decode() for r in await self._redis.smembers(PRESENCE_ROOMS)]
+        gone: list[tuple[str, bytes]] = []
+        for room in rooms:
+            infos = await self._p_expire(
+                keys=[_k("pres", room), _k("presx", room), _k("presn", room)], args=[now])
+            gone.extend((room, info) for info in infos)
+        return gone
+
+    async def presence_list(self, room: str) -> list[bytes]:
+        try:
+            values = await self._redis.hvals(_k("pres", room))
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis presence") from exc
+        seen: dict[str, bytes] = {}
+        for info in values:
+            seen.setdefault(msgspec.json.decode(info)["member"], info)
+        return list(seen.values())
+
+    async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for room in rooms:
+                pipe.hlen(_k("presn", room))
+            counts = await pipe.execute()
+        return {room: int(c) for room, c in zip(rooms, counts, strict=True)}
+
+
+def _seq_of_id(entry_id: bytes | str) -> int:
+    raw = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(raw.split("-", 1)[0])

@@ -1,0 +1,332 @@
+"""The chat service: what each client frame does. No web framework here; the socket loop in
+chatserver/web/ws.py feeds it frames and it answers through the client's queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from typing import Any
+
+import msgspec
+from sqlalchemy.exc import SQLAlchemyError
+
+from chatserver import PROTOCOL_VERSION, metrics, pseudonyms
+from chatserver.broker.base import Broker, EventMeta, PresenceEntry
+from chatserver.config import Settings
+from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.hub import Client, Hub, Membership
+from chatserver.identities import Identities
+from chatserver.protocol import (
+    ClientFrame,
+    Hello,
+    Join,
+    Leave,
+    Ping,
+    Send,
+    Typing,
+    encode,
+    error_frame,
+    event_body,
+    now_ms,
+    seq_of,
+    welcome_frame,
+)
+from chatserver.rooms import RoomDirectory, RoomLog
+from chatserver.storage.store import RoomRecord, Store
+from moderation.names import NameProblem, check_pseudonym
+from moderation.ratelimit import TokenBucket
+
+log = logging.getLogger("chatserver.chat")
+
+
+class Session:
+    """Per-connection limits that live as long as the connection."""
+
+    __slots__ = ("frames", "sends")
+
+    def __init__(self, settings: Settings) -> None:
+        self.frames = TokenBucket(settings.frame_rate, settings.frame_burst)
+        self.sends = TokenBucket(settings.send_rate, settings.send_burst)
+
+
+class ChatService:
+    def __init__(self, settings: Settings, store: Store, broker: Broker, hub: Hub,
+                 identities: Identities, directory: RoomDirectory, log_: RoomLog) -> None:
+        self.settings = settings
+        self.store = store
+        self.broker = broker
+        self.hub = hub
+        self.identities = identities
+        self.directory = directory
+        self.roomlog = log_
+        self.process_key = uuid.uuid4().hex[:10]
+        self._tasks: list[asyncio.Task[None]] = []
+        self.limits = {"max_message_chars": settings.max_message_chars,
+                       "max_frame_bytes": settings.max_frame_bytes,
+                       "send_rate": settings.send_rate, "send_burst": settings.send_burst,
+                       "typing_interval": settings.typing_interval}
+
+    # Life cycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._heartbeat(), name="presence-heartbeat"))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def on_event(self, room: str, data: bytes) -> None:
+        if data.startswith(b'{"seq":'):
+            self.roomlog.seen(room, seq_of(data))
+        self.hub.on_event(room, data)
+
+    async def resync(self) -> None:
+        """After the broker lost its subscription: send each local room what it missed."""
+        for room_id in list(self.hub.rooms):
+            room = await self.directory.get(room_id)
+            if room is None:
+                continue
+            with contextlib.suppress(BackendUnavailable, SQLAlchemyError):
+                events, _ = await self.roomlog.replay(room, self.hub.local_last_seq(room_id))
+                for _, frame in events:
+                    self.hub.on_event(room_id, frame.encode())
+
+    # Frames --------------------------------------------------------------------------------
+
+    async def handle(self, client: Client, session: Session, frame: ClientFrame) -> None:
+        """Carry out one valid frame; raise ProtocolError for the client to see."""
+        retry = session.frames.take(time.monotonic())
+        if retry:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+        if isinstance(frame, Hello):
+            await self.hello(client, frame)
+            return
+        if client.identity is None:
+            raise ProtocolError(ErrorCode.HELLO_REQUIRED)
+        if isinstance(frame, Send):
+            await self.send(client, session, frame)
+        elif isinstance(frame, Typing):
+            await self.typing(client, frame)
+        elif isinstance(frame, Join):
+            await self.join(client, frame)
+        elif isinstance(frame, Leave):
+            await self.leave(client, frame.room)
+            client.offer(encode({"type": "left", "room": frame.room, "id": frame.id}))
+        elif isinstance(frame, Ping):
+            client.offer(encode({"type": "pong", "id": frame.id, "ts": now_ms()}))
+
+    async def hello(self, client: Client, frame: Hello) -> None:
+        if frame.v != PROTOCOL_VERSION:
+            raise ProtocolError(ErrorCode.UNSUPPORTED_VERSION)
+        if client.identity is not None:
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
+        token: str | None = None
+        identity = None
+        if frame.token is not None:
+            identity = await self.identities.resolve(frame.token)
+            if identity is None:
+                raise ProtocolError(ErrorCode.INVALID_TOKEN)
+        else:
+            token, identity = await self.identities.issue(frame.lang)
+        client.identity = identity
+        client.lang = frame.lang
+        client.offer(welcome_frame(token=token, pseudonym=identity.pseudonym,
+                                   limits=self.limits, heartbeat=self.settings.heartbeat_seconds))
+
+    async def _open_room(self, room_id: str) -> RoomRecord:
+        room = await self.directory.get(room_id)
+        if room is None:
+            raise ProtocolError(ErrorCode.ROOM_NOT_FOUND)
+        if not room.is_open:
+            raise ProtocolError(ErrorCode.ROOM_CLOSED)
+        return room
+
+    async def _pick_name(self, client: Client, room: RoomRecord, member: str,
+                         chosen: str | None) -> str:
+        assert client.identity is not None
+        identity = client.identity
+        present = [info for info in
+                   (msgspec.json.decode(raw) for raw in await self.broker.presence_list(room.id))
+                   if info["member"] != member]
+        names = [info["name"] for info in present]
+        if chosen is not None:
+            verdict = check_pseudonym(chosen, present=names)
+            if isinstance(verdict, NameProblem):
+                raise ProtocolError(ErrorCode(verdict.value))
+            if verdict != identity.pseudonym or not identity.pseudonym_chosen:
+                await self.store.set_pseudonym(identity.id, verdict, chosen=True)
+                client.identity = identity = type(identity)(identity.id, verdict, True,
+                                                            identity.lang)
+            return verdict
+        if identity.pseudonym.casefold() in {n.casefold() for n in names}:
+            if identity.pseudonym_chosen:
+                raise ProtocolError(ErrorCode.NAME_TAKEN)
+            name = pseudonyms.generate(identity.lang, avoid=names)
+            await self.store.set_pseudonym(identity.id, name, chosen=False)
+            client.identity = identity = type(identity)(identity.id, name, False, identity.lang)
+        return identity.pseudonym
+
+    async def join(self, client: Client, frame: Join) -> None:
+        assert client.identity is not None
+        room = await self._open_room(frame.room)
+        if room.id in client.memberships:
+            raise ProtocolError(ErrorCode.ALREADY_IN_ROOM)
+        if len(client.memberships) >= self.settings.max_rooms_per_connection:
+            raise ProtocolError(ErrorCode.TOO_MANY_ROOMS)
+        member = self.identities.member(client.identity.id, room.id)
+        name = await self._pick_name(client, room, member, frame.name)
+        counts = await self.broker.presence_counts([room.id])
+        present_ids = {msgspec.json.decode(raw)["member"]
+                       for raw in await self.broker.presence_list(room.id)}
+        if counts.get(room.id, 0) >= room.capacity and member not in present_ids:
+            raise ProtocolError(ErrorCode.ROOM_FULL)
+        role = "participant"
+        info = msgspec.json.encode({"member": member, "name": name, "role": role})
+        membership = Membership(room=room.id, member=member, name=name, role=role, info=info)
+        # Subscribe first, then announce and replay: nothing published from here on is missed.
+        await self.hub.add(client, membership)
+        try:
+            await self._announce_join(client, room, membership)
+            members = [msgspec.json.decode(raw) for raw in
+                       await self.broker.presence_list(room.id)]
+            if frame.since is not None:
+                events, complete = await self.roomlog.replay(room, frame.since)
+            else:
+                events, complete = await self.roomlog.history(room,
+                                                              self.settings.history_on_join), True
+        except BaseException:
+            await self._withdraw(client, room.id)
+            raise
+        head = max([membership.last_seq, *[seq for seq, _ in events]])
+        client.offer(encode({"type": "joined", "id": frame.id, "room": room.id,
+                             "member": member, "name": name, "role": role, "seq": head,
+                             "members": members, "complete": complete,
+                             "replay": len(events)}))
+        for seq, text in events:
+            if seq > membership.last_seq:
+                membership.last_seq = seq
+                client.offer(text)
+        self.hub.finish_sync(client, membership)
+        client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
+
+    async def _announce_join(self, client: Client, room: RoomRecord,
+                             membership: Membership) -> None:
+        entry = PresenceEntry(room.id, client.conn_key(membership.member), membership.member,
+                              membership.info)
+        expires = time.time() + self.settings.presence_ttl_seconds
+        if await self.broker.presence_add(entry, expires):
+            await self._append_presence(room, membership, "member_joined")
+
+    async def _append_presence(self, room: RoomRecord, m: Membership, kind: str) -> None:
+        ts = now_ms()
+        body = event_body({"type": kind, "room": room.id, "ts": ts, "member": m.member,
+                           "name": m.name, "role": m.role})
+        await self.roomlog.append(room, body, EventMeta(kind, m.member, ts))
+
+    async def leave(self, client: Client, room_id: str) -> None:
+        if room_id not in client.memberships:
+            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        await self._withdraw(client, room_id)
+
+    async def _withdraw(self, client: Client, room_id: str) -> None:
+        membership = self.hub.remove_local(client, room_id)
+        if membership is None:
+            return
+        gone = await self.broker.presence_remove(room_id, client.conn_key(membership.member),
+                                                 membership.member)
+        room = await self.directory.get(room_id)
+        if gone and room is not None:
+            await self._append_presence(room, membership, "member_left")
+
+    async def disconnect(self, client: Client) -> None:
+        for room_id in list(client.memberships):
+            try:
+                await self._withdraw(client, room_id)
+            except (BackendUnavailable, SQLAlchemyError):
+                pass  # presence lapses by its TTL instead
+        await client.stop()
+
+    async def send(self, client: Client, session: Session, frame: Send) -> None:
+        membership = client.memberships.get(frame.room)
+        if membership is None:
+            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        text = frame.text.strip()
+        if not text:
+            raise ProtocolError(ErrorCode.TEXT_EMPTY)
+        if len(text) > self.settings.max_message_chars:
+            raise ProtocolError(ErrorCode.TEXT_TOO_LONG)
+        if frame.reply_to is not None and not 0 < frame.reply_to <= max(
+                membership.last_seq, self.hub.local_last_seq(frame.room)):
+            raise ProtocolError(ErrorCode.REPLY_NOT_FOUND)
+        retry = session.sends.take(time.monotonic())
+        if retry:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+        room = await self._open_room(frame.room)
+        started = time.perf_counter()
+        ts = now_ms()
+        event: dict[str, Any] = {"type": "message", "room": room.id, "ts": ts,
+                                 "member": membership.member, "name": membership.name,
+                                 "role": membership.role, "text": text}
+        if frame.reply_to is not None:
+            event["reply_to"] = frame.reply_to
+        seq, _ = await self.roomlog.append(room, event_body(event),
+                                           EventMeta("message", membership.member, ts))
+        metrics.APPEND_SECONDS.observe(time.perf_counter() - started)
+        metrics.MESSAGES.inc()
+        client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))
+
+    async def typing(self, client: Client, frame: Typing) -> None:
+        membership = client.memberships.get(frame.room)
+        if membership is None:
+            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        now = time.monotonic()
+        if now - membership.last_typing < self.settings.typing_interval:
+            return  # throttled quietly: typing is a hint, not worth an error
+        membership.last_typing = now
+        await self.broker.publish_ephemeral(frame.room, msgspec.json.encode(
+            {"type": "typing", "room": frame.room, "member": membership.member,
+             "name": membership.name}))
+
+    # Presence heartbeat --------------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            try:
+                await self.heartbeat_once()
+            except (BackendUnavailable, SQLAlchemyError, OSError) as exc:
+                log.warning("presence heartbeat failed", extra={"error": type(exc).__name__})
+            except Exception:
+                log.exception("presence heartbeat crashed")
+
+    async def heartbeat_once(self) -> None:
+        now = time.time()
+        here = self.hub.members_here()
+        entries = [PresenceEntry(m.room, c.conn_key(m.member), m.member, m.info)
+                   for c, m in here]
+        back = await self.broker.presence_refresh(entries,
+                                                  now + self.settings.presence_ttl_seconds)
+        by_key = {c.conn_key(m.member): m for c, m in here}
+        for entry in back:
+            room = await self.directory.get(entry.room)
+            if room is not None:
+                await self._append_presence(room, by_key[entry.conn_key], "member_joined")
+        for room_id, info in await self.broker.presence_expire(now):
+            room = await self.directory.get(room_id)
+            if room is None:
+                continue
+            data = msgspec.json.decode(info)
+            membership = Membership(room=room_id, member=data["member"], name=data["name"],
+                                    role=data["role"], info=info)
+            await self._append_presence(room, membership, "member_left")
+
+
+def protocol_error(exc: ProtocolError, frame: ClientFrame | None) -> str:
+    return error_frame(exc.code, id=getattr(frame, "id", None),
+                       room=getattr(frame, "room", None), retry_after=exc.retry_after)

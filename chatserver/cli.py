@@ -1,0 +1,83 @@
+"""`chatserver serve | migrate | seed`: the console script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from chatserver import logs
+from chatserver.config import ConfigError, Settings
+from chatserver.storage.migrate import migrate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="chatserver",
+                                     description="Anonymous peer-support chat server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate the database and serve HTTP and WebSocket")
+    serve.add_argument("--host", help="overrides HOST")
+    serve.add_argument("--port", type=int, help="overrides PORT")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("seed", help="insert the example rooms if there are no rooms")
+    args = parser.parse_args(argv)
+
+    overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
+                                   ("port", getattr(args, "port", None))) if v is not None}
+    try:
+        settings = Settings.from_env(**overrides)
+    except ConfigError as exc:
+        print(f"chatserver: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+
+    if args.command == "migrate":
+        asyncio.run(migrate(settings.database_url))
+        print("chatserver: database is up to date")
+        return 0
+    if args.command == "seed":
+        from chatserver.seed import seed_example_rooms
+        from chatserver.storage.store import Store
+
+        async def _seed() -> int:
+            store = Store.from_url(settings.database_url)
+            try:
+                return await seed_example_rooms(store)
+            finally:
+                await store.close()
+
+        print(f"chatserver: {asyncio.run(_seed())} example rooms added")
+        return 0
+    return _serve(settings)
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    if settings.migrate_on_start:
+        asyncio.run(migrate(settings.database_url))
+    shown_host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
+    print(f"chatserver: open http://{shown_host}:{settings.port}/ in your browser "
+          f"(broker: {'redis' if settings.redis_enabled else 'in-process'}, "
+          f"database: {settings.database_url.split(':', 1)[0]})", flush=True)
+    uvicorn.run(
+        "chatserver.web.app:create_app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        ws="chatserver.web.transport:ChatWebSocketProtocol",
+        # Frames over 4x the protocol limit are a transport violation (1009); smaller ones
+        # that are still too large get an error frame and the connection stays usable.
+        ws_max_size=4 * settings.max_frame_bytes,
+        # Per-message compression costs CPU per member on every broadcast and opens
+        # compression side channels; peer-support chat frames are small.
+        ws_per_message_deflate=False,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        access_log=False,
+        server_header=False,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        lifespan="on",
+    )
+    return 0

@@ -1,0 +1,119 @@
+"""Settings read once from the environment into a frozen object; wrong values fail loudly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/chatserver.sqlite3"
+
+
+class ConfigError(ValueError):
+    """An environment variable has a value the server cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every knob of the server. Each field is the upper-cased environment variable."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str = ""  # empty: the in-process broker (one process only)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Origins allowed to open the WebSocket besides the server's own (comma-separated).
+    allowed_origins: tuple[str, ...] = ()
+    seed_example_rooms: bool = True
+    migrate_on_start: bool = True
+    log_level: str = "INFO"
+    # Secret for deriving per-room member ids; empty: generated once and kept in the database.
+    secret_key: str = ""
+
+    # Protocol limits. A frame over max_frame_bytes gets an error; one over 4x that is a
+    # transport violation and closes the socket (1009).
+    max_frame_bytes: int = 16_384
+    max_message_chars: int = 2_000
+    max_rooms_per_connection: int = 8
+    # A participant may send `send_rate` messages a second with bursts of `send_burst`.
+    send_rate: float = 2.0
+    send_burst: float = 8.0
+    # Any frame at all (typing, joins, pings...): a flood guard on top of the message rate.
+    frame_rate: float = 20.0
+    frame_burst: float = 60.0
+    typing_interval: float = 3.0
+    # Bad frames tolerated in `abuse_window` seconds before the socket is closed with 1008.
+    abuse_limit: int = 20
+    abuse_window: float = 10.0
+    # Frames queued for one client before it counts as stuck and is dropped.
+    send_queue_frames: int = 512
+    # Events a new member sees from a retained room's history when joining for the first time.
+    history_on_join: int = 50
+    # Events kept in the broker for resume (also the only copy for ephemeral rooms).
+    resume_buffer_events: int = 1_000
+    resume_buffer_seconds: int = 3_600
+    presence_ttl_seconds: float = 6.0
+    heartbeat_seconds: float = 2.0
+    max_connections_per_client: int = 20
+    shutdown_grace_seconds: float = 5.0
+
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def redis_enabled(self) -> bool:
+        return bool(self.redis_url)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read the settings from ``env`` (default ``os.environ``); raise ConfigError if wrong."""
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = source.get(f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _cast(f.name, str(f.type), raw)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        positive = ("port", "max_frame_bytes", "max_message_chars", "send_rate", "send_burst",
+                    "frame_rate", "frame_burst", "send_queue_frames", "resume_buffer_events",
+                    "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
+                    "abuse_limit", "abuse_window", "max_connections_per_client")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.upper()} must be positive")
+        if self.heartbeat_seconds >= self.presence_ttl_seconds:
+            raise ConfigError("HEARTBEAT_SECONDS must be shorter than PRESENCE_TTL_SECONDS")
+        if self.max_frame_bytes < self.max_message_chars:
+            raise ConfigError("MAX_FRAME_BYTES must hold a message of MAX_MESSAGE_CHARS")
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ConfigError(
+                "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+
+
+def _cast(name: str, type_name: str, raw: str) -> Any:
+    try:
+        if type_name == "bool":
+            lowered = raw.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name.startswith("tuple"):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return raw
+    except ValueError:
+        raise ConfigError(f"{name.upper()} has a value that is not a {type_name}") from None

@@ -1,0 +1,87 @@
+"""One exception tree and the stable error codes that reach clients.
+
+Codes are part of the protocol (docs/protocol.md): never rename one, only add.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # The frame itself
+    BAD_JSON = "bad_json"
+    BINARY_NOT_SUPPORTED = "binary_not_supported"
+    FRAME_TOO_LARGE = "frame_too_large"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID_FRAME = "invalid_frame"
+    # The conversation
+    HELLO_REQUIRED = "hello_required"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    INVALID_TOKEN = "invalid_token"
+    TEXT_TOO_LONG = "text_too_long"
+    TEXT_EMPTY = "text_empty"
+    RATE_LIMITED = "rate_limited"
+    ROOM_NOT_FOUND = "room_not_found"
+    ROOM_CLOSED = "room_closed"
+    ROOM_FULL = "room_full"
+    TOO_MANY_ROOMS = "too_many_rooms"
+    NOT_IN_ROOM = "not_in_room"
+    ALREADY_IN_ROOM = "already_in_room"
+    REPLY_NOT_FOUND = "reply_not_found"
+    NAME_TOO_SHORT = "name_too_short"
+    NAME_TOO_LONG = "name_too_long"
+    NAME_FORBIDDEN_CHARACTER = "name_forbidden_character"
+    NAME_TAKEN = "name_taken"
+    NAME_LOOKS_LIKE_STAFF = "name_looks_like_staff"
+    # The server
+    UNAVAILABLE = "unavailable"
+    INTERNAL = "internal"
+
+
+# Human messages in English for developers and logs; the UI shows its own translated text
+# chosen by code, so these never need to be localised.
+MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.BAD_JSON: "The frame is not valid JSON.",
+    ErrorCode.BINARY_NOT_SUPPORTED: "Binary frames are not supported; send JSON text frames.",
+    ErrorCode.FRAME_TOO_LARGE: "The frame is larger than the server accepts.",
+    ErrorCode.UNKNOWN_TYPE: "The frame has an unknown type.",
+    ErrorCode.INVALID_FRAME: "A field of the frame is missing or has the wrong type.",
+    ErrorCode.HELLO_REQUIRED: "Send a hello frame first.",
+    ErrorCode.UNSUPPORTED_VERSION: "This protocol version is not supported.",
+    ErrorCode.INVALID_TOKEN: "The identity token is not known; a new identity was not made.",
+    ErrorCode.TEXT_TOO_LONG: "The message is longer than the room allows.",
+    ErrorCode.TEXT_EMPTY: "The message is empty.",
+    ErrorCode.RATE_LIMITED: "Too many frames; wait before sending again.",
+    ErrorCode.ROOM_NOT_FOUND: "There is no such room.",
+    ErrorCode.ROOM_CLOSED: "The room is not open now.",
+    ErrorCode.ROOM_FULL: "The room is full.",
+    ErrorCode.TOO_MANY_ROOMS: "This connection is in too many rooms.",
+    ErrorCode.NOT_IN_ROOM: "Join the room first.",
+    ErrorCode.ALREADY_IN_ROOM: "This connection is already in the room.",
+    ErrorCode.REPLY_NOT_FOUND: "The message replied to is not in this room.",
+    ErrorCode.NAME_TOO_SHORT: "The pseudonym needs at least 2 characters and a letter.",
+    ErrorCode.NAME_TOO_LONG: "The pseudonym may have at most 32 characters.",
+    ErrorCode.NAME_FORBIDDEN_CHARACTER: "The pseudonym has a character that is not allowed.",
+    ErrorCode.NAME_TAKEN: "Someone in the room already uses this pseudonym.",
+    ErrorCode.NAME_LOOKS_LIKE_STAFF: "The pseudonym looks like a facilitator's.",
+    ErrorCode.UNAVAILABLE: "The server cannot do that right now; try again shortly.",
+    ErrorCode.INTERNAL: "Something went wrong on the server.",
+}
+
+
+class ChatError(Exception):
+    """Root of every error the server raises on purpose."""
+
+
+class ProtocolError(ChatError):
+    """A client frame or action was refused; ``code`` goes to the client in an error frame."""
+
+    def __init__(self, code: ErrorCode, *, retry_after: float | None = None) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class BackendUnavailable(ChatError):
+    """The broker or the database did not answer; the action may be retried."""

@@ -1,0 +1,231 @@
+"""Local fan-out: which connections of this process are in which room, and their queues.
+
+The broker calls ``Hub.on_event`` once per frame in the room's order; the frame is decoded to
+text once and the same string is queued for every local member. Each connection has a bounded
+queue drained by its own writer, so a member that stops reading is dropped when its queue is
+full and never delays anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from chatserver import metrics
+from chatserver.broker.base import Broker
+from chatserver.protocol import seq_of
+from chatserver.storage.store import IdentityRecord
+
+log = logging.getLogger("chatserver.hub")
+
+_ids = itertools.count(1)
+SEQ_PREFIX = '{"seq":'
+
+
+class ClientState(Enum):
+    """A connection's life; a frame is only queued while OPEN."""
+
+    OPEN = 1
+    CLOSING = 2
+    CLOSED = 3
+
+
+@dataclass(slots=True)
+class Membership:
+    room: str
+    member: str
+    name: str
+    role: str
+    info: bytes  # the encoded {"member","name","role"} shared through presence
+    last_seq: int = 0  # highest stream number queued to this client in this room
+    # While the history is being replayed, live frames wait here (subscribe first, then
+    # replay, then drop duplicates by number).
+    pending: list[tuple[int, str]] | None = field(default_factory=list)
+    last_typing: float = 0.0
+
+
+Sender = Callable[[str], Awaitable[None]]
+Closer = Callable[[int, str], Awaitable[None]]
+
+
+class Client:
+    """One WebSocket connection of this process."""
+
+    __slots__ = ("abort", "closer", "id", "identity", "lang", "memberships", "process_key",
+                 "queue", "sender", "state", "writer")
+
+    def __init__(self, sender: Sender, closer: Closer, abort: Callable[[], None] | None,
+                 *, queue_size: int, process_key: str) -> None:
+        self.id = next(_ids)
+        self.sender = sender
+        self.closer = closer
+        self.abort = abort
+        self.queue: asyncio.Queue[str | tuple[int, str]] = asyncio.Queue(queue_size)
+        self.state = ClientState.OPEN
+        self.identity: IdentityRecord | None = None
+        self.lang = "fi"
+        self.memberships: dict[str, Membership] = {}
+        self.process_key = process_key
+        self.writer: asyncio.Task[None] | None = None
+
+    def conn_key(self, member: str) -> str:
+        return f"{member}|{self.process_key}:{self.id}"
+
+    def start(self) -> None:
+        self.writer = asyncio.create_task(self._write(), name=f"client-{self.id}-writer")
+
+    def offer(self, frame: str) -> bool:
+        """Queue a frame; a full queue means the client is stuck, and it is dropped."""
+        if self.state is not ClientState.OPEN:
+            return False
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            metrics.DROPPED_SLOW.inc()
+            self.drop()
+            return False
+        return True
+
+    def close_after_queue(self, code: int, reason: str) -> None:
+        """Send what is queued, then close (used for 1008 after an error frame)."""
+        if self.state is ClientState.OPEN:
+            self.state = ClientState.CLOSING
+            try:
+                self.queue.put_nowait((code, reason))
+            except asyncio.QueueFull:
+                self.drop()
+
+    def drop(self) -> None:
+        """Cut a stuck connection at once: its queue is discarded, its socket aborted."""
+        if self.state is ClientState.CLOSED:
+            return
+        self.state = ClientState.CLOSED
+        if self.writer is not None:
+            self.writer.cancel()
+        if self.abort is not None:
+            self.abort()
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                item = await self.queue.get()
+                if isinstance(item, tuple):
+                    await self.closer(*item)
+                    self.state = ClientState.CLOSED
+                    return
+                await self.sender(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away under us; the reader ends the connection
+            self.state = ClientState.CLOSED
+
+    async def stop(self) -> None:
+        self.state = ClientState.CLOSED
+        if self.writer is not None:
+            self.writer.cancel()
+            try:
+                await self.writer
+            except (asyncio.CancelledError, Exception):
+                pass
+
+
+class _LocalRoom:
+    __slots__ = ("clients", "last_seq", "subscribed")
+
+    def __init__(self) -> None:
+        self.clients: dict[int, Client] = {}
+        self.last_seq = 0
+        self.subscribed: asyncio.Future[None] | None = None
+
+
+class Hub:
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.rooms: dict[str, _LocalRoom] = {}
+
+    def on_event(self, room: str, data: bytes) -> None:
+        """The broker's callback: queue the frame for every local member, in order."""
+        local = self.rooms.get(room)
+        if local is None:
+            return
+        started = time.perf_counter()
+        text = data.decode()
+        if text.startswith(SEQ_PREFIX):
+            seq = seq_of(data)
+            if seq <= local.last_seq:
+                return  # already delivered (a resync overlapping the live stream)
+            local.last_seq = seq
+            for client in list(local.clients.values()):
+                membership = client.memberships.get(room)
+                if membership is None:
+                    continue
+                if membership.pending is not None:
+                    membership.pending.append((seq, text))
+                elif seq > membership.last_seq:
+                    membership.last_seq = seq
+                    client.offer(text)
+            metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
+            metrics.DELIVERIES.inc(len(local.clients))
+        else:
+            for client in list(local.clients.values()):
+                membership = client.memberships.get(room)
+                if membership is not None and membership.pending is None:
+                    client.offer(text)
+
+    async def add(self, client: Client, membership: Membership) -> None:
+        """Put a client in a room and return once live events reach it (queued as pending)."""
+        local = self.rooms.get(membership.room)
+        if local is None:
+            local = self.rooms[membership.room] = _LocalRoom()
+        local.clients[client.id] = client
+        client.memberships[membership.room] = membership
+        if local.subscribed is None:
+            local.subscribed = asyncio.ensure_future(self.broker.subscribe(membership.room))
+        try:
+            await asyncio.shield(local.subscribed)
+        except BaseException:
+            if local.subscribed.done():
+                local.subscribed = None
+            self.remove_local(client, membership.room)
+            raise
+
+    def remove_local(self, client: Client, room: str) -> Membership | None:
+        membership = client.memberships.pop(room, None)
+        local = self.rooms.get(room)
+        if local is not None:
+            local.clients.pop(client.id, None)
+            if not local.clients:
+                del self.rooms[room]
+                asyncio.ensure_future(self._unsubscribe(room))
+        return membership
+
+    async def _unsubscribe(self, room: str) -> None:
+        if room not in self.rooms:
+            await self.broker.unsubscribe(room)
+
+    def finish_sync(self, client: Client, membership: Membership) -> None:
+        """Replay sent: queue the live frames that arrived meanwhile, without duplicates."""
+        pending = membership.pending or []
+        membership.pending = None
+        for seq, text in pending:
+            if seq > membership.last_seq:
+                membership.last_seq = seq
+                client.offer(text)
+
+    def local_last_seq(self, room: str) -> int:
+        local = self.rooms.get(room)
+        return local.last_seq if local else 0
+
+    def members_here(self) -> list[tuple[Client, Membership]]:
+        out = []
+        for room, local in self.rooms.items():
+            for client in local.clients.values():
+                membership = client.memberships.get(room)
+                if membership is not None:
+                    out.append((client, membership))
+        return out

@@ -1,0 +1,48 @@
+"""Anonymous identities: a random bearer token, kept only as a hash, and per-room member ids.
+
+The public id of a participant in a room (``member``) is an HMAC of the identity and the room:
+stable within the room, so moderation and presence work, but unlinkable across rooms.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from chatserver import pseudonyms
+from chatserver.storage.store import IdentityRecord, Store
+
+TOKEN_BYTES = 32  # 256 bits; the design asks for at least 128
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def member_id(secret: bytes, identity_id: str, room_id: str) -> str:
+    digest = hmac.new(secret, f"{identity_id}\x00{room_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().lower()  # 16 characters, 80 bits
+
+
+class Identities:
+    def __init__(self, store: Store, secret: str) -> None:
+        self._store = store
+        self.secret = secret.encode()
+
+    async def issue(self, lang: str) -> tuple[str, IdentityRecord]:
+        """A new identity with a generated pseudonym; returns the token (shown once)."""
+        token = new_token()
+        record = await self._store.create_identity(str(uuid.uuid4()), token,
+                                                   pseudonyms.generate(lang), lang)
+        return token, record
+
+    async def resolve(self, token: str) -> IdentityRecord | None:
+        if not token or len(token) > 128:
+            return None
+        return await self._store.identity_by_token(token)
+
+    def member(self, identity_id: str, room_id: str) -> str:
+        return member_id(self.secret, identity_id, room_id)

@@ -1,0 +1,26 @@
+"""Prometheus metrics. Counts and timings only: never a room's content or a client's address."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+CONNECTIONS = Gauge("chat_connections", "Open WebSocket connections", registry=REGISTRY)
+MESSAGES = Counter("chat_messages_total", "Messages accepted into a room", registry=REGISTRY)
+DELIVERIES = Counter("chat_deliveries_total", "Stream frames queued to local members",
+                     registry=REGISTRY)
+FRAME_ERRORS = Counter("chat_frame_errors_total", "Client frames answered with an error",
+                       ["code"], registry=REGISTRY)
+DROPPED_SLOW = Counter("chat_slow_clients_dropped_total",
+                       "Connections dropped because their send queue overflowed",
+                       registry=REGISTRY)
+FANOUT_SECONDS = Histogram(
+    "chat_fanout_seconds", "Time to queue one frame to every local member of its room",
+    buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+    registry=REGISTRY)
+APPEND_SECONDS = Histogram(
+    "chat_append_seconds",
+    "From accepting a message to its acknowledgement (numbered, durable, published)",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+    registry=REGISTRY)

@@ -1,0 +1,156 @@
+"""The wire protocol, sans I/O: text in, typed frames out; typed events in, text out.
+
+Every client frame is a JSON object with a ``type``; msgspec validates it against the typed
+structs below without building throwaway dictionaries. Server events that enter a room's
+stream are encoded once without their sequence number, which the broker splices in front
+(``{"seq":N,`` + body) when it assigns one, so the same bytes reach every member and the store.
+See docs/protocol.md for every frame with an example.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import msgspec
+
+from chatserver import PROTOCOL_VERSION
+from chatserver.errors import MESSAGES, ErrorCode, ProtocolError
+
+Lang = Literal["fi", "sv", "en"]
+MAX_ID_CHARS = 64
+
+
+class Hello(msgspec.Struct, tag="hello", tag_field="type", forbid_unknown_fields=False):
+    v: int
+    token: str | None = None
+    lang: Lang = "fi"
+
+
+class Join(msgspec.Struct, tag="join", tag_field="type"):
+    room: str
+    id: str | None = None
+    since: int | None = None  # last sequence number seen in this room, to resume from
+    name: str | None = None  # a chosen pseudonym; omitted: keep the current one
+
+
+class Leave(msgspec.Struct, tag="leave", tag_field="type"):
+    room: str
+    id: str | None = None
+
+
+class Send(msgspec.Struct, tag="send", tag_field="type"):
+    room: str
+    text: str
+    id: str | None = None
+    reply_to: int | None = None
+
+
+class Typing(msgspec.Struct, tag="typing", tag_field="type"):
+    room: str
+
+
+class Ping(msgspec.Struct, tag="ping", tag_field="type"):
+    id: str | None = None
+
+
+ClientFrame = Hello | Join | Leave | Send | Typing | Ping
+CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping"})
+
+_decoder = msgspec.json.Decoder(ClientFrame)
+_loose = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+
+
+def decode_client_frame(data: str | bytes, *, max_bytes: int) -> ClientFrame:
+    """Parse one text frame or raise ProtocolError with the code the client should see."""
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise ProtocolError(ErrorCode.FRAME_TOO_LARGE)
+    try:
+        frame = _decoder.decode(data)
+    except msgspec.ValidationError:
+        raise ProtocolError(_classify(data)) from None
+    except (msgspec.DecodeError, UnicodeError):
+        raise ProtocolError(ErrorCode.BAD_JSON) from None
+    _check_ids(frame)
+    return frame
+
+
+def _classify(data: str | bytes) -> ErrorCode:
+    """Tell an unknown ``type`` apart from a wrong field (only on the error path)."""
+    try:
+        loose = _loose.decode(data)
+    except msgspec.DecodeError:
+        return ErrorCode.BAD_JSON
+    if not isinstance(loose, dict) or loose.get("type") not in CLIENT_TYPES:
+        return ErrorCode.UNKNOWN_TYPE
+    return ErrorCode.INVALID_FRAME
+
+
+def _check_ids(frame: ClientFrame) -> None:
+    for value in (getattr(frame, "id", None), getattr(frame, "room", None)):
+        if value is not None and (not value or len(value) > MAX_ID_CHARS):
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
+
+
+def frame_id(data: str | bytes) -> str | None:
+    """Best-effort client ``id`` of a frame that failed validation, to echo in the error."""
+    try:
+        loose = _loose.decode(data)
+    except msgspec.DecodeError:
+        return None
+    if isinstance(loose, dict):
+        value = loose.get("id")
+        if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS:
+            return value
+    return None
+
+
+# Server frames -----------------------------------------------------------------------------
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """Encode a frame for one client (errors, acks, welcome): not part of a room's stream."""
+    return _encoder.encode(frame).decode()
+
+
+def error_frame(code: ErrorCode, *, id: str | None = None, room: str | None = None,
+                retry_after: float | None = None) -> str:
+    frame: dict[str, Any] = {"type": "error", "code": code.value, "message": MESSAGES[code]}
+    if id is not None:
+        frame["id"] = id
+    if room is not None:
+        frame["room"] = room
+    if retry_after is not None:
+        frame["retry_after"] = round(retry_after, 2)
+    return encode(frame)
+
+
+def event_body(frame: dict[str, Any]) -> bytes:
+    """Encode a stream event without its ``seq``; the broker splices the number in front."""
+    return _encoder.encode(frame)
+
+
+def splice_seq(seq: int, body: bytes) -> bytes:
+    """``{"seq":N,`` + the body without its opening brace: the frame every member receives."""
+    return b'{"seq":%d,%s' % (seq, body[1:])
+
+
+def seq_of(frame: bytes | str) -> int:
+    """Read the sequence number back from a spliced frame without parsing the rest."""
+    head = frame[7:27] if isinstance(frame, bytes) else frame[7:27].encode()
+    return int(head.split(b",", 1)[0])
+
+
+def welcome_frame(*, token: str | None, pseudonym: str, limits: dict[str, Any],
+                  heartbeat: float) -> str:
+    frame: dict[str, Any] = {"type": "welcome", "v": PROTOCOL_VERSION, "pseudonym": pseudonym,
+                             "limits": limits, "heartbeat": heartbeat, "ts": now_ms()}
+    if token is not None:
+        frame["token"] = token
+    return encode(frame)

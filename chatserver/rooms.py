@@ -1,0 +1,107 @@
+"""Rooms as the server sees them: a cache of the table, and the stream log of each room."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from chatserver.broker.base import Broker, EventMeta, StreamEntry
+from chatserver.storage.store import RoomRecord, Store, StoredEvent
+
+REPLAY_LIMIT = 5_000
+
+
+class RoomDirectory:
+    """Rooms read from the database, refreshed every few seconds so that every process sees
+    an admin's change without a round trip per message."""
+
+    def __init__(self, store: Store, *, max_age: float = 10.0) -> None:
+        self._store = store
+        self._max_age = max_age
+        self._rooms: dict[str, RoomRecord] = {}
+        self._loaded = 0.0
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            rooms = await self._store.list_rooms()
+            self._rooms = {r.id: r for r in rooms}
+            self._loaded = time.monotonic()
+
+    async def get(self, room_id: str) -> RoomRecord | None:
+        if time.monotonic() - self._loaded > self._max_age:
+            await self.refresh()
+        return self._rooms.get(room_id)
+
+    async def all(self) -> list[RoomRecord]:
+        if time.monotonic() - self._loaded > self._max_age:
+            await self.refresh()
+        return sorted(self._rooms.values(), key=lambda r: (r.position, r.id))
+
+
+class RoomLog:
+    """Appends to and replays from a room's stream: the broker's buffer for what is recent,
+    the database for what is older."""
+
+    def __init__(self, broker: Broker, store: Store) -> None:
+        self.broker = broker
+        self.store = store
+        self._floors: dict[str, int] = {}
+
+    async def _floor(self, room: RoomRecord) -> int:
+        floor = self._floors.get(room.id)
+        if floor is None:
+            floor = self._floors[room.id] = max(room.last_seq, await self.store.max_seq(room.id))
+        return floor
+
+    async def append(self, room: RoomRecord, body: bytes, meta: EventMeta) -> tuple[int, bytes]:
+        seq, frame = await self.broker.append(room.id, body, meta,
+                                              persist=room.persists_events,
+                                              floor=await self._floor(room))
+        if seq > self._floors.get(room.id, 0):
+            self._floors[room.id] = seq
+        return seq, frame
+
+    def seen(self, room_id: str, seq: int) -> None:
+        if seq > self._floors.get(room_id, 0):
+            self._floors[room_id] = seq
+
+    def heads(self) -> dict[str, int]:
+        return dict(self._floors)
+
+    async def replay(self, room: RoomRecord, since: int) -> tuple[list[tuple[int, str]], bool]:
+        """Events after ``since``, oldest first, and whether they are all there is (False when
+        some aged out of the room's retention or the replay limit)."""
+        buffered, low = await self.broker.recent(room.id, since, REPLAY_LIMIT)
+        events = [(seq, frame.decode()) for seq, frame in buffered]
+        complete = True
+        if low is None or low > since + 1:
+            if room.persists_events:
+                older = await self.store.events_after(room.id, since, before=low,
+                                                      limit=REPLAY_LIMIT)
+                events = older + [e for e in events if not older or e[0] > older[-1][0]]
+            elif low is not None or await self.broker.head(room.id) > since:
+                complete = False  # an ephemeral room keeps only its short buffer
+        if len(events) >= REPLAY_LIMIT:
+            complete = False
+        return events, complete
+
+    async def history(self, room: RoomRecord, count: int) -> list[tuple[int, str]]:
+        """The newest ``count`` events, for a member who joins with nothing to resume."""
+        if not room.persists_events or count <= 0:
+            return []
+        buffered = await self.broker.tail(room.id, count)
+        events = [(seq, frame.decode()) for seq, frame in buffered]
+        if len(events) < count:
+            before = events[0][0] if events else None
+            older = await self.store.last_events(room.id, count - len(events), before=before)
+            events = older + events
+        return events
+
+
+def to_stored(entry: StreamEntry) -> StoredEvent:
+    return StoredEvent(room_id=entry.room, seq=entry.seq, kind=entry.meta.kind,
+                       member=entry.meta.member,
+                       created_at=datetime.fromtimestamp(entry.meta.ts_ms / 1000, UTC),
+                       frame=entry.frame.decode())

@@ -1,0 +1,252 @@
+"""Queries over the database, behind one object handed through the app's state."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from chatserver.storage.models import Event, Identity, Room, ServerSecret
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    room_id: str
+    seq: int
+    kind: str
+    member: str
+    created_at: datetime
+    frame: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRecord:
+    id: str
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    kind: str
+    access: str
+    capacity: int
+    retention: str
+    retention_days: int | None
+    is_open: bool
+    last_seq: int
+    position: int
+
+    @property
+    def persists_events(self) -> bool:
+        return self.retention != "ephemeral"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRecord:
+    id: str
+    pseudonym: str
+    pseudonym_chosen: bool
+    lang: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def make_engine(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL lets readers run beside the writer; NORMAL is durable across a process crash
+            # (only an OS crash can lose the last transactions).
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+class Store:
+    """All database access. Methods raise SQLAlchemy errors on outage; callers map them."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._insert = (sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert)
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    # Secrets -----------------------------------------------------------------------------
+
+    async def shared_secret(self, name: str) -> str:
+        """The named secret, made on first use; every process gets the same value."""
+        async with self.sessions.begin() as s:
+            await s.execute(
+                self._insert(ServerSecret)
+                .values(name=name, value=secrets.token_urlsafe(32))
+                .on_conflict_do_nothing()
+            )
+        async with self.sessions() as s:
+            value = await s.scalar(select(ServerSecret.value).where(ServerSecret.name == name))
+        assert value is not None
+        return value
+
+    # Rooms -------------------------------------------------------------------------------
+
+    async def list_rooms(self) -> list[RoomRecord]:
+        async with self.sessions() as s:
+            rows = (await s.scalars(select(Room).order_by(Room.position, Room.id))).all()
+        return [_room(r) for r in rows]
+
+    async def get_room(self, room_id: str) -> RoomRecord | None:
+        async with self.sessions() as s:
+            row = await s.get(Room, room_id)
+        return _room(row) if row else None
+
+    async def count_rooms(self) -> int:
+        async with self.sessions() as s:
+            return int(await s.scalar(select(func.count()).select_from(Room)) or 0)
+
+    async def add_room(self, **values: Any) -> bool:
+        """Insert a room unless its id exists; returns whether it was inserted."""
+        values.setdefault("created_at", datetime.now(UTC))
+        async with self.sessions.begin() as s:
+            result = await s.execute(
+                self._insert(Room).values(**values).on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    async def raise_last_seq(self, heads: dict[str, int]) -> None:
+        """Record sequence high-water marks (never lowers one)."""
+        if not heads:
+            return
+        async with self.sessions.begin() as s:
+            for room_id, seq in heads.items():
+                await s.execute(update(Room).where(Room.id == room_id, Room.last_seq < seq)
+                                .values(last_seq=seq))
+
+    # Identities --------------------------------------------------------------------------
+
+    async def create_identity(self, identity_id: str, token: str, pseudonym: str,
+                              lang: str) -> IdentityRecord:
+        today = _today()
+        async with self.sessions.begin() as s:
+            s.add(Identity(id=identity_id, token_hash=hash_token(token), pseudonym=pseudonym,
+                           pseudonym_chosen=False, lang=lang, created_at=today,
+                           last_seen_on=today))
+        return IdentityRecord(identity_id, pseudonym, False, lang)
+
+    async def identity_by_token(self, token: str) -> IdentityRecord | None:
+        async with self.sessions() as s:
+            row = await s.scalar(select(Identity).where(Identity.token_hash == hash_token(token)))
+            if row is None:
+                return None
+            if row.last_seen_on.date() != _today().date():
+                await s.execute(update(Identity).where(Identity.id == row.id)
+                                .values(last_seen_on=_today()))
+                await s.commit()
+            return IdentityRecord(row.id, row.pseudonym, row.pseudonym_chosen, row.lang)
+
+    async def set_pseudonym(self, identity_id: str, pseudonym: str, chosen: bool) -> None:
+        async with self.sessions.begin() as s:
+            await s.execute(update(Identity).where(Identity.id == identity_id)
+                            .values(pseudonym=pseudonym, pseudonym_chosen=chosen))
+
+    # Events ------------------------------------------------------------------------------
+
+    async def insert_events(self, events: Sequence[StoredEvent]) -> None:
+        """Insert in one transaction; an event already stored (same room and seq) is skipped,
+        so a batch may be written twice after a crash without doubling anything."""
+        if not events:
+            return
+        rows = [{"room_id": e.room_id, "seq": e.seq, "kind": e.kind, "member": e.member,
+                 "created_at": e.created_at, "frame": e.frame} for e in events]
+        heads: dict[str, int] = {}
+        for e in events:
+            heads[e.room_id] = max(heads.get(e.room_id, 0), e.seq)
+        async with self.sessions.begin() as s:
+            await s.execute(self._insert(Event).on_conflict_do_nothing(), rows)
+            for room_id, seq in heads.items():
+                await s.execute(update(Room).where(Room.id == room_id, Room.last_seq < seq)
+                                .values(last_seq=seq))
+
+    async def events_after(self, room_id: str, after: int, before: int | None = None,
+                           limit: int = 10_000) -> list[tuple[int, str]]:
+        """(seq, frame) with after < seq < before, oldest first."""
+        q = select(Event.seq, Event.frame).where(Event.room_id == room_id, Event.seq > after)
+        if before is not None:
+            q = q.where(Event.seq < before)
+        q = q.order_by(Event.seq).limit(limit)
+        async with self.sessions() as s:
+            return [(int(seq), frame) for seq, frame in (await s.execute(q)).all()]
+
+    async def last_events(self, room_id: str, count: int,
+                          before: int | None = None) -> list[tuple[int, str]]:
+        """The newest ``count`` events (below ``before``), oldest first."""
+        q = select(Event.seq, Event.frame).where(Event.room_id == room_id)
+        if before is not None:
+            q = q.where(Event.seq < before)
+        q = q.order_by(Event.seq.desc()).limit(count)
+        async with self.sessions() as s:
+            rows = (await s.execute(q)).all()
+        return [(int(seq), frame) for seq, frame in reversed(rows)]
+
+    async def max_seq(self, room_id: str) -> int:
+        async with self.sessions() as s:
+            stored = await s.scalar(select(func.max(Event.seq)).where(Event.room_id == room_id))
+            floor = await s.scalar(select(Room.last_seq).where(Room.id == room_id))
+        return max(int(stored or 0), int(floor or 0))
+
+    async def delete_room_events(self, room_id: str) -> int:
+        async with self.sessions.begin() as s:
+            result = await s.execute(delete(Event).where(Event.room_id == room_id))
+        return int(result.rowcount or 0)
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Delete events older than their room's retention in days; returns how many."""
+        deleted = 0
+        for room in await self.list_rooms():
+            if room.retention != "days" or not room.retention_days:
+                continue
+            cutoff = now - timedelta(days=room.retention_days)
+            async with self.sessions.begin() as s:
+                result = await s.execute(delete(Event).where(
+                    Event.room_id == room.id, Event.created_at < cutoff))
+            deleted += int(result.rowcount or 0)
+        return deleted
+
+    async def count_events(self, room_id: str) -> int:
+        async with self.sessions() as s:
+            return int(await s.scalar(
+                select(func.count()).select_from(Event).where(Event.room_id == room_id)) or 0)
+
+
+def _room(r: Room) -> RoomRecord:
+    return RoomRecord(r.id, dict(r.names), dict(r.descriptions), r.kind, r.access, r.capacity,
+                      r.retention, r.retention_days, r.is_open, r.last_seq, r.position)
+
+
+def _today() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+__all__ = ["IdentityRecord", "IntegrityError", "RoomRecord", "Store", "StoredEvent"]

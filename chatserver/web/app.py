@@ -1,0 +1,135 @@
+"""The one place that wires the server together. Nothing imports this module."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from chatserver import metrics
+from chatserver.broker import StreamEntry, create_broker
+from chatserver.chat import ChatService
+from chatserver.config import Settings
+from chatserver.hub import Hub
+from chatserver.identities import Identities
+from chatserver.rooms import RoomDirectory, RoomLog, to_stored
+from chatserver.seed import seed_example_rooms
+from chatserver.storage.store import Store
+from chatserver.storage.writer import GroupCommitWriter
+from chatserver.web.security import SecurityHeaders
+from chatserver.web.ws import websocket_endpoint
+
+log = logging.getLogger("chatserver.app")
+
+STATIC = Path(__file__).resolve().parent.parent.parent / "static"
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = Store.from_url(settings.database_url)
+        writer = GroupCommitWriter(store.insert_events)
+        writer.start()
+
+        async def durable_write(entry: StreamEntry) -> None:
+            await writer.write(to_stored(entry))
+
+        async def store_batch(entries: Sequence[StreamEntry]) -> None:
+            await store.insert_events([to_stored(e) for e in entries])
+
+        broker = create_broker(settings.redis_url, durable_write=durable_write,
+                               store_batch=store_batch,
+                               buffer_events=settings.resume_buffer_events,
+                               buffer_seconds=settings.resume_buffer_seconds)
+        if settings.seed_example_rooms:
+            await seed_example_rooms(store)
+        secret = settings.secret_key or await store.shared_secret("member_ids")
+        directory = RoomDirectory(store)
+        await directory.refresh()
+        hub = Hub(broker)
+        chat = ChatService(settings, store, broker, hub, Identities(store, secret), directory,
+                           RoomLog(broker, store))
+        await broker.start(chat.on_event, lambda payload: None, chat.resync)
+        chat.start()
+        app.state.chat = chat
+        app.state.store = store
+        app.state.broker = broker
+        log.info("server ready", extra={"broker": broker.name,
+                                        "database": store.engine.dialect.name})
+        try:
+            yield
+        finally:
+            await chat.close()
+            await broker.close()
+            await writer.close()
+            await store.close()
+            log.info("server stopped")
+
+    routes = [
+        Route("/", index),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+        Route("/api/rooms", list_rooms),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """The uvicorn factory: settings are read once, here."""
+    return create_app(Settings.from_env())
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    store: Store = request.app.state.store
+    checks = {"database": "ok", "broker": "ok"}
+    try:
+        await store.ping()
+    except Exception as exc:
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    if not await request.app.state.broker.ready():
+        checks["broker"] = "unavailable"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ok else "not ready", **checks},
+                        status_code=200 if ok else 503)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+async def list_rooms(request: Request) -> Response:
+    chat: ChatService = request.app.state.chat
+    rooms = await chat.directory.all()
+    try:
+        counts = await chat.broker.presence_counts([r.id for r in rooms])
+    except Exception:
+        counts = {}
+    return JSONResponse([
+        {"id": r.id, "name": r.names, "description": r.descriptions, "kind": r.kind,
+         "access": r.access, "open": r.is_open, "capacity": r.capacity,
+         "retention": r.retention, "retention_days": r.retention_days,
+         "members": counts.get(r.id)}
+        for r in rooms
+    ], headers={"cache-control": "no-store"})

@@ -1,0 +1,92 @@
+"""The socket loop: read a frame, hand it to the chat service, answer errors. Thin on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from chatserver import metrics
+from chatserver.chat import ChatService, Session, protocol_error
+from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.hub import Client
+from chatserver.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
+from chatserver.web.security import origin_allowed
+from chatserver.web.transport import ABORT_EXTENSION
+from moderation.ratelimit import StrikeCounter
+
+log = logging.getLogger("chatserver.ws")
+
+POLICY_VIOLATION = 1008
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    service: ChatService = ws.app.state.chat
+    settings = service.settings
+    if not origin_allowed(ws.headers, settings.allowed_origins):
+        await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets 403
+        return
+    await ws.accept()
+    abort = ws.scope.get("extensions", {}).get(ABORT_EXTENSION)
+
+    async def close(code: int, reason: str) -> None:
+        await ws.close(code, reason)
+
+    client = Client(ws.send_text, close, abort, queue_size=settings.send_queue_frames,
+                    process_key=service.process_key)
+    client.start()
+    session = Session(settings)
+    strikes = StrikeCounter(settings.abuse_limit, settings.abuse_window)
+    metrics.CONNECTIONS.inc()
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                error = error_frame(ErrorCode.BINARY_NOT_SUPPORTED)
+                code = ErrorCode.BINARY_NOT_SUPPORTED
+            else:
+                code, error = await _handle_text(service, client, session, text)
+            if error is None:
+                continue
+            metrics.FRAME_ERRORS.labels(code.value).inc()
+            client.offer(error)
+            if code is not ErrorCode.UNAVAILABLE and strikes.hit(time.monotonic()):
+                client.close_after_queue(POLICY_VIOLATION, "too many bad frames")
+                break
+    except WebSocketDisconnect:
+        pass
+    finally:
+        metrics.CONNECTIONS.dec()
+        if client.writer is not None and not client.writer.done():
+            # Let a pending 1008 close (or the last error frames) go out, briefly.
+            try:
+                await asyncio.wait_for(asyncio.shield(client.writer), 1.0)
+            except (TimeoutError, asyncio.CancelledError, Exception):
+                pass
+        await service.disconnect(client)
+
+
+async def _handle_text(service: ChatService, client: Client, session: Session,
+                       text: str) -> tuple[ErrorCode, str | None]:
+    frame: ClientFrame | None = None
+    try:
+        frame = decode_client_frame(text, max_bytes=service.settings.max_frame_bytes)
+        await service.handle(client, session, frame)
+    except ProtocolError as exc:
+        if frame is None:
+            fid = frame_id(text) if exc.code is not ErrorCode.FRAME_TOO_LARGE else None
+            return exc.code, error_frame(exc.code, id=fid, retry_after=exc.retry_after)
+        return exc.code, protocol_error(exc, frame)
+    except (BackendUnavailable, SQLAlchemyError, OSError) as exc:
+        log.warning("frame not carried out: backend unavailable",
+                    extra={"error": type(exc).__name__})
+        return ErrorCode.UNAVAILABLE, error_frame(
+            ErrorCode.UNAVAILABLE, id=getattr(frame, "id", None),
+            room=getattr(frame, "room", None))
+    return ErrorCode.INTERNAL, None
