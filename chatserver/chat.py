@@ -107,6 +107,9 @@ class ChatService:
         if isinstance(frame, Hello):
             await self.hello(client, frame)
             return
+        if isinstance(frame, Ping):
+            client.offer(encode({"type": "pong", "id": frame.id, "ts": now_ms()}))
+            return
         if client.identity is None:
             raise ProtocolError(ErrorCode.HELLO_REQUIRED)
         if isinstance(frame, Send):
@@ -118,8 +121,6 @@ class ChatService:
         elif isinstance(frame, Leave):
             await self.leave(client, frame.room)
             client.offer(encode({"type": "left", "room": frame.room, "id": frame.id}))
-        elif isinstance(frame, Ping):
-            client.offer(encode({"type": "pong", "id": frame.id, "ts": now_ms()}))
 
     async def hello(self, client: Client, frame: Hello) -> None:
         if frame.v != PROTOCOL_VERSION:

@@ -1,0 +1,263 @@
+"""Helpers for tests and the benchmark: real processes on free ports and a protocol client.
+
+Shipped with the package (like structlog's testing module) so that anyone embedding or
+extending the server can test against the real thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+Frame = dict[str, Any]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+class RedisServer:
+    """A real redis-server on a free port, with no persistence, that a test may stop (SIGKILL,
+    SIGSTOP) and start again on the same port."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (Debian: apt-get install "
+                               "redis-server); the Redis tests need it")
+        self.binary = binary
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="chat-redis-")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--protected-mode", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port, 10, self.proc)
+        return self
+
+    def send_signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            if sig == signal.SIGSTOP:
+                return
+            self.proc.wait(10)
+        self.proc = None
+
+    def cleanup(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ServerProcess:
+    """`python -m chatserver serve` on a free port with the given environment."""
+
+    def __init__(self, env: Mapping[str, str], *, log_path: Path) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
+                    "LOG_LEVEL": "INFO", **env}
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self, timeout: float = 30) -> ServerProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen([sys.executable, "-m", "chatserver", "serve"],
+                                     env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + timeout
+        _wait_for_port(self.port, timeout, self.proc)
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError("server did not become healthy")
+
+    def get(self, path: str) -> tuple[int, Any]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        code = self.proc.returncode
+        self.proc = None
+        return code
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class ChatClient:
+    """A protocol client that records every frame it receives, for tests and the benchmark."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.frames: list[Frame] = []
+        self.token: str | None = None
+        self.pseudonym: str | None = None
+        self.closed: asyncio.Future[tuple[int | None, str]] = (
+            asyncio.get_running_loop().create_future())
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+        self._ids = 0
+
+    @classmethod
+    async def connect(cls, ws_url: str, *, token: str | None = None, lang: str = "fi",
+                      hello: bool = True, **kwargs: Any) -> ChatClient:
+        ws = await websockets.connect(ws_url, max_size=2**22, open_timeout=10, **kwargs)
+        client = cls(ws)
+        if hello:
+            frame: Frame = {"type": "hello", "v": 1, "lang": lang}
+            if token:
+                frame["token"] = token
+            await client.send(frame)
+            welcome = await client.wait_for(lambda f: f["type"] in ("welcome", "error"))
+            if welcome["type"] == "error":
+                raise RuntimeError(f"hello refused: {welcome['code']}")
+            client.token = welcome.get("token", token)
+            client.pseudonym = welcome["pseudonym"]
+        return client
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.frames.append(json.loads(raw))
+                self._changed.set()
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            if not self.closed.done():
+                rcvd = self.ws.protocol.close_rcvd
+                self.closed.set_result((rcvd.code if rcvd else None,
+                                        rcvd.reason if rcvd else ""))
+            self._changed.set()
+
+    def next_id(self) -> str:
+        self._ids += 1
+        return f"c{self._ids}"
+
+    async def send(self, frame: Frame | str | bytes) -> None:
+        await self.ws.send(frame if isinstance(frame, (str, bytes)) else json.dumps(frame))
+
+    async def wait_for(self, predicate: Callable[[Frame], bool], timeout: float = 10,
+                       start: int = 0) -> Frame:
+        deadline = time.monotonic() + timeout
+        seen = start
+        while True:
+            for frame in self.frames[seen:]:
+                if predicate(frame):
+                    return frame
+            seen = len(self.frames)
+            if self.closed.done():
+                raise ConnectionError(f"closed {self.closed.result()} while waiting")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no matching frame; last frames: "
+                                   f"{self.frames[-5:]!r}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def request(self, frame: Frame, timeout: float = 10) -> Frame:
+        """Send a frame with a fresh id and return the answer that echoes it."""
+        frame = {**frame, "id": self.next_id()}
+        mark = len(self.frames)
+        await self.send(frame)
+        return await self.wait_for(lambda f: f.get("id") == frame["id"], timeout, start=mark)
+
+    async def join(self, room: str, since: int | None = None, name: str | None = None,
+                   timeout: float = 10) -> Frame:
+        frame: Frame = {"type": "join", "room": room}
+        if since is not None:
+            frame["since"] = since
+        if name is not None:
+            frame["name"] = name
+        mark = len(self.frames)
+        answer = await self.request(frame, timeout)
+        if answer["type"] == "joined":
+            await self.wait_for(lambda f: f["type"] == "synced" and f["room"] == room,
+                                timeout, start=mark)
+        return answer
+
+    async def say(self, room: str, text: str, **extra: Any) -> Frame:
+        return await self.request({"type": "send", "room": room, "text": text, **extra})
+
+    def events(self, room: str, kind: str | None = None) -> list[Frame]:
+        """Stream frames (those with a seq) received for ``room``, in arrival order."""
+        return [f for f in self.frames if "seq" in f and f.get("room") == room
+                and f["type"] not in ("joined", "synced", "ack")
+                and (kind is None or f["type"] == kind)]
+
+    def last_seq(self, room: str) -> int:
+        seqs = [f["seq"] for f in self.events(room)]
+        return max(seqs) if seqs else 0
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close()
+        self._reader.cancel()
+        with contextlib.suppress(BaseException):
+            await self._reader

@@ -1,0 +1,69 @@
+"""A member that stops reading is dropped when its queue overflows and never delays others."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
+
+from chatserver.testing import ChatClient
+
+
+def stuck_client(port: int) -> socket.socket:
+    """A WebSocket client on a tiny receive buffer that joins a room and then never reads."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    proto = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/ws"))
+    proto.send_request(proto.connect())
+    sock.sendall(b"".join(proto.data_to_send()))
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += sock.recv(4096)
+    assert b" 101 " in response.split(b"\r\n", 1)[0]
+    for frame in ({"type": "hello", "v": 1}, {"type": "join", "room": "olohuone", "id": "j"}):
+        data = json.dumps(frame).encode()
+        proto.send_frame(Frame(Opcode.TEXT, data))
+    sock.sendall(b"".join(proto.data_to_send()))
+    return sock
+
+
+def metric(server, name: str) -> float:
+    import urllib.request
+
+    with urllib.request.urlopen(server.url + "/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return 0.0
+
+
+async def test_stuck_reader_is_dropped_and_others_get_everything(start_server):
+    server = start_server(send_queue_frames=64, send_rate=10000, send_burst=10000,
+                          frame_rate=10000, frame_burst=10000)
+    sender = await ChatClient.connect(server.ws_url)
+    healthy = await ChatClient.connect(server.ws_url)
+    await sender.join("olohuone")
+    await healthy.join("olohuone")
+    stuck = await asyncio.to_thread(stuck_client, server.port)
+    await healthy.wait_for(lambda f: f["type"] == "member_joined")
+
+    total = 1500
+    text = "x" * 1900
+    for i in range(total):
+        await sender.send({"type": "send", "room": "olohuone", "text": f"{i} {text}",
+                           "id": f"m{i}"})
+    await sender.wait_for(lambda f: f.get("id") == f"m{total - 1}", timeout=60)
+    await healthy.wait_for(lambda f: f.get("text", "").startswith(f"{total - 1} "), timeout=60)
+    got = [int(f["text"].split(" ", 1)[0]) for f in healthy.events("olohuone", "message")]
+    assert got == list(range(total)), "the healthy member got every message, in order"
+    assert metric(server, "chat_slow_clients_dropped_total") >= 1
+    # The stuck member was cut and is gone from the room for everyone else.
+    await healthy.wait_for(lambda f: f["type"] == "member_left", timeout=15)
+    stuck.close()
+    await sender.close()
+    await healthy.close()
