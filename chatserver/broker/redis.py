@@ -131,6 +131,7 @@ class RedisBroker:
         self._batch_wakeup = asyncio.Event()
         self._closing = False
         self.connected = False
+        self._ever_connected = False
 
     # Life cycle ----------------------------------------------------------------------------
 
@@ -215,7 +216,9 @@ class RedisBroker:
                     waiter.set_result(None)
                 if channel == CONTROL_CHANNEL:
                     was_connected, self.connected = self.connected, True
-                    if not was_connected and self._tasks and self._on_resync is not None:
+                    restored = not was_connected and self._ever_connected
+                    self._ever_connected = True
+                    if restored and self._on_resync is not None:
                         # Resubscribed after an outage: events published meanwhile were not
                         # delivered here, so the local rooms catch up from the buffers.
                         log.info("redis subscription restored")
@@ -291,7 +294,10 @@ class RedisBroker:
         return [(_seq_of_id(eid), fields[b"f"]) for eid, fields in reversed(entries)]
 
     async def forget_room(self, room: str) -> None:
-        await self._redis.delete(_k("buf", room))
+        try:
+            await self._redis.delete(_k("buf", room))
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis forget") from exc
 
     async def publish_control(self, payload: bytes) -> None:
         try:
@@ -395,13 +401,16 @@ class RedisBroker:
         had lapsed (another process expired them while this one was stalled)."""
         if not entries:
             return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for e in entries:
-                await self._p_add(keys=[_k("pres", e.room), _k("presx", e.room),
-                                        _k("presn", e.room), PRESENCE_ROOMS],
-                                  args=[e.conn_key, e.member, e.info, expires_at, e.room],
-                                  client=pipe)
-            results = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for e in entries:
+                    await self._p_add(keys=[_k("pres", e.room), _k("presx", e.room),
+                                            _k("presn", e.room), PRESENCE_ROOMS],
+                                      args=[e.conn_key, e.member, e.info, expires_at, e.room],
+                                      client=pipe)
+                results = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis presence") from exc
         return [e for e, added in zip(entries, results, strict=True) if added]
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
@@ -413,12 +422,15 @@ class RedisBroker:
             raise BackendUnavailable("redis presence") from exc
 
     async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
-        rooms = [r.decode() for r in await self._redis.smembers(PRESENCE_ROOMS)]
         gone: list[tuple[str, bytes]] = []
-        for room in rooms:
-            infos = await self._p_expire(
-                keys=[_k("pres", room), _k("presx", room), _k("presn", room)], args=[now])
-            gone.extend((room, info) for info in infos)
+        try:
+            rooms = [r.decode() for r in await self._redis.smembers(PRESENCE_ROOMS)]
+            for room in rooms:
+                infos = await self._p_expire(
+                    keys=[_k("pres", room), _k("presx", room), _k("presn", room)], args=[now])
+                gone.extend((room, info) for info in infos)
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis presence") from exc
         return gone
 
     async def presence_list(self, room: str) -> list[bytes]:
@@ -432,10 +444,13 @@ class RedisBroker:
         return list(seen.values())
 
     async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for room in rooms:
-                pipe.hlen(_k("presn", room))
-            counts = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for room in rooms:
+                    pipe.hlen(_k("presn", room))
+                counts = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis presence") from exc
         return {room: int(c) for room, c in zip(rooms, counts, strict=True)}
 
 
