@@ -10,7 +10,7 @@ See docs/protocol.md for every frame with an example.
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -19,10 +19,12 @@ from chatserver.errors import MESSAGES, ErrorCode, ProtocolError
 
 Lang = Literal["fi", "sv", "en"]
 MAX_ID_CHARS = 64
+# Sequence numbers fit in JavaScript's safe integers and PostgreSQL's bigint.
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53 - 1)]
 
 
-class Hello(msgspec.Struct, tag="hello", tag_field="type", forbid_unknown_fields=False):
-    v: int
+class Hello(msgspec.Struct, tag="hello", tag_field="type"):
+    v: Annotated[int, msgspec.Meta(ge=0, le=1000)]
     token: str | None = None
     lang: Lang = "fi"
 
@@ -30,7 +32,7 @@ class Hello(msgspec.Struct, tag="hello", tag_field="type", forbid_unknown_fields
 class Join(msgspec.Struct, tag="join", tag_field="type"):
     room: str
     id: str | None = None
-    since: int | None = None  # last sequence number seen in this room, to resume from
+    since: Seq | None = None  # last sequence number seen in this room, to resume from
     name: str | None = None  # a chosen pseudonym; omitted: keep the current one
 
 
@@ -43,7 +45,7 @@ class Send(msgspec.Struct, tag="send", tag_field="type"):
     room: str
     text: str
     id: str | None = None
-    reply_to: int | None = None
+    reply_to: Seq | None = None
 
 
 class Typing(msgspec.Struct, tag="typing", tag_field="type"):
@@ -73,6 +75,8 @@ def decode_client_frame(data: str | bytes, *, max_bytes: int) -> ClientFrame:
         raise ProtocolError(_classify(data)) from None
     except (msgspec.DecodeError, UnicodeError):
         raise ProtocolError(ErrorCode.BAD_JSON) from None
+    except RecursionError:  # valid JSON nested deeper than any frame needs
+        raise ProtocolError(ErrorCode.INVALID_FRAME) from None
     _check_ids(frame)
     return frame
 
@@ -83,6 +87,8 @@ def _classify(data: str | bytes) -> ErrorCode:
         loose = _loose.decode(data)
     except msgspec.DecodeError:
         return ErrorCode.BAD_JSON
+    except RecursionError:
+        return ErrorCode.INVALID_FRAME
     if not isinstance(loose, dict) or loose.get("type") not in CLIENT_TYPES:
         return ErrorCode.UNKNOWN_TYPE
     return ErrorCode.INVALID_FRAME
@@ -98,7 +104,7 @@ def frame_id(data: str | bytes) -> str | None:
     """Best-effort client ``id`` of a frame that failed validation, to echo in the error."""
     try:
         loose = _loose.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
     if isinstance(loose, dict):
         value = loose.get("id")
