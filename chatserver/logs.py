@@ -33,7 +33,12 @@ def configure(level: str) -> None:
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    # Only our own loggers follow LOG_LEVEL. Libraries stay at WARNING whatever it says:
+    # at DEBUG, aiosqlite and SQLAlchemy write SQL parameters (message texts, token hashes),
+    # websockets and uvicorn write client addresses.
+    root.setLevel(logging.WARNING)
+    logging.getLogger("chatserver").setLevel(level.upper())
+    logging.getLogger("alembic").setLevel(logging.INFO)
     # uvicorn writes client addresses at INFO ("connection open", the access log): keep it to
     # warnings, and the access log off.
     for name in ("uvicorn", "uvicorn.error"):
