@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+:
+#   make run    start the server on embedded defaults (SQLite, in-process broker)
+#   make test   install the test extras and run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
+
+.PHONY: run test test-all lint typecheck bench migrate clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_INSTALLED): pyproject.toml $(INSTALLED)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(INSTALLED)
+	$(PY) -m chatserver serve
+
+migrate: $(INSTALLED)
+	$(PY) -m chatserver migrate
+
+test: $(TEST_INSTALLED)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_INSTALLED)
+	$(VENV)/bin/ruff check chatserver moderation tests bench
+
+typecheck: $(TEST_INSTALLED)
+	$(VENV)/bin/mypy
+
+bench: $(TEST_INSTALLED)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
