@@ -49,9 +49,10 @@ class Settings:
     send_queue_frames: int = 512
     # Events a new member sees from a retained room's history when joining for the first time.
     history_on_join: int = 50
-    # Events kept in the broker for resume (also the only copy for ephemeral rooms).
+    # Events kept in the broker for resume (the only copy for ephemeral rooms): the last N
+    # events of a room, dropped once the room has been quiet this long.
     resume_buffer_events: int = 1_000
-    resume_buffer_seconds: int = 3_600
+    resume_buffer_seconds: int = 900
     presence_ttl_seconds: float = 6.0
     heartbeat_seconds: float = 2.0
     max_connections_per_client: int = 20

@@ -83,11 +83,18 @@ class MemoryBroker:
         return seq, frame
 
     def _buffer(self, state: _Room, seq: int, frame: bytes) -> None:
-        now = time.monotonic()
-        buf = state.buffer
-        buf.append((seq, frame, now))
-        while len(buf) > self._buffer_events or (buf and buf[0][2] < now - self._buffer_seconds):
+        buf = self._live_buffer(state)
+        buf.append((seq, frame, time.monotonic()))
+        while len(buf) > self._buffer_events:
             buf.popleft()
+
+    def _live_buffer(self, state: _Room) -> deque[tuple[int, bytes, float]]:
+        """The buffer, emptied once the room has been quiet for ``buffer_seconds`` (as the
+        Redis backend lets the buffer's key expire)."""
+        buf = state.buffer
+        if buf and buf[-1][2] < time.monotonic() - self._buffer_seconds:
+            buf.clear()
+        return buf
 
     def _dispatch(self, room: str, frame: bytes) -> None:
         if self._on_event is not None and room in self._subscribed:
@@ -101,13 +108,13 @@ class MemoryBroker:
 
     async def recent(self, room: str, after: int,
                      limit: int) -> tuple[list[tuple[int, bytes]], int | None]:
-        buf = self._room(room).buffer
+        buf = self._live_buffer(self._room(room))
         low = buf[0][0] if buf else None
         out = [(seq, frame) for seq, frame, _ in buf if seq > after]
         return out[:limit], low
 
     async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:
-        buf = self._room(room).buffer
+        buf = self._live_buffer(self._room(room))
         return [(seq, frame) for seq, frame, _ in list(buf)[-count:]] if count > 0 else []
 
     async def forget_room(self, room: str) -> None:
