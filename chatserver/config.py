@@ -55,7 +55,6 @@ class Settings:
     resume_buffer_seconds: int = 900
     presence_ttl_seconds: float = 6.0
     heartbeat_seconds: float = 2.0
-    max_connections_per_client: int = 20
     shutdown_grace_seconds: float = 5.0
 
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -85,7 +84,7 @@ class Settings:
         positive = ("port", "max_frame_bytes", "max_message_chars", "send_rate", "send_burst",
                     "frame_rate", "frame_burst", "send_queue_frames", "resume_buffer_events",
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
-                    "abuse_limit", "abuse_window", "max_connections_per_client")
+                    "abuse_limit", "abuse_window")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")
