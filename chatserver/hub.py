@@ -147,6 +147,7 @@ class Hub:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self.rooms: dict[str, _LocalRoom] = {}
+        self._background: set[asyncio.Future[None]] = set()
 
     def on_event(self, room: str, data: bytes) -> None:
         """The broker's callback: queue the frame for every local member, in order."""
@@ -201,7 +202,9 @@ class Hub:
             local.clients.pop(client.id, None)
             if not local.clients:
                 del self.rooms[room]
-                asyncio.ensure_future(self._unsubscribe(room))
+                task = asyncio.ensure_future(self._unsubscribe(room))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
         return membership
 
     async def _unsubscribe(self, room: str) -> None:

@@ -10,7 +10,7 @@ See docs/protocol.md for every frame with an example.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 
@@ -70,7 +70,7 @@ def decode_client_frame(data: str | bytes, *, max_bytes: int) -> ClientFrame:
     if size > max_bytes:
         raise ProtocolError(ErrorCode.FRAME_TOO_LARGE)
     try:
-        frame = _decoder.decode(data)
+        frame = cast(ClientFrame, _decoder.decode(data))
     except msgspec.ValidationError:
         raise ProtocolError(_classify(data)) from None
     except (msgspec.DecodeError, UnicodeError):

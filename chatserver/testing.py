@@ -110,7 +110,7 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self, timeout: float = 30) -> ServerProcess:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "chatserver", "serve"],
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()

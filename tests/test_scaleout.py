@@ -30,7 +30,7 @@ async def test_clients_on_two_processes_see_one_order_and_agree_on_presence(pair
                            for n in range(10)])
     everyone = on_a + on_b
     for c in everyone:
-        await c.wait_for(lambda f: len(c.events("olohuone", "message")) >= 40, timeout=15)
+        await c.wait_for(lambda f, c=c: len(c.events("olohuone", "message")) >= 40, timeout=15)
     orders = [[(f["seq"], f["text"]) for f in c.events("olohuone", "message")][-40:]
               for c in everyone]
     assert all(order == orders[0] for order in orders), "one order for every member"
@@ -42,7 +42,7 @@ async def test_clients_on_two_processes_see_one_order_and_agree_on_presence(pair
     assert len(joined["members"]) == 5
     names_a = {m["name"] for m in joined["members"]}
     assert {c.pseudonym for c in everyone} <= names_a
-    for c in everyone + [late]:
+    for c in [*everyone, late]:
         await c.close()
 
 

@@ -7,9 +7,9 @@ for resume, fans events out to every process, and holds global presence. Two bac
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class PresenceEntry:
 EventCallback = Callable[[str, bytes], None]
 ControlCallback = Callable[[bytes], None]
 # Called after the broker lost and regained its subscription: local rooms must catch up.
-ResyncCallback = Callable[[], Awaitable[None]]
+ResyncCallback = Callable[[], Coroutine[Any, Any, None]]
 # Memory backend: make one event durable before it is published (group-committed).
 DurableWrite = Callable[[StreamEntry], Awaitable[None]]
 # Redis backend: store a batch of events taken from the persistence queue (idempotent).

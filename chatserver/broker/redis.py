@@ -115,9 +115,10 @@ class RedisBroker:
         pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=24, timeout=5,
                                                         socket_connect_timeout=2,
                                                         socket_timeout=10)
-        self._redis = aioredis.Redis(connection_pool=pool)
-        self._sub_client = aioredis.Redis.from_url(url, socket_connect_timeout=2)
-        self._pubsub = self._sub_client.pubsub()
+        # Typed as Any: redis-py's annotations do not follow its bytes/str decoding option.
+        self._redis: Any = aioredis.Redis(connection_pool=pool)
+        self._sub_client: Any = aioredis.Redis.from_url(url, socket_connect_timeout=2)
+        self._pubsub: Any = self._sub_client.pubsub()
         self._append = self._redis.register_script(_APPEND)
         self._p_add = self._redis.register_script(_PRESENCE_ADD)
         self._p_remove = self._redis.register_script(_PRESENCE_REMOVE)
@@ -127,6 +128,7 @@ class RedisBroker:
         self._on_control: ControlCallback | None = None
         self._on_resync: ResyncCallback | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._batch: list[tuple[list[Any], asyncio.Future[int]]] = []
         self._batch_wakeup = asyncio.Event()
         self._closing = False
@@ -222,7 +224,9 @@ class RedisBroker:
                         # Resubscribed after an outage: events published meanwhile were not
                         # delivered here, so the local rooms catch up from the buffers.
                         log.info("redis subscription restored")
-                        asyncio.create_task(self._on_resync())
+                        task = asyncio.create_task(self._on_resync())
+                        self._background.add(task)
+                        task.add_done_callback(self._background.discard)
 
     # The stream ----------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy import CursorResult, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -130,8 +130,8 @@ class Store:
         """Insert a room unless its id exists; returns whether it was inserted."""
         values.setdefault("created_at", datetime.now(UTC))
         async with self.sessions.begin() as s:
-            result = await s.execute(
-                self._insert(Room).values(**values).on_conflict_do_nothing())
+            result = cast(CursorResult[Any], await s.execute(
+                self._insert(Room).values(**values).on_conflict_do_nothing()))
         return bool(result.rowcount)
 
     async def raise_last_seq(self, heads: dict[str, int]) -> None:
@@ -217,7 +217,8 @@ class Store:
 
     async def delete_room_events(self, room_id: str) -> int:
         async with self.sessions.begin() as s:
-            result = await s.execute(delete(Event).where(Event.room_id == room_id))
+            result = cast(CursorResult[Any], await s.execute(
+                delete(Event).where(Event.room_id == room_id)))
         return int(result.rowcount or 0)
 
     async def purge_expired(self, now: datetime) -> int:
@@ -228,8 +229,8 @@ class Store:
                 continue
             cutoff = now - timedelta(days=room.retention_days)
             async with self.sessions.begin() as s:
-                result = await s.execute(delete(Event).where(
-                    Event.room_id == room.id, Event.created_at < cutoff))
+                result = cast(CursorResult[Any], await s.execute(delete(Event).where(
+                    Event.room_id == room.id, Event.created_at < cutoff)))
             deleted += int(result.rowcount or 0)
         return deleted
 

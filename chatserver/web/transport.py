@@ -7,9 +7,8 @@ transport at once and frees everything queued for that client.
 
 from __future__ import annotations
 
-from websockets.http11 import Request
-
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
 
 ABORT_EXTENSION = "chatserver.abort"
 

@@ -47,6 +47,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             if message["type"] == "websocket.disconnect":
                 break
             text = message.get("text")
+            error: str | None
             if text is None:
                 error = error_frame(ErrorCode.BINARY_NOT_SUPPORTED)
                 code = ErrorCode.BINARY_NOT_SUPPORTED
