@@ -87,15 +87,26 @@ class ChatService:
         self.hub.on_event(room, data)
 
     async def resync(self) -> None:
-        """After the broker lost its subscription: send each local room what it missed."""
-        for room_id in list(self.hub.rooms):
-            room = await self.directory.get(room_id)
-            if room is None:
-                continue
-            with contextlib.suppress(BackendUnavailable, SQLAlchemyError):
-                events, _ = await self.roomlog.replay(room, self.hub.local_last_seq(room_id))
+        """After the broker lost its subscription: send each local room what it missed.
+        Retried with backoff until every room has caught up (or has no local member)."""
+        pending = set(self.hub.rooms)
+        delay = 0.1
+        while pending:
+            for room_id in list(pending):
+                room = await self.directory.get(room_id)
+                if room is None or room_id not in self.hub.rooms:
+                    pending.discard(room_id)
+                    continue
+                try:
+                    events, _ = await self.roomlog.replay(room, self.hub.local_last_seq(room_id))
+                except (BackendUnavailable, SQLAlchemyError, OSError):
+                    continue
                 for _, frame in events:
                     self.hub.on_event(room_id, frame.encode())
+                pending.discard(room_id)
+            if pending:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     # Frames --------------------------------------------------------------------------------
 

@@ -44,7 +44,10 @@ async def test_redis_killed_and_restarted_sequence_goes_on_without_gaps(start_se
     await bob.wait_for(lambda f: f.get("text") == "after", timeout=20)
     reply = await say_until_acked(bob, "olohuone", "reply from b")
     await alice.wait_for(lambda f: f.get("text") == "reply from b", timeout=20)
+    await asyncio.sleep(2.5)  # a heartbeat after Redis came back empty
     for c in (alice, bob):
+        joins = [f["member"] for f in c.events("olohuone", "member_joined")]
+        assert len(joins) == len(set(joins)), "nobody is announced twice after Redis restarts"
         seqs = [f["seq"] for f in c.events("olohuone")]
         assert seqs == sorted(set(seqs)), "in order, no duplicates"
         texts = [f["text"] for f in c.events("olohuone", "message")]

@@ -40,6 +40,8 @@ CONTROL_CHANNEL = P + "ctl"
 PERSIST_STREAM = P + "persist"
 PERSIST_GROUP = "persisters"
 PRESENCE_ROOMS = P + "presrooms"
+# Set once per Redis dataset: a new value means Redis restarted empty.
+EPOCH_KEY = P + "epoch"
 
 _APPEND = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -134,6 +136,7 @@ class RedisBroker:
         self._closing = False
         self.connected = False
         self._ever_connected = False
+        self._epoch: bytes | None = None
 
     # Life cycle ----------------------------------------------------------------------------
 
@@ -141,6 +144,8 @@ class RedisBroker:
                     on_resync: ResyncCallback) -> None:
         self._on_event, self._on_control, self._on_resync = on_event, on_control, on_resync
         await self._ensure_group()
+        await self._redis.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
+        self._epoch = await self._redis.get(EPOCH_KEY)
         waiter = asyncio.get_running_loop().create_future()
         self._pending_subs[CONTROL_CHANNEL] = waiter
         await self._pubsub.subscribe(CONTROL_CHANNEL)
@@ -193,9 +198,13 @@ class RedisBroker:
         while not self._closing:
             try:
                 msg = await self._pubsub.get_message(timeout=1.0)
-            except (RedisError, OSError) as exc:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the listener must outlive any error
                 if self.connected:
                     log.warning("redis subscription lost", extra={"error": type(exc).__name__})
+                if not isinstance(exc, (RedisError, OSError)):
+                    log.exception("redis listener error")
                 self.connected = False
                 # Backoff with jitter so many processes do not reconnect in lock step.
                 await asyncio.sleep(backoff * (0.5 + random.random()))
@@ -224,9 +233,15 @@ class RedisBroker:
                         # Resubscribed after an outage: events published meanwhile were not
                         # delivered here, so the local rooms catch up from the buffers.
                         log.info("redis subscription restored")
-                        task = asyncio.create_task(self._on_resync())
+                        task = asyncio.create_task(self._restored(self._on_resync))
                         self._background.add(task)
                         task.add_done_callback(self._background.discard)
+
+    async def _restored(self, resync: ResyncCallback) -> None:
+        # Idle pooled connections predate the outage and would fail once each: drop them.
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.connection_pool.disconnect(inuse_connections=False)
+        await resync()
 
     # The stream ----------------------------------------------------------------------------
 
@@ -402,19 +417,25 @@ class RedisBroker:
     async def presence_refresh(self, entries: Sequence[PresenceEntry],
                                expires_at: float) -> list[PresenceEntry]:
         """Heartbeat for many connections in one round trip; returns the entries whose member
-        had lapsed (another process expired them while this one was stalled)."""
+        had lapsed (another process expired them while this one was stalled). After Redis
+        lost its data nobody was told that anyone left, so nobody is announced as back."""
         if not entries:
             return []
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
+                pipe.get(EPOCH_KEY)
                 for e in entries:
                     await self._p_add(keys=[_k("pres", e.room), _k("presx", e.room),
                                             _k("presn", e.room), PRESENCE_ROOMS],
                                       args=[e.conn_key, e.member, e.info, expires_at, e.room],
                                       client=pipe)
-                results = await pipe.execute()
+                _, epoch, *results = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
+        known, self._epoch = self._epoch, epoch
+        if known is not None and epoch != known:
+            return []
         return [e for e, added in zip(entries, results, strict=True) if added]
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
