@@ -56,6 +56,10 @@ class Settings:
     presence_ttl_seconds: float = 6.0
     heartbeat_seconds: float = 2.0
     shutdown_grace_seconds: float = 5.0
+    # Anonymous identities unused this many days are deleted (their pseudonym is forgotten).
+    identity_retention_days: int = 180
+    # How often each process applies retention (idempotent, so every process may do it).
+    maintenance_seconds: float = 600.0
 
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -84,7 +88,8 @@ class Settings:
         positive = ("port", "max_frame_bytes", "max_message_chars", "send_rate", "send_burst",
                     "frame_rate", "frame_burst", "send_queue_frames", "resume_buffer_events",
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
-                    "abuse_limit", "abuse_window")
+                    "abuse_limit", "abuse_window", "identity_retention_days",
+                    "maintenance_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")

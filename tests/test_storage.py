@@ -83,3 +83,20 @@ async def test_shared_secret_is_the_same_for_every_caller(store, database_url):
     finally:
         await other.close()
     assert len(first) >= 40
+
+
+async def test_retention_purges_old_events_and_unused_identities(store):
+    from chatserver.config import Settings
+    from chatserver.maintenance import apply_retention
+
+    await store.insert_events([ev(1, days_ago=31), ev(2)])
+    await store.create_identity("old", "tok-old", "Vanha Kettu", "fi")
+    await store.create_identity("new", "tok-new", "Uusi Kettu", "fi")
+    later = datetime.now(UTC) + timedelta(days=200)
+    settings = Settings.from_env({"IDENTITY_RETENTION_DAYS": "180"})
+    await store.identity_by_token("tok-new")  # used today: kept
+    events, identities = await apply_retention(store, settings, datetime.now(UTC))
+    assert (events, identities) == (1, 0)
+    events, identities = await apply_retention(store, settings, later)
+    assert identities == 2  # both unused for 200 days at that moment
+    assert await store.identity_by_token("tok-old") is None

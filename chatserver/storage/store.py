@@ -234,6 +234,13 @@ class Store:
             deleted += int(result.rowcount or 0)
         return deleted
 
+    async def purge_identities(self, unused_since: datetime) -> int:
+        """Delete identities not used since the given day; returns how many."""
+        async with self.sessions.begin() as s:
+            result = cast(CursorResult[Any], await s.execute(
+                delete(Identity).where(Identity.last_seen_on < unused_since)))
+        return int(result.rowcount or 0)
+
     async def count_events(self, room_id: str) -> int:
         async with self.sessions() as s:
             return int(await s.scalar(

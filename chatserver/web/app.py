@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -14,7 +15,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from chatserver import metrics
+from chatserver import maintenance, metrics
 from chatserver.broker import StreamEntry, create_broker
 from chatserver.chat import ChatService
 from chatserver.config import Settings
@@ -59,6 +60,8 @@ def create_app(settings: Settings) -> Starlette:
                            RoomLog(broker, store))
         await broker.start(chat.on_event, lambda payload: None, chat.resync)
         chat.start()
+        retention = asyncio.create_task(maintenance.run_forever(store, settings),
+                                        name="retention")
         app.state.chat = chat
         app.state.store = store
         app.state.broker = broker
@@ -67,6 +70,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            retention.cancel()
             await chat.close()
             await broker.close()
             await writer.close()

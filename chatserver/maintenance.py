@@ -1,0 +1,34 @@
+"""Retention, applied by every process on a timer (each step is idempotent)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from chatserver.config import Settings
+from chatserver.storage.store import Store
+
+log = logging.getLogger("chatserver.maintenance")
+
+
+async def apply_retention(store: Store, settings: Settings, now: datetime) -> tuple[int, int]:
+    """Delete events older than their room allows and identities unused for too long."""
+    events = await store.purge_expired(now)
+    identities = await store.purge_identities(
+        now - timedelta(days=settings.identity_retention_days))
+    return events, identities
+
+
+async def run_forever(store: Store, settings: Settings) -> None:
+    while True:
+        try:
+            events, identities = await apply_retention(store, settings, datetime.now(UTC))
+            if events or identities:
+                log.info("retention applied", extra={"events_deleted": events,
+                                                     "identities_deleted": identities})
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("retention not applied", extra={"error": type(exc).__name__})
+        await asyncio.sleep(settings.maintenance_seconds)
