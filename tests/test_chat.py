@@ -7,8 +7,8 @@ import asyncio
 from chatserver.testing import ChatClient
 
 
-async def test_two_chat_and_a_late_joiner_gets_history_then_live(start_server):
-    server = start_server()
+async def test_two_chat_and_a_late_joiner_gets_history_then_live(start_server, database_url):
+    server = start_server(database_url=database_url)
     alice = await ChatClient.connect(server.ws_url)
     bob = await ChatClient.connect(server.ws_url)
     joined = await alice.join("olohuone")
@@ -40,8 +40,9 @@ async def test_two_chat_and_a_late_joiner_gets_history_then_live(start_server):
 FAST = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000, "frame_burst": 2000}
 
 
-async def test_resume_after_disconnect_gets_exactly_what_was_missed(start_server):
-    server = start_server(**FAST)
+async def test_resume_after_disconnect_gets_exactly_what_was_missed(start_server,
+                                                                   database_url):
+    server = start_server(database_url=database_url, **FAST)
     alice = await ChatClient.connect(server.ws_url)
     bob = await ChatClient.connect(server.ws_url)
     await alice.join("olohuone")
@@ -107,4 +108,23 @@ async def test_chosen_pseudonym_is_validated_and_unique_in_room(start_server):
     again = await ChatClient.connect(server.ws_url, token=bob.token)
     assert again.pseudonym == "Quiet Bear"
     for c in (alice, bob, again):
+        await c.close()
+
+
+async def test_a_full_room_refuses_one_more_but_not_a_member_already_in(start_server):
+    server = start_server()
+    _, rooms = server.get("/api/rooms")
+    capacity = {r["id"]: r["capacity"] for r in rooms}["laheiset"]
+    members = [await ChatClient.connect(server.ws_url) for _ in range(capacity)]
+    for c in members:
+        assert (await c.join("laheiset"))["type"] == "joined"
+    extra = await ChatClient.connect(server.ws_url)
+    refused = await extra.join("laheiset")
+    assert (refused["type"], refused["code"]) == ("error", "room_full")
+    # The same person in a second tab is not a new member.
+    second_tab = await ChatClient.connect(server.ws_url, token=members[0].token)
+    assert (await second_tab.join("laheiset"))["type"] == "joined"
+    await members[1].request({"type": "leave", "room": "laheiset"})
+    assert (await extra.join("laheiset"))["type"] == "joined"
+    for c in [*members, extra, second_tab]:
         await c.close()
