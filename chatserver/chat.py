@@ -35,7 +35,8 @@ from chatserver.protocol import (
     welcome_frame,
 )
 from chatserver.rooms import RoomDirectory, RoomLog
-from chatserver.storage.store import RoomRecord, Store
+from chatserver.staff import StaffService
+from chatserver.storage.store import IdentityRecord, RoomRecord, Store
 from moderation.names import NameProblem, check_pseudonym
 from moderation.ratelimit import TokenBucket
 
@@ -54,7 +55,8 @@ class Session:
 
 class ChatService:
     def __init__(self, settings: Settings, store: Store, broker: Broker, hub: Hub,
-                 identities: Identities, directory: RoomDirectory, log_: RoomLog) -> None:
+                 identities: Identities, directory: RoomDirectory, log_: RoomLog,
+                 staff: StaffService) -> None:
         self.settings = settings
         self.store = store
         self.broker = broker
@@ -62,6 +64,8 @@ class ChatService:
         self.identities = identities
         self.directory = directory
         self.roomlog = log_
+        self.staff = staff
+        self._staff_names: tuple[float, list[str]] = (0.0, [])
         self.process_key = uuid.uuid4().hex[:10]
         self._tasks: list[asyncio.Task[None]] = []
         self.limits = {"max_message_chars": settings.max_message_chars,
@@ -85,6 +89,28 @@ class ChatService:
         if data.startswith(b'{"seq":'):
             self.roomlog.seen(room, seq_of(data))
         self.hub.on_event(room, data)
+
+    def on_control(self, payload: bytes) -> None:
+        """Control events from any process (through the broker)."""
+        try:
+            event = msgspec.json.decode(payload)
+        except msgspec.DecodeError:
+            return
+        if not isinstance(event, dict):
+            return
+        if event.get("kind") in ("staff_disabled", "staff_changed"):
+            # Signed out (or rights changed): the staff member's sockets close, and a
+            # reconnect is authorised afresh from the database.
+            for client in list(self.hub.connected.values()):
+                if client.staff is not None and client.staff.id == event.get("account"):
+                    client.close_after_queue(1008, "signed out")
+
+    async def staff_names(self) -> list[str]:
+        fetched, names = self._staff_names
+        if time.monotonic() - fetched > 30:
+            names = await self.staff.store.display_names()
+            self._staff_names = (time.monotonic(), names)
+        return names
 
     async def resync(self) -> None:
         """After the broker lost its subscription: send each local room what it missed.
@@ -138,6 +164,16 @@ class ChatService:
             raise ProtocolError(ErrorCode.UNSUPPORTED_VERSION)
         if client.identity is not None:
             raise ProtocolError(ErrorCode.INVALID_FRAME)
+        if client.staff is not None:
+            account = client.staff
+            client.identity = IdentityRecord("staff:" + account.id, account.display_name, True,
+                                             frame.lang)
+            client.lang = frame.lang
+            client.offer(welcome_frame(token=None, pseudonym=account.display_name,
+                                       limits=self.limits,
+                                       heartbeat=self.settings.heartbeat_seconds,
+                                       role=account.role, rooms=sorted(account.rooms)))
+            return
         token: str | None = None
         identity = None
         if frame.token is not None:
@@ -168,7 +204,7 @@ class ChatService:
                    if info["member"] != member]
         names = [info["name"] for info in present]
         if chosen is not None:
-            verdict = check_pseudonym(chosen, present=names)
+            verdict = check_pseudonym(chosen, present=names, staff=await self.staff_names())
             if isinstance(verdict, NameProblem):
                 raise ProtocolError(ErrorCode(verdict.value))
             if verdict != identity.pseudonym or not identity.pseudonym_chosen:
@@ -192,13 +228,18 @@ class ChatService:
         if len(client.memberships) >= self.settings.max_rooms_per_connection:
             raise ProtocolError(ErrorCode.TOO_MANY_ROOMS)
         member = self.identities.member(client.identity.id, room.id)
-        name = await self._pick_name(client, room, member, frame.name)
+        role = "participant"
+        if client.staff is not None:
+            if client.staff.role != "admin" and room.id not in client.staff.rooms:
+                raise ProtocolError(ErrorCode.FORBIDDEN)
+            role, name = client.staff.role, client.staff.display_name
+        else:
+            name = await self._pick_name(client, room, member, frame.name)
         counts = await self.broker.presence_counts([room.id])
         present_ids = {msgspec.json.decode(raw)["member"]
                        for raw in await self.broker.presence_list(room.id)}
         if counts.get(room.id, 0) >= room.capacity and member not in present_ids:
             raise ProtocolError(ErrorCode.ROOM_FULL)
-        role = "participant"
         info = msgspec.json.encode({"member": member, "name": name, "role": role})
         membership = Membership(room=room.id, member=member, name=name, role=role, info=info)
         # Subscribe first, then announce and replay: nothing published from here on is missed.

@@ -20,6 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="overrides PORT")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("seed", help="insert the example rooms if there are no rooms")
+    users = sub.add_parser("users", help="manage staff accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    admin = users_sub.add_parser("create-admin", help="create an admin account")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--display-name", help="shown with the staff badge (default: username)")
+    admin.add_argument("--generate", action="store_true",
+                       help="generate a strong password and print it once, instead of asking")
     args = parser.parse_args(argv)
 
     overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
@@ -48,7 +55,45 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"chatserver: {asyncio.run(_seed())} example rooms added")
         return 0
+    if args.command == "users":
+        return _create_admin(settings, args)
     return _serve(settings)
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+    import secrets
+
+    from chatserver.staff import StaffError, StaffService
+    from chatserver.storage.staff import StaffStore
+    from chatserver.storage.store import Store
+
+    if args.generate:
+        password = secrets.token_urlsafe(18)
+    else:
+        password = getpass.getpass("Password (at least 12 characters): ")
+        if getpass.getpass("Again: ") != password:
+            print("chatserver: the passwords differ", file=sys.stderr)
+            return 1
+
+    async def create() -> None:
+        await migrate(settings.database_url)
+        store = Store.from_url(settings.database_url)
+        try:
+            await StaffService(StaffStore(store)).create(
+                args.username, args.display_name or args.username, password, "admin")
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(create())
+    except StaffError as exc:
+        print(f"chatserver: cannot create the admin: {exc.code}", file=sys.stderr)
+        return 1
+    print(f"chatserver: admin {args.username!r} created")
+    if args.generate:
+        print(f"chatserver: password (shown once): {password}")
+    return 0
 
 
 def _serve(settings: Settings) -> int:

@@ -27,6 +27,9 @@ class Settings:
     seed_example_rooms: bool = True
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    # Behind a reverse proxy: take the client address and TLS from X-Forwarded-For/-Proto
+    # (only for rate limiting and the Secure cookie flag; addresses are never stored).
+    trust_proxy_headers: bool = False
     # Secret for deriving per-room member ids; empty: generated once and kept in the database.
     secret_key: str = ""
 

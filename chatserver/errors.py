@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     NOT_IN_ROOM = "not_in_room"
     ALREADY_IN_ROOM = "already_in_room"
     REPLY_NOT_FOUND = "reply_not_found"
+    FORBIDDEN = "forbidden"
     NAME_TOO_SHORT = "name_too_short"
     NAME_TOO_LONG = "name_too_long"
     NAME_FORBIDDEN_CHARACTER = "name_forbidden_character"
@@ -60,6 +61,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NOT_IN_ROOM: "Join the room first.",
     ErrorCode.ALREADY_IN_ROOM: "This connection is already in the room.",
     ErrorCode.REPLY_NOT_FOUND: "The message replied to is not in this room.",
+    ErrorCode.FORBIDDEN: "You may not do that here.",
     ErrorCode.NAME_TOO_SHORT: "The pseudonym needs at least 2 characters and a letter.",
     ErrorCode.NAME_TOO_LONG: "The pseudonym may have at most 32 characters.",
     ErrorCode.NAME_FORBIDDEN_CHARACTER: "The pseudonym has a character that is not allowed.",

@@ -19,6 +19,7 @@ from enum import Enum
 from chatserver import metrics
 from chatserver.broker.base import Broker
 from chatserver.protocol import seq_of
+from chatserver.storage.staff import AccountRecord
 from chatserver.storage.store import IdentityRecord
 
 log = logging.getLogger("chatserver.hub")
@@ -57,7 +58,7 @@ class Client:
     """One WebSocket connection of this process."""
 
     __slots__ = ("abort", "closer", "id", "identity", "lang", "memberships", "process_key",
-                 "queue", "sender", "state", "writer")
+                 "queue", "sender", "staff", "state", "writer")
 
     def __init__(self, sender: Sender, closer: Closer, abort: Callable[[], None] | None,
                  *, queue_size: int, process_key: str) -> None:
@@ -68,6 +69,8 @@ class Client:
         self.queue: asyncio.Queue[str | tuple[int, str]] = asyncio.Queue(queue_size)
         self.state = ClientState.OPEN
         self.identity: IdentityRecord | None = None
+        # Set when the socket was opened with a live staff session cookie.
+        self.staff: AccountRecord | None = None
         self.lang = "fi"
         self.memberships: dict[str, Membership] = {}
         self.process_key = process_key
@@ -147,6 +150,7 @@ class Hub:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self.rooms: dict[str, _LocalRoom] = {}
+        self.connected: dict[int, Client] = {}  # every open connection of this process
         self._background: set[asyncio.Future[None]] = set()
 
     def on_event(self, room: str, data: bytes) -> None:
@@ -219,6 +223,12 @@ class Hub:
             if seq > membership.last_seq:
                 membership.last_seq = seq
                 client.offer(text)
+
+    def register(self, client: Client) -> None:
+        self.connected[client.id] = client
+
+    def unregister(self, client: Client) -> None:
+        self.connected.pop(client.id, None)
 
     def local_last_seq(self, room: str) -> int:
         local = self.rooms.get(room)

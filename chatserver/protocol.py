@@ -154,9 +154,13 @@ def seq_of(frame: bytes | str) -> int:
 
 
 def welcome_frame(*, token: str | None, pseudonym: str, limits: dict[str, Any],
-                  heartbeat: float) -> str:
+                  heartbeat: float, role: str = "participant",
+                  rooms: list[str] | None = None) -> str:
     frame: dict[str, Any] = {"type": "welcome", "v": PROTOCOL_VERSION, "pseudonym": pseudonym,
-                             "limits": limits, "heartbeat": heartbeat, "ts": now_ms()}
+                             "role": role, "limits": limits, "heartbeat": heartbeat,
+                             "ts": now_ms()}
+    if rooms is not None:
+        frame["rooms"] = rooms  # the rooms a facilitator may act in
     if token is not None:
         frame["token"] = token
     return encode(frame)

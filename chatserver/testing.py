@@ -261,3 +261,52 @@ class ChatClient:
         self._reader.cancel()
         with contextlib.suppress(BaseException):
             await self._reader
+
+
+def create_admin(env: Mapping[str, str], username: str = "admin",
+                 display_name: str = "Ylläpito") -> str:
+    """Create an admin with `chatserver users create-admin --generate`; returns the password."""
+    out = subprocess.run(
+        [sys.executable, "-m", "chatserver", "users", "create-admin", "--username", username,
+         "--display-name", display_name, "--generate"],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=True)
+    for line in out.stdout.splitlines():
+        if "password (shown once):" in line:
+            return line.rsplit(": ", 1)[1].strip()
+    raise RuntimeError("no password printed")
+
+
+class StaffHttp:
+    """A signed-in staff browser: the session cookie plus the CSRF token."""
+
+    def __init__(self, base_url: str) -> None:
+        import httpx
+
+        self.base_url = base_url
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
+        self.csrf = ""
+
+    async def login(self, username: str, password: str) -> Any:
+        response = await self.http.post("/api/auth/login",
+                                        json={"username": username, "password": password})
+        if response.status_code == 200:
+            self.csrf = response.json()["csrf"]
+        return response
+
+    async def post(self, path: str, body: Any, **kw: Any) -> Any:
+        return await self.http.post(path, json=body,
+                                    headers={"x-csrf-token": self.csrf, **kw.pop("headers", {})},
+                                    **kw)
+
+    async def patch(self, path: str, body: Any) -> Any:
+        return await self.http.patch(path, json=body, headers={"x-csrf-token": self.csrf})
+
+    def cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())}
+
+    async def socket(self, ws_url: str, **kwargs: Any) -> ChatClient:
+        return await ChatClient.connect(ws_url, additional_headers=self.cookie_header(),
+                                        **kwargs)
+
+    async def close(self) -> None:
+        await self.http.aclose()

@@ -122,3 +122,9 @@ class Broker(Protocol):
         ...
 
     async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]: ...
+
+    async def hit(self, key: str, window_seconds: int, amount: int = 1) -> tuple[int, float]:
+        """Count ``amount`` hits (0 to only look) on ``key`` in a fixed window shared by
+        every process; returns the count so far and the seconds until the window ends.
+        Keys must not hold personal data (hash an address with a server key first)."""
+        ...

@@ -44,6 +44,7 @@ class MemoryBroker:
         self._subscribed: set[str] = set()
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
+        self._hits: dict[str, tuple[int, float]] = {}
 
     async def start(self, on_event: EventCallback, on_control: ControlCallback,
                     on_resync: ResyncCallback) -> None:
@@ -164,3 +165,13 @@ class MemoryBroker:
 
     async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]:
         return {room: len(self._rooms[room].refs) if room in self._rooms else 0 for room in rooms}
+
+    async def hit(self, key: str, window_seconds: int, amount: int = 1) -> tuple[int, float]:
+        now = time.monotonic()
+        if len(self._hits) > 10_000:  # forget ended windows now and then
+            self._hits = {k: v for k, v in self._hits.items() if v[1] > now}
+        count, ends = self._hits.get(key, (0, 0.0))
+        if ends <= now:
+            count, ends = 0, now + window_seconds
+        self._hits[key] = (count + amount, ends)
+        return count + amount, ends - now

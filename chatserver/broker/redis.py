@@ -478,6 +478,18 @@ class RedisBroker:
             raise BackendUnavailable("redis presence") from exc
         return {room: int(c) for room, c in zip(rooms, counts, strict=True)}
 
+    async def hit(self, key: str, window_seconds: int, amount: int = 1) -> tuple[int, float]:
+        full = P + "hits:" + key
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incrby(full, amount)
+                pipe.expire(full, window_seconds, nx=True)
+                pipe.pttl(full)
+                count, _, ttl_ms = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis hit") from exc
+        return int(count), max(0.0, int(ttl_ms) / 1000)
+
 
 def _seq_of_id(entry_id: bytes | str) -> int:
     raw = entry_id.decode() if isinstance(entry_id, bytes) else entry_id

@@ -72,3 +72,54 @@ class ServerSecret(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(256))
+
+
+class StaffAccount(Base):
+    """A facilitator or admin. Staff sign in; participants never do."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # lower-cased, for login
+    display_name: Mapped[str] = mapped_column(String(64))  # shown with the staff badge
+    password_hash: Mapped[str] = mapped_column(String(256))  # Argon2id, never the password
+    role: Mapped[str] = mapped_column(String(16))  # facilitator | admin
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is kept here."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(36), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))  # must accompany state changes
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoomAssignment(Base):
+    """Which facilitator may act in which room."""
+
+    __tablename__ = "room_assignments"
+
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class AuditEntry(Base):
+    """Append-only record of staff actions: who, what, target, room, reason, when.
+    Never the text of a message, so it can outlive every message."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_id: Mapped[str] = mapped_column(String(36))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    room_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    target: Mapped[str | None] = mapped_column(String(64), nullable=True)  # member or account
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

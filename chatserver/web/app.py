@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -23,8 +24,11 @@ from chatserver.hub import Hub
 from chatserver.identities import Identities
 from chatserver.rooms import RoomDirectory, RoomLog, to_stored
 from chatserver.seed import seed_example_rooms
+from chatserver.staff import StaffService
+from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
+from chatserver.web import auth
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.ws import websocket_endpoint
 
@@ -56,15 +60,18 @@ def create_app(settings: Settings) -> Starlette:
         directory = RoomDirectory(store)
         await directory.refresh()
         hub = Hub(broker)
+        staff = StaffService(StaffStore(store))
         chat = ChatService(settings, store, broker, hub, Identities(store, secret), directory,
-                           RoomLog(broker, store))
-        await broker.start(chat.on_event, lambda payload: None, chat.resync)
+                           RoomLog(broker, store), staff)
+        await broker.start(chat.on_event, chat.on_control, chat.resync)
         chat.start()
         retention = asyncio.create_task(maintenance.run_forever(store, settings),
                                         name="retention")
         app.state.chat = chat
         app.state.store = store
         app.state.broker = broker
+        app.state.staff = staff
+        app.state.hit_key = hashlib.sha256(b"hits\x00" + secret.encode()).digest()
         log.info("server ready", extra={"broker": broker.name,
                                         "database": store.engine.dialect.name})
         try:
@@ -83,12 +90,13 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
         Route("/api/rooms", list_rooms),
+        *auth.ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, trust_forwarded_proto=settings.trust_proxy_headers)
     return app
 
 

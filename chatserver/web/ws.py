@@ -14,6 +14,7 @@ from chatserver.chat import ChatService, Session, protocol_error
 from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.hub import Client
 from chatserver.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
+from chatserver.web.auth import staff_from_cookie
 from chatserver.web.security import origin_allowed
 from chatserver.web.transport import ABORT_EXTENSION
 from moderation.ratelimit import StrikeCounter
@@ -37,6 +38,13 @@ async def websocket_endpoint(ws: WebSocket) -> None:
 
     client = Client(ws.send_text, close, abort, queue_size=settings.send_queue_frames,
                     process_key=service.process_key)
+    try:
+        staff = await staff_from_cookie(ws)
+    except (SQLAlchemyError, OSError):
+        await ws.close(code=1013, reason="try again later")  # fail closed, not as a guest
+        return
+    client.staff = staff.account if staff is not None else None
+    service.hub.register(client)
     client.start()
     session = Session(settings)
     strikes = StrikeCounter(settings.abuse_limit, settings.abuse_window)
@@ -70,6 +78,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 await asyncio.wait_for(asyncio.shield(client.writer), 1.0)
             except (TimeoutError, asyncio.CancelledError, Exception):
                 pass
+        service.hub.unregister(client)
         await service.disconnect(client)
 
 

@@ -1,0 +1,275 @@
+"""Staff sign-in over HTTP: login, logout, who am I, password change; staff and audit admin.
+
+Cookies are HttpOnly, SameSite=Strict, and Secure when served over TLS. Every state-changing
+request made with the cookie must carry the session's CSRF token in ``X-CSRF-Token`` and, if
+the browser sent an Origin, come from this server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatserver.broker.base import Broker
+from chatserver.errors import BackendUnavailable
+from chatserver.staff import SESSION_HOURS, StaffError, StaffService, normalise_username, utcnow
+from chatserver.storage.staff import AccountRecord
+from chatserver.web.security import origin_allowed
+
+COOKIE = "chat_staff"
+LOGIN_WINDOW = 900
+LOGIN_FAILURES_PER_ACCOUNT = 5  # failed attempts per username (existing or not) per window
+LOGIN_PER_CLIENT = 20  # attempts per client address per window
+
+
+@dataclass(frozen=True, slots=True)
+class StaffContext:
+    account: AccountRecord
+    token: str
+    csrf: str
+
+
+class Denied(Exception):
+    def __init__(self, status: int, code: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.extra = status, code, extra
+
+    def response(self) -> Response:
+        return JSONResponse({"error": self.code, **self.extra}, status_code=self.status,
+                            headers={"cache-control": "no-store"})
+
+
+def _services(conn: HTTPConnection) -> tuple[StaffService, Broker, bytes]:
+    state = conn.app.state
+    return state.staff, state.broker, state.hit_key
+
+
+async def staff_from_cookie(conn: HTTPConnection) -> StaffContext | None:
+    token = conn.cookies.get(COOKIE)
+    if not token or len(token) > 128:
+        return None
+    staff, _, _ = _services(conn)
+    found = await staff.store.session(token, utcnow())
+    if found is None:
+        return None
+    return StaffContext(found[0], token, found[1])
+
+
+async def require_staff(request: Request, *, admin: bool = False) -> StaffContext:
+    ctx = await staff_from_cookie(request)
+    if ctx is None:
+        raise Denied(401, "not_signed_in")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(sent.encode(), ctx.csrf.encode()):
+            raise Denied(403, "csrf_failed")
+        if not origin_allowed(request.headers, request.app.state.settings.allowed_origins):
+            raise Denied(403, "csrf_failed")
+    if admin and ctx.account.role != "admin":
+        raise Denied(403, "forbidden")
+    return ctx
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        raise Denied(400, "bad_json") from None
+    if not isinstance(body, dict):
+        raise Denied(400, "bad_json")
+    return body
+
+
+def _str(body: dict[str, Any], key: str, *, limit: int = 256) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or len(value) > limit:
+        raise Denied(400, "invalid_field", field=key)
+    return value
+
+
+def client_key(request: Request, secret: bytes) -> str:
+    """A keyed hash of the client's address: enough to count attempts, useless to anyone
+    who reads Redis. The address itself is never stored or logged."""
+    settings = request.app.state.settings
+    address = request.client.host if request.client else ""
+    if settings.trust_proxy_headers:
+        address = request.headers.get("x-forwarded-for", address).split(",")[0].strip()
+    return hmac.new(secret, b"client:" + address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def login(request: Request) -> Response:
+    try:
+        body = await _json(request)
+        username, password = _str(body, "username"), _str(body, "password", limit=1024)
+        staff, broker, secret = _services(request)
+        user_key = "login:user:" + hashlib.sha256(
+            normalise_username(username).encode()).hexdigest()[:32]
+        # Every attempt counts against the client; failures count against the username
+        # (existing or not, so the limit itself reveals nothing).
+        count, retry = await broker.hit(f"login:client:{client_key(request, secret)}",
+                                        LOGIN_WINDOW)
+        failures, user_retry = await broker.hit(user_key, LOGIN_WINDOW, amount=0)
+        if count > LOGIN_PER_CLIENT or failures >= LOGIN_FAILURES_PER_ACCOUNT:
+            raise Denied(429, "too_many_attempts",
+                         retry_after=max(1, round(max(retry, user_retry))))
+        account = await staff.authenticate(username, password)
+        if account is None:
+            await broker.hit(user_key, LOGIN_WINDOW)
+            raise Denied(401, "invalid_credentials")
+        signed = await staff.sign_in(account, utcnow())
+        await staff.store.audit(actor_id=account.id, actor_name=account.display_name,
+                                action="login")
+    except Denied as denied:
+        return denied.response()
+    except BackendUnavailable:
+        return Denied(503, "unavailable").response()
+    response = JSONResponse({"account": account.public(), "csrf": signed.csrf},
+                            headers={"cache-control": "no-store"})
+    response.set_cookie(COOKIE, signed.token, max_age=SESSION_HOURS * 3600, httponly=True,
+                        samesite="strict", secure=_tls(request), path="/")
+    return response
+
+
+def _tls(request: Request) -> bool:
+    if request.url.scheme == "https":
+        return True
+    return bool(request.app.state.settings.trust_proxy_headers
+                and request.headers.get("x-forwarded-proto") == "https")
+
+
+async def logout(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request)
+    except Denied as denied:
+        return denied.response()
+    staff, _, _ = _services(request)
+    await staff.store.close_session(ctx.token)
+    response = JSONResponse({"status": "signed_out"})
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=_tls(request))
+    return response
+
+
+async def me(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request)
+    except Denied as denied:
+        return denied.response()
+    return JSONResponse({"account": ctx.account.public(), "csrf": ctx.csrf},
+                        headers={"cache-control": "no-store"})
+
+
+async def change_password(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request)
+        body = await _json(request)
+        staff, _, _ = _services(request)
+        await staff.change_password(ctx.account, _str(body, "old", limit=1024),
+                                    _str(body, "new", limit=1024), keep_session=ctx.token)
+        await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                                action="password_change", target=ctx.account.id)
+    except Denied as denied:
+        return denied.response()
+    except StaffError as exc:
+        return Denied(400, exc.code).response()
+    return JSONResponse({"status": "changed"})
+
+
+async def list_staff(request: Request) -> Response:
+    try:
+        await require_staff(request, admin=True)
+    except Denied as denied:
+        return denied.response()
+    staff, _, _ = _services(request)
+    return JSONResponse([a.public() for a in await staff.store.all()],
+                        headers={"cache-control": "no-store"})
+
+
+async def create_staff(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request, admin=True)
+        body = await _json(request)
+        staff, _, _ = _services(request)
+        account = await staff.create(_str(body, "username", limit=64),
+                                     _str(body, "display_name", limit=64),
+                                     _str(body, "password", limit=1024),
+                                     _str(body, "role", limit=16))
+        await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                                action="staff_create", target=account.id,
+                                detail={"role": account.role})
+    except Denied as denied:
+        return denied.response()
+    except StaffError as exc:
+        return Denied(400, exc.code).response()
+    return JSONResponse(account.public(), status_code=201)
+
+
+async def update_staff(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request, admin=True)
+        body = await _json(request)
+        staff, broker, _ = _services(request)
+        account = await staff.store.by_id(request.path_params["account_id"])
+        if account is None:
+            raise Denied(404, "not_found")
+        if "disabled" in body:
+            if not isinstance(body["disabled"], bool):
+                raise Denied(400, "invalid_field", field="disabled")
+            if account.id == ctx.account.id:
+                raise Denied(400, "cannot_disable_self")
+            await staff.store.set_disabled(account.id, body["disabled"])
+            if body["disabled"]:
+                # Every process closes this account's sockets at once.
+                await broker.publish_control(msgspec.json.encode(
+                    {"kind": "staff_disabled", "account": account.id}))
+            await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                                    action="staff_disable" if body["disabled"] else "staff_enable",
+                                    target=account.id)
+        if "rooms" in body:
+            rooms = body["rooms"]
+            known = {r.id for r in await request.app.state.chat.directory.all()}
+            if not isinstance(rooms, list) or not all(isinstance(r, str) and r in known
+                                                      for r in rooms):
+                raise Denied(400, "invalid_field", field="rooms")
+            await staff.store.set_rooms(account.id, set(rooms))
+            await broker.publish_control(msgspec.json.encode(
+                {"kind": "staff_changed", "account": account.id}))
+            await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                                    action="staff_assign", target=account.id,
+                                    detail={"rooms": sorted(rooms)})
+        updated = await staff.store.by_id(account.id)
+    except Denied as denied:
+        return denied.response()
+    assert updated is not None
+    return JSONResponse(updated.public())
+
+
+async def audit_log(request: Request) -> Response:
+    try:
+        await require_staff(request, admin=True)
+    except Denied as denied:
+        return denied.response()
+    staff, _, _ = _services(request)
+    before = request.query_params.get("before")
+    entries = await staff.store.audit_log(before_id=int(before) if before and before.isdigit()
+                                          else None)
+    return JSONResponse(entries, headers={"cache-control": "no-store"})
+
+
+ROUTES = [
+    Route("/api/auth/login", login, methods=["POST"]),
+    Route("/api/auth/logout", logout, methods=["POST"]),
+    Route("/api/auth/me", me, methods=["GET"]),
+    Route("/api/auth/password", change_password, methods=["POST"]),
+    Route("/api/staff", list_staff, methods=["GET"]),
+    Route("/api/staff", create_staff, methods=["POST"]),
+    Route("/api/staff/{account_id}", update_staff, methods=["PATCH"]),
+    Route("/api/audit", audit_log, methods=["GET"]),
+]
