@@ -19,12 +19,16 @@ from chatserver.config import Settings
 from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.hub import Client, Hub, Membership
 from chatserver.identities import Identities
+from chatserver.moderating import Moderator
 from chatserver.protocol import (
     ClientFrame,
     Hello,
+    Help,
     Join,
     Leave,
+    Moderate,
     Ping,
+    Report,
     Send,
     Typing,
     encode,
@@ -36,6 +40,7 @@ from chatserver.protocol import (
 )
 from chatserver.rooms import RoomDirectory, RoomLog
 from chatserver.staff import StaffService
+from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import IdentityRecord, RoomRecord, Store
 from moderation.names import NameProblem, check_pseudonym
 from moderation.ratelimit import TokenBucket
@@ -46,11 +51,13 @@ log = logging.getLogger("chatserver.chat")
 class Session:
     """Per-connection limits that live as long as the connection."""
 
-    __slots__ = ("frames", "sends")
+    __slots__ = ("frames", "reports", "sends")
 
     def __init__(self, settings: Settings) -> None:
         self.frames = TokenBucket(settings.frame_rate, settings.frame_burst)
         self.sends = TokenBucket(settings.send_rate, settings.send_burst)
+        # Reports: a few at once, then one every two minutes.
+        self.reports = TokenBucket(1 / 120, 5)
 
 
 class ChatService:
@@ -65,6 +72,7 @@ class ChatService:
         self.directory = directory
         self.roomlog = log_
         self.staff = staff
+        self.mod = Moderator(self, ModerationStore(store))
         self._staff_names: tuple[float, list[str]] = (0.0, [])
         self.process_key = uuid.uuid4().hex[:10]
         self._tasks: list[asyncio.Task[None]] = []
@@ -98,6 +106,7 @@ class ChatService:
             return
         if not isinstance(event, dict):
             return
+        self.mod.on_control(event)
         if event.get("kind") in ("staff_disabled", "staff_changed"):
             # Signed out (or rights changed): the staff member's sockets close, and a
             # reconnect is authorised afresh from the database.
@@ -155,6 +164,12 @@ class ChatService:
             await self.typing(client, frame)
         elif isinstance(frame, Join):
             await self.join(client, frame)
+        elif isinstance(frame, Moderate):
+            await self.mod.moderate(client, frame)
+        elif isinstance(frame, Report):
+            await self.mod.report(client, session.reports, frame)
+        elif isinstance(frame, Help):
+            await self.mod.help(client, frame)
         elif isinstance(frame, Leave):
             await self.leave(client, frame.room)
             client.offer(encode({"type": "left", "room": frame.room, "id": frame.id}))
@@ -187,7 +202,7 @@ class ChatService:
         client.offer(welcome_frame(token=token, pseudonym=identity.pseudonym,
                                    limits=self.limits, heartbeat=self.settings.heartbeat_seconds))
 
-    async def _open_room(self, room_id: str) -> RoomRecord:
+    async def open_room(self, room_id: str) -> RoomRecord:
         room = await self.directory.get(room_id)
         if room is None:
             raise ProtocolError(ErrorCode.ROOM_NOT_FOUND)
@@ -222,7 +237,7 @@ class ChatService:
 
     async def join(self, client: Client, frame: Join) -> None:
         assert client.identity is not None
-        room = await self._open_room(frame.room)
+        room = await self.open_room(frame.room)
         if room.id in client.memberships:
             raise ProtocolError(ErrorCode.ALREADY_IN_ROOM)
         if len(client.memberships) >= self.settings.max_rooms_per_connection:
@@ -242,6 +257,7 @@ class ChatService:
             raise ProtocolError(ErrorCode.ROOM_FULL)
         info = msgspec.json.encode({"member": member, "name": name, "role": role})
         membership = Membership(room=room.id, member=member, name=name, role=role, info=info)
+        await self.mod.check_join(client, room, membership)
         # Subscribe first, then announce and replay: nothing published from here on is missed.
         await self.hub.add(client, membership)
         try:
@@ -254,7 +270,7 @@ class ChatService:
                 events, complete = await self.roomlog.history(room,
                                                               self.settings.history_on_join), True
         except BaseException:
-            await self._withdraw(client, room.id)
+            await self.withdraw(client, room.id)
             raise
         head = max([membership.last_seq, *[seq for seq, _ in events]])
         client.offer(encode({"type": "joined", "id": frame.id, "room": room.id,
@@ -264,7 +280,9 @@ class ChatService:
         for seq, text in events:
             if seq > membership.last_seq:
                 membership.last_seq = seq
-                client.offer(text)
+                shown = membership.view(text)
+                if shown is not None:
+                    client.offer(shown)
         self.hub.finish_sync(client, membership)
         client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
 
@@ -285,9 +303,9 @@ class ChatService:
     async def leave(self, client: Client, room_id: str) -> None:
         if room_id not in client.memberships:
             raise ProtocolError(ErrorCode.NOT_IN_ROOM)
-        await self._withdraw(client, room_id)
+        await self.withdraw(client, room_id)
 
-    async def _withdraw(self, client: Client, room_id: str) -> None:
+    async def withdraw(self, client: Client, room_id: str) -> None:
         membership = self.hub.remove_local(client, room_id)
         if membership is None:
             return
@@ -300,7 +318,7 @@ class ChatService:
     async def disconnect(self, client: Client) -> None:
         for room_id in list(client.memberships):
             try:
-                await self._withdraw(client, room_id)
+                await self.withdraw(client, room_id)
             except (BackendUnavailable, SQLAlchemyError):
                 pass  # presence lapses by its TTL instead
         await client.stop()
@@ -320,10 +338,14 @@ class ChatService:
         retry = session.sends.take(time.monotonic())
         if retry:
             raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
-        room = await self._open_room(frame.room)
+        room = await self.open_room(frame.room)
+        await self.mod.check_send(membership, room.id)
         started = time.perf_counter()
         ts = now_ms()
-        event: dict[str, Any] = {"type": "message", "room": room.id, "ts": ts,
+        event: dict[str, Any] = {}
+        if membership.shadow_until > time.time():
+            event["only"] = membership.member  # first, where the hub looks for it
+        event |= {"type": "message", "room": room.id, "ts": ts,
                                  "member": membership.member, "name": membership.name,
                                  "role": membership.role, "text": text}
         if frame.reply_to is not None:

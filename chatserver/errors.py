@@ -30,6 +30,12 @@ class ErrorCode(StrEnum):
     ALREADY_IN_ROOM = "already_in_room"
     REPLY_NOT_FOUND = "reply_not_found"
     FORBIDDEN = "forbidden"
+    MESSAGE_NOT_FOUND = "message_not_found"
+    MEMBER_NOT_FOUND = "member_not_found"
+    BANNED = "banned"
+    MUTED = "muted"
+    ROOM_LOCKED = "room_locked"
+    SLOW_MODE = "slow_mode"
     NAME_TOO_SHORT = "name_too_short"
     NAME_TOO_LONG = "name_too_long"
     NAME_FORBIDDEN_CHARACTER = "name_forbidden_character"
@@ -62,6 +68,12 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ALREADY_IN_ROOM: "This connection is already in the room.",
     ErrorCode.REPLY_NOT_FOUND: "The message replied to is not in this room.",
     ErrorCode.FORBIDDEN: "You may not do that here.",
+    ErrorCode.MESSAGE_NOT_FOUND: "There is no such message in this room.",
+    ErrorCode.MEMBER_NOT_FOUND: "There is no such member in this room.",
+    ErrorCode.BANNED: "You cannot join this room.",
+    ErrorCode.MUTED: "You cannot send messages in this room for a while.",
+    ErrorCode.ROOM_LOCKED: "The room is read-only for now.",
+    ErrorCode.SLOW_MODE: "The room is in slow mode; wait a moment before sending again.",
     ErrorCode.NAME_TOO_SHORT: "The pseudonym needs at least 2 characters and a letter.",
     ErrorCode.NAME_TOO_LONG: "The pseudonym may have at most 32 characters.",
     ErrorCode.NAME_FORBIDDEN_CHARACTER: "The pseudonym has a character that is not allowed.",

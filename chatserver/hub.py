@@ -26,6 +26,17 @@ log = logging.getLogger("chatserver.hub")
 
 _ids = itertools.count(1)
 SEQ_PREFIX = '{"seq":'
+_ONLY = ',"only":"'
+
+
+def restricted_to(text: str) -> str | None:
+    """The member a frame is restricted to, read from the fixed place the body puts it:
+    right after the number (an unescaped quote cannot occur inside a JSON string)."""
+    start = text.find(_ONLY, 7, 40)
+    if start < 0:
+        return None
+    start += len(_ONLY)
+    return text[start:text.index('"', start)]
 
 
 class ClientState(Enum):
@@ -48,6 +59,26 @@ class Membership:
     # replay, then drop duplicates by number).
     pending: list[tuple[int, str]] | None = field(default_factory=list)
     last_typing: float = 0.0
+    last_message: float = 0.0  # for slow mode
+    # Sanctions in force, kept current by control events from every process.
+    muted_until: float = 0.0  # wall-clock seconds; 0: not muted
+    mute_reason: str | None = None
+    shadow_until: float = 0.0  # shadow-muted: messages reach only themselves (and staff)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role != "participant"
+
+    def view(self, text: str) -> str | None:
+        """What this member sees of a stream frame: a frame meant for one member (a
+        shadow-muted participant's message) reaches that member, without the mark, and
+        staff, with it; nobody else."""
+        only = restricted_to(text)
+        if only is None or self.is_staff:
+            return text
+        if only == self.member:
+            return text.replace(f',"only":"{only}"', "", 1)
+        return None
 
 
 Sender = Callable[[str], Awaitable[None]]
@@ -165,6 +196,7 @@ class Hub:
             if seq <= local.last_seq:
                 return  # already delivered (a resync overlapping the live stream)
             local.last_seq = seq
+            restricted = restricted_to(text) is not None
             for client in list(local.clients.values()):
                 membership = client.memberships.get(room)
                 if membership is None:
@@ -173,7 +205,9 @@ class Hub:
                     membership.pending.append((seq, text))
                 elif seq > membership.last_seq:
                     membership.last_seq = seq
-                    client.offer(text)
+                    shown = membership.view(text) if restricted else text
+                    if shown is not None:
+                        client.offer(shown)
             metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
             metrics.DELIVERIES.inc(len(local.clients))
         else:
@@ -222,13 +256,27 @@ class Hub:
         for seq, text in pending:
             if seq > membership.last_seq:
                 membership.last_seq = seq
-                client.offer(text)
+                shown = membership.view(text)
+                if shown is not None:
+                    client.offer(shown)
 
     def register(self, client: Client) -> None:
         self.connected[client.id] = client
 
     def unregister(self, client: Client) -> None:
         self.connected.pop(client.id, None)
+
+    def members(self, room: str, member: str | None = None) -> list[tuple[Client, Membership]]:
+        """This process's connections in ``room`` (of one member, if given)."""
+        local = self.rooms.get(room)
+        if local is None:
+            return []
+        out = []
+        for client in local.clients.values():
+            membership = client.memberships.get(room)
+            if membership is not None and (member is None or membership.member == member):
+                out.append((client, membership))
+        return out
 
     def local_last_seq(self, room: str) -> int:
         local = self.rooms.get(room)

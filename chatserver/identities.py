@@ -13,6 +13,7 @@ import secrets
 import uuid
 
 from chatserver import pseudonyms
+from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import IdentityRecord, Store
 
 TOKEN_BYTES = 32  # 256 bits; the design asks for at least 128
@@ -46,3 +47,12 @@ class Identities:
 
     def member(self, identity_id: str, room_id: str) -> str:
         return member_id(self.secret, identity_id, room_id)
+
+    async def find(self, member: str, room_id: str, store: ModerationStore) -> str | None:
+        """The identity behind a room's member id. Member ids are one-way, and no table links
+        identities to rooms (on purpose), so this tries every identity: thousands of HMACs,
+        milliseconds, and only when a facilitator bans someone from all rooms."""
+        async for identity_id in store.identity_ids():
+            if hmac.compare_digest(self.member(identity_id, room_id), member):
+                return identity_id
+        return None

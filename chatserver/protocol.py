@@ -56,8 +56,51 @@ class Ping(msgspec.Struct, tag="ping", tag_field="type"):
     id: str | None = None
 
 
-ClientFrame = Hello | Join | Leave | Send | Typing | Ping
-CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping"})
+ModerationAction = Literal["redact", "remove_recent", "warn", "mute", "unmute", "kick", "ban",
+                           "slow_mode", "lock", "premoderate", "pin", "unpin"]
+Reason = Annotated[str, msgspec.Meta(max_length=500)]
+# Up to ten years; None (omitted) means for good where that is allowed.
+Seconds = Annotated[int, msgspec.Meta(ge=0, le=315_360_000)]
+
+
+class Moderate(msgspec.Struct, tag="moderate", tag_field="type"):
+    """A facilitator's action in a room; which fields count depends on ``action``."""
+
+    room: str
+    action: ModerationAction
+    id: str | None = None
+    member: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    seq: Seq | None = None
+    seconds: Seconds | None = None
+    scope: Literal["room", "all"] = "room"
+    on: bool | None = None
+    reason: Reason | None = None
+    text: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+ReportCategory = Literal["harassment", "personal_details", "worried", "spam", "other"]
+
+
+class Report(msgspec.Struct, tag="report", tag_field="type"):
+    """A participant reports a message to the room's facilitators."""
+
+    room: str
+    seq: Seq
+    category: ReportCategory
+    id: str | None = None
+    note: Reason | None = None
+
+
+class Help(msgspec.Struct, tag="help", tag_field="type"):
+    """"I need help now": a private alert to the facilitators; nothing is posted."""
+
+    room: str
+    id: str | None = None
+
+
+ClientFrame = Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help
+CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
+                          "report", "help"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _loose = msgspec.json.Decoder()

@@ -92,6 +92,10 @@ class Broker(Protocol):
         """The newest ``count`` buffered events, oldest first."""
         ...
 
+    async def replace_buffered(self, room: str, seq: int, frame: bytes) -> None:
+        """Replace a buffered event's frame (a redaction), so resume shows the new one."""
+        ...
+
     async def forget_room(self, room: str) -> None:
         """Drop the room's buffered events (retention: a session closed)."""
         ...

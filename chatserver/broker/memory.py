@@ -118,6 +118,13 @@ class MemoryBroker:
         buf = self._live_buffer(self._room(room))
         return [(seq, frame) for seq, frame, _ in list(buf)[-count:]] if count > 0 else []
 
+    async def replace_buffered(self, room: str, seq: int, frame: bytes) -> None:
+        buf = self._room(room).buffer
+        for i, (s, _, at) in enumerate(buf):
+            if s == seq:
+                buf[i] = (seq, frame, at)
+                return
+
     async def forget_room(self, room: str) -> None:
         self._room(room).buffer.clear()
 

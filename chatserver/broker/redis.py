@@ -297,24 +297,40 @@ class RedisBroker:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.xrange(key, "-", "+", count=1)
                 pipe.xrange(key, f"{after + 1}-0", "+", count=limit)
-                first, entries = await pipe.execute()
+                pipe.hgetall(_k("ovr", room))
+                first, entries, overrides = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis recent") from exc
         low = _seq_of_id(first[0][0]) if first else None
-        return [(_seq_of_id(eid), fields[b"f"]) for eid, fields in entries], low
+        return _apply(entries, overrides), low
 
     async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:
         if count <= 0:
             return []
         try:
-            entries = await self._redis.xrevrange(_k("buf", room), "+", "-", count=count)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.xrevrange(_k("buf", room), "+", "-", count=count)
+                pipe.hgetall(_k("ovr", room))
+                entries, overrides = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis tail") from exc
-        return [(_seq_of_id(eid), fields[b"f"]) for eid, fields in reversed(entries)]
+        return _apply(list(reversed(entries)), overrides)
+
+    async def replace_buffered(self, room: str, seq: int, frame: bytes) -> None:
+        # Stream entries cannot be rewritten in place: overrides live beside the buffer, with
+        # the same lifetime, and are applied when the buffer is read.
+        key = _k("ovr", room)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, str(seq), frame)
+                pipe.expire(key, self._buffer_seconds)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis replace") from exc
 
     async def forget_room(self, room: str) -> None:
         try:
-            await self._redis.delete(_k("buf", room))
+            await self._redis.delete(_k("buf", room), _k("ovr", room))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis forget") from exc
 
@@ -489,6 +505,14 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis hit") from exc
         return int(count), max(0.0, int(ttl_ms) / 1000)
+
+
+def _apply(entries: list[Any], overrides: dict[bytes, bytes]) -> list[tuple[int, bytes]]:
+    out = []
+    for eid, fields in entries:
+        seq = _seq_of_id(eid)
+        out.append((seq, overrides.get(str(seq).encode(), fields[b"f"])))
+    return out
 
 
 def _seq_of_id(entry_id: bytes | str) -> int:

@@ -123,3 +123,54 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(64), nullable=True)  # member or account
     reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class Sanction(Base):
+    """A mute, shadow-mute or ban. ``room_id`` '*' with ``identity_id`` set: all rooms."""
+
+    __tablename__ = "sanctions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # mute | shadow | ban
+    room_id: Mapped[str] = mapped_column(String(64), index=True)
+    member: Mapped[str | None] = mapped_column(String(32), nullable=True)  # in that room
+    # Only for bans from all rooms: the identity cannot be named by a per-room member id.
+    identity_id: Mapped[str | None] = mapped_column(String(48), nullable=True, index=True)
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)  # shown to them
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lifted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Report(Base):
+    """A participant's report of a message. The snapshot keeps the reported frame until the
+    report is resolved, even if the room's retention or a redaction removes the message."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(64), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    category: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    reporter: Mapped[str] = mapped_column(String(32))  # never shown to the reported member
+    target: Mapped[str] = mapped_column(String(32))
+    snapshot: Mapped[str | None] = mapped_column(Text, nullable=True)  # deleted on resolve
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    resolution_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class RoomControls(Base):
+    """Live moderation settings of a room, changed by its facilitators."""
+
+    __tablename__ = "room_controls"
+
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slow_mode_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -82,7 +82,7 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._insert = (sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert)
+        self.insert = (sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -101,7 +101,7 @@ class Store:
         """The named secret, made on first use; every process gets the same value."""
         async with self.sessions.begin() as s:
             await s.execute(
-                self._insert(ServerSecret)
+                self.insert(ServerSecret)
                 .values(name=name, value=secrets.token_urlsafe(32))
                 .on_conflict_do_nothing()
             )
@@ -131,7 +131,7 @@ class Store:
         values.setdefault("created_at", datetime.now(UTC))
         async with self.sessions.begin() as s:
             result = cast(CursorResult[Any], await s.execute(
-                self._insert(Room).values(**values).on_conflict_do_nothing()))
+                self.insert(Room).values(**values).on_conflict_do_nothing()))
         return bool(result.rowcount)
 
     async def raise_last_seq(self, heads: dict[str, int]) -> None:
@@ -183,7 +183,7 @@ class Store:
         for e in events:
             heads[e.room_id] = max(heads.get(e.room_id, 0), e.seq)
         async with self.sessions.begin() as s:
-            await s.execute(self._insert(Event).on_conflict_do_nothing(), rows)
+            await s.execute(self.insert(Event).on_conflict_do_nothing(), rows)
             for room_id, seq in heads.items():
                 await s.execute(update(Room).where(Room.id == room_id, Room.last_seq < seq)
                                 .values(last_seq=seq))

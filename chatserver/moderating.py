@@ -1,0 +1,347 @@
+"""Facilitators' actions: who may, what happens, and how every process learns of it.
+
+Each action is checked, stored (sanctions, controls, redactions), audited, and announced
+through the broker's control channel so that the process holding the target's connection
+acts on it at once; changes everyone should see also enter the room's stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from chatserver.broker.base import EventMeta
+from chatserver.crisis import resources_frame
+from chatserver.errors import ErrorCode, ProtocolError
+from chatserver.hub import Client, Membership
+from chatserver.protocol import Help, Moderate, Report, encode, event_body, now_ms
+from chatserver.storage.moderation import Controls, ModerationStore
+from chatserver.storage.store import RoomRecord
+from moderation.ratelimit import TokenBucket
+
+if TYPE_CHECKING:
+    from chatserver.chat import ChatService
+
+log = logging.getLogger("chatserver.moderating")
+
+REMOVE_RECENT_MINUTES = 30
+
+
+class Moderator:
+    def __init__(self, chat: ChatService, store: ModerationStore) -> None:
+        self.chat = chat
+        self.store = store
+        self._controls: dict[str, Controls] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # Shared state --------------------------------------------------------------------------
+
+    async def controls(self, room_id: str) -> Controls:
+        controls = self._controls.get(room_id)
+        if controls is None:
+            controls = self._controls[room_id] = await self.store.controls(room_id)
+        return controls
+
+    async def check_join(self, client: Client, room: RoomRecord, membership: Membership) -> None:
+        """Refuse a banned member; load their mutes into the membership."""
+        assert client.identity is not None
+        for sanction in await self.store.active(room.id, membership.member, client.identity.id,
+                                                datetime.now(UTC)):
+            if sanction.kind == "ban":
+                raise ProtocolError(ErrorCode.BANNED)
+            if sanction.kind in ("mute", "shadow"):
+                apply_mute(membership, sanction.kind, sanction.until, sanction.reason)
+
+    async def check_send(self, membership: Membership, room_id: str) -> None:
+        if membership.is_staff:
+            return
+        controls = await self.controls(room_id)
+        now = time.time()
+        if controls.locked:
+            raise ProtocolError(ErrorCode.ROOM_LOCKED)
+        if membership.muted_until > now:
+            raise ProtocolError(ErrorCode.MUTED, retry_after=membership.muted_until - now)
+        if controls.slow_mode_seconds:
+            wait = membership.last_message + controls.slow_mode_seconds - time.monotonic()
+            if wait > 0:
+                raise ProtocolError(ErrorCode.SLOW_MODE, retry_after=wait)
+        membership.last_message = time.monotonic()
+
+    # Control events (from any process, this one included) -----------------------------
+
+    def on_control(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "controls":
+            room = str(event.get("room"))
+            self._controls[room] = Controls(**event["controls"])
+        elif kind == "sanction":
+            self._spawn(self._apply_sanction(event))
+        elif kind == "to_member":
+            frame = encode(event["frame"])
+            for client, _ in self.chat.hub.members(str(event["room"]), str(event["member"])):
+                client.offer(frame)
+        elif kind == "to_staff":
+            frame = encode(event["frame"])
+            for client, membership in self.chat.hub.members(str(event["room"])):
+                if membership.is_staff:
+                    client.offer(frame)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _apply_sanction(self, event: dict[str, Any]) -> None:
+        room, member, what = str(event["room"]), event.get("member"), event["sanction"]
+        notice = {"type": "sanction", "room": room, "sanction": what,
+                  "until": event.get("until"), "reason": event.get("reason")}
+        if what == "ban" and event.get("scope") == "all":
+            for client in list(self.chat.hub.connected.values()):
+                if client.identity is not None and client.identity.id == event.get("identity"):
+                    client.offer(encode(notice))
+                    client.close_after_queue(1008, "banned")
+            return
+        for client, membership in self.chat.hub.members(room, str(member)):
+            if what in ("mute", "shadow", "unmute"):
+                until = event.get("until")
+                apply_mute(membership, what, datetime.fromisoformat(until) if until else None,
+                           event.get("reason"))
+                if what != "shadow":  # a shadow mute is not told to its target
+                    client.offer(encode(notice))
+            elif what in ("kick", "ban"):
+                client.offer(encode(notice))
+                await self.chat.withdraw(client, room)
+
+    async def _announce(self, event: dict[str, Any]) -> None:
+        await self.chat.broker.publish_control(msgspec.json.encode(event))
+
+    # Facilitators' frames ------------------------------------------------------------------
+
+    def authorize(self, client: Client, room_id: str) -> Membership:
+        """The acting staff member's membership, if they may moderate this room."""
+        membership = client.memberships.get(room_id)
+        staff = client.staff
+        if staff is None or membership is None or not membership.is_staff or staff.disabled:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        if staff.role != "admin" and room_id not in staff.rooms:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        return membership
+
+    async def _target(self, room: RoomRecord, member: str | None) -> str:
+        """A participant of the room; staff cannot be targeted."""
+        if not member:
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
+        staff_ids = {self.chat.identities.member("staff:" + a.id, room.id)
+                     for a in await self.chat.staff.store.all()}
+        if member in staff_ids:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        return member
+
+    async def moderate(self, client: Client, frame: Moderate) -> None:
+        actor = self.authorize(client, frame.room)
+        assert client.staff is not None
+        room = await self.chat.open_room(frame.room)
+        action = frame.action
+        detail: dict[str, object] = {}
+        target: str | None = None
+        if action == "redact":
+            if frame.seq is None:
+                raise ProtocolError(ErrorCode.INVALID_FRAME)
+            target = await self.redact(room, frame.seq, actor, by="facilitator")
+            detail["seq"] = frame.seq
+        elif action == "remove_recent":
+            target = await self._target(room, frame.member)
+            minutes = (frame.seconds or REMOVE_RECENT_MINUTES * 60) / 60
+            removed = await self.remove_recent(room, target, actor, minutes)
+            detail.update(removed=len(removed), minutes=minutes)
+        elif action == "warn":
+            target = await self._target(room, frame.member)
+            if not frame.text:
+                raise ProtocolError(ErrorCode.INVALID_FRAME)
+            await self._announce({"kind": "to_member", "room": room.id, "member": target,
+                                  "frame": {"type": "warning", "room": room.id,
+                                            "text": frame.text, "ts": now_ms()}})
+        elif action in ("mute", "unmute", "kick", "ban"):
+            target = await self._target(room, frame.member)
+            detail.update(await self.sanction(room, target, frame, client.staff.id))
+        else:
+            detail.update(await self.set_controls(room, frame, actor))
+        await self.chat.staff.store.audit(
+            actor_id=client.staff.id, actor_name=client.staff.display_name, action=action,
+            room_id=room.id, target=target, reason=frame.reason, detail=detail)
+        client.offer(encode({"type": "done", "id": frame.id, "room": room.id,
+                             "action": action}))
+
+    async def _find_frame(self, room: RoomRecord, seq: int) -> str | None:
+        buffered, _ = await self.chat.broker.recent(room.id, seq - 1, 1)
+        if buffered and buffered[0][0] == seq:
+            return buffered[0][1].decode()
+        if room.persists_events:
+            return await self.store.event_frame(room.id, seq)
+        return None
+
+    async def redact(self, room: RoomRecord, seq: int, actor: Membership, *, by: str) -> str:
+        """Replace a message's text for everyone, in history and resume too; returns the
+        writer's member id."""
+        raw = await self._find_frame(room, seq)
+        if raw is None:
+            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        original = msgspec.json.decode(raw)
+        if original.get("type") != "message":
+            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        if "redacted" not in original:
+            redacted = {k: v for k, v in original.items() if k != "text"}
+            redacted["redacted"] = by
+            frame = msgspec.json.encode(redacted)
+            if room.persists_events:
+                await self.store.replace_frame(
+                    room.id, seq, "message", str(original["member"]),
+                    datetime.fromtimestamp(int(original["ts"]) / 1000, UTC), frame.decode())
+            await self.chat.broker.replace_buffered(room.id, seq, frame)
+            ts = now_ms()
+            await self.chat.roomlog.append(room, event_body(
+                {"type": "message_redacted", "room": room.id, "ts": ts, "target": seq,
+                 "by": by}), EventMeta("message_redacted", actor.member, ts))
+        return str(original["member"])
+
+    async def remove_recent(self, room: RoomRecord, member: str, actor: Membership,
+                            minutes: float) -> list[int]:
+        since_ms = now_ms() - int(minutes * 60_000)
+        buffered, _ = await self.chat.broker.recent(room.id, 0, 100_000)
+        seqs = {seq for seq, frame in buffered
+                if _is_message_of(frame, member) and _ts(frame) >= since_ms}
+        if room.persists_events:
+            seqs |= set(await self.store.member_message_seqs(
+                room.id, member, datetime.fromtimestamp(since_ms / 1000, UTC)))
+        for seq in sorted(seqs):
+            await self.redact(room, seq, actor, by="facilitator")
+        return sorted(seqs)
+
+    async def sanction(self, room: RoomRecord, member: str, frame: Moderate,
+                       actor_id: str) -> dict[str, object]:
+        action = frame.action
+        until = (datetime.now(UTC) + timedelta(seconds=frame.seconds)
+                 if frame.seconds else None)
+        event: dict[str, Any] = {"kind": "sanction", "room": room.id, "member": member,
+                                 "reason": frame.reason,
+                                 "until": until.isoformat() if until else None}
+        if action == "mute":
+            if until is None:
+                raise ProtocolError(ErrorCode.INVALID_FRAME)  # a mute always ends
+            kind = "shadow" if frame.on else "mute"
+            await self.store.add_sanction(kind=kind, room_id=room.id, member=member,
+                                          identity_id=None, until=until, reason=frame.reason,
+                                          created_by=actor_id)
+            event["sanction"] = kind
+        elif action == "unmute":
+            await self.store.lift(room.id, member, ("mute", "shadow"))
+            event["sanction"] = "unmute"
+        elif action == "kick":
+            event["sanction"] = "kick"
+        else:
+            identity = None
+            if frame.scope == "all":
+                identity = await self.chat.identities.find(member, room.id, self.store)
+                if identity is None:
+                    raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)
+            await self.store.add_sanction(kind="ban", room_id="*" if identity else room.id,
+                                          member=None if identity else member,
+                                          identity_id=identity, until=until,
+                                          reason=frame.reason, created_by=actor_id)
+            event.update(sanction="ban", scope=frame.scope, identity=identity)
+        await self._announce(event)
+        return {"until": event["until"], "scope": frame.scope, "shadow": bool(frame.on)}
+
+    async def set_controls(self, room: RoomRecord, frame: Moderate,
+                           actor: Membership) -> dict[str, object]:
+        current = await self.store.controls(room.id)
+        values = {"slow_mode_seconds": current.slow_mode_seconds, "locked": current.locked,
+                  "premoderated": current.premoderated, "pinned_seq": current.pinned_seq}
+        if frame.action == "slow_mode":
+            values["slow_mode_seconds"] = min(frame.seconds or 0, 3600)
+        elif frame.action in ("lock", "premoderate"):
+            if frame.on is None:
+                raise ProtocolError(ErrorCode.INVALID_FRAME)
+            values["locked" if frame.action == "lock" else "premoderated"] = frame.on
+        elif frame.action == "pin":
+            if frame.seq is None or await self._find_frame(room, frame.seq) is None:
+                raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+            values["pinned_seq"] = frame.seq
+        elif frame.action == "unpin":
+            values["pinned_seq"] = None
+        controls = Controls(**values)  # type: ignore[arg-type]
+        await self.store.set_controls(room.id, controls)
+        await self._announce({"kind": "controls", "room": room.id, "controls": values})
+        ts = now_ms()
+        await self.chat.roomlog.append(room, event_body(
+            {"type": "room_controls", "room": room.id, "ts": ts, **controls.public()}),
+            EventMeta("room_controls", actor.member, ts))
+        return controls.public()
+
+    # Participants' frames ------------------------------------------------------------------
+
+    async def report(self, client: Client, bucket: TokenBucket, frame: Report) -> None:
+        membership = client.memberships.get(frame.room)
+        if membership is None:
+            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        retry = bucket.take(time.monotonic())
+        if retry:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+        room = await self.chat.open_room(frame.room)
+        raw = await self._find_frame(room, frame.seq)
+        if raw is None:
+            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        original = msgspec.json.decode(raw)
+        if original.get("type") != "message":
+            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        report_id = await self.store.add_report(
+            room_id=room.id, seq=frame.seq, category=frame.category, note=frame.note,
+            reporter=membership.member, target=str(original["member"]), snapshot=raw)
+        report = await self.store.report(report_id)
+        await self._announce({"kind": "to_staff", "room": room.id,
+                              "frame": {"type": "report", "report": report}})
+        client.offer(encode({"type": "reported", "id": frame.id, "room": room.id}))
+
+    async def help(self, client: Client, frame: Help) -> None:
+        membership = client.memberships.get(frame.room)
+        if membership is None:
+            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        client.offer(encode({**resources_frame(frame.room), "id": frame.id}))
+        await self.alert(frame.room, membership, "help")
+
+    async def alert(self, room_id: str, membership: Membership, why: str) -> None:
+        """Tell the room's facilitators, on every process, that someone may need help."""
+        await self._announce({"kind": "to_staff", "room": room_id, "frame": {
+            "type": "alert", "room": room_id, "why": why, "member": membership.member,
+            "name": membership.name, "ts": now_ms()}})
+
+
+def apply_mute(membership: Membership, kind: str, until: datetime | None,
+               reason: str | None) -> None:
+    if kind == "unmute":
+        membership.muted_until, membership.shadow_until, membership.mute_reason = 0.0, 0.0, None
+        return
+    ends = until.timestamp() if until else float("inf")
+    if kind == "shadow":
+        membership.shadow_until = ends
+    else:
+        membership.muted_until, membership.mute_reason = ends, reason
+
+
+def _is_message_of(frame: bytes, member: str) -> bool:
+    decoded = msgspec.json.decode(frame)
+    return bool(decoded.get("type") == "message" and decoded.get("member") == member
+                and "redacted" not in decoded)
+
+
+def _ts(frame: bytes) -> int:
+    return int(msgspec.json.decode(frame).get("ts", 0))
+
+
+__all__ = ["Moderator"]

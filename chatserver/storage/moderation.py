@@ -1,0 +1,167 @@
+"""Queries for sanctions, reports, room controls and redactions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from chatserver.storage.models import Event, Identity, Report, RoomControls, Sanction
+from chatserver.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class SanctionRecord:
+    kind: str
+    until: datetime | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Controls:
+    slow_mode_seconds: int = 0
+    locked: bool = False
+    premoderated: bool = False
+    pinned_seq: int | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {"slow_mode": self.slow_mode_seconds, "locked": self.locked,
+                "premoderated": self.premoderated, "pinned": self.pinned_seq}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class ModerationStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.sessions = store.sessions
+
+    async def add_sanction(self, *, kind: str, room_id: str, member: str | None,
+                           identity_id: str | None, until: datetime | None,
+                           reason: str | None, created_by: str) -> None:
+        async with self.sessions.begin() as s:
+            s.add(Sanction(kind=kind, room_id=room_id, member=member, identity_id=identity_id,
+                           until=until, reason=reason, created_by=created_by,
+                           created_at=datetime.now(UTC), lifted=False))
+
+    async def lift(self, room_id: str, member: str, kinds: tuple[str, ...]) -> None:
+        async with self.sessions.begin() as s:
+            await s.execute(update(Sanction).where(
+                Sanction.room_id == room_id, Sanction.member == member,
+                Sanction.kind.in_(kinds)).values(lifted=True))
+
+    async def active(self, room_id: str, member: str, identity_id: str,
+                     now: datetime) -> list[SanctionRecord]:
+        """Sanctions in force for this member of the room, and bans from all rooms."""
+        q = select(Sanction).where(
+            Sanction.lifted.is_(False),
+            or_((Sanction.room_id == room_id) & (Sanction.member == member),
+                (Sanction.room_id == "*") & (Sanction.identity_id == identity_id)))
+        async with self.sessions() as s:
+            rows = (await s.scalars(q)).all()
+        out = []
+        for r in rows:
+            until = _aware(r.until)
+            if until is None or until > now:
+                out.append(SanctionRecord(r.kind, until, r.reason))
+        return out
+
+    async def identity_ids(self) -> AsyncIterator[str]:
+        async with self.sessions() as s:
+            result = await s.stream_scalars(select(Identity.id))
+            async for identity_id in result:
+                yield identity_id
+
+    # Room controls ----------------------------------------------------------------------
+
+    async def controls(self, room_id: str) -> Controls:
+        async with self.sessions() as s:
+            row = await s.get(RoomControls, room_id)
+        if row is None:
+            return Controls()
+        return Controls(row.slow_mode_seconds, row.locked, row.premoderated, row.pinned_seq)
+
+    async def set_controls(self, room_id: str, controls: Controls) -> None:
+        async with self.sessions.begin() as s:
+            row = await s.get(RoomControls, room_id)
+            if row is None:
+                row = RoomControls(room_id=room_id)
+                s.add(row)
+            row.slow_mode_seconds = controls.slow_mode_seconds
+            row.locked = controls.locked
+            row.premoderated = controls.premoderated
+            row.pinned_seq = controls.pinned_seq
+
+    # Events ------------------------------------------------------------------------------
+
+    async def event_frame(self, room_id: str, seq: int) -> str | None:
+        async with self.sessions() as s:
+            return await s.scalar(select(Event.frame).where(Event.room_id == room_id,
+                                                            Event.seq == seq))
+
+    async def replace_frame(self, room_id: str, seq: int, kind: str, member: str,
+                            created_at: datetime, frame: str) -> None:
+        """Store ``frame`` in place of the event (insert it if the event has not reached the
+        database yet, so the original, arriving later, is then skipped)."""
+        insert = self.store.insert(Event).values(
+            room_id=room_id, seq=seq, kind=kind, member=member, created_at=created_at,
+            frame=frame)
+        async with self.sessions.begin() as s:
+            await s.execute(insert.on_conflict_do_update(
+                index_elements=["room_id", "seq"], set_={"frame": frame}))
+
+    async def member_message_seqs(self, room_id: str, member: str,
+                                  since: datetime) -> list[int]:
+        async with self.sessions() as s:
+            rows = await s.scalars(select(Event.seq).where(
+                Event.room_id == room_id, Event.member == member, Event.kind == "message",
+                Event.created_at >= since))
+            return list(rows.all())
+
+    # Reports -----------------------------------------------------------------------------
+
+    async def add_report(self, *, room_id: str, seq: int, category: str, note: str | None,
+                         reporter: str, target: str, snapshot: str | None) -> int:
+        async with self.sessions.begin() as s:
+            report = Report(room_id=room_id, seq=seq, category=category, note=note,
+                            reporter=reporter, target=target, snapshot=snapshot,
+                            status="open", created_at=datetime.now(UTC))
+            s.add(report)
+            await s.flush()
+            return int(report.id)
+
+    async def open_reports(self, room_ids: set[str] | None) -> list[dict[str, Any]]:
+        q = select(Report).where(Report.status == "open").order_by(Report.id)
+        if room_ids is not None:
+            q = q.where(Report.room_id.in_(room_ids))
+        async with self.sessions() as s:
+            rows = (await s.scalars(q)).all()
+        return [report_public(r) for r in rows]
+
+    async def report(self, report_id: int) -> dict[str, Any] | None:
+        async with self.sessions() as s:
+            row = await s.get(Report, report_id)
+        return report_public(row) if row else None
+
+    async def resolve_report(self, report_id: int, *, by: str, resolution: str,
+                             note: str | None) -> None:
+        """Close a report; its snapshot of the message is deleted with it."""
+        async with self.sessions.begin() as s:
+            await s.execute(update(Report).where(Report.id == report_id).values(
+                status="resolved", resolved_by=by, resolution=resolution,
+                resolution_note=note, snapshot=None))
+
+
+def report_public(r: Report) -> dict[str, Any]:
+    """A report as staff see it: never who reported."""
+    return {"id": r.id, "room": r.room_id, "seq": r.seq, "category": r.category,
+            "note": r.note, "target": r.target, "snapshot": r.snapshot, "status": r.status,
+            "created_at": r.created_at.replace(tzinfo=r.created_at.tzinfo or UTC).isoformat(),
+            "resolution": r.resolution}
