@@ -1,0 +1,238 @@
+"""The filters. Each is a pure function ``(message, settings) -> list[Hit]``.
+
+A :class:`Message` bundles what filters look at: the text, its normalised forms, the sender
+and ``now``. Filters never see or return more than that; none keeps state (the sender's
+history is handed in and the caller records the new message, see ``SenderHistory``).
+
+The policy (:func:`moderation.policy.decide`) runs them all and fails closed if one raises,
+so a filter may simply raise on anything it does not understand.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+
+from moderation import crisis, personal
+from moderation.matching import Phrase, compile_entry, entry_key, find_all
+from moderation.normalize import Normalized, clean, digest, normalize
+from moderation.settings import FilterSettings, LinkPolicy
+from moderation.types import (
+    Category,
+    FilterName,
+    Hit,
+    Outcome,
+    RoomControls,
+    SenderContext,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message as the filters see it. Build with :meth:`Message.of`."""
+
+    text: str
+    cleaned: str  # NFKC, invisible characters gone: for digits, e-mails, links
+    normalized: Normalized  # for words
+    digest: str
+    sender: SenderContext
+    now: float
+
+    @classmethod
+    def of(cls, text: str, sender: SenderContext, now: float) -> Message:
+        return cls(text, clean(text), normalize(text), digest(text), sender, now)
+
+    @property
+    def newcomer_age(self) -> float:
+        """Seconds since the sender arrived in the room."""
+        return self.now - self.sender.joined_at
+
+
+Filter = Callable[[Message, FilterSettings], list[Hit]]
+
+
+# --- blocklist --------------------------------------------------------------------------
+
+@functools.cache
+def bundled_entries(language: str) -> tuple[str, ...]:
+    """The bundled list for ``fi``, ``sv`` or ``en`` (read once from the package data)."""
+    path = resources.files("moderation") / "data" / f"blocklist_{language}.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(s for s in (line.split("#", 1)[0].strip() for line in lines) if s)
+
+
+@functools.lru_cache(maxsize=256)
+def blocklist_phrases(languages: frozenset[str], extra: tuple[str, ...],
+                      disabled: tuple[str, ...]) -> tuple[Phrase, ...]:
+    """The compiled blocklist of a room (cached: rooms share settings objects)."""
+    off = {entry_key(e) for e in disabled}
+    entries = [e for lang in sorted(languages) for e in bundled_entries(lang)]
+    entries += extra
+    seen: dict[str, Phrase] = {}
+    for entry in entries:
+        key = entry_key(entry)
+        if key not in off and key not in seen:
+            seen[key] = compile_entry(entry)
+    return tuple(seen.values())
+
+
+def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
+    """Slurs and abuse aimed at someone: the message is rejected."""
+    if not settings.blocklist:
+        return []
+    phrases = blocklist_phrases(settings.blocklist_languages, settings.blocklist_extra,
+                                settings.blocklist_disabled)
+    if any(p.find(msg.normalized) for p in phrases):
+        return [Hit(FilterName.BLOCKLIST, Category.ABUSE, Outcome.REJECT)]
+    return []
+
+
+# --- personal details -------------------------------------------------------------------
+
+def personal_details(msg: Message, settings: FilterSettings) -> list[Hit]:
+    """Phone numbers, e-mail addresses, identity codes, street addresses: the sender is asked
+    to confirm before the message is posted. Numbers in ``allowed_numbers`` are fine."""
+    if not settings.personal_details:
+        return []
+    text = msg.cleaned
+    found = []
+    if personal.find_phone(text, settings.allowed_numbers):
+        found.append(Category.PHONE)
+    if personal.find_email(text):
+        found.append(Category.EMAIL)
+    if personal.find_identity_code(text):
+        found.append(Category.IDENTITY_CODE)
+    if personal.find_address(text):
+        found.append(Category.ADDRESS)
+    return [Hit(FilterName.PERSONAL_DETAILS, c, Outcome.CONFIRM) for c in found]
+
+
+# --- crisis language --------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=256)
+def crisis_phrases(extra: tuple[str, ...]) -> tuple[Phrase, ...]:
+    return crisis.PHRASES + tuple(compile_entry(e) for e in extra)
+
+
+def crisis_language(msg: Message, settings: FilterSettings) -> list[Hit]:
+    """Crisis language: posted as usual, with an alert (see ``Verdict.alert``)."""
+    if not settings.crisis:
+        return []
+    if find_all(crisis_phrases(settings.crisis_extra), msg.normalized):
+        return [Hit(FilterName.CRISIS, Category.CRISIS, Outcome.ALLOW_AND_ALERT)]
+    return []
+
+
+def crisis_labels(text: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """Which crisis phrases a text matches (for tests and for tuning the table)."""
+    return [p.label for p in find_all(crisis_phrases(extra), normalize(text))]
+
+
+# --- flood and repeats ------------------------------------------------------------------
+
+def flood(msg: Message, settings: FilterSettings) -> list[Hit]:
+    """Too many messages in a short time, or the same message again and again: rejected,
+    with ``retry_after`` saying when the next message will go through."""
+    if not settings.flood:
+        return []
+    hits = []
+    history = msg.sender.history
+    window = history.since(msg.now - settings.flood_window_seconds)
+    if len(window) >= settings.flood_messages:
+        wait = window[-settings.flood_messages].at + settings.flood_window_seconds - msg.now
+        hits.append(Hit(FilterName.FLOOD, Category.FLOOD, Outcome.REJECT, max(wait, 0.0)))
+    same = [s for s in history.since(msg.now - settings.repeat_window_seconds)
+            if s.digest == msg.digest]
+    if len(same) >= settings.repeat_limit:
+        wait = same[-settings.repeat_limit].at + settings.repeat_window_seconds - msg.now
+        hits.append(Hit(FilterName.FLOOD, Category.REPEAT, Outcome.REJECT, max(wait, 0.0)))
+    return hits
+
+
+# --- links and newcomers ----------------------------------------------------------------
+
+# Top-level domains that are also everyday words ("kotona.se", "tired.me") count only with a
+# scheme, "www." or a path, since people often leave out the space after a full stop.
+_WORDLIKE_TLDS = "se|me|nu|co|no|it|is|to|in|at|on|us|be|do|so|hi"
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>]+"
+    r"|(?<![\w@.-])(?:[a-z0-9-]{1,63}\.)+"
+    r"(?:fi|com|net|org|io|ly|gg|info|app|xyz|ru|eu|uk|de|tv|link|click|site|online|shop|biz|"
+    r"ax|dk|gl|live|top)\b(?:/[^\s<>]*)?"
+    rf"|(?<![\w@.-])(?:[a-z0-9-]{{1,63}}\.)+(?:{_WORDLIKE_TLDS})/[^\s<>]*",
+    re.IGNORECASE,
+)
+_HOST = re.compile(r"^(?:https?://)?(?:www\.)?([^/:?#\s]+)", re.IGNORECASE)
+
+
+def links_in(text: str, allowed_domains: tuple[str, ...] = ()) -> list[str]:
+    """Hosts of the links in ``text`` (cleaned form), leaving out e-mail addresses and the
+    allowed domains and their subdomains."""
+    for start, end in personal.email_spans(text):
+        text = text[:start] + " " * (end - start) + text[end:]
+    hosts = []
+    for m in _URL.finditer(text):
+        host_match = _HOST.match(m.group(0))
+        host = host_match.group(1).casefold().rstrip(".") if host_match else ""
+        if not any(host == d or host.endswith("." + d) for d in allowed_domains):
+            hosts.append(host)
+    return hosts
+
+
+def links(msg: Message, settings: FilterSettings) -> list[Hit]:
+    """Links held for review when the room says so (``links: hold``)."""
+    if settings.links is LinkPolicy.ALLOW or msg.sender.role.is_staff:
+        return []
+    if links_in(msg.cleaned, settings.allowed_domains):
+        return [Hit(FilterName.LINKS, Category.LINK, Outcome.HOLD)]
+    return []
+
+
+def newcomer(msg: Message, settings: FilterSettings) -> list[Hit]:
+    """Limits for a participant who arrived less than ``newcomer_seconds`` ago: no links
+    (unless ``newcomer_links``) and a minimum interval between messages. Rejected with
+    ``retry_after``; the limits lapse by themselves."""
+    if not settings.newcomer or msg.sender.role.is_staff:
+        return []
+    remaining = settings.newcomer_seconds - msg.newcomer_age
+    if remaining <= 0:
+        return []
+    hits = []
+    if not settings.newcomer_links and links_in(msg.cleaned, settings.allowed_domains):
+        hits.append(Hit(FilterName.NEWCOMER, Category.NEWCOMER_LINK, Outcome.REJECT, remaining))
+    last = msg.sender.history.last_at
+    interval = settings.newcomer_min_interval_seconds
+    if last is not None and msg.now - last < interval:
+        hits.append(Hit(FilterName.NEWCOMER, Category.NEWCOMER_RATE, Outcome.REJECT,
+                        last + interval - msg.now))
+    return hits
+
+
+# --- room controls ----------------------------------------------------------------------
+
+def room_controls(msg: Message, controls: RoomControls) -> list[Hit]:
+    """Lock, slow mode and pre-moderation, for participants (staff are not limited)."""
+    if msg.sender.role.is_staff:
+        return []
+    if controls.locked:
+        return [Hit(FilterName.ROOM, Category.LOCKED, Outcome.REJECT)]
+    hits = []
+    last = msg.sender.history.last_at
+    slow = controls.slow_mode_seconds
+    if slow > 0 and last is not None and msg.now - last < slow:
+        hits.append(Hit(FilterName.ROOM, Category.SLOW_MODE, Outcome.REJECT,
+                        last + slow - msg.now))
+    if controls.premoderated:
+        hits.append(Hit(FilterName.ROOM, Category.PREMODERATED, Outcome.HOLD))
+    return hits
+
+
+# Staff messages are trusted: only the personal-details guard applies to them (it protects
+# a facilitator's anonymity too). Order does not matter; the policy weighs every hit.
+PARTICIPANT_FILTERS: tuple[Filter, ...] = (
+    blocklist, personal_details, flood, newcomer, links, crisis_language,
+)
+STAFF_FILTERS: tuple[Filter, ...] = (personal_details,)

@@ -1,0 +1,212 @@
+"""Text normalisation for matching: defeats trivial obfuscation, never used for display.
+
+The pipeline, in order:
+
+1. NFKC (full-width and styled letters become plain ones), then zero-width, bidirectional
+   and other invisible characters are removed and control characters become spaces.
+2. casefold, then Cyrillic and Greek look-alikes are mapped to Latin letters.
+3. Accents are stripped, **except** that å, ä and ö are kept (æ and ø become ä and ö).
+4. Words are split on anything that is not a letter or digit; apostrophes inside a word are
+   dropped ("don't" -> "dont") and ``@ $ ! |`` inside or at the start of a word are kept as
+   letters for step 5 ("$h!t").
+5. In a word that has a letter, digits and symbols are read as letters
+   (0->o 1->i/l 3->e 4->a 5->s 7->t 8->b @->a $->s !->i |->l). A word of digits stays digits.
+6. Three or more single letters in a row are one word spelled out: "i d i o t", "t.a.p.a".
+7. A run of three or more of the same letter is emphasis and could stand for one letter or
+   two ("kuollaaaa", "idiooot"), so each word carries its plausible *variants*.
+
+Why keep å ä ö: in Swedish and Finnish they are different letters, and folding them makes
+innocent words collide with listed ones (Swedish "höra", to hear, would read as "hora").
+But many people type without them on a foreign keyboard. So the rule used by the matcher is:
+**a word written with å/ä/ö means what it says; a word written without them is compared with
+å/ä/ö folded to a/a/o**. :func:`fold` gives that folded form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+NORDIC = frozenset("åäö")
+
+# Characters that render as nothing (or as blank space) but are not category Cf.
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u034f")
+
+# Look-alikes seen in evasion: Cyrillic and Greek letters that render as Latin ones. Applied
+# after casefold, so only lower case is needed.
+_HOMOGLYPHS = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "з": "3", "и": "u", "і": "i", "ї": "i",
+    "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o", "п": "n", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ь": "b",
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "u",
+    "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t", "υ": "u", "χ": "x",
+    "ω": "w", "æ": "ä", "ø": "ö", "ß": "ss", "ı": "i", "ł": "l", "đ": "d",
+})
+
+# Digit and symbol swaps inside words. "1" and "|" stand for i or l, so both are tried.
+_LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                       "@": "a", "$": "s", "!": "i"})
+_ONE_AS = ("i", "l")
+
+_KEEP_MARKS = {("a", "\u0308"), ("o", "\u0308"), ("a", "\u030a")}
+
+_WORD = re.compile(r"[@$]?[^\W_]+(?:['’@$!|]+[^\W_]+)*\|*")
+_EMPHASIS = re.compile(r"(\w)\1{2,}")
+_FOLD = str.maketrans("åäö", "aao")
+
+# Runs of emphasised letters beyond this are all collapsed the same way (bounds the variants).
+_MAX_EMPHASIS_RUNS = 4
+
+
+def clean(text: str) -> str:
+    """NFKC-normalise and remove invisible characters; control characters become spaces.
+
+    Safe for further regex work on the original letters and digits (the personal-details
+    guard uses this form, since it needs the digits as typed).
+    """
+    out: list[str] = []
+    for c in unicodedata.normalize("NFKC", text):
+        cat = unicodedata.category(c)
+        if cat == "Cf" or c in _INVISIBLE_EXTRA:
+            continue
+        out.append(" " if cat in ("Cc", "Zl", "Zp") else c)
+    return "".join(out)
+
+
+def strip_accents(text: str) -> str:
+    """Remove combining marks (accents, strike-through...) but keep å, ä and ö."""
+    out: list[str] = []
+    for c in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(c):
+            if out and (out[-1], c) in _KEEP_MARKS:
+                out.append(c)
+            continue
+        out.append(c)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def fold(word: str) -> str:
+    """Fold å ä ö to a a o: the form compared when a word was typed without them."""
+    return word.translate(_FOLD)
+
+
+def has_nordic(word: str) -> bool:
+    return any(c in NORDIC for c in word)
+
+
+def letters_form(text: str) -> str:
+    """Steps 1-3: clean, casefold, look-alikes mapped, accents stripped except å ä ö."""
+    return strip_accents(clean(text).casefold().translate(_HOMOGLYPHS))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word after normalisation.
+
+    ``variants`` are the plausible readings (emphasis collapsed to one or two letters, "1" as
+    i or l), most literal first; all keep å ä ö. Match against each of them.
+    """
+
+    variants: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return self.variants[0]
+
+    @property
+    def nordic(self) -> bool:
+        """True when the word was typed with å, ä or ö (it then means exactly what it says)."""
+        return has_nordic(self.variants[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A message in matching form: ``tokens`` in order and ``joined``, every token's first
+    variant run together without spaces (catches "id iot", "kill my self")."""
+
+    tokens: tuple[Token, ...]
+    joined: str
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(t.text for t in self.tokens)
+
+
+def _delete_symbols(word: str) -> str:
+    return word.replace("'", "").replace("’", "")
+
+
+def _readings(word: str) -> list[str]:
+    """Leet readings of one word that has at least one letter."""
+    word = _delete_symbols(word).translate(_LEET)
+    if "1" not in word and "|" not in word:
+        return [word]
+    return [word.replace("1", a).replace("|", a) for a in _ONE_AS]
+
+
+def _emphasis_variants(word: str) -> list[str]:
+    runs = list(_EMPHASIS.finditer(word))
+    if not runs:
+        return [word]
+    if len(runs) > _MAX_EMPHASIS_RUNS:
+        return [_EMPHASIS.sub(r"\1\1", word), _EMPHASIS.sub(r"\1", word)]
+    out: list[str] = []
+    for lengths in itertools.product((2, 1), repeat=len(runs)):
+        pieces: list[str] = []
+        last = 0
+        for run, n in zip(runs, lengths, strict=True):
+            pieces.append(word[last:run.start()])
+            pieces.append(run.group(1) * n)
+            last = run.end()
+        pieces.append(word[last:])
+        out.append("".join(pieces))
+    return out
+
+
+def _token(word: str) -> Token:
+    if not any(c.isalpha() for c in word):
+        return Token((_delete_symbols(word).strip("@$!|"),))
+    seen: dict[str, None] = {}
+    for reading in _readings(word):
+        for v in _emphasis_variants(reading):
+            seen.setdefault(v, None)
+    return Token(tuple(seen))
+
+
+def _merge_spelled(words: list[str]) -> list[str]:
+    """Join runs of three or more single letters: "i d i o t" -> "idiot"."""
+    out: list[str] = []
+    run: list[str] = []
+    for w in [*words, ""]:
+        if len(w) == 1 and w.isalpha():
+            run.append(w)
+            continue
+        if len(run) >= 3:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if w:
+            out.append(w)
+    return out
+
+
+def normalize(text: str) -> Normalized:
+    """Bring a message into matching form (see the module docstring for every step)."""
+    words = [m.group(0) for m in _WORD.finditer(letters_form(text))]
+    tokens = tuple(_token(w) for w in _merge_spelled(words) if w.strip("@$!|'’"))
+    tokens = tuple(t for t in tokens if t.text)
+    return Normalized(tokens, "".join(t.text for t in tokens))
+
+
+def digest(text: str) -> str:
+    """A short hash of a message's normalised form, to spot repeats without keeping text.
+
+    Two messages that differ only by case, accents, spacing or obfuscation get the same
+    digest. Keep digests in memory only; they are not meant for storage.
+    """
+    n = normalize(text)
+    return hashlib.blake2b(fold(n.joined).encode(), digest_size=8).hexdigest()

@@ -1,0 +1,117 @@
+"""``decide``: the one verdict about a message, from every filter, failing closed.
+
+Precedence when filters disagree: REJECT > HOLD > CONFIRM > ALLOW_AND_ALERT > ALLOW. The
+crisis alert is carried apart from the outcome (``Verdict.alert``), so a crisis message that
+also holds a phone number asks the sender to confirm *and* alerts the facilitators at once.
+
+A crisis message is never rejected: if another filter would reject it (a slur, flooding),
+it is held for a facilitator instead, who is alerted anyway. The sender sees the crisis
+resources whatever the outcome.
+
+Failing closed: invalid settings, or a filter that raises, give HOLD (with a
+``filter_error``/``invalid_settings`` hit), never ALLOW. The exception is not re-raised and
+its text is not kept: it could quote the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moderation.filters import (
+    PARTICIPANT_FILTERS,
+    STAFF_FILTERS,
+    Filter,
+    Message,
+    room_controls,
+)
+from moderation.settings import FilterSettings, SettingsError
+from moderation.types import (
+    Category,
+    FilterName,
+    Hit,
+    Outcome,
+    RoomControls,
+    SenderContext,
+    Verdict,
+)
+
+__all__ = ["FilterSettings", "SettingsError", "decide", "verdict_from_hits"]
+
+_NO_CONTROLS = RoomControls()
+_DEFAULTS = FilterSettings()
+
+
+def decide(
+    text: str,
+    *,
+    settings: FilterSettings | Mapping[str, Any],
+    sender_context: SenderContext,
+    now: float,
+    controls: RoomControls = _NO_CONTROLS,
+    confirmed: bool = False,
+) -> Verdict:
+    """Decide what happens to ``text`` before it is broadcast.
+
+    ``settings`` is the room's :class:`FilterSettings` (or the stored dict, validated here);
+    ``sender_context`` says who sends and what they sent lately; ``now`` is on the same clock
+    as ``sender_context``. ``controls`` are the room's live lock/slow mode/pre-moderation.
+    Pass ``confirmed=True`` when the sender has confirmed a message that got CONFIRM: the
+    personal-details guard then lets it through and every other filter still applies.
+
+    Never raises. After a verdict that ``counts_as_sent``, record the message in the
+    sender's history (``history.record(digest(text), now)``).
+    """
+    hits: list[Hit] = []
+    try:
+        valid = (FilterSettings.from_dict(settings) if isinstance(settings, Mapping)
+                 else settings.validate())
+    except Exception:
+        # Hold, but still run the filters with the defaults: a crisis must still alert.
+        hits.append(Hit(FilterName.POLICY, Category.INVALID_SETTINGS, Outcome.HOLD))
+        valid = _DEFAULTS
+    try:
+        msg = Message.of(text, sender_context, now)
+        filters: tuple[Filter, ...] = (STAFF_FILTERS if sender_context.role.is_staff
+                                       else PARTICIPANT_FILTERS)
+    except Exception:
+        return _fail_closed(Category.FILTER_ERROR)
+
+    for f in filters:
+        try:
+            hits.extend(f(msg, valid))
+        except Exception:
+            hits.append(Hit(FilterName.POLICY, Category.FILTER_ERROR, Outcome.HOLD))
+    try:
+        hits.extend(room_controls(msg, controls))
+    except Exception:
+        hits.append(Hit(FilterName.POLICY, Category.FILTER_ERROR, Outcome.HOLD))
+    if confirmed:
+        hits = [h for h in hits if h.filter is not FilterName.PERSONAL_DETAILS]
+    return verdict_from_hits(hits)
+
+
+def verdict_from_hits(hits: list[Hit]) -> Verdict:
+    """Combine findings into one verdict by the precedence in the module docstring."""
+    alert = any(h.category is Category.CRISIS for h in hits)
+    if not hits:
+        return Verdict(Outcome.ALLOW)
+    worst = max(hits, key=lambda h: h.outcome.severity)
+    outcome = worst.outcome
+    if outcome is Outcome.REJECT and alert:
+        outcome = Outcome.HOLD
+    if outcome is Outcome.ALLOW_AND_ALERT and not alert:
+        outcome = Outcome.ALLOW
+    if outcome is Outcome.ALLOW and alert:
+        outcome = Outcome.ALLOW_AND_ALERT
+    reason = None if outcome in (Outcome.ALLOW, Outcome.ALLOW_AND_ALERT) else worst.category
+    retry_after = max((h.retry_after for h in hits if h.outcome is Outcome.REJECT), default=0.0)
+    if outcome is not Outcome.REJECT:
+        retry_after = 0.0
+    return Verdict(outcome, alert=alert, reason=reason, hits=tuple(hits),
+                   retry_after=retry_after)
+
+
+def _fail_closed(category: Category) -> Verdict:
+    hit = Hit(FilterName.POLICY, category, Outcome.HOLD)
+    return Verdict(Outcome.HOLD, reason=category, hits=(hit,))
