@@ -28,7 +28,7 @@ from chatserver.staff import StaffService
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
-from chatserver.web import auth
+from chatserver.web import auth, reports
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.ws import websocket_endpoint
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics_endpoint),
         Route("/api/rooms", list_rooms),
         *auth.ROUTES,
+        *reports.ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]

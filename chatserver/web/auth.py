@@ -77,7 +77,7 @@ async def require_staff(request: Request, *, admin: bool = False) -> StaffContex
     return ctx
 
 
-async def _json(request: Request) -> dict[str, Any]:
+async def read_json(request: Request) -> dict[str, Any]:
     try:
         body = msgspec.json.decode(await request.body())
     except msgspec.DecodeError:
@@ -87,7 +87,7 @@ async def _json(request: Request) -> dict[str, Any]:
     return body
 
 
-def _str(body: dict[str, Any], key: str, *, limit: int = 256) -> str:
+def str_field(body: dict[str, Any], key: str, *, limit: int = 256) -> str:
     value = body.get(key)
     if not isinstance(value, str) or len(value) > limit:
         raise Denied(400, "invalid_field", field=key)
@@ -106,8 +106,8 @@ def client_key(request: Request, secret: bytes) -> str:
 
 async def login(request: Request) -> Response:
     try:
-        body = await _json(request)
-        username, password = _str(body, "username"), _str(body, "password", limit=1024)
+        body = await read_json(request)
+        username, password = str_field(body, "username"), str_field(body, "password", limit=1024)
         staff, broker, secret = _services(request)
         user_key = "login:user:" + hashlib.sha256(
             normalise_username(username).encode()).hexdigest()[:32]
@@ -169,10 +169,10 @@ async def me(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     try:
         ctx = await require_staff(request)
-        body = await _json(request)
+        body = await read_json(request)
         staff, _, _ = _services(request)
-        await staff.change_password(ctx.account, _str(body, "old", limit=1024),
-                                    _str(body, "new", limit=1024), keep_session=ctx.token)
+        await staff.change_password(ctx.account, str_field(body, "old", limit=1024),
+                                    str_field(body, "new", limit=1024), keep_session=ctx.token)
         await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
                                 action="password_change", target=ctx.account.id)
     except Denied as denied:
@@ -195,12 +195,12 @@ async def list_staff(request: Request) -> Response:
 async def create_staff(request: Request) -> Response:
     try:
         ctx = await require_staff(request, admin=True)
-        body = await _json(request)
+        body = await read_json(request)
         staff, _, _ = _services(request)
-        account = await staff.create(_str(body, "username", limit=64),
-                                     _str(body, "display_name", limit=64),
-                                     _str(body, "password", limit=1024),
-                                     _str(body, "role", limit=16))
+        account = await staff.create(str_field(body, "username", limit=64),
+                                     str_field(body, "display_name", limit=64),
+                                     str_field(body, "password", limit=1024),
+                                     str_field(body, "role", limit=16))
         await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
                                 action="staff_create", target=account.id,
                                 detail={"role": account.role})
@@ -214,7 +214,7 @@ async def create_staff(request: Request) -> Response:
 async def update_staff(request: Request) -> Response:
     try:
         ctx = await require_staff(request, admin=True)
-        body = await _json(request)
+        body = await read_json(request)
         staff, broker, _ = _services(request)
         account = await staff.store.by_id(request.path_params["account_id"])
         if account is None:
