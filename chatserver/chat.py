@@ -342,6 +342,13 @@ class ChatService:
         await self.mod.check_send(membership, room.id)
         started = time.perf_counter()
         ts = now_ms()
+        controls = await self.mod.controls(room.id)
+        if controls.premoderated and not membership.is_staff:
+            held = await self.mod.hold_message(room, membership, text, frame.reply_to,
+                                               "premoderated")
+            client.offer(encode({"type": "held", "id": frame.id, "room": room.id,
+                                 "hold": held["id"], "reason": "premoderated"}))
+            return
         event: dict[str, Any] = {}
         if membership.shadow_until > time.time():
             event["only"] = membership.member  # first, where the hub looks for it

@@ -167,6 +167,11 @@ class Moderator:
             await self._announce({"kind": "to_member", "room": room.id, "member": target,
                                   "frame": {"type": "warning", "room": room.id,
                                             "text": frame.text, "ts": now_ms()}})
+        elif action in ("approve", "reject"):
+            if frame.hold is None:
+                raise ProtocolError(ErrorCode.INVALID_FRAME)
+            target = await self.decide_held(room, frame.hold, approve=action == "approve")
+            detail["hold"] = frame.hold
         elif action in ("mute", "unmute", "kick", "ban"):
             target = await self._target(room, frame.member)
             detail.update(await self.sanction(room, target, frame, client.staff.id))
@@ -283,6 +288,37 @@ class Moderator:
             {"type": "room_controls", "room": room.id, "ts": ts, **controls.public()}),
             EventMeta("room_controls", actor.member, ts))
         return controls.public()
+
+    async def decide_held(self, room: RoomRecord, hold_id: int, *, approve: bool) -> str:
+        held = await self.store.take_held(hold_id, room.id)
+        if held is None:
+            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        notice: dict[str, Any] = {"type": "hold_released" if approve else "hold_rejected",
+                                  "room": room.id, "hold": hold_id}
+        if approve:
+            ts = now_ms()
+            event: dict[str, Any] = {"type": "message", "room": room.id, "ts": ts,
+                                     "member": held["member"], "name": held["name"],
+                                     "role": "participant", "text": held["text"]}
+            if held["reply_to"] is not None:
+                event["reply_to"] = held["reply_to"]
+            seq, _ = await self.chat.roomlog.append(room, event_body(event),
+                                                    EventMeta("message", held["member"], ts))
+            notice["seq"] = seq
+        await self._announce({"kind": "to_member", "room": room.id, "member": held["member"],
+                              "frame": notice})
+        return str(held["member"])
+
+    async def hold_message(self, room: RoomRecord, membership: Membership, text: str,
+                           reply_to: int | None, reason: str) -> dict[str, Any]:
+        """Keep a message for a facilitator to decide; tell the room's staff at once."""
+        held = await self.store.hold(room_id=room.id, member=membership.member,
+                                     name=membership.name, text=text, reply_to=reply_to,
+                                     reason=reason)
+        await self._announce({"kind": "to_staff", "room": room.id,
+                              "frame": {"type": "held_message", "room": room.id,
+                                        "held": held}})
+        return held
 
     # Participants' frames ------------------------------------------------------------------
 

@@ -46,6 +46,8 @@ class Send(msgspec.Struct, tag="send", tag_field="type"):
     text: str
     id: str | None = None
     reply_to: Seq | None = None
+    # Sent again after the server asked to confirm (the text may identify the sender).
+    confirmed: bool = False
 
 
 class Typing(msgspec.Struct, tag="typing", tag_field="type"):
@@ -57,7 +59,8 @@ class Ping(msgspec.Struct, tag="ping", tag_field="type"):
 
 
 ModerationAction = Literal["redact", "remove_recent", "warn", "mute", "unmute", "kick", "ban",
-                           "slow_mode", "lock", "premoderate", "pin", "unpin"]
+                           "slow_mode", "lock", "premoderate", "pin", "unpin", "approve",
+                           "reject"]
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 # Up to ten years; None (omitted) means for good where that is allowed.
 Seconds = Annotated[int, msgspec.Meta(ge=0, le=315_360_000)]
@@ -76,6 +79,7 @@ class Moderate(msgspec.Struct, tag="moderate", tag_field="type"):
     on: bool | None = None
     reason: Reason | None = None
     text: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    hold: Annotated[int, msgspec.Meta(ge=1, le=2**53 - 1)] | None = None
 
 
 ReportCategory = Literal["harassment", "personal_details", "worried", "spam", "other"]

@@ -290,13 +290,22 @@ def _resolve(
     return _occurrence(schedule, day, local_start, schedule.duration_minutes, cancelled=cancelled)
 
 
+def _overlaps(occ: Occurrence, start: datetime, end: datetime) -> bool:
+    # Half-open on both sides, so back-to-back windows never list a session twice; an empty
+    # window is the instant itself, so (now, now) finds the session under way at `now`.
+    if start == end:
+        return occ.start_utc <= start < occ.end_utc
+    return occ.start_utc < end and occ.end_utc > start
+
+
 def occurrences(
     schedule: Schedule,
     exceptions: Sequence[ScheduleException],
     window_start_utc: datetime,
     window_end_utc: datetime,
 ) -> list[Occurrence]:
-    """The sessions that overlap [window_start_utc, window_end_utc), ordered by start.
+    """The sessions that overlap [window_start_utc, window_end_utc), ordered by start; with
+    an empty window (start == end), the sessions under way at that instant.
 
     Cancelled sessions are listed with `cancelled=True` (a listing can say so); a moved
     session is listed where it moved to, with `moved=True`.
@@ -320,7 +329,7 @@ def occurrences(
     found = [
         occ
         for occ in (_resolve(schedule, s, index) for s in starts)
-        if occ.start_utc < window_end_utc and occ.end_utc > window_start_utc
+        if _overlaps(occ, window_start_utc, window_end_utc)
     ]
     return sorted(found, key=lambda o: (o.start_utc, o.key))
 

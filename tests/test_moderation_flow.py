@@ -254,3 +254,36 @@ async def test_i_need_help_now_alerts_facilitators_and_shows_resources(world):
     assert not bystander.events("olohuone", "message"), "nothing was posted in the room"
     for c in (person, bystander, sanna):
         await c.close()
+
+
+async def test_premoderation_holds_messages_until_a_facilitator_decides(world):
+    a, b, _, staff = world
+    writer = await ChatClient.connect(a.ws_url)
+    member = (await writer.join("olohuone"))["member"]
+    reader = await ChatClient.connect(a.ws_url)
+    await reader.join("olohuone")
+    sanna = await staff["sanna"].socket(b.ws_url)
+    await sanna.join("olohuone")
+    await act(sanna, room="olohuone", action="premoderate", on=True)
+    await writer.wait_for(lambda f: f["type"] == "room_controls" and f["premoderated"])
+    pending = await writer.say("olohuone", "saako tästä puhua?")
+    assert (pending["type"], pending["reason"]) == ("held", "premoderated")
+    seen = await sanna.wait_for(lambda f: f["type"] == "held_message")
+    assert (seen["held"]["text"], seen["held"]["member"]) == ("saako tästä puhua?", member)
+    queue = (await staff["sanna"].http.get("/api/held")).json()
+    assert [h["id"] for h in queue] == [pending["hold"]]
+    assert (await staff["pekka"].http.get("/api/held")).json() == []
+    rejected = await writer.say("olohuone", "toinen viesti")
+    assert (await act(sanna, room="olohuone", action="approve", hold=pending["hold"]))["type"] \
+        == "done"
+    released = await writer.wait_for(lambda f: f["type"] == "hold_released")
+    shown = await reader.wait_for(lambda f: f.get("text") == "saako tästä puhua?")
+    assert shown["seq"] == released["seq"] and shown["member"] == member
+    await act(sanna, room="olohuone", action="reject", hold=rejected["hold"])
+    await writer.wait_for(lambda f: f["type"] == "hold_rejected")
+    again = await act(sanna, room="olohuone", action="approve", hold=rejected["hold"])
+    assert again["code"] == "message_not_found"  # decided once only
+    assert not [f for f in reader.frames if f.get("text") == "toinen viesti"]
+    assert (await sanna.say("olohuone", "ohjaajan viesti"))["type"] == "ack"  # staff unheld
+    for c in (writer, reader, sanna):
+        await c.close()

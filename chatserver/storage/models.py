@@ -174,3 +174,20 @@ class RoomControls(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
     pinned_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class HeldMessage(Base):
+    """A message waiting for a facilitator (pre-moderation or a filter's hold). Deleted when
+    approved (it then enters the stream) or rejected; kept even in ephemeral rooms until then,
+    because someone must be able to review it."""
+
+    __tablename__ = "held_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(64), index=True)
+    member: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    reply_to: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reason: Mapped[str] = mapped_column(String(32))  # premoderated, or a filter's category
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

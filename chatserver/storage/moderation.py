@@ -9,7 +9,14 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from chatserver.storage.models import Event, Identity, Report, RoomControls, Sanction
+from chatserver.storage.models import (
+    Event,
+    HeldMessage,
+    Identity,
+    Report,
+    RoomControls,
+    Sanction,
+)
 from chatserver.storage.store import Store
 
 
@@ -125,6 +132,34 @@ class ModerationStore:
                 Event.created_at >= since))
             return list(rows.all())
 
+    # Held messages -----------------------------------------------------------------------
+
+    async def hold(self, *, room_id: str, member: str, name: str, text: str,
+                   reply_to: int | None, reason: str) -> dict[str, Any]:
+        async with self.sessions.begin() as s:
+            row = HeldMessage(room_id=room_id, member=member, name=name, text=text,
+                              reply_to=reply_to, reason=reason, created_at=datetime.now(UTC))
+            s.add(row)
+            await s.flush()
+            return held_public(row)
+
+    async def held(self, room_ids: set[str] | None) -> list[dict[str, Any]]:
+        q = select(HeldMessage).order_by(HeldMessage.id)
+        if room_ids is not None:
+            q = q.where(HeldMessage.room_id.in_(room_ids))
+        async with self.sessions() as s:
+            return [held_public(r) for r in (await s.scalars(q)).all()]
+
+    async def take_held(self, hold_id: int, room_id: str) -> dict[str, Any] | None:
+        """Remove a held message of the room and return it (None if already decided)."""
+        async with self.sessions.begin() as s:
+            row = await s.get(HeldMessage, hold_id)
+            if row is None or row.room_id != room_id:
+                return None
+            held = held_public(row)
+            await s.delete(row)
+            return held
+
     # Reports -----------------------------------------------------------------------------
 
     async def add_report(self, *, room_id: str, seq: int, category: str, note: str | None,
@@ -165,3 +200,9 @@ def report_public(r: Report) -> dict[str, Any]:
             "note": r.note, "target": r.target, "snapshot": r.snapshot, "status": r.status,
             "created_at": r.created_at.replace(tzinfo=r.created_at.tzinfo or UTC).isoformat(),
             "resolution": r.resolution}
+
+
+def held_public(r: HeldMessage) -> dict[str, Any]:
+    return {"id": r.id, "room": r.room_id, "member": r.member, "name": r.name, "text": r.text,
+            "reply_to": r.reply_to, "reason": r.reason,
+            "created_at": r.created_at.replace(tzinfo=r.created_at.tzinfo or UTC).isoformat()}

@@ -56,7 +56,18 @@ async def resolve_report(request: Request) -> Response:
     return JSONResponse({"id": report["id"], "status": "resolved", "resolution": resolution})
 
 
+async def list_held(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request)
+    except Denied as denied:
+        return denied.response()
+    chat: ChatService = request.app.state.chat
+    rooms = None if ctx.account.role == "admin" else set(ctx.account.rooms)
+    return JSONResponse(await chat.mod.store.held(rooms), headers={"cache-control": "no-store"})
+
+
 ROUTES = [
+    Route("/api/held", list_held, methods=["GET"]),
     Route("/api/reports", list_reports, methods=["GET"]),
     Route("/api/reports/{report_id}/resolve", resolve_report, methods=["POST"]),
 ]

@@ -1,4 +1,4 @@
-"""Moderation: sanctions (mute, shadow-mute, ban), reports, live room controls.
+"""Moderation: sanctions (mute, shadow-mute, ban), reports, live room controls, held messages.
 
 Revision ID: 0003
 Revises: 0002
@@ -53,7 +53,21 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "held_messages",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("room_id", sa.String(64), nullable=False, index=True),
+        sa.Column("member", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("reply_to", sa.BigInteger, nullable=True),
+        sa.Column("reason", sa.String(32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("held_messages")
     op.drop_table("room_controls")
     op.drop_table("reports")
     op.drop_table("sanctions")
