@@ -291,8 +291,8 @@ def _resolve(
 
 
 def _overlaps(occ: Occurrence, start: datetime, end: datetime) -> bool:
-    # Half-open on both sides, so back-to-back windows never list a session twice; an empty
-    # window is the instant itself, so (now, now) finds the session under way at `now`.
+    # Sessions and windows are both [start, end), so back-to-back windows never list a session
+    # twice; an empty window is the instant itself, so (now, now) finds the session under way.
     if start == end:
         return occ.start_utc <= start < occ.end_utc
     return occ.start_utc < end and occ.end_utc > start
