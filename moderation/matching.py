@@ -13,10 +13,10 @@ Admins write entries in a tiny language instead of regular expressions
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from moderation.normalize import Normalized, Token, fold, letters_form, normalize
+from moderation.normalize import Normalized, Token, fold, has_nordic, letters_form, normalize
 
 # Words that, between the parts of a phrase, turn it around ("you're not an idiot",
 # "du är ingen idiot", "et ole yksin"). "en" is left out: it is also a Swedish article.
@@ -29,6 +29,8 @@ NEGATORS = frozenset({
 MAX_ENTRY_LENGTH = 100
 GAP = "..."
 ENTRY_GAP = 2  # how many words "..." stands for
+MIN_GLUED = 5
+MAX_GLUED = 24
 _ENTRY_WORD = re.compile(r"^[^\W_]+\*?$")
 
 
@@ -39,16 +41,23 @@ class EntryError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Part:
     """One word slot. ``strict_nordic`` refuses the folded comparison: "skär" then does
-    not match "skar"."""
+    not match "skar". ``glued`` is the pattern for words run together from several tokens
+    (a stem's ending left out there: "who reads" must not read as "whore...")."""
 
     pattern: str
     strict_nordic: bool = False
+    glued: str | None = None
     _exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _folded: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _glued_exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _glued_folded: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        glued = self.pattern if self.glued is None else self.glued
         object.__setattr__(self, "_exact", re.compile(self.pattern))
         object.__setattr__(self, "_folded", re.compile(fold(self.pattern)))
+        object.__setattr__(self, "_glued_exact", re.compile(glued))
+        object.__setattr__(self, "_glued_folded", re.compile(fold(glued)))
 
     def matches(self, token: Token) -> bool:
         for v in token.variants:
@@ -58,12 +67,12 @@ class Part:
                 return True
         return False
 
-    def matches_text(self, word: str) -> bool:
-        """Match a bare string (used for words glued from several tokens)."""
-        if self._exact.fullmatch(word):
+    def matches_glued(self, word: str) -> bool:
+        """Match words run together from several tokens."""
+        if self._glued_exact.fullmatch(word):
             return True
-        return not self.strict_nordic and not any(c in "åäö" for c in word) and bool(
-            self._folded.fullmatch(word))
+        return not self.strict_nordic and not has_nordic(word) and bool(
+            self._glued_folded.fullmatch(word))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +85,8 @@ class Phrase:
     one of the two words after it, cancels the match ("kuolla nauruun", "50 kms").
     ``negatable``: a negator between the parts cancels the match ("du är ingen idiot");
     ``negation_window``: so does one among that many words before it ("don't kill yourself").
-    ``glue``: a one-word phrase may also match words run together from 2-4 tokens
-    ("id iot"); only for words long enough not to hide inside innocent pairs.
+    ``glue``: a part may also match 2-4 tokens run together ("you id iot"), when the joined
+    word is at least ``MIN_GLUED`` letters long (shorter ones hide in innocent pairs).
     """
 
     parts: tuple[Part, ...]
@@ -92,24 +101,39 @@ class Phrase:
 
     def find(self, text: Normalized) -> bool:
         tokens = text.tokens
-        first = self.parts[0]
-        for i, tok in enumerate(tokens):
-            if first.matches(tok) and self._rest(tokens, i, i, 1):
-                return True
-        return self.glue and len(self.parts) == 1 and _glued(tokens, first)
+        for i in range(len(tokens)):
+            for end in self._spans(0, tokens, i):
+                if self._rest(tokens, i, end, 1):
+                    return True
+        return False
 
     def _gap(self, k: int) -> int:
         return self.gaps[k] if k < len(self.gaps) else self.max_gap
 
-    def _rest(self, tokens: Sequence[Token], start: int, at: int, k: int) -> bool:
-        if k == len(self.parts):
-            return self._context_ok(tokens, start, at)
+    def _spans(self, k: int, tokens: Sequence[Token], i: int) -> Iterator[int]:
+        """Where part ``k`` can end (exclusive) when it starts at token ``i``."""
         part = self.parts[k]
-        for j in range(at + 1, min(len(tokens), at + 2 + self._gap(k - 1))):
-            if self.negatable and any(_is_negator(t) for t in tokens[at + 1:j]):
+        if part.matches(tokens[i]):
+            yield i + 1
+        if not self.glue:
+            return
+        word = tokens[i].text
+        for j in range(i + 1, min(len(tokens), i + 4)):
+            word += tokens[j].text
+            if len(word) > MAX_GLUED:
+                return
+            if len(word) >= MIN_GLUED and part.matches_glued(word):
+                yield j + 1
+
+    def _rest(self, tokens: Sequence[Token], start: int, end: int, k: int) -> bool:
+        if k == len(self.parts):
+            return self._context_ok(tokens, start, end - 1)
+        for j in range(end, min(len(tokens), end + 1 + self._gap(k - 1))):
+            if self.negatable and any(_is_negator(t) for t in tokens[end:j]):
                 break
-            if part.matches(tokens[j]) and self._rest(tokens, start, j, k + 1):
-                return True
+            for e in self._spans(k, tokens, j):
+                if self._rest(tokens, start, e, k + 1):
+                    return True
         return False
 
     def _context_ok(self, tokens: Sequence[Token], start: int, last: int) -> bool:
@@ -125,18 +149,6 @@ class Phrase:
 
 def _is_negator(token: Token) -> bool:
     return fold(token.text) in NEGATORS
-
-
-def _glued(tokens: Sequence[Token], part: Part) -> bool:
-    for i in range(len(tokens)):
-        word = tokens[i].text
-        for j in range(i + 1, min(len(tokens), i + 4)):
-            word += tokens[j].text
-            if len(word) > 24:
-                break
-            if part.matches_text(word):
-                return True
-    return False
 
 
 def parse_entry(entry: str) -> tuple[str, ...]:
@@ -181,11 +193,10 @@ def compile_entry(entry: str, *, label: str = "") -> Phrase:
         gap = 0
         stem = w.endswith("*")
         core = re.escape(_plain(w.rstrip("*")))
-        parts.append(Part(core + (r"\w*" if stem else "")))
-    long_enough = len(parts) == 1 and len(fold(words[0].rstrip("*"))) >= 5
+        parts.append(Part(core + (r"\w*" if stem else ""), glued=core))
     return Phrase(tuple(parts), label or " ".join(words), gaps=tuple(gaps),
                   negatable=len(parts) > 1, negation_window=2 if len(parts) > 1 else 0,
-                  glue=long_enough)
+                  glue=True)
 
 
 def _plain(word: str) -> str:

@@ -57,13 +57,22 @@ def find_phone(text: str, allowed: Iterable[str] = ()) -> bool:
     allowed_set = {canonical_number(a) for a in allowed}
     for run in _RUN.finditer(text):
         # A run can join a number to its neighbours ("vuonna 2019 040 123 4567 kahdesti"), so
-        # every stretch of consecutive digit groups is tried.
-        groups = [g.span() for g in _GROUP.finditer(run.group(0))]
-        for i in range(len(groups)):
-            for j in range(i, min(len(groups), i + _MAX_GROUPS)):
-                raw = run.group(0)[groups[i][0]:groups[j][1]]
-                if _looks_like_phone(raw) and canonical_number(raw) not in allowed_set:
-                    return True
+        # stretches of consecutive digit groups are tried; an allowed number is skipped whole
+        # first, so that a part of it ("+358 9 2525") is not taken for another number.
+        raw_run = run.group(0)
+        groups = [g.span() for g in _GROUP.finditer(raw_run)]
+        i = 0
+        while i < len(groups):
+            ends = range(min(len(groups), i + _MAX_GROUPS) - 1, i - 1, -1)
+            stretches = [(j, raw_run[groups[i][0]:groups[j][1]]) for j in ends]
+            allowed_end = next((j for j, raw in stretches
+                                if canonical_number(raw) in allowed_set), None)
+            if allowed_end is not None:
+                i = allowed_end + 1
+                continue
+            if any(_looks_like_phone(raw) for _, raw in stretches):
+                return True
+            i += 1
     return False
 
 
