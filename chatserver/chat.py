@@ -44,6 +44,7 @@ from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import IdentityRecord, RoomRecord, Store
 from moderation.names import NameProblem, check_pseudonym
 from moderation.ratelimit import TokenBucket
+from moderation.types import Outcome
 
 log = logging.getLogger("chatserver.chat")
 
@@ -342,12 +343,25 @@ class ChatService:
         await self.mod.check_send(membership, room.id)
         started = time.perf_counter()
         ts = now_ms()
+        verdict = self.mod.screen(room, membership, text, frame.confirmed)
+        metrics.VERDICTS.labels(verdict.code).inc()
+        await self.mod.after_verdict(client, room, membership, verdict, frame.id)
+        if verdict.outcome is Outcome.REJECT:
+            raise ProtocolError(ErrorCode.MESSAGE_REJECTED, retry_after=verdict.retry_after or None,
+                                reason=str(verdict.reason))
+        if verdict.outcome is Outcome.CONFIRM:
+            client.offer(encode({"type": "confirm", "id": frame.id, "room": room.id,
+                                 "reason": str(verdict.reason)}))
+            return
         controls = await self.mod.controls(room.id)
-        if controls.premoderated and not membership.is_staff:
+        hold_reason = (str(verdict.reason) if verdict.outcome is Outcome.HOLD else
+                       "premoderated" if controls.premoderated and not membership.is_staff
+                       else None)
+        if hold_reason is not None:
             held = await self.mod.hold_message(room, membership, text, frame.reply_to,
-                                               "premoderated")
+                                               hold_reason)
             client.offer(encode({"type": "held", "id": frame.id, "room": room.id,
-                                 "hold": held["id"], "reason": "premoderated"}))
+                                 "hold": held["id"], "reason": hold_reason}))
             return
         event: dict[str, Any] = {}
         if membership.shadow_until > time.time():
@@ -411,4 +425,5 @@ class ChatService:
 
 def protocol_error(exc: ProtocolError, frame: ClientFrame | None) -> str:
     return error_frame(exc.code, id=getattr(frame, "id", None),
-                       room=getattr(frame, "room", None), retry_after=exc.retry_after)
+                       room=getattr(frame, "room", None), retry_after=exc.retry_after,
+                       reason=exc.reason)

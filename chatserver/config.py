@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -30,6 +31,9 @@ class Settings:
     # Behind a reverse proxy: take the client address and TLS from X-Forwarded-For/-Proto
     # (only for rate limiting and the Secure cookie flag; addresses are never stored).
     trust_proxy_headers: bool = False
+    # Automated-safety defaults for rooms without their own settings: a JSON object of
+    # moderation.settings.FilterSettings fields, e.g. {"links": "hold"}.
+    filter_defaults: str = ""
     # Secret for deriving per-room member ids; empty: generated once and kept in the database.
     secret_key: str = ""
 
@@ -103,6 +107,13 @@ class Settings:
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ConfigError(
                 "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if self.filter_defaults:
+            from moderation.settings import FilterSettings
+
+            try:
+                FilterSettings.from_dict(json.loads(self.filter_defaults))
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise ConfigError(f"FILTER_DEFAULTS is not valid: {exc}") from None
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
 

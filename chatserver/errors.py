@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     MUTED = "muted"
     ROOM_LOCKED = "room_locked"
     SLOW_MODE = "slow_mode"
+    MESSAGE_REJECTED = "message_rejected"
     NAME_TOO_SHORT = "name_too_short"
     NAME_TOO_LONG = "name_too_long"
     NAME_FORBIDDEN_CHARACTER = "name_forbidden_character"
@@ -74,6 +75,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.MUTED: "You cannot send messages in this room for a while.",
     ErrorCode.ROOM_LOCKED: "The room is read-only for now.",
     ErrorCode.SLOW_MODE: "The room is in slow mode; wait a moment before sending again.",
+    ErrorCode.MESSAGE_REJECTED: "The message was not posted; `reason` says why.",
     ErrorCode.NAME_TOO_SHORT: "The pseudonym needs at least 2 characters and a letter.",
     ErrorCode.NAME_TOO_LONG: "The pseudonym may have at most 32 characters.",
     ErrorCode.NAME_FORBIDDEN_CHARACTER: "The pseudonym has a character that is not allowed.",
@@ -91,10 +93,12 @@ class ChatError(Exception):
 class ProtocolError(ChatError):
     """A client frame or action was refused; ``code`` goes to the client in an error frame."""
 
-    def __init__(self, code: ErrorCode, *, retry_after: float | None = None) -> None:
+    def __init__(self, code: ErrorCode, *, retry_after: float | None = None,
+                 reason: str | None = None) -> None:
         super().__init__(code.value)
         self.code = code
         self.retry_after = retry_after
+        self.reason = reason  # a stable code (e.g. a filter's category), never user text
 
 
 class BackendUnavailable(ChatError):

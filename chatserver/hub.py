@@ -21,6 +21,7 @@ from chatserver.broker.base import Broker
 from chatserver.protocol import seq_of
 from chatserver.storage.staff import AccountRecord
 from chatserver.storage.store import IdentityRecord
+from moderation.types import SenderHistory
 
 log = logging.getLogger("chatserver.hub")
 
@@ -64,6 +65,8 @@ class Membership:
     muted_until: float = 0.0  # wall-clock seconds; 0: not muted
     mute_reason: str | None = None
     shadow_until: float = 0.0  # shadow-muted: messages reach only themselves (and staff)
+    joined_at: float = field(default_factory=time.monotonic)  # newcomer rules
+    history: SenderHistory = field(default_factory=SenderHistory)  # flood and repeat guards
 
     @property
     def is_staff(self) -> bool:

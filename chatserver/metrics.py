@@ -24,3 +24,7 @@ APPEND_SECONDS = Histogram(
     "From accepting a message to its acknowledgement (numbered, durable, published)",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
     registry=REGISTRY)
+CRISIS_ALERTS = Counter("chat_crisis_alerts_total",
+                        "Messages or help requests that alerted facilitators", registry=REGISTRY)
+VERDICTS = Counter("chat_verdicts_total", "Automated-safety verdicts on messages", ["outcome"],
+                   registry=REGISTRY)

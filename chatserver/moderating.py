@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from chatserver import metrics
 from chatserver.broker.base import EventMeta
 from chatserver.crisis import resources_frame
 from chatserver.errors import ErrorCode, ProtocolError
@@ -23,7 +24,10 @@ from chatserver.hub import Client, Membership
 from chatserver.protocol import Help, Moderate, Report, encode, event_body, now_ms
 from chatserver.storage.moderation import Controls, ModerationStore
 from chatserver.storage.store import RoomRecord
+from moderation.normalize import digest
+from moderation.policy import decide
 from moderation.ratelimit import TokenBucket
+from moderation.types import Role, SenderContext, Verdict
 
 if TYPE_CHECKING:
     from chatserver.chat import ChatService
@@ -319,6 +323,35 @@ class Moderator:
                               "frame": {"type": "held_message", "room": room.id,
                                         "held": held}})
         return held
+
+    # Automated safety ----------------------------------------------------------------------
+
+    def filter_settings(self, room: RoomRecord) -> dict[str, Any]:
+        defaults = self.chat.settings.filter_defaults
+        merged: dict[str, Any] = dict(msgspec.json.decode(defaults)) if defaults else {}
+        merged.update(room.filter_settings or {})
+        return merged
+
+    def screen(self, room: RoomRecord, membership: Membership, text: str,
+               confirmed: bool) -> Verdict:
+        """Run the room's filters (pure policy) on a message before it is broadcast."""
+        now = time.monotonic()
+        context = SenderContext(role=Role(membership.role), joined_at=membership.joined_at,
+                                history=membership.history)
+        verdict = decide(text, settings=self.filter_settings(room), sender_context=context,
+                         now=now, confirmed=confirmed)
+        if verdict.counts_as_sent:
+            membership.history = membership.history.record(digest(text), now)
+        return verdict
+
+    async def after_verdict(self, client: Client, room: RoomRecord, membership: Membership,
+                            verdict: Verdict, frame_id: str | None) -> None:
+        """A crisis: the sender sees the crisis resources at once, privately, and the
+        facilitators are alerted. Never a refusal, never shown to anyone else."""
+        if verdict.alert:
+            client.offer(encode(resources_frame(room.id)))
+            await self.alert(room.id, membership, "crisis")
+            metrics.CRISIS_ALERTS.inc()
 
     # Participants' frames ------------------------------------------------------------------
 

@@ -173,8 +173,10 @@ def encode(frame: dict[str, Any]) -> str:
 
 
 def error_frame(code: ErrorCode, *, id: str | None = None, room: str | None = None,
-                retry_after: float | None = None) -> str:
+                retry_after: float | None = None, reason: str | None = None) -> str:
     frame: dict[str, Any] = {"type": "error", "code": code.value, "message": MESSAGES[code]}
+    if reason is not None:
+        frame["reason"] = reason
     if id is not None:
         frame["id"] = id
     if room is not None:

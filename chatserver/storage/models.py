@@ -29,6 +29,9 @@ class Room(Base):
     # Highest sequence number known to be used: the floor for the counter if the broker lost it.
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)  # order on the landing page
+    # The room's automated-safety settings (moderation.settings.FilterSettings as a dict);
+    # None: the server's defaults.
+    filter_settings: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

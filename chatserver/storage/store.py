@@ -40,6 +40,7 @@ class RoomRecord:
     is_open: bool
     last_seq: int
     position: int
+    filter_settings: dict[str, object] | None = None
 
     @property
     def persists_events(self) -> bool:
@@ -249,7 +250,8 @@ class Store:
 
 def _room(r: Room) -> RoomRecord:
     return RoomRecord(r.id, dict(r.names), dict(r.descriptions), r.kind, r.access, r.capacity,
-                      r.retention, r.retention_days, r.is_open, r.last_seq, r.position)
+                      r.retention, r.retention_days, r.is_open, r.last_seq, r.position,
+                      dict(r.filter_settings) if r.filter_settings else None)
 
 
 def _today() -> datetime:

@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("rooms") as batch:
+        batch.add_column(sa.Column("filter_settings", sa.JSON, nullable=True))
     op.create_table(
         "sanctions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -67,6 +69,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rooms") as batch:
+        batch.drop_column("filter_settings")
     op.drop_table("held_messages")
     op.drop_table("room_controls")
     op.drop_table("reports")
