@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from moderation import crisis, personal
-from moderation.matching import Phrase, compile_entry, entry_key, find_all
+from moderation.matching import PhraseSet, compile_entry, entry_key
 from moderation.normalize import Normalized, clean, digest, normalize
 from moderation.settings import FilterSettings, LinkPolicy
 from moderation.types import (
@@ -43,7 +43,8 @@ class Message:
 
     @classmethod
     def of(cls, text: str, sender: SenderContext, now: float) -> Message:
-        return cls(text, clean(text), normalize(text), digest(text), sender, now)
+        normalized = normalize(text)
+        return cls(text, clean(text), normalized, digest(normalized), sender, now)
 
     @property
     def newcomer_age(self) -> float:
@@ -66,17 +67,17 @@ def bundled_entries(language: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=256)
 def blocklist_phrases(languages: frozenset[str], extra: tuple[str, ...],
-                      disabled: tuple[str, ...]) -> tuple[Phrase, ...]:
+                      disabled: tuple[str, ...]) -> PhraseSet:
     """The compiled blocklist of a room (cached: rooms share settings objects)."""
     off = {entry_key(e) for e in disabled}
     entries = [e for lang in sorted(languages) for e in bundled_entries(lang)]
     entries += extra
-    seen: dict[str, Phrase] = {}
+    seen: dict[str, None] = {}
     for entry in entries:
         key = entry_key(entry)
-        if key not in off and key not in seen:
-            seen[key] = compile_entry(entry)
-    return tuple(seen.values())
+        if key not in off:
+            seen.setdefault(key, None)
+    return PhraseSet(compile_entry(key) for key in seen)
 
 
 def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
@@ -85,7 +86,7 @@ def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
         return []
     phrases = blocklist_phrases(settings.blocklist_languages, settings.blocklist_extra,
                                 settings.blocklist_disabled)
-    if any(p.find(msg.normalized) for p in phrases):
+    if phrases.any(msg.normalized):
         return [Hit(FilterName.BLOCKLIST, Category.ABUSE, Outcome.REJECT)]
     return []
 
@@ -113,22 +114,22 @@ def personal_details(msg: Message, settings: FilterSettings) -> list[Hit]:
 # --- crisis language --------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=256)
-def crisis_phrases(extra: tuple[str, ...]) -> tuple[Phrase, ...]:
-    return crisis.PHRASES + tuple(compile_entry(e) for e in extra)
+def crisis_phrases(extra: tuple[str, ...]) -> PhraseSet:
+    return PhraseSet(crisis.PHRASES + tuple(compile_entry(e) for e in extra))
 
 
 def crisis_language(msg: Message, settings: FilterSettings) -> list[Hit]:
     """Crisis language: posted as usual, with an alert (see ``Verdict.alert``)."""
     if not settings.crisis:
         return []
-    if find_all(crisis_phrases(settings.crisis_extra), msg.normalized):
+    if crisis_phrases(settings.crisis_extra).any(msg.normalized):
         return [Hit(FilterName.CRISIS, Category.CRISIS, Outcome.ALLOW_AND_ALERT)]
     return []
 
 
 def crisis_labels(text: str, extra: tuple[str, ...] = ()) -> list[str]:
     """Which crisis phrases a text matches (for tests and for tuning the table)."""
-    return [p.label for p in find_all(crisis_phrases(extra), normalize(text))]
+    return [p.label for p in crisis_phrases(extra).matches(normalize(text))]
 
 
 # --- flood and repeats ------------------------------------------------------------------

@@ -29,8 +29,10 @@ NEGATORS = frozenset({
 MAX_ENTRY_LENGTH = 100
 GAP = "..."
 ENTRY_GAP = 2  # how many words "..." stands for
+# Words run together: at least 5 letters ("fag go" is not glued), from pieces of at most 5
+# (obfuscation splits a word into short pieces; long words are just words).
 MIN_GLUED = 5
-MAX_GLUED = 24
+MAX_GLUED_PIECE = 5
 _ENTRY_WORD = re.compile(r"^[^\W_]+\*?$")
 
 
@@ -59,11 +61,17 @@ class Part:
         object.__setattr__(self, "_glued_exact", re.compile(glued))
         object.__setattr__(self, "_glued_folded", re.compile(fold(glued)))
 
+    @property
+    def initials(self) -> frozenset[str] | None:
+        """Letters a matching word can start with (folded ones included), or None if the
+        pattern is too clever to tell. Lets a :class:`PhraseSet` skip most phrases."""
+        firsts = _initials(self.pattern)
+        return None if firsts is None else firsts | {fold(c) for c in firsts}
+
     def matches(self, token: Token) -> bool:
+        folded_too = not self.strict_nordic and not token.nordic
         for v in token.variants:
-            if self._exact.fullmatch(v):
-                return True
-            if not self.strict_nordic and not token.nordic and self._folded.fullmatch(v):
+            if self._exact.fullmatch(v) or (folded_too and self._folded.fullmatch(v)):
                 return True
         return False
 
@@ -85,8 +93,8 @@ class Phrase:
     one of the two words after it, cancels the match ("kuolla nauruun", "50 kms").
     ``negatable``: a negator between the parts cancels the match ("du är ingen idiot");
     ``negation_window``: so does one among that many words before it ("don't kill yourself").
-    ``glue``: a part may also match 2-4 tokens run together ("you id iot"), when the joined
-    word is at least ``MIN_GLUED`` letters long (shorter ones hide in innocent pairs).
+    ``glue``: a part may also match 2-4 short tokens run together ("you id iot"), when the
+    joined word is at least ``MIN_GLUED`` letters long (shorter ones hide in innocent pairs).
     """
 
     parts: tuple[Part, ...]
@@ -100,12 +108,11 @@ class Phrase:
     glue: bool = False
 
     def find(self, text: Normalized) -> bool:
-        tokens = text.tokens
-        for i in range(len(tokens)):
-            for end in self._spans(0, tokens, i):
-                if self._rest(tokens, i, end, 1):
-                    return True
-        return False
+        return any(self.find_at(text.tokens, i) for i in range(len(text.tokens)))
+
+    def find_at(self, tokens: Sequence[Token], i: int) -> bool:
+        """True if the phrase occurs starting at token ``i``."""
+        return any(self._rest(tokens, i, end, 1) for end in self._spans(0, tokens, i))
 
     def _gap(self, k: int) -> int:
         return self.gaps[k] if k < len(self.gaps) else self.max_gap
@@ -118,10 +125,13 @@ class Phrase:
         if not self.glue:
             return
         word = tokens[i].text
+        if len(word) > MAX_GLUED_PIECE:
+            return
         for j in range(i + 1, min(len(tokens), i + 4)):
-            word += tokens[j].text
-            if len(word) > MAX_GLUED:
+            piece = tokens[j].text
+            if len(piece) > MAX_GLUED_PIECE:
                 return
+            word += piece
             if len(word) >= MIN_GLUED and part.matches_glued(word):
                 yield j + 1
 
@@ -208,3 +218,64 @@ def _plain(word: str) -> str:
 def find_all(phrases: Iterable[Phrase], text: Normalized) -> list[Phrase]:
     """Every phrase that occurs in ``text``."""
     return [p for p in phrases if p.find(text)]
+
+
+_META = set("\\()[]{}?*+.|^$")
+
+
+def _initials(pattern: str) -> frozenset[str] | None:
+    """First letters of the top-level alternatives of a simple pattern ("tap(an|at)|kil"
+    -> {t, k}); None when an alternative does not start with a plain letter."""
+    alternatives: list[str] = []
+    depth, current = 0, ""
+    for c in pattern:
+        if c == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+            continue
+        depth += (c in "([") - (c in ")]")
+        current += c
+    alternatives.append(current)
+    firsts = set()
+    for alt in alternatives:
+        if not alt or alt[0] in _META or (len(alt) > 1 and alt[1] in "?*{"):
+            return None
+        firsts.add(alt[0])
+    return frozenset(firsts)
+
+
+class PhraseSet:
+    """Many phrases, indexed by the letters they can start with, so a message is checked
+    against the few phrases its words could begin."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.phrases = tuple(phrases)
+        self._always: list[int] = []
+        self._by_initial: dict[str, list[int]] = {}
+        for n, phrase in enumerate(self.phrases):
+            initials = phrase.parts[0].initials
+            if initials is None:
+                self._always.append(n)
+            for c in initials or ():
+                self._by_initial.setdefault(c, []).append(n)
+
+    def matches(self, text: Normalized, *, first_only: bool = False) -> list[Phrase]:
+        """The phrases that occur in ``text``, in table order (just one with first_only)."""
+        tokens = text.tokens
+        found: set[int] = set()
+        for i, token in enumerate(tokens):
+            initials = {v[0] for v in token.variants if v}
+            if not token.nordic:
+                initials |= {fold(c) for c in initials}
+            candidates = set(self._always)
+            for c in initials:
+                candidates.update(self._by_initial.get(c, ()))
+            for n in sorted(candidates - found):
+                if self.phrases[n].find_at(tokens, i):
+                    found.add(n)
+                    if first_only:
+                        return [self.phrases[n]]
+        return [self.phrases[n] for n in sorted(found)]
+
+    def any(self, text: Normalized) -> bool:
+        return bool(self.matches(text, first_only=True))

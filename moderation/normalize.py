@@ -28,7 +28,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NORDIC = frozenset("åäö")
 
@@ -94,7 +94,7 @@ def fold(word: str) -> str:
 
 
 def has_nordic(word: str) -> bool:
-    return any(c in NORDIC for c in word)
+    return not NORDIC.isdisjoint(word)
 
 
 def letters_form(text: str) -> str:
@@ -111,15 +111,15 @@ class Token:
     """
 
     variants: tuple[str, ...]
+    # True when the word was typed with å, ä or ö (it then means exactly what it says).
+    nordic: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nordic", has_nordic(self.variants[0]))
 
     @property
     def text(self) -> str:
         return self.variants[0]
-
-    @property
-    def nordic(self) -> bool:
-        """True when the word was typed with å, ä or ö (it then means exactly what it says)."""
-        return has_nordic(self.variants[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +202,11 @@ def normalize(text: str) -> Normalized:
     return Normalized(tokens, "".join(t.text for t in tokens))
 
 
-def digest(text: str) -> str:
+def digest(text: str | Normalized) -> str:
     """A short hash of a message's normalised form, to spot repeats without keeping text.
 
     Two messages that differ only by case, accents, spacing or obfuscation get the same
     digest. Keep digests in memory only; they are not meant for storage.
     """
-    n = normalize(text)
+    n = text if isinstance(text, Normalized) else normalize(text)
     return hashlib.blake2b(fold(n.joined).encode(), digest_size=8).hexdigest()

@@ -78,7 +78,10 @@ def find_phone(text: str, allowed: Iterable[str] = ()) -> bool:
 
 # --- e-mail addresses -------------------------------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
+# Lookbehinds make a match start only at the start of a word and the lengths are bounded, so
+# a long word costs linear time, not quadratic.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,5}\.[a-z]{2,24}",
+                    re.IGNORECASE)
 _TLDS = r"(?:fi|se|com|net|org|eu|io|info|me|uk|de|nu|co|ax|no|dk)"
 _OPEN = r"\s*[(\[{<]?\s*"
 _CLOSE = r"\s*[)\]}>]?\s*"
@@ -86,7 +89,8 @@ _AT = r"(?:at|ät|@|miukumauku|kissanhäntä|snabel-?a)"
 _DOT = r"(?:dot|piste|punkt|pist|\.)"
 # "name at domain dot fi", "name(at)domain(dot)fi", "nimi miukumauku posti piste fi".
 _EMAIL_SPELLED = re.compile(
-    rf"[\w.+-]+{_OPEN}{_AT}{_CLOSE}[\w-]+(?:{_OPEN}{_DOT}{_CLOSE}[\w-]+)*?"
+    rf"(?<![\w.+-])[\w.+-]{{1,64}}{_OPEN}{_AT}{_CLOSE}[\w-]{{1,63}}"
+    rf"(?:{_OPEN}{_DOT}{_CLOSE}[\w-]{{1,63}}){{0,4}}?"
     rf"{_OPEN}{_DOT}{_CLOSE}{_TLDS}\b",
     re.IGNORECASE,
 )
