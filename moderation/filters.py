@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from moderation import crisis, personal
-from moderation.matching import PhraseSet, compile_entry, entry_key
+from moderation.matching import GAP, PhraseSet, compile_entry, entry_key
 from moderation.normalize import Normalized, clean, digest, normalize
 from moderation.settings import FilterSettings, LinkPolicy
 from moderation.types import (
@@ -75,8 +75,13 @@ def blocklist_phrases(languages: frozenset[str], extra: tuple[str, ...],
     seen: dict[str, None] = {}
     for entry in entries:
         key = entry_key(entry)
-        if key not in off:
-            seen.setdefault(key, None)
+        if key in off:
+            continue
+        seen.setdefault(key, None)
+        words = key.split()
+        if len(words) > 1 and GAP not in words:
+            # Spelled out letter by letter, a phrase becomes one word: "k i l l y o u r s e l f".
+            seen.setdefault("".join(w.rstrip("*") for w in words[:-1]) + words[-1], None)
     return PhraseSet(compile_entry(key) for key in seen)
 
 
@@ -160,10 +165,13 @@ def flood(msg: Message, settings: FilterSettings) -> list[Hit]:
 _WORDLIKE_TLDS = "se|me|nu|co|no|it|is|to|in|at|on|us|be|do|so|hi"
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>]+"
-    r"|(?<![\w@.-])(?:[a-z0-9-]{1,63}\.)+"
+    r"|(?<![\w@.-])(?:[\w-]{1,63}\.)+"
     r"(?:fi|com|net|org|io|ly|gg|info|app|xyz|ru|eu|uk|de|tv|link|click|site|online|shop|biz|"
     r"ax|dk|gl|live|top)\b(?:/[^\s<>]*)?"
-    rf"|(?<![\w@.-])(?:[a-z0-9-]{{1,63}}\.)+(?:{_WORDLIKE_TLDS})/[^\s<>]*",
+    rf"|(?<![\w@.-])(?:[\w-]{{1,63}}\.)+(?:{_WORDLIKE_TLDS})/[^\s<>]*"
+    # Spaced or bracketed dots, to dodge a link filter: "example . com", "example(dot)com".
+    r"|(?<![\w@.-])[\w-]{2,63}(?:\s\.\s|\s*[(\[]\s*(?:dot|piste|punkt)\s*[)\]]\s*)"
+    r"(?:fi|com|net|org|io|ru|se|info|xyz)\b",
     re.IGNORECASE,
 )
 _HOST = re.compile(r"^(?:https?://)?(?:www\.)?([^/:?#\s]+)", re.IGNORECASE)

@@ -81,6 +81,9 @@ BLOCKLIST_POSITIVE = (
     Example("ｙｏｕ ｉｄｉｏｔ", "en", "FW"),
     Example("k.i.l.l yourself", "en", "SP"),
     Example("you id iot", "en", "SP"),
+    Example("k i l l  y o u r s e l f", "en", "SP"),
+    Example("ur an idiot", "en"),
+    Example("sä oot ihan säälittävä", "fi"),
 )
 
 BLOCKLIST_NEGATIVE = (
@@ -285,6 +288,9 @@ CRISIS_POSITIVE = (
     Example("I wish I was dead", "en"),
     Example("thinking of jumping off a bridge", "en"),
     Example("I don't want to wake up", "en"),
+    Example("haluaisin vain nukahtaa enkä herätä", "fi"),
+    Example("viillän itseäni", "fi"),
+    Example("I took too many pills on purpose", "en"),
 )
 
 CRISIS_NEGATIVE = (
@@ -333,6 +339,14 @@ CRISIS_NEGATIVE = (
     Example("life is worth living again", "en"),
     Example("I want to die laughing at that meme", "en"),
     Example("you're better off without him", "en"),
+    Example("en herää ajoissa ilman kahta herätystä", "fi"),
+    Example("mä kuolen tylsyyteen", "fi"),
+    Example("se leffa oli tappava", "fi"),
+    Example("tappelin veljen kanssa", "fi"),
+    Example("jag dog nästan av skratt", "sv"),
+    Example("I nearly died laughing", "en"),
+    Example("I'm dead tired", "en"),
+    Example("I took my pills on time today", "en"),
 )
 
 # --- links (room setting links: hold; mieli.fi allowed) ---------------------------------
@@ -358,6 +372,27 @@ LINKS_POSITIVE = (
     Example("join chat.example.net now", "en"),
     Example("free stuff at cheap-pills.shop", "en"),
     Example("www.mieli.fi.evil.com", "en", "an allowed name inside another host"),
+    Example("tsekkaa youtube.com/watch?v=abc", "fi"),
+    Example("https://forms.gle/abc123", "fi"),
+    Example("mun insta: instagram.com/joku", "fi"),
+    Example("kirjoitin tästä medium.com/@joku/teksti", "fi"),
+    Example("ryhmä löytyy osoitteesta https://ryhma.example.fi", "fi"),
+    Example("katso lisää: päihdelinkki.fi", "fi", "a domain with ä"),
+    Example("WWW.EXAMPLE.FI", "fi"),
+    Example("lataa sovellus app.example.io", "fi"),
+    Example("titta på svt.se/nyheter", "sv"),
+    Example("jag skrev på reddit.com/r/stopdrinking", "sv"),
+    Example("https://www.example.se", "sv"),
+    Example("mer info på example.nu/info", "sv"),
+    Example("gå med i chat.whatsapp.com/abc", "sv"),
+    Example("min blogg: minblogg.blogspot.com", "sv"),
+    Example("see https://example.com/a?b=c#d", "en"),
+    Example("buy now at cheap.xyz", "en"),
+    Example("reddit.com/r/decidingtobebetter helped me", "en"),
+    Example("my site is me.example.org", "en"),
+    Example("click here: tinyurl.com/abc", "en"),
+    Example("h t t p s : / / example . com", "en", "SP"),
+    Example("example(dot)com", "en"),
 )
 
 LINKS_NEGATIVE = (
@@ -381,6 +416,27 @@ LINKS_NEGATIVE = (
     Example("the dot com bubble", "en"),
     Example("I study at the uni.", "en"),
     Example("jag är hemma.nu mår jag bättre", "sv"),
+    Example("klo 9.00 alkaa", "fi"),
+    Example("3.2.2024 oli hyvä päivä", "fi"),
+    Example("olen ollut raittiina 1.5 vuotta", "fi"),
+    Example("lopetin.Nyt on parempi olo", "fi"),
+    Example("mä oon ihan loppu.Huomenna jatketaan", "fi"),
+    Example("ns. hyvä päivä", "fi"),
+    Example("eli mm. lenkkeily", "fi"),
+    Example("t. Anna", "fi"),
+    Example("dvs. inte så bra", "sv"),
+    Example("bl.a. promenader", "sv"),
+    Example("osv.", "sv"),
+    Example("t.ex. yoga", "sv"),
+    Example("kl. 18.00 ses vi", "sv"),
+    Example("vi sågs igår.se upp för halkan", "sv"),
+    Example("etc. etc.", "en"),
+    Example("Mr. Brown said hi", "en"),
+    Example("no. 5 on the list", "en"),
+    Example("vs. last year", "en"),
+    Example("3 p.m. works", "en"),
+    Example("the U.S. office", "en"),
+    Example("ok . thanks", "en"),
 )
 
 # --- flood and newcomers: scenarios with a sender's recent messages ----------------------

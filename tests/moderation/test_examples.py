@@ -84,7 +84,7 @@ def test_scenario_filter_examples(name: str, request: pytest.FixtureRequest) -> 
 
 def test_the_example_set_is_large_enough_in_every_language() -> None:
     for name, (_, _, positive, negative) in CASES.items():
-        minimum = 40 if name != "links" else 20
+        minimum = 40
         assert len(positive) >= minimum and len(negative) >= minimum, name
         for lang in ("fi", "sv", "en"):
             assert any(e.lang == lang for e in positive), (name, lang)
