@@ -89,5 +89,5 @@ def test_the_example_set_is_large_enough_in_every_language() -> None:
         for lang in ("fi", "sv", "en"):
             assert any(e.lang == lang for e in positive), (name, lang)
             assert any(e.lang == lang for e in negative), (name, lang)
-    for name, (_, positive, negative) in SCENARIOS.items():
-        assert len(positive) >= 35 and len(negative) >= 35, name
+    for name, (_, scenario_pos, scenario_neg) in SCENARIOS.items():
+        assert len(scenario_pos) >= 35 and len(scenario_neg) >= 35, name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from moderation import policy
-from moderation.filters import Message
+from moderation.filters import PARTICIPANT_FILTERS, Message
 from moderation.normalize import digest
 from moderation.policy import decide, verdict_from_hits
 from moderation.settings import FilterSettings
@@ -159,7 +159,7 @@ def test_a_failing_filter_fails_closed_without_the_text(monkeypatch: pytest.Monk
     def broken(msg: Message, settings: FilterSettings) -> list[Hit]:
         raise RuntimeError(f"cannot handle {msg.text}")
 
-    monkeypatch.setattr(policy, "PARTICIPANT_FILTERS", (*policy.PARTICIPANT_FILTERS, broken))
+    monkeypatch.setattr(policy, "PARTICIPANT_FILTERS", (*PARTICIPANT_FILTERS, broken))
     v = run("salainen viesti")
     assert v.outcome is Outcome.HOLD and v.reason is Category.FILTER_ERROR
     assert "salainen" not in repr(v)

@@ -4,6 +4,7 @@ and each setting taking effect."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 
@@ -15,7 +16,7 @@ NOW = 10_000.0
 SETTLED = SenderContext(joined_at=0)
 
 
-def outcome(text: str, settings: dict[str, object]) -> Outcome:
+def outcome(text: str, settings: Mapping[str, object]) -> Outcome:
     return decide(text, settings=settings, sender_context=SETTLED, now=NOW).outcome
 
 
