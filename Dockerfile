@@ -10,7 +10,7 @@ COPY moderation ./moderation
 COPY static ./static
 RUN pip install .
 USER chat
-ENV HOST=0.0.0.0 PORT=8000
+ENV HOST=0.0.0.0 PORT=8000 STATIC_DIR=/app/static
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)" || exit 1
 CMD ["chatserver", "serve"]

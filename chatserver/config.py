@@ -25,6 +25,8 @@ class Settings:
     port: int = 8000
     # Origins allowed to open the WebSocket besides the server's own (comma-separated).
     allowed_origins: tuple[str, ...] = ()
+    # The browser UI's folder; empty: static/ beside the chatserver package (a checkout).
+    static_dir: str = ""
     seed_example_rooms: bool = True
     migrate_on_start: bool = True
     log_level: str = "INFO"

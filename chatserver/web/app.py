@@ -34,10 +34,15 @@ from chatserver.web.ws import websocket_endpoint
 
 log = logging.getLogger("chatserver.app")
 
-STATIC = Path(__file__).resolve().parent.parent.parent / "static"
+CHECKOUT_STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 
 
 def create_app(settings: Settings) -> Starlette:
+    static = Path(settings.static_dir) if settings.static_dir else CHECKOUT_STATIC
+
+    async def index(request: Request) -> Response:
+        return FileResponse(static / "index.html", headers={"cache-control": "no-cache"})
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store.from_url(settings.database_url)
@@ -93,7 +98,7 @@ def create_app(settings: Settings) -> Starlette:
         *auth.ROUTES,
         *reports.ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
-        Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
+        Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
@@ -104,10 +109,6 @@ def create_app(settings: Settings) -> Starlette:
 def create_app_from_env() -> Starlette:
     """The uvicorn factory: settings are read once, here."""
     return create_app(Settings.from_env())
-
-
-async def index(request: Request) -> Response:
-    return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
 
 async def healthz(request: Request) -> Response:
