@@ -345,7 +345,7 @@ class ChatService:
         ts = now_ms()
         verdict = self.mod.screen(room, membership, text, frame.confirmed)
         metrics.VERDICTS.labels(verdict.code).inc()
-        await self.mod.after_verdict(client, room, membership, verdict, frame.id)
+        await self.mod.after_verdict(client, room, membership, verdict, frame.confirmed)
         if verdict.outcome is Outcome.REJECT:
             raise ProtocolError(ErrorCode.MESSAGE_REJECTED, retry_after=verdict.retry_after or None,
                                 reason=str(verdict.reason))

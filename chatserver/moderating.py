@@ -24,7 +24,9 @@ from chatserver.hub import Client, Membership
 from chatserver.protocol import Help, Moderate, Report, encode, event_body, now_ms
 from chatserver.storage.moderation import Controls, ModerationStore
 from chatserver.storage.store import RoomRecord
+from moderation import permissions
 from moderation.normalize import digest
+from moderation.permissions import Action
 from moderation.policy import decide
 from moderation.ratelimit import TokenBucket
 from moderation.types import Role, SenderContext, Verdict
@@ -127,28 +129,30 @@ class Moderator:
 
     # Facilitators' frames ------------------------------------------------------------------
 
-    def authorize(self, client: Client, room_id: str) -> Membership:
-        """The acting staff member's membership, if they may moderate this room."""
-        membership = client.memberships.get(room_id)
-        staff = client.staff
-        if staff is None or membership is None or not membership.is_staff or staff.disabled:
+    def authorize(self, client: Client, frame: Moderate) -> Membership:
+        """The acting staff member's membership, if the pure permission rules let them take
+        this action in this room (moderation.permissions)."""
+        membership = client.memberships.get(frame.room)
+        if membership is None or not membership.is_staff:
             raise ProtocolError(ErrorCode.FORBIDDEN)
-        if staff.role != "admin" and room_id not in staff.rooms:
+        if not permissions.may(actor_of(client), permission_for(frame), frame.room):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         return membership
 
-    async def _target(self, room: RoomRecord, member: str | None) -> str:
-        """A participant of the room; staff cannot be targeted."""
+    async def _target(self, client: Client, room: RoomRecord, member: str | None) -> str:
+        """The member aimed at, if the actor may aim at someone of their role."""
         if not member:
             raise ProtocolError(ErrorCode.INVALID_FRAME)
-        staff_ids = {self.chat.identities.member("staff:" + a.id, room.id)
-                     for a in await self.chat.staff.store.all()}
-        if member in staff_ids:
+        role = Role.PARTICIPANT
+        for account in await self.chat.staff.store.all():
+            if self.chat.identities.member("staff:" + account.id, room.id) == member:
+                role = Role(account.role)
+        if not permissions.may_target(actor_of(client), role):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         return member
 
     async def moderate(self, client: Client, frame: Moderate) -> None:
-        actor = self.authorize(client, frame.room)
+        actor = self.authorize(client, frame)
         assert client.staff is not None
         room = await self.chat.open_room(frame.room)
         action = frame.action
@@ -160,12 +164,12 @@ class Moderator:
             target = await self.redact(room, frame.seq, actor, by="facilitator")
             detail["seq"] = frame.seq
         elif action == "remove_recent":
-            target = await self._target(room, frame.member)
+            target = await self._target(client, room, frame.member)
             minutes = (frame.seconds or REMOVE_RECENT_MINUTES * 60) / 60
             removed = await self.remove_recent(room, target, actor, minutes)
             detail.update(removed=len(removed), minutes=minutes)
         elif action == "warn":
-            target = await self._target(room, frame.member)
+            target = await self._target(client, room, frame.member)
             if not frame.text:
                 raise ProtocolError(ErrorCode.INVALID_FRAME)
             await self._announce({"kind": "to_member", "room": room.id, "member": target,
@@ -177,7 +181,7 @@ class Moderator:
             target = await self.decide_held(room, frame.hold, approve=action == "approve")
             detail["hold"] = frame.hold
         elif action in ("mute", "unmute", "kick", "ban"):
-            target = await self._target(room, frame.member)
+            target = await self._target(client, room, frame.member)
             detail.update(await self.sanction(room, target, frame, client.staff.id))
         else:
             detail.update(await self.set_controls(room, frame, actor))
@@ -345,10 +349,11 @@ class Moderator:
         return verdict
 
     async def after_verdict(self, client: Client, room: RoomRecord, membership: Membership,
-                            verdict: Verdict, frame_id: str | None) -> None:
+                            verdict: Verdict, confirmed: bool) -> None:
         """A crisis: the sender sees the crisis resources at once, privately, and the
-        facilitators are alerted. Never a refusal, never shown to anyone else."""
-        if verdict.alert:
+        facilitators are alerted. Never a refusal, never shown to anyone else. A message
+        sent again after a confirmation was already alerted on."""
+        if verdict.alert and not confirmed:
             client.offer(encode(resources_frame(room.id)))
             await self.alert(room.id, membership, "crisis")
             metrics.CRISIS_ALERTS.inc()
@@ -389,6 +394,32 @@ class Moderator:
         await self._announce({"kind": "to_staff", "room": room_id, "frame": {
             "type": "alert", "room": room_id, "why": why, "member": membership.member,
             "name": membership.name, "ts": now_ms()}})
+
+
+_ACTIONS = {
+    "redact": Action.REDACT, "remove_recent": Action.REMOVE_RECENT, "warn": Action.WARN,
+    "mute": Action.MUTE, "unmute": Action.UNMUTE, "kick": Action.KICK,
+    "slow_mode": Action.SLOW_MODE, "lock": Action.LOCK, "premoderate": Action.PREMODERATE,
+    "pin": Action.PIN, "unpin": Action.UNPIN, "approve": Action.APPROVE,
+    "reject": Action.DECLINE,
+}
+
+
+def permission_for(frame: Moderate) -> Action:
+    """The permission an action frame needs (a shadow mute and a ban from every room are
+    actions of their own)."""
+    if frame.action == "ban":
+        return Action.BAN_GLOBAL if frame.scope == "all" else Action.BAN_ROOM
+    if frame.action == "mute" and frame.on:
+        return Action.SHADOW_MUTE
+    return _ACTIONS[frame.action]
+
+
+def actor_of(client: Client) -> permissions.Actor:
+    """The permission rules' view of a connection: a participant, or a staff account."""
+    if client.staff is None:
+        return permissions.Actor(Role.PARTICIPANT)
+    return permissions.Actor(Role(client.staff.role), client.staff.rooms, client.staff.disabled)
 
 
 def apply_mute(membership: Membership, kind: str, until: datetime | None,

@@ -80,7 +80,8 @@ class FilterSettings:
     repeat_window_seconds: float = 120.0
     newcomer_seconds: float = 60.0
     newcomer_links: bool = False
-    newcomer_min_interval_seconds: float = 5.0
+    # Two quick lines ("hei" and then the real message) are how people start; a bot is faster.
+    newcomer_min_interval_seconds: float = 2.0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FilterSettings:

@@ -6,9 +6,13 @@ import asyncio
 
 from chatserver.testing import ChatClient
 
+FAST = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000, "frame_burst": 2000,
+        # These tests send far faster than people do: the flood guards would stop them.
+        "filter_defaults": '{"flood": false, "newcomer": false}'}
+
 
 async def test_two_chat_and_a_late_joiner_gets_history_then_live(start_server, database_url):
-    server = start_server(database_url=database_url)
+    server = start_server(database_url=database_url, **FAST)
     alice = await ChatClient.connect(server.ws_url)
     bob = await ChatClient.connect(server.ws_url)
     joined = await alice.join("olohuone")
@@ -35,11 +39,6 @@ async def test_two_chat_and_a_late_joiner_gets_history_then_live(start_server, d
     assert order(alice)[-2:] == order(bob)[-2:] == order(carol)[-2:]
     for c in (alice, bob, carol):
         await c.close()
-
-
-FAST = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000, "frame_burst": 2000,
-        # These tests send far faster than people do: the flood guards would stop them.
-        "filter_defaults": '{"flood": false, "newcomer": false}'}
 
 
 async def test_resume_after_disconnect_gets_exactly_what_was_missed(start_server,

@@ -106,19 +106,25 @@ async def test_ban_on_a_disconnects_on_b_within_a_second_and_keeps_them_out(worl
         await c.close()
 
 
-async def test_ban_from_all_rooms_closes_the_connection_everywhere(world):
-    a, b, _, staff = world
+async def test_ban_from_all_rooms_is_for_admins_and_closes_the_connection_everywhere(world):
+    a, b, admin, staff = world
     target = await ChatClient.connect(b.ws_url)
     member = (await target.join("olohuone"))["member"]
     sanna = await staff["sanna"].socket(a.ws_url)
     await sanna.join("olohuone")
-    await act(sanna, room="olohuone", action="ban", member=member, scope="all")
+    refused = await act(sanna, room="olohuone", action="ban", member=member, scope="all")
+    assert refused["code"] == "forbidden"  # a facilitator bans from their own rooms only
+    boss = await admin.socket(a.ws_url)
+    assert (await boss.join("olohuone"))["role"] == "admin"
+    assert (await act(boss, room="olohuone", action="ban", member=member, scope="all",
+                      reason="Toistuva häirintä"))["type"] == "done"
     code, _ = await asyncio.wait_for(target.closed, 5)
     assert code == 1008
     again = await ChatClient.connect(a.ws_url, token=target.token)
     assert (await again.join("laheiset"))["code"] == "banned"
     await again.close()
     await sanna.close()
+    await boss.close()
 
 
 async def test_redaction_disappears_from_every_view_and_from_resume(world):
@@ -127,7 +133,9 @@ async def test_redaction_disappears_from_every_view_and_from_resume(world):
     reader = await ChatClient.connect(b.ws_url)
     await writer.join("olohuone")
     await reader.join("olohuone")
-    bad = await writer.say("olohuone", "soita minulle 040 123 4567")
+    asked = await writer.say("olohuone", "soita minulle 040 123 4567")
+    assert (asked["type"], asked["reason"]) == ("confirm", "phone")  # protects the writer
+    bad = await writer.say("olohuone", "soita minulle 040 123 4567", confirmed=True)
     await writer.say("olohuone", "kiitos kaikille")
     await reader.wait_for(lambda f: f.get("text") == "kiitos kaikille")
     sanna = await staff["sanna"].socket(b.ws_url)

@@ -22,6 +22,9 @@ from chatserver.errors import BackendUnavailable
 from chatserver.staff import SESSION_HOURS, StaffError, StaffService, normalise_username, utcnow
 from chatserver.storage.staff import AccountRecord
 from chatserver.web.security import origin_allowed
+from moderation import permissions
+from moderation.permissions import Action
+from moderation.types import Role
 
 COOKIE = "chat_staff"
 LOGIN_WINDOW = 900
@@ -62,7 +65,14 @@ async def staff_from_cookie(conn: HTTPConnection) -> StaffContext | None:
     return StaffContext(found[0], token, found[1])
 
 
-async def require_staff(request: Request, *, admin: bool = False) -> StaffContext:
+def actor(ctx: StaffContext) -> permissions.Actor:
+    return permissions.Actor(Role(ctx.account.role), ctx.account.rooms, ctx.account.disabled)
+
+
+async def require_staff(request: Request, action: Action | None = None,
+                        room: str | None = None) -> StaffContext:
+    """The signed-in staff member, if the permission rules let them take ``action`` (in
+    ``room``); state changes also need the CSRF token and this server's origin."""
     ctx = await staff_from_cookie(request)
     if ctx is None:
         raise Denied(401, "not_signed_in")
@@ -72,7 +82,7 @@ async def require_staff(request: Request, *, admin: bool = False) -> StaffContex
             raise Denied(403, "csrf_failed")
         if not origin_allowed(request.headers, request.app.state.settings.allowed_origins):
             raise Denied(403, "csrf_failed")
-    if admin and ctx.account.role != "admin":
+    if action is not None and not permissions.may(actor(ctx), action, room):
         raise Denied(403, "forbidden")
     return ctx
 
@@ -184,7 +194,7 @@ async def change_password(request: Request) -> Response:
 
 async def list_staff(request: Request) -> Response:
     try:
-        await require_staff(request, admin=True)
+        await require_staff(request, Action.MANAGE_STAFF)
     except Denied as denied:
         return denied.response()
     staff, _, _ = _services(request)
@@ -194,7 +204,7 @@ async def list_staff(request: Request) -> Response:
 
 async def create_staff(request: Request) -> Response:
     try:
-        ctx = await require_staff(request, admin=True)
+        ctx = await require_staff(request, Action.MANAGE_STAFF)
         body = await read_json(request)
         staff, _, _ = _services(request)
         account = await staff.create(str_field(body, "username", limit=64),
@@ -213,7 +223,7 @@ async def create_staff(request: Request) -> Response:
 
 async def update_staff(request: Request) -> Response:
     try:
-        ctx = await require_staff(request, admin=True)
+        ctx = await require_staff(request, Action.MANAGE_STAFF)
         body = await read_json(request)
         staff, broker, _ = _services(request)
         account = await staff.store.by_id(request.path_params["account_id"])
@@ -253,7 +263,7 @@ async def update_staff(request: Request) -> Response:
 
 async def audit_log(request: Request) -> Response:
     try:
-        await require_staff(request, admin=True)
+        await require_staff(request, Action.READ_AUDIT)
     except Denied as denied:
         return denied.response()
     staff, _, _ = _services(request)

@@ -7,13 +7,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatserver.chat import ChatService
-from chatserver.web.auth import Denied, read_json, require_staff, str_field
+from chatserver.web.auth import Denied, actor, read_json, require_staff, str_field
+from moderation import permissions
+from moderation.permissions import Action
 
 RESOLUTIONS = ("dismissed", "actioned")
-
-
-def _may_see(ctx_rooms: frozenset[str], role: str, room: str) -> bool:
-    return role == "admin" or room in ctx_rooms
 
 
 async def list_reports(request: Request) -> Response:
@@ -34,7 +32,8 @@ async def resolve_report(request: Request) -> Response:
         raw_id = request.path_params["report_id"]
         report = await chat.mod.store.report(int(raw_id)) if raw_id.isdigit() else None
         # Another room's report answers exactly like a missing one: ids reveal nothing.
-        if report is None or not _may_see(ctx.account.rooms, ctx.account.role, report["room"]):
+        if report is None or not permissions.may(actor(ctx), Action.RESOLVE_REPORT,
+                                                 report["room"]):
             raise Denied(404, "not_found")
         body = await read_json(request)
         resolution = str_field(body, "resolution", limit=32)

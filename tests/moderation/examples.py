@@ -504,7 +504,7 @@ FLOOD_NEGATIVE = tuple(
 NEWCOMER_POSITIVE = tuple(
     [Scenario(e.text, e.lang, joined_ago=10, note="link in the first minute")
      for e in LINKS_POSITIVE]
-    + [Scenario(m.text, m.lang, ((2, t),), joined_ago=10, note="2 s after the last one")
+    + [Scenario(m.text, m.lang, ((1, t),), joined_ago=10, note="1 s after the last one")
        for m, t in zip(MESSAGES, _others(0, len(MESSAGES)), strict=True)]
 )
 
@@ -513,6 +513,8 @@ NEWCOMER_NEGATIVE = tuple(
     + [Scenario(e.text, e.lang, joined_ago=600, note="link after the first minute")
        for e in LINKS_POSITIVE]
     + [Scenario(m.text, m.lang, ((8, t),), joined_ago=20, note="8 s after the last one")
+       for m, t in zip(MESSAGES, _others(0, len(MESSAGES)), strict=True)]
+    + [Scenario(m.text, m.lang, ((3, t),), joined_ago=10, note="3 s after the last one")
        for m, t in zip(MESSAGES, _others(0, len(MESSAGES)), strict=True)]
     + [Scenario(e.text, e.lang, joined_ago=10, note="no link") for e in LINKS_NEGATIVE
        if "mieli.fi" not in e.text]

@@ -89,11 +89,11 @@ def test_precedence() -> None:
 
 
 def test_retry_after_is_given_for_rejections_only() -> None:
-    history = SenderHistory().record(digest("hei"), NOW - 1)
+    history = SenderHistory().record(digest("hei"), NOW - 0.5)
     newcomer = SenderContext(joined_at=NOW - 10, history=history)
     v = run("hei taas", newcomer)
     assert v.outcome is Outcome.REJECT and v.reason is Category.NEWCOMER_RATE
-    assert v.retry_after == pytest.approx(4.0)
+    assert v.retry_after == pytest.approx(1.5)
 
 
 def test_flood_through_decide_and_recorded_history() -> None:
