@@ -29,7 +29,7 @@ from moderation.normalize import digest
 from moderation.permissions import Action
 from moderation.policy import decide
 from moderation.ratelimit import TokenBucket
-from moderation.types import Role, SenderContext, Verdict
+from moderation.types import Outcome, Role, SenderContext, Verdict
 
 if TYPE_CHECKING:
     from chatserver.chat import ChatService
@@ -344,7 +344,9 @@ class Moderator:
                                 history=membership.history)
         verdict = decide(text, settings=self.filter_settings(room), sender_context=context,
                          now=now, confirmed=confirmed)
-        if verdict.counts_as_sent:
+        # A message waiting for the sender's confirmation is not sent yet: recording it would
+        # make the confirmed resend look like a second, too-quick message.
+        if verdict.counts_as_sent and verdict.outcome is not Outcome.CONFIRM:
             membership.history = membership.history.record(digest(text), now)
         return verdict
 

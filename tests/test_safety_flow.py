@@ -1,0 +1,77 @@
+"""The automated safety net end to end, through a real server process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from chatserver.testing import ChatClient, StaffHttp, create_admin
+
+
+@pytest.fixture
+async def room(start_server, tmp_path):
+    """A server, a facilitator in olohuone, and two participants there."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/safety.sqlite3"
+    admin_password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    made = await admin.post("/api/staff", {"username": "sanna", "display_name": "Sanna",
+                                           "password": "hiljainen metsä ja kuu",
+                                           "role": "facilitator"})
+    await admin.patch(f"/api/staff/{made.json()['id']}", {"rooms": ["olohuone"]})
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", "hiljainen metsä ja kuu")
+    sanna = await sanna_http.socket(server.ws_url)
+    await sanna.join("olohuone")
+    writer = await ChatClient.connect(server.ws_url)
+    reader = await ChatClient.connect(server.ws_url)
+    await writer.join("olohuone")
+    await reader.join("olohuone")
+    await asyncio.sleep(2.1)  # past the newcomer's minimum interval
+    yield server, writer, reader, sanna
+    for c in (writer, reader, sanna):
+        await c.close()
+    for http in (admin, sanna_http):
+        await http.close()
+
+
+async def test_crisis_message_is_posted_and_alerts_without_shaming(room):
+    _, writer, reader, sanna = room
+    text = "en jaksa enää, haluan kuolla"
+    ack = await writer.say("olohuone", text)
+    assert ack["type"] == "ack", "a crisis message is never blocked"
+    resources = await writer.wait_for(lambda f: f["type"] == "crisis_resources")
+    phones = [r["phone"] for r in resources["resources"]]
+    assert "112" in phones and "09 2525 0111" in phones
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert")
+    assert alert["why"] == "crisis" and alert["name"] == writer.pseudonym
+    posted = await reader.wait_for(lambda f: f.get("text") == text)
+    assert posted["seq"] == ack["seq"]
+    await asyncio.sleep(0.2)
+    assert not [f for f in reader.frames if f["type"] in ("alert", "crisis_resources")]
+
+
+async def test_personal_details_ask_first_then_post_when_confirmed(room):
+    _, writer, reader, _ = room
+    text = "minun numeroni on 040 123 4567"
+    asked = await writer.say("olohuone", text)
+    assert (asked["type"], asked["reason"]) == ("confirm", "phone")
+    await asyncio.sleep(0.3)
+    assert not [f for f in reader.frames if f.get("text") == text], "nothing posted yet"
+    ack = await writer.say("olohuone", text, confirmed=True)
+    assert ack["type"] == "ack"
+    await reader.wait_for(lambda f: f.get("text") == text)
+    await asyncio.sleep(2.1)  # still a newcomer: one message every 2 s
+    crisis_line = await writer.say("olohuone", "kriisipuhelin 09 2525 0111 auttoi minua")
+    assert crisis_line["type"] == "ack", "the crisis lines' own numbers are fine"
+
+
+async def test_abuse_is_refused_with_a_reason_only_the_sender_sees(room):
+    _, writer, reader, _ = room
+    refused = await writer.say("olohuone", "olet ihan i d i o o t t i")
+    assert (refused["type"], refused["code"], refused["reason"]) == \
+        ("error", "message_rejected", "abuse")
+    await asyncio.sleep(0.3)
+    assert not reader.events("olohuone", "message")
