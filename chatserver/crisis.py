@@ -31,6 +31,41 @@ DEFAULT_RESOURCES: list[dict[str, Any]] = [
 ]
 
 
-def resources_frame(room: str) -> dict[str, Any]:
+LANGS = ("fi", "sv", "en")
+
+
+class ResourcesError(ValueError):
+    """The edited list is not usable; the message says which entry and field."""
+
+
+def validate(resources: Any) -> list[dict[str, Any]]:
+    """Check an admin's edited list: each entry has an id, a phone number, and a name in every
+    UI language; hours and when-to-call texts are optional but per language."""
+    if not isinstance(resources, list) or not 1 <= len(resources) <= 20:
+        raise ResourcesError("resources must be a list of 1 to 20 entries")
+    out = []
+    for i, entry in enumerate(resources):
+        if not isinstance(entry, dict):
+            raise ResourcesError(f"entry {i} is not an object")
+        clean: dict[str, Any] = {}
+        for key in ("id", "phone"):
+            value = entry.get(key)
+            if not isinstance(value, str) or not 1 <= len(value) <= 40:
+                raise ResourcesError(f"entry {i}: {key} must be text of 1 to 40 characters")
+            clean[key] = value
+        for key in ("name", "hours", "when"):
+            texts = entry.get(key)
+            if texts is None and key != "name":
+                continue
+            if not isinstance(texts, dict) or set(texts) != set(LANGS) or not all(
+                    isinstance(t, str) and 0 < len(t) <= 200 for t in texts.values()):
+                raise ResourcesError(f"entry {i}: {key} needs a text in fi, sv and en")
+            clean[key] = dict(texts)
+        out.append(clean)
+    return out
+
+
+def resources_frame(room: str, resources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Sent privately; the client shows the texts in its own language."""
-    return {"type": "crisis_resources", "room": room, "resources": DEFAULT_RESOURCES}
+    return {"type": "crisis_resources", "room": room,
+            "resources": resources if resources is not None else DEFAULT_RESOURCES}

@@ -18,7 +18,7 @@ import msgspec
 
 from chatserver import metrics
 from chatserver.broker.base import EventMeta
-from chatserver.crisis import resources_frame
+from chatserver.crisis import DEFAULT_RESOURCES, resources_frame
 from chatserver.errors import ErrorCode, ProtocolError
 from chatserver.hub import Client, Membership
 from chatserver.protocol import Help, Moderate, Report, encode, event_body, now_ms
@@ -44,6 +44,7 @@ class Moderator:
         self.chat = chat
         self.store = store
         self._controls: dict[str, Controls] = {}
+        self._resources: list[dict[str, Any]] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     # Shared state --------------------------------------------------------------------------
@@ -81,9 +82,20 @@ class Moderator:
 
     # Control events (from any process, this one included) -----------------------------
 
+    async def resources(self) -> list[dict[str, Any]]:
+        """The crisis resources as admins last edited them (or the seeded defaults)."""
+        if self._resources is None:
+            stored = await self.chat.store.app_setting("crisis_resources")
+            self._resources = stored if isinstance(stored, list) else DEFAULT_RESOURCES
+        return self._resources
+
     def on_control(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
-        if kind == "controls":
+        if kind == "resources_changed":
+            self._resources = None
+        elif kind == "rooms_changed":
+            self._spawn(self.chat.directory.refresh())
+        elif kind == "controls":
             room = str(event.get("room"))
             self._controls[room] = Controls(**event["controls"])
         elif kind == "sanction":
@@ -356,7 +368,7 @@ class Moderator:
         facilitators are alerted. Never a refusal, never shown to anyone else. A message
         sent again after a confirmation was already alerted on."""
         if verdict.alert and not confirmed:
-            client.offer(encode(resources_frame(room.id)))
+            client.offer(encode(resources_frame(room.id, await self.resources())))
             await self.alert(room.id, membership, "crisis")
             metrics.CRISIS_ALERTS.inc()
 
@@ -388,7 +400,8 @@ class Moderator:
         membership = client.memberships.get(frame.room)
         if membership is None:
             raise ProtocolError(ErrorCode.NOT_IN_ROOM)
-        client.offer(encode({**resources_frame(frame.room), "id": frame.id}))
+        client.offer(encode({**resources_frame(frame.room, await self.resources()),
+                             "id": frame.id}))
         await self.alert(frame.room, membership, "help")
 
     async def alert(self, room_id: str, membership: Membership, why: str) -> None:

@@ -298,6 +298,9 @@ class StaffHttp:
                                     headers={"x-csrf-token": self.csrf, **kw.pop("headers", {})},
                                     **kw)
 
+    async def put(self, path: str, body: Any) -> Any:
+        return await self.http.put(path, json=body, headers={"x-csrf-token": self.csrf})
+
     async def patch(self, path: str, body: Any) -> Any:
         return await self.http.patch(path, json=body, headers={"x-csrf-token": self.csrf})
 

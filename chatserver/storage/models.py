@@ -194,3 +194,12 @@ class HeldMessage(Base):
     reply_to: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     reason: Mapped[str] = mapped_column(String(32))  # premoderated, or a filter's category
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppSetting(Base):
+    """Settings admins edit at run time (e.g. the crisis resources), shared by every process."""
+
+    __tablename__ = "app_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from chatserver.storage.models import Event, Identity, Room, ServerSecret
+from chatserver.storage.models import AppSetting, Event, Identity, Room, ServerSecret
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +110,24 @@ class Store:
             value = await s.scalar(select(ServerSecret.value).where(ServerSecret.name == name))
         assert value is not None
         return value
+
+    async def app_setting(self, name: str) -> object | None:
+        async with self.sessions() as s:
+            row = await s.get(AppSetting, name)
+        return row.value if row else None
+
+    async def set_app_setting(self, name: str, value: object) -> None:
+        async with self.sessions.begin() as s:
+            row = await s.get(AppSetting, name)
+            if row is None:
+                s.add(AppSetting(name=name, value=value))
+            else:
+                row.value = value
+
+    async def set_filter_settings(self, room_id: str, settings: dict[str, object] | None) -> None:
+        async with self.sessions.begin() as s:
+            await s.execute(update(Room).where(Room.id == room_id)
+                            .values(filter_settings=settings))
 
     # Rooms -------------------------------------------------------------------------------
 

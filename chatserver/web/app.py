@@ -28,7 +28,7 @@ from chatserver.staff import StaffService
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
-from chatserver.web import auth, reports
+from chatserver.web import admin, auth, reports
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.ws import websocket_endpoint
 
@@ -77,6 +77,9 @@ def create_app(settings: Settings) -> Starlette:
         app.state.broker = broker
         app.state.staff = staff
         app.state.hit_key = hashlib.sha256(b"hits\x00" + secret.encode()).digest()
+        if not await staff.store.count_admins():
+            print("chatserver: no admin account yet; create one with "
+                  "`chatserver users create-admin --username NAME`", flush=True)
         log.info("server ready", extra={"broker": broker.name,
                                         "database": store.engine.dialect.name})
         try:
@@ -97,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/rooms", list_rooms),
         *auth.ROUTES,
         *reports.ROUTES,
+        *admin.ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
     ]

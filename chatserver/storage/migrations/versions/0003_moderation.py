@@ -56,6 +56,11 @@ def upgrade() -> None:
 
 
     op.create_table(
+        "app_settings",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.JSON, nullable=False),
+    )
+    op.create_table(
         "held_messages",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("room_id", sa.String(64), nullable=False, index=True),
@@ -72,6 +77,7 @@ def downgrade() -> None:
     with op.batch_alter_table("rooms") as batch:
         batch.drop_column("filter_settings")
     op.drop_table("held_messages")
+    op.drop_table("app_settings")
     op.drop_table("room_controls")
     op.drop_table("reports")
     op.drop_table("sanctions")

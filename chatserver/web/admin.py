@@ -1,0 +1,87 @@
+"""Admin settings over HTTP: crisis resources, and each room's automated-safety filters."""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatserver.chat import ChatService
+from chatserver.crisis import ResourcesError, validate
+from chatserver.web.auth import Denied, read_json, require_staff
+from moderation.permissions import Action
+from moderation.settings import FilterSettings, SettingsError
+
+
+async def get_resources(request: Request) -> Response:
+    """Public: the landing page shows the crisis resources to everyone, signed in or not."""
+    chat: ChatService = request.app.state.chat
+    return JSONResponse(await chat.mod.resources(), headers={"cache-control": "no-cache"})
+
+
+async def put_resources(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request, Action.MANAGE_CRISIS_RESOURCES)
+        body = await read_json(request)
+        resources = validate(body.get("resources"))
+    except Denied as denied:
+        return denied.response()
+    except ResourcesError as exc:
+        return Denied(400, "invalid_field", field="resources", detail=str(exc)).response()
+    chat: ChatService = request.app.state.chat
+    await chat.store.set_app_setting("crisis_resources", resources)
+    await chat.broker.publish_control(msgspec.json.encode({"kind": "resources_changed"}))
+    await chat.staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                                 action="crisis_resources",
+                                 detail={"entries": len(resources)})
+    return JSONResponse(resources)
+
+
+async def get_filters(request: Request) -> Response:
+    try:
+        await require_staff(request, Action.MANAGE_FILTERS)
+    except Denied as denied:
+        return denied.response()
+    chat: ChatService = request.app.state.chat
+    room = await chat.directory.get(request.path_params["room_id"])
+    if room is None:
+        return Denied(404, "not_found").response()
+    effective = FilterSettings.from_dict(chat.mod.filter_settings(room)).to_dict()
+    return JSONResponse({"room": room.id, "own": room.filter_settings, "effective": effective})
+
+
+async def put_filters(request: Request) -> Response:
+    try:
+        ctx = await require_staff(request, Action.MANAGE_FILTERS)
+        body = await read_json(request)
+        chat: ChatService = request.app.state.chat
+        room = await chat.directory.get(request.path_params["room_id"])
+        if room is None:
+            raise Denied(404, "not_found")
+        own = body.get("settings")
+        if own is not None:
+            if not isinstance(own, dict):
+                raise Denied(400, "invalid_field", field="settings")
+            own = FilterSettings.from_dict(own).to_dict()
+    except Denied as denied:
+        return denied.response()
+    except SettingsError as exc:
+        # The problems name keys and rules, never the submitted values.
+        return Denied(400, "invalid_field", field="settings",
+                      problems=list(exc.problems)).response()
+    await chat.store.set_filter_settings(room.id, own)
+    await chat.broker.publish_control(msgspec.json.encode({"kind": "rooms_changed"}))
+    await chat.directory.refresh()
+    await chat.staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                                 action="filters", room_id=room.id,
+                                 detail={"keys": sorted(own) if own else []})
+    return JSONResponse({"room": room.id, "own": own})
+
+
+ROUTES = [
+    Route("/api/crisis-resources", get_resources, methods=["GET"]),
+    Route("/api/crisis-resources", put_resources, methods=["PUT"]),
+    Route("/api/rooms/{room_id}/filters", get_filters, methods=["GET"]),
+    Route("/api/rooms/{room_id}/filters", put_filters, methods=["PUT"]),
+]
