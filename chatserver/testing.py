@@ -27,6 +27,13 @@ from websockets.asyncio.client import ClientConnection
 
 Frame = dict[str, Any]
 
+# Server settings for tests that send far faster than people do: the connection's rate
+# limits lifted, and the rooms' flood guards off.
+FAST: dict[str, Any] = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000,
+                        "frame_burst": 2000,
+                        "filter_defaults": '{"flood": false, "newcomer": false}'}
+FACILITATOR_PASSWORD = "hiljainen metsä ja kuu"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -313,3 +320,18 @@ class StaffHttp:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+async def add_facilitator(admin: StaffHttp, username: str, rooms: list[str],
+                          password: str = FACILITATOR_PASSWORD) -> str:
+    """Create a facilitator through the admin API and assign rooms; returns the account id."""
+    created = await admin.post("/api/staff", {"username": username, "password": password,
+                                              "display_name": username.capitalize(),
+                                              "role": "facilitator"})
+    if created.status_code != 201:
+        raise RuntimeError(f"facilitator not created: {created.text}")
+    account_id = str(created.json()["id"])
+    assigned = await admin.patch(f"/api/staff/{account_id}", {"rooms": rooms})
+    if assigned.status_code != 200:
+        raise RuntimeError(f"rooms not assigned: {assigned.text}")
+    return account_id

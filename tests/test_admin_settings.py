@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from chatserver.testing import ChatClient, StaffHttp, create_admin
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
 
 
 async def test_crisis_resources_and_filters_are_admin_edited_and_shared(start_server,
@@ -14,12 +20,9 @@ async def test_crisis_resources_and_filters_are_admin_edited_and_shared(start_se
     b = start_server(database_url=pg_url, redis_url=redis_server.url)
     admin = StaffHttp(a.url)
     await admin.login("admin", password)
-    made = await admin.post("/api/staff", {"username": "sanna", "display_name": "Sanna",
-                                           "password": "hiljainen metsä ja kuu",
-                                           "role": "facilitator"})
-    await admin.patch(f"/api/staff/{made.json()['id']}", {"rooms": ["olohuone"]})
+    await add_facilitator(admin, "sanna", ["olohuone"])
     sanna = StaffHttp(a.url)
-    await sanna.login("sanna", "hiljainen metsä ja kuu")
+    await sanna.login("sanna", FACILITATOR_PASSWORD)
 
     resources = (await admin.http.get("/api/crisis-resources")).json()
     assert resources[0]["phone"] == "112"

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from chatserver.testing import ChatClient
-
-FAST = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000, "frame_burst": 2000,
-        # These tests send far faster than people do: the flood guards would stop them.
-        "filter_defaults": '{"flood": false, "newcomer": false}'}
+from chatserver.testing import FAST, ChatClient
 
 
 async def test_two_chat_and_a_late_joiner_gets_history_then_live(start_server, database_url):

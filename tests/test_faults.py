@@ -5,11 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from chatserver.testing import ChatClient
-
-FAST = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000, "frame_burst": 2000,
-        # These tests send far faster than people do: the flood guards would stop them.
-        "filter_defaults": '{"flood": false, "newcomer": false}'}
+from chatserver.testing import FAST, ChatClient
 
 
 async def say_until_acked(client: ChatClient, room: str, text: str, timeout: float = 20) -> dict:

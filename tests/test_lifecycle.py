@@ -9,11 +9,7 @@ import signal
 
 import websockets
 
-from chatserver.testing import ChatClient
-
-FAST = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000, "frame_burst": 2000,
-        # These tests send far faster than people do: the flood guards would stop them.
-        "filter_defaults": '{"flood": false, "newcomer": false}'}
+from chatserver.testing import FAST, ChatClient
 
 
 async def test_sigterm_under_load_tells_clients_to_reconnect_and_loses_nothing(start_server,

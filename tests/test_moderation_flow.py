@@ -7,12 +7,14 @@ import time
 
 import pytest
 
-from chatserver.testing import ChatClient, StaffHttp, create_admin
-
-PASSWORD = "hiljainen metsä ja kuu"
-FAST = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000, "frame_burst": 2000,
-        # These tests send far faster than people do: the flood guards would stop them.
-        "filter_defaults": '{"flood": false, "newcomer": false}'}
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
 
 
 @pytest.fixture
@@ -25,12 +27,9 @@ async def world(start_server, redis_server, pg_url):
     await admin.login("admin", admin_password)
     staff = {}
     for username, room in (("sanna", "olohuone"), ("pekka", "laheiset")):
-        made = await admin.post("/api/staff", {"username": username, "password": PASSWORD,
-                                               "display_name": username.capitalize(),
-                                               "role": "facilitator"})
-        await admin.patch(f"/api/staff/{made.json()['id']}", {"rooms": [room]})
+        await add_facilitator(admin, username, [room])
         http = StaffHttp(a.url)
-        await http.login(username, PASSWORD)
+        await http.login(username, FACILITATOR_PASSWORD)
         staff[username] = http
     yield a, b, admin, staff
     for http in [admin, *staff.values()]:

@@ -6,7 +6,13 @@ import asyncio
 
 import pytest
 
-from chatserver.testing import ChatClient, StaffHttp, create_admin
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
 
 
 @pytest.fixture
@@ -17,12 +23,9 @@ async def room(start_server, tmp_path):
     server = start_server(database_url=db)
     admin = StaffHttp(server.url)
     await admin.login("admin", admin_password)
-    made = await admin.post("/api/staff", {"username": "sanna", "display_name": "Sanna",
-                                           "password": "hiljainen metsä ja kuu",
-                                           "role": "facilitator"})
-    await admin.patch(f"/api/staff/{made.json()['id']}", {"rooms": ["olohuone"]})
+    await add_facilitator(admin, "sanna", ["olohuone"])
     sanna_http = StaffHttp(server.url)
-    await sanna_http.login("sanna", "hiljainen metsä ja kuu")
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
     sanna = await sanna_http.socket(server.ws_url)
     await sanna.join("olohuone")
     writer = await ChatClient.connect(server.ws_url)

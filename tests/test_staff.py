@@ -13,9 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from chatserver.staff import HASHER
-from chatserver.testing import ChatClient, StaffHttp, create_admin
-
-FACILITATOR_PASSWORD = "hiljainen metsä ja kuu"
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
 
 
 @pytest.fixture
@@ -31,17 +35,6 @@ async def admin_setup(start_server, db):
     assert (await admin.login("admin", password)).status_code == 200
     yield server, admin, password
     await admin.close()
-
-
-async def make_facilitator(admin: StaffHttp, username: str, rooms: list[str]) -> str:
-    created = await admin.post("/api/staff", {"username": username, "display_name":
-                                              username.capitalize(), "password":
-                                              FACILITATOR_PASSWORD, "role": "facilitator"})
-    assert created.status_code == 201, created.text
-    account_id = created.json()["id"]
-    assigned = await admin.patch(f"/api/staff/{account_id}", {"rooms": rooms})
-    assert assigned.status_code == 200 and assigned.json()["rooms"] == sorted(rooms)
-    return account_id
 
 
 async def test_login_answers_never_reveal_whether_an_account_exists(admin_setup):
@@ -109,7 +102,7 @@ async def test_state_changes_need_the_csrf_token_and_same_origin(admin_setup):
 
 async def test_roles_guard_the_admin_endpoints(admin_setup):
     server, admin, _ = admin_setup
-    await make_facilitator(admin, "ville", ["olohuone"])
+    await add_facilitator(admin, "ville", ["olohuone"])
     ville = StaffHttp(server.url)
     assert (await ville.login("ville", FACILITATOR_PASSWORD)).status_code == 200
     assert (await ville.http.get("/api/auth/me")).json()["account"]["role"] == "facilitator"
@@ -128,7 +121,7 @@ async def test_roles_guard_the_admin_endpoints(admin_setup):
 
 async def test_weak_hashes_are_upgraded_at_login(admin_setup, db):
     server, admin, _ = admin_setup
-    await make_facilitator(admin, "aino", ["olohuone"])
+    await add_facilitator(admin, "aino", ["olohuone"])
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(
         FACILITATOR_PASSWORD)
     engine = create_async_engine(db)
@@ -148,7 +141,7 @@ async def test_weak_hashes_are_upgraded_at_login(admin_setup, db):
 
 async def test_facilitator_badge_only_in_assigned_rooms_and_names_cannot_imitate(admin_setup):
     server, admin, _ = admin_setup
-    await make_facilitator(admin, "sanna", ["olohuone"])
+    await add_facilitator(admin, "sanna", ["olohuone"])
     sanna = StaffHttp(server.url)
     await sanna.login("sanna", FACILITATOR_PASSWORD)
     ws = await sanna.socket(server.ws_url)
@@ -173,7 +166,7 @@ async def test_disabling_an_account_ends_its_sessions_on_every_process(start_ser
     b = start_server(database_url=pg_url, redis_url=redis_server.url)
     admin = StaffHttp(a.url)
     await admin.login("admin", password)
-    account = await make_facilitator(admin, "kalle", ["olohuone"])
+    account = await add_facilitator(admin, "kalle", ["olohuone"])
     kalle = StaffHttp(b.url)
     await kalle.login("kalle", FACILITATOR_PASSWORD)
     ws = await kalle.socket(b.ws_url)
