@@ -12,13 +12,15 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any, Protocol
 
 from chatserver import metrics
 from chatserver.broker.base import Broker
-from chatserver.protocol import seq_of
+from chatserver.protocol import seq_of, text_frame
 from chatserver.storage.staff import AccountRecord
 from chatserver.storage.store import IdentityRecord
 from moderation.types import SenderHistory
@@ -85,18 +87,36 @@ class Membership:
 
 
 Sender = Callable[[str], Awaitable[None]]
-Closer = Callable[[int, str], Awaitable[None]]
+Closer = Callable[[int, str], Coroutine[Any, Any, None]]
+
+
+class RawSink(Protocol):
+    """Direct writes of framed messages (chatserver.web.transport), when the server has them."""
+
+    @property
+    def raw_writable(self) -> bool: ...
+
+    def raw_write(self, data: bytes) -> bool: ...
+
+    def set_drain_callback(self, callback: Callable[[], None] | None) -> None: ...
 
 
 class Client:
     """One WebSocket connection of this process."""
 
-    __slots__ = ("abort", "closer", "id", "identity", "lang", "memberships", "process_key",
-                 "queue", "sender", "staff", "state", "writer")
+    __slots__ = ("abort", "backlog", "close_pending", "closer", "id", "identity", "lang",
+                 "limit", "memberships", "process_key", "queue", "raw", "sender", "staff",
+                 "state", "writer")
 
     def __init__(self, sender: Sender, closer: Closer, abort: Callable[[], None] | None,
-                 *, queue_size: int, process_key: str) -> None:
+                 *, queue_size: int, process_key: str, raw: RawSink | None = None) -> None:
         self.id = next(_ids)
+        # With a raw sink, frames are written at once and only wait (in the backlog) while the
+        # transport is paused; without one, a writer task drains a queue through ASGI.
+        self.raw = raw
+        self.backlog: deque[bytes] = deque()
+        self.limit = queue_size
+        self.close_pending: tuple[int, str] | None = None
         self.sender = sender
         self.closer = closer
         self.abort = abort
@@ -114,10 +134,15 @@ class Client:
         return f"{member}|{self.process_key}:{self.id}"
 
     def start(self) -> None:
-        self.writer = asyncio.create_task(self._write(), name=f"client-{self.id}-writer")
+        if self.raw is not None:
+            self.raw.set_drain_callback(self._drain)
+        else:
+            self.writer = asyncio.create_task(self._write(), name=f"client-{self.id}-writer")
 
     def offer(self, frame: str) -> bool:
-        """Queue a frame; a full queue means the client is stuck, and it is dropped."""
+        """Send or queue a frame; a full queue means the client is stuck, and it is dropped."""
+        if self.raw is not None:
+            return self.offer_wire(text_frame(frame.encode()))
         if self.state is not ClientState.OPEN:
             return False
         try:
@@ -128,8 +153,46 @@ class Client:
             return False
         return True
 
+    def offer_wire(self, wire: bytes) -> bool:
+        """Raw mode: write a framed message now, or keep it while the transport is paused."""
+        assert self.raw is not None
+        if self.state is not ClientState.OPEN:
+            return False
+        if self.backlog or not self.raw.raw_writable:
+            if len(self.backlog) >= self.limit:
+                metrics.DROPPED_SLOW.inc()
+                self.drop()
+                return False
+            self.backlog.append(wire)
+            return True
+        if not self.raw.raw_write(wire):
+            self.state = ClientState.CLOSED
+            return False
+        return True
+
+    def _drain(self) -> None:
+        assert self.raw is not None
+        while self.backlog and self.raw.raw_writable:
+            if not self.raw.raw_write(self.backlog.popleft()):
+                self.backlog.clear()
+                return
+        if not self.backlog and self.close_pending is not None:
+            self._close_now(*self.close_pending)
+
+    def _close_now(self, code: int, reason: str) -> None:
+        self.close_pending = None
+        self.writer = asyncio.create_task(self.closer(code, reason))
+
     def close_after_queue(self, code: int, reason: str) -> None:
         """Send what is queued, then close (used for 1008 after an error frame)."""
+        if self.raw is not None:
+            if self.state is ClientState.OPEN:
+                self.state = ClientState.CLOSING
+                if self.backlog:
+                    self.close_pending = (code, reason)
+                else:
+                    self._close_now(code, reason)
+            return
         if self.state is ClientState.OPEN:
             self.state = ClientState.CLOSING
             try:
@@ -142,6 +205,7 @@ class Client:
         if self.state is ClientState.CLOSED:
             return
         self.state = ClientState.CLOSED
+        self.backlog.clear()
         if self.writer is not None:
             self.writer.cancel()
         if self.abort is not None:
@@ -163,6 +227,9 @@ class Client:
 
     async def stop(self) -> None:
         self.state = ClientState.CLOSED
+        self.backlog.clear()
+        if self.raw is not None:
+            self.raw.set_drain_callback(None)
         if self.writer is not None:
             self.writer.cancel()
             try:
@@ -200,6 +267,7 @@ class Hub:
                 return  # already delivered (a resync overlapping the live stream)
             local.last_seq = seq
             restricted = restricted_to(text) is not None
+            wire = b""  # framed once, on first use, for every raw member
             for client in list(local.clients.values()):
                 membership = client.memberships.get(room)
                 if membership is None:
@@ -208,16 +276,27 @@ class Hub:
                     membership.pending.append((seq, text))
                 elif seq > membership.last_seq:
                     membership.last_seq = seq
-                    shown = membership.view(text) if restricted else text
-                    if shown is not None:
-                        client.offer(shown)
+                    if restricted:
+                        shown = membership.view(text)
+                        if shown is not None:
+                            client.offer(shown)
+                    elif client.raw is not None:
+                        if not wire:
+                            wire = text_frame(data)
+                        client.offer_wire(wire)
+                    else:
+                        client.offer(text)
             metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
             metrics.DELIVERIES.inc(len(local.clients))
         else:
+            wire = text_frame(data)
             for client in list(local.clients.values()):
                 membership = client.memberships.get(room)
                 if membership is not None and membership.pending is None:
-                    client.offer(text)
+                    if client.raw is not None:
+                        client.offer_wire(wire)
+                    else:
+                        client.offer(text)
 
     async def add(self, client: Client, membership: Membership) -> None:
         """Put a client in a room and return once live events reach it (queued as pending)."""

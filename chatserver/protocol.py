@@ -9,6 +9,7 @@ See docs/protocol.md for every frame with an example.
 
 from __future__ import annotations
 
+import struct
 import time
 from typing import Annotated, Any, Literal, cast
 
@@ -213,3 +214,14 @@ def welcome_frame(*, token: str | None, pseudonym: str, limits: dict[str, Any],
     if token is not None:
         frame["token"] = token
     return encode(frame)
+
+
+def text_frame(payload: bytes) -> bytes:
+    """A final, unmasked, uncompressed WebSocket text frame (RFC 6455 section 5.2): what a
+    server sends, identical for every member, so a broadcast is framed once."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload

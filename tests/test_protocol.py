@@ -96,3 +96,13 @@ def test_sequence_numbers_are_spliced_into_the_encoded_body():
     decoded = json.loads(frame)
     assert decoded["seq"] == 1234 and decoded["text"] == 'quote " and {brace}'
     assert seq_of(frame) == 1234 and seq_of(frame.decode()) == 1234
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536])
+def test_broadcast_frames_are_byte_identical_to_the_websockets_library(size):
+    from websockets.frames import Frame, Opcode
+
+    from chatserver.protocol import text_frame
+
+    payload = ("ä" * size).encode()[:size]
+    assert text_frame(payload) == Frame(Opcode.TEXT, payload).serialize(mask=False)

@@ -16,7 +16,7 @@ from chatserver.hub import Client
 from chatserver.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
 from chatserver.web.auth import staff_from_cookie
 from chatserver.web.security import origin_allowed
-from chatserver.web.transport import ABORT_EXTENSION
+from chatserver.web.transport import ABORT_EXTENSION, RAW_EXTENSION
 from moderation.ratelimit import StrikeCounter
 
 log = logging.getLogger("chatserver.ws")
@@ -31,13 +31,14 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets 403
         return
     await ws.accept()
-    abort = ws.scope.get("extensions", {}).get(ABORT_EXTENSION)
+    extensions = ws.scope.get("extensions", {})
+    abort = extensions.get(ABORT_EXTENSION)
 
     async def close(code: int, reason: str) -> None:
         await ws.close(code, reason)
 
     client = Client(ws.send_text, close, abort, queue_size=settings.send_queue_frames,
-                    process_key=service.process_key)
+                    process_key=service.process_key, raw=extensions.get(RAW_EXTENSION))
     try:
         staff = await staff_from_cookie(ws)
     except (SQLAlchemyError, OSError):
