@@ -296,3 +296,49 @@ async def test_premoderation_holds_messages_until_a_facilitator_decides(world):
     assert (await sanna.say("olohuone", "ohjaajan viesti"))["type"] == "ack"  # staff unheld
     for c in (writer, reader, sanna):
         await c.close()
+
+
+async def test_warn_kick_remove_recent_and_pin(world):
+    a, b, _, staff = world
+    person = await ChatClient.connect(a.ws_url)
+    member = (await person.join("olohuone"))["member"]
+    other = await ChatClient.connect(a.ws_url)
+    await other.join("olohuone")
+    sanna = await staff["sanna"].socket(b.ws_url)
+    await sanna.join("olohuone")
+    rules = await sanna.say("olohuone", "Täällä puhutaan omista kokemuksista.")
+    first = await person.say("olohuone", "yksi")
+    second = await person.say("olohuone", "kaksi")
+    kept = await other.say("olohuone", "toisen viesti")
+
+    await act(sanna, room="olohuone", action="pin", seq=rules["seq"])
+    pinned = await other.wait_for(lambda f: f["type"] == "room_controls")
+    assert pinned["pinned"] == rules["seq"]
+
+    await act(sanna, room="olohuone", action="warn", member=member,
+              text="Muistathan puhua omasta kokemuksestasi.")
+    warning = await person.wait_for(lambda f: f["type"] == "warning")
+    assert warning["text"].startswith("Muistathan")
+    await asyncio.sleep(0.2)
+    assert not [f for f in other.frames if f["type"] == "warning"], "a warning is private"
+
+    await act(sanna, room="olohuone", action="remove_recent", member=member)
+    gone = set()
+    while gone != {first["seq"], second["seq"]}:
+        event = await other.wait_for(lambda f: f["type"] == "message_redacted"
+                                     and f["target"] not in gone)
+        gone.add(event["target"])
+    late = await ChatClient.connect(b.ws_url)
+    await late.join("olohuone", since=0)
+    texts = {f["seq"]: f.get("text") for f in late.events("olohuone", "message")}
+    assert texts[first["seq"]] is None and texts[second["seq"]] is None
+    assert texts[kept["seq"]] == "toisen viesti", "other members' messages stay"
+
+    await act(sanna, room="olohuone", action="kick", member=member, reason="Tauko")
+    kicked = await person.wait_for(lambda f: f["type"] == "sanction")
+    assert (kicked["sanction"], kicked["reason"]) == ("kick", "Tauko")
+    await other.wait_for(lambda f: f["type"] == "member_left" and f["member"] == member)
+    back = await person.join("olohuone")
+    assert back["type"] == "joined", "a kicked member may come back"
+    for c in (person, other, sanna, late):
+        await c.close()
