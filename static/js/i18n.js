@@ -1,0 +1,51 @@
+// Message catalogues: every string the UI shows comes from static/i18n/<lang>.json.
+export const LANGS = ["fi", "sv", "en"];
+const STORE_KEY = "vt.lang";
+let catalogue = {};
+let current = "fi";
+
+/** @returns {string} the chosen language, remembered on this device (Finnish by default) */
+export function chosenLang() {
+  const saved = localStorage.getItem(STORE_KEY);
+  return LANGS.includes(saved) ? saved : "fi";
+}
+
+/** Load a catalogue and translate the page. */
+export async function setLang(lang) {
+  const response = await fetch(`/static/i18n/${lang}.json`, { cache: "no-cache" });
+  catalogue = await response.json();
+  current = lang;
+  localStorage.setItem(STORE_KEY, lang);
+  document.documentElement.lang = lang;
+  applyTo(document);
+}
+
+export function lang() {
+  return current;
+}
+
+/** Translate a key, filling {placeholders}; an unknown key shows as itself (never blank). */
+export function t(key, vars = {}) {
+  const text = catalogue[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+/** Whether the catalogue has a text for this key. */
+export function has(key) {
+  return Object.hasOwn(catalogue, key);
+}
+
+/** Fill every element that names a key: text, title and placeholder. */
+export function applyTo(root) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+}
+
+/** A time in the user's language, e.g. "18.05" or "6:05 PM". */
+export function formatTime(ms) {
+  const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[current];
+  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }).format(ms);
+}

@@ -1,0 +1,170 @@
+"""The participant page in a real browser: chat, safety, languages, quick exit, reconnection."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
+XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+
+
+async def wait_until(page: Page, expression: str, timeout: float = 15) -> None:
+    """Poll a JavaScript expression (page.wait_for_function would need eval, which the
+    page's Content Security Policy rightly forbids)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await page.evaluate(expression):
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(expression)
+        await asyncio.sleep(0.1)
+
+
+async def open_page(browser: Browser, url: str, **context: object) -> Page:
+    ctx = await browser.new_context(**context)
+    page = await ctx.new_page()
+    page.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
+    await page.goto(url)
+    await page.wait_for_selector(".room")
+    return page
+
+
+async def join(page: Page, room_index: int = 0, name: str | None = None) -> None:
+    await page.locator(".room button").nth(room_index).click()
+    if name is not None:
+        await page.fill("#name", name)
+    await page.click("#accept")
+    await page.wait_for_selector("#chat:not([hidden])")
+
+
+async def say(page: Page, text: str) -> None:
+    await page.fill("#text", text)
+    await page.press("#text", "Enter")
+
+
+async def test_two_people_chat_and_hostile_text_stays_text(browser, start_server):
+    server = start_server()
+    response_headers = {}
+    alice = await open_page(browser, server.url)
+    bob = await open_page(browser, server.url)
+    resp = await alice.request.get(server.url + "/")
+    response_headers = resp.headers
+    assert "script-src 'self'" in response_headers["content-security-policy"]
+    assert "unsafe-inline" not in response_headers["content-security-policy"]
+
+    # A hostile pseudonym is refused, with the reason in the page's language.
+    await alice.locator(".room button").first.click()
+    await alice.fill("#name", XSS[:32])
+    await alice.click("#accept")
+    await wait_until(alice, "document.getElementById('name-error').textContent !== ''")
+    assert "merkki" in await alice.inner_text("#name-error")
+    await alice.fill("#name", "Tiira")
+    await alice.click("#accept")
+    await alice.wait_for_selector("#chat:not([hidden])")
+    await join(bob, name="Kuikka")
+    await say(bob, "Hei, onko täällä ketään?")
+    await alice.wait_for_selector(".message .text >> text=Hei, onko täällä ketään?")
+    await say(alice, XSS)
+    shown = bob.locator(".message .text", has_text="onerror")
+    await shown.wait_for()
+    assert await shown.inner_text() == XSS, "the payload is shown as plain text"
+    assert await bob.evaluate("window.__pwned") is None
+    assert await alice.evaluate("window.__pwned") is None
+    assert await bob.locator(".messages img, .messages script").count() == 0
+    members = await alice.locator("#members li").all_inner_texts()
+    assert any("Kuikka" in m for m in members)
+    # A new message is announced to screen readers.
+    await asyncio.sleep(2.1)  # bob is still a newcomer: one message every 2 s
+    await say(bob, "Tervetuloa")
+    await wait_until(alice,
+                     "document.getElementById('announce').textContent.includes('Tervetuloa')")
+
+
+async def test_languages_switch_every_text(browser, start_server):
+    server = start_server()
+    page = await open_page(browser, server.url)
+    assert await page.inner_text("#quick-exit") == "Pikapoistuminen"
+    assert await page.get_attribute("html", "lang") == "fi"
+    for lang, exit_text, rules in (("sv", "Snabb utgång", "Samtalsregler"),
+                                   ("en", "Quick exit", "Ground rules")):
+        await page.select_option("#lang", lang)
+        await wait_until(
+            page, f"document.getElementById('quick-exit').textContent === {exit_text!r}")
+        assert await page.get_attribute("html", "lang") == lang
+        await page.locator(".room button").first.click()
+        assert await page.inner_text("#rules h2") == rules
+        await page.click("#rules-back")
+    await page.reload()
+    await page.wait_for_selector(".room")
+    assert await page.inner_text("#quick-exit") == "Quick exit", "the choice is remembered"
+
+
+async def test_quick_exit_leaves_no_chat_page_in_history(browser, start_server):
+    server = start_server()
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    await page.route("https://www.google.com/**",
+                     lambda route: route.fulfill(body="<p>weather</p>",
+                                                 content_type="text/html"))
+    await page.goto("about:blank")
+    await page.goto(server.url)
+    await page.wait_for_selector(".room")
+    await join(page)
+    await say(page, "jotain henkilökohtaista")
+    await page.wait_for_selector(".message .text")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("Escape")  # Esc twice: the shortcut
+    await page.wait_for_url("https://www.google.com/**")
+    await page.go_back()
+    await asyncio.sleep(0.3)
+    assert not page.url.startswith(server.url), "Back does not return to the chat"
+    assert "henkilökohtaista" not in await page.content()
+    await ctx.close()
+
+
+async def test_reconnects_after_a_restart_and_resumes_without_duplicates(browser,
+                                                                          start_server):
+    server = start_server()
+    alice = await open_page(browser, server.url)
+    bob = await open_page(browser, server.url)
+    await join(alice)
+    await join(bob)
+    await say(alice, "ennen katkoa")
+    await bob.wait_for_selector(".message .text >> text=ennen katkoa")
+
+    server.stop()  # SIGTERM: clients are told to reconnect (1012)
+    await bob.wait_for_selector("#connection:not([hidden])")
+    assert "Yhdistetään" in await bob.inner_text("#connection")
+    server.start()
+    await wait_until(bob, "document.getElementById('connection').hidden === true", timeout=20)
+    await wait_until(alice, "document.getElementById('connection').hidden === true", timeout=20)
+    await asyncio.sleep(2.1)
+    await say(alice, "katkon jälkeen")
+    await bob.wait_for_selector(".message .text >> text=katkon jälkeen")
+    texts = await bob.locator(".message:not(.pending) .text").all_inner_texts()
+    assert texts.count("ennen katkoa") == 1 and texts.count("katkon jälkeen") == 1
+
+
+async def test_screenshots_of_the_main_screens(browser, start_server):
+    server = start_server()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, viewport in (("phone", {"width": 360, "height": 740}),
+                            ("desktop", {"width": 1280, "height": 800})):
+        other = await open_page(browser, server.url, viewport=viewport)
+        page = await open_page(browser, server.url, viewport=viewport)
+        await page.screenshot(path=str(SHOTS / f"landing-{label}.png"), full_page=True)
+        await join(other, name="Tyyni Saukko")
+        await join(page)
+        await say(other, "Hei kaikki. Tänään on ollut raskas päivä, mutta täällä on hyvä olla.")
+        await page.wait_for_selector(".message .text >> text=raskas päivä")
+        await asyncio.sleep(2.1)
+        await say(page, "Kiitos kun kerroit. Sama täällä.")
+        await page.wait_for_selector(".message:not(.pending) .text >> text=Sama täällä")
+        await page.screenshot(path=str(SHOTS / f"chat-{label}.png"))
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], "no sideways scrolling"
+        await page.context.close()
+        await other.context.close()
