@@ -35,7 +35,6 @@ from chatserver.protocol import (
     error_frame,
     event_body,
     now_ms,
-    seq_of,
     welcome_frame,
 )
 from chatserver.rooms import RoomDirectory, RoomLog
@@ -95,9 +94,9 @@ class ChatService:
                 await task
 
     def on_event(self, room: str, data: bytes) -> None:
-        if data.startswith(b'{"seq":'):
-            self.roomlog.seen(room, seq_of(data))
-        self.hub.on_event(room, data)
+        seq = self.hub.on_event(room, data)
+        if seq is not None:
+            self.roomlog.seen(room, seq)
 
     def on_control(self, payload: bytes) -> None:
         """Control events from any process (through the broker)."""
@@ -211,14 +210,11 @@ class ChatService:
             raise ProtocolError(ErrorCode.ROOM_CLOSED)
         return room
 
-    async def _pick_name(self, client: Client, room: RoomRecord, member: str,
+    async def _pick_name(self, client: Client, member: str, present: list[dict[str, Any]],
                          chosen: str | None) -> str:
         assert client.identity is not None
         identity = client.identity
-        present = [info for info in
-                   (msgspec.json.decode(raw) for raw in await self.broker.presence_list(room.id))
-                   if info["member"] != member]
-        names = [info["name"] for info in present]
+        names = [info["name"] for info in present if info["member"] != member]
         if chosen is not None:
             verdict = check_pseudonym(chosen, present=names, staff=await self.staff_names())
             if isinstance(verdict, NameProblem):
@@ -244,18 +240,17 @@ class ChatService:
         if len(client.memberships) >= self.settings.max_rooms_per_connection:
             raise ProtocolError(ErrorCode.TOO_MANY_ROOMS)
         member = self.identities.member(client.identity.id, room.id)
+        # One look at who is here serves the capacity and the pseudonym checks.
+        present = [msgspec.json.decode(raw) for raw in await self.broker.presence_list(room.id)]
+        if len(present) >= room.capacity and member not in {p["member"] for p in present}:
+            raise ProtocolError(ErrorCode.ROOM_FULL)
         role = "participant"
         if client.staff is not None:
             if client.staff.role != "admin" and room.id not in client.staff.rooms:
                 raise ProtocolError(ErrorCode.FORBIDDEN)
             role, name = client.staff.role, client.staff.display_name
         else:
-            name = await self._pick_name(client, room, member, frame.name)
-        counts = await self.broker.presence_counts([room.id])
-        present_ids = {msgspec.json.decode(raw)["member"]
-                       for raw in await self.broker.presence_list(room.id)}
-        if counts.get(room.id, 0) >= room.capacity and member not in present_ids:
-            raise ProtocolError(ErrorCode.ROOM_FULL)
+            name = await self._pick_name(client, member, present, frame.name)
         info = msgspec.json.encode({"member": member, "name": name, "role": role})
         membership = Membership(room=room.id, member=member, name=name, role=role, info=info)
         await self.mod.check_join(client, room, membership)

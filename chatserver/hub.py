@@ -28,7 +28,6 @@ from moderation.types import SenderHistory
 log = logging.getLogger("chatserver.hub")
 
 _ids = itertools.count(1)
-SEQ_PREFIX = '{"seq":'
 _ONLY = ',"only":"'
 
 
@@ -254,17 +253,18 @@ class Hub:
         self.connected: dict[int, Client] = {}  # every open connection of this process
         self._background: set[asyncio.Future[None]] = set()
 
-    def on_event(self, room: str, data: bytes) -> None:
-        """The broker's callback: queue the frame for every local member, in order."""
+    def on_event(self, room: str, data: bytes) -> int | None:
+        """The broker's callback: queue the frame for every local member, in order. Returns
+        the frame's sequence number (None for a signal such as typing)."""
+        seq = seq_of(data) if data.startswith(b'{"seq":') else None
         local = self.rooms.get(room)
         if local is None:
-            return
+            return seq
         started = time.perf_counter()
         text = data.decode()
-        if text.startswith(SEQ_PREFIX):
-            seq = seq_of(data)
+        if seq is not None:
             if seq <= local.last_seq:
-                return  # already delivered (a resync overlapping the live stream)
+                return seq  # already delivered (a resync overlapping the live stream)
             local.last_seq = seq
             restricted = restricted_to(text) is not None
             wire = b""  # framed once, on first use, for every raw member
@@ -288,6 +288,7 @@ class Hub:
                         client.offer(text)
             metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
             metrics.DELIVERIES.inc(len(local.clients))
+            return seq
         else:
             wire = text_frame(data)
             for client in list(local.clients.values()):
@@ -297,6 +298,7 @@ class Hub:
                         client.offer_wire(wire)
                     else:
                         client.offer(text)
+        return None
 
     async def add(self, client: Client, membership: Membership) -> None:
         """Put a client in a room and return once live events reach it (queued as pending)."""
