@@ -51,6 +51,8 @@ class Settings:
     frame_rate: float = 20.0
     frame_burst: float = 60.0
     typing_interval: float = 3.0
+    # A connection that has not said hello by then is closed (1008): idle sockets cost memory.
+    hello_timeout: float = 30.0
     # Bad frames tolerated in `abuse_window` seconds before the socket is closed with 1008.
     abuse_limit: int = 20
     abuse_window: float = 10.0
@@ -97,7 +99,7 @@ class Settings:
         positive = ("port", "max_frame_bytes", "max_message_chars", "send_rate", "send_burst",
                     "frame_rate", "frame_burst", "send_queue_frames", "resume_buffer_events",
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
-                    "abuse_limit", "abuse_window", "identity_retention_days",
+                    "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "maintenance_seconds")
         for name in positive:
             if getattr(self, name) <= 0:

@@ -138,3 +138,15 @@ async def test_foreign_origin_is_refused(server):
     same = await ChatClient.connect(server.ws_url, origin=f"http://127.0.0.1:{server.port}")
     await still_usable(same)
     await same.close()
+
+
+async def test_a_connection_that_never_says_hello_is_closed(start_server):
+    server = start_server(hello_timeout=1)
+    silent = await ChatClient.connect(server.ws_url, hello=False)
+    code, reason = await asyncio.wait_for(silent.closed, 5)
+    assert (code, reason) == (1008, "no hello")
+    assert silent.frames[-1]["code"] == "hello_required"
+    talker = await ChatClient.connect(server.ws_url)  # one that says hello stays
+    await asyncio.sleep(1.5)
+    await still_usable(talker)
+    await talker.close()

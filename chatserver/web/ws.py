@@ -52,7 +52,15 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     metrics.CONNECTIONS.inc()
     try:
         while True:
-            message = await ws.receive()
+            if client.identity is None:
+                try:
+                    message = await asyncio.wait_for(ws.receive(), settings.hello_timeout)
+                except TimeoutError:
+                    client.offer(error_frame(ErrorCode.HELLO_REQUIRED))
+                    client.close_after_queue(POLICY_VIOLATION, "no hello")
+                    break
+            else:
+                message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 break
             text = message.get("text")
