@@ -14,6 +14,7 @@ import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
 from chatserver import PROTOCOL_VERSION, metrics, pseudonyms
+from chatserver.agency import Agency
 from chatserver.broker.base import Broker, EventMeta, PresenceEntry
 from chatserver.config import Settings
 from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
@@ -22,12 +23,16 @@ from chatserver.identities import Identities
 from chatserver.moderating import Moderator
 from chatserver.protocol import (
     ClientFrame,
+    Delete,
+    Edit,
+    Erase,
     Hello,
     Help,
     Join,
     Leave,
     Moderate,
     Ping,
+    React,
     Report,
     Send,
     Typing,
@@ -51,13 +56,15 @@ log = logging.getLogger("chatserver.chat")
 class Session:
     """Per-connection limits that live as long as the connection."""
 
-    __slots__ = ("frames", "reports", "sends")
+    __slots__ = ("frames", "reactions", "reports", "sends")
 
     def __init__(self, settings: Settings) -> None:
         self.frames = TokenBucket(settings.frame_rate, settings.frame_burst)
         self.sends = TokenBucket(settings.send_rate, settings.send_burst)
         # Reports: a few at once, then one every two minutes.
         self.reports = TokenBucket(1 / 120, 5)
+        # Reactions: a handful at once, then one a second.
+        self.reactions = TokenBucket(1.0, 10)
 
 
 class ChatService:
@@ -73,6 +80,7 @@ class ChatService:
         self.roomlog = log_
         self.staff = staff
         self.mod = Moderator(self, ModerationStore(store))
+        self.agency = Agency(self)
         self._staff_names: tuple[float, list[str]] = (0.0, [])
         self.process_key = uuid.uuid4().hex[:10]
         self._tasks: list[asyncio.Task[None]] = []
@@ -170,6 +178,14 @@ class ChatService:
             await self.mod.report(client, session.reports, frame)
         elif isinstance(frame, Help):
             await self.mod.help(client, frame)
+        elif isinstance(frame, React):
+            await self.agency.react(client, session.reactions, frame)
+        elif isinstance(frame, Edit):
+            await self.agency.edit(client, frame)
+        elif isinstance(frame, Delete):
+            await self.agency.delete(client, frame)
+        elif isinstance(frame, Erase):
+            await self.agency.erase(client, frame)
         elif isinstance(frame, Leave):
             await self.leave(client, frame.room)
             client.offer(encode({"type": "left", "room": frame.room, "id": frame.id}))
@@ -251,15 +267,25 @@ class ChatService:
             role, name = client.staff.role, client.staff.display_name
         else:
             name = await self._pick_name(client, member, present, frame.name)
-        info = msgspec.json.encode({"member": member, "name": name, "role": role})
-        membership = Membership(room=room.id, member=member, name=name, role=role, info=info)
+        if frame.hidden and (room.access != "drop_in" or client.staff is not None):
+            raise ProtocolError(ErrorCode.FORBIDDEN)  # closed groups know who is there
+        listed: dict[str, Any] = {"member": member, "name": name, "role": role}
+        if frame.hidden:
+            listed["hidden"] = True
+        info = msgspec.json.encode(listed)
+        membership = Membership(room=room.id, member=member, name=name, role=role, info=info,
+                                hidden=frame.hidden)
         await self.mod.check_join(client, room, membership)
         # Subscribe first, then announce and replay: nothing published from here on is missed.
         await self.hub.add(client, membership)
         try:
             await self._announce_join(client, room, membership)
-            members = [msgspec.json.decode(raw) for raw in
-                       await self.broker.presence_list(room.id)]
+            everyone = [msgspec.json.decode(raw) for raw in
+                        await self.broker.presence_list(room.id)]
+            # Readers who chose not to be listed are only counted (staff see them).
+            members = [m for m in everyone if not m.get("hidden") or m["member"] == member
+                       or membership.is_staff]
+            reactions = await self.broker.reactions(room.id)
             if frame.since is not None:
                 events, complete = await self.roomlog.replay(room, frame.since)
             else:
@@ -271,8 +297,9 @@ class ChatService:
         head = max([membership.last_seq, *[seq for seq, _ in events]])
         client.offer(encode({"type": "joined", "id": frame.id, "room": room.id,
                              "member": member, "name": name, "role": role, "seq": head,
-                             "members": members, "complete": complete,
-                             "replay": len(events)}))
+                             "members": members, "readers": len(everyone) - len(members),
+                             "reactions": {str(k): v for k, v in reactions.items()},
+                             "complete": complete, "replay": len(events)}))
         for seq, text in events:
             if seq > membership.last_seq:
                 membership.last_seq = seq
@@ -287,7 +314,7 @@ class ChatService:
         entry = PresenceEntry(room.id, client.conn_key(membership.member), membership.member,
                               membership.info)
         expires = time.time() + self.settings.presence_ttl_seconds
-        if await self.broker.presence_add(entry, expires):
+        if await self.broker.presence_add(entry, expires) and not membership.hidden:
             await self._append_presence(room, membership, "member_joined")
 
     async def _append_presence(self, room: RoomRecord, m: Membership, kind: str) -> None:
@@ -308,7 +335,7 @@ class ChatService:
         gone = await self.broker.presence_remove(room_id, client.conn_key(membership.member),
                                                  membership.member)
         room = await self.directory.get(room_id)
-        if gone and room is not None:
+        if gone and room is not None and not membership.hidden:
             await self._append_presence(room, membership, "member_left")
 
     async def disconnect(self, client: Client) -> None:
@@ -323,11 +350,7 @@ class ChatService:
         membership = client.memberships.get(frame.room)
         if membership is None:
             raise ProtocolError(ErrorCode.NOT_IN_ROOM)
-        text = frame.text.strip()
-        if not text:
-            raise ProtocolError(ErrorCode.TEXT_EMPTY)
-        if len(text) > self.settings.max_message_chars:
-            raise ProtocolError(ErrorCode.TEXT_TOO_LONG)
+        text = self.check_text(frame.text)
         if frame.reply_to is not None and not 0 < frame.reply_to <= max(
                 membership.last_seq, self.hub.local_last_seq(frame.room)):
             raise ProtocolError(ErrorCode.REPLY_NOT_FOUND)
@@ -366,11 +389,21 @@ class ChatService:
                                  "role": membership.role, "text": text}
         if frame.reply_to is not None:
             event["reply_to"] = frame.reply_to
+        if frame.cw is not None:
+            event["cw"] = frame.cw.strip()
         seq, _ = await self.roomlog.append(room, event_body(event),
                                            EventMeta("message", membership.member, ts))
         metrics.APPEND_SECONDS.observe(time.perf_counter() - started)
         metrics.MESSAGES.inc()
         client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))
+
+    def check_text(self, raw: str) -> str:
+        text = raw.strip()
+        if not text:
+            raise ProtocolError(ErrorCode.TEXT_EMPTY)
+        if len(text) > self.settings.max_message_chars:
+            raise ProtocolError(ErrorCode.TEXT_TOO_LONG)
+        return text
 
     async def typing(self, client: Client, frame: Typing) -> None:
         membership = client.memberships.get(frame.room)
@@ -406,13 +439,15 @@ class ChatService:
         by_key = {c.conn_key(m.member): m for c, m in here}
         for entry in back:
             room = await self.directory.get(entry.room)
-            if room is not None:
+            if room is not None and not by_key[entry.conn_key].hidden:
                 await self._append_presence(room, by_key[entry.conn_key], "member_joined")
         for room_id, info in await self.broker.presence_expire(now):
             room = await self.directory.get(room_id)
             if room is None:
                 continue
             data = msgspec.json.decode(info)
+            if data.get("hidden"):
+                continue
             membership = Membership(room=room_id, member=data["member"], name=data["name"],
                                     role=data["role"], info=info)
             await self._append_presence(room, membership, "member_left")

@@ -58,6 +58,8 @@ class Settings:
     abuse_window: float = 10.0
     # Frames queued for one client before it counts as stuck and is dropped.
     send_queue_frames: int = 512
+    # How long a participant may edit a message after sending it (deleting: always).
+    edit_window_seconds: float = 600.0
     # Events a new member sees from a retained room's history when joining for the first time.
     history_on_join: int = 50
     # Events kept in the broker for resume (the only copy for ephemeral rooms): the last N
@@ -100,6 +102,7 @@ class Settings:
                     "frame_rate", "frame_burst", "send_queue_frames", "resume_buffer_events",
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
+                    "edit_window_seconds",
                     "maintenance_seconds")
         for name in positive:
             if getattr(self, name) <= 0:

@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     ROOM_LOCKED = "room_locked"
     SLOW_MODE = "slow_mode"
     MESSAGE_REJECTED = "message_rejected"
+    NOT_YOUR_MESSAGE = "not_your_message"
+    EDIT_WINDOW_PASSED = "edit_window_passed"
     NAME_TOO_SHORT = "name_too_short"
     NAME_TOO_LONG = "name_too_long"
     NAME_FORBIDDEN_CHARACTER = "name_forbidden_character"
@@ -76,6 +78,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ROOM_LOCKED: "The room is read-only for now.",
     ErrorCode.SLOW_MODE: "The room is in slow mode; wait a moment before sending again.",
     ErrorCode.MESSAGE_REJECTED: "The message was not posted; `reason` says why.",
+    ErrorCode.NOT_YOUR_MESSAGE: "Only the writer can edit or delete this message.",
+    ErrorCode.EDIT_WINDOW_PASSED: "The message can no longer be edited; it can be deleted.",
     ErrorCode.NAME_TOO_SHORT: "The pseudonym needs at least 2 characters and a letter.",
     ErrorCode.NAME_TOO_LONG: "The pseudonym may have at most 32 characters.",
     ErrorCode.NAME_FORBIDDEN_CHARACTER: "The pseudonym has a character that is not allowed.",

@@ -56,6 +56,7 @@ class Membership:
     name: str
     role: str
     info: bytes  # the encoded {"member","name","role"} shared through presence
+    hidden: bool = False  # reading without being listed (drop-in rooms)
     last_seq: int = 0  # highest stream number queued to this client in this room
     # While the history is being replayed, live frames wait here (subscribe first, then
     # replay, then drop duplicates by number).

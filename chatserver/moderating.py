@@ -187,6 +187,11 @@ class Moderator:
             await self._announce({"kind": "to_member", "room": room.id, "member": target,
                                   "frame": {"type": "warning", "room": room.id,
                                             "text": frame.text, "ts": now_ms()}})
+        elif action == "content_warning":
+            if frame.seq is None:
+                raise ProtocolError(ErrorCode.INVALID_FRAME)
+            target = await self.add_warning(room, frame.seq, frame.text or "", actor)
+            detail["seq"] = frame.seq
         elif action in ("approve", "reject"):
             if frame.hold is None:
                 raise ProtocolError(ErrorCode.INVALID_FRAME)
@@ -203,7 +208,7 @@ class Moderator:
         client.offer(encode({"type": "done", "id": frame.id, "room": room.id,
                              "action": action}))
 
-    async def _find_frame(self, room: RoomRecord, seq: int) -> str | None:
+    async def find_frame(self, room: RoomRecord, seq: int) -> str | None:
         buffered, _ = await self.chat.broker.recent(room.id, seq - 1, 1)
         if buffered and buffered[0][0] == seq:
             return buffered[0][1].decode()
@@ -211,42 +216,82 @@ class Moderator:
             return await self.store.event_frame(room.id, seq)
         return None
 
+    async def find_message(self, room: RoomRecord, seq: int) -> dict[str, Any]:
+        raw = await self.find_frame(room, seq)
+        message = msgspec.json.decode(raw) if raw is not None else None
+        if not isinstance(message, dict) or message.get("type") != "message":
+            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        return message
+
+    async def rewrite(self, room: RoomRecord, seq: int, kind: str,
+                      new: dict[str, Any]) -> None:
+        """Store a changed frame in place of the event, in the database and the resume
+        buffer, so that history and resume show the new one."""
+        frame = msgspec.json.encode(new)
+        if room.persists_events:
+            await self.store.replace_frame(
+                room.id, seq, kind, str(new["member"]),
+                datetime.fromtimestamp(int(new["ts"]) / 1000, UTC), frame.decode())
+        await self.chat.broker.replace_buffered(room.id, seq, frame)
+
     async def redact(self, room: RoomRecord, seq: int, actor: Membership, *, by: str) -> str:
-        """Replace a message's text for everyone, in history and resume too; returns the
-        writer's member id."""
-        raw = await self._find_frame(room, seq)
-        if raw is None:
-            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
-        original = msgspec.json.decode(raw)
-        if original.get("type") != "message":
-            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        """Remove a message's text for everyone, in history and resume too (with the texts
+        its edits carried, and its reactions); returns the writer's member id."""
+        original = await self.find_message(room, seq)
         if "redacted" not in original:
-            redacted = {k: v for k, v in original.items() if k != "text"}
+            redacted = {k: v for k, v in original.items() if k not in ("text", "edited")}
             redacted["redacted"] = by
-            frame = msgspec.json.encode(redacted)
-            if room.persists_events:
-                await self.store.replace_frame(
-                    room.id, seq, "message", str(original["member"]),
-                    datetime.fromtimestamp(int(original["ts"]) / 1000, UTC), frame.decode())
-            await self.chat.broker.replace_buffered(room.id, seq, frame)
+            await self.rewrite(room, seq, "message", redacted)
+            for edit_seq, raw in await self._edit_events(room, seq):
+                edit = msgspec.json.decode(raw)
+                await self.rewrite(room, edit_seq, "message_edited",
+                                   {k: v for k, v in edit.items() if k != "text"})
+            await self.chat.broker.drop_reactions(room.id, seq)
             ts = now_ms()
             await self.chat.roomlog.append(room, event_body(
                 {"type": "message_redacted", "room": room.id, "ts": ts, "target": seq,
                  "by": by}), EventMeta("message_redacted", actor.member, ts))
         return str(original["member"])
 
+    async def _edit_events(self, room: RoomRecord, target: int) -> list[tuple[int, str]]:
+        found: dict[int, str] = {}
+        buffered, _ = await self.chat.broker.recent(room.id, target, 100_000)
+        for seq, raw in buffered:
+            event = msgspec.json.decode(raw)
+            if event.get("type") == "message_edited" and event.get("target") == target:
+                found[seq] = raw.decode()
+        if room.persists_events:
+            found.update(dict(await self.store.edit_events(room.id, target)))
+        return sorted(found.items())
+
+    async def add_warning(self, room: RoomRecord, seq: int, topic: str,
+                          actor: Membership) -> str:
+        """A facilitator marks someone's message as heavy: members then open it by choice."""
+        message = await self.find_message(room, seq)
+        if "redacted" not in message:
+            await self.rewrite(room, seq, "message", {**message, "cw": topic})
+            ts = now_ms()
+            await self.chat.roomlog.append(room, event_body(
+                {"type": "message_warned", "room": room.id, "ts": ts, "target": seq,
+                 "cw": topic}), EventMeta("message_warned", actor.member, ts))
+        return str(message["member"])
+
     async def remove_recent(self, room: RoomRecord, member: str, actor: Membership,
-                            minutes: float) -> list[int]:
-        since_ms = now_ms() - int(minutes * 60_000)
+                            minutes: float | None, *, by: str = "facilitator") -> list[int]:
+        """Redact the member's messages of the last ``minutes`` (None: all of them)."""
+        since_ms = now_ms() - int(minutes * 60_000) if minutes is not None else 0
         buffered, _ = await self.chat.broker.recent(room.id, 0, 100_000)
         seqs = {seq for seq, frame in buffered
                 if _is_message_of(frame, member) and _ts(frame) >= since_ms}
         if room.persists_events:
             seqs |= set(await self.store.member_message_seqs(
                 room.id, member, datetime.fromtimestamp(since_ms / 1000, UTC)))
+        removed = []
         for seq in sorted(seqs):
-            await self.redact(room, seq, actor, by="facilitator")
-        return sorted(seqs)
+            if "redacted" not in await self.find_message(room, seq):
+                await self.redact(room, seq, actor, by=by)
+                removed.append(seq)
+        return removed
 
     async def sanction(self, room: RoomRecord, member: str, frame: Moderate,
                        actor_id: str) -> dict[str, object]:
@@ -295,7 +340,7 @@ class Moderator:
                 raise ProtocolError(ErrorCode.INVALID_FRAME)
             values["locked" if frame.action == "lock" else "premoderated"] = frame.on
         elif frame.action == "pin":
-            if frame.seq is None or await self._find_frame(room, frame.seq) is None:
+            if frame.seq is None or await self.find_frame(room, frame.seq) is None:
                 raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
             values["pinned_seq"] = frame.seq
         elif frame.action == "unpin":
@@ -382,7 +427,7 @@ class Moderator:
         if retry:
             raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
         room = await self.chat.open_room(frame.room)
-        raw = await self._find_frame(room, frame.seq)
+        raw = await self.find_frame(room, frame.seq)
         if raw is None:
             raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
         original = msgspec.json.decode(raw)
@@ -416,7 +461,7 @@ _ACTIONS = {
     "mute": Action.MUTE, "unmute": Action.UNMUTE, "kick": Action.KICK,
     "slow_mode": Action.SLOW_MODE, "lock": Action.LOCK, "premoderate": Action.PREMODERATE,
     "pin": Action.PIN, "unpin": Action.UNPIN, "approve": Action.APPROVE,
-    "reject": Action.DECLINE,
+    "reject": Action.DECLINE, "content_warning": Action.REDACT,
 }
 
 

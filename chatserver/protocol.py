@@ -35,11 +35,15 @@ class Join(msgspec.Struct, tag="join", tag_field="type"):
     id: str | None = None
     since: Seq | None = None  # last sequence number seen in this room, to resume from
     name: str | None = None  # a chosen pseudonym; omitted: keep the current one
+    hidden: bool = False  # read without being listed (drop-in rooms only)
 
 
 class Leave(msgspec.Struct, tag="leave", tag_field="type"):
     room: str
     id: str | None = None
+
+
+Topic = Annotated[str, msgspec.Meta(max_length=40)]
 
 
 class Send(msgspec.Struct, tag="send", tag_field="type"):
@@ -49,6 +53,8 @@ class Send(msgspec.Struct, tag="send", tag_field="type"):
     reply_to: Seq | None = None
     # Sent again after the server asked to confirm (the text may identify the sender).
     confirmed: bool = False
+    # A content warning: members open the text by choice. "" is a warning without a topic.
+    cw: Topic | None = None
 
 
 class Typing(msgspec.Struct, tag="typing", tag_field="type"):
@@ -61,7 +67,7 @@ class Ping(msgspec.Struct, tag="ping", tag_field="type"):
 
 ModerationAction = Literal["redact", "remove_recent", "warn", "mute", "unmute", "kick", "ban",
                            "slow_mode", "lock", "premoderate", "pin", "unpin", "approve",
-                           "reject"]
+                           "reject", "content_warning"]
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 # Up to ten years; None (omitted) means for good where that is allowed.
 Seconds = Annotated[int, msgspec.Meta(ge=0, le=315_360_000)]
@@ -103,9 +109,49 @@ class Help(msgspec.Struct, tag="help", tag_field="type"):
     id: str | None = None
 
 
-ClientFrame = Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help
+class Edit(msgspec.Struct, tag="edit", tag_field="type"):
+    """Change the text of one's own message, within the edit window."""
+
+    room: str
+    seq: Seq
+    text: str
+    id: str | None = None
+    confirmed: bool = False
+
+
+class Delete(msgspec.Struct, tag="delete", tag_field="type"):
+    """Remove one's own message for everyone, at any time."""
+
+    room: str
+    seq: Seq
+    id: str | None = None
+
+
+class Erase(msgspec.Struct, tag="erase", tag_field="type"):
+    """Remove all of one's own messages in a room, or in every room."""
+
+    scope: Literal["room", "all"] = "room"
+    room: str | None = None
+    id: str | None = None
+
+
+Reaction = Literal["heart", "hug", "thanks", "metoo"]
+
+
+class React(msgspec.Struct, tag="react", tag_field="type"):
+    """Silent support on a message; ``on: false`` takes it back."""
+
+    room: str
+    seq: Seq
+    reaction: Reaction
+    on: bool = True
+    id: str | None = None
+
+
+ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
+               | Delete | Erase | React)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
-                          "report", "help"})
+                          "report", "help", "edit", "delete", "erase", "react"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _loose = msgspec.json.Decoder()
@@ -143,6 +189,8 @@ def _classify(data: str | bytes) -> ErrorCode:
 
 
 def _check_ids(frame: ClientFrame) -> None:
+    if isinstance(frame, Erase) and frame.scope == "room" and frame.room is None:
+        raise ProtocolError(ErrorCode.INVALID_FRAME)
     for value in (getattr(frame, "id", None), getattr(frame, "room", None)):
         if value is not None and (not value or len(value) > MAX_ID_CHARS):
             raise ProtocolError(ErrorCode.INVALID_FRAME)

@@ -96,6 +96,19 @@ class Broker(Protocol):
         """Replace a buffered event's frame (a redaction), so resume shows the new one."""
         ...
 
+    async def react(self, room: str, seq: int, member: str, reaction: str,
+                    on: bool) -> dict[str, int]:
+        """Set or take back one member's reaction on a message (once per member and kind);
+        returns that message's counts. Reactions live as long as the room's resume buffer
+        at most, never longer than the message."""
+        ...
+
+    async def reactions(self, room: str) -> dict[int, dict[str, int]]:
+        """Counts per message of the room, for a member who joins."""
+        ...
+
+    async def drop_reactions(self, room: str, seq: int) -> None: ...
+
     async def forget_room(self, room: str) -> None:
         """Drop the room's buffered events (retention: a session closed)."""
         ...

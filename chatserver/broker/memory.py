@@ -30,6 +30,8 @@ class _Room:
     # conn_key -> (member, info, expires_at)
     presence: dict[str, tuple[str, bytes, float]] = field(default_factory=dict)
     refs: dict[str, int] = field(default_factory=dict)  # member -> connections
+    # seq -> reaction -> members who gave it
+    reactions: dict[int, dict[str, set[str]]] = field(default_factory=dict)
 
 
 class MemoryBroker:
@@ -125,8 +127,28 @@ class MemoryBroker:
                 buf[i] = (seq, frame, at)
                 return
 
+    async def react(self, room: str, seq: int, member: str, reaction: str,
+                    on: bool) -> dict[str, int]:
+        given = self._room(room).reactions.setdefault(seq, {}).setdefault(reaction, set())
+        if on:
+            given.add(member)
+        else:
+            given.discard(member)
+        return _counts(self._room(room).reactions.get(seq, {}))
+
+    async def reactions(self, room: str) -> dict[int, dict[str, int]]:
+        state = self._room(room)
+        if not self._live_buffer(state):
+            state.reactions.clear()  # they go with the buffer
+        return {seq: counts for seq, kinds in state.reactions.items()
+                if (counts := _counts(kinds))}
+
+    async def drop_reactions(self, room: str, seq: int) -> None:
+        self._room(room).reactions.pop(seq, None)
+
     async def forget_room(self, room: str) -> None:
         self._room(room).buffer.clear()
+        self._room(room).reactions.clear()
 
     async def publish_control(self, payload: bytes) -> None:
         if self._on_control is not None:
@@ -182,3 +204,7 @@ class MemoryBroker:
             count, ends = 0, now + window_seconds
         self._hits[key] = (count + amount, ends)
         return count + amount, ends - now
+
+
+def _counts(kinds: dict[str, set[str]]) -> dict[str, int]:
+    return {kind: len(members) for kind, members in kinds.items() if members}

@@ -328,9 +328,42 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis replace") from exc
 
+    async def react(self, room: str, seq: int, member: str, reaction: str,
+                    on: bool) -> dict[str, int]:
+        key = _k("react", room)
+        field = f"{seq}|{reaction}|{member}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if on:
+                    pipe.hset(key, field, 1)
+                else:
+                    pipe.hdel(key, field)
+                pipe.expire(key, self._buffer_seconds)
+                pipe.hkeys(key)
+                *_, fields = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis react") from exc
+        return _reaction_counts(fields).get(seq, {})
+
+    async def reactions(self, room: str) -> dict[int, dict[str, int]]:
+        try:
+            return _reaction_counts(await self._redis.hkeys(_k("react", room)))
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis reactions") from exc
+
+    async def drop_reactions(self, room: str, seq: int) -> None:
+        key = _k("react", room)
+        try:
+            fields = [f for f in await self._redis.hkeys(key)
+                      if f.split(b"|", 1)[0] == str(seq).encode()]
+            if fields:
+                await self._redis.hdel(key, *fields)
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis reactions") from exc
+
     async def forget_room(self, room: str) -> None:
         try:
-            await self._redis.delete(_k("buf", room), _k("ovr", room))
+            await self._redis.delete(_k("buf", room), _k("ovr", room), _k("react", room))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis forget") from exc
 
@@ -505,6 +538,15 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis hit") from exc
         return int(count), max(0.0, int(ttl_ms) / 1000)
+
+
+def _reaction_counts(fields: list[bytes]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    for field in fields:
+        seq, reaction, _ = field.decode().split("|", 2)
+        per = counts.setdefault(int(seq), {})
+        per[reaction] = per.get(reaction, 0) + 1
+    return counts
 
 
 def _apply(entries: list[Any], overrides: dict[bytes, bytes]) -> list[tuple[int, bytes]]:

@@ -124,6 +124,14 @@ class ModerationStore:
             await s.execute(insert.on_conflict_do_update(
                 index_elements=["room_id", "seq"], set_={"frame": frame}))
 
+    async def edit_events(self, room_id: str, target: int) -> list[tuple[int, str]]:
+        """The stored ``message_edited`` events of one message (they carry its text)."""
+        async with self.sessions() as s:
+            rows = await s.execute(select(Event.seq, Event.frame).where(
+                Event.room_id == room_id, Event.kind == "message_edited",
+                Event.frame.contains(f'"target":{target},')))
+            return [(int(seq), frame) for seq, frame in rows.all()]
+
     async def member_message_seqs(self, room_id: str, member: str,
                                   since: datetime) -> list[int]:
         async with self.sessions() as s:
