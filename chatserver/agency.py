@@ -41,7 +41,7 @@ class Agency:
         if age > self.chat.settings.edit_window_seconds:
             raise ProtocolError(ErrorCode.EDIT_WINDOW_PASSED)
         text = self.chat.check_text(frame.text)
-        verdict = self.chat.mod.screen(room, membership, text, frame.confirmed)
+        verdict = self.chat.mod.screen(room, membership, text, frame.confirmed, edit=True)
         await self.chat.mod.after_verdict(client, room, membership, verdict, frame.confirmed)
         if verdict.outcome is Outcome.CONFIRM:
             client.offer(encode({"type": "confirm", "id": frame.id, "room": room.id,
@@ -51,7 +51,7 @@ class Agency:
             raise ProtocolError(ErrorCode.MESSAGE_REJECTED, reason=str(verdict.reason))
         ts = now_ms()
         await self.chat.mod.rewrite(room, frame.seq, "message",
-                                    {**message, "text": text, "edited": ts})
+                                    {**message, "text": text, "edited": ts}, membership.member)
         seq, _ = await self.chat.roomlog.append(room, event_body(
             {"type": "message_edited", "room": room.id, "ts": ts, "target": frame.seq,
              "text": text}), EventMeta("message_edited", membership.member, ts))
@@ -94,7 +94,7 @@ class Agency:
                                               frame.reaction, frame.on)
         # Counts only, to everyone: who gave which reaction is never shown to the room.
         await self.chat.broker.publish_ephemeral(room.id, encode(
-            {"type": "reactions", "room": room.id, "seq": frame.seq, "counts": counts}
+            {"type": "reactions", "room": room.id, "target": frame.seq, "counts": counts}
         ).encode())
         client.offer(encode({"type": "reacted", "id": frame.id, "room": room.id,
-                             "seq": frame.seq, "counts": counts}))
+                             "target": frame.seq, "counts": counts}))

@@ -29,7 +29,7 @@ from moderation.normalize import digest
 from moderation.permissions import Action
 from moderation.policy import decide
 from moderation.ratelimit import TokenBucket
-from moderation.types import Outcome, Role, SenderContext, Verdict
+from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdict
 
 if TYPE_CHECKING:
     from chatserver.chat import ChatService
@@ -223,14 +223,14 @@ class Moderator:
             raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
         return message
 
-    async def rewrite(self, room: RoomRecord, seq: int, kind: str,
-                      new: dict[str, Any]) -> None:
+    async def rewrite(self, room: RoomRecord, seq: int, kind: str, new: dict[str, Any],
+                      member: str) -> None:
         """Store a changed frame in place of the event, in the database and the resume
         buffer, so that history and resume show the new one."""
         frame = msgspec.json.encode(new)
         if room.persists_events:
             await self.store.replace_frame(
-                room.id, seq, kind, str(new["member"]),
+                room.id, seq, kind, member,
                 datetime.fromtimestamp(int(new["ts"]) / 1000, UTC), frame.decode())
         await self.chat.broker.replace_buffered(room.id, seq, frame)
 
@@ -241,11 +241,12 @@ class Moderator:
         if "redacted" not in original:
             redacted = {k: v for k, v in original.items() if k not in ("text", "edited")}
             redacted["redacted"] = by
-            await self.rewrite(room, seq, "message", redacted)
+            writer = str(original["member"])
+            await self.rewrite(room, seq, "message", redacted, writer)
             for edit_seq, raw in await self._edit_events(room, seq):
                 edit = msgspec.json.decode(raw)
                 await self.rewrite(room, edit_seq, "message_edited",
-                                   {k: v for k, v in edit.items() if k != "text"})
+                                   {k: v for k, v in edit.items() if k != "text"}, writer)
             await self.chat.broker.drop_reactions(room.id, seq)
             ts = now_ms()
             await self.chat.roomlog.append(room, event_body(
@@ -269,7 +270,8 @@ class Moderator:
         """A facilitator marks someone's message as heavy: members then open it by choice."""
         message = await self.find_message(room, seq)
         if "redacted" not in message:
-            await self.rewrite(room, seq, "message", {**message, "cw": topic})
+            await self.rewrite(room, seq, "message", {**message, "cw": topic},
+                               str(message["member"]))
             ts = now_ms()
             await self.chat.roomlog.append(room, event_body(
                 {"type": "message_warned", "room": room.id, "ts": ts, "target": seq,
@@ -394,16 +396,17 @@ class Moderator:
         return merged
 
     def screen(self, room: RoomRecord, membership: Membership, text: str,
-               confirmed: bool) -> Verdict:
-        """Run the room's filters (pure policy) on a message before it is broadcast."""
+               confirmed: bool, *, edit: bool = False) -> Verdict:
+        """Run the room's filters (pure policy) on a message before it is broadcast. An
+        edit is a correction, not another message: the pace guards do not count it."""
         now = time.monotonic()
         context = SenderContext(role=Role(membership.role), joined_at=membership.joined_at,
-                                history=membership.history)
+                                history=SenderHistory() if edit else membership.history)
         verdict = decide(text, settings=self.filter_settings(room), sender_context=context,
                          now=now, confirmed=confirmed)
         # A message waiting for the sender's confirmation is not sent yet: recording it would
         # make the confirmed resend look like a second, too-quick message.
-        if verdict.counts_as_sent and verdict.outcome is not Outcome.CONFIRM:
+        if verdict.counts_as_sent and verdict.outcome is not Outcome.CONFIRM and not edit:
             membership.history = membership.history.record(digest(text), now)
         return verdict
 

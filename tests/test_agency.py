@@ -110,7 +110,7 @@ async def test_reactions_count_once_per_identity_and_never_name_anyone(pair):
                              "reaction": "hug"})
     seen = await writer.wait_for(lambda f: f["type"] == "reactions"
                                  and f["counts"].get("hug") == 2)
-    assert set(seen) == {"type", "room", "seq", "counts"}, "counts only, no names"
+    assert set(seen) == {"type", "room", "target", "counts"}, "counts only, no names"
     bad = await fan.request({"type": "react", "room": "olohuone", "seq": msg["seq"],
                              "reaction": "angry"})
     assert bad["code"] == "invalid_frame"

@@ -22,6 +22,8 @@ from moderation.ratelimit import StrikeCounter
 log = logging.getLogger("chatserver.ws")
 
 POLICY_VIOLATION = 1008
+# The server's own failures are not held against the client.
+_NOT_STRIKES = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL})
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
@@ -74,7 +76,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 continue
             metrics.FRAME_ERRORS.labels(code.value).inc()
             client.offer(error)
-            if code is not ErrorCode.UNAVAILABLE and strikes.hit(time.monotonic()):
+            if code not in _NOT_STRIKES and strikes.hit(time.monotonic()):
                 client.close_after_queue(POLICY_VIOLATION, "too many bad frames")
                 break
     except WebSocketDisconnect:
@@ -107,5 +109,12 @@ async def _handle_text(service: ChatService, client: Client, session: Session,
                     extra={"error": type(exc).__name__})
         return ErrorCode.UNAVAILABLE, error_frame(
             ErrorCode.UNAVAILABLE, id=getattr(frame, "id", None),
+            room=getattr(frame, "room", None))
+    except Exception:
+        # A bug must not cost the person their connection (no 1011), nor leak a traceback:
+        # they get `internal`, the log gets the class and where (never the text).
+        log.exception("frame failed", extra={"frame": type(frame).__name__})
+        return ErrorCode.INTERNAL, error_frame(
+            ErrorCode.INTERNAL, id=getattr(frame, "id", None),
             room=getattr(frame, "room", None))
     return ErrorCode.INTERNAL, None

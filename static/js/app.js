@@ -9,7 +9,15 @@ const $ = (id) => document.getElementById(id);
 const errorText = (code) => t(has(`error.${code}`) ? `error.${code}` : "error.generic");
 
 const client = new ChatClient();
-const state = { rooms: [], room: null, me: null, replyTo: null, bySeq: new Map() };
+const state = {
+  rooms: [], room: null, me: null, replyTo: null, editing: null, bySeq: new Map(),
+  frames: new Map(), // seq -> the message frame as last known (for edits and warnings)
+  reactions: new Map(), // seq -> counts
+  mine: new Map(), // seq -> the reactions this person gave
+  alwaysShow: localStorage.getItem("vt.cwAlways") === "1",
+};
+const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "\u{1F64F}"],
+  ["metoo", "\u{1F91D}"]];
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -89,6 +97,8 @@ function openRules(room) {
   state.room = room;
   $("name").value = state.me?.pseudonym ?? "";
   $("name-error").textContent = "";
+  $("hidden").checked = false;
+  $("hidden-choice").hidden = room.access !== "drop_in";
   show("rules");
   $("accept").focus();
 }
@@ -96,7 +106,8 @@ $("rules-back").addEventListener("click", () => show("landing"));
 $("join-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const name = $("name").value.trim();
-  client.join(state.room.id, name && name !== state.me?.pseudonym ? name : undefined);
+  client.join(state.room.id, name && name !== state.me?.pseudonym ? name : undefined,
+    $("hidden").checked);
 });
 
 // Chat -------------------------------------------------------------------------------------
@@ -107,12 +118,15 @@ function enterChat(joined) {
   state.bySeq.clear();
   state.members = new Map(joined.members.map((m) => [m.member, m]));
   state.me.member = joined.member;
+  state.readers = joined.readers ?? 0;
+  state.reactions = new Map(Object.entries(joined.reactions ?? {}).map(([k, v]) => [Number(k), v]));
   renderMembers();
   show("chat");
   $("text").focus();
 }
 
 function renderMembers() {
+  $("readers").textContent = state.readers ? t("chat.readers", { n: state.readers }) : "";
   const list = $("members");
   list.replaceChildren();
   for (const m of state.members.values()) {
@@ -129,40 +143,108 @@ function note(text) {
 }
 
 function renderMessage(frame, { live }) {
+  state.frames.set(frame.seq, frame);
   const existing = state.bySeq.get(frame.seq);
-  const item = el("li", frame.member === state.me.member ? "message mine" : "message");
+  const mine = frame.member === state.me.member;
+  const item = el("li", mine ? "message mine" : "message");
   item.dataset.seq = String(frame.seq);
   const head = el("p", "meta");
   head.append(el("span", "name", frame.name));
   if (frame.role !== "participant") head.append(" ", el("span", "role", t(`role.${frame.role}`)));
   head.append(" ", el("time", "", formatTime(frame.ts)));
+  if (frame.edited) head.append(" ", el("span", "edited", `(${t("chat.edited")})`));
   item.append(head);
-  if (frame.reply_to && state.bySeq.has(frame.reply_to)) {
-    const quoted = state.bySeq.get(frame.reply_to).querySelector(".text");
-    if (quoted) item.append(el("p", "quote", quoted.textContent.slice(0, 80)));
+  if (frame.reply_to && state.frames.get(frame.reply_to)?.text) {
+    item.append(el("p", "quote", state.frames.get(frame.reply_to).text.slice(0, 80)));
   }
   if (frame.redacted) {
     item.append(el("p", "text removed", t(frame.redacted === "writer"
       ? "chat.removedByWriter" : "chat.removedByFacilitator")));
   } else {
-    item.append(el("p", "text", frame.text));
-    const reply = el("button", "link", t("chat.reply"));
-    reply.type = "button";
-    reply.addEventListener("click", () => startReply(frame));
-    const report = el("button", "link", t("chat.report"));
-    report.type = "button";
-    report.addEventListener("click", () => {
-      client.request({ type: "report", room: state.room.id, seq: frame.seq, category: "other" });
-    });
-    item.append(reply, report);
+    const text = el("p", "text", frame.text);
+    if (frame.cw !== undefined && !state.alwaysShow) {
+      // A heavy message: the warning first, the text only when the reader chooses.
+      const warn = el("p", "cw");
+      warn.append(el("strong", "", t("cw.label")), frame.cw ? `: ${frame.cw} ` : " ");
+      const open = el("button", "link", t("cw.show"));
+      open.type = "button";
+      open.setAttribute("aria-expanded", "false");
+      text.hidden = true;
+      open.addEventListener("click", () => {
+        text.hidden = !text.hidden;
+        open.setAttribute("aria-expanded", String(!text.hidden));
+        open.textContent = t(text.hidden ? "cw.show" : "cw.hide");
+      });
+      warn.append(open);
+      item.append(warn);
+    }
+    item.append(text);
+    item.append(reactionBar(frame.seq));
+    const tools = el("p", "tools");
+    tools.append(button(t("chat.reply"), () => startReply(frame)));
+    if (mine) {
+      tools.append(button(t("chat.edit"), () => startEdit(frame)));
+      tools.append(button(t("chat.delete"), () => {
+        client.request({ type: "delete", room: state.room.id, seq: frame.seq });
+      }));
+    } else {
+      tools.append(button(t("chat.report"), () => {
+        client.request({ type: "report", room: state.room.id, seq: frame.seq, category: "other" });
+      }));
+    }
+    item.append(tools);
   }
   if (existing) existing.replaceWith(item);
   else $("messages").append(item);
   state.bySeq.set(frame.seq, item);
-  if (live && frame.member !== state.me.member && !frame.redacted) {
-    $("announce").textContent = t("chat.newMessage", { name: frame.name, text: frame.text });
+  if (live && !mine && !frame.redacted) {
+    const spoken = frame.cw !== undefined && !state.alwaysShow ? t("cw.label") : frame.text;
+    $("announce").textContent = t("chat.newMessage", { name: frame.name, text: spoken });
   }
-  item.scrollIntoView({ block: "nearest" });
+  if (!existing) item.scrollIntoView({ block: "nearest" });
+}
+
+function button(label, onClick, className = "link") {
+  const b = el("button", className, label);
+  b.type = "button";
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function reactionBar(seq) {
+  const bar = el("p", "reactions");
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", t("react.label"));
+  const counts = state.reactions.get(seq) ?? {};
+  const given = state.mine.get(seq) ?? new Set();
+  for (const [kind, symbol] of REACTIONS) {
+    const b = button(`${symbol} ${counts[kind] ?? ""}`.trim(), () => {
+      const on = !given.has(kind);
+      client.request({ type: "react", room: state.room.id, seq, reaction: kind, on });
+      if (on) given.add(kind); else given.delete(kind);
+      state.mine.set(seq, given);
+    }, "reaction");
+    b.setAttribute("aria-label", `${t(`react.${kind}`)} ${counts[kind] ?? 0}`);
+    b.setAttribute("aria-pressed", String(given.has(kind)));
+    b.dataset.reaction = kind;
+    bar.append(b);
+  }
+  return bar;
+}
+
+function refresh(seq) {
+  const frame = state.frames.get(seq);
+  if (frame && state.bySeq.has(seq)) renderMessage(frame, { live: false });
+}
+
+function startEdit(frame) {
+  state.editing = frame.seq;
+  $("text").value = frame.text;
+  const bar = $("replying");
+  bar.replaceChildren(el("span", "", t("chat.editing")), " ",
+    button(t("chat.cancelEdit"), () => { state.editing = null; bar.hidden = true; $("text").value = ""; }));
+  bar.hidden = false;
+  $("text").focus();
 }
 
 function startReply(frame) {
@@ -195,8 +277,22 @@ $("send-form").addEventListener("submit", (e) => {
   const text = $("text").value.trim();
   if (!text) return;
   $("text").value = "";
-  sendText(text);
+  if (state.editing) {
+    client.request({ type: "edit", room: state.room.id, seq: state.editing, text });
+    state.editing = null;
+    $("replying").hidden = true;
+    return;
+  }
+  const extra = {};
+  if ($("cw").checked) {
+    extra.cw = $("cw-topic").value.trim();
+    $("cw").checked = false;
+    $("cw-topic").value = "";
+    $("cw-topic").hidden = true;
+  }
+  sendText(text, extra);
 });
+$("cw").addEventListener("change", () => { $("cw-topic").hidden = !$("cw").checked; });
 $("text").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey) {
     e.preventDefault();
@@ -210,11 +306,31 @@ $("text").addEventListener("input", () => {
     client.typing(state.room.id);
   }
 });
-$("leave").addEventListener("click", () => {
+function leaveRoom() {
   client.leave(state.room.id);
   state.room = null;
+  $("leave-panel").hidden = true;
   show("landing");
   loadRooms();
+}
+$("leave").addEventListener("click", () => { $("leave-panel").hidden = false; $("leave-only").focus(); });
+$("leave-cancel").addEventListener("click", () => { $("leave-panel").hidden = true; });
+$("leave-only").addEventListener("click", leaveRoom);
+$("leave-erase").addEventListener("click", () => {
+  client.request({ type: "erase", scope: "room", room: state.room.id });
+  leaveRoom();
+});
+$("always-show").checked = state.alwaysShow;
+$("always-show").addEventListener("change", () => {
+  state.alwaysShow = $("always-show").checked;
+  localStorage.setItem("vt.cwAlways", state.alwaysShow ? "1" : "0");
+});
+$("forget").addEventListener("click", () => {
+  ChatClient.forget();
+  client.stop();
+  $("forgotten").textContent = t("settings.forgotten");
+  state.me = null;
+  client.connect(lang());
 });
 $("help-now").addEventListener("click", () => client.request({ type: "help", room: state.room.id }));
 
@@ -274,11 +390,30 @@ function settleSend(request, answer) {
 
 client.addEventListener("message", (e) => renderMessage(e.detail, { live: true }));
 client.addEventListener("message_redacted", (e) => {
-  const item = state.bySeq.get(e.detail.target);
-  if (item) {
-    item.replaceChildren(el("p", "text removed", t(e.detail.by === "writer"
-      ? "chat.removedByWriter" : "chat.removedByFacilitator")));
+  const frame = state.frames.get(e.detail.target);
+  if (frame) {
+    const { text: _text, cw: _cw, ...rest } = frame;
+    state.frames.set(frame.seq, { ...rest, redacted: e.detail.by });
+    refresh(frame.seq);
   }
+});
+client.addEventListener("message_edited", (e) => {
+  const frame = state.frames.get(e.detail.target);
+  if (frame) {
+    state.frames.set(frame.seq, { ...frame, text: e.detail.text, edited: e.detail.ts });
+    refresh(frame.seq);
+  }
+});
+client.addEventListener("message_warned", (e) => {
+  const frame = state.frames.get(e.detail.target);
+  if (frame) {
+    state.frames.set(frame.seq, { ...frame, cw: e.detail.cw });
+    refresh(frame.seq);
+  }
+});
+client.addEventListener("reactions", (e) => {
+  state.reactions.set(e.detail.target, e.detail.counts);
+  refresh(e.detail.target);
 });
 client.addEventListener("member_joined", (e) => {
   state.members?.set(e.detail.member, e.detail);

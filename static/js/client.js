@@ -110,10 +110,11 @@ export class ChatClient extends EventTarget {
     return withId.id;
   }
 
-  join(room, name) {
+  join(room, name, hidden = false) {
     this.rooms.set(room, { lastSeq: 0 });
     const frame = { type: "join", room };
     if (name) frame.name = name;
+    if (hidden) frame.hidden = true;
     return this.request(frame);
   }
 

@@ -1,0 +1,83 @@
+"""A participant's control over their own part, in the real browser."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.browser.test_participant_ui import join, open_page, say, wait_until
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_warned_message_is_hidden_until_opened(browser, start_server):
+    server = start_server()
+    writer = await open_page(browser, server.url)
+    reader = await open_page(browser, server.url)
+    await join(writer)
+    await join(reader)
+    await writer.check("#cw")
+    await writer.fill("#cw-topic", "väkivalta")
+    await say(writer, "Kerron nyt jotain raskasta.")
+    warning = reader.locator(".message .cw", has_text="väkivalta")
+    await warning.wait_for()
+    text = reader.locator(".message .text", has_text="raskasta")
+    assert not await text.is_visible(), "hidden until the reader chooses"
+    announced = await reader.inner_text("#announce")
+    assert "raskasta" not in announced, "not read out either"
+    await warning.locator("button").click()
+    assert await text.is_visible()
+    assert await warning.locator("button").get_attribute("aria-expanded") == "true"
+
+
+async def test_a_reaction_with_the_keyboard_alone(browser, start_server):
+    server = start_server()
+    writer = await open_page(browser, server.url)
+    reader = await open_page(browser, server.url)
+    await join(writer)
+    await join(reader)
+    await say(writer, "Tänään oli vaikeaa.")
+    await reader.locator(".message .text", has_text="vaikeaa").wait_for()
+    await reader.focus("#text")
+    hug = reader.locator(".message .reaction[data-reaction='hug']")
+    for _ in range(40):  # Shift+Tab back from the message box to the hug button
+        if await hug.evaluate("b => b === document.activeElement"):
+            break
+        await reader.keyboard.press("Shift+Tab")
+    assert await hug.evaluate("b => b === document.activeElement")
+    await reader.keyboard.press("Enter")
+    counted = writer.locator(".message .reaction[data-reaction='hug']")
+    await wait_until(writer, "document.querySelector(\".reaction[data-reaction='hug']\")"
+                             ".textContent.includes('1')")
+    assert "1" in await counted.get_attribute("aria-label")
+
+
+async def test_edit_delete_and_leave_with_erase(browser, start_server):
+    server = start_server()
+    writer = await open_page(browser, server.url)
+    reader = await open_page(browser, server.url)
+    await join(writer)
+    await join(reader)
+    await say(writer, "kirjoitin väärin")
+    mine = writer.locator(".message:not(.pending)", has_text="kirjoitin väärin")
+    await mine.wait_for()
+    await mine.get_by_role("button", name="Muokkaa").click()
+    await writer.fill("#text", "kirjoitin oikein")
+    await writer.press("#text", "Enter")
+    await reader.locator(".message .text", has_text="kirjoitin oikein").wait_for()
+    assert await reader.locator(".message .edited").count() == 1
+    await asyncio.sleep(2.1)  # a newcomer writes at most every 2 s
+    await say(writer, "tämän poistan")
+    doomed = writer.locator(".message:not(.pending)", has_text="tämän poistan")
+    await doomed.wait_for()
+    await doomed.get_by_role("button", name="Poista").click()
+    await reader.locator(".message .removed", has_text="Kirjoittaja").wait_for()
+    assert await reader.locator(".message .text", has_text="tämän poistan").count() == 0
+    # Leaving with erase: plain words first, then everything of theirs is gone for others.
+    await writer.click("#leave")
+    assert "teksti poistuu kaikilta" in await writer.inner_text("#leave-panel")
+    await writer.click("#leave-erase")
+    await writer.wait_for_selector("#landing:not([hidden])")
+    await wait_until(reader, "document.querySelectorAll('.message .removed').length === 2")
+    assert await reader.locator(".message .text", has_text="kirjoitin oikein").count() == 0
