@@ -325,6 +325,17 @@ $("always-show").addEventListener("change", () => {
   state.alwaysShow = $("always-show").checked;
   localStorage.setItem("vt.cwAlways", state.alwaysShow ? "1" : "0");
 });
+$("erase-all").addEventListener("click", () => { $("erase-confirm").hidden = false; });
+$("erase-all-no").addEventListener("click", () => { $("erase-confirm").hidden = true; });
+$("erase-all-yes").addEventListener("click", () => {
+  $("erase-confirm").hidden = true;
+  client.request({ type: "erase", scope: "all" });
+});
+client.addEventListener("deleted", (e) => {
+  if (e.detail.room === undefined || e.detail.room === null) {
+    $("forgotten").textContent = t("settings.erased", { n: e.detail.seqs.length });
+  }
+});
 $("forget").addEventListener("click", () => {
   ChatClient.forget();
   client.stop();

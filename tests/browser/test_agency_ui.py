@@ -81,3 +81,21 @@ async def test_edit_delete_and_leave_with_erase(browser, start_server):
     await writer.wait_for_selector("#landing:not([hidden])")
     await wait_until(reader, "document.querySelectorAll('.message .removed').length === 2")
     assert await reader.locator(".message .text", has_text="kirjoitin oikein").count() == 0
+
+
+async def test_erase_everywhere_from_the_settings(browser, start_server):
+    server = start_server()
+    writer = await open_page(browser, server.url)
+    reader = await open_page(browser, server.url)
+    await join(writer)
+    await join(reader)
+    await say(writer, "poistan tämän myöhemmin")
+    await reader.locator(".message .text", has_text="myöhemmin").wait_for()
+    await writer.click("#leave")
+    await writer.click("#leave-only")
+    await writer.click("#erase-all")
+    assert "teksti poistuu kaikilta" in await writer.inner_text("#erase-confirm")
+    await writer.click("#erase-all-yes")
+    await wait_until(writer, "document.getElementById('forgotten').textContent.includes('1')")
+    await reader.locator(".message .removed").wait_for()
+    assert await reader.locator(".message .text", has_text="myöhemmin").count() == 0
