@@ -24,9 +24,7 @@ class Agency:
 
     async def _own(self, client: Client, room_id: str, seq: int
                    ) -> tuple[RoomRecord, Membership, dict[str, object]]:
-        membership = client.memberships.get(room_id)
-        if membership is None:
-            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        membership = self.chat.member_of(client, room_id)
         room = await self.chat.open_room(room_id)
         message = await self.chat.mod.find_message(room, seq)
         if message.get("member") != membership.member:
@@ -80,12 +78,8 @@ class Agency:
                              "seqs": erased}))
 
     async def react(self, client: Client, bucket: TokenBucket, frame: React) -> None:
-        membership = client.memberships.get(frame.room)
-        if membership is None:
-            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
-        retry = bucket.take(time.monotonic())
-        if retry:
-            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+        membership = self.chat.member_of(client, frame.room)
+        self.chat.spend(bucket)
         room = await self.chat.open_room(frame.room)
         message = await self.chat.mod.find_message(room, frame.seq)
         if "redacted" in message:

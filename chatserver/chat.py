@@ -347,16 +347,12 @@ class ChatService:
         await client.stop()
 
     async def send(self, client: Client, session: Session, frame: Send) -> None:
-        membership = client.memberships.get(frame.room)
-        if membership is None:
-            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        membership = self.member_of(client, frame.room)
         text = self.check_text(frame.text)
         if frame.reply_to is not None and not 0 < frame.reply_to <= max(
                 membership.last_seq, self.hub.local_last_seq(frame.room)):
             raise ProtocolError(ErrorCode.REPLY_NOT_FOUND)
-        retry = session.sends.take(time.monotonic())
-        if retry:
-            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+        self.spend(session.sends)
         room = await self.open_room(frame.room)
         await self.mod.check_send(membership, room.id)
         started = time.perf_counter()
@@ -397,6 +393,21 @@ class ChatService:
         metrics.MESSAGES.inc()
         client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))
 
+    @staticmethod
+    def member_of(client: Client, room_id: str) -> Membership:
+        """The client's membership of the room, or `not_in_room`."""
+        membership = client.memberships.get(room_id)
+        if membership is None:
+            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        return membership
+
+    @staticmethod
+    def spend(bucket: TokenBucket) -> None:
+        """Take from a rate limit, or `rate_limited` with the time to wait."""
+        retry = bucket.take(time.monotonic())
+        if retry:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+
     def check_text(self, raw: str) -> str:
         text = raw.strip()
         if not text:
@@ -406,9 +417,7 @@ class ChatService:
         return text
 
     async def typing(self, client: Client, frame: Typing) -> None:
-        membership = client.memberships.get(frame.room)
-        if membership is None:
-            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        membership = self.member_of(client, frame.room)
         now = time.monotonic()
         if now - membership.last_typing < self.settings.typing_interval:
             return  # throttled quietly: typing is a hint, not worth an error

@@ -423,31 +423,21 @@ class Moderator:
     # Participants' frames ------------------------------------------------------------------
 
     async def report(self, client: Client, bucket: TokenBucket, frame: Report) -> None:
-        membership = client.memberships.get(frame.room)
-        if membership is None:
-            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
-        retry = bucket.take(time.monotonic())
-        if retry:
-            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+        membership = self.chat.member_of(client, frame.room)
+        self.chat.spend(bucket)
         room = await self.chat.open_room(frame.room)
-        raw = await self.find_frame(room, frame.seq)
-        if raw is None:
-            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
-        original = msgspec.json.decode(raw)
-        if original.get("type") != "message":
-            raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
+        original = await self.find_message(room, frame.seq)
         report_id = await self.store.add_report(
             room_id=room.id, seq=frame.seq, category=frame.category, note=frame.note,
-            reporter=membership.member, target=str(original["member"]), snapshot=raw)
+            reporter=membership.member, target=str(original["member"]),
+            snapshot=msgspec.json.encode(original).decode())
         report = await self.store.report(report_id)
         await self._announce({"kind": "to_staff", "room": room.id,
                               "frame": {"type": "report", "report": report}})
         client.offer(encode({"type": "reported", "id": frame.id, "room": room.id}))
 
     async def help(self, client: Client, frame: Help) -> None:
-        membership = client.memberships.get(frame.room)
-        if membership is None:
-            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        membership = self.chat.member_of(client, frame.room)
         client.offer(encode({**resources_frame(frame.room, await self.resources()),
                              "id": frame.id}))
         await self.alert(frame.room, membership, "help")

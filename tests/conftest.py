@@ -16,7 +16,16 @@ from typing import Any
 import asyncpg
 import pytest
 
-from chatserver.testing import RedisServer, ServerProcess
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    RedisServer,
+    ServerProcess,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
 
 PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -132,3 +141,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+async def staffed(start_server, tmp_path):
+    """One server (SQLite, flood guards off), an admin, and facilitator Sanna in olohuone,
+    signed in with a socket already in the room."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/staffed.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    sanna: ChatClient = await sanna_http.socket(server.ws_url)
+    await sanna.join("olohuone")
+    yield server, sanna
+    await sanna.close()
+    await admin.close()
+    await sanna_http.close()

@@ -151,25 +151,8 @@ async def test_content_warnings_and_reading_without_being_listed(pair):
         await c.close()
 
 
-async def test_a_facilitator_adds_a_content_warning_to_someone_elses_message(start_server,
-                                                                             tmp_path):
-    from chatserver.testing import (
-        FACILITATOR_PASSWORD,
-        StaffHttp,
-        add_facilitator,
-        create_admin,
-    )
-
-    db = f"sqlite+aiosqlite:///{tmp_path}/cw.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await add_facilitator(admin, "sanna", ["olohuone"])
-    sanna_http = StaffHttp(server.url)
-    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
-    sanna = await sanna_http.socket(server.ws_url)
-    await sanna.join("olohuone")
+async def test_a_facilitator_adds_a_content_warning_to_someone_elses_message(staffed):
+    server, sanna = staffed
     writer = await ChatClient.connect(server.ws_url)
     reader = await ChatClient.connect(server.ws_url)
     await writer.join("olohuone")
@@ -188,7 +171,5 @@ async def test_a_facilitator_adds_a_content_warning_to_someone_elses_message(sta
     await late.join("olohuone")
     shown = {f["seq"]: f for f in late.events("olohuone", "message")}
     assert shown[msg["seq"]]["cw"] == "väkivalta"
-    for c in (sanna, writer, reader, late):
+    for c in (writer, reader, late):
         await c.close()
-    await admin.close()
-    await sanna_http.close()
