@@ -120,7 +120,9 @@ class Client:
         self.sender = sender
         self.closer = closer
         self.abort = abort
-        self.queue: asyncio.Queue[str | tuple[int, str]] = asyncio.Queue(queue_size)
+        # Only the fallback path needs a queue; most connections should cost little memory.
+        self.queue: asyncio.Queue[str | tuple[int, str]] | None = (
+            asyncio.Queue(queue_size) if raw is None else None)
         self.state = ClientState.OPEN
         self.identity: IdentityRecord | None = None
         # Set when the socket was opened with a live staff session cookie.
@@ -143,7 +145,7 @@ class Client:
         """Send or queue a frame; a full queue means the client is stuck, and it is dropped."""
         if self.raw is not None:
             return self.offer_wire(text_frame(frame.encode()))
-        if self.state is not ClientState.OPEN:
+        if self.state is not ClientState.OPEN or self.queue is None:
             return False
         try:
             self.queue.put_nowait(frame)
@@ -193,7 +195,7 @@ class Client:
                 else:
                     self._close_now(code, reason)
             return
-        if self.state is ClientState.OPEN:
+        if self.state is ClientState.OPEN and self.queue is not None:
             self.state = ClientState.CLOSING
             try:
                 self.queue.put_nowait((code, reason))
@@ -212,6 +214,7 @@ class Client:
             self.abort()
 
     async def _write(self) -> None:
+        assert self.queue is not None  # started only on the fallback path
         try:
             while True:
                 item = await self.queue.get()
