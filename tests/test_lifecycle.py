@@ -100,3 +100,42 @@ async def test_logs_hold_no_message_text_tokens_or_addresses(start_server):
     assert "server ready" in log
     for forbidden in (secret_text, alice.token, bob.token, "127.0.0.1", "Salainen Kettu"):
         assert forbidden and forbidden not in log, forbidden
+
+
+async def test_plain_uvicorn_without_the_raw_transport_still_chats(tmp_path):
+    """Operators may run the app under uvicorn's own WebSocket stack: the hub then falls back
+    to a queue per connection drained through ASGI."""
+    import os
+    import subprocess
+    import sys
+
+    from chatserver.testing import _wait_for_port, free_port
+
+    port = free_port()
+    db = f"sqlite+aiosqlite:///{tmp_path}/plain.sqlite3"
+    env = {**os.environ, "DATABASE_URL": db}
+    subprocess.run([sys.executable, "-m", "chatserver", "migrate"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "chatserver.web.app:create_app_from_env", "--factory",
+         "--port", str(port), "--ws", "websockets-sansio", "--no-access-log"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, 30, proc)
+        url = f"ws://127.0.0.1:{port}/ws"
+        for _ in range(50):
+            try:
+                alice = await ChatClient.connect(url)
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        bob = await ChatClient.connect(url)
+        await alice.join("olohuone")
+        await bob.join("olohuone")
+        await alice.say("olohuone", "toimii ilman omaa kuljetusta")
+        await bob.wait_for(lambda f: f.get("text") == "toimii ilman omaa kuljetusta")
+        await alice.close()
+        await bob.close()
+    finally:
+        proc.terminate()
+        proc.wait(20)
