@@ -6,6 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
+BENCH_INSTALLED := $(VENV)/.installed-bench
 
 .PHONY: run test test-all lint typecheck bench migrate clean
 
@@ -37,8 +38,13 @@ lint: $(TEST_INSTALLED)
 typecheck: $(TEST_INSTALLED)
 	$(VENV)/bin/mypy
 
-bench: $(TEST_INSTALLED)
-	$(PY) -m bench
+$(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@touch $@
+
+# BENCH_ARGS=--quick for a one-minute smoke test; see bench/README.md.
+bench: $(BENCH_INSTALLED)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

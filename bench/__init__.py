@@ -1,0 +1,1 @@
+"""The benchmark of issue 7: ``python -m bench`` (``make bench``); see bench/README.md."""

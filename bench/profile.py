@@ -1,0 +1,123 @@
+"""A py-spy profile of the product in the big-room scenario: where its CPU goes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.run import Bench, Sizes
+from bench.servers import GENERATOR_CORE, Kind, ServerSet, pinned
+
+
+def _py_spy() -> str:
+    local = Path(sys.executable).parent / "py-spy"
+    found = str(local) if local.exists() else shutil.which("py-spy")
+    if not found:
+        raise RuntimeError("py-spy is not installed (pip install -e '.[bench]')")
+    return found
+
+
+def _name(frame: str) -> str:
+    """``func (path/to/file.py:123)`` -> ``func (to/file.py)``: lines of one function merged."""
+    func, _, where = frame.partition(" (")
+    path = where.rsplit(":", 1)[0].rstrip(")")
+    parts = path.split("/")
+    if "site-packages" in parts:
+        parts = parts[parts.index("site-packages") + 1:]
+    elif "chatserver" in parts or "moderation" in parts:
+        first = min(parts.index(p) for p in ("chatserver", "moderation") if p in parts)
+        parts = parts[first:]
+    else:
+        parts = parts[-2:]
+    return f"{func} ({'/'.join(parts)})"
+
+
+def summarise(raw: str, top: int = 30) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]]]:
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    samples = 0
+    for line in raw.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        samples += count
+        frames = [_name(f) for f in stack.split(";") if f and not f.startswith(("process ",
+                                                                               "thread "))]
+        if not frames:
+            continue
+        own[frames[-1]] += count
+        for name in set(frames):
+            total[name] += count
+    return samples, own.most_common(top), total.most_common(top)
+
+
+async def big_room(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, sizes: Sizes,
+                   out: Path, log: Any, small_rooms: bool = False) -> dict[str, Any]:
+    """Profile the product in the big room (or, with ``small_rooms``, in the many small
+    rooms scenario)."""
+    servers = ServerSet(kind, rooms, logdir)
+    await servers.start()
+    bench = Bench(servers, timeout=60.0)
+    raw_path = Path(tempfile.mkdtemp(prefix="bench-pyspy-")) / "profile.txt"
+    try:
+        if small_rooms:
+            await bench.open([f"c{i // sizes.small_size}"
+                              for i in range(sizes.small_rooms * sizes.small_size)], 100)
+            senders = bench.conns[::sizes.small_size]
+            rate = sizes.small_rate
+        else:
+            await bench.open(["big"] * sizes.big_members, 50)
+            senders = bench.conns[:sizes.big_senders]
+            rate = sizes.big_rate
+        await asyncio.sleep(1.0)
+        spy = subprocess.Popen(  # noqa: ASYNC220
+            pinned([_py_spy(), "record", "--pid", str(servers.pids[0]), "--rate", "200",
+                    "--duration", str(int(sizes.profile_duration)), "--format", "raw",
+                    "--output", str(raw_path), "--nonblocking"], GENERATOR_CORE),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        await asyncio.sleep(0.5)
+        result = await bench.traffic(bench.conns, senders, rate, sizes.profile_duration,
+                                     sizes.drain, "small_rooms_profiled" if small_rooms
+                                     else "big_room_profiled")
+        while spy.poll() is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        if spy.returncode != 0 or not raw_path.exists():
+            err = spy.stderr.read().decode(errors="replace") if spy.stderr else ""
+            raise RuntimeError(f"py-spy failed ({spy.returncode}): {err[-300:]}")
+    finally:
+        await bench.close_all()
+        await servers.stop()
+    samples, own, total = summarise(raw_path.read_text())
+    scenario = (f"{sizes.small_rooms} rooms of {sizes.small_size}, one sender each, "
+                f"{sizes.small_rate:g} msg/s" if small_rooms else
+                f"{sizes.big_members} members, {sizes.big_senders} senders, "
+                f"{sizes.big_rate:g} msg/s")
+    lines = [
+        "# py-spy profile of the product (1 process, in-process broker, SQLite) in the "
+        + ("many small rooms" if small_rooms else "big room"),
+        f"# {scenario}, "
+        f"{sizes.profile_duration:g} s, sampled at 200 Hz (--nonblocking), "
+        f"{samples} samples of non-idle threads",
+        "# run under the profiler: " + json.dumps({k: result[k] for k in (
+            "deliveries_per_s", "p50_ms", "p99_ms", "lost", "duplicated",
+            "cpu_us_per_delivery", "server_cpu_share")}),
+        "",
+        "## Own time (the function itself was on top of the stack)",
+        f"{'%':>6}  {'samples':>7}  function",
+    ]
+    lines += [f"{100 * n / max(samples, 1):6.1f}  {n:7d}  {name}" for name, n in own]
+    lines += ["", "## Total time (the function was anywhere on the stack)",
+              f"{'%':>6}  {'samples':>7}  function"]
+    lines += [f"{100 * n / max(samples, 1):6.1f}  {n:7d}  {name}" for name, n in total]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")  # noqa: ASYNC240
+    log(f"  profile: {samples} samples, top: {own[0][0] if own else '-'}; written to {out}")
+    return {"samples": samples, "own_top": own[:15], "total_top": total[:15], "run": result}
