@@ -122,7 +122,7 @@ async def main_async(args: argparse.Namespace) -> int:
         except Exception as exc:
             traceback.print_exc()
             prof = {"error": f"{type(exc).__name__}: {exc}"}
-    if args.profile_small_rooms and "product" in kinds:
+    if not args.no_profile and "product" in kinds:
         log("profile: product, many small rooms, py-spy")
         try:
             await profile.big_room(KINDS["product"], rooms, logdir, sizes,
@@ -160,11 +160,20 @@ def main() -> int:
     parser.add_argument("--kinds", help=f"comma-separated subset of {','.join(KINDS)}")
     parser.add_argument("--only", help="throughput and/or capacity (comma-separated)")
     parser.add_argument("--duration", type=float, help="T of a measured run, seconds")
-    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
-    parser.add_argument("--profile-small-rooms", action="store_true",
-                        help="also profile the product in the many small rooms scenario")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="skip the py-spy profiles (big room, small rooms)")
     parser.add_argument("--out", help="results folder (default bench/results)")
+    parser.add_argument("--report", metavar="JSON",
+                        help="only write latest.md and the plot again from a results file")
     args = parser.parse_args()
+    if args.report:
+        document = json.loads(Path(args.report).read_text())
+        document["targets"] = report.targets(document)
+        out_dir = Path(args.out) if args.out else Path(args.report).parent
+        Path(args.report).write_text(json.dumps(document, indent=1) + "\n")
+        (out_dir / "latest.md").write_text(report.markdown(document))
+        report.plot(document, out_dir / "latency-vs-load.png")
+        return 0
     try:
         import uvloop
 

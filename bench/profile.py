@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -39,9 +38,37 @@ def _name(frame: str) -> str:
     return f"{func} ({'/'.join(parts)})"
 
 
-def summarise(raw: str, top: int = 30) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]]]:
+# Where a sample's time goes, by the first rule whose marker is anywhere on its stack.
+AREAS = [
+    ("fan-out: hub to every member's transport", ("Hub.on_event",)),
+    ("moderation screen (moderation/)", ("(moderation/",)),
+    ("persistence: SQLAlchemy, aiosqlite/asyncpg, group commit",
+     ("(aiosqlite/", "(sqlalchemy/", "(asyncpg/", "(chatserver/storage/")),
+    ("Redis broker", ("(redis/", "(chatserver/broker/redis.py")),
+    ("frame decoding and validation", ("decode_client_frame",)),
+    ("presence, heartbeat", ("heartbeat", "presence")),
+    ("event loop and transports (uvloop, native)", ("Runner.run",)),
+]
+# Frames every sample of the main thread has: left out of the total-time list.
+WRAPPERS = ("(<frozen runpy>)", "(chatserver/cli.py)", "(chatserver/__main__.py)",
+            "(uvicorn/main.py)", "(uvicorn/server.py)", "(uvicorn/_compat.py)",
+            "(asyncio/runners.py)")
+
+
+def area(frames: list[str]) -> str:
+    for name, markers in AREAS[:-1]:
+        if any(m in f for f in frames for m in markers):
+            return name
+    if frames and frames[-1].startswith("Runner.run"):
+        return AREAS[-1][0]
+    return "other"
+
+
+def summarise(raw: str, top: int = 30) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]],
+                                                list[tuple[str, int]]]:
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
+    areas: Counter[str] = Counter()
     samples = 0
     for line in raw.splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -54,9 +81,11 @@ def summarise(raw: str, top: int = 30) -> tuple[int, list[tuple[str, int]], list
         if not frames:
             continue
         own[frames[-1]] += count
+        areas[area(frames)] += count
         for name in set(frames):
-            total[name] += count
-    return samples, own.most_common(top), total.most_common(top)
+            if not name.endswith(WRAPPERS):
+                total[name] += count
+    return samples, own.most_common(top), total.most_common(top), areas.most_common()
 
 
 async def big_room(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, sizes: Sizes,
@@ -66,7 +95,8 @@ async def big_room(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, sizes
     servers = ServerSet(kind, rooms, logdir)
     await servers.start()
     bench = Bench(servers, timeout=60.0)
-    raw_path = Path(tempfile.mkdtemp(prefix="bench-pyspy-")) / "profile.txt"
+    raw_path = out.parent / "raw" / (out.stem + ".raw.txt")  # collapsed stacks (not committed)
+    raw_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if small_rooms:
             await bench.open([f"c{i // sizes.small_size}"
@@ -95,29 +125,42 @@ async def big_room(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, sizes
     finally:
         await bench.close_all()
         await servers.stop()
-    samples, own, total = summarise(raw_path.read_text())
+    return write_summary(raw_path.read_text(), out, scenario_line(sizes, small_rooms), result,
+                         log)
+
+
+def scenario_line(sizes: Sizes, small_rooms: bool) -> str:
     scenario = (f"{sizes.small_rooms} rooms of {sizes.small_size}, one sender each, "
                 f"{sizes.small_rate:g} msg/s" if small_rooms else
                 f"{sizes.big_members} members, {sizes.big_senders} senders, "
                 f"{sizes.big_rate:g} msg/s")
+    return ("# py-spy profile of the product (1 process, in-process broker, SQLite) in the "
+            + ("many small rooms" if small_rooms else "big room") + "\n"
+            + f"# {scenario}, {sizes.profile_duration:g} s, sampled at 200 Hz (--nonblocking)")
+
+
+def write_summary(raw: str, out: Path, header: str, result: dict[str, Any],
+                  log: Any) -> dict[str, Any]:
+    samples, own, total, areas = summarise(raw, top=40)
     lines = [
-        "# py-spy profile of the product (1 process, in-process broker, SQLite) in the "
-        + ("many small rooms" if small_rooms else "big room"),
-        f"# {scenario}, "
-        f"{sizes.profile_duration:g} s, sampled at 200 Hz (--nonblocking), "
-        f"{samples} samples of non-idle threads",
-        "# run under the profiler: " + json.dumps({k: result[k] for k in (
+        header,
+        f"# {samples} samples of non-idle threads (the aiosqlite thread included)",
+        "# run under the profiler: " + json.dumps({k: result.get(k) for k in (
             "deliveries_per_s", "p50_ms", "p99_ms", "lost", "duplicated",
             "cpu_us_per_delivery", "server_cpu_share")}),
         "",
-        "## Own time (the function itself was on top of the stack)",
-        f"{'%':>6}  {'samples':>7}  function",
+        "## By area (first marker found on the sample's stack)",
+        f"{'%':>6}  {'samples':>7}  area",
     ]
-    lines += [f"{100 * n / max(samples, 1):6.1f}  {n:7d}  {name}" for name, n in own]
-    lines += ["", "## Total time (the function was anywhere on the stack)",
+    lines += [f"{100 * n / max(samples, 1):6.1f}  {n:7d}  {name}" for name, n in areas]
+    lines += ["", "## Own time (the function itself was on top of the stack)",
               f"{'%':>6}  {'samples':>7}  function"]
+    lines += [f"{100 * n / max(samples, 1):6.1f}  {n:7d}  {name}" for name, n in own]
+    lines += ["", "## Total time (the function was anywhere on the stack; the start-up frames "
+              "every sample has are left out)", f"{'%':>6}  {'samples':>7}  function"]
     lines += [f"{100 * n / max(samples, 1):6.1f}  {n:7d}  {name}" for name, n in total]
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")  # noqa: ASYNC240
+    out.write_text("\n".join(lines) + "\n")
     log(f"  profile: {samples} samples, top: {own[0][0] if own else '-'}; written to {out}")
-    return {"samples": samples, "own_top": own[:15], "total_top": total[:15], "run": result}
+    return {"samples": samples, "areas": areas, "own_top": own[:15], "total_top": total[:15],
+            "run": result}

@@ -14,6 +14,8 @@ def _get(doc: dict[str, Any], kind: str, *path: str) -> Any:
     for key in path:
         if not isinstance(node, dict):
             return None
+        if key.startswith("cpu_us_per_delivery") and not node.get("deliveries"):
+            return None  # nothing delivered: no cost per delivery
         node = node.get(key)
     return node
 
@@ -45,6 +47,10 @@ def _below_knee_faults(doc: dict[str, Any], kind: str) -> tuple[int, int, list[s
     where = []
     for name in ("big_room", "small_rooms"):
         run = _get(doc, kind, name)
+        if run and (run.get("p99_ms") is None or run["p99_ms"] > 100):
+            where.append(f"not counted: {name} was past the knee (p99 "
+                         f"{_fmt(run.get('p99_ms'), 0)} ms, lost {run['lost']} within the drain)")
+            continue
         if run:
             lost += run["lost"]
             dup += run["duplicated"]
@@ -56,6 +62,8 @@ def _below_knee_faults(doc: dict[str, Any], kind: str) -> tuple[int, int, list[s
             lost += step["lost"]
             dup += step["duplicated"]
             where.append(f"knee {step['rate_msgs_per_s']:g} msg/s")
+    where = [w for w in where if not w.startswith("not counted")] + [
+        w for w in where if w.startswith("not counted")]
     return lost, dup, where
 
 
@@ -91,7 +99,7 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         lost, dup, where = _below_knee_faults(doc, kind)
         add(f"zero loss and duplicates below the knee ({kind})",
-            f"lost {lost}, duplicated {dup}" + (f" in {', '.join(where)}" if where else ""),
+            f"lost {lost}, duplicated {dup}" + (f" ({'; '.join(where)})" if where else ""),
             lost == 0 and dup == 0)
     kb = _get(doc, "product", "idle", "rss_per_connection_kb")
     kb_ws = _get(doc, "websockets", "idle", "rss_per_connection_kb")
@@ -186,8 +194,10 @@ def markdown(doc: dict[str, Any]) -> str:
             f"| {doc['kinds'][k]['label']} | {_fmt(r['deliveries_per_s'], 0)} | "
             f"{_fmt(r['p50_ms'], 2)} | {_fmt(r['p95_ms'], 2)} | {_fmt(r['p99_ms'], 2)} | "
             f"{_fmt(r['max_ms'], 1)} | {_fmt(r['lost'])} | {_fmt(r['duplicated'])} | "
-            f"{_fmt(r['cpu_us_per_delivery'], 2)} | {_fmt(_ratio(r['cpu_us_per_delivery'], ws), 2)}"
-            f" | {_fmt(r['cpu_us_per_delivery_app'], 2)} | {r['server_cpu_share']:.0%} | "
+            f"{_fmt(_get(doc, k, 'big_room', 'cpu_us_per_delivery'), 2)} | "
+            f"{_fmt(_ratio(_get(doc, k, 'big_room', 'cpu_us_per_delivery'), ws), 2)}"
+            f" | {_fmt(_get(doc, k, 'big_room', 'cpu_us_per_delivery_app'), 2)} | "
+            f"{r['server_cpu_share']:.0%} | "
             f"{r['generator_cpu_share']:.0%} | {_fmt(setup.get('setup_per_s'), 0)} | "
             f"{_flag(r)} |")
     lines += [
@@ -208,8 +218,8 @@ def markdown(doc: dict[str, Any]) -> str:
             f"| {doc['kinds'][k]['label']} | {_fmt(r['deliveries_per_s'], 0)} | "
             f"{_fmt(r['p50_ms'], 2)} | {_fmt(r['p99_ms'], 2)} | {_fmt(r['max_ms'], 1)} | "
             f"{_fmt(r['lost'])} | {_fmt(r['duplicated'])} | "
-            f"{_fmt(r['cpu_us_per_delivery'], 2)} | "
-            f"{_fmt(_ratio(r['cpu_us_per_delivery'], ws_small), 2)} | "
+            f"{_fmt(_get(doc, k, 'small_rooms', 'cpu_us_per_delivery'), 2)} | "
+            f"{_fmt(_ratio(_get(doc, k, 'small_rooms', 'cpu_us_per_delivery'), ws_small), 2)} | "
             f"{r['server_cpu_share']:.0%} | {r['generator_cpu_share']:.0%} | {_flag(r)} |")
     lines += [
         "",
@@ -308,7 +318,8 @@ def plot(doc: dict[str, Any], path: Path) -> None:
     ax.set_title(f"Latency against load, {doc['machine']['cores']} cores "
                  f"(servers on one, generator on the other), {doc['timestamp']}")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

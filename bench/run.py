@@ -202,8 +202,10 @@ class Bench:
             **quantiles(stats.lat),
             "server_cpu_s": {k: round(v, 3) for k, v in cpu.items()},
             "server_cpu_share": round(cpu["app"] / wall, 3),
-            "cpu_us_per_delivery": round(total_cpu * 1e6 / received, 2),
-            "cpu_us_per_delivery_app": round(cpu["app"] * 1e6 / received, 2),
+            "cpu_us_per_delivery": round(total_cpu * 1e6 / received, 2)
+            if stats.received else None,
+            "cpu_us_per_delivery_app": round(cpu["app"] * 1e6 / received, 2)
+            if stats.received else None,
             "generator_cpu_share": round(gen_share, 3),
             "core_busy": core_busy(cores0, cores1),
             "generator_loop_lag_p99_ms": round(lags[int(len(lags) * 0.99)] * 1e3, 2)
