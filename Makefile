@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 BENCH_INSTALLED := $(VENV)/.installed-bench
 
-.PHONY: run test test-all lint typecheck bench migrate clean
+.PHONY: run test test-all lint typecheck bench migrate clean conformance
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -45,6 +45,11 @@ $(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
 # BENCH_ARGS=--quick for a one-minute smoke test; see bench/README.md.
 bench: $(BENCH_INSTALLED)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Autobahn|Testsuite against the production WebSocket stack; needs `wstest` on PATH
+# (scripts/install-wstest.sh puts one in .wstest/bin). See docs/conformance.md.
+conformance: $(TEST_INSTALLED)
+	PATH="$(CURDIR)/.wstest/bin:$$PATH" $(PY) -m tests.conformance.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from chatserver import logs
 from chatserver.config import ConfigError, Settings
@@ -105,9 +106,15 @@ def _serve(settings: Settings) -> int:
     print(f"chatserver: open http://{shown_host}:{settings.port}/ in your browser "
           f"(broker: {'redis' if settings.redis_enabled else 'in-process'}, "
           f"database: {settings.database_url.split(':', 1)[0]})", flush=True)
-    uvicorn.run(
-        "chatserver.web.app:create_app_from_env",
-        factory=True,
+    uvicorn.run("chatserver.web.app:create_app_from_env", factory=True,
+                **uvicorn_options(settings))
+    return 0
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The production transport settings; the conformance run (tests/conformance) uses the
+    very same ones."""
+    return dict(
         host=settings.host,
         port=settings.port,
         ws="chatserver.web.transport:ChatWebSocketProtocol",
@@ -125,4 +132,3 @@ def _serve(settings: Settings) -> int:
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         lifespan="on",
     )
-    return 0
