@@ -126,6 +126,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         ws_per_message_deflate=False,
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
+        # uvicorn believes X-Forwarded-For/-Proto from 127.0.0.1 by default; the server
+        # believes them only when told to (TRUST_PROXY_HEADERS), else a local client could
+        # pose as https or as any address.
+        proxy_headers=settings.trust_proxy_headers,
         access_log=False,
         server_header=False,
         log_config=None,

@@ -104,6 +104,14 @@ def str_field(body: dict[str, Any], key: str, *, limit: int = 256) -> str:
     return value
 
 
+def id_param(raw: str | None) -> int | None:
+    """A numeric id from a URL, or None: ASCII digits only (``str.isdigit`` also accepts
+    "²", which ``int`` refuses) and small enough for the database's integers."""
+    if raw and len(raw) <= 15 and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
+
+
 def client_key(request: Request, secret: bytes) -> str:
     """A keyed hash of the client's address: enough to count attempts, useless to anyone
     who reads Redis. The address itself is never stored or logged."""
@@ -267,9 +275,7 @@ async def audit_log(request: Request) -> Response:
     except Denied as denied:
         return denied.response()
     staff, _, _ = _services(request)
-    before = request.query_params.get("before")
-    entries = await staff.store.audit_log(before_id=int(before) if before and before.isdigit()
-                                          else None)
+    entries = await staff.store.audit_log(before_id=id_param(request.query_params.get("before")))
     return JSONResponse(entries, headers={"cache-control": "no-store"})
 
 

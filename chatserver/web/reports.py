@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatserver.chat import ChatService
-from chatserver.web.auth import Denied, actor, read_json, require_staff, str_field
+from chatserver.web.auth import Denied, actor, id_param, read_json, require_staff, str_field
 from moderation import permissions
 from moderation.permissions import Action
 
@@ -29,8 +29,8 @@ async def resolve_report(request: Request) -> Response:
     try:
         ctx = await require_staff(request)
         chat: ChatService = request.app.state.chat
-        raw_id = request.path_params["report_id"]
-        report = await chat.mod.store.report(int(raw_id)) if raw_id.isdigit() else None
+        report_id = id_param(request.path_params["report_id"])
+        report = await chat.mod.store.report(report_id) if report_id is not None else None
         # Another room's report answers exactly like a missing one: ids reveal nothing.
         if report is None or not permissions.may(actor(ctx), Action.RESOLVE_REPORT,
                                                  report["room"]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -22,10 +23,15 @@ _HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 ]
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_INTERNAL = b'{"error":"internal"}'
+
+log = logging.getLogger("chatserver.http")
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware (no per-request objects on the WebSocket path)."""
+    """Pure ASGI middleware (no per-request objects on the WebSocket path). It also answers a
+    handler's unexpected exception itself, so that a 500 carries the headers too and the log
+    gets the class name only (an exception's text can quote SQL parameters or user input)."""
 
     def __init__(self, app: ASGIApp, *, trust_forwarded_proto: bool = False) -> None:
         self.app = app
@@ -39,8 +45,12 @@ class SecurityHeaders:
         if not tls and self.trust_forwarded_proto:
             tls = Headers(scope=scope).get("x-forwarded-proto") == "https"
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in _HEADERS if h[0] not in present)
@@ -49,7 +59,15 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            log.exception("request failed")
+            if started:
+                raise
+            await send_with_headers({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"), (b"cache-control", b"no-store")]})
+            await send_with_headers({"type": "http.response.body", "body": _INTERNAL})
 
 
 def origin_allowed(headers: Headers, allowed: Iterable[str]) -> bool:
