@@ -183,7 +183,9 @@ def _classify(data: str | bytes) -> ErrorCode:
         return ErrorCode.BAD_JSON
     except RecursionError:
         return ErrorCode.INVALID_FRAME
-    if not isinstance(loose, dict) or loose.get("type") not in CLIENT_TYPES:
+    # An unhashable type (a list, an object) must not reach the set lookup.
+    kind = loose.get("type") if isinstance(loose, dict) else None
+    if not isinstance(kind, str) or kind not in CLIENT_TYPES:
         return ErrorCode.UNKNOWN_TYPE
     return ErrorCode.INVALID_FRAME
 

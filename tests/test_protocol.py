@@ -45,6 +45,8 @@ def test_valid_frames_decode_to_types():
     ('{"no_type":1}', ErrorCode.UNKNOWN_TYPE),
     ('{"type":"delete_everything"}', ErrorCode.UNKNOWN_TYPE),
     ('{"type":7}', ErrorCode.UNKNOWN_TYPE),
+    ('{"type":[]}', ErrorCode.UNKNOWN_TYPE),  # found by tests/test_fuzz.py: was `internal`
+    ('{"type":{"a":1}}', ErrorCode.UNKNOWN_TYPE),
     ('{"type":"send","room":"r"}', ErrorCode.INVALID_FRAME),
     ('{"type":"send","room":"r","text":5}', ErrorCode.INVALID_FRAME),
     ('{"type":"join","room":"r","since":"5"}', ErrorCode.INVALID_FRAME),
