@@ -4,8 +4,8 @@
   would wait on the very buffer that is full; aborting the transport frees everything at once.
 - RFC 6455 details that Autobahn|Testsuite checks (tests/conformance): a peer may close in
   the middle of a fragmented message (the close is answered normally, not failed with 1002),
-  and a text message that is not UTF-8 closes with 1007 without logging a traceback that
-  quotes the client's bytes.
+  and a text message that is not UTF-8 closes with 1007 quietly (a client's bad bytes are
+  not an error of the server's, and uvicorn's log line would carry the exception's text).
 - ``chatserver.raw``: write an already framed server message straight to the transport. A
   broadcast is framed once (server frames are not masked, so the bytes are the same for every
   member) and the same bytes go to every member, with no task switch or ASGI message per
@@ -50,7 +50,7 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
             try:
                 text = data.decode()
             except UnicodeDecodeError:
-                # uvicorn would log the exception, whose text quotes the client's bytes.
+                # uvicorn would log this as a server error, with text quoting the bytes.
                 self.frames = []
                 self.conn.send_close(1007)
                 self.handle_parser_exception()
