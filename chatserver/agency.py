@@ -67,15 +67,36 @@ class Agency:
         assert client.identity is not None
         rooms = ([await self.chat.open_room(frame.room)] if frame.scope == "room"
                  and frame.room is not None else await self.chat.directory.all())
-        erased: list[int] = []
-        for room in rooms:
-            member = self.chat.identities.member(client.identity.id, room.id)
-            writer = client.memberships.get(room.id) or Membership(
-                room=room.id, member=member, name="", role="participant", info=b"")
-            erased += await self.chat.mod.remove_recent(room, member, writer, minutes=None,
-                                                        by="writer")
+        erased = await self.remove_messages(client.identity.id, rooms, by="writer",
+                                            memberships=client.memberships)
         client.offer(encode({"type": "deleted", "id": frame.id, "room": frame.room,
-                             "seqs": erased}))
+                             "seqs": [seq for seqs in erased.values() for seq in seqs]}))
+
+    async def remove_messages(self, identity_id: str, rooms: list[RoomRecord], *, by: str,
+                              memberships: dict[str, Membership] | None = None
+                              ) -> dict[str, list[int]]:
+        """Redact every message of an identity in the given rooms; the seqs per room."""
+        erased: dict[str, list[int]] = {}
+        for room in rooms:
+            member = self.chat.identities.member(identity_id, room.id)
+            writer = (memberships or {}).get(room.id) or Membership(
+                room=room.id, member=member, name="", role="participant", info=b"")
+            erased[room.id] = await self.chat.mod.remove_recent(room, member, writer,
+                                                                minutes=None, by=by)
+        return erased
+
+    async def erase_identity(self, room_id: str, member: str) -> dict[str, list[int]] | None:
+        """An admin carries out a person's request to erase their data, found by the member
+        id they have in one room: every message of theirs in every room is redacted and the
+        identity (token hash, pseudonym) is deleted, so the token no longer works. None if
+        no identity has that member id there."""
+        identity_id = await self.chat.identities.find(member, room_id, self.chat.mod.store)
+        if identity_id is None:
+            return None
+        erased = await self.remove_messages(identity_id, await self.chat.directory.all(),
+                                            by="writer")
+        await self.chat.store.delete_identity(identity_id)
+        return erased
 
     async def react(self, client: Client, bucket: TokenBucket, frame: React) -> None:
         membership = self.chat.member_of(client, frame.room)

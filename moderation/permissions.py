@@ -70,6 +70,7 @@ class Action(StrEnum):
     MANAGE_SCHEDULES = "manage_schedules"
     VIEW_STATS = "view_stats"
     VIEW_FEEDBACK = "view_feedback"
+    ERASE_IDENTITY = "erase_identity"  # a person's request to erase their data
 
 
 PARTICIPANT_ACTIONS = frozenset({
@@ -89,7 +90,7 @@ STAFF_SELF_ACTIONS = frozenset({Action.CHANGE_OWN_PASSWORD})
 ADMIN_ACTIONS = frozenset({
     Action.BAN_GLOBAL, Action.UNBAN_GLOBAL, Action.READ_AUDIT, Action.MANAGE_ROOMS,
     Action.MANAGE_STAFF, Action.MANAGE_FILTERS, Action.MANAGE_CRISIS_RESOURCES,
-    Action.MANAGE_SCHEDULES, Action.VIEW_STATS, Action.VIEW_FEEDBACK,
+    Action.MANAGE_SCHEDULES, Action.VIEW_STATS, Action.VIEW_FEEDBACK, Action.ERASE_IDENTITY,
 })
 ROOM_ACTIONS = PARTICIPANT_ACTIONS | ROOM_STAFF_ACTIONS
 GLOBAL_ACTIONS = STAFF_SELF_ACTIONS | ADMIN_ACTIONS

@@ -258,6 +258,10 @@ class Store:
             deleted += int(result.rowcount or 0)
         return deleted
 
+    async def delete_identity(self, identity_id: str) -> None:
+        async with self.sessions.begin() as s:
+            await s.execute(delete(Identity).where(Identity.id == identity_id))
+
     async def purge_identities(self, unused_since: datetime) -> int:
         """Delete identities not used since the given day; returns how many."""
         async with self.sessions.begin() as s:

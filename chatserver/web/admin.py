@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from chatserver.chat import ChatService
 from chatserver.crisis import ResourcesError, validate
-from chatserver.web.auth import Denied, read_json, require_staff
+from chatserver.web.auth import Denied, read_json, require_staff, str_field
 from moderation.permissions import Action
 from moderation.settings import FilterSettings, SettingsError
 
@@ -79,9 +79,31 @@ async def put_filters(request: Request) -> Response:
     return JSONResponse({"room": room.id, "own": own})
 
 
+async def erase_identity(request: Request) -> Response:
+    """A person asked for their data to be erased; they are found by the member id they have
+    in one room (from a report, the audit log or the member list)."""
+    try:
+        ctx = await require_staff(request, Action.ERASE_IDENTITY)
+        body = await read_json(request)
+        room, member = str_field(body, "room", limit=64), str_field(body, "member", limit=32)
+    except Denied as denied:
+        return denied.response()
+    chat: ChatService = request.app.state.chat
+    erased = await chat.agency.erase_identity(room, member)
+    if erased is None:
+        return Denied(404, "not_found").response()
+    count = sum(len(seqs) for seqs in erased.values())
+    await chat.staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                                 action="erase_identity", room_id=room, target=member,
+                                 detail={"messages": count})
+    return JSONResponse({"messages": count,
+                         "rooms": {r: len(seqs) for r, seqs in erased.items() if seqs}})
+
+
 ROUTES = [
     Route("/api/crisis-resources", get_resources, methods=["GET"]),
     Route("/api/crisis-resources", put_resources, methods=["PUT"]),
     Route("/api/rooms/{room_id}/filters", get_filters, methods=["GET"]),
     Route("/api/rooms/{room_id}/filters", put_filters, methods=["PUT"]),
+    Route("/api/erase", erase_identity, methods=["POST"]),
 ]
