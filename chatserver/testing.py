@@ -183,6 +183,7 @@ class ChatClient:
             await client.send(frame)
             welcome = await client.wait_for(lambda f: f["type"] in ("welcome", "error"))
             if welcome["type"] == "error":
+                await client.close()
                 raise RuntimeError(f"hello refused: {welcome['code']}")
             client.token = welcome.get("token", token)
             client.pseudonym = welcome["pseudonym"]

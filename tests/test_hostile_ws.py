@@ -28,7 +28,7 @@ class RawSocket:
     def __init__(self, port: int, origin: str | None = None) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
-        lines = [f"GET /ws HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
+        lines = ["GET /ws HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
                  "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
                  "Sec-WebSocket-Version: 13"]
         if origin:
@@ -145,7 +145,7 @@ VIOLATIONS: dict[str, tuple[typing.Callable[[RawSocket], None], int]] = {
 
 async def test_rfc6455_violations_get_the_right_close_codes(server):
     results = {}
-    for name, (act, expected) in VIOLATIONS.items():
+    for name, (act, _expected) in VIOLATIONS.items():
         raw = RawSocket(server.port)
         assert raw.status == 101
         raw.text(HELLO)

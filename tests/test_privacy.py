@@ -66,17 +66,22 @@ def redis_dump(url: str) -> list[str]:
     """Every key and value in Redis, whatever its type, as text."""
     r = redis.Redis.from_url(url)
     out = []
+    readers: dict[str, Any] = {"string": r.get, "hash": r.hgetall, "set": r.smembers,
+                               "list": lambda k: r.lrange(k, 0, -1),
+                               "zset": lambda k: r.zrange(k, 0, -1, withscores=True),
+                               "stream": r.xrange}
     for key in r.scan_iter(count=1000):
         kind = r.type(key).decode()
-        value: Any = {"string": lambda: r.get(key), "hash": lambda: r.hgetall(key),
-                      "list": lambda: r.lrange(key, 0, -1), "set": lambda: r.smembers(key),
-                      "zset": lambda: r.zrange(key, 0, -1, withscores=True),
-                      "stream": lambda: r.xrange(key)}.get(kind, lambda: None)()
+        value = readers[kind](key) if kind in readers else None
         out.append(f"{key!r} {kind} {value!r}")
     r.close()
     # Redis holds bytes: decode the escapes so that UTF-8 texts can be searched for.
     return [line.encode().decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
             for line in out]
+
+
+def all_rows(dump: dict[str, list[str]]) -> list[str]:
+    return [row for rows in dump.values() for row in rows]
 
 
 def find(haystack: list[str], needles: list[str]) -> list[tuple[str, str]]:
@@ -136,7 +141,7 @@ async def test_no_forbidden_data_in_logs_database_or_redis(scenario):
 
     # The dated room's message reaches the database: the scan can see what is there.
     deadline = time.monotonic() + 20
-    while not find(sum((await database_dump(db)).values(), []), [DATED_TEXT]):
+    while not find(all_rows(await database_dump(db)), [DATED_TEXT]):
         assert time.monotonic() < deadline, "the dated message was never stored"
         await asyncio.sleep(0.2)
     staff_tokens = [v for c in (admin, sanna_http) for v in c.http.cookies.values()]
@@ -177,7 +182,7 @@ async def test_no_forbidden_data_in_logs_database_or_redis(scenario):
     await store.close()
     after = await database_dump(db)
     assert deleted > 0
-    assert find(sum(after.values(), []), [DATED_TEXT]) == []
+    assert find(all_rows(after), [DATED_TEXT]) == []
     assert not [r for r in after["events"] if r.startswith("paivat")]
     assert after["audit_log"] == audit_before and len(audit_before) >= 4
     deadline = time.monotonic() + 30
@@ -189,7 +194,7 @@ async def test_no_forbidden_data_in_logs_database_or_redis(scenario):
 
 
 async def test_an_admin_erases_one_persons_data_on_request(scenario):
-    server, db, redis_server, admin, sanna_http, _ = scenario
+    server, db, _redis, admin, sanna_http, _ = scenario
     person = await ChatClient.connect(server.ws_url)
     other = await ChatClient.connect(server.ws_url)
     member = (await person.join("paivat"))["member"]
@@ -226,7 +231,7 @@ async def test_an_admin_erases_one_persons_data_on_request(scenario):
         await ChatClient.connect(server.ws_url, token=token)
     await asyncio.sleep(0.5)
     database = await database_dump(db)
-    rows = sum(database.values(), [])
+    rows = all_rows(database)
     assert find(rows, ["poistettava"]) == []
     audit = (await admin.http.get("/api/audit")).json()
     entry = next(e for e in audit if e["action"] == "erase_identity")

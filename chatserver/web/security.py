@@ -61,7 +61,7 @@ class SecurityHeaders:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception as exc:
+        except Exception:
             log.exception("request failed")
             if started:
                 raise
