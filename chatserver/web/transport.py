@@ -41,6 +41,8 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # uvicorn builds its websockets ServerProtocol here with no hook to choose the class;
+        # the subclass adds no state, so switching the class of the fresh object is safe.
         self.conn.__class__ = _ServerProtocol
 
     def send_receive_event_to_app(self) -> None:
