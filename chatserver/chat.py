@@ -21,6 +21,8 @@ from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.hub import Client, Hub, Membership
 from chatserver.identities import Identities
 from chatserver.moderating import Moderator
+from chatserver.one_to_one import OneToOne
+from chatserver.one_to_one_backend import create_queue
 from chatserver.protocol import (
     ClientFrame,
     Delete,
@@ -31,6 +33,7 @@ from chatserver.protocol import (
     Join,
     Leave,
     Moderate,
+    OneToOneFrame,
     Ping,
     React,
     Report,
@@ -83,6 +86,7 @@ class ChatService:
         self.agency = Agency(self)
         self._staff_names: tuple[float, list[str]] = (0.0, [])
         self.process_key = uuid.uuid4().hex[:10]
+        self.one_to_one = OneToOne(self, create_queue(settings.redis_url))
         self._tasks: list[asyncio.Task[None]] = []
         self.limits = {"max_message_chars": settings.max_message_chars,
                        "max_frame_bytes": settings.max_frame_bytes,
@@ -93,6 +97,7 @@ class ChatService:
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="presence-heartbeat"))
+        self.one_to_one.start()
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -100,6 +105,7 @@ class ChatService:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.one_to_one.close()
 
     def on_event(self, room: str, data: bytes) -> None:
         seq = self.hub.on_event(room, data)
@@ -115,6 +121,7 @@ class ChatService:
         if not isinstance(event, dict):
             return
         self.mod.on_control(event)
+        self.one_to_one.on_control(event)
         if event.get("kind") in ("staff_disabled", "staff_changed"):
             # Signed out (or rights changed): the staff member's sockets close, and a
             # reconnect is authorised afresh from the database.
@@ -189,6 +196,8 @@ class ChatService:
         elif isinstance(frame, Leave):
             await self.leave(client, frame.room)
             client.offer(encode({"type": "left", "room": frame.room, "id": frame.id}))
+        elif isinstance(frame, OneToOneFrame):
+            await self.one_to_one.handle(client, frame)
 
     async def hello(self, client: Client, frame: Hello) -> None:
         if frame.v != PROTOCOL_VERSION:
@@ -344,6 +353,10 @@ class ChatService:
                 await self.withdraw(client, room_id)
             except (BackendUnavailable, SQLAlchemyError):
                 pass  # presence lapses by its TTL instead
+        try:
+            await self.one_to_one.disconnect(client)
+        except (BackendUnavailable, SQLAlchemyError, OSError, ConnectionError):
+            pass  # the sweeper drops a lost process's waiting participants instead
         await client.stop()
 
     async def send(self, client: Client, session: Session, frame: Send) -> None:

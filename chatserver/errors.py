@@ -44,6 +44,15 @@ class ErrorCode(StrEnum):
     NAME_FORBIDDEN_CHARACTER = "name_forbidden_character"
     NAME_TAKEN = "name_taken"
     NAME_LOOKS_LIKE_STAFF = "name_looks_like_staff"
+    # One-to-one support
+    QUEUE_CLOSED = "queue_closed"
+    ALREADY_QUEUED = "already_queued"
+    NOT_QUEUED = "not_queued"
+    QUEUE_EMPTY = "queue_empty"
+    AT_CAPACITY = "at_capacity"
+    NOT_AVAILABLE = "not_available"
+    CONVERSATION_NOT_FOUND = "conversation_not_found"
+    INVALID_ANSWERS = "invalid_answers"
     # The server
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
@@ -85,6 +94,14 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NAME_FORBIDDEN_CHARACTER: "The pseudonym has a character that is not allowed.",
     ErrorCode.NAME_TAKEN: "Someone in the room already uses this pseudonym.",
     ErrorCode.NAME_LOOKS_LIKE_STAFF: "The pseudonym looks like a facilitator's.",
+    ErrorCode.QUEUE_CLOSED: "One-to-one support is closed now; `next_open` says when it opens.",
+    ErrorCode.ALREADY_QUEUED: "You are already waiting for a one-to-one conversation.",
+    ErrorCode.NOT_QUEUED: "You are not waiting in the one-to-one queue.",
+    ErrorCode.QUEUE_EMPTY: "No one is waiting.",
+    ErrorCode.AT_CAPACITY: "The supporter has no free place for another conversation.",
+    ErrorCode.NOT_AVAILABLE: "Set yourself available first.",
+    ErrorCode.CONVERSATION_NOT_FOUND: "There is no such conversation of yours.",
+    ErrorCode.INVALID_ANSWERS: "The pre-chat answers do not fit the questions; `reason` says how.",
     ErrorCode.UNAVAILABLE: "The server cannot do that right now; try again shortly.",
     ErrorCode.INTERNAL: "Something went wrong on the server.",
 }

@@ -148,10 +148,76 @@ class React(msgspec.Struct, tag="react", tag_field="type"):
     id: str | None = None
 
 
+# One-to-one support (chatserver/one_to_one.py) --------------------------------------------
+
+ConvId = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID_CHARS)]
+
+
+class QueueRequest(msgspec.Struct, tag="queue_request", tag_field="type"):
+    """A participant asks for a one-to-one conversation, with the pre-chat answers."""
+
+    id: str | None = None
+    topic: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    answers: Annotated[dict[Annotated[str, msgspec.Meta(max_length=32)],
+                            Annotated[str, msgspec.Meta(max_length=300)]],
+                       msgspec.Meta(max_length=8)] = {}
+
+
+class QueueLeave(msgspec.Struct, tag="queue_leave", tag_field="type"):
+    id: str | None = None
+
+
+class SupportAvailable(msgspec.Struct, tag="support_available", tag_field="type"):
+    """A supporter's availability: ``capacity`` conversations at once (0: not available);
+    ``auto``: be given the next person as soon as a slot is free."""
+
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=10)]
+    auto: bool = False
+    id: str | None = None
+
+
+class SupportTake(msgspec.Struct, tag="support_take", tag_field="type"):
+    """Take the next person (or the one with ``request``)."""
+
+    request: ConvId | None = None
+    id: str | None = None
+
+
+class ConvSend(msgspec.Struct, tag="conv_send", tag_field="type"):
+    conv: ConvId
+    text: str
+    id: str | None = None
+
+
+class ConvEnd(msgspec.Struct, tag="conv_end", tag_field="type"):
+    conv: ConvId
+    id: str | None = None
+
+
+class ConvTransfer(msgspec.Struct, tag="conv_transfer", tag_field="type"):
+    """Hand the conversation to another available supporter, with a private note."""
+
+    conv: ConvId
+    to: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    id: str | None = None
+
+
+class ConvWarn(msgspec.Struct, tag="conv_warn", tag_field="type"):
+    conv: ConvId
+    reason: Reason | None = None
+    id: str | None = None
+
+
+OneToOneFrame = (QueueRequest | QueueLeave | SupportAvailable | SupportTake | ConvSend | ConvEnd
+                 | ConvTransfer | ConvWarn)
 ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
-               | Delete | Erase | React)
+               | Delete | Erase | React | QueueRequest | QueueLeave | SupportAvailable
+               | SupportTake | ConvSend | ConvEnd | ConvTransfer | ConvWarn)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
-                          "report", "help", "edit", "delete", "erase", "react"})
+                          "report", "help", "edit", "delete", "erase", "react",
+                          "queue_request", "queue_leave", "support_available", "support_take",
+                          "conv_send", "conv_end", "conv_transfer", "conv_warn"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _loose = msgspec.json.Decoder()

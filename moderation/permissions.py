@@ -7,6 +7,8 @@ The rules:
   and not banned from it, is the chat server's check);
 - facilitators may send and use the room tools only in the rooms assigned to them, and may
   change their own password; they may direct actions only at participants;
+- facilitators with the one-to-one permission (``Actor.one_to_one``) may give one-to-one
+  support (no room: the queue is shared);
 - admins may do everything, anywhere, and may direct actions at anyone;
 - an action that needs a room is refused without one; anything unknown is refused.
 
@@ -57,6 +59,8 @@ class Action(StrEnum):
     OPEN_SESSION = "open_session"
     CLOSE_SESSION = "close_session"
     TAKE_ONE_TO_ONE = "take_one_to_one"
+    # Facilitators with the one-to-one permission, and admins; no room
+    SUPPORT_ONE_TO_ONE = "support_one_to_one"
     # Any staff member, no room
     CHANGE_OWN_PASSWORD = "change_own_password"
     # Admins only, no room
@@ -93,7 +97,8 @@ ADMIN_ACTIONS = frozenset({
     Action.MANAGE_SCHEDULES, Action.VIEW_STATS, Action.VIEW_FEEDBACK, Action.ERASE_IDENTITY,
 })
 ROOM_ACTIONS = PARTICIPANT_ACTIONS | ROOM_STAFF_ACTIONS
-GLOBAL_ACTIONS = STAFF_SELF_ACTIONS | ADMIN_ACTIONS
+ONE_TO_ONE_ACTIONS = frozenset({Action.SUPPORT_ONE_TO_ONE})
+GLOBAL_ACTIONS = STAFF_SELF_ACTIONS | ADMIN_ACTIONS | ONE_TO_ONE_ACTIONS
 
 # Actions aimed at another person (the rest are aimed at a room, a message or oneself).
 TARGETED_ACTIONS = frozenset({
@@ -123,6 +128,7 @@ class Actor:
     role: Role
     rooms: frozenset[str] = field(default_factory=frozenset)
     disabled: bool = False
+    one_to_one: bool = False  # a facilitator an admin made a one-to-one supporter
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +178,8 @@ def _role_allows(actor: Actor, action: Action, room_id: str | None) -> Decision:
     if actor.role is Role.FACILITATOR:
         if action in STAFF_SELF_ACTIONS:
             return ALLOWED
+        if action is Action.SUPPORT_ONE_TO_ONE:
+            return ALLOWED if actor.one_to_one else _deny(DenyReason.NOT_PERMITTED)
         if action not in _FACILITATOR_ROOM_ACTIONS:
             return _deny(DenyReason.NOT_PERMITTED)
         return ALLOWED if room_id in actor.rooms else _deny(DenyReason.NOT_ASSIGNED)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -203,3 +214,18 @@ class AppSetting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[object] = mapped_column(JSON)
+
+
+class OneToOneOutcome(Base):
+    """One finished one-to-one request, for the admins' statistics: when (hour of the week
+    and day, to report per period), how long the wait was, whether someone was served and
+    whether the request was flagged as a crisis. No identity, topic, answer or text."""
+
+    __tablename__ = "one_to_one_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    hour_of_week: Mapped[int] = mapped_column(Integer)
+    wait_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    served: Mapped[bool] = mapped_column(Boolean)
+    crisis: Mapped[bool] = mapped_column(Boolean)

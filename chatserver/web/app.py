@@ -28,7 +28,7 @@ from chatserver.staff import StaffService
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
-from chatserver.web import admin, auth, reports
+from chatserver.web import admin, auth, one_to_one, reports
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.ws import websocket_endpoint
 
@@ -101,6 +101,7 @@ def create_app(settings: Settings) -> Starlette:
         *auth.ROUTES,
         *reports.ROUTES,
         *admin.ROUTES,
+        *one_to_one.ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
     ]

@@ -8,6 +8,7 @@ import pytest
 from moderation.permissions import (
     ADMIN_ACTIONS,
     GLOBAL_ACTIONS,
+    ONE_TO_ONE_ACTIONS,
     PARTICIPANT_ACTIONS,
     ROOM_ACTIONS,
     ROOM_STAFF_ACTIONS,
@@ -68,7 +69,8 @@ def test_disabled_accounts_can_do_nothing(role: Role, action: Action, where: str
 
 
 def test_every_action_is_in_exactly_one_scope() -> None:
-    groups = [PARTICIPANT_ACTIONS, ROOM_STAFF_ACTIONS, STAFF_SELF_ACTIONS, ADMIN_ACTIONS]
+    groups = [PARTICIPANT_ACTIONS, ROOM_STAFF_ACTIONS, STAFF_SELF_ACTIONS, ADMIN_ACTIONS,
+              ONE_TO_ONE_ACTIONS]
     assert sum(len(g) for g in groups) == len(Action)
     assert ROOM_ACTIONS | GLOBAL_ACTIONS == frozenset(Action)
 
@@ -133,3 +135,14 @@ def test_check_with_target_role() -> None:
     # The room check comes first: no hint about the target in another room.
     assert check(facilitator, Action.MUTE, OTHER,
                  target_role=Role.ADMIN).reason is DenyReason.NOT_ASSIGNED
+
+
+def test_one_to_one_support_needs_the_permission() -> None:
+    assert may(Actor(Role.FACILITATOR, frozenset({OWN}), one_to_one=True),
+               Action.SUPPORT_ONE_TO_ONE)
+    denied = check(Actor(Role.FACILITATOR, frozenset({OWN})), Action.SUPPORT_ONE_TO_ONE)
+    assert denied.reason is DenyReason.NOT_PERMITTED
+    assert not may(Actor(Role.PARTICIPANT, one_to_one=True), Action.SUPPORT_ONE_TO_ONE)
+    assert not may(Actor(Role.FACILITATOR, one_to_one=True, disabled=True),
+                   Action.SUPPORT_ONE_TO_ONE)
+    assert may(Actor(Role.ADMIN), Action.SUPPORT_ONE_TO_ONE)

@@ -1,0 +1,515 @@
+"""One-to-one peer support: a queue to the next free supporter, and the private conversations.
+
+The queue, availability and assignments live in a QueueBackend (memory or Redis, see
+chatserver/one_to_one_backend.py); the rules (order, estimates, hours, statistics) in
+chatserver/queueing.py. Frames for a person cross processes as control events addressed by
+identity ("staff:<account>" for supporters), so whichever process holds their socket delivers.
+Conversation texts are never written to the database: they live in the backend only while the
+conversation lasts (so a transfer keeps it) and are dropped when it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from sqlalchemy.exc import SQLAlchemyError
+
+from chatserver import queueing
+from chatserver.crisis import resources_frame
+from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.hub import Client
+from chatserver.one_to_one_backend import FULL, Conversation, QueueBackend, Request
+from chatserver.protocol import (
+    ConvEnd,
+    ConvSend,
+    ConvTransfer,
+    ConvWarn,
+    OneToOneFrame,
+    QueueLeave,
+    QueueRequest,
+    SupportAvailable,
+    SupportTake,
+    encode,
+    now_ms,
+)
+from chatserver.storage.one_to_one import OneToOneStore
+from moderation import permissions
+from moderation.filters import crisis_labels
+from moderation.permissions import Action
+from moderation.types import Role
+
+if TYPE_CHECKING:
+    from chatserver.chat import ChatService
+
+log = logging.getLogger("chatserver.one_to_one")
+
+SETTINGS_KEY = "one_to_one"
+# The participant's first messages are screened for crisis language (issue #5); later ones
+# too, since a crisis can surface at any time, but only the first ones change the order.
+FIRST_MESSAGES = 3
+
+
+def staff_identity(account_id: str) -> str:
+    return "staff:" + account_id
+
+
+class _Supporter:
+    __slots__ = ("account", "auto", "capacity", "clients", "name")
+
+    def __init__(self, account: str, name: str) -> None:
+        self.account = account
+        self.name = name
+        self.capacity = 0
+        self.auto = False
+        self.clients: dict[int, Client] = {}
+
+
+class OneToOne:
+    def __init__(self, chat: ChatService, backend: QueueBackend) -> None:
+        self.chat = chat
+        self.backend = backend
+        self.stats = OneToOneStore(chat.store)
+        self.process = chat.process_key
+        # This process's sockets: waiting participants by request, supporters by account.
+        self.waiting: dict[str, dict[int, Client]] = {}
+        self.request_of: dict[int, str] = {}
+        self.supporters: dict[str, _Supporter] = {}
+        self._last_status: dict[int, str] = {}
+        self._settings: dict[str, Any] | None = None
+        self._refresh_pending = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+
+    # Life cycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._heartbeat(), name="one-to-one-heartbeat")
+
+    async def close(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        with contextlib.suppress(Exception):
+            # A clean stop hands this process's conversations back at once.
+            await self.backend.drop_process(self.process)
+        await self.backend.close()
+
+    async def _heartbeat(self) -> None:
+        settings = self.chat.settings
+        while True:
+            try:
+                now = time.time()
+                await self.backend.heartbeat(self.process, now + settings.presence_ttl_seconds)
+                returned, abandoned = await self.backend.sweep(now)
+                for conv in returned:
+                    await self._returned(conv)
+                for request in abandoned:
+                    await self._record(request, served=False)
+                if returned or abandoned:
+                    await self._changed()
+            except (BackendUnavailable, SQLAlchemyError, OSError, ConnectionError) as exc:
+                log.warning("one-to-one heartbeat failed", extra={"error": type(exc).__name__})
+            except Exception:
+                log.exception("one-to-one heartbeat crashed")
+            await asyncio.sleep(settings.heartbeat_seconds)
+
+    # Settings ------------------------------------------------------------------------------
+
+    async def settings(self) -> dict[str, Any]:
+        if self._settings is None:
+            stored = await self.chat.store.app_setting(SETTINGS_KEY)
+            self._settings = stored if isinstance(stored, dict) else {}
+        return self._settings
+
+    async def is_supporter(self, client: Client) -> bool:
+        account = client.staff
+        if account is None:
+            return False
+        supporters = (await self.settings()).get("supporters", [])
+        actor = permissions.Actor(Role(account.role), account.rooms, account.disabled,
+                                  one_to_one=account.id in supporters)
+        return permissions.may(actor, Action.SUPPORT_ONE_TO_ONE)
+
+    # Cross-process delivery ----------------------------------------------------------------
+
+    async def _send(self, identities: list[str], frame: dict[str, Any]) -> None:
+        await self.chat.broker.publish_control(msgspec.json.encode(
+            {"kind": "oo_deliver", "to": identities, "frame": frame}))
+
+    async def _changed(self) -> None:
+        await self.chat.broker.publish_control(b'{"kind":"oo_changed"}')
+
+    def on_control(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "oo_deliver":
+            targets = set(event.get("to", []))
+            text = encode(event["frame"])
+            for client in list(self.chat.hub.connected.values()):
+                if client.identity is not None and client.identity.id in targets:
+                    client.offer(text)
+        elif kind == "oo_changed":
+            self._schedule_refresh()
+        elif kind == "oo_rewait":
+            self.on_rewait(str(event["identity"]), str(event["request"]))
+        elif kind == "oo_settings":
+            self._settings = None
+            self._schedule_refresh()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _schedule_refresh(self) -> None:
+        """Coalesce bursts of changes into one look at the queue."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self._spawn(self._refresh())
+
+    async def _refresh(self) -> None:
+        await asyncio.sleep(0.05)
+        self._refresh_pending = False
+        try:
+            await self._auto_offer()
+            await self.push_statuses()
+        except (BackendUnavailable, SQLAlchemyError, OSError, ConnectionError) as exc:
+            log.warning("one-to-one refresh failed", extra={"error": type(exc).__name__})
+        except Exception:
+            log.exception("one-to-one refresh crashed")
+
+    async def push_statuses(self) -> None:
+        """Tell each local waiting participant their place and wait; each local supporter
+        the queue. Sent only when it changed."""
+        queued = await self.backend.queued()
+        ids = {r["id"] for r in queued}
+        for gone in [r for r in self.waiting if r not in ids]:
+            await self._forget_waiting(gone)  # taken (or left) meanwhile
+        if not self.waiting and not self.supporters:
+            return
+        avail = await self.backend.availability()
+        capacity = sum(a["capacity"] for a in avail.values())
+        busy = sum(min(a["load"], a["capacity"]) for a in avail.values())
+        service = queueing.mean_service_minutes(await self.backend.durations())
+        opening = await self.opening()
+        for position, request in enumerate(queued, start=1):
+            clients = self.waiting.get(request["id"], {})
+            if not clients:
+                continue
+            est = queueing.estimate_wait(position, capacity=capacity, busy=busy,
+                                         service_minutes=service)
+            frame = self._status_frame(request, est, opening)
+            for client in clients.values():
+                self._offer_changed(client, frame)
+        listing = {"type": "queue", "waiting": [self._public(r) for r in queued],
+                   "supporters": len(avail), "capacity": capacity, "busy": busy}
+        for supporter in self.supporters.values():
+            for client in supporter.clients.values():
+                self._offer_changed(client, listing)
+
+    def _offer_changed(self, client: Client, frame: dict[str, Any]) -> None:
+        text = encode(frame)
+        if self._last_status.get(client.id) != text:
+            self._last_status[client.id] = text
+            client.offer(text)
+
+    @staticmethod
+    def _status_frame(request: Request, est: queueing.Estimate,
+                      opening: queueing.Opening) -> dict[str, Any]:
+        frame = {"type": "queue_status", "request": request["id"], **est.to_dict(),
+                 "crisis": request["crisis"], "open": opening.open}
+        if request.get("returned"):
+            frame["returned"] = True
+        return frame
+
+    @staticmethod
+    def _public(request: Request) -> dict[str, Any]:
+        """What a supporter sees of a waiting person: never their identity."""
+        return {"request": request["id"], "topic": request.get("topic"),
+                "answers": request.get("answers", {}), "crisis": request["crisis"],
+                "lang": request["lang"], "waited_s": round((now_ms() - request["arrived"])
+                                                           / 1000),
+                "returned": bool(request.get("returned"))}
+
+    async def opening(self) -> queueing.Opening:
+        hours = queueing.parse_hours((await self.settings()).get("hours"))
+        return queueing.opening(hours, datetime.now(UTC))
+
+    # Frames --------------------------------------------------------------------------------
+
+    async def handle(self, client: Client, frame: OneToOneFrame) -> None:
+        if isinstance(frame, QueueRequest):
+            await self.request(client, frame)
+        elif isinstance(frame, QueueLeave):
+            await self.leave(client, frame)
+        elif isinstance(frame, SupportAvailable):
+            await self.available(client, frame)
+        elif isinstance(frame, SupportTake):
+            await self.take(client, frame)
+        elif isinstance(frame, ConvSend):
+            await self.send(client, frame)
+        elif isinstance(frame, ConvEnd):
+            await self.end(client, frame)
+        elif isinstance(frame, ConvTransfer):
+            await self.transfer(client, frame)
+        elif isinstance(frame, ConvWarn):
+            await self.warn(client, frame)
+
+    async def request(self, client: Client, frame: QueueRequest) -> None:
+        assert client.identity is not None
+        if client.staff is not None:
+            raise ProtocolError(ErrorCode.FORBIDDEN)  # staff support; they do not queue
+        if client.id in self.request_of:
+            raise ProtocolError(ErrorCode.ALREADY_QUEUED)
+        resources = await self.chat.mod.resources()
+        opening = await self.opening()
+        if not opening.open:
+            client.offer(encode(resources_frame("", resources)))
+            raise ProtocolError(ErrorCode.QUEUE_CLOSED, reason=(
+                opening.next_open.isoformat() if opening.next_open else None))
+        questions = (await self.settings()).get("questions", [])
+        try:
+            answers = queueing.check_answers(questions, dict(frame.answers))
+        except queueing.AnswersError as exc:
+            raise ProtocolError(ErrorCode.INVALID_ANSWERS, reason=str(exc)) from None
+        topic = frame.topic.strip() if frame.topic and frame.topic.strip() else None
+        crisis = queueing.is_crisis(questions, topic, answers)
+        request: Request = {"id": uuid.uuid4().hex, "identity": client.identity.id,
+                            "lang": client.lang, "topic": topic, "answers": answers,
+                            "crisis": crisis, "arrived": now_ms(),
+                            "band": queueing.band_of(crisis), "process": self.process}
+        await self.backend.enqueue(request)
+        self.request_of[client.id] = request["id"]
+        self.waiting.setdefault(request["id"], {})[client.id] = client
+        client.offer(encode({"type": "queued", "id": frame.id, "request": request["id"],
+                             "crisis": crisis}))
+        # While waiting: the crisis resources, always.
+        client.offer(encode(resources_frame("", resources)))
+        await self._changed()
+
+    async def leave(self, client: Client, frame: QueueLeave) -> None:
+        request_id = self.request_of.get(client.id)
+        if request_id is None:
+            raise ProtocolError(ErrorCode.NOT_QUEUED)
+        await self._forget_waiting(request_id)
+        request = await self.backend.remove(request_id)
+        if request is not None:
+            await self._record(request, served=False)
+        client.offer(encode({"type": "queue_left", "id": frame.id, "request": request_id}))
+        await self._changed()
+
+    async def _forget_waiting(self, request_id: str) -> None:
+        for client_id in self.waiting.pop(request_id, {}):
+            self.request_of.pop(client_id, None)
+            self._last_status.pop(client_id, None)
+
+    async def _supporter(self, client: Client) -> _Supporter:
+        if not await self.is_supporter(client):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        assert client.staff is not None
+        supporter = self.supporters.get(client.staff.id)
+        if supporter is None:
+            raise ProtocolError(ErrorCode.NOT_AVAILABLE)
+        return supporter
+
+    async def available(self, client: Client, frame: SupportAvailable) -> None:
+        if not await self.is_supporter(client):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        account = client.staff
+        assert account is not None
+        supporter = self.supporters.get(account.id)
+        if supporter is None:
+            supporter = self.supporters[account.id] = _Supporter(account.id,
+                                                                 account.display_name)
+        supporter.clients[client.id] = client
+        supporter.capacity, supporter.auto = frame.capacity, frame.auto
+        await self.backend.set_available(self.process, account.id, account.display_name,
+                                         frame.capacity)
+        self._last_status.pop(client.id, None)
+        client.offer(encode({"type": "support_status", "id": frame.id,
+                             "capacity": frame.capacity, "auto": frame.auto}))
+        await self._changed()
+
+    async def take(self, client: Client, frame: SupportTake) -> None:
+        supporter = await self._supporter(client)
+        if supporter.capacity <= 0:
+            raise ProtocolError(ErrorCode.NOT_AVAILABLE)
+        conv = await self._assign(supporter, frame.request)
+        if conv is None:
+            raise ProtocolError(ErrorCode.QUEUE_EMPTY)
+        if isinstance(conv, str):
+            raise ProtocolError(ErrorCode.AT_CAPACITY)
+        client.offer(encode({"type": "taken", "id": frame.id, "conv": conv["id"]}))
+
+    async def _assign(self, supporter: _Supporter,
+                      request_id: str | None) -> Conversation | str | None:
+        conv = await self.backend.take(supporter.account, supporter.name, supporter.capacity,
+                                       self.process, uuid.uuid4().hex, now_ms(), request_id)
+        if conv is None or conv == FULL:
+            return conv
+        assert isinstance(conv, dict)
+        request = conv["request"]
+        if not request.get("returned"):
+            await self._record(request, served=True,
+                               wait_s=(conv["started"] - request["arrived"]) / 1000)
+        await self._start(conv, handover=None)
+        await self._changed()
+        return conv
+
+    async def _start(self, conv: Conversation, handover: str | None) -> None:
+        request = conv["request"]
+        await self._send([request["identity"]], {
+            "type": "conv_started", "conv": conv["id"], "role": "participant",
+            "name": conv["supporter_name"]})
+        frame: dict[str, Any] = {"type": "conv_started", "conv": conv["id"], "role": "supporter",
+                                 **self._public(request)}
+        if handover is not None:
+            frame["handover"] = handover
+            frame["history"] = [msgspec.json.decode(t)
+                                for t in await self.backend.transcript(conv["id"])]
+        await self._send([staff_identity(conv["supporter"])], frame)
+
+    async def _auto_offer(self) -> None:
+        """Supporters here who asked to be offered people get the next one when a slot is
+        free (the backend's take is atomic, so two processes never give one person twice)."""
+        for supporter in list(self.supporters.values()):
+            while supporter.auto and supporter.capacity > 0:
+                got = await self._assign(supporter, None)
+                if got is None or got == FULL:
+                    break
+
+    async def _conversation(self, client: Client, conv_id: str) -> tuple[Conversation, str]:
+        """The conversation and the client's side in it; nobody else's."""
+        assert client.identity is not None
+        conv = await self.backend.conversation(conv_id)
+        if conv is not None:
+            if client.staff is not None and conv["supporter"] == client.staff.id:
+                return conv, "supporter"
+            if client.staff is None and conv["request"]["identity"] == client.identity.id:
+                return conv, "participant"
+        raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+
+    async def send(self, client: Client, frame: ConvSend) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        text = self.chat.check_text(frame.text)
+        if side == "supporter" and not await self.is_supporter(client):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        name = conv["supporter_name"] if side == "supporter" else None
+        message = {"type": "conv_message", "conv": conv["id"], "from": side, "text": text,
+                   "ts": now_ms()}
+        if name is not None:
+            message["name"] = name
+        await self.backend.append_transcript(conv["id"], encode(message))
+        await self._send([conv["request"]["identity"], staff_identity(conv["supporter"])],
+                         message)
+        client.offer(encode({"type": "conv_sent", "id": frame.id, "conv": conv["id"]}))
+        if side == "participant" and crisis_labels(text):
+            # Resources to the participant at once; the supporter is alerted, never the text.
+            client.offer(encode(resources_frame("", await self.chat.mod.resources())))
+            await self._send([staff_identity(conv["supporter"])],
+                             {"type": "conv_alert", "conv": conv["id"], "reason": "crisis"})
+
+    async def end(self, client: Client, frame: ConvEnd) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        await self._finish(conv, side)
+        client.offer(encode({"type": "conv_closed", "id": frame.id, "conv": conv["id"]}))
+
+    async def _finish(self, conv: Conversation, by: str) -> None:
+        ended = await self.backend.end(conv["id"])
+        if ended is None:
+            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+        await self.backend.record_duration((now_ms() - ended["started"]) / 1000)
+        resources = await self.chat.mod.resources()
+        # The participant gets the crisis resources and a feedback prompt, whoever ended.
+        await self._send([ended["request"]["identity"]], {
+            "type": "conv_ended", "conv": conv["id"], "by": by, "feedback": True,
+            "resources": resources})
+        await self._send([staff_identity(ended["supporter"])], {
+            "type": "conv_ended", "conv": conv["id"], "by": by})
+        await self._changed()
+
+    async def transfer(self, client: Client, frame: ConvTransfer) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        if side != "supporter" or not await self.is_supporter(client):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        moved = await self.backend.transfer(conv["id"], frame.to)
+        if moved is None:
+            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+        if moved == FULL:
+            raise ProtocolError(ErrorCode.AT_CAPACITY)
+        assert isinstance(moved, dict)
+        await self._send([conv["request"]["identity"]], {
+            "type": "conv_transferred", "conv": conv["id"], "name": moved["supporter_name"]})
+        # The note goes to the new supporter only; the participant never sees it.
+        await self._start(moved, handover=frame.note or "")
+        client.offer(encode({"type": "conv_handed_over", "id": frame.id, "conv": conv["id"]}))
+        await self._changed()
+
+    async def warn(self, client: Client, frame: ConvWarn) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        if side != "supporter" or not await self.is_supporter(client):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        await self._send([conv["request"]["identity"]], {
+            "type": "conv_warned", "conv": conv["id"], "reason": frame.reason})
+        client.offer(encode({"type": "conv_warn_sent", "id": frame.id, "conv": conv["id"]}))
+
+    # Endings -------------------------------------------------------------------------------
+
+    async def _returned(self, conv: Conversation) -> None:
+        """The supporter's process died: the participant is back at the front, and told."""
+        request = conv["request"]
+        await self._send([request["identity"]], {
+            "type": "conv_interrupted", "conv": conv["id"], "request": request["id"]})
+        # Their socket (on a live process) now waits for this request again.
+        await self.chat.broker.publish_control(msgspec.json.encode(
+            {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]}))
+
+    def on_rewait(self, identity: str, request_id: str) -> None:
+        for client in list(self.chat.hub.connected.values()):
+            if client.identity is not None and client.identity.id == identity:
+                self.request_of[client.id] = request_id
+                self.waiting.setdefault(request_id, {})[client.id] = client
+                self._last_status.pop(client.id, None)
+        self._schedule_refresh()
+
+    async def _record(self, request: Request, *, served: bool,
+                      wait_s: float | None = None) -> None:
+        arrived = queueing.utc_from_ms(request["arrived"])
+        try:
+            await self.stats.record(arrived.date(), queueing.Outcome(
+                queueing.hour_of_week(arrived), wait_s, served, bool(request["crisis"])))
+        except SQLAlchemyError as exc:  # statistics must never cost anyone their conversation
+            log.warning("one-to-one statistics not recorded",
+                        extra={"error": type(exc).__name__})
+
+    async def disconnect(self, client: Client) -> None:
+        """A waiting participant who goes away leaves the queue (counted as abandoned); a
+        supporter's last socket going away makes them unavailable."""
+        self._last_status.pop(client.id, None)
+        request_id = self.request_of.pop(client.id, None)
+        if request_id is not None:
+            clients = self.waiting.get(request_id, {})
+            clients.pop(client.id, None)
+            if not clients:
+                self.waiting.pop(request_id, None)
+                request = await self.backend.remove(request_id)
+                if request is not None:
+                    await self._record(request, served=False)
+                    await self._changed()
+        if client.staff is not None:
+            supporter = self.supporters.get(client.staff.id)
+            if supporter is not None:
+                supporter.clients.pop(client.id, None)
+                if not supporter.clients:
+                    del self.supporters[client.staff.id]
+                    await self.backend.set_available(self.process, supporter.account,
+                                                     supporter.name, 0)
+                    await self._changed()

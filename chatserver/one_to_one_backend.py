@@ -1,0 +1,464 @@
+"""Where the one-to-one queue lives: in this process (no Redis) or in Redis (any number).
+
+The Redis backend keeps the queue as a sorted set (score: band, then arrival, see
+chatserver/queueing.py), each request and conversation as a JSON string, and which process
+holds which supporter, conversation and waiting participant as sets per process. Each process
+renews its liveness in a sorted set by heartbeat; a sweeper (any process, atomically in Lua)
+returns the participants of a dead supporter process to the FRONT of the queue, so no one is
+lost, and ``take`` is one Lua script, so no one is assigned twice.
+
+Requests and conversations are plain dicts (JSON-able): {"id", "identity", "lang", "topic",
+"answers", "crisis", "arrived", "band", "process"} and {"id", "request", "supporter",
+"supporter_name", "process", "started"}. Transcripts are kept here only while a
+conversation lasts (ephemeral), capped, so a transfer keeps the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from redis import asyncio as aioredis
+
+from chatserver.queueing import BAND_RETURNED, RECENT_CONVERSATIONS, score
+
+Request = dict[str, Any]
+Conversation = dict[str, Any]
+TRANSCRIPT_CAP = 200  # frames kept per conversation for a supporter who takes it over
+FULL = "full"  # take/transfer refused: the supporter has no free slot
+
+
+class QueueBackend(Protocol):
+    async def enqueue(self, request: Request) -> None: ...
+
+    async def remove(self, request_id: str) -> Request | None:
+        """Take a request out of the queue (the participant left); None if not queued."""
+        ...
+
+    async def queued(self) -> list[Request]:
+        """Waiting requests, first served first."""
+        ...
+
+    async def flag_crisis(self, request_id: str, band: int) -> bool: ...
+
+    async def set_available(self, process: str, supporter: str, name: str,
+                            capacity: int) -> None:
+        """Capacity 0: not available (open conversations continue)."""
+        ...
+
+    async def availability(self) -> dict[str, dict[str, Any]]:
+        """supporter -> {"capacity", "process", "name", "load"}."""
+        ...
+
+    async def take(self, supporter: str, name: str, capacity: int, process: str,
+                   conv_id: str, now_ms: int, request_id: str | None) -> Conversation | str | None:
+        """Assign the first waiting request (or ``request_id``) to the supporter: the new
+        conversation, FULL if they have no free slot, None if no one waits."""
+        ...
+
+    async def conversation(self, conv_id: str) -> Conversation | None: ...
+
+    async def end(self, conv_id: str) -> Conversation | None: ...
+
+    async def transfer(self, conv_id: str, to: str) -> Conversation | str | None:
+        """Hand a conversation to another available supporter: the updated conversation,
+        FULL if they have no free slot (or are not available), None if it is gone."""
+        ...
+
+    async def heartbeat(self, process: str, expires_at: float) -> None: ...
+
+    async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
+        """Processes whose heartbeat lapsed: their conversations go back to the front of the
+        queue (returned), their waiting participants are dropped (abandoned)."""
+        ...
+
+    async def drop_process(self, process: str) -> None:
+        """A clean shutdown: sweep this process at once."""
+        ...
+
+    async def append_transcript(self, conv_id: str, frame: str) -> None: ...
+
+    async def transcript(self, conv_id: str) -> list[str]: ...
+
+    async def record_duration(self, seconds: float) -> None: ...
+
+    async def durations(self) -> list[float]: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryQueue:
+    """One process: the same rules over plain dicts (a real backend, not a test fake)."""
+
+    def __init__(self) -> None:
+        self._queue: dict[str, tuple[float, Request]] = {}
+        self._convs: dict[str, Conversation] = {}
+        self._avail: dict[str, dict[str, Any]] = {}
+        self._load: dict[str, int] = {}
+        self._transcripts: dict[str, list[str]] = {}
+        self._durations: list[float] = []
+
+    async def enqueue(self, request: Request) -> None:
+        self._queue[request["id"]] = (score(request["band"], request["arrived"]), request)
+
+    async def remove(self, request_id: str) -> Request | None:
+        entry = self._queue.pop(request_id, None)
+        return entry[1] if entry else None
+
+    async def queued(self) -> list[Request]:
+        return [r for _, r in sorted(self._queue.values(), key=lambda e: e[0])]
+
+    async def flag_crisis(self, request_id: str, band: int) -> bool:
+        entry = self._queue.get(request_id)
+        if entry is None:
+            return False
+        request = {**entry[1], "crisis": True, "band": min(band, entry[1]["band"])}
+        self._queue[request_id] = (score(request["band"], request["arrived"]), request)
+        return True
+
+    async def set_available(self, process: str, supporter: str, name: str,
+                            capacity: int) -> None:
+        if capacity <= 0:
+            self._avail.pop(supporter, None)
+        else:
+            self._avail[supporter] = {"capacity": capacity, "process": process, "name": name}
+
+    async def availability(self) -> dict[str, dict[str, Any]]:
+        return {s: {**a, "load": self._load.get(s, 0)} for s, a in self._avail.items()}
+
+    async def take(self, supporter: str, name: str, capacity: int, process: str,
+                   conv_id: str, now_ms: int, request_id: str | None) -> Conversation | str | None:
+        if self._load.get(supporter, 0) >= capacity:
+            return FULL
+        if request_id is None:
+            order = await self.queued()
+            request_id = order[0]["id"] if order else None
+        if request_id is None or request_id not in self._queue:
+            return None
+        _, request = self._queue.pop(request_id)
+        conv = {"id": conv_id, "request": request, "supporter": supporter,
+                "supporter_name": name, "process": process, "started": now_ms}
+        self._convs[conv_id] = conv
+        self._load[supporter] = self._load.get(supporter, 0) + 1
+        return conv
+
+    async def conversation(self, conv_id: str) -> Conversation | None:
+        return self._convs.get(conv_id)
+
+    def _unload(self, supporter: str) -> None:
+        left = self._load.get(supporter, 0) - 1
+        if left > 0:
+            self._load[supporter] = left
+        else:
+            self._load.pop(supporter, None)
+
+    async def end(self, conv_id: str) -> Conversation | None:
+        conv = self._convs.pop(conv_id, None)
+        self._transcripts.pop(conv_id, None)
+        if conv is not None:
+            self._unload(conv["supporter"])
+        return conv
+
+    async def transfer(self, conv_id: str, to: str) -> Conversation | str | None:
+        conv = self._convs.get(conv_id)
+        if conv is None:
+            return None
+        target = self._avail.get(to)
+        if target is None or self._load.get(to, 0) >= target["capacity"]:
+            return FULL
+        self._unload(conv["supporter"])
+        self._load[to] = self._load.get(to, 0) + 1
+        conv = {**conv, "supporter": to, "supporter_name": target["name"],
+                "process": target["process"]}
+        self._convs[conv_id] = conv
+        return conv
+
+    async def heartbeat(self, process: str, expires_at: float) -> None:
+        return None  # one process: it cannot outlive itself
+
+    async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
+        return [], []
+
+    async def drop_process(self, process: str) -> None:
+        return None
+
+    async def append_transcript(self, conv_id: str, frame: str) -> None:
+        if conv_id in self._convs:
+            kept = self._transcripts.setdefault(conv_id, [])
+            kept.append(frame)
+            del kept[:-TRANSCRIPT_CAP]
+
+    async def transcript(self, conv_id: str) -> list[str]:
+        return list(self._transcripts.get(conv_id, []))
+
+    async def record_duration(self, seconds: float) -> None:
+        self._durations.append(seconds)
+        del self._durations[:-RECENT_CONVERSATIONS]
+
+    async def durations(self) -> list[float]:
+        return list(self._durations)
+
+    async def close(self) -> None:
+        return None
+
+
+P = "oo:"
+QUEUE, AVAIL, LOAD, PROCS, DURATIONS = P + "q", P + "avail", P + "load", P + "procs", P + "dur"
+
+# Keys built inside the scripts all start with "oo:" (one Redis, not a cluster).
+_LIB = """
+local function unload(load, supporter)
+  if redis.call('HINCRBY', load, supporter, -1) <= 0 then redis.call('HDEL', load, supporter) end
+end
+"""
+
+# KEYS: queue, load. ARGV: supporter, capacity, process, conv id, now ms, request id or '',
+# supporter name.
+_TAKE = _LIB + """
+local load = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if load >= tonumber(ARGV[2]) then return 'full' end
+local req
+if ARGV[6] ~= '' then
+  if redis.call('ZREM', KEYS[1], ARGV[6]) == 0 then return false end
+  req = ARGV[6]
+else
+  local popped = redis.call('ZPOPMIN', KEYS[1])
+  if #popped == 0 then return false end
+  req = popped[1]
+end
+local data = redis.call('GET', 'oo:r:' .. req)
+redis.call('DEL', 'oo:r:' .. req)
+if not data then return false end
+local r = cjson.decode(data)
+redis.call('SREM', 'oo:pr:' .. r['process'], req)
+local conv = cjson.encode({id=ARGV[4], request=r, supporter=ARGV[1], supporter_name=ARGV[7],
+                           process=ARGV[3], started=tonumber(ARGV[5])})
+redis.call('SET', 'oo:c:' .. ARGV[4], conv)
+redis.call('SADD', 'oo:pc:' .. ARGV[3], ARGV[4])
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+return conv
+"""
+
+# KEYS: load. ARGV: conv id.
+_END = _LIB + """
+local enc = redis.call('GET', 'oo:c:' .. ARGV[1])
+if not enc then return false end
+local c = cjson.decode(enc)
+redis.call('DEL', 'oo:c:' .. ARGV[1], 'oo:t:' .. ARGV[1])
+redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
+unload(KEYS[1], c['supporter'])
+return enc
+"""
+
+# KEYS: avail, load. ARGV: conv id, target supporter.
+_TRANSFER = _LIB + """
+local enc = redis.call('GET', 'oo:c:' .. ARGV[1])
+if not enc then return false end
+local a = redis.call('HGET', KEYS[1], ARGV[2])
+if not a then return 'full' end
+local t = cjson.decode(a)
+if tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0') >= t['capacity'] then return 'full' end
+local c = cjson.decode(enc)
+unload(KEYS[2], c['supporter'])
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
+c['supporter'] = ARGV[2]
+c['supporter_name'] = t['name']
+c['process'] = t['process']
+redis.call('SADD', 'oo:pc:' .. c['process'], ARGV[1])
+enc = cjson.encode(c)
+redis.call('SET', 'oo:c:' .. ARGV[1], enc)
+return enc
+"""
+
+# KEYS: procs, queue, load, avail. ARGV: now, or '' with ARGV[2] = one process to drop.
+# Returns {returned conversations..., '|', abandoned requests...}.
+_SWEEP = _LIB + """
+local procs
+if ARGV[1] ~= '' then
+  procs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+else
+  procs = {ARGV[2]}
+end
+local returned, abandoned = {}, {}
+for _, proc in ipairs(procs) do
+  redis.call('ZREM', KEYS[1], proc)
+  for _, id in ipairs(redis.call('SMEMBERS', 'oo:pc:' .. proc)) do
+    local enc = redis.call('GET', 'oo:c:' .. id)
+    if enc then
+      local c = cjson.decode(enc)
+      local r = c['request']
+      r['band'] = tonumber(ARGV[3])
+      r['returned'] = true
+      redis.call('SET', 'oo:r:' .. r['id'], cjson.encode(r))
+      redis.call('ZADD', KEYS[2], r['band'] * 1e13 + r['arrived'], r['id'])
+      redis.call('SADD', 'oo:pr:' .. r['process'], r['id'])
+      redis.call('DEL', 'oo:c:' .. id, 'oo:t:' .. id)
+      unload(KEYS[3], c['supporter'])
+      table.insert(returned, enc)
+    end
+  end
+  redis.call('DEL', 'oo:pc:' .. proc)
+  for _, s in ipairs(redis.call('SMEMBERS', 'oo:pa:' .. proc)) do
+    local a = redis.call('HGET', KEYS[4], s)
+    if a and cjson.decode(a)['process'] == proc then redis.call('HDEL', KEYS[4], s) end
+  end
+  redis.call('DEL', 'oo:pa:' .. proc)
+  for _, req in ipairs(redis.call('SMEMBERS', 'oo:pr:' .. proc)) do
+    local data = redis.call('GET', 'oo:r:' .. req)
+    if redis.call('ZREM', KEYS[2], req) == 1 and data then table.insert(abandoned, data) end
+    redis.call('DEL', 'oo:r:' .. req)
+  end
+  redis.call('DEL', 'oo:pr:' .. proc)
+end
+table.insert(returned, '|')
+for _, a in ipairs(abandoned) do table.insert(returned, a) end
+return returned
+"""
+
+# KEYS: queue. ARGV: request id, band.
+_FLAG = """
+local data = redis.call('GET', 'oo:r:' .. ARGV[1])
+if not data or not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local r = cjson.decode(data)
+r['crisis'] = true
+r['band'] = math.min(r['band'], tonumber(ARGV[2]))
+redis.call('SET', 'oo:r:' .. ARGV[1], cjson.encode(r))
+redis.call('ZADD', KEYS[1], r['band'] * 1e13 + r['arrived'], ARGV[1])
+return 1
+"""
+
+
+def _decode(raw: Any) -> Any:
+    return json.loads(raw) if raw else None
+
+
+class RedisQueue:
+    def __init__(self, url: str, *, transcript_seconds: int = 86_400) -> None:
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=8, timeout=5,
+                                                        socket_connect_timeout=2,
+                                                        socket_timeout=10)
+        self._redis: Any = aioredis.Redis(connection_pool=pool)
+        self._take = self._redis.register_script(_TAKE)
+        self._end = self._redis.register_script(_END)
+        self._transfer = self._redis.register_script(_TRANSFER)
+        self._sweep = self._redis.register_script(_SWEEP)
+        self._flag = self._redis.register_script(_FLAG)
+        # A transcript outlives no conversation; the TTL only bounds one a crash left behind.
+        self._transcript_seconds = transcript_seconds
+
+    async def enqueue(self, request: Request) -> None:
+        rid = request["id"]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(P + "r:" + rid, json.dumps(request))
+            pipe.sadd(P + "pr:" + request["process"], rid)
+            pipe.zadd(QUEUE, {rid: score(request["band"], request["arrived"])})
+            await pipe.execute()
+
+    async def remove(self, request_id: str) -> Request | None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(QUEUE, request_id)
+            pipe.get(P + "r:" + request_id)
+            pipe.delete(P + "r:" + request_id)
+            removed, data, _ = await pipe.execute()
+        request: Request | None = _decode(data)
+        if not removed or request is None:
+            return None
+        await self._redis.srem(P + "pr:" + request["process"], request_id)
+        return request
+
+    async def queued(self) -> list[Request]:
+        ids = await self._redis.zrange(QUEUE, 0, -1)
+        if not ids:
+            return []
+        rows = await self._redis.mget([P + "r:" + i.decode() for i in ids])
+        return [json.loads(r) for r in rows if r]
+
+    async def flag_crisis(self, request_id: str, band: int) -> bool:
+        return bool(await self._flag(keys=[QUEUE], args=[request_id, band]))
+
+    async def set_available(self, process: str, supporter: str, name: str,
+                            capacity: int) -> None:
+        if capacity <= 0:
+            await self._redis.hdel(AVAIL, supporter)
+            await self._redis.srem(P + "pa:" + process, supporter)
+            return
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(AVAIL, supporter, json.dumps({"capacity": capacity, "process": process,
+                                                    "name": name}))
+            pipe.sadd(P + "pa:" + process, supporter)
+            await pipe.execute()
+
+    async def availability(self) -> dict[str, dict[str, Any]]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(AVAIL)
+            pipe.hgetall(LOAD)
+            avail, load = await pipe.execute()
+        return {s.decode(): {**json.loads(a), "load": int(load.get(s, 0))}
+                for s, a in avail.items()}
+
+    async def take(self, supporter: str, name: str, capacity: int, process: str,
+                   conv_id: str, now_ms: int, request_id: str | None) -> Conversation | str | None:
+        got = await self._take(keys=[QUEUE, LOAD], args=[supporter, capacity, process, conv_id,
+                                                         now_ms, request_id or "", name])
+        if got == b"full":
+            return FULL
+        conv: Conversation | None = _decode(got)
+        return conv
+
+    async def conversation(self, conv_id: str) -> Conversation | None:
+        conv: Conversation | None = _decode(await self._redis.get(P + "c:" + conv_id))
+        return conv
+
+    async def end(self, conv_id: str) -> Conversation | None:
+        conv: Conversation | None = _decode(await self._end(keys=[LOAD], args=[conv_id]))
+        return conv
+
+    async def transfer(self, conv_id: str, to: str) -> Conversation | str | None:
+        got = await self._transfer(keys=[AVAIL, LOAD], args=[conv_id, to])
+        if got == b"full":
+            return FULL
+        conv: Conversation | None = _decode(got)
+        return conv
+
+    async def heartbeat(self, process: str, expires_at: float) -> None:
+        await self._redis.zadd(PROCS, {process: expires_at})
+
+    async def _run_sweep(self, args: Sequence[Any]) -> tuple[list[Conversation], list[Request]]:
+        out = await self._sweep(keys=[PROCS, QUEUE, LOAD, AVAIL], args=[*args, BAND_RETURNED])
+        split = out.index(b"|")
+        return [json.loads(c) for c in out[:split]], [json.loads(r) for r in out[split + 1:]]
+
+    async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
+        return await self._run_sweep([now, ""])
+
+    async def drop_process(self, process: str) -> None:
+        await self._run_sweep(["", process])
+
+    async def append_transcript(self, conv_id: str, frame: str) -> None:
+        key = P + "t:" + conv_id
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, frame)
+            pipe.ltrim(key, -TRANSCRIPT_CAP, -1)
+            pipe.expire(key, self._transcript_seconds)
+            await pipe.execute()
+
+    async def transcript(self, conv_id: str) -> list[str]:
+        return [f.decode() for f in await self._redis.lrange(P + "t:" + conv_id, 0, -1)]
+
+    async def record_duration(self, seconds: float) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(DURATIONS, seconds)
+            pipe.ltrim(DURATIONS, -RECENT_CONVERSATIONS, -1)
+            await pipe.execute()
+
+    async def durations(self) -> list[float]:
+        return [float(d) for d in await self._redis.lrange(DURATIONS, 0, -1)]
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def create_queue(redis_url: str) -> QueueBackend:
+    return RedisQueue(redis_url) if redis_url else MemoryQueue()

@@ -1,0 +1,319 @@
+"""One-to-one support end to end: two uvicorn processes with a real redis-server and
+PostgreSQL (the queue, places and assignments shared), and authorisation on one process."""
+
+from __future__ import annotations
+
+import signal
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
+
+Frame = dict[str, Any]
+
+QUESTIONS = [
+    {"id": "about", "text": {"fi": "Mistä haluaisit puhua?", "sv": "Vad vill du prata om?",
+                             "en": "What would you like to talk about?"}},
+    {"id": "age", "text": {"fi": "Ikäryhmä", "sv": "Åldersgrupp", "en": "Age group"},
+     "choices": [{"id": "u18", "text": {"fi": "alle 18", "sv": "under 18", "en": "under 18"}},
+                 {"id": "o18", "text": {"fi": "18+", "sv": "18+", "en": "18+"}}]},
+    {"id": "now", "text": {"fi": "Miten voit nyt?", "sv": "Hur mår du nu?",
+                           "en": "How are you now?"},
+     "choices": [{"id": "ok", "text": {"fi": "Ihan ok", "sv": "Okej", "en": "Okay"}},
+                 {"id": "crisis", "text": {"fi": "Tarvitsen apua nyt",
+                                           "sv": "Jag behöver hjälp nu",
+                                           "en": "I need help now"}}],
+     "crisis_choices": ["crisis"]},
+]
+
+
+def _is(kind: str, **fields: Any):  # noqa: ANN202 - a predicate for wait_for
+    return lambda f: f["type"] == kind and all(f.get(k) == v for k, v in fields.items())
+
+
+async def _position(client: ChatClient, position: int, timeout: float = 20) -> Frame:
+    """Wait until the live status says this place (statuses are pushed, never polled)."""
+    return await client.wait_for(_is("queue_status", position=position), timeout)
+
+
+async def _queue(client: ChatClient, topic: str, **answers: str) -> Frame:
+    answer = await client.request({"type": "queue_request", "topic": topic, "answers": answers})
+    assert answer["type"] == "queued", answer
+    return answer
+
+
+async def _supporter(base_url: str, ws_url: str, username: str) -> tuple[StaffHttp, ChatClient]:
+    http = StaffHttp(base_url)
+    assert (await http.login(username, FACILITATOR_PASSWORD)).status_code == 200
+    return http, await http.socket(ws_url)
+
+
+async def _setup(admin: StaffHttp, *, supporters: list[str],
+                 others: list[str] = ()) -> dict[str, str]:  # type: ignore[assignment]
+    ids = {name: await add_facilitator(admin, name, ["olohuone"])
+           for name in [*supporters, *others]}
+    put = await admin.put("/api/one-to-one/settings", {
+        "questions": QUESTIONS, "supporters": [ids[n] for n in supporters]})
+    assert put.status_code == 200, put.text
+    return ids
+
+
+@pytest.fixture
+def pair(start_server, redis_server, pg_url):
+    password = create_admin({"DATABASE_URL": pg_url})
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    return a, b, password
+
+
+async def test_queue_over_two_processes_crisis_transfer_and_a_killed_supporter(pair):
+    a, b, password = pair
+    admin = StaffHttp(b.url)
+    await admin.login("admin", password)
+    ids = await _setup(admin, supporters=["aino", "ville"])
+    # Aino (capacity 1) works on process A, Ville (capacity 2) on process B.
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    assert (await aino.request({"type": "support_available", "capacity": 1}))[
+        "type"] == "support_status"
+    assert (await ville.request({"type": "support_available", "capacity": 2}))[
+        "type"] == "support_status"
+
+    # Three participants queue (on process B, so they outlive A), and see their places.
+    p1, p2, p3 = [await ChatClient.connect(b.ws_url) for _ in range(3)]
+    for n, p in enumerate((p1, p2, p3), start=1):
+        await _queue(p, f"aihe {n}", about="uni", age="o18", now="ok")
+        await _position(p, n)
+        # The crisis resources are shown while waiting.
+        await p.wait_for(_is("crisis_resources"))
+    # All four slots are free: nobody should wait, honestly.
+    assert (await _position(p3, 3))["estimate_minutes"] == 0
+
+    # A later arrival on process A says they are in crisis: first in the queue, flagged.
+    p4 = await ChatClient.connect(a.ws_url)
+    queued = await _queue(p4, "", now="crisis")
+    assert queued["crisis"] is True
+    await _position(p4, 1)
+    for n, p in enumerate((p1, p2, p3), start=2):
+        await _position(p, n)  # everyone else moved down, live
+    listing = await ville.wait_for(lambda f: f["type"] == "queue" and len(f["waiting"]) == 4)
+    assert listing["waiting"][0]["crisis"] is True
+    assert listing["waiting"][1]["topic"] == "aihe 1"
+    assert listing["waiting"][1]["answers"] == {"about": "uni", "age": "o18", "now": "ok"}
+    assert "identity" not in listing["waiting"][0]
+
+    # Aino takes the next person: the one in crisis. Ville takes two.
+    taken = await aino.request({"type": "support_take"})
+    assert taken["type"] == "taken"
+    conv4 = taken["conv"]
+    started = await aino.wait_for(_is("conv_started", conv=conv4))
+    assert started["crisis"] is True and started["answers"] == {"now": "crisis"}
+    assert (await p4.wait_for(_is("conv_started", conv=conv4)))["name"] == "Aino"
+    await _position(p1, 1)
+    conv1 = (await ville.request({"type": "support_take"}))["conv"]
+    conv2 = (await ville.request({"type": "support_take"}))["conv"]
+    await p1.wait_for(_is("conv_started", conv=conv1))
+    await p2.wait_for(_is("conv_started", conv=conv2))
+    await _position(p3, 1)
+    # Capacities hold, on both processes.
+    assert (await ville.request({"type": "support_take"}))["code"] == "at_capacity"
+    assert (await aino.request({"type": "support_take"}))["code"] == "at_capacity"
+
+    # The conversation crosses processes both ways.
+    await p4.request({"type": "conv_send", "conv": conv4, "text": "hei, kiitos"})
+    await aino.wait_for(_is("conv_message", conv=conv4, text="hei, kiitos", **{"from":
+                                                                               "participant"}))
+    await aino.request({"type": "conv_send", "conv": conv4, "text": "Hei, olen tässä."})
+    await p4.wait_for(_is("conv_message", conv=conv4, name="Aino"))
+
+    # Ville is full: a transfer to him is refused and the conversation stays with Aino.
+    refused = await aino.request({"type": "conv_transfer", "conv": conv4, "to": ids["ville"]})
+    assert refused["code"] == "at_capacity"
+    # Ville ends one conversation: the participant gets the crisis resources and a prompt.
+    assert (await ville.request({"type": "conv_end", "conv": conv2}))["type"] == "conv_closed"
+    ended = await p2.wait_for(_is("conv_ended", conv=conv2))
+    assert ended["by"] == "supporter" and ended["feedback"] is True and ended["resources"]
+
+    # Now the transfer: the same conversation, the history, and a note only Ville sees.
+    note = "Kriisi, soitti jo 112:een? Kysy vointia."
+    moved = await aino.request({"type": "conv_transfer", "conv": conv4, "to": ids["ville"],
+                                "note": note})
+    assert moved["type"] == "conv_handed_over"
+    handed = await ville.wait_for(_is("conv_started", conv=conv4))
+    assert handed["handover"] == note
+    assert [m["text"] for m in handed["history"]] == ["hei, kiitos", "Hei, olen tässä."]
+    assert (await p4.wait_for(_is("conv_transferred", conv=conv4)))["name"] == "Ville"
+    await p4.request({"type": "conv_send", "conv": conv4, "text": "vieläkö olet siellä"})
+    await ville.wait_for(_is("conv_message", conv=conv4, text="vieläkö olet siellä"))
+    assert (await aino.request({"type": "conv_send", "conv": conv4, "text": "x"}))[
+        "code"] == "conversation_not_found"
+    assert not any(note in str(f) for f in p4.frames), "the handover note is private"
+
+    # Aino is free again and takes P3; a fifth person queues behind.
+    conv3 = (await aino.request({"type": "support_take"}))["conv"]
+    await p3.wait_for(_is("conv_started", conv=conv3))
+    p5 = await ChatClient.connect(b.ws_url)
+    await _queue(p5, "aihe 5", now="ok")
+    await _position(p5, 1)
+
+    # Aino's process is killed: P3 is not lost but back at the FRONT, ahead of P5.
+    a.stop(signal.SIGKILL)
+    await p3.wait_for(_is("conv_interrupted", conv=conv3), timeout=30)
+    back = await _position(p3, 1, timeout=30)
+    assert back.get("returned") is True
+    await _position(p5, 2)
+    # Ville ends P1's conversation and takes the next: P3, not P5.
+    await ville.request({"type": "conv_end", "conv": conv1})
+    conv3b = (await ville.request({"type": "support_take"}))["conv"]
+    assert (await p3.wait_for(_is("conv_started", conv=conv3b)))["name"] == "Ville"
+    await _position(p5, 1)
+
+    # Statistics: no identities, served and waiting people counted once each.
+    stats = (await admin.http.get("/api/one-to-one/stats")).json()
+    print(f"\none-to-one statistics after the two-process run: {stats}")
+    assert stats["conversations"] == 4  # P1-P4 (P3's second start is not a second request)
+    assert stats["crisis_flagged"] == 1
+    assert stats["wait_median_seconds"] is not None
+    for c in (p1, p2, p3, p4, p5, ville, aino):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()
+
+
+@pytest.fixture
+async def single(start_server, tmp_path):
+    db = f"sqlite+aiosqlite:///{tmp_path}/oo.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    yield server, admin
+    await admin.close()
+
+
+async def test_who_may_do_what(single):
+    server, admin = single
+    ids = await _setup(admin, supporters=["aino", "ville"], others=["kalle"])
+    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
+    ville_http, ville = await _supporter(server.url, server.ws_url, "ville")
+    kalle_http, kalle = await _supporter(server.url, server.ws_url, "kalle")
+    p1 = await ChatClient.connect(server.ws_url)
+    p2 = await ChatClient.connect(server.ws_url)
+
+    # A participant cannot act as a supporter.
+    for frame in ({"type": "support_available", "capacity": 1}, {"type": "support_take"}):
+        assert (await p1.request(frame))["code"] == "forbidden"
+    # A facilitator without the one-to-one permission cannot either.
+    for frame in ({"type": "support_available", "capacity": 1}, {"type": "support_take"}):
+        assert (await kalle.request(frame))["code"] == "forbidden"
+    # Staff do not queue as participants.
+    assert (await aino.request({"type": "queue_request"}))["code"] == "forbidden"
+    # Taking needs availability first.
+    assert (await aino.request({"type": "support_take"}))["code"] == "not_available"
+
+    await aino.request({"type": "support_available", "capacity": 1})
+    await ville.request({"type": "support_available", "capacity": 1})
+    assert (await aino.request({"type": "support_take"}))["code"] == "queue_empty"
+    await _queue(p1, "")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p1.wait_for(_is("conv_started", conv=conv))
+
+    # No one else reads, writes in, ends or moves the conversation.
+    for intruder in (p2, ville, kalle):
+        for frame in ({"type": "conv_send", "conv": conv, "text": "kuka siellä"},
+                      {"type": "conv_end", "conv": conv},
+                      {"type": "conv_transfer", "conv": conv, "to": ids["ville"]},
+                      {"type": "conv_warn", "conv": conv}):
+            assert (await intruder.request(frame))["code"] == "conversation_not_found", frame
+    # The participant cannot transfer or warn in their own conversation.
+    for frame in ({"type": "conv_transfer", "conv": conv, "to": ids["ville"]},
+                  {"type": "conv_warn", "conv": conv}):
+        assert (await p1.request(frame))["code"] == "forbidden"
+    await p1.request({"type": "conv_send", "conv": conv, "text": "oma viesti"})
+    await aino.wait_for(_is("conv_message", text="oma viesti"))
+    for other in (p2, ville, kalle):
+        assert not any(f.get("text") == "oma viesti" for f in other.frames)
+
+    # The moderation tools: a warning reaches the participant; either side may end.
+    await aino.request({"type": "conv_warn", "conv": conv, "reason": "ei yhteystietoja"})
+    assert (await p1.wait_for(_is("conv_warned", conv=conv)))["reason"] == "ei yhteystietoja"
+    # Crisis language in the conversation: resources to the participant, an alert to Aino.
+    mark = len(p1.frames)
+    await p1.request({"type": "conv_send", "conv": conv, "text": "en halua enää elää"})
+    await p1.wait_for(_is("crisis_resources"), start=mark)
+    await aino.wait_for(_is("conv_alert", conv=conv, reason="crisis"))
+    await p1.request({"type": "conv_end", "conv": conv})
+    assert (await p1.wait_for(_is("conv_ended", conv=conv)))["by"] == "participant"
+    await aino.wait_for(_is("conv_ended", conv=conv))
+
+    # HTTP: statistics and settings are for admins.
+    assert (await kalle_http.http.get("/api/one-to-one/stats")).status_code == 403
+    assert (await kalle_http.put("/api/one-to-one/settings", {"supporters": [ids["kalle"]]})
+            ).status_code == 403
+    import httpx
+
+    async with httpx.AsyncClient(base_url=server.url) as anon:
+        assert (await anon.get("/api/one-to-one/stats")).status_code == 401
+        public = (await anon.get("/api/one-to-one")).json()
+        assert public["open"] is True and public["questions"][0]["id"] == "about"
+        assert "supporters" not in public
+    # Taking the permission away works at once.
+    await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
+    assert (await aino.request({"type": "support_take"}))["code"] == "forbidden"
+    for c in (p1, p2, aino, ville, kalle):
+        await c.close()
+    for h in (aino_http, ville_http, kalle_http):
+        await h.close()
+
+
+async def test_bad_requests_leaving_and_closed_hours(single):
+    server, admin = single
+    await _setup(admin, supporters=[])
+    p = await ChatClient.connect(server.ws_url)
+    too_long = await p.request({"type": "queue_request", "topic": "x" * 201})
+    assert too_long["code"] == "invalid_frame"
+    unknown = await p.request({"type": "queue_request", "answers": {"shoe_size": "42"}})
+    assert (unknown["code"], unknown["reason"]) == ("invalid_answers", "unknown_question")
+    bad_choice = await p.request({"type": "queue_request", "answers": {"age": "99"}})
+    assert bad_choice["reason"] == "unknown_choice"
+    too_many = await p.request({"type": "queue_request",
+                                "answers": {f"q{i}": "x" for i in range(9)}})
+    assert too_many["code"] == "invalid_frame"
+    assert (await p.request({"type": "queue_leave"}))["code"] == "not_queued"
+
+    # Nothing was lost by the refusals: a good request queues, with no supporter the wait is
+    # honestly unknown, and leaving counts as abandoned.
+    await _queue(p, "yksinäisyys", age="u18")
+    status = await _position(p, 1)
+    assert status["estimate_minutes"] is None
+    assert (await p.request({"type": "queue_request"}))["code"] == "already_queued"
+    assert (await p.request({"type": "queue_leave"}))["type"] == "queue_left"
+    stats = (await admin.http.get("/api/one-to-one/stats")).json()
+    assert (stats["requests"], stats["abandoned"], stats["conversations"]) == (1, 1, 0)
+
+    # Opening hours that never include now: closed, with the next opening and resources.
+    bad = await admin.put("/api/one-to-one/settings", {"hours": [{"weekdays": [7],
+                                                                  "start": "18:00",
+                                                                  "minutes": 60}]})
+    assert bad.status_code == 400
+    elsewhen = (datetime.now(ZoneInfo("Europe/Helsinki")).weekday() + 3) % 7
+    put = await admin.put("/api/one-to-one/settings", {"hours": [
+        {"weekdays": [elsewhen], "start": "12:00", "minutes": 60}]})
+    assert put.status_code == 200
+    mark = len(p.frames)
+    closed = await p.request({"type": "queue_request"})
+    assert closed["code"] == "queue_closed" and closed["reason"]
+    await p.wait_for(_is("crisis_resources"), start=mark)
+    public = (await admin.http.get("/api/one-to-one")).json()
+    assert public["open"] is False and public["next_open"] == closed["reason"]
+    await p.close()
