@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import msgspec
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from chatserver import PROTOCOL_VERSION, metrics, pseudonyms
@@ -355,7 +356,7 @@ class ChatService:
                 pass  # presence lapses by its TTL instead
         try:
             await self.one_to_one.disconnect(client)
-        except (BackendUnavailable, SQLAlchemyError, OSError, ConnectionError):
+        except (BackendUnavailable, SQLAlchemyError, OSError, RedisError):
             pass  # the sweeper drops a lost process's waiting participants instead
         await client.stop()
 

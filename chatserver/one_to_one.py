@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from chatserver import queueing
@@ -28,6 +29,7 @@ from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.hub import Client
 from chatserver.one_to_one_backend import FULL, Conversation, QueueBackend, Request
 from chatserver.protocol import (
+    ConvBan,
     ConvEnd,
     ConvSend,
     ConvTransfer,
@@ -116,7 +118,7 @@ class OneToOne:
                     await self._record(request, served=False)
                 if returned or abandoned:
                     await self._changed()
-            except (BackendUnavailable, SQLAlchemyError, OSError, ConnectionError) as exc:
+            except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
                 log.warning("one-to-one heartbeat failed", extra={"error": type(exc).__name__})
             except Exception:
                 log.exception("one-to-one heartbeat crashed")
@@ -181,7 +183,7 @@ class OneToOne:
         try:
             await self._auto_offer()
             await self.push_statuses()
-        except (BackendUnavailable, SQLAlchemyError, OSError, ConnectionError) as exc:
+        except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
             log.warning("one-to-one refresh failed", extra={"error": type(exc).__name__})
         except Exception:
             log.exception("one-to-one refresh crashed")
@@ -246,6 +248,12 @@ class OneToOne:
     # Frames --------------------------------------------------------------------------------
 
     async def handle(self, client: Client, frame: OneToOneFrame) -> None:
+        try:
+            await self._handle(client, frame)
+        except RedisError as exc:  # the socket loop answers `unavailable`
+            raise BackendUnavailable("one-to-one queue") from exc
+
+    async def _handle(self, client: Client, frame: OneToOneFrame) -> None:
         if isinstance(frame, QueueRequest):
             await self.request(client, frame)
         elif isinstance(frame, QueueLeave):
@@ -262,13 +270,20 @@ class OneToOne:
             await self.transfer(client, frame)
         elif isinstance(frame, ConvWarn):
             await self.warn(client, frame)
+        elif isinstance(frame, ConvBan):
+            await self.ban(client, frame)
 
     async def request(self, client: Client, frame: QueueRequest) -> None:
         assert client.identity is not None
         if client.staff is not None:
             raise ProtocolError(ErrorCode.FORBIDDEN)  # staff support; they do not queue
-        if client.id in self.request_of:
-            raise ProtocolError(ErrorCode.ALREADY_QUEUED)
+        earlier = self.request_of.get(client.id)
+        if earlier is not None:
+            if any(r["id"] == earlier for r in await self.backend.queued()):
+                raise ProtocolError(ErrorCode.ALREADY_QUEUED)
+            await self._forget_waiting(earlier)  # taken meanwhile: they may ask again
+        if await self.stats.banned(client.identity.id, datetime.now(UTC)):
+            raise ProtocolError(ErrorCode.BANNED)
         resources = await self.chat.mod.resources()
         opening = await self.opening()
         if not opening.open:
@@ -460,6 +475,19 @@ class OneToOne:
         await self._send([conv["request"]["identity"]], {
             "type": "conv_warned", "conv": conv["id"], "reason": frame.reason})
         client.offer(encode({"type": "conv_warn_sent", "id": frame.id, "conv": conv["id"]}))
+
+    async def ban(self, client: Client, frame: ConvBan) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        if side != "supporter" or not await self.is_supporter(client):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        assert client.staff is not None
+        await self.stats.ban(conv["request"]["identity"], frame.seconds, frame.reason,
+                             client.staff.id)
+        await self.chat.staff.store.audit(
+            actor_id=client.staff.id, actor_name=client.staff.display_name,
+            action="one_to_one_ban", detail={"seconds": frame.seconds})
+        await self._finish(conv, "supporter")
+        client.offer(encode({"type": "conv_closed", "id": frame.id, "conv": conv["id"]}))
 
     # Endings -------------------------------------------------------------------------------
 

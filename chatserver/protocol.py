@@ -209,15 +209,26 @@ class ConvWarn(msgspec.Struct, tag="conv_warn", tag_field="type"):
     id: str | None = None
 
 
+class ConvBan(msgspec.Struct, tag="conv_ban", tag_field="type"):
+    """End the conversation and keep the participant out of one-to-one support (``seconds``;
+    omitted: for good)."""
+
+    conv: ConvId
+    seconds: Seconds | None = None
+    reason: Reason | None = None
+    id: str | None = None
+
+
 OneToOneFrame = (QueueRequest | QueueLeave | SupportAvailable | SupportTake | ConvSend | ConvEnd
-                 | ConvTransfer | ConvWarn)
+                 | ConvTransfer | ConvWarn | ConvBan)
 ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
                | Delete | Erase | React | QueueRequest | QueueLeave | SupportAvailable
-               | SupportTake | ConvSend | ConvEnd | ConvTransfer | ConvWarn)
+               | SupportTake | ConvSend | ConvEnd | ConvTransfer | ConvWarn | ConvBan)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
                           "report", "help", "edit", "delete", "erase", "react",
                           "queue_request", "queue_leave", "support_available", "support_take",
-                          "conv_send", "conv_end", "conv_transfer", "conv_warn"})
+                          "conv_send", "conv_end", "conv_transfer", "conv_warn",
+                          "conv_ban"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _loose = msgspec.json.Decoder()

@@ -4,6 +4,7 @@ PostgreSQL (the queue, places and assignments shared), and authorisation on one 
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,13 +38,14 @@ QUESTIONS = [
 ]
 
 
-def _is(kind: str, **fields: Any):  # noqa: ANN202 - a predicate for wait_for
+def _is(kind: str, **fields: Any) -> Callable[[Frame], bool]:
     return lambda f: f["type"] == kind and all(f.get(k) == v for k, v in fields.items())
 
 
-async def _position(client: ChatClient, position: int, timeout: float = 20) -> Frame:
+async def _position(client: ChatClient, position: int, timeout: float = 20,
+                    start: int = 0) -> Frame:
     """Wait until the live status says this place (statuses are pushed, never polled)."""
-    return await client.wait_for(_is("queue_status", position=position), timeout)
+    return await client.wait_for(_is("queue_status", position=position), timeout, start=start)
 
 
 async def _queue(client: ChatClient, topic: str, **answers: str) -> Frame:
@@ -59,7 +61,7 @@ async def _supporter(base_url: str, ws_url: str, username: str) -> tuple[StaffHt
 
 
 async def _setup(admin: StaffHttp, *, supporters: list[str],
-                 others: list[str] = ()) -> dict[str, str]:  # type: ignore[assignment]
+                 others: Sequence[str] = ()) -> dict[str, str]:
     ids = {name: await add_facilitator(admin, name, ["olohuone"])
            for name in [*supporters, *others]}
     put = await admin.put("/api/one-to-one/settings", {
@@ -113,18 +115,19 @@ async def test_queue_over_two_processes_crisis_transfer_and_a_killed_supporter(p
     assert "identity" not in listing["waiting"][0]
 
     # Aino takes the next person: the one in crisis. Ville takes two.
+    mark1, mark3 = len(p1.frames), len(p3.frames)
     taken = await aino.request({"type": "support_take"})
     assert taken["type"] == "taken"
     conv4 = taken["conv"]
     started = await aino.wait_for(_is("conv_started", conv=conv4))
     assert started["crisis"] is True and started["answers"] == {"now": "crisis"}
     assert (await p4.wait_for(_is("conv_started", conv=conv4)))["name"] == "Aino"
-    await _position(p1, 1)
+    await _position(p1, 1, start=mark1)
     conv1 = (await ville.request({"type": "support_take"}))["conv"]
     conv2 = (await ville.request({"type": "support_take"}))["conv"]
     await p1.wait_for(_is("conv_started", conv=conv1))
     await p2.wait_for(_is("conv_started", conv=conv2))
-    await _position(p3, 1)
+    await _position(p3, 1, start=mark3)
     # Capacities hold, on both processes.
     assert (await ville.request({"type": "support_take"}))["code"] == "at_capacity"
     assert (await aino.request({"type": "support_take"}))["code"] == "at_capacity"
@@ -167,16 +170,18 @@ async def test_queue_over_two_processes_crisis_transfer_and_a_killed_supporter(p
     await _position(p5, 1)
 
     # Aino's process is killed: P3 is not lost but back at the FRONT, ahead of P5.
+    mark3, mark5 = len(p3.frames), len(p5.frames)
     a.stop(signal.SIGKILL)
-    await p3.wait_for(_is("conv_interrupted", conv=conv3), timeout=30)
-    back = await _position(p3, 1, timeout=30)
+    await p3.wait_for(_is("conv_interrupted", conv=conv3), timeout=30, start=mark3)
+    back = await _position(p3, 1, timeout=30, start=mark3)
     assert back.get("returned") is True
-    await _position(p5, 2)
+    await _position(p5, 2, start=mark5)
+    mark5 = len(p5.frames)
     # Ville ends P1's conversation and takes the next: P3, not P5.
     await ville.request({"type": "conv_end", "conv": conv1})
     conv3b = (await ville.request({"type": "support_take"}))["conv"]
     assert (await p3.wait_for(_is("conv_started", conv=conv3b)))["name"] == "Ville"
-    await _position(p5, 1)
+    await _position(p5, 1, start=mark5)
 
     # Statistics: no identities, served and waiting people counted once each.
     stats = (await admin.http.get("/api/one-to-one/stats")).json()
@@ -255,6 +260,18 @@ async def test_who_may_do_what(single):
     await p1.request({"type": "conv_end", "conv": conv})
     assert (await p1.wait_for(_is("conv_ended", conv=conv)))["by"] == "participant"
     await aino.wait_for(_is("conv_ended", conv=conv))
+
+    # A ban ends the conversation and keeps the participant out of the queue; others not.
+    await _queue(p2, "")
+    conv2 = (await ville.request({"type": "support_take"}))["conv"]
+    await p2.wait_for(_is("conv_started", conv=conv2))
+    assert (await p1.request({"type": "conv_ban", "conv": conv2}))["code"] == (
+        "conversation_not_found")
+    banned = await ville.request({"type": "conv_ban", "conv": conv2, "reason": "uhkailua"})
+    assert banned["type"] == "conv_closed"
+    await p2.wait_for(_is("conv_ended", conv=conv2, by="supporter"))
+    assert (await p2.request({"type": "queue_request"}))["code"] == "banned"
+    assert (await p1.request({"type": "queue_request"}))["type"] == "queued"
 
     # HTTP: statistics and settings are for admins.
     assert (await kalle_http.http.get("/api/one-to-one/stats")).status_code == 403

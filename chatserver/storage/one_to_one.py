@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from chatserver.queueing import Outcome
-from chatserver.storage.models import OneToOneOutcome
+from chatserver.storage.models import OneToOneOutcome, Sanction
 from chatserver.storage.store import Store
+
+# The sanctions table's room for a ban from one-to-one support ("*" bans from everything).
+BAN_SCOPE = "one_to_one"
 
 
 class OneToOneStore:
@@ -31,3 +34,22 @@ class OneToOneStore:
         async with self.sessions() as s:
             rows = (await s.scalars(query)).all()
         return [Outcome(r.hour_of_week, r.wait_seconds, r.served, r.crisis) for r in rows]
+
+    async def ban(self, identity_id: str, seconds: int | None, reason: str | None,
+                  created_by: str) -> None:
+        now = datetime.now(UTC)
+        async with self.sessions.begin() as s:
+            s.add(Sanction(kind="ban", room_id=BAN_SCOPE, member=None, identity_id=identity_id,
+                           until=now + timedelta(seconds=seconds) if seconds else None,
+                           reason=reason, created_by=created_by, created_at=now,
+                           lifted=False))
+
+    async def banned(self, identity_id: str, now: datetime) -> bool:
+        """A ban from one-to-one support, or from every room, in force."""
+        query = select(Sanction.until).where(
+            Sanction.lifted.is_(False), Sanction.kind == "ban",
+            Sanction.identity_id == identity_id,
+            or_(Sanction.room_id == BAN_SCOPE, Sanction.room_id == "*"))
+        async with self.sessions() as s:
+            untils = (await s.scalars(query)).all()
+        return any(u is None or (u if u.tzinfo else u.replace(tzinfo=UTC)) > now for u in untils)
