@@ -334,3 +334,31 @@ async def test_bad_requests_leaving_and_closed_hours(single):
     public = (await admin.http.get("/api/one-to-one")).json()
     assert public["open"] is False and public["next_open"] == closed["reason"]
     await p.close()
+
+
+async def test_auto_offer_and_an_estimate_that_follows_capacity(single):
+    server, admin = single
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
+    p1, p2 = [await ChatClient.connect(server.ws_url) for _ in range(2)]
+    await _queue(p1, "")
+    assert (await _position(p1, 1))["estimate_minutes"] is None  # nobody to talk to yet
+    # Aino becomes available with automatic offers: P1 is given to her without a take.
+    await aino.request({"type": "support_available", "capacity": 1, "auto": True})
+    started = await p1.wait_for(_is("conv_started"))
+    await aino.wait_for(_is("conv_started", conv=started["conv"]))
+    # P2 waits behind a full house: a finite estimate (the default conversation length).
+    await _queue(p2, "")
+    waiting = await _position(p2, 1)
+    assert waiting["estimate_minutes"] == 10  # half of the 20-minute default, one slot
+    # When P1's conversation ends, P2 is offered at once.
+    await p1.request({"type": "conv_end", "conv": started["conv"]})
+    await p2.wait_for(_is("conv_started"))
+    # Aino's socket closing makes her unavailable: the next person's wait is unknown again.
+    await aino.close()
+    p3 = await ChatClient.connect(server.ws_url)
+    await _queue(p3, "")
+    assert (await _position(p3, 1))["estimate_minutes"] is None
+    for c in (p1, p2, p3):
+        await c.close()
+    await aino_http.close()
