@@ -100,9 +100,11 @@ class OneToOne:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
-        with contextlib.suppress(Exception):
+        try:
             # A clean stop hands this process's conversations back at once.
-            await self.backend.drop_process(self.process)
+            await self._swept(*await self.backend.drop_process(self.process))
+        except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
+            log.warning("one-to-one hand-back failed", extra={"error": type(exc).__name__})
         await self.backend.close()
 
     async def _heartbeat(self) -> None:
@@ -111,18 +113,20 @@ class OneToOne:
             try:
                 now = time.time()
                 await self.backend.heartbeat(self.process, now + settings.presence_ttl_seconds)
-                returned, abandoned = await self.backend.sweep(now)
-                for conv in returned:
-                    await self._returned(conv)
-                for request in abandoned:
-                    await self._record(request, served=False)
-                if returned or abandoned:
-                    await self._changed()
+                await self._swept(*await self.backend.sweep(now))
             except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
                 log.warning("one-to-one heartbeat failed", extra={"error": type(exc).__name__})
             except Exception:
                 log.exception("one-to-one heartbeat crashed")
             await asyncio.sleep(settings.heartbeat_seconds)
+
+    async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
+        for conv in returned:
+            await self._returned(conv)
+        for request in abandoned:
+            await self._record(request, served=False)
+        if returned or abandoned:
+            await self._changed()
 
     # Settings ------------------------------------------------------------------------------
 

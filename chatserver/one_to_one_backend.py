@@ -73,7 +73,7 @@ class QueueBackend(Protocol):
         queue (returned), their waiting participants are dropped (abandoned)."""
         ...
 
-    async def drop_process(self, process: str) -> None:
+    async def drop_process(self, process: str) -> tuple[list[Conversation], list[Request]]:
         """A clean shutdown: sweep this process at once."""
         ...
 
@@ -180,8 +180,8 @@ class MemoryQueue:
     async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
         return [], []
 
-    async def drop_process(self, process: str) -> None:
-        return None
+    async def drop_process(self, process: str) -> tuple[list[Conversation], list[Request]]:
+        return [], []  # the only process: its queue ends with it
 
     async def append_transcript(self, conv_id: str, frame: str) -> None:
         if conv_id in self._convs:
@@ -433,8 +433,8 @@ class RedisQueue:
     async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
         return await self._run_sweep([now, ""])
 
-    async def drop_process(self, process: str) -> None:
-        await self._run_sweep(["", process])
+    async def drop_process(self, process: str) -> tuple[list[Conversation], list[Request]]:
+        return await self._run_sweep(["", process])
 
     async def append_transcript(self, conv_id: str, frame: str) -> None:
         key = P + "t:" + conv_id
