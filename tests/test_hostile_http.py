@@ -158,6 +158,13 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
         # An unknown member id: nothing to erase (404) for the admin.
         ("POST", "/api/erase"): (fixed("/api/erase", {"room": "olohuone", "member": "x" * 22}),
                                  {**ADMIN, "admin": 404}),
+        ("GET", "/api/one-to-one"): (fixed("/api/one-to-one"), OPEN),
+        ("GET", "/api/one-to-one/settings"): (fixed("/api/one-to-one/settings"), ADMIN),
+        # An invalid question list: refused (400) for the admin, nothing changes.
+        ("PUT", "/api/one-to-one/settings"): (fixed("/api/one-to-one/settings",
+                                                    {"questions": "kaikki"}),
+                                              {**ADMIN, "admin": 400}),
+        ("GET", "/api/one-to-one/stats"): (fixed("/api/one-to-one/stats"), ADMIN),
         ("POST", "/api/auth/logout"): (fixed("/api/auth/logout"), STAFF),
         ("WEBSOCKET", "/ws"): (fixed("/ws"), {}),  # tests/test_hostile_ws.py
     }
