@@ -362,3 +362,35 @@ async def test_auto_offer_and_an_estimate_that_follows_capacity(single):
     for c in (p1, p2, p3):
         await c.close()
     await aino_http.close()
+
+
+@pytest.fixture
+def slow_sweep_pair(start_server, redis_server, pg_url):
+    """Two processes whose liveness lapses only after five minutes: anything returned sooner
+    was handed back by the stopping process itself, not found by the sweeper."""
+    password = create_admin({"DATABASE_URL": pg_url})
+    env = {**FAST, "presence_ttl_seconds": 300}
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    return a, b, password
+
+
+async def test_a_supporter_process_stopped_cleanly_hands_its_people_back_at_once(
+        slow_sweep_pair):
+    a, b, password = slow_sweep_pair
+    admin = StaffHttp(b.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(b.ws_url)
+    await _queue(p, "")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    mark = len(p.frames)
+    a.stop(signal.SIGTERM)  # a deploy: no heartbeat lapse needed
+    await p.wait_for(_is("conv_interrupted", conv=conv), timeout=60, start=mark)
+    assert (await _position(p, 1, start=mark)).get("returned") is True
+    await p.close()
+    await admin.close()
+    await aino_http.close()
