@@ -79,6 +79,7 @@ class ChatService:
         self.store = store
         self.broker = broker
         self.hub = hub
+        hub.gap_filler = self.missed_events
         self.identities = identities
         self.directory = directory
         self.roomlog = log_
@@ -107,6 +108,14 @@ class ChatService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.one_to_one.close()
+
+    async def missed_events(self, room_id: str, after: int) -> list[tuple[int, str]]:
+        """The hub's gap filler: a room's events after ``after``."""
+        room = await self.directory.get(room_id)
+        if room is None:
+            return []
+        events, _ = await self.roomlog.replay(room, after)
+        return events
 
     def on_event(self, room: str, data: bytes) -> None:
         seq = self.hub.on_event(room, data)

@@ -242,12 +242,18 @@ class Client:
 
 
 class _LocalRoom:
-    __slots__ = ("clients", "last_seq", "subscribed")
+    __slots__ = ("clients", "held", "last_seq", "subscribed")
 
     def __init__(self) -> None:
         self.clients: dict[int, Client] = {}
         self.last_seq = 0
         self.subscribed: asyncio.Future[None] | None = None
+        # Live events held back while a gap before them is filled (None: no gap).
+        self.held: list[bytes] | None = None
+
+
+# Fetches a room's events after a seq (from the resume buffer or the database).
+GapFiller = Callable[[str, int], Awaitable[list[tuple[int, str]]]]
 
 
 class Hub:
@@ -256,8 +262,9 @@ class Hub:
         self.rooms: dict[str, _LocalRoom] = {}
         self.connected: dict[int, Client] = {}  # every open connection of this process
         self._background: set[asyncio.Future[None]] = set()
+        self.gap_filler: GapFiller | None = None
 
-    def on_event(self, room: str, data: bytes) -> int | None:
+    def on_event(self, room: str, data: bytes, *, filling: bool = False) -> int | None:
         """The broker's callback: queue the frame for every local member, in order. Returns
         the frame's sequence number (None for a signal such as typing)."""
         seq = seq_of(data) if data.startswith(b'{"seq":') else None
@@ -265,6 +272,18 @@ class Hub:
         if local is None:
             return seq
         started = time.perf_counter()
+        if seq is not None and not filling and self.gap_filler is not None and (
+                local.held is not None or 0 < local.last_seq < seq - 1):
+            # Numbers are contiguous per room, so a jump means events were published while
+            # this process was not subscribed (Redis reconnecting): delivering this one now
+            # would make the missed ones look old and lose them for good.
+            if local.held is None:
+                local.held = []
+                task = asyncio.ensure_future(self._fill_gap(room, local))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            local.held.append(data)
+            return seq
         text = data.decode()
         if seq is not None:
             if seq <= local.last_seq:
@@ -365,6 +384,28 @@ class Hub:
             if membership is not None and (member is None or membership.member == member):
                 out.append((client, membership))
         return out
+
+    async def _fill_gap(self, room: str, local: _LocalRoom) -> None:
+        assert self.gap_filler is not None
+        delay, deadline = 0.1, time.monotonic() + 60
+        while self.rooms.get(room) is local:
+            try:
+                missed = await self.gap_filler(room, local.last_seq)
+            except Exception as exc:  # the backend is still down: try again, for a while
+                if time.monotonic() > deadline:
+                    log.warning("gap in a room's stream not filled",
+                                extra={"error": type(exc).__name__})
+                    break
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            metrics.GAPS_FILLED.inc()
+            for _, frame in missed:
+                self.on_event(room, frame.encode(), filling=True)
+            break
+        held, local.held = local.held or [], None
+        for data in sorted(held, key=seq_of):
+            self.on_event(room, data, filling=True)
 
     def local_last_seq(self, room: str) -> int:
         local = self.rooms.get(room)

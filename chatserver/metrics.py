@@ -15,6 +15,10 @@ FRAME_ERRORS = Counter("chat_frame_errors_total", "Client frames answered with a
 DROPPED_SLOW = Counter("chat_slow_clients_dropped_total",
                        "Connections dropped because their send queue overflowed",
                        registry=REGISTRY)
+GAPS_FILLED = Counter("chat_stream_gaps_filled_total",
+                      "Jumps in a room's live stream filled from the buffer or database "
+                      "(events published while the subscription was reconnecting)",
+                      registry=REGISTRY)
 FANOUT_SECONDS = Histogram(
     "chat_fanout_seconds", "Time to queue one frame to every local member of its room",
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),

@@ -10,6 +10,7 @@ import signal
 import websockets
 
 from chatserver.testing import FAST, ChatClient
+from tests.invariants import Ledger, check_room
 
 
 async def test_sigterm_under_load_tells_clients_to_reconnect_and_loses_nothing(start_server,
@@ -21,13 +22,14 @@ async def test_sigterm_under_load_tells_clients_to_reconnect_and_loses_nothing(s
     await sender.join("olohuone")
     await reader.join("olohuone")
     acked: list[int] = []
+    ledger = Ledger()
 
     async def keep_sending() -> None:
         n = 0
         with contextlib.suppress(websockets.ConnectionClosed, ConnectionError):
             while True:
                 answer = await sender.say("olohuone", f"load {n}", timeout=5)
-                if answer["type"] == "ack":
+                if ledger.record("olohuone", answer, f"load {n}"):
                     acked.append(answer["seq"])
                 n += 1
 
@@ -47,6 +49,10 @@ async def test_sigterm_under_load_tells_clients_to_reconnect_and_loses_nothing(s
     await back.join("olohuone", since=0)
     stored = {f["seq"] for f in back.events("olohuone", "message")}
     assert set(acked) <= stored, "every acknowledged message survived the shutdown"
+    # And the invariants: stored once, the reader's stream until 1012 without gap or double,
+    # one order for the reader before and the person resuming after.
+    checked = await check_room(db, "olohuone", ledger, [[reader], [back]])
+    print(f"\nSIGTERM under load: {len(acked)} acknowledged, {checked} events checked")
     for c in (sender, reader, back):
         await c.close()
 
