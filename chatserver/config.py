@@ -56,6 +56,9 @@ class Settings:
     # Bad frames tolerated in `abuse_window` seconds before the socket is closed with 1008.
     abuse_limit: int = 20
     abuse_window: float = 10.0
+    # Open WebSockets one client address may hold on one process (a connection flood guard;
+    # a household or a clinic behind one NAT shares it, so keep it well above one person's).
+    max_connections_per_client: int = 32
     # Frames queued for one client before it counts as stuck and is dropped.
     send_queue_frames: int = 512
     # How long a participant may edit a message after sending it (deleting: always).
@@ -102,7 +105,7 @@ class Settings:
                     "frame_rate", "frame_burst", "send_queue_frames", "resume_buffer_events",
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
-                    "edit_window_seconds",
+                    "edit_window_seconds", "max_connections_per_client",
                     "maintenance_seconds")
         for name in positive:
             if getattr(self, name) <= 0:

@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     CONVERSATION_NOT_FOUND = "conversation_not_found"
     INVALID_ANSWERS = "invalid_answers"
     # The server
+    TOO_MANY_CONNECTIONS = "too_many_connections"
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
 
@@ -75,6 +76,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ROOM_NOT_FOUND: "There is no such room.",
     ErrorCode.ROOM_CLOSED: "The room is not open now.",
     ErrorCode.ROOM_FULL: "The room is full.",
+    ErrorCode.TOO_MANY_CONNECTIONS: "Too many connections from this address; close some first.",
     ErrorCode.TOO_MANY_ROOMS: "This connection is in too many rooms.",
     ErrorCode.NOT_IN_ROOM: "Join the room first.",
     ErrorCode.ALREADY_IN_ROOM: "This connection is already in the room.",

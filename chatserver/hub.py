@@ -263,6 +263,21 @@ class Hub:
         self.connected: dict[int, Client] = {}  # every open connection of this process
         self._background: set[asyncio.Future[None]] = set()
         self.gap_filler: GapFiller | None = None
+        # Open sockets per client address (memory only, never logged or stored).
+        self._per_address: dict[str, int] = {}
+
+    def admit_address(self, address: str, limit: int) -> bool:
+        """Count a new socket from ``address``; False (not counted) if it has ``limit``."""
+        count = self._per_address.get(address, 0)
+        if count >= limit:
+            return False
+        self._per_address[address] = count + 1
+        return True
+
+    def release_address(self, address: str) -> None:
+        count = self._per_address.pop(address, 1) - 1
+        if count > 0:
+            self._per_address[address] = count
 
     def on_event(self, room: str, data: bytes, *, filling: bool = False) -> int | None:
         """The broker's callback: queue the frame for every local member, in order. Returns

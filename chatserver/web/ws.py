@@ -33,6 +33,20 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets 403
         return
     await ws.accept()
+    address = ws.client.host if ws.client else ""
+    if not service.hub.admit_address(address, settings.max_connections_per_client):
+        await ws.send_text(error_frame(ErrorCode.TOO_MANY_CONNECTIONS))
+        await ws.close(code=POLICY_VIOLATION, reason="too many connections")
+        metrics.FRAME_ERRORS.labels(ErrorCode.TOO_MANY_CONNECTIONS.value).inc()
+        return
+    try:
+        await _serve(ws, service)
+    finally:
+        service.hub.release_address(address)
+
+
+async def _serve(ws: WebSocket, service: ChatService) -> None:
+    settings = service.settings
     extensions = ws.scope.get("extensions", {})
     abort = extensions.get(ABORT_EXTENSION)
 
