@@ -1,4 +1,5 @@
-"""A member that stops reading (or reads one byte a second) is dropped when its queue overflows and never delays others."""
+"""A member that stops reading (or reads one byte a second) is dropped when its queue
+overflows and never delays others."""
 
 from __future__ import annotations
 
