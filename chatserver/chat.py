@@ -90,6 +90,7 @@ class ChatService:
         self.process_key = uuid.uuid4().hex[:10]
         self.one_to_one = OneToOne(self, create_queue(settings.redis_url))
         self._tasks: list[asyncio.Task[None]] = []
+        self._unannounced: list[Membership] = []
         self.limits = {"max_message_chars": settings.max_message_chars,
                        "max_frame_bytes": settings.max_frame_bytes,
                        "send_rate": settings.send_rate, "send_burst": settings.send_burst,
@@ -353,21 +354,35 @@ class ChatService:
             return
         gone = await self.broker.presence_remove(room_id, client.conn_key(membership.member),
                                                  membership.member)
-        room = await self.directory.get(room_id)
-        if gone and room is not None and not membership.hidden:
-            await self._append_presence(room, membership, "member_left")
+        if gone and not membership.hidden:
+            self._unannounced.append(membership)
+            await self._announce_departures()
+
+    async def _announce_departures(self) -> None:
+        """Append `member_left` for members who left; one that could not be stored (the
+        database away) stays queued for the heartbeat, so no one stays listed for good."""
+        while self._unannounced:
+            membership = self._unannounced[0]
+            room = await self.directory.get(membership.room)
+            if room is not None:
+                await self._append_presence(room, membership, "member_left")
+            self._unannounced.pop(0)
 
     async def disconnect(self, client: Client) -> None:
-        for room_id in list(client.memberships):
-            try:
-                await self.withdraw(client, room_id)
-            except (BackendUnavailable, SQLAlchemyError):
-                pass  # presence lapses by its TTL instead
         try:
-            await self.one_to_one.disconnect(client)
-        except (BackendUnavailable, SQLAlchemyError, OSError, RedisError):
-            pass  # the sweeper drops a lost process's waiting participants instead
-        await client.stop()
+            for room_id in list(client.memberships):
+                try:
+                    await self.withdraw(client, room_id)
+                except (BackendUnavailable, SQLAlchemyError, OSError):
+                    # A backend is away (asyncpg's refused connect is a bare OSError):
+                    # presence lapses by its TTL instead.
+                    pass
+            try:
+                await self.one_to_one.disconnect(client)
+            except (BackendUnavailable, SQLAlchemyError, OSError, RedisError):
+                pass  # the sweeper drops a lost process's waiting participants instead
+        finally:
+            await client.stop()
 
     async def send(self, client: Client, session: Session, frame: Send) -> None:
         membership = self.member_of(client, frame.room)
@@ -462,6 +477,7 @@ class ChatService:
                 log.exception("presence heartbeat crashed")
 
     async def heartbeat_once(self) -> None:
+        await self._announce_departures()
         now = time.time()
         here = self.hub.members_here()
         entries = [PresenceEntry(m.room, c.conn_key(m.member), m.member, m.info)

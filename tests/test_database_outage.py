@@ -72,8 +72,10 @@ async def test_postgres_stopped_and_started_clear_errors_no_crash_nothing_lost(
     server = start_server(database_url=private_pg.url, **FAST)
     alice = await ChatClient.connect(server.ws_url)
     bob = await ChatClient.connect(server.ws_url)
-    await alice.join(ROOM)
-    await bob.join(ROOM)
+    leaver = await ChatClient.connect(server.ws_url)
+    for c in (alice, bob):
+        await c.join(ROOM)
+    leaver_id = (await leaver.join(ROOM))["member"]
     ledger = Ledger()
     for i in range(20):
         await say_until_acked(alice, ROOM, f"ennen {i}", ledger=ledger)
@@ -93,6 +95,7 @@ async def test_postgres_stopped_and_started_clear_errors_no_crash_nothing_lost(
         answer = await newcomer.request({"type": "join", "room": ROOM}, timeout=30)
     assert answer["type"] == "error" and answer["code"] == "unavailable", answer
     await newcomer.close()
+    await leaver.close()  # leaving while the database is away must not break the server
 
     private_pg.start()
     await wait_ready(server, 200, timeout=60)  # recovery on its own, no restart
@@ -105,6 +108,14 @@ async def test_postgres_stopped_and_started_clear_errors_no_crash_nothing_lost(
     assert "katkon aikana" not in texts, "what was refused was not sent"
     print(f"\ndatabase outage: 20 acknowledged before, refused during, {after['seq']} after in "
           f"{time.monotonic() - started:.1f} s; {checked} events checked, none lost or doubled")
-    assert "Traceback" not in server.log_text()
+    # The leaver is gone from presence, announced once the database was back, and nothing
+    # went unhandled.
+    await bob.wait_for(lambda f: f["type"] == "member_left" and f["member"] == leaver_id, 20)
+    deadline = time.monotonic() + 20
+    while (await asyncio.to_thread(server.get, "/api/rooms"))[1][0]["members"] != 2:
+        assert time.monotonic() < deadline, "the leaver stayed present"
+        await asyncio.sleep(0.3)
+    log = server.log_text()
+    assert '"level":"ERROR"' not in log and "Traceback" not in log, log[-2000:]
     await alice.close()
     await bob.close()
