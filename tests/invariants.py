@@ -11,7 +11,9 @@ The room's truth is the database (retained rooms store every stream event there)
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -104,10 +106,18 @@ def check_same_order(members: Sequence[Sequence[Frame]]) -> None:
 
 async def check_room(db_url: str, room: str, ledger: Ledger,
                      members: Sequence[Sequence[ChatClient]],
-                     *, windows: Sequence[tuple[int | None, int | None]] | None = None) -> int:
+                     *, windows: Sequence[tuple[int | None, int | None]] | None = None,
+                     store_timeout: float = 60) -> int:
     """All three invariants for a room; each item of `members` is one person's connections in
     the order they were made. Returns the number of events checked across members."""
-    stored = await stored_events(db_url, room)
+    # Persisting is asynchronous (and after a crash another process claims the dead one's
+    # queue after an idle time): wait, with a deadline, for what was acknowledged.
+    deadline = time.monotonic() + store_timeout
+    while True:
+        stored = await stored_events(db_url, room)
+        if set(ledger.acked.get(room, {})) <= set(stored) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
     check_stored_once(ledger, room, stored)
     streams = [received(conns, room) for conns in members]
     checked = 0
