@@ -36,6 +36,8 @@ PRODUCT_ENV = {
     "LOG_LEVEL": "WARNING",
     "SEND_RATE": "100000", "SEND_BURST": "100000",
     "FRAME_RATE": "200000", "FRAME_BURST": "200000",
+    # Every simulated person connects from the loopback: one address.
+    "MAX_CONNECTIONS_PER_CLIENT": "1000000",
     "FILTER_DEFAULTS": '{"flood": false, "newcomer": false}',
     "SECRET_KEY": "benchmark-secret-key-not-for-production",
 }
