@@ -130,6 +130,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # believes them only when told to (TRUST_PROXY_HEADERS), else a local client could
         # pose as https or as any address.
         proxy_headers=settings.trust_proxy_headers,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=False,
         server_header=False,
         log_config=None,

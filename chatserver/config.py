@@ -33,6 +33,8 @@ class Settings:
     # Behind a reverse proxy: take the client address and TLS from X-Forwarded-For/-Proto
     # (only for rate limiting and the Secure cookie flag; addresses are never stored).
     trust_proxy_headers: bool = False
+    # The proxy addresses whose forwarded headers are believed (comma-separated, or *).
+    forwarded_allow_ips: str = "127.0.0.1"
     # Automated-safety defaults for rooms without their own settings: a JSON object of
     # moderation.settings.FilterSettings fields, e.g. {"links": "hold"}.
     filter_defaults: str = ""

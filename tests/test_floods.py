@@ -76,3 +76,24 @@ async def test_message_flood_from_one_client_is_refused_and_others_unaffected(st
           f"({sorted({f['code'] for f in refused})}), then closed {code}")
     for c in (calm, reader):
         await c.close()
+
+
+async def test_behind_a_trusted_proxy_the_cap_counts_each_forwarded_address(start_server):
+    """All sockets come from the proxy's address; with TRUST_PROXY_HEADERS the cap counts the
+    people behind it one by one, so a flood from one does not lock out the others."""
+    server = start_server(max_connections_per_client=2, trust_proxy_headers="true")
+
+    def via_proxy(address: str) -> dict:
+        return {"additional_headers": {"X-Forwarded-For": address}}
+
+    flood = [await ChatClient.connect(server.ws_url, **via_proxy("198.51.100.7"))
+             for _ in range(2)]
+    extra = await ChatClient.connect(server.ws_url, hello=False, **via_proxy("198.51.100.7"))
+    code, _ = await asyncio.wait_for(extra.closed, 10)
+    assert code == 1008 and extra.frames[0]["code"] == "too_many_connections"
+    others = [await ChatClient.connect(server.ws_url, **via_proxy("198.51.100.8"))
+              for _ in range(2)]
+    await others[0].join(ROOM)
+    assert (await others[0].say(ROOM, "läpi pääsee"))["type"] == "ack"
+    for c in flood + others:
+        await c.close()
