@@ -109,17 +109,20 @@ async def check_room(db_url: str, room: str, ledger: Ledger,
                      *, windows: Sequence[tuple[int | None, int | None]] | None = None,
                      store_timeout: float = 60) -> int:
     """All three invariants for a room; each item of `members` is one person's connections in
-    the order they were made. Returns the number of events checked across members."""
-    # Persisting is asynchronous (and after a crash another process claims the dead one's
-    # queue after an idle time): wait, with a deadline, for what was acknowledged.
+    the order they were made. Returns the number of events checked across members.
+
+    Persisting is asynchronous (after a crash another process claims the dead one's queue
+    once it has been idle 10 s): first wait, with a deadline, for every event that was
+    acknowledged or delivered to be stored."""
+    streams = [received(conns, room) for conns in members]
+    expected = set(ledger.acked.get(room, {})) | {f["seq"] for s in streams for f in s}
     deadline = time.monotonic() + store_timeout
     while True:
         stored = await stored_events(db_url, room)
-        if set(ledger.acked.get(room, {})) <= set(stored) or time.monotonic() > deadline:
+        if expected <= set(stored) or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.5)
     check_stored_once(ledger, room, stored)
-    streams = [received(conns, room) for conns in members]
     checked = 0
     for i, frames in enumerate(streams):
         since, until = windows[i] if windows else (None, None)
