@@ -114,9 +114,12 @@ class RedisBroker:
         self._buffer_events = buffer_events
         self._buffer_seconds = buffer_seconds
         self.consumer = f"proc-{uuid.uuid4().hex[:12]}"
+        # A stalled Redis (frozen, network cut) must turn into `unavailable` soon: a send
+        # makes several calls in series, each may wait this long. The longest blocking call
+        # (the persister's XREADGROUP) blocks 1 s.
         pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=24, timeout=5,
                                                         socket_connect_timeout=2,
-                                                        socket_timeout=10)
+                                                        socket_timeout=3)
         # Typed as Any: redis-py's annotations do not follow its bytes/str decoding option.
         self._redis: Any = aioredis.Redis(connection_pool=pool)
         self._sub_client: Any = aioredis.Redis.from_url(url, socket_connect_timeout=2)
