@@ -244,12 +244,86 @@ def _initials(pattern: str) -> frozenset[str] | None:
     return frozenset(firsts)
 
 
+def _union(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    """One alternation of many word patterns: a word fullmatches it iff it fullmatches one
+    of them (none has a backreference or inline flag: they are built by this module)."""
+    unique = dict.fromkeys(patterns)
+    return re.compile("|".join(f"(?:{p})" for p in unique)) if unique else None
+
+
+class _Gate:
+    """A quick reject: can any phrase's first part match at token ``i``? One regex call per
+    token variant (in C) instead of walking every candidate phrase in Python. It mirrors
+    :meth:`Part.matches` and :meth:`Phrase._spans` (a superset: it may let a token through
+    that no phrase then matches, never the reverse)."""
+
+    __slots__ = ("exact", "folded", "glue", "glued_exact", "glued_folded")
+
+    def __init__(self, phrases: Sequence[Phrase]) -> None:
+        firsts = [p.parts[0] for p in phrases]
+        self.exact = _union(f.pattern for f in firsts)
+        self.folded = _union(fold(f.pattern) for f in firsts if not f.strict_nordic)
+        glued = [p.parts[0] for p in phrases if p.glue]
+        self.glue = bool(glued)
+        self.glued_exact = _union(f.pattern if f.glued is None else f.glued for f in glued)
+        self.glued_folded = _union(fold(f.pattern if f.glued is None else f.glued)
+                                   for f in glued if not f.strict_nordic)
+
+    def passes(self, tokens: Sequence[Token], i: int) -> bool:
+        token = tokens[i]
+        exact, folded = self.exact, None if token.nordic else self.folded
+        for v in token.variants:
+            if (exact is not None and exact.fullmatch(v)) or (folded is not None
+                                                              and folded.fullmatch(v)):
+                return True
+        if not self.glue:
+            return False
+        word = token.text
+        if len(word) > MAX_GLUED_PIECE:
+            return False
+        for j in range(i + 1, min(len(tokens), i + 4)):
+            piece = tokens[j].text
+            if len(piece) > MAX_GLUED_PIECE:
+                return False
+            word += piece
+            if len(word) < MIN_GLUED:
+                continue
+            if self.glued_exact is not None and self.glued_exact.fullmatch(word):
+                return True
+            if (self.glued_folded is not None and not has_nordic(word)
+                    and self.glued_folded.fullmatch(word)):
+                return True
+        return False
+
+
+def _needle(pattern: str) -> str | None:
+    """The letters every word matching ``pattern`` contains, folded, when the pattern is a
+    plain word or stem (``itsemurh\\w*``); None for anything cleverer."""
+    core = pattern.removesuffix(r"\w*")
+    return fold(core) if core.isalnum() else None
+
+
 class PhraseSet:
-    """Many phrases, indexed by the letters they can start with, so a message is checked
-    against the few phrases its words could begin."""
+    """Many phrases, indexed so that a clean message costs little: a phrase of plain words
+    is walked only when its words' letters all occur in the message (a substring test in C),
+    one of cleverer patterns only at a token that passes :class:`_Gate`; then only the
+    phrases whose first part can start with the token's letter are tried there."""
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = tuple(phrases)
+        self._needles = [tuple(dict.fromkeys(n for n in (_needle(q.pattern) for q in p.parts)
+                                             if n)) for p in self.phrases]
+        # Keyed by the longest word: "you" is in many messages and starts nine phrases,
+        # "idiot" is in few.
+        self._keyed: dict[str, list[int]] = {}
+        unkeyed: list[int] = []
+        for n, needles in enumerate(self._needles):
+            if needles:
+                self._keyed.setdefault(max(needles, key=len), []).append(n)
+            else:
+                unkeyed.append(n)
+        self._unkeyed = frozenset(unkeyed)
+        self._gate = _Gate([self.phrases[n] for n in unkeyed]) if unkeyed else None
         self._always: list[int] = []
         self._by_initial: dict[str, list[int]] = {}
         for n, phrase in enumerate(self.phrases):
@@ -259,18 +333,31 @@ class PhraseSet:
             for c in initials or ():
                 self._by_initial.setdefault(c, []).append(n)
 
+    def _present(self, text: Normalized) -> set[int]:
+        """The plain-word phrases whose every word occurs somewhere in ``text`` (in a token,
+        one of its variants, or words run together), folded."""
+        hay = fold(" ".join([text.joined, *(v for t in text.tokens for v in t.variants)]))
+        needles = self._needles
+        return {n for key, ns in self._keyed.items() if key in hay for n in ns
+                if all(x in hay for x in needles[n])}
+
     def matches(self, text: Normalized, *, first_only: bool = False) -> list[Phrase]:
         """The phrases that occur in ``text``, in table order (just one with first_only)."""
         tokens = text.tokens
+        keyed = self._present(text)
+        gate = self._gate
         found: set[int] = set()
         for i, token in enumerate(tokens):
+            viable = keyed | self._unkeyed if gate and gate.passes(tokens, i) else keyed
+            if not viable:
+                continue
             initials = {v[0] for v in token.variants if v}
             if not token.nordic:
                 initials |= {fold(c) for c in initials}
             candidates = set(self._always)
             for c in initials:
                 candidates.update(self._by_initial.get(c, ()))
-            for n in sorted(candidates - found):
+            for n in sorted((candidates & viable) - found):
                 if self.phrases[n].find_at(tokens, i):
                     found.add(n)
                     if first_only:
