@@ -98,6 +98,9 @@ def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
 
 # --- personal details -------------------------------------------------------------------
 
+_DIGIT = re.compile(r"\d")
+
+
 def personal_details(msg: Message, settings: FilterSettings) -> list[Hit]:
     """Phone numbers, e-mail addresses, identity codes, street addresses: the sender is asked
     to confirm before the message is posted. Numbers in ``allowed_numbers`` are fine."""
@@ -105,13 +108,16 @@ def personal_details(msg: Message, settings: FilterSettings) -> list[Hit]:
         return []
     text = msg.cleaned
     found = []
-    if personal.find_phone(text, settings.allowed_numbers):
+    # A phone number, an identity code and a house number all need a digit: most messages
+    # have none, and the address patterns are the costly ones.
+    digits = _DIGIT.search(text) is not None
+    if digits and personal.find_phone(text, settings.allowed_numbers):
         found.append(Category.PHONE)
     if personal.find_email(text):
         found.append(Category.EMAIL)
-    if personal.find_identity_code(text):
+    if digits and personal.find_identity_code(text):
         found.append(Category.IDENTITY_CODE)
-    if personal.find_address(text):
+    if digits and personal.find_address(text):
         found.append(Category.ADDRESS)
     return [Hit(FilterName.PERSONAL_DETAILS, c, Outcome.CONFIRM) for c in found]
 

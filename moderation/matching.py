@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import ahocorasick
+
 from moderation.normalize import Normalized, Token, fold, has_nordic, letters_form, normalize
 
 # Words that, between the parts of a phrase, turn it around ("you're not an idiot",
@@ -296,23 +298,31 @@ class _Gate:
         return False
 
 
-def _needle(pattern: str) -> str | None:
-    """The letters every word matching ``pattern`` contains, folded, when the pattern is a
-    plain word or stem (``itsemurh\\w*``); None for anything cleverer."""
+def _needle(pattern: str, glue: bool) -> str | None:
+    """Text that every match of ``pattern`` puts into :meth:`PhraseSet._hay`, folded, when
+    the pattern is a plain word (" it ") or stem (" itsemurh"); None for anything cleverer.
+    Words run together can match a part anywhere in the joined text: no spaces then."""
+    stem = pattern.endswith(r"\w*")
     core = pattern.removesuffix(r"\w*")
-    return fold(core) if core.isalnum() else None
+    if not core.isalnum():
+        return None
+    if glue:
+        return fold(core)
+    return f" {fold(core)}" if stem else f" {fold(core)} "
 
 
 class PhraseSet:
     """Many phrases, indexed so that a clean message costs little: a phrase of plain words
-    is walked only when its words' letters all occur in the message (a substring test in C),
+    is walked only when its words' letters all occur in the message (its longest word found
+    by an Aho-Corasick automaton, the others by substring tests),
     one of cleverer patterns only at a token that passes :class:`_Gate`; then only the
     phrases whose first part can start with the token's letter are tried there."""
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = tuple(phrases)
-        self._needles = [tuple(dict.fromkeys(n for n in (_needle(q.pattern) for q in p.parts)
-                                             if n)) for p in self.phrases]
+        self._needles = [tuple(dict.fromkeys(n for n in (_needle(q.pattern, p.glue)
+                                                         for q in p.parts) if n))
+                         for p in self.phrases]
         # Keyed by the longest word: "you" is in many messages and starts nine phrases,
         # "idiot" is in few.
         self._keyed: dict[str, list[int]] = {}
@@ -323,6 +333,12 @@ class PhraseSet:
             else:
                 unkeyed.append(n)
         self._unkeyed = frozenset(unkeyed)
+        self._automaton: ahocorasick.Automaton | None = None
+        if self._keyed:
+            self._automaton = ahocorasick.Automaton()
+            for key, ns in self._keyed.items():
+                self._automaton.add_word(key, tuple(ns))
+            self._automaton.make_automaton()
         self._gate = _Gate([self.phrases[n] for n in unkeyed]) if unkeyed else None
         self._always: list[int] = []
         self._by_initial: dict[str, list[int]] = {}
@@ -336,9 +352,12 @@ class PhraseSet:
     def _present(self, text: Normalized) -> set[int]:
         """The plain-word phrases whose every word occurs somewhere in ``text`` (in a token,
         one of its variants, or words run together), folded."""
-        hay = fold(" ".join([text.joined, *(v for t in text.tokens for v in t.variants)]))
+        if self._automaton is None:
+            return set()
+        hay = fold(" ".join(["", *(v for t in text.tokens for v in t.variants), text.joined,
+                             ""]))
         needles = self._needles
-        return {n for key, ns in self._keyed.items() if key in hay for n in ns
+        return {n for _, ns in self._automaton.iter(hay) for n in ns
                 if all(x in hay for x in needles[n])}
 
     def matches(self, text: Normalized, *, first_only: bool = False) -> list[Phrase]:
@@ -346,6 +365,8 @@ class PhraseSet:
         tokens = text.tokens
         keyed = self._present(text)
         gate = self._gate
+        if not keyed and gate is None:
+            return []
         found: set[int] = set()
         for i, token in enumerate(tokens):
             viable = keyed | self._unkeyed if gate and gate.passes(tokens, i) else keyed

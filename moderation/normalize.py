@@ -24,6 +24,7 @@ But many people type without them on a foreign keyboard. So the rule used by the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -61,12 +62,19 @@ _FOLD = str.maketrans("åäö", "aao")
 _MAX_EMPHASIS_RUNS = 4
 
 
+# ASCII needs none of the Unicode steps: NFKC and NFD leave it alone, it has no invisible
+# (Cf) characters, casefold is lower and no look-alike is ASCII. Most messages are ASCII.
+_ASCII_CONTROLS = str.maketrans({c: " " for c in [*range(0x20), 0x7f]})
+
+
 def clean(text: str) -> str:
     """NFKC-normalise and remove invisible characters; control characters become spaces.
 
     Safe for further regex work on the original letters and digits (the personal-details
     guard uses this form, since it needs the digits as typed).
     """
+    if text.isascii():
+        return text.translate(_ASCII_CONTROLS)
     out: list[str] = []
     for c in unicodedata.normalize("NFKC", text):
         cat = unicodedata.category(c)
@@ -99,6 +107,8 @@ def has_nordic(word: str) -> bool:
 
 def letters_form(text: str) -> str:
     """Steps 1-3: clean, casefold, look-alikes mapped, accents stripped except å ä ö."""
+    if text.isascii():
+        return text.translate(_ASCII_CONTROLS).lower()
     return strip_accents(clean(text).casefold().translate(_HOMOGLYPHS))
 
 
@@ -166,6 +176,8 @@ def _emphasis_variants(word: str) -> list[str]:
     return out
 
 
+# Words recur from message to message ("you", "today", "kiitos"): their readings are kept.
+@functools.lru_cache(maxsize=4096)
 def _token(word: str) -> Token:
     if not any(c.isalpha() for c in word):
         return Token((_delete_symbols(word).strip("@$!|"),))
@@ -194,6 +206,9 @@ def _merge_spelled(words: list[str]) -> list[str]:
     return out
 
 
+# A message is normalised by the filters and again for its digest in the sender's history:
+# the last few are kept (in memory only, like the message itself at that point).
+@functools.lru_cache(maxsize=32)
 def normalize(text: str) -> Normalized:
     """Bring a message into matching form (see the module docstring for every step)."""
     words = [m.group(0) for m in _WORD.finditer(letters_form(text))]
