@@ -259,7 +259,11 @@ class _Gate:
     :meth:`Part.matches` and :meth:`Phrase._spans` (a superset: it may let a token through
     that no phrase then matches, never the reverse)."""
 
-    __slots__ = ("exact", "folded", "glue", "glued_exact", "glued_folded")
+    __slots__ = ("exact", "folded", "glue", "glued_exact", "glued_folded", "seen")
+
+    # Tokens are shared between messages (normalize caches them by word), so without glue
+    # the answer for a token is remembered; the memo is cleared when it grows this large.
+    SEEN_MAX = 8192
 
     def __init__(self, phrases: Sequence[Phrase]) -> None:
         firsts = [p.parts[0] for p in phrases]
@@ -270,8 +274,20 @@ class _Gate:
         self.glued_exact = _union(f.pattern if f.glued is None else f.glued for f in glued)
         self.glued_folded = _union(fold(f.pattern if f.glued is None else f.glued)
                                    for f in glued if not f.strict_nordic)
+        self.seen: dict[Token, bool] = {}
 
     def passes(self, tokens: Sequence[Token], i: int) -> bool:
+        token = tokens[i]
+        if self.glue:
+            return self._passes(tokens, i)
+        known = self.seen.get(token)
+        if known is None:
+            if len(self.seen) >= self.SEEN_MAX:
+                self.seen.clear()
+            known = self.seen[token] = self._passes(tokens, i)
+        return known
+
+    def _passes(self, tokens: Sequence[Token], i: int) -> bool:
         token = tokens[i]
         exact, folded = self.exact, None if token.nordic else self.folded
         for v in token.variants:
