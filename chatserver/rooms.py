@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -11,10 +12,13 @@ from chatserver.storage.store import RoomRecord, Store, StoredEvent
 
 REPLAY_LIMIT = 5_000
 
+log = logging.getLogger("chatserver.rooms")
+
 
 class RoomDirectory:
-    """Rooms read from the database, refreshed every few seconds so that every process sees
-    an admin's change without a round trip per message."""
+    """Rooms read from the database. An admin's change reaches every process at once through
+    a control event (``rooms_changed``); besides, the table is read again every few seconds,
+    in the background, so a message never waits for that read."""
 
     def __init__(self, store: Store, *, max_age: float = 10.0) -> None:
         self._store = store
@@ -22,6 +26,7 @@ class RoomDirectory:
         self._rooms: dict[str, RoomRecord] = {}
         self._loaded = 0.0
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     async def refresh(self) -> None:
         async with self._lock:
@@ -29,14 +34,32 @@ class RoomDirectory:
             self._rooms = {r.id: r for r in rooms}
             self._loaded = time.monotonic()
 
-    async def get(self, room_id: str) -> RoomRecord | None:
-        if time.monotonic() - self._loaded > self._max_age:
+    def _check_age(self) -> None:
+        if time.monotonic() - self._loaded <= self._max_age:
+            return
+        if self._background is None or self._background.done():
+            self._background = asyncio.create_task(self._refresh_quietly(),
+                                                   name="room-directory-refresh")
+
+    async def _refresh_quietly(self) -> None:
+        try:
             await self.refresh()
+        except Exception as exc:  # database away: keep what we have, try again later
+            self._loaded = time.monotonic()
+            log.warning("room directory not refreshed", extra={"error": type(exc).__name__})
+
+    async def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            await self.refresh()
+        else:
+            self._check_age()
+
+    async def get(self, room_id: str) -> RoomRecord | None:
+        await self._ensure_loaded()
         return self._rooms.get(room_id)
 
     async def all(self) -> list[RoomRecord]:
-        if time.monotonic() - self._loaded > self._max_age:
-            await self.refresh()
+        await self._ensure_loaded()
         return sorted(self._rooms.values(), key=lambda r: (r.position, r.id))
 
 
