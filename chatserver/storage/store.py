@@ -207,10 +207,12 @@ class Store:
             heads[e.room_id] = max(heads.get(e.room_id, 0), e.seq)
         # Core statements on a plain connection: the ORM's bulk path costs more per row than
         # the database does, and this runs for every message.
+        # One executemany for the high-water marks too: a batch from many small rooms would
+        # otherwise cost a round trip to the driver per room.
         async with self.engine.begin() as conn:
             await conn.execute(self._insert_events, rows)
-            for room_id, seq in heads.items():
-                await conn.execute(self._raise_seq, {"room": room_id, "seq": seq})
+            await conn.execute(self._raise_seq,
+                               [{"room": room_id, "seq": seq} for room_id, seq in heads.items()])
 
     async def events_after(self, room_id: str, after: int, before: int | None = None,
                            limit: int = 10_000) -> list[tuple[int, str]]:
