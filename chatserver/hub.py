@@ -114,7 +114,8 @@ class Client:
         # With a raw sink, frames are written at once and only wait (in the backlog) while the
         # transport is paused; without one, a writer task drains a queue through ASGI.
         self.raw = raw
-        self.backlog: deque[bytes] = deque()
+        # Made when first needed: an empty deque is larger than the rest of a Client.
+        self.backlog: deque[bytes] | None = None
         self.limit = queue_size
         self.close_pending: tuple[int, str] | None = None
         self.sender = sender
@@ -161,6 +162,8 @@ class Client:
         if self.state is not ClientState.OPEN:
             return False
         if self.backlog or not self.raw.raw_writable:
+            if self.backlog is None:
+                self.backlog = deque()
             if len(self.backlog) >= self.limit:
                 metrics.DROPPED_SLOW.inc()
                 self.drop()
@@ -176,7 +179,7 @@ class Client:
         assert self.raw is not None
         while self.backlog and self.raw.raw_writable:
             if not self.raw.raw_write(self.backlog.popleft()):
-                self.backlog.clear()
+                self.backlog = None
                 return
         if not self.backlog and self.close_pending is not None:
             self._close_now(*self.close_pending)
@@ -207,7 +210,7 @@ class Client:
         if self.state is ClientState.CLOSED:
             return
         self.state = ClientState.CLOSED
-        self.backlog.clear()
+        self.backlog = None
         if self.writer is not None:
             self.writer.cancel()
         if self.abort is not None:
@@ -230,7 +233,7 @@ class Client:
 
     async def stop(self) -> None:
         self.state = ClientState.CLOSED
-        self.backlog.clear()
+        self.backlog = None
         if self.raw is not None:
             self.raw.set_drain_callback(None)
         if self.writer is not None:

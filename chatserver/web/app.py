@@ -34,6 +34,8 @@ from chatserver.storage.writer import GroupCommitWriter
 from chatserver.web import admin, auth, one_to_one, reports
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.ws import websocket_endpoint
+from moderation.policy import decide
+from moderation.types import SenderContext
 
 log = logging.getLogger("chatserver.app")
 
@@ -88,6 +90,8 @@ def create_app(settings: Settings) -> Starlette:
                   "`chatserver users create-admin --username NAME`", flush=True)
         # What start-up made (modules, compiled word lists, the room table) lives as long as
         # the process: out of the collector's sight, full collections stay short (p99).
+        # The bundled word lists are compiled now rather than on the first message.
+        decide("", settings={}, sender_context=SenderContext(), now=0.0)
         gc.collect()
         gc.freeze()
         log.info("server ready", extra={"broker": broker.name,
