@@ -39,6 +39,7 @@ from chatserver.protocol import (
     React,
     Report,
     Send,
+    SessionControl,
     Typing,
     encode,
     error_frame,
@@ -47,8 +48,10 @@ from chatserver.protocol import (
     welcome_frame,
 )
 from chatserver.rooms import RoomDirectory, RoomLog
+from chatserver.sessions import SessionService
 from chatserver.staff import StaffService
 from chatserver.storage.moderation import ModerationStore
+from chatserver.storage.sessions import SessionStore
 from chatserver.storage.store import IdentityRecord, RoomRecord, Store
 from moderation.names import NameProblem, check_pseudonym
 from moderation.ratelimit import TokenBucket
@@ -86,6 +89,7 @@ class ChatService:
         self.staff = staff
         self.mod = Moderator(self, ModerationStore(store))
         self.agency = Agency(self)
+        self.sessions = SessionService(self, SessionStore(store))
         self._staff_names: tuple[float, list[str]] = (0.0, [])
         self.process_key = uuid.uuid4().hex[:10]
         self.one_to_one = OneToOne(self, create_queue(settings.redis_url))
@@ -101,8 +105,10 @@ class ChatService:
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="presence-heartbeat"))
         self.one_to_one.start()
+        self.sessions.start(self.settings.session_timer_seconds)
 
     async def close(self) -> None:
+        await self.sessions.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -133,6 +139,7 @@ class ChatService:
             return
         self.mod.on_control(event)
         self.one_to_one.on_control(event)
+        self.sessions.on_control(event)
         if event.get("kind") in ("staff_disabled", "staff_changed"):
             # Signed out (or rights changed): the staff member's sockets close, and a
             # reconnect is authorised afresh from the database.
@@ -204,6 +211,8 @@ class ChatService:
             await self.agency.delete(client, frame)
         elif isinstance(frame, Erase):
             await self.agency.erase(client, frame)
+        elif isinstance(frame, SessionControl):
+            await self.sessions.staff_frame(client, frame)
         elif isinstance(frame, Leave):
             await self.leave(client, frame.room)
             client.offer(encode({"type": "left", "room": frame.room, "id": frame.id}))
@@ -281,10 +290,17 @@ class ChatService:
         if len(present) >= room.capacity and member not in {p["member"] for p in present}:
             raise ProtocolError(ErrorCode.ROOM_FULL)
         role = "participant"
+        session = self.sessions.check_join(room, staff=client.staff is not None)
         if client.staff is not None:
             if client.staff.role != "admin" and room.id not in client.staff.rooms:
                 raise ProtocolError(ErrorCode.FORBIDDEN)
             role, name = client.staff.role, client.staff.display_name
+        elif room.access == "closed":
+            # Only members; inside the group the pseudonym stays the one they joined with.
+            group_name = await self.sessions.store.group_pseudonym(room.id, client.identity.id)
+            if group_name is None:
+                raise ProtocolError(ErrorCode.NOT_A_MEMBER)
+            name = group_name
         else:
             name = await self._pick_name(client, member, present, frame.name)
         if frame.hidden and (room.access != "drop_in" or client.staff is not None):
@@ -315,11 +331,19 @@ class ChatService:
             await self.withdraw(client, room.id)
             raise
         head = max([membership.last_seq, *[seq for seq, _ in events]])
-        client.offer(encode({"type": "joined", "id": frame.id, "room": room.id,
-                             "member": member, "name": name, "role": role, "seq": head,
-                             "members": members, "readers": len(everyone) - len(members),
-                             "reactions": {str(k): v for k, v in reactions.items()},
-                             "complete": complete, "replay": len(events)}))
+        joined: dict[str, Any] = {
+            "type": "joined", "id": frame.id, "room": room.id, "member": member, "name": name,
+            "role": role, "seq": head, "members": members,
+            "readers": len(everyone) - len(members),
+            "reactions": {str(k): v for k, v in reactions.items()}, "complete": complete,
+            "replay": len(events)}
+        if room.has_sessions:
+            joined["session"] = session.public() if session is not None else None
+        if room.ground_rules:
+            joined["rules"] = room.ground_rules
+        client.offer(encode(joined))
+        if session is not None and not membership.is_staff:
+            await self.sessions.store.attend(session.id, member)
         for seq, text in events:
             if seq > membership.last_seq:
                 membership.last_seq = seq
@@ -392,6 +416,7 @@ class ChatService:
             raise ProtocolError(ErrorCode.REPLY_NOT_FOUND)
         self.spend(session.sends)
         room = await self.open_room(frame.room)
+        self.sessions.check_send(room, membership.is_staff)
         await self.mod.check_send(membership, room.id)
         started = time.perf_counter()
         ts = now_ms()

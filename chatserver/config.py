@@ -78,6 +78,8 @@ class Settings:
     identity_retention_days: int = 180
     # How often each process applies retention (idempotent, so every process may do it).
     maintenance_seconds: float = 600.0
+    # How often each process evaluates the session timers (only one process wins each change).
+    session_timer_seconds: float = 5.0
 
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -108,7 +110,7 @@ class Settings:
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "edit_window_seconds", "max_connections_per_client",
-                    "maintenance_seconds")
+                    "maintenance_seconds", "session_timer_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")

@@ -53,6 +53,14 @@ class ErrorCode(StrEnum):
     NOT_AVAILABLE = "not_available"
     CONVERSATION_NOT_FOUND = "conversation_not_found"
     INVALID_ANSWERS = "invalid_answers"
+    # Sessions and closed groups
+    SESSION_NOT_STARTED = "session_not_started"
+    SESSION_STATE = "session_state"
+    NO_SESSION = "no_session"
+    NOT_A_MEMBER = "not_a_member"
+    INVITE_INVALID = "invite_invalid"
+    NO_ROUND = "no_round"
+    FEEDBACK_GIVEN = "feedback_given"
     # The server
     TOO_MANY_CONNECTIONS = "too_many_connections"
     UNAVAILABLE = "unavailable"
@@ -104,6 +112,13 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NOT_AVAILABLE: "Set yourself available first.",
     ErrorCode.CONVERSATION_NOT_FOUND: "There is no such conversation of yours.",
     ErrorCode.INVALID_ANSWERS: "The pre-chat answers do not fit the questions; `reason` says how.",
+    ErrorCode.SESSION_NOT_STARTED: "The session has not started; the lobby is read-only.",
+    ErrorCode.SESSION_STATE: "The session's state does not allow that now.",
+    ErrorCode.NO_SESSION: "The room has no session now or soon.",
+    ErrorCode.NOT_A_MEMBER: "This is a closed group; join it with an invite code first.",
+    ErrorCode.INVITE_INVALID: "The invite code is not valid, or was used already.",
+    ErrorCode.NO_ROUND: "No sharing round is running in this room.",
+    ErrorCode.FEEDBACK_GIVEN: "Feedback on this session was given already.",
     ErrorCode.UNAVAILABLE: "The server cannot do that right now; try again shortly.",
     ErrorCode.INTERNAL: "Something went wrong on the server.",
 }

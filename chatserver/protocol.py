@@ -219,16 +219,26 @@ class ConvBan(msgspec.Struct, tag="conv_ban", tag_field="type"):
     id: str | None = None
 
 
+class SessionControl(msgspec.Struct, tag="session", tag_field="type"):
+    """A facilitator opens, closes or extends the room's current (or next) session."""
+
+    room: str
+    action: Literal["open", "close", "extend"]
+    id: str | None = None
+    minutes: Annotated[int, msgspec.Meta(ge=1, le=120)] | None = None  # extend by
+
+
 OneToOneFrame = (QueueRequest | QueueLeave | SupportAvailable | SupportTake | ConvSend | ConvEnd
                  | ConvTransfer | ConvWarn | ConvBan)
 ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
                | Delete | Erase | React | QueueRequest | QueueLeave | SupportAvailable
-               | SupportTake | ConvSend | ConvEnd | ConvTransfer | ConvWarn | ConvBan)
+               | SupportTake | ConvSend | ConvEnd | ConvTransfer | ConvWarn | ConvBan
+               | SessionControl)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
                           "report", "help", "edit", "delete", "erase", "react",
                           "queue_request", "queue_leave", "support_available", "support_take",
                           "conv_send", "conv_end", "conv_transfer", "conv_warn",
-                          "conv_ban"})
+                          "conv_ban", "session"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _loose = msgspec.json.Decoder()

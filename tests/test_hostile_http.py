@@ -165,6 +165,37 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
                                                     {"questions": "kaikki"}),
                                               {**ADMIN, "admin": 400}),
         ("GET", "/api/one-to-one/stats"): (fixed("/api/one-to-one/stats"), ADMIN),
+        # Rooms, schedules and sessions (issue 4): room A is Sanna's; B's facilitator Pekka
+        # is told room A's objects do not exist; bodies are refused, ids unknown.
+        ("POST", "/api/rooms"): (fixed("/api/rooms", {"id": "Bad Id"}), {**ADMIN, "admin": 400}),
+        ("GET", "/api/rooms/{room_id}"): (fixed("/api/rooms/olohuone"),
+                                          {**STAFF, "facilitator_b": 404}),
+        ("PATCH", "/api/rooms/{room_id}"): (fixed("/api/rooms/olohuone", {"capacity": 0}),
+                                            {**ADMIN, "admin": 400}),
+        ("GET", "/api/rooms/{room_id}/schedules"): (fixed("/api/rooms/olohuone/schedules"),
+                                                    {**STAFF, "facilitator_b": 404}),
+        ("POST", "/api/rooms/{room_id}/schedules"): (
+            fixed("/api/rooms/olohuone/schedules", {"frequency": "hourly"}),
+            {**ADMIN, "facilitator_b": 404, "admin": 400}),
+        ("GET", "/api/rooms/{room_id}/sessions"): (fixed("/api/rooms/olohuone/sessions"), OPEN),
+        ("POST", "/api/rooms/{room_id}/sessions"): (
+            fixed("/api/rooms/olohuone/sessions", {"start": "never"}),
+            {**ADMIN, "facilitator_b": 404, "admin": 400}),
+        ("POST", "/api/schedules/preview"): (fixed("/api/schedules/preview", {"frequency": "x"}),
+                                             {**ADMIN, "admin": 400}),
+        ("DELETE", "/api/schedules/{schedule_id}"): (fixed("/api/schedules/999999"),
+                                                     {**ADMIN, "admin": 404}),
+        ("POST", "/api/schedules/{schedule_id}/exceptions"): (
+            fixed("/api/schedules/999999/exceptions", {"date": "x"}), {**ADMIN, "admin": 404}),
+        ("GET", "/api/sessions"): (fixed("/api/sessions"), STAFF),
+        ("GET", "/api/sessions/mine"): (fixed("/api/sessions/mine"), STAFF),
+        ("GET", "/api/sessions.ics"): (fixed("/api/sessions.ics"), STAFF),
+        ("POST", "/api/sessions/{session_id}/{action}"): (
+            fixed("/api/sessions/999999/close"),
+            {**STAFF, "facilitator_a": 404, "facilitator_b": 404, "admin": 404}),
+        ("PUT", "/api/sessions/{session_id}/facilitators"): (
+            fixed("/api/sessions/999999/facilitators", {"accounts": []}),
+            {**ADMIN, "admin": 404}),
         ("POST", "/api/auth/logout"): (fixed("/api/auth/logout"), STAFF),
         ("WEBSOCKET", "/ws"): (fixed("/ws"), {}),  # tests/test_hostile_ws.py
     }

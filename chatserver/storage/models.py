@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,6 +45,18 @@ class Room(Base):
     # None: the server's defaults.
     filter_settings: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Who the room is for, per UI language (e.g. relatives): shown on the landing page.
+    target_group: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Shown before joining and in the lobby; a participant accepts them to take part.
+    ground_rules: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The room's IANA zone: its schedules are local wall-clock times there.
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
+    # always: open whenever is_open (no sessions); sessions: open only during a session.
+    session_mode: Mapped[str] = mapped_column(String(16), default="always")
+    # The session timers (chatserver.session_state.SessionTiming), in minutes.
+    lobby_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    warn_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    grace_minutes: Mapped[int] = mapped_column(Integer, default=5)
 
 
 class Identity(Base):
@@ -229,3 +242,160 @@ class OneToOneOutcome(Base):
     wait_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     served: Mapped[bool] = mapped_column(Boolean)
     crisis: Mapped[bool] = mapped_column(Boolean)
+class RoomSchedule(Base):
+    """When a room's sessions happen (chatserver.schedules.Schedule), in the room's zone."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(64), index=True)
+    frequency: Mapped[str] = mapped_column(String(8))  # once | daily | weekly
+    start_date: Mapped[date] = mapped_column(Date)  # local date of the first session
+    start_time: Mapped[str] = mapped_column(String(5))  # local wall-clock "HH:MM"
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)  # weekly: 0 = Monday
+    until: Mapped[date | None] = mapped_column(Date, nullable=True)  # last local date
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)  # or N meetings
+    # A closed group's theme per meeting (meeting n gets themes[n-1]); shown to members.
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScheduleException(Base):
+    """One date of a schedule cancelled or moved (chatserver.schedules.Cancellation/Move)."""
+
+    __tablename__ = "schedule_exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[int] = mapped_column(Integer, index=True)
+    on_date: Mapped[date] = mapped_column(Date)  # the local date it replaces
+    kind: Mapped[str] = mapped_column(String(8))  # cancel | move
+    # move: the new local start "YYYY-MM-DDTHH:MM" and, optionally, a new duration.
+    new_start: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    new_duration: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (UniqueConstraint("schedule_id", "on_date"),)
+
+
+class ChatSession(Base):
+    """One meeting of a room. Its state is the one every process shares and the timers move;
+    it lives here so it survives a restart."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The schedule and local date it was made from: makes materialising idempotent.
+    schedule_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    occurrence: Mapped[date | None] = mapped_column(Date, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # UTC
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # UTC, with extensions
+    extended_minutes: Mapped[int] = mapped_column(Integer, default=0)  # shown to staff
+    theme: Mapped[str | None] = mapped_column(String(200), nullable=True)  # closed groups
+    meeting_number: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1..N
+    # The no-facilitator alert went out (once across processes and restarts).
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The room's last sequence number when it went live: the range its statistics count.
+    first_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Anonymous figures for the funder's report, fixed at close: no identities.
+    attendance: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    alerts: Mapped[int] = mapped_column(Integer, default=0)  # crisis alerts during it
+
+    __table_args__ = (UniqueConstraint("schedule_id", "occurrence"),)
+
+
+class SessionFacilitator(Base):
+    """A facilitator assigned to one session only (room-wide ones are RoomAssignment); two
+    rows make a pair (a trained peer and a professional worker)."""
+
+    __tablename__ = "session_facilitators"
+
+    session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class SessionAttendee(Base):
+    """Who is in a running session, by per-room member id, only to count each person once.
+    The rows are deleted at close, leaving only ChatSession.attendance."""
+
+    __tablename__ = "session_attendees"
+
+    session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class InviteCode(Base):
+    """A single-use invitation to a closed group (a room with access 'closed')."""
+
+    __tablename__ = "invite_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, never the code
+    room_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_by: Mapped[str] = mapped_column(String(36))  # staff account: who to ask about it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # unused codes lapse
+    # Set once when redeemed (single use); who redeemed it is not kept.
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class GroupMember(Base):
+    """An anonymous identity bound to a closed group; no personal data, only the pseudonym it
+    keeps inside the group so that members recognise each other from meeting to meeting."""
+
+    __tablename__ = "group_members"
+
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    identity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # for clean-up
+
+
+class Feedback(Base):
+    """Anonymous feedback on a session: no member id, so it cannot be tied to anyone."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(Integer, index=True)
+    room_id: Mapped[str] = mapped_column(String(64), index=True)  # per-room aggregates
+    rating: Mapped[int] = mapped_column(Integer)  # 1-5
+    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Day only: enough to order and export, too coarse to match against the chat's times.
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class FeedbackReceipt(Base):
+    """That a member gave feedback on a session (once each), kept apart from the feedback."""
+
+    __tablename__ = "feedback_receipts"
+
+    session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Debrief(Base):
+    """A facilitator's notes after a session, for staff only (incidents, notes for the next
+    facilitator); participant text is not quoted unless it was reported."""
+
+    __tablename__ = "debriefs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(Integer, index=True)
+    account_id: Mapped[str] = mapped_column(String(36))  # who wrote it
+    author_name: Mapped[str] = mapped_column(String(64))  # shown to staff beside it
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SharingRound(Base):
+    """A room's sharing round while it runs: whose turn, raised hands, passes (per-room member
+    ids and pseudonyms, as members see them). Shared by every process; the row is deleted when
+    the facilitator ends the round or the session closes."""
+
+    __tablename__ = "sharing_rounds"
+
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -41,6 +41,18 @@ class RoomRecord:
     last_seq: int
     position: int
     filter_settings: dict[str, object] | None = None
+    target_group: dict[str, str] = field(default_factory=dict)
+    ground_rules: dict[str, str] = field(default_factory=dict)
+    time_zone: str = "Europe/Helsinki"
+    session_mode: str = "always"  # always | sessions
+    lobby_minutes: int = 15
+    warn_minutes: int = 5
+    grace_minutes: int = 5
+
+    @property
+    def has_sessions(self) -> bool:
+        """Whether the room is open only during its sessions."""
+        return self.session_mode == "sessions"
 
     @property
     def persists_events(self) -> bool:
@@ -280,7 +292,9 @@ class Store:
 def _room(r: Room) -> RoomRecord:
     return RoomRecord(r.id, dict(r.names), dict(r.descriptions), r.kind, r.access, r.capacity,
                       r.retention, r.retention_days, r.is_open, r.last_seq, r.position,
-                      dict(r.filter_settings) if r.filter_settings else None)
+                      dict(r.filter_settings) if r.filter_settings else None,
+                      dict(r.target_group or {}), dict(r.ground_rules or {}), r.time_zone,
+                      r.session_mode, r.lobby_minutes, r.warn_minutes, r.grace_minutes)
 
 
 def _today() -> datetime:

@@ -31,7 +31,7 @@ from chatserver.staff import StaffService
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
-from chatserver.web import admin, auth, one_to_one, reports
+from chatserver.web import admin, auth, one_to_one, reports, sessions
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.ws import websocket_endpoint
 from moderation.policy import decide
@@ -116,6 +116,7 @@ def create_app(settings: Settings) -> Starlette:
         *reports.ROUTES,
         *admin.ROUTES,
         *one_to_one.ROUTES,
+        *sessions.ROUTES,
         WebSocketRoute(WS_PATH, websocket_endpoint),
         Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
     ]
@@ -182,6 +183,8 @@ async def list_rooms(request: Request) -> Response:
         {"id": r.id, "name": r.names, "description": r.descriptions, "kind": r.kind,
          "access": r.access, "open": r.is_open, "capacity": r.capacity,
          "retention": r.retention, "retention_days": r.retention_days,
-         "members": counts.get(r.id)}
+         "members": counts.get(r.id), "target_group": r.target_group,
+         "rules": r.ground_rules, "time_zone": r.time_zone, "session_mode": r.session_mode,
+         "session": (current.public() if (current := chat.sessions.current(r.id)) else None)}
         for r in rooms
     ], headers={"cache-control": "no-store"})

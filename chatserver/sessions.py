@@ -1,0 +1,378 @@
+"""Sessions on the server: the timer every process runs, the state changes it and the
+facilitators make, and what members see of them.
+
+The state lives in the database. Every process evaluates the pure rules
+(`session_state.due_transitions`) for the sessions near now and applies each change with a
+compare-and-set on the session's row, so exactly one process wins each transition; the winner
+puts the change in the room's stream (a `session` event with a sequence number, seen by
+members on every process) and tells every process through the broker's control channel (each
+keeps a small cache of its rooms' current sessions, and removes its local members at close).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from sqlalchemy.exc import SQLAlchemyError
+
+from chatserver import schedules
+from chatserver.broker.base import EventMeta
+from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.protocol import encode, event_body, now_ms
+from chatserver.session_state import (
+    IllegalTransition,
+    SessionEvent,
+    SessionState,
+    SessionTiming,
+    due_transitions,
+    transition,
+)
+from chatserver.storage.sessions import ScheduleRecord, SessionRecord, SessionStore
+from chatserver.storage.store import RoomRecord
+
+if TYPE_CHECKING:
+    from chatserver.chat import ChatService
+    from chatserver.hub import Client
+    from chatserver.protocol import SessionControl
+    from chatserver.storage.staff import AccountRecord
+
+log = logging.getLogger("chatserver.sessions")
+
+E = SessionEvent
+S = SessionState
+OPEN = (S.LOBBY, S.LIVE, S.ENDING)
+# How far ahead sessions are made from schedules, and how often that is redone.
+MATERIALISE_DAYS = 14
+MATERIALISE_EVERY = 60.0
+# A facilitator may open a session this long before its lobby would open.
+OPEN_EARLY = timedelta(hours=1)
+# After a close, the timer deletes a `session` room's events again for this long: events whose
+# durable write was still queued (the Redis backend writes in the background) arrive late.
+RETENTION_SWEEP = timedelta(minutes=10)
+# The longest a process waits to see the closing event before removing its members.
+CLOSE_DELIVERY_WAIT = 3.0
+
+
+def timing_of(room: RoomRecord, session: SessionRecord) -> SessionTiming:
+    return SessionTiming(session.starts_at, session.ends_at, room.lobby_minutes,
+                         room.warn_minutes, room.grace_minutes)
+
+
+def meeting_number(schedule: schedules.Schedule, key: str) -> int:
+    """1 for the schedule's first meeting, n for its n-th (cancelled ones count, as in the
+    schedule's `count`)."""
+    first = datetime.combine(schedule.start_date, schedule.start_time)
+    this = datetime.combine(date.fromisoformat(key), schedule.start_time)
+    return len(schedule.local_starts(first, this))
+
+
+def occurrence_rows(record: ScheduleRecord, now: datetime,
+                    days: int = MATERIALISE_DAYS) -> list[dict[str, Any]]:
+    """The session rows a schedule needs from a day ago to `days` ahead."""
+    rows = []
+    for occ in schedules.occurrences(record.schedule, record.exceptions,
+                                     now - timedelta(days=1), now + timedelta(days=days)):
+        number = meeting_number(record.schedule, occ.key)
+        theme = record.themes[number - 1] if 0 < number <= len(record.themes) else None
+        rows.append({"occurrence": date.fromisoformat(occ.key), "starts_at": occ.start_utc,
+                     "ends_at": occ.end_utc,
+                     "state": "cancelled" if occ.cancelled else "scheduled",
+                     "theme": theme, "meeting_number": number if record.schedule.count or
+                     record.themes else None, "extended_minutes": 0, "alerted": False,
+                     "attendance": 0, "messages": 0})
+    return rows
+
+
+class SessionService:
+    def __init__(self, chat: ChatService, store: SessionStore) -> None:
+        self.chat = chat
+        self.store = store
+        self._current: dict[str, SessionRecord] = {}  # room → its session in lobby/live
+        self._materialised = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # What the chat asks -------------------------------------------------------------------
+
+    def current(self, room_id: str) -> SessionRecord | None:
+        return self._current.get(room_id)
+
+    async def refresh(self) -> None:
+        """Reload the current session of every room from the database."""
+        found = await self.store.find(states=[str(s) for s in OPEN if s != S.SCHEDULED])
+        self._current = {}
+        for session in found:
+            self._current.setdefault(session.room_id, session)
+
+    def check_join(self, room: RoomRecord, staff: bool) -> SessionRecord | None:
+        """The session a join belongs to; participants are refused outside sessions."""
+        if not room.has_sessions:
+            return None
+        session = self.current(room.id)
+        if session is None and not staff:
+            raise ProtocolError(ErrorCode.ROOM_CLOSED)
+        return session
+
+    def check_send(self, room: RoomRecord, staff: bool) -> None:
+        """Participants post only while the session is live (the lobby is read-only)."""
+        if not room.has_sessions or staff:
+            return
+        session = self.current(room.id)
+        if session is None:
+            raise ProtocolError(ErrorCode.ROOM_CLOSED)
+        if session.state == S.LOBBY:
+            raise ProtocolError(ErrorCode.SESSION_NOT_STARTED)
+
+    # The timer ----------------------------------------------------------------------------
+
+    def start(self, interval: float) -> None:
+        self._spawn(self._run(interval))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, interval: float) -> None:
+        while True:
+            try:
+                await self.tick(datetime.now(UTC))
+            except (BackendUnavailable, SQLAlchemyError, OSError) as exc:
+                log.warning("session timer failed", extra={"error": type(exc).__name__})
+            except Exception:
+                log.exception("session timer crashed")
+            await asyncio.sleep(interval)
+
+    async def tick(self, now: datetime) -> None:
+        loop_now = asyncio.get_running_loop().time()
+        if loop_now - self._materialised >= MATERIALISE_EVERY or not self._materialised:
+            await self.materialise(now)
+            self._materialised = loop_now
+        horizon = timedelta(minutes=max([r.lobby_minutes for r in await self.chat.directory.all()]
+                                        or [0]) + 1)
+        for session in await self.store.active_near(now, horizon):
+            room = await self.chat.directory.get(session.room_id)
+            if room is None:
+                continue
+            present = False
+            if room.kind == "guided" and session.state == S.LOBBY:
+                present = await self._facilitator_present(room.id)
+            try:
+                due = due_transitions(timing_of(room, session), S(session.state), now,
+                                      guided=room.kind == "guided",
+                                      facilitator_present=present, alerted=session.alerted)
+            except ValueError:
+                continue  # a row an admin made inconsistent: leave it for them to fix
+            for event in due:
+                changed = await self.apply(session, event, now)
+                if changed is None:
+                    break  # another process won; it carries on from here
+                session = changed
+        await self.refresh()
+        await self._sweep(now)
+
+    async def materialise(self, now: datetime) -> int:
+        added = 0
+        for record in await self.store.schedules():
+            added += await self.store.materialise(record.room_id, record.id,
+                                                  occurrence_rows(record, now))
+        return added
+
+    async def _facilitator_present(self, room_id: str) -> bool:
+        for raw in await self.chat.broker.presence_list(room_id):
+            if msgspec.json.decode(raw).get("role") in ("facilitator", "admin"):
+                return True
+        return False
+
+    async def _sweep(self, now: datetime) -> None:
+        """Retention again for `session` rooms closed a moment ago (late durable writes)."""
+        for session in await self.store.find(after=now - RETENTION_SWEEP - timedelta(days=1),
+                                             states=["closed"]):
+            if session.closed_at is None or session.closed_at < now - RETENTION_SWEEP:
+                continue
+            room = await self.chat.directory.get(session.room_id)
+            if room is None or room.retention != "session" or self.current(room.id):
+                continue
+            await self.store.delete_events_until(room.id, session.closed_at + timedelta(
+                seconds=CLOSE_DELIVERY_WAIT))
+            await self.chat.broker.forget_room(room.id)
+
+    # State changes -------------------------------------------------------------------------
+
+    async def apply(self, session: SessionRecord, event: SessionEvent, now: datetime,
+                    *, minutes: int = 0, by: str | None = None) -> SessionRecord | None:
+        """Apply one event; None if another process applied a change first. Raises
+        IllegalTransition if the session's state does not allow it."""
+        room = await self.chat.directory.get(session.room_id)
+        if room is None:
+            return None
+        if event == E.NO_FACILITATOR:
+            if not await self.store.set_alerted(session.id):
+                return None
+            session = replace(session, alerted=True)
+            await self._announce(room, session, event, by)
+            await self.chat.broker.publish_control(msgspec.json.encode({
+                "kind": "staff_alert", "room": room.id, "frame": {
+                    "type": "alert", "room": room.id, "kind": "no_facilitator",
+                    "session": session.public(), "ts": now_ms()}}))
+            return session
+        target = transition(S(session.state), event)
+        values: dict[str, Any] = {}
+        if target == S.LIVE and event != E.EXTEND:
+            values["first_seq"] = await self.chat.broker.head(room.id)
+        if event == E.EXTEND:
+            values["ends_at"] = session.ends_at + timedelta(minutes=minutes)
+            values["extended_minutes"] = session.extended_minutes + minutes
+        if target == S.CLOSED:
+            values["closed_at"] = now
+        changed = await self.store.change_state(session.id, session.state, str(target),
+                                                **values)
+        if changed is None:
+            return None
+        extra: dict[str, Any] = {}
+        if target == S.CLOSED:
+            extra = {"resources": await self.chat.mod.resources(), "feedback": True}
+        seq = await self._announce(room, changed, event, by, extra)
+        if target == S.CLOSED:
+            await self._after_close(room, changed, now)
+        await self.chat.broker.publish_control(msgspec.json.encode(
+            {"kind": "session", "session": changed.to_wire(), "seq": seq}))
+        log.info("session changed", extra={"room": room.id, "session": changed.id,
+                                           "state": changed.state, "event": str(event)})
+        return changed
+
+    async def _announce(self, room: RoomRecord, session: SessionRecord, event: SessionEvent,
+                        by: str | None, extra: dict[str, Any] | None = None) -> int:
+        ts = now_ms()
+        body: dict[str, Any] = {"type": "session", "room": room.id, "ts": ts,
+                                "event": str(event), "session": session.public()}
+        if by is not None:
+            body["by"] = by
+        body |= extra or {}
+        seq, _ = await self.chat.roomlog.append(room, event_body(body),
+                                                EventMeta("session", "", ts))
+        return seq
+
+    async def _after_close(self, room: RoomRecord, session: SessionRecord,
+                           now: datetime) -> None:
+        await self.store.finish_counts(session, now)
+        if room.retention == "session":
+            await self.chat.store.delete_room_events(room.id)
+            await self.chat.broker.forget_room(room.id)
+
+    # Control events from every process -----------------------------------------------------
+
+    def on_control(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "session":
+            session = SessionRecord.from_wire(event["session"])
+            if session.state in OPEN:
+                self._current[session.room_id] = session
+            elif (current := self._current.get(session.room_id)) and current.id == session.id:
+                del self._current[session.room_id]
+            if session.state == S.CLOSED:
+                self._spawn(self._remove_members(session.room_id, int(event.get("seq", 0))))
+        elif kind == "staff_alert":
+            frame = encode(event["frame"])
+            room = str(event.get("room"))
+            for client in list(self.chat.hub.connected.values()):
+                staff = client.staff
+                if staff is not None and (staff.role == "admin" or room in staff.rooms):
+                    client.offer(frame)
+
+    async def _remove_members(self, room_id: str, seq: int) -> None:
+        """After the closing event has reached them, participants leave the room."""
+        deadline = asyncio.get_running_loop().time() + CLOSE_DELIVERY_WAIT
+        # Polled: the hub has no per-room notification, and this runs once per close.
+        while (self.chat.hub.local_last_seq(room_id) < seq  # noqa: ASYNC110
+               and asyncio.get_running_loop().time() < deadline):
+            await asyncio.sleep(0.05)
+        for client, membership in self.chat.hub.members(room_id):
+            if membership.is_staff:
+                continue
+            try:
+                await self.chat.withdraw(client, room_id)
+            except (BackendUnavailable, SQLAlchemyError):
+                pass  # presence lapses by its TTL
+            client.offer(encode({"type": "left", "room": room_id, "reason": "session_closed"}))
+
+    # Facilitators' actions -----------------------------------------------------------------
+
+    async def may_run(self, account: AccountRecord, session: SessionRecord) -> bool:
+        """Admins, the room's facilitators, and those assigned to this one session."""
+        if account.disabled:
+            return False
+        if account.role == "admin" or session.room_id in account.rooms:
+            return True
+        return account.id in await self.store.session_facilitators(session.id)
+
+    async def target_session(self, room_id: str, now: datetime) -> SessionRecord | None:
+        """The session a facilitator's action in a room is about: the current one, or the
+        next one starting soon."""
+        current = self.current(room_id)
+        if current is not None:
+            return current
+        upcoming = await self.store.find(room_id=room_id, after=now,
+                                         states=["scheduled", "lobby", "live", "ending"],
+                                         limit=1)
+        room = await self.chat.directory.get(room_id)
+        if upcoming and room is not None:
+            opens = timing_of(room, upcoming[0]).lobby_opens_at - OPEN_EARLY
+            if opens <= now:
+                return upcoming[0]
+        return None
+
+    async def act(self, account: AccountRecord, session: SessionRecord, action: str,
+                  minutes: int | None, now: datetime) -> SessionRecord:
+        """open | close | extend by a staff member; raises ProtocolError for the caller."""
+        if not await self.may_run(account, session):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        event = {"open": E.FACILITATOR_OPEN, "close": E.CLOSE, "extend": E.EXTEND}[action]
+        if event == E.EXTEND and not minutes:
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
+        for _ in range(3):
+            try:
+                changed = await self.apply(session, event, now, minutes=minutes or 0,
+                                           by=account.display_name)
+            except IllegalTransition:
+                raise ProtocolError(ErrorCode.SESSION_STATE) from None
+            if changed is not None:
+                return changed
+            fresh = await self.store.get(session.id)  # lost a race: try on the new state
+            if fresh is None:
+                break
+            session = fresh
+        raise ProtocolError(ErrorCode.SESSION_STATE)
+
+    async def staff_frame(self, client: Client, frame: SessionControl) -> None:
+        """The `session` frame: a facilitator opens, closes or extends a room's session."""
+        if client.staff is None:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        now = datetime.now(UTC)
+        session = await self.target_session(frame.room, now)
+        if session is None:
+            if await self.chat.directory.get(frame.room) is None:
+                raise ProtocolError(ErrorCode.ROOM_NOT_FOUND)
+            raise ProtocolError(ErrorCode.NO_SESSION)
+        changed = await self.act(client.staff, session, frame.action, frame.minutes, now)
+        client.offer(encode({"type": "done", "id": frame.id, "room": frame.room,
+                             "action": frame.action, "session": changed.public()}))
+
+    async def upcoming(self, rooms: Sequence[str] | None, now: datetime,
+                       limit: int = 50) -> list[SessionRecord]:
+        return await self.store.find(rooms=rooms, after=now,
+                                     states=["scheduled", "lobby", "live", "ending"],
+                                     limit=limit)

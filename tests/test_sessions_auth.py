@@ -1,0 +1,160 @@
+"""Who may configure rooms and schedules and run sessions, over HTTP and the WebSocket: a
+participant cannot, a facilitator of room A cannot touch room B's sessions (ids in URLs reveal
+nothing), a facilitator cannot edit rooms. One process, SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
+from tests.test_sessions_flow import local_minute, make_room, make_session, wait_state
+
+
+@pytest.fixture
+async def world(start_server, tmp_path):
+    db = f"sqlite+aiosqlite:///{tmp_path}/auth.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds=0.3, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await make_room(admin, "room-a")
+    await make_room(admin, "room-b")
+    await add_facilitator(admin, "anna", ["room-a"])
+    await add_facilitator(admin, "bertta", ["room-b"])
+    anna = StaffHttp(server.url)
+    await anna.login("anna", FACILITATOR_PASSWORD)
+    sessions = {room: await make_session(admin, room, local_minute(5), 60)
+                for room in ("room-a", "room-b")}
+    yield server, admin, anna, sessions
+    await admin.close()
+    await anna.close()
+
+
+async def test_facilitator_cannot_configure_rooms_or_schedules(world):
+    server, admin, anna, _ = world
+    schedule = {"frequency": "weekly", "start_date": "2026-12-01", "start_time": "18:00",
+                "duration_minutes": 90}
+    attempts = [
+        await anna.post("/api/rooms", {"id": "new-room", "names": {"fi": "X"},
+                                       "kind": "guided"}),
+        await anna.patch("/api/rooms/room-a", {"capacity": 3}),
+        await anna.post("/api/rooms/room-a/schedules", schedule),
+        await anna.post("/api/rooms/room-a/sessions",
+                        {"start": local_minute(60), "duration_minutes": 30}),
+        await anna.post("/api/schedules/preview", schedule),
+    ]
+    assert [r.status_code for r in attempts] == [403] * 5
+    assert (await admin.http.get("/api/rooms/room-a")).json()["capacity"] == 50
+    # Nobody signed in: 401 everywhere, also for reading.
+    outsider = StaffHttp(server.url)
+    assert (await outsider.post("/api/rooms/room-a/schedules", schedule)).status_code == 401
+    assert (await outsider.http.get("/api/sessions")).status_code == 401
+    await outsider.close()
+
+
+async def test_facilitator_of_room_a_cannot_reach_room_b(world):
+    server, _admin, anna, sessions = world
+    b_id = sessions["room-b"]["id"]
+    a_id = sessions["room-a"]["id"]
+    # Room B's data answers like a missing room or session.
+    for path in ("/api/rooms/room-b", "/api/rooms/room-b/schedules"):
+        assert (await anna.http.get(path)).status_code == 404, path
+    assert (await anna.http.get("/api/sessions", params={"room": "room-b"})).status_code == 404
+    listed = (await anna.http.get("/api/sessions")).json()
+    assert {s["room"] for s in listed} == {"room-a"}
+    for action in ("open", "close"):
+        answer = await anna.post(f"/api/sessions/{b_id}/{action}", {})
+        assert (answer.status_code, answer.json()["error"]) == (404, "not_found")
+        missing = await anna.post(f"/api/sessions/999999/{action}", {})
+        assert missing.status_code == 404 and missing.json() == answer.json()
+    assert (await anna.post(f"/api/sessions/{b_id}/extend", {"minutes": 5})).status_code == 404
+    # Over the WebSocket too.
+    ws = await anna.socket(server.ws_url)
+    refused = await ws.request({"type": "session", "room": "room-b", "action": "open"})
+    assert (refused["type"], refused["code"]) == ("error", "forbidden")
+    _, public = server.get("/api/rooms/room-b/sessions")
+    assert public[0]["state"] in ("scheduled", "lobby")
+    # Her own room's session she may open, and then not open again.
+    opened = await anna.post(f"/api/sessions/{a_id}/open", {})
+    assert opened.status_code == 200 and opened.json()["state"] == "live"
+    again = await ws.request({"type": "session", "room": "room-a", "action": "open"})
+    assert again["code"] == "session_state"
+    await ws.close()
+
+
+async def test_a_session_assigned_alone_may_be_run_by_its_facilitator(world):
+    server, admin, _, sessions = world
+    b_id = sessions["room-b"]["id"]
+    cecilia_id = await add_facilitator(admin, "cecilia", [])
+    bertta_id = next(a["id"] for a in (await admin.http.get("/api/staff")).json()
+                     if a["username"] == "bertta")
+    pair = await admin.put(f"/api/sessions/{b_id}/facilitators",
+                           {"accounts": [cecilia_id, bertta_id]})
+    assert pair.status_code == 200 and sorted(pair.json()["accounts"]) == sorted(
+        [cecilia_id, bertta_id])
+    cecilia = StaffHttp(server.url)
+    await cecilia.login("cecilia", FACILITATOR_PASSWORD)
+    mine = (await cecilia.http.get("/api/sessions/mine")).json()
+    assert [s["id"] for s in mine] == [b_id]
+    calendar = await cecilia.http.get("/api/sessions.ics")
+    assert calendar.status_code == 200 and "BEGIN:VEVENT" in calendar.text
+    assert calendar.text.count("BEGIN:VEVENT") == 1
+    # A facilitator cannot assign facilitators.
+    assert (await cecilia.put(f"/api/sessions/{b_id}/facilitators",
+                              {"accounts": [cecilia_id]})).status_code == 403
+    assert (await cecilia.post(f"/api/sessions/{b_id}/open", {})).json()["state"] == "live"
+    await cecilia.close()
+
+
+async def test_participant_cannot_open_close_or_extend(world):
+    server, _, _, _ = world
+    await wait_state(server, "room-a", "lobby")
+    person = await ChatClient.connect(server.ws_url)
+    await person.join("room-a")
+    for frame in ({"action": "open"}, {"action": "close"}, {"action": "extend", "minutes": 5}):
+        answer = await person.request({"type": "session", "room": "room-a", **frame})
+        assert (answer["type"], answer["code"]) == ("error", "forbidden"), frame
+    _, public = server.get("/api/rooms/room-a/sessions")
+    assert public[0]["state"] == "lobby"
+    await person.close()
+
+
+async def test_room_and_schedule_fields_are_checked(world):
+    _, admin, _, _ = world
+    bad_rooms = [
+        {"id": "Bad Id!", "names": {"fi": "x"}, "kind": "guided"},
+        {"id": "ok-room", "names": {"de": "x"}, "kind": "guided"},
+        {"id": "ok-room", "names": {"fi": "x"}, "kind": "chaotic"},
+        {"id": "ok-room", "names": {"fi": "x"}, "kind": "guided", "time_zone": "Mars/Base"},
+        {"id": "ok-room", "names": {"fi": "x"}, "kind": "guided", "capacity": 1001},
+        {"id": "ok-room", "names": {"fi": "x"}, "kind": "guided", "lobby_minutes": -1},
+        {"id": "ok-room", "names": {"fi": "x"}, "kind": "guided", "surprise": 1},
+    ]
+    for body in bad_rooms:
+        answer = await admin.post("/api/rooms", body)
+        assert (answer.status_code, answer.json()["error"]) == (400, "invalid_field"), body
+    assert (await admin.post("/api/rooms", {"id": "room-a", "names": {"fi": "x"},
+                                            "kind": "guided"})).status_code == 409
+    base = {"frequency": "weekly", "start_date": "2026-12-01", "start_time": "18:00",
+            "duration_minutes": 90}
+    bad_schedules = [{**base, "frequency": "hourly"}, {**base, "start_time": "25:00"},
+                     {**base, "duration_minutes": 0}, {**base, "weekdays": [7]},
+                     {**base, "until": "2026-11-01"}, {**base, "count": 0}]
+    for body in bad_schedules:
+        answer = await admin.post("/api/rooms/room-a/schedules", body)
+        assert answer.status_code == 400, body
+    made = await admin.post("/api/rooms/room-a/schedules", {**base, "count": 3,
+                                                            "themes": ["a", "b", "c"]})
+    assert made.status_code == 201
+    listed = (await admin.http.get("/api/rooms/room-a/schedules")).json()
+    assert [d["theme"] for d in listed[0]["next"]] == ["a", "b", "c"]
+    assert [d["meeting"] for d in listed[0]["next"]] == [1, 2, 3]
+    # 18:00 in Helsinki in December is 16:00 UTC.
+    assert listed[0]["next"][0]["starts_at"] == "2026-12-01T16:00:00Z"

@@ -1,0 +1,239 @@
+"""Sessions over two real processes (real redis-server, PostgreSQL, two uvicorns): lobby, live,
+closing with retention; the no-facilitator alert; the timer's auto-close."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import func, select
+
+from chatserver.storage.models import Event
+from chatserver.storage.store import Store
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+TIMER = {"session_timer_seconds": 0.3}
+RULES = {"fi": "Puhu omasta kokemuksestasi.", "sv": "Tala om din egen erfarenhet.",
+         "en": "Speak from your own experience."}
+
+
+def local_minute(offset_minutes: int) -> str:
+    """A Helsinki wall-clock minute `offset_minutes` from the current one, for the API."""
+    now = datetime.now(HELSINKI).replace(second=0, microsecond=0)
+    return (now + timedelta(minutes=offset_minutes)).strftime("%Y-%m-%dT%H:%M")
+
+
+async def make_room(admin: StaffHttp, room_id: str, **values: object) -> dict:
+    body = {"id": room_id, "names": {"fi": "Ilta", "sv": "Kväll", "en": "Evening"},
+            "kind": "guided", "retention": "session", "ground_rules": RULES,
+            "lobby_minutes": 30, "warn_minutes": 5, "grace_minutes": 5, **values}
+    created = await admin.post("/api/rooms", body)
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+async def make_session(admin: StaffHttp, room_id: str, start: str, minutes: int) -> dict:
+    created = await admin.post(f"/api/rooms/{room_id}/sessions",
+                               {"start": start, "duration_minutes": minutes, "theme": "Jaksaminen"})
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+async def wait_state(server, room_id: str, state: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        _, found = server.get(f"/api/rooms/{room_id}/sessions")
+        if found and found[0]["state"] == state:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"session not {state}: {found}")
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def pair(start_server, redis_server, pg_url):
+    admin_password = create_admin({"DATABASE_URL": pg_url})
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **TIMER)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **TIMER)
+    admin = StaffHttp(a.url)
+    await admin.login("admin", admin_password)
+    yield a, b, admin
+    await admin.close()
+
+
+def session_events(client: ChatClient, room: str) -> list[tuple[int, str, str]]:
+    return [(f["seq"], f["event"], f["session"]["state"])
+            for f in client.events(room, "session")]
+
+
+async def test_lobby_live_closed_seen_alike_on_two_processes_with_retention(pair, redis_server,
+                                                                           pg_url):
+    a, b, admin = pair
+    await make_room(admin, "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna_http = StaffHttp(b.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    sanna = await sanna_http.socket(a.ws_url)
+    # Before any session, participants cannot enter a sessions-only room; staff can.
+    early = await ChatClient.connect(b.ws_url)
+    assert (await early.join("ilta"))["code"] == "room_closed"
+    session = await make_session(admin, "ilta", local_minute(5), 60)
+    await wait_state(a, "ilta", "lobby")
+
+    p1 = await ChatClient.connect(a.ws_url)
+    p2 = await ChatClient.connect(b.ws_url)
+    joined = await p1.join("ilta")
+    await p2.join("ilta")
+    # The lobby: "starts at" as a UTC instant, the ground rules, no posting.
+    assert joined["session"]["state"] == "lobby"
+    assert joined["session"]["id"] == session["id"]
+    assert joined["session"]["starts_at"] == session["starts_at"]
+    assert joined["session"]["starts_at"].endswith("Z")
+    assert joined["rules"] == RULES
+    refused = await p1.say("ilta", "hei kaikki")
+    assert (refused["type"], refused["code"]) == ("error", "session_not_started")
+
+    # The facilitator opens it (from process A); everyone on both processes sees it go live.
+    assert (await sanna.join("ilta"))["role"] == "facilitator"
+    done = await sanna.request({"type": "session", "room": "ilta", "action": "open"})
+    assert done["type"] == "done" and done["session"]["state"] == "live"
+    for c in (p1, p2):
+        await c.wait_for(lambda f: f["type"] == "session" and f["event"] == "facilitator_open")
+    text = "Tänään on ollut raskas päivä"
+    assert (await p2.say("ilta", text))["type"] == "ack"
+    await p1.wait_for(lambda f: f.get("text") == text)
+    extended = await sanna.request({"type": "session", "room": "ilta", "action": "extend",
+                                    "minutes": 15})
+    assert extended["type"] == "done"
+    assert extended["session"]["ends_at"] > session["ends_at"]
+
+    # The message is stored (PostgreSQL) and buffered (Redis) until the close.
+    store = Store.from_url(pg_url)
+    redis = aioredis.from_url(redis_server.url)
+    try:
+        deadline = time.monotonic() + 10
+        while await _count_events(store, "ilta", "message") == 0:
+            assert time.monotonic() < deadline, "the message never reached the database"
+            await asyncio.sleep(0.1)
+        assert await _redis_holds(redis, text)
+
+        closed = await sanna.request({"type": "session", "room": "ilta", "action": "close"})
+        assert closed["session"]["state"] == "closed"
+        closing = []
+        for c in (p1, p2):
+            closing.append(await c.wait_for(
+                lambda f: f["type"] == "session" and f["session"]["state"] == "closed"))
+            left = await c.wait_for(lambda f: f["type"] == "left")
+            assert left["reason"] == "session_closed"
+        # Crisis resources and the feedback prompt reach everyone with the closing event.
+        assert closing[0]["resources"] and closing[0]["feedback"] is True
+        assert closing[0] == closing[1]
+        # One cycle, seen identically by members on both processes.
+        assert session_events(p1, "ilta") == session_events(p2, "ilta")
+        assert [e for _, e, _ in session_events(p1, "ilta")] == [
+            "open_lobby", "facilitator_open", "extend", "close"]
+        seqs = [s for s, _, _ in session_events(p1, "ilta")]
+        assert seqs == sorted(seqs)
+        # The room's texts are gone from the database and from Redis (the timer's sweep
+        # removes late durable writes too).
+        deadline = time.monotonic() + 10
+        while await _count_events(store, "ilta") or await _redis_holds(redis, text):
+            assert time.monotonic() < deadline, "retention not applied at close"
+            await asyncio.sleep(0.2)
+        # Closed: no more messages, no more participants.
+        again = await p1.join("ilta")
+        assert again["code"] == "room_closed"
+        stats = (await admin.http.get("/api/sessions", params={"room": "ilta"})).json()
+        assert stats[0]["state"] == "closed" and stats[0]["attendance"] == 2
+        assert stats[0]["messages"] == 1
+    finally:
+        await store.close()
+        await redis.aclose()
+    for c in (early, p1, p2, sanna):
+        await c.close()
+    await sanna_http.close()
+
+
+async def _count_events(store: Store, room: str, kind: str | None = None) -> int:
+    query = select(func.count()).select_from(Event).where(Event.room_id == room)
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    async with store.sessions() as s:
+        return int(await s.scalar(query) or 0)
+
+
+async def _redis_holds(redis: aioredis.Redis, text: str) -> bool:
+    needle = text.encode()
+    async for key in redis.scan_iter(count=1000):
+        kind = await redis.type(key)
+        if kind == b"list":
+            values = await redis.lrange(key, 0, -1)
+        elif kind == b"zset":
+            values = await redis.zrange(key, 0, -1)
+        elif kind == b"hash":
+            values = list((await redis.hgetall(key)).values())
+        elif kind == b"stream":
+            values = [v for _, fields in await redis.xrange(key) for v in fields.values()]
+        elif kind == b"string":
+            values = [await redis.get(key)]
+        else:
+            continue
+        if any(needle in v for v in values if isinstance(v, bytes)):
+            return True
+    return False
+
+
+async def test_guided_session_without_facilitator_tells_participants_and_alerts_staff(pair):
+    a, b, admin = pair
+    await make_room(admin, "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna_http = StaffHttp(a.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    # Sanna is signed in on B but not in the room; the alert still reaches her.
+    sanna = await sanna_http.socket(b.ws_url)
+    await make_session(admin, "ilta", local_minute(1), 60)
+    await wait_state(a, "ilta", "lobby")
+    waiting = await ChatClient.connect(a.ws_url)
+    await waiting.join("ilta")
+    told = await waiting.wait_for(
+        lambda f: f["type"] == "session" and f["event"] == "no_facilitator", timeout=90)
+    assert told["session"]["state"] == "lobby"
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=10)
+    assert alert["kind"] == "no_facilitator" and alert["room"] == "ilta"
+    # Once only, across both processes' timers.
+    await asyncio.sleep(1.5)
+    assert len([f for f in waiting.frames if f.get("event") == "no_facilitator"]) == 1
+    for c in (waiting, sanna):
+        await c.close()
+    await sanna_http.close()
+
+
+async def test_unguided_schedule_goes_live_and_the_timer_warns_and_closes(pair):
+    _, b, admin = pair
+    await make_room(admin, "vapaa", kind="unguided", session_mode="sessions",
+                    retention="ephemeral", lobby_minutes=0, warn_minutes=1, grace_minutes=0)
+    # Started a minute ago and ends at the next full minute: live and warned at once, closed
+    # by the timer within a minute.
+    await make_session(admin, "vapaa", local_minute(-1), 2)
+    await wait_state(b, "vapaa", "ending")
+    member = await ChatClient.connect(b.ws_url)
+    joined = await member.join("vapaa")
+    assert joined["session"]["state"] == "ending"
+    assert (await member.say("vapaa", "vielä ehtii"))["type"] == "ack"
+    closing = await member.wait_for(
+        lambda f: f["type"] == "session" and f["event"] == "auto_close", timeout=90)
+    assert closing["resources"]
+    await member.wait_for(lambda f: f["type"] == "left")
+    await member.close()
