@@ -14,7 +14,7 @@ import msgspec
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from chatserver import PROTOCOL_VERSION, metrics, pseudonyms
+from chatserver import PROTOCOL_VERSION, groups, metrics, pseudonyms, rounds
 from chatserver.agency import Agency
 from chatserver.broker.base import Broker, EventMeta, PresenceEntry
 from chatserver.config import Settings
@@ -29,6 +29,7 @@ from chatserver.protocol import (
     Delete,
     Edit,
     Erase,
+    FeedbackFrame,
     Hello,
     Help,
     Join,
@@ -37,7 +38,9 @@ from chatserver.protocol import (
     OneToOneFrame,
     Ping,
     React,
+    Redeem,
     Report,
+    RoundAction,
     Send,
     SessionControl,
     Typing,
@@ -213,6 +216,12 @@ class ChatService:
             await self.agency.erase(client, frame)
         elif isinstance(frame, SessionControl):
             await self.sessions.staff_frame(client, frame)
+        elif isinstance(frame, RoundAction):
+            await rounds.handle(self, client, frame)
+        elif isinstance(frame, Redeem):
+            await groups.redeem(self, client, frame)
+        elif isinstance(frame, FeedbackFrame):
+            await groups.feedback(self, client, frame)
         elif isinstance(frame, Leave):
             await self.leave(client, frame.room)
             client.offer(encode({"type": "left", "room": frame.room, "id": frame.id}))
@@ -341,6 +350,8 @@ class ChatService:
             joined["session"] = session.public() if session is not None else None
         if room.ground_rules:
             joined["rules"] = room.ground_rules
+        if room.kind == "guided" and (current := await self.sessions.store.get_round(room.id)):
+            joined["round"] = current
         client.offer(encode(joined))
         if session is not None and not membership.is_staff:
             await self.sessions.store.attend(session.id, member)

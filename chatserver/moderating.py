@@ -444,6 +444,7 @@ class Moderator:
 
     async def alert(self, room_id: str, membership: Membership, why: str) -> None:
         """Tell the room's facilitators, on every process, that someone may need help."""
+        await self.chat.sessions.count_alert(room_id)
         await self._announce({"kind": "to_staff", "room": room_id, "frame": {
             "type": "alert", "room": room_id, "why": why, "member": membership.member,
             "name": membership.name, "ts": now_ms()}})

@@ -228,17 +228,44 @@ class SessionControl(msgspec.Struct, tag="session", tag_field="type"):
     minutes: Annotated[int, msgspec.Meta(ge=1, le=120)] | None = None  # extend by
 
 
+class RoundAction(msgspec.Struct, tag="round", tag_field="type"):
+    """The sharing round: staff start, give and end; members raise, lower and pass."""
+
+    room: str
+    action: Literal["start", "raise", "lower", "pass", "give", "end"]
+    id: str | None = None
+    member: Annotated[str, msgspec.Meta(max_length=32)] | None = None  # give: to whom
+
+
+class Redeem(msgspec.Struct, tag="redeem", tag_field="type"):
+    """Join a closed group with a single-use invite code."""
+
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    id: str | None = None
+    name: str | None = None  # the pseudonym to keep in the group; omitted: the current one
+
+
+class FeedbackFrame(msgspec.Struct, tag="feedback", tag_field="type"):
+    """Anonymous feedback on a closed session, once."""
+
+    session: Annotated[int, msgspec.Meta(ge=1, le=2**53 - 1)]
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    id: str | None = None
+    text: str | None = None  # at most 500 characters (text_too_long)
+
+
 OneToOneFrame = (QueueRequest | QueueLeave | SupportAvailable | SupportTake | ConvSend | ConvEnd
                  | ConvTransfer | ConvWarn | ConvBan)
 ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
                | Delete | Erase | React | QueueRequest | QueueLeave | SupportAvailable
                | SupportTake | ConvSend | ConvEnd | ConvTransfer | ConvWarn | ConvBan
-               | SessionControl)
+               | SessionControl | RoundAction | Redeem | FeedbackFrame)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
                           "report", "help", "edit", "delete", "erase", "react",
                           "queue_request", "queue_leave", "support_available", "support_take",
                           "conv_send", "conv_end", "conv_transfer", "conv_warn",
-                          "conv_ban", "session"})
+                          "conv_ban", "session",
+                          "round", "redeem", "feedback"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _loose = msgspec.json.Decoder()

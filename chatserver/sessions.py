@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from chatserver import schedules
 from chatserver.broker.base import EventMeta
 from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.groups import FEEDBACK_DAYS
 from chatserver.protocol import encode, event_body, now_ms
 from chatserver.session_state import (
     IllegalTransition,
@@ -197,8 +198,16 @@ class SessionService:
                 return True
         return False
 
+    async def count_alert(self, room_id: str) -> None:
+        """A crisis or help alert during the room's session: counted for the statistics."""
+        session = self.current(room_id)
+        if session is not None:
+            await self.store.count_alert(session.id)
+
     async def _sweep(self, now: datetime) -> None:
-        """Retention again for `session` rooms closed a moment ago (late durable writes)."""
+        """Retention again for `session` rooms closed a moment ago (late durable writes);
+        who attended is forgotten once the feedback window has passed."""
+        await self.store.forget_attendees(now - timedelta(days=FEEDBACK_DAYS))
         for session in await self.store.find(after=now - RETENTION_SWEEP - timedelta(days=1),
                                              states=["closed"]):
             if session.closed_at is None or session.closed_at < now - RETENTION_SWEEP:
@@ -226,7 +235,7 @@ class SessionService:
             await self._announce(room, session, event, by)
             await self.chat.broker.publish_control(msgspec.json.encode({
                 "kind": "staff_alert", "room": room.id, "frame": {
-                    "type": "alert", "room": room.id, "kind": "no_facilitator",
+                    "type": "alert", "room": room.id, "why": "no_facilitator",
                     "session": session.public(), "ts": now_ms()}}))
             return session
         target = transition(S(session.state), event)
@@ -269,6 +278,7 @@ class SessionService:
     async def _after_close(self, room: RoomRecord, session: SessionRecord,
                            now: datetime) -> None:
         await self.store.finish_counts(session, now)
+        await self.store.end_round(room.id)
         if room.retention == "session":
             await self.chat.store.delete_room_events(room.id)
             await self.chat.broker.forget_room(room.id)

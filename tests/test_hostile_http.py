@@ -109,6 +109,9 @@ Expect = dict[str, int | tuple[int, ...]]
 OPEN: Expect = {role: 200 for role in ROLES}
 STAFF: Expect = {"anonymous": 401, "participant": 401, "facilitator_a": 200,
                  "facilitator_b": 200, "admin": 200}
+# An unknown session: staff are told it does not exist, like another room's session.
+NO_SUCH_SESSION: Expect = {"anonymous": 401, "participant": 401, "facilitator_a": 404,
+                           "facilitator_b": 404, "admin": 404}
 ADMIN: Expect = {"anonymous": 401, "participant": 401, "facilitator_a": 403,
                  "facilitator_b": 403, "admin": 200}
 
@@ -190,9 +193,26 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
         ("GET", "/api/sessions"): (fixed("/api/sessions"), STAFF),
         ("GET", "/api/sessions/mine"): (fixed("/api/sessions/mine"), STAFF),
         ("GET", "/api/sessions.ics"): (fixed("/api/sessions.ics"), STAFF),
-        ("POST", "/api/sessions/{session_id}/{action}"): (
-            fixed("/api/sessions/999999/close"),
-            {**STAFF, "facilitator_a": 404, "facilitator_b": 404, "admin": 404}),
+        ("POST", "/api/sessions/{session_id}/open"): (
+            fixed("/api/sessions/999999/open", {"minutes": 5}), NO_SUCH_SESSION),
+        ("POST", "/api/sessions/{session_id}/close"): (
+            fixed("/api/sessions/999999/close", {"minutes": 5}), NO_SUCH_SESSION),
+        ("POST", "/api/sessions/{session_id}/extend"): (
+            fixed("/api/sessions/999999/extend", {"minutes": 5}), NO_SUCH_SESSION),
+        ("POST", "/api/sessions/{session_id}/debrief"): (
+            fixed("/api/sessions/999999/debrief", {"text": "x"}), NO_SUCH_SESSION),
+        ("GET", "/api/sessions/{session_id}/debriefs"): (
+            fixed("/api/sessions/999999/debriefs"), NO_SUCH_SESSION),
+        # Room A is a drop-in room: no invites (400) for those who may ask.
+        ("POST", "/api/rooms/{room_id}/invites"): (
+            fixed("/api/rooms/olohuone/invites", {"count": 1}),
+            {**STAFF, "facilitator_a": 400, "facilitator_b": 404, "admin": 400}),
+        ("GET", "/api/rooms/{room_id}/invites"): (fixed("/api/rooms/olohuone/invites"),
+                                                   {**STAFF, "facilitator_b": 404}),
+        ("GET", "/api/stats"): (fixed("/api/stats"), ADMIN),
+        ("GET", "/api/feedback"): (fixed("/api/feedback"), ADMIN),
+        ("GET", "/api/feedback.csv"): (fixed("/api/feedback.csv"), ADMIN),
+        ("GET", "/api/openapi.json"): (fixed("/api/openapi.json"), OPEN),
         ("PUT", "/api/sessions/{session_id}/facilitators"): (
             fixed("/api/sessions/999999/facilitators", {"accounts": []}),
             {**ADMIN, "admin": 404}),

@@ -211,7 +211,7 @@ async def test_guided_session_without_facilitator_tells_participants_and_alerts_
         lambda f: f["type"] == "session" and f["event"] == "no_facilitator", timeout=90)
     assert told["session"]["state"] == "lobby"
     alert = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=10)
-    assert alert["kind"] == "no_facilitator" and alert["room"] == "ilta"
+    assert alert["why"] == "no_facilitator" and alert["room"] == "ilta"
     # Once only, across both processes' timers.
     await asyncio.sleep(1.5)
     assert len([f for f in waiting.frames if f.get("event") == "no_facilitator"]) == 1

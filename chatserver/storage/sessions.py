@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
@@ -25,6 +26,7 @@ from chatserver.storage.models import (
     RoomSchedule,
     SessionAttendee,
     SessionFacilitator,
+    SharingRound,
 )
 from chatserver.storage.models import ScheduleException as ExceptionRow
 from chatserver.storage.store import Store
@@ -137,6 +139,7 @@ class SessionStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.sessions = store.sessions
+        self._locks: dict[str, asyncio.Lock] = {}
 
     # Rooms ---------------------------------------------------------------------------------
 
@@ -322,17 +325,62 @@ class SessionStore:
             pass  # counted already: a second tab, a reconnect
 
     async def finish_counts(self, session: SessionRecord, closed_at: datetime) -> None:
-        """Turn the attendee rows into a count and count the messages, then forget who."""
+        """Count who attended and the messages. The attendee rows stay for the feedback
+        window (only attendees may give feedback), then `forget_attendees` drops them."""
         async with self.sessions.begin() as s:
             attendance = await s.scalar(select(func.count()).select_from(SessionAttendee)
                                         .where(SessionAttendee.session_id == session.id))
             messages = await s.scalar(select(func.count()).select_from(Event).where(
                 Event.room_id == session.room_id, Event.kind == "message",
                 Event.seq > (session.first_seq or 0)))
-            await s.execute(delete(SessionAttendee).where(
-                SessionAttendee.session_id == session.id))
             await s.execute(update(ChatSession).where(ChatSession.id == session.id).values(
                 attendance=int(attendance or 0), messages=int(messages or 0)))
+
+    async def attended(self, session_id: int, member: str) -> bool:
+        async with self.sessions() as s:
+            return await s.get(SessionAttendee, (session_id, member)) is not None
+
+    async def forget_attendees(self, closed_before: datetime) -> None:
+        async with self.sessions.begin() as s:
+            old = select(ChatSession.id).where(ChatSession.closed_at < closed_before)
+            await s.execute(delete(SessionAttendee).where(SessionAttendee.session_id.in_(old)))
+
+    async def count_alert(self, session_id: int) -> None:
+        async with self.sessions.begin() as s:
+            await s.execute(update(ChatSession).where(ChatSession.id == session_id)
+                            .values(alerts=ChatSession.alerts + 1))
+
+    # Sharing rounds ------------------------------------------------------------------------
+
+    async def get_round(self, room_id: str) -> dict[str, Any] | None:
+        async with self.sessions() as s:
+            row = await s.get(SharingRound, room_id)
+        return dict(row.state) if row else None
+
+    async def change_round(self, room_id: str, change: Callable[
+            [dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
+        """Read, change and write the room's round under a row lock (PostgreSQL), so two
+        processes changing it at once do not lose either change; SQLite serialises writers."""
+        async with self._round_lock(room_id), self.sessions.begin() as s:
+            row = await s.scalar(select(SharingRound).where(SharingRound.room_id == room_id)
+                                 .with_for_update())
+            new = change(dict(row.state) if row else None)
+            if new is None:
+                if row is not None:
+                    await s.delete(row)
+            elif row is None:
+                s.add(SharingRound(room_id=room_id, state=new))
+            else:
+                row.state = new
+        return new
+
+    def _round_lock(self, room_id: str) -> asyncio.Lock:
+        # Within one process, one change at a time per room (SQLite has no row locks).
+        return self._locks.setdefault(room_id, asyncio.Lock())
+
+    async def end_round(self, room_id: str) -> None:
+        async with self.sessions.begin() as s:
+            await s.execute(delete(SharingRound).where(SharingRound.room_id == room_id))
 
     async def delete_events_until(self, room_id: str, until: datetime) -> int:
         """Retention of a `session` room: its events up to the close."""

@@ -31,7 +31,8 @@ from chatserver.staff import StaffService
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
-from chatserver.web import admin, auth, one_to_one, reports, sessions
+from chatserver.web import admin, auth, groups, one_to_one, reports, sessions
+from chatserver.web.openapi import openapi_json
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.ws import websocket_endpoint
 from moderation.policy import decide
@@ -117,6 +118,8 @@ def create_app(settings: Settings) -> Starlette:
         *admin.ROUTES,
         *one_to_one.ROUTES,
         *sessions.ROUTES,
+        *groups.ROUTES,
+        Route("/api/openapi.json", openapi_json, methods=["GET"]),
         WebSocketRoute(WS_PATH, websocket_endpoint),
         Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
     ]

@@ -431,10 +431,8 @@ async def _session(request: Request, ctx: StaffContext) -> SessionRecord:
 
 async def session_action(request: Request) -> Response:
     """POST /api/sessions/{id}/open|close|extend ({minutes} to extend)."""
-    action = request.path_params["action"]
+    action = request.url.path.rsplit("/", 1)[1]
     try:
-        if action not in ("open", "close", "extend"):
-            raise Denied(404, "not_found")
         ctx = await require_staff(request)
         session = await _session(request, ctx)
         minutes = None
@@ -513,6 +511,7 @@ ROUTES = [
     Route("/api/sessions", list_sessions, methods=["GET"]),
     Route("/api/sessions/mine", my_sessions, methods=["GET"]),
     Route("/api/sessions.ics", calendar, methods=["GET"]),
-    Route("/api/sessions/{session_id}/{action}", session_action, methods=["POST"]),
+    *[Route(f"/api/sessions/{{session_id}}/{action}", session_action, methods=["POST"])
+      for action in ("open", "close", "extend")],
     Route("/api/sessions/{session_id}/facilitators", set_facilitators, methods=["PUT"]),
 ]

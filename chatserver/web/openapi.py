@@ -1,0 +1,166 @@
+"""The OpenAPI description of the HTTP API, served at /api/openapi.json.
+
+Written as a table, one row per operation, beside the routes; tests/test_openapi.py checks
+that the table and the app's routes list the same operations, so the description stays true
+when an endpoint is added or removed. docs/http-api.md has the prose.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+ANYONE, STAFF, ADMIN = "anyone", "staff", "admin"
+ROOM_STAFF = "admin, or a facilitator of the room"
+SESSION_STAFF = "admin, the room's facilitators, or the session's own facilitators"
+
+_TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
+          "description": "text per UI language: fi, sv, en"}
+ROOM_BODY = {"type": "object", "properties": {
+    "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,63}$"},
+    "names": _TEXTS, "descriptions": _TEXTS, "target_group": _TEXTS, "ground_rules": _TEXTS,
+    "kind": {"enum": ["guided", "unguided"]}, "access": {"enum": ["drop_in", "closed"]},
+    "capacity": {"type": "integer", "minimum": 2, "maximum": 1000},
+    "retention": {"enum": ["ephemeral", "session", "days"]},
+    "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
+    "is_open": {"type": "boolean"}, "position": {"type": "integer"},
+    "time_zone": {"type": "string", "default": "Europe/Helsinki"},
+    "session_mode": {"enum": ["always", "sessions"]},
+    "lobby_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
+    "warn_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
+    "grace_minutes": {"type": "integer", "minimum": 0, "maximum": 60}}}
+SCHEDULE_BODY = {"type": "object", "required": ["frequency", "start_date", "start_time",
+                                                "duration_minutes"], "properties": {
+    "frequency": {"enum": ["once", "daily", "weekly"]},
+    "start_date": {"type": "string", "format": "date"},
+    "start_time": {"type": "string", "pattern": "^\\d\\d:\\d\\d$",
+                   "description": "local wall-clock time in the room's zone"},
+    "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+    "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+    "until": {"type": "string", "format": "date"}, "count": {"type": "integer", "minimum": 1},
+    "themes": {"type": "array", "items": {"type": "string", "maxLength": 200}}}}
+SESSION = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "room": {"type": "string"},
+    "state": {"enum": ["scheduled", "lobby", "live", "ending", "closed", "cancelled"]},
+    "starts_at": {"type": "string", "format": "date-time"},
+    "ends_at": {"type": "string", "format": "date-time"},
+    "theme": {"type": ["string", "null"]}, "meeting": {"type": ["integer", "null"]}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+# method, path, who, summary, request body schema (or None)
+OPERATIONS: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
+    ("GET", "/api/openapi.json", ANYONE, "This description", None),
+    ("GET", "/api/rooms", ANYONE, "Rooms for the landing page, with their current session",
+     None),
+    ("POST", "/api/rooms", ADMIN, "Create a room", ROOM_BODY),
+    ("GET", "/api/rooms/{room_id}", ROOM_STAFF, "A room's whole configuration", None),
+    ("PATCH", "/api/rooms/{room_id}", ADMIN, "Change a room", ROOM_BODY),
+    ("GET", "/api/rooms/{room_id}/sessions", ANYONE, "The room's upcoming sessions", None),
+    ("POST", "/api/rooms/{room_id}/sessions", ADMIN, "A one-off session",
+     {"type": "object", "required": ["start", "duration_minutes"], "properties": {
+         "start": {"type": "string", "description": "local YYYY-MM-DDTHH:MM"},
+         "duration_minutes": {"type": "integer"}, "theme": {"type": "string"}}}),
+    ("GET", "/api/rooms/{room_id}/schedules", ROOM_STAFF, "Schedules with their next dates",
+     None),
+    ("POST", "/api/rooms/{room_id}/schedules", ADMIN, "Add a schedule", SCHEDULE_BODY),
+    ("POST", "/api/schedules/preview", ADMIN, "The next dates of a schedule, unsaved",
+     SCHEDULE_BODY),
+    ("DELETE", "/api/schedules/{schedule_id}", ADMIN,
+     "Remove a schedule and its sessions not started", None),
+    ("POST", "/api/schedules/{schedule_id}/exceptions", ADMIN, "Cancel or move one date",
+     {"type": "object", "required": ["date", "kind"], "properties": {
+         "date": {"type": "string", "format": "date"}, "kind": {"enum": ["cancel", "move"]},
+         "new_start": {"type": "string"}, "duration_minutes": {"type": "integer"}}}),
+    ("GET", "/api/sessions", STAFF, "Sessions of my rooms, with their figures", None),
+    ("GET", "/api/sessions/mine", STAFF, "My upcoming sessions", None),
+    ("GET", "/api/sessions.ics", STAFF, "My upcoming sessions as iCalendar", None),
+    ("POST", "/api/sessions/{session_id}/open", SESSION_STAFF, "Open (go live)", None),
+    ("POST", "/api/sessions/{session_id}/close", SESSION_STAFF, "Close now", None),
+    ("POST", "/api/sessions/{session_id}/extend", SESSION_STAFF, "Extend",
+     {"type": "object", "required": ["minutes"],
+      "properties": {"minutes": {"type": "integer", "minimum": 1, "maximum": 120}}}),
+    ("PUT", "/api/sessions/{session_id}/facilitators", ADMIN,
+     "Facilitators of this one session (a pair allowed)",
+     {"type": "object", "properties": {"accounts": {"type": "array",
+                                                    "items": {"type": "string"}}}}),
+    ("POST", "/api/sessions/{session_id}/debrief", SESSION_STAFF,
+     "A debrief after the close (staff only)",
+     {"type": "object", "properties": {"text": {"type": "string", "maxLength": 4000}}}),
+    ("GET", "/api/sessions/{session_id}/debriefs", SESSION_STAFF, "The session's debriefs",
+     None),
+    ("POST", "/api/rooms/{room_id}/invites", ROOM_STAFF,
+     "Single-use invite codes for a closed group (shown once)",
+     {"type": "object", "properties": {"count": {"type": "integer", "maximum": 50},
+                                       "days": {"type": "integer", "maximum": 90}}}),
+    ("GET", "/api/rooms/{room_id}/invites", ROOM_STAFF, "Invite and member counts", None),
+    ("GET", "/api/stats", ADMIN, "Per-room figures for funders, no identities", None),
+    ("GET", "/api/feedback", ADMIN, "Feedback per session", None),
+    ("GET", "/api/feedback.csv", ADMIN, "All feedback as CSV", None),
+    ("GET", "/api/crisis-resources", ANYONE, "Crisis resources per language", None),
+    ("PUT", "/api/crisis-resources", ADMIN, "Replace the crisis resources",
+     {"type": "object"}),
+    ("GET", "/api/rooms/{room_id}/filters", ADMIN, "A room's automated-safety settings", None),
+    ("PUT", "/api/rooms/{room_id}/filters", ADMIN, "Change them", {"type": "object"}),
+    ("POST", "/api/auth/login", ANYONE, "Sign in (staff)", {"type": "object", "properties": {
+        "username": {"type": "string"}, "password": {"type": "string"}}}),
+    ("POST", "/api/auth/logout", STAFF, "Sign out", None),
+    ("GET", "/api/auth/me", STAFF, "Who am I, and the CSRF token", None),
+    ("POST", "/api/auth/password", STAFF, "Change my password", {"type": "object"}),
+    ("GET", "/api/staff", ADMIN, "Staff accounts", None),
+    ("POST", "/api/staff", ADMIN, "Create a staff account", {"type": "object"}),
+    ("PATCH", "/api/staff/{account_id}", ADMIN, "Disable, or assign rooms",
+     {"type": "object"}),
+    ("GET", "/api/audit", ADMIN, "The audit log", None),
+    ("GET", "/api/reports", STAFF, "Open reports of my rooms", None),
+    ("POST", "/api/reports/{report_id}/resolve", ROOM_STAFF, "Resolve a report",
+     {"type": "object"}),
+    ("GET", "/api/held", STAFF, "Messages waiting for approval in my rooms", None),
+    ("GET", "/api/one-to-one", ANYONE, "Whether one-to-one support is open, and when next",
+     None),
+    ("GET", "/api/one-to-one/settings", ADMIN, "One-to-one support settings", None),
+    ("PUT", "/api/one-to-one/settings", ADMIN, "Change them", {"type": "object"}),
+    ("GET", "/api/one-to-one/stats", ADMIN, "One-to-one figures, no identities", None),
+    ("POST", "/api/erase", ANYONE, "Erase an anonymous identity (with its token)",
+     {"type": "object"}),
+]
+
+
+def document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, who, summary, body in OPERATIONS:
+        operation: dict[str, Any] = {
+            "summary": summary, "description": f"Who may: {who}.",
+            "responses": {"200": {"description": "done"},
+                          "400": {"description": "bad_json or invalid_field"},
+                          "401": {"description": "not_signed_in"},
+                          "403": {"description": "forbidden or csrf_failed"},
+                          "404": {"description": "not_found (also another room's object)"}}}
+        params = re.findall(r"{(\w+)}", path)
+        if params:
+            operation["parameters"] = [{"name": p, "in": "path", "required": True,
+                                        "schema": {"type": "string"}} for p in params]
+        if body is not None:
+            operation["requestBody"] = _body(body)
+        if who != ANYONE:
+            operation["security"] = [{"staffCookie": []}]
+        paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Peer-support chat server", "version": "1"},
+        "components": {
+            "securitySchemes": {"staffCookie": {"type": "apiKey", "in": "cookie",
+                                                "name": "chat_staff"}},
+            "schemas": {"Session": SESSION, "Room": ROOM_BODY, "Schedule": SCHEDULE_BODY}},
+        "paths": paths,
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(document(), headers={"cache-control": "no-cache"})
