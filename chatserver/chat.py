@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from chatserver import PROTOCOL_VERSION, groups, metrics, pseudonyms, rounds
 from chatserver.agency import Agency
-from chatserver.broker.base import Broker, EventMeta, PresenceEntry
+from chatserver.broker.base import Broker, EventMeta, PresenceEntry, request_name
 from chatserver.config import Settings
 from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.hub import Client, Hub, Membership
@@ -462,7 +462,9 @@ class ChatService:
         if frame.cw is not None:
             event["cw"] = frame.cw.strip()
         seq, _ = await self.roomlog.append(room, event_body(event),
-                                           EventMeta("message", membership.member, ts))
+                                           EventMeta("message", membership.member, ts),
+                                           once=request_name(room.id, membership.member,
+                                                             frame.id, text))
         metrics.APPEND_SECONDS.observe(time.perf_counter() - started)
         metrics.MESSAGES.inc()
         client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))

@@ -78,10 +78,11 @@ class RoomLog:
             floor = self._floors[room.id] = max(room.last_seq, await self.store.max_seq(room.id))
         return floor
 
-    async def append(self, room: RoomRecord, body: bytes, meta: EventMeta) -> tuple[int, bytes]:
+    async def append(self, room: RoomRecord, body: bytes, meta: EventMeta,
+                     once: str | None = None) -> tuple[int, bytes]:
         seq, frame = await self.broker.append(room.id, body, meta,
                                               persist=room.persists_events,
-                                              floor=await self._floor(room))
+                                              floor=await self._floor(room), once=once)
         if seq > self._floors.get(room.id, 0):
             self._floors[room.id] = seq
         return seq, frame

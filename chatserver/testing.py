@@ -230,8 +230,9 @@ class ChatClient:
                 await asyncio.wait_for(self._changed.wait(), remaining)
 
     async def request(self, frame: Frame, timeout: float = 10) -> Frame:
-        """Send a frame with a fresh id and return the answer that echoes it."""
-        frame = {**frame, "id": self.next_id()}
+        """Send a frame (with a fresh id unless it names one: a retry keeps its id) and return
+        the answer that echoes it."""
+        frame = {**frame, "id": frame.get("id") or self.next_id()}
         mark = len(self.frames)
         await self.send(frame)
         return await self.wait_for(lambda f: f.get("id") == frame["id"], timeout, start=mark)
@@ -250,8 +251,9 @@ class ChatClient:
                                 timeout, start=mark)
         return answer
 
-    async def say(self, room: str, text: str, **extra: Any) -> Frame:
-        return await self.request({"type": "send", "room": room, "text": text, **extra})
+    async def say(self, room: str, text: str, timeout: float = 10, **extra: Any) -> Frame:
+        return await self.request({"type": "send", "room": room, "text": text, **extra},
+                                  timeout)
 
     def events(self, room: str, kind: str | None = None) -> list[Frame]:
         """Stream frames (those with a seq) received for ``room``, in arrival order."""

@@ -7,9 +7,25 @@ for resume, fans events out to every process, and holds global presence. Two bac
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+# How long a request id is remembered so that a send retried after a lost answer (a timeout,
+# a dropped connection) is appended once and acknowledged with its first number.
+ONCE_SECONDS = 300
+
+
+def request_name(room: str, member: str, request_id: str | None, text: str) -> str | None:
+    """The name under which a member's send is remembered: a hash, so the broker holds no
+    readable ids or text. The text is part of it because a reloaded page counts its ids from
+    the start again: only the same id with the same text is a retry. None when the client gave
+    no id (such sends cannot be retried safely)."""
+    if not request_id:
+        return None
+    return hashlib.blake2b(f"{room}\0{member}\0{request_id}\0{text}".encode(),
+                           digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +85,13 @@ class Broker(Protocol):
     async def unsubscribe(self, room: str) -> None: ...
 
     async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
-                     floor: int) -> tuple[int, bytes]:
+                     floor: int, once: str | None = None) -> tuple[int, bytes]:
         """Give the event the room's next sequence number, make it durable (the event is in
         the resume stream once this returns), and publish it. ``floor`` is the highest number
         this process knows was used, so a counter the backend lost never goes backwards.
-        Returns the number and the frame as every member receives it."""
+        Returns the number and the frame as every member receives it. ``once`` names the
+        request: an append with a name already used in the last ``ONCE_SECONDS`` appends
+        nothing and returns the first append's number."""
         ...
 
     async def publish_ephemeral(self, room: str, frame: bytes) -> None:

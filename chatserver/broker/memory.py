@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chatserver.broker.base import (
+    ONCE_SECONDS,
     ControlCallback,
     DurableWrite,
     EventCallback,
@@ -47,6 +48,7 @@ class MemoryBroker:
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
         self._hits: dict[str, tuple[int, float]] = {}
+        self._once: dict[str, tuple[int, float]] = {}  # request name -> (seq, expires)
 
     async def start(self, on_event: EventCallback, on_control: ControlCallback,
                     on_resync: ResyncCallback) -> None:
@@ -72,18 +74,39 @@ class MemoryBroker:
         self._subscribed.discard(room)
 
     async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
-                     floor: int) -> tuple[int, bytes]:
+                     floor: int, once: str | None = None) -> tuple[int, bytes]:
         state = self._room(room)
+        if once is not None:
+            first = self._once.get(once)
+            if first is not None and first[1] > time.monotonic():
+                return first[0], splice_seq(first[0], body)
         state.seq = max(state.seq, floor) + 1
         seq = state.seq
         frame = splice_seq(seq, body)
+        if once is not None:  # before the write, so a retry during it is not appended twice
+            self._remember_once(once, seq)
         if persist:
             # Queued in number order; the writer commits in that order and wakes the waiting
             # appends in it, so publication below stays in number order too.
-            await self._durable_write(StreamEntry(room, seq, meta, frame))
+            try:
+                await self._durable_write(StreamEntry(room, seq, meta, frame))
+            except BaseException:
+                if once is not None:
+                    self._once.pop(once, None)
+                raise
         self._buffer(state, seq, frame)
         self._dispatch(room, frame)
         return seq, frame
+
+    def _remember_once(self, once: str, seq: int) -> None:
+        now = time.monotonic()
+        self._once[once] = (seq, now + ONCE_SECONDS)
+        # Insertion order is expiry order: drop what has expired from the front.
+        while self._once:
+            key, (_, expires) = next(iter(self._once.items()))
+            if expires > now:
+                break
+            del self._once[key]
 
     def _buffer(self, state: _Room, seq: int, frame: bytes) -> None:
         buf = self._live_buffer(state)

@@ -23,6 +23,7 @@ from redis import asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
 from chatserver.broker.base import (
+    ONCE_SECONDS,
     BatchStore,
     ControlCallback,
     EventCallback,
@@ -44,6 +45,10 @@ PRESENCE_ROOMS = P + "presrooms"
 EPOCH_KEY = P + "epoch"
 
 _APPEND = """
+if ARGV[10] ~= '' then
+  local prev = redis.call('GET', KEYS[5])
+  if prev then return -tonumber(prev) end
+end
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 local floor = tonumber(ARGV[1])
 if cur < floor then redis.call('SET', KEYS[1], floor) end
@@ -56,6 +61,7 @@ if ARGV[5] == '1' then
              't', ARGV[8], 'f', frame)
 end
 redis.call('PUBLISH', KEYS[4], frame)
+if ARGV[10] ~= '' then redis.call('SET', KEYS[5], seq, 'EX', ARGV[10]) end
 return seq
 """
 
@@ -249,14 +255,17 @@ class RedisBroker:
     # The stream ----------------------------------------------------------------------------
 
     async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
-                     floor: int) -> tuple[int, bytes]:
-        keys = [_k("seq", room), _k("buf", room), PERSIST_STREAM, _k("room", room)]
+                     floor: int, once: str | None = None) -> tuple[int, bytes]:
+        keys = [_k("seq", room), _k("buf", room), PERSIST_STREAM, _k("room", room),
+                P + "once:" + once if once else _k("seq", room)]
         args = [floor, body, self._buffer_events, self._buffer_seconds, "1" if persist else "0",
-                meta.kind, meta.member, meta.ts_ms, room]
+                meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else ""]
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._batch.append((keys + args, future))
         self._batch_wakeup.set()
         seq = await future
+        if seq < 0:  # the same request was appended before: answer with its number
+            seq = -seq
         # Rebuilt here rather than returned by the script: it saves sending it back.
         return seq, b'{"seq":%d,%s' % (seq, body[1:])
 
@@ -271,7 +280,7 @@ class RedisBroker:
                 try:
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for call, _ in batch:
-                            await self._append(keys=call[:4], args=call[4:], client=pipe)
+                            await self._append(keys=call[:5], args=call[5:], client=pipe)
                         results = await pipe.execute(raise_on_error=False)
                 except (RedisError, OSError) as exc:
                     results = [exc] * len(batch)
