@@ -331,6 +331,7 @@ class ChatService:
             members = [m for m in everyone if not m.get("hidden") or m["member"] == member
                        or membership.is_staff]
             reactions = await self.broker.reactions(room.id)
+            controls = await self.mod.controls(room.id)
             if frame.since is not None:
                 events, complete = await self.roomlog.replay(room, frame.since)
             else:
@@ -345,6 +346,7 @@ class ChatService:
             "role": role, "seq": head, "members": members,
             "readers": len(everyone) - len(members),
             "reactions": {str(k): v for k, v in reactions.items()}, "complete": complete,
+            "controls": controls.public(),
             "replay": len(events)}
         if room.has_sessions:
             joined["session"] = session.public() if session is not None else None

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -49,8 +49,10 @@ WS_PATH = "/ws"
 def create_app(settings: Settings) -> Starlette:
     static = Path(settings.static_dir) if settings.static_dir else CHECKOUT_STATIC
 
-    async def index(request: Request) -> Response:
-        return FileResponse(static / "index.html", headers={"cache-control": "no-cache"})
+    def page(name: str) -> Callable[[Request], Awaitable[Response]]:
+        async def serve(request: Request) -> Response:
+            return FileResponse(static / name, headers={"cache-control": "no-cache"})
+        return serve
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -108,7 +110,9 @@ def create_app(settings: Settings) -> Starlette:
             log.info("server stopped")
 
     routes = [
-        Route("/", index),
+        Route("/", page("index.html")),
+        Route("/staff", page("staff.html")),
+        Route("/admin", page("admin.html")),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),

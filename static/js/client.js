@@ -2,8 +2,11 @@
 const TOKEN_KEY = "vt.token";
 
 export class ChatClient extends EventTarget {
-  constructor() {
+  /** useToken: false for staff pages: the session cookie says who they are, and a staff
+   * browser must not carry (or make) a participant's identity. */
+  constructor({ useToken = true } = {}) {
     super();
+    this.useToken = useToken;
     this.ws = null;
     this.lang = "fi";
     this.rooms = new Map(); // room -> { lastSeq, name }
@@ -22,7 +25,7 @@ export class ChatClient extends EventTarget {
     this.ws = ws;
     ws.addEventListener("open", () => {
       const hello = { type: "hello", v: 1, lang: this.lang };
-      const token = localStorage.getItem(TOKEN_KEY);
+      const token = this.useToken ? localStorage.getItem(TOKEN_KEY) : null;
       if (token) hello.token = token; // in the first frame, never in the URL
       ws.send(JSON.stringify(hello));
     });
@@ -41,7 +44,7 @@ export class ChatClient extends EventTarget {
 
   #receive(frame) {
     if (frame.type === "welcome") {
-      if (frame.token) localStorage.setItem(TOKEN_KEY, frame.token);
+      if (frame.token && this.useToken) localStorage.setItem(TOKEN_KEY, frame.token);
       this.welcomed = true;
       const wasReconnect = this.attempt > 0;
       this.attempt = 0;

@@ -25,3 +25,19 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched
         await launched.close()
+
+
+@pytest.fixture
+async def staff_server(start_server, tmp_path):
+    """A server (SQLite, flood guards off) with an admin and facilitator "sanna" of olohuone.
+    Yields the server and the admin's password."""
+    from chatserver.testing import FAST, StaffHttp, add_facilitator, create_admin
+
+    db = f"sqlite+aiosqlite:///{tmp_path}/staff-ui.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    await admin.close()
+    yield server, password

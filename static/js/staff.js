@@ -1,0 +1,576 @@
+// The facilitator console: rooms I moderate, a live view with moderation menus, room
+// controls, and the queues that must not be missed (crisis alerts, reports, held messages).
+// All user text goes in with textContent, never as HTML.
+import { ChatClient } from "./client.js";
+import { $, button, el } from "./dom.js";
+import { applyTo, chosenLang, formatTime, lang, setLang, t } from "./i18n.js";
+import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
+
+const api = new StaffApi();
+const client = new ChatClient({ useToken: false });
+const ALERTS_KEY = "vt.staff.alerts"; // kept for this tab only, until acknowledged
+const state = {
+  rooms: new Map(), // id -> { info, joined, error, frames: Map seq -> frame, members, controls, me }
+  current: null,
+  alerts: JSON.parse(sessionStorage.getItem(ALERTS_KEY) ?? "[]"),
+  reports: new Map(), // id -> report
+  held: new Map(), // id -> held message
+};
+
+// What each moderation action asks before it is sent (docs/protocol.md, "moderate").
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86400;
+const ACTIONS = {
+  redact: { on: "message" },
+  pin: { on: "message" },
+  content_warning: { on: "message", text: "action.cwTopic", optional: true },
+  warn: { on: "member", text: "action.warnText" },
+  mute: { on: "member", text: "action.reason", optional: true,
+    durations: [5 * MINUTE, 15 * MINUTE, HOUR, DAY] },
+  shadow: { on: "member", durations: [15 * MINUTE, HOUR, DAY] },
+  unmute: { on: "member" },
+  remove_recent: { on: "member", durations: [5 * MINUTE, 30 * MINUTE, HOUR, DAY] },
+  kick: { on: "member", text: "action.reason", optional: true },
+  ban: { on: "member", text: "action.reason", optional: true, scope: true,
+    durations: [HOUR, DAY, 7 * DAY, 0] },
+};
+const MESSAGE_MENU = ["redact", "pin", "content_warning", "warn", "mute", "shadow",
+  "remove_recent", "kick", "ban"];
+const MEMBER_MENU = ["warn", "mute", "unmute", "shadow", "remove_recent", "kick", "ban"];
+
+const roomName = (id) => {
+  const info = state.rooms.get(id)?.info;
+  return info ? (info.name[lang()] ?? info.name.fi) : id;
+};
+const errorText = (code) => staffError(code);
+const say = (text) => { $("status-live").textContent = text; };
+
+// Urgent: alerts and reports -----------------------------------------------------------------
+
+function urgent(text) {
+  // Cleared first so that the same words twice are announced twice.
+  $("urgent-live").textContent = "";
+  setTimeout(() => { $("urgent-live").textContent = text; }, 50);
+}
+
+function updateCounts() {
+  const alerts = state.alerts.length;
+  const reports = state.reports.size;
+  $("alerts-title").textContent = t("alerts.title", { n: alerts });
+  $("reports-title").textContent = t("reports.title", { n: reports });
+  $("held-title").textContent = t("held.title", { n: state.held.size });
+  $("alerts-panel").classList.toggle("active", alerts > 0);
+  $("no-alerts").hidden = alerts > 0;
+  $("no-reports").hidden = reports > 0;
+  $("no-held").hidden = state.held.size > 0;
+  const waiting = alerts + reports + state.held.size;
+  document.title = waiting ? `(${waiting}) ${t("staff.title")}` : t("staff.title");
+}
+
+function renderAlerts() {
+  sessionStorage.setItem(ALERTS_KEY, JSON.stringify(state.alerts));
+  const list = $("alerts");
+  list.replaceChildren();
+  for (const alert of state.alerts) {
+    const item = el("li", "alert-item");
+    const head = el("p", "queue-head");
+    head.append(el("strong", "", t(`alerts.${alert.why}`)), " ",
+      el("span", "", t("alerts.who", { name: alert.name, room: roomName(alert.room) })), " ",
+      el("time", "", formatTime(alert.ts)));
+    const tools = el("p", "tools");
+    tools.append(button(t("alerts.goTo"), () => selectRoom(alert.room), "secondary"),
+      button(t("alerts.ack"), () => {
+        state.alerts = state.alerts.filter((a) => a.key !== alert.key);
+        renderAlerts();
+        say(t("alerts.acked"));
+        $("alerts-title").focus();
+      }));
+    item.append(head, tools);
+    list.append(item);
+  }
+  updateCounts();
+}
+
+function reportedText(report) {
+  try {
+    const frame = JSON.parse(report.snapshot);
+    return { name: frame.name ?? "", text: frame.text ?? t("chat.removedByFacilitator") };
+  } catch {
+    return { name: "", text: "" };
+  }
+}
+
+function renderReports() {
+  const list = $("reports");
+  list.replaceChildren();
+  for (const report of state.reports.values()) {
+    const item = el("li", "report-item");
+    item.dataset.report = String(report.id);
+    const { name, text } = reportedText(report);
+    item.append(el("p", "queue-head", t("reports.head", {
+      category: t(`report.${report.category}`), room: roomName(report.room) })));
+    const quote = el("blockquote", "quote");
+    quote.append(el("span", "name", name), " ", el("span", "text", text));
+    item.append(quote);
+    if (report.note) item.append(el("p", "note-text", t("reports.note", { note: report.note })));
+    const tools = el("p", "tools");
+    tools.append(
+      button(t("reports.show"), () => selectRoom(report.room, report.seq)),
+      button(t("action.redact"), () => moderate(report.room, { action: "redact", seq: report.seq })),
+      button(t("action.mute"), () => openAction("mute", report.room, { member: report.target, name })),
+      button(t("reports.dismiss"), () => resolve(report, "dismissed")),
+      button(t("reports.actioned"), () => resolve(report, "actioned")),
+    );
+    item.append(tools);
+    list.append(item);
+  }
+  updateCounts();
+}
+
+async function resolve(report, resolution) {
+  const answer = await api.call("POST", `/api/reports/${report.id}/resolve`, { resolution });
+  if (!answer.ok && answer.status !== 404) { say(errorText(answer.body.error)); return; }
+  state.reports.delete(report.id);
+  renderReports();
+  say(t("reports.resolved"));
+  $("reports-title").focus();
+}
+
+function renderHeld() {
+  const list = $("held");
+  list.replaceChildren();
+  for (const held of state.held.values()) {
+    const item = el("li", "held-item");
+    item.append(el("p", "queue-head", t("held.head", { name: held.name, room: roomName(held.room) })));
+    item.append(el("p", "text", held.text));
+    const tools = el("p", "tools");
+    tools.append(button(t("held.approve"), () => moderate(held.room, { action: "approve", hold: held.id })),
+      button(t("held.reject"), () => moderate(held.room, { action: "reject", hold: held.id })));
+    item.append(tools);
+    list.append(item);
+  }
+  updateCounts();
+}
+
+async function loadQueues() {
+  const [reports, held] = await Promise.all([api.get("/api/reports"), api.get("/api/held")]);
+  if (reports.ok) state.reports = new Map(reports.body.map((r) => [r.id, r]));
+  if (held.ok) state.held = new Map(held.body.map((h) => [h.id, h]));
+  renderReports();
+  renderHeld();
+}
+
+// Rooms ------------------------------------------------------------------------------------
+
+function roomState(id) {
+  if (!state.rooms.has(id)) {
+    state.rooms.set(id, { info: null, joined: false, error: null, frames: new Map(),
+      members: new Map(), controls: {}, me: null });
+  }
+  return state.rooms.get(id);
+}
+
+function renderRoomList() {
+  const list = $("my-rooms");
+  list.replaceChildren();
+  for (const [id, room] of state.rooms) {
+    if (!room.info) continue;
+    const item = el("li");
+    const b = button(roomName(id), () => selectRoom(id), "room-button");
+    if (id === state.current) b.setAttribute("aria-current", "true");
+    item.append(b);
+    if (room.error) item.append(" ", el("span", "hint", errorText(room.error)));
+    list.append(item);
+  }
+}
+
+function selectRoom(id, focusSeq, moveFocus = true) {
+  const room = roomState(id);
+  state.current = id;
+  if (!room.joined && !client.rooms.has(id)) client.join(id);
+  renderRoomList();
+  $("room-view").hidden = false;
+  $("room-title").textContent = roomName(id);
+  renderControls();
+  renderMembers();
+  $("messages").replaceChildren();
+  for (const frame of [...room.frames.values()].sort((a, b) => a.seq - b.seq)) renderMessage(frame);
+  const target = focusSeq && $("messages").querySelector(`[data-seq="${Number(focusSeq)}"]`);
+  if (!moveFocus) return;
+  if (target) {
+    target.tabIndex = -1;
+    target.focus();
+  } else {
+    $("room-title").tabIndex = -1;
+    $("room-title").focus();
+  }
+}
+
+function renderControls() {
+  const controls = state.rooms.get(state.current)?.controls ?? {};
+  $("slow-mode").value = String(controls.slow_mode ?? 0);
+  if ($("slow-mode").selectedIndex < 0) $("slow-mode").value = "0";
+  $("lock").checked = Boolean(controls.locked);
+  $("premoderate").checked = Boolean(controls.premoderated);
+  const pinned = $("pinned");
+  const frame = controls.pinned ? state.rooms.get(state.current).frames.get(controls.pinned) : null;
+  pinned.hidden = !controls.pinned;
+  pinned.replaceChildren();
+  if (controls.pinned) {
+    pinned.append(el("strong", "", t("controls.pinned")), " ", frame?.text ?? `#${controls.pinned}`, " ",
+      button(t("controls.unpin"), () => moderate(state.current, { action: "unpin" })));
+  }
+}
+
+function renderMembers() {
+  const room = state.rooms.get(state.current);
+  const list = $("members");
+  list.replaceChildren();
+  if (!room) return;
+  for (const m of room.members.values()) {
+    const item = el("li", "member");
+    item.append(el("span", "name", m.name));
+    if (m.role !== "participant") item.append(" ", el("span", "role", t(`role.${m.role}`)));
+    if (m.hidden) item.append(" ", el("span", "hint", t("staff.hiddenReader")));
+    if (m.member === room.me) item.append(" ", el("span", "me", `(${t("chat.you")})`));
+    if (m.role === "participant") {
+      item.append(menu(m.name, MEMBER_MENU.map((action) => [action,
+        () => openAction(action, state.current, { member: m.member, name: m.name })])));
+    }
+    list.append(item);
+  }
+}
+
+function renderMessage(frame) {
+  if (state.rooms.get(state.current)?.frames.get(frame.seq) !== frame) return;
+  const item = el("li", "message");
+  item.dataset.seq = String(frame.seq);
+  const head = el("p", "meta");
+  head.append(el("span", "name", frame.name));
+  if (frame.role !== "participant") head.append(" ", el("span", "role", t(`role.${frame.role}`)));
+  head.append(" ", el("time", "", formatTime(frame.ts)));
+  if (frame.only) head.append(" ", el("span", "badge", t("staff.onlyWriter")));
+  if (frame.cw !== undefined) head.append(" ", el("span", "badge", `${t("cw.label")}${frame.cw ? `: ${frame.cw}` : ""}`));
+  item.append(head);
+  if (frame.redacted) {
+    item.append(el("p", "text removed", t(frame.redacted === "writer"
+      ? "chat.removedByWriter" : "chat.removedByFacilitator")));
+  } else {
+    item.append(el("p", "text", frame.text));
+    const staffMessage = frame.role !== "participant";
+    const actions = staffMessage ? ["pin"] : MESSAGE_MENU;
+    item.append(menu(frame.name, actions.map((action) => [action,
+      () => actOnMessage(action, frame)])));
+  }
+  const existing = $("messages").querySelector(`[data-seq="${frame.seq}"]`);
+  if (existing) existing.replaceWith(item);
+  else {
+    $("messages").append(item);
+    item.scrollIntoView({ block: "nearest" });
+  }
+}
+
+function actOnMessage(action, frame) {
+  if (ACTIONS[action].on === "message" && !ACTIONS[action].text) {
+    moderate(frame.room, { action, seq: frame.seq });
+  } else {
+    openAction(action, frame.room, { member: frame.member, name: frame.name, seq: frame.seq });
+  }
+}
+
+// The moderation menu: a disclosure button and a list of actions, all by keyboard too. -------
+
+let openMenu = null;
+function closeMenu(returnFocus) {
+  if (!openMenu) return;
+  const { toggle, list } = openMenu;
+  list.hidden = true;
+  toggle.setAttribute("aria-expanded", "false");
+  openMenu = null;
+  if (returnFocus) toggle.focus();
+}
+
+let menuCount = 0;
+function menu(name, items) {
+  const wrap = el("div", "menu-wrap");
+  const list = el("ul", "menu");
+  list.id = `menu-${++menuCount}`;
+  list.hidden = true;
+  const toggle = el("button", "menu-button", t("mod.menu"));
+  toggle.type = "button";
+  toggle.setAttribute("aria-label", t("mod.menuFor", { name }));
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.setAttribute("aria-controls", list.id);
+  for (const [action, run] of items) {
+    const item = el("li");
+    item.append(button(t(`action.${action}`), () => { closeMenu(false); run(); }, "menu-item"));
+    list.append(item);
+  }
+  toggle.addEventListener("click", () => {
+    const wasOpen = openMenu?.toggle === toggle;
+    closeMenu(false);
+    if (wasOpen) return;
+    list.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+    openMenu = { toggle, list };
+    list.querySelector("button").focus();
+  });
+  list.addEventListener("keydown", (e) => {
+    const buttons = [...list.querySelectorAll("button")];
+    const at = buttons.indexOf(document.activeElement);
+    if (e.key === "Escape") { e.preventDefault(); closeMenu(true); }
+    else if (e.key === "ArrowDown") { e.preventDefault(); buttons[(at + 1) % buttons.length].focus(); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); buttons[(at - 1 + buttons.length) % buttons.length].focus(); }
+    else if (e.key === "Home") { e.preventDefault(); buttons[0].focus(); }
+    else if (e.key === "End") { e.preventDefault(); buttons.at(-1).focus(); }
+  });
+  wrap.addEventListener("focusout", (e) => {
+    if (openMenu?.toggle === toggle && !wrap.contains(e.relatedTarget)) closeMenu(false);
+  });
+  wrap.append(toggle, list);
+  return wrap;
+}
+
+// The action dialog: what to say and for how long, before a sanction is sent. -----------------
+
+let pending = null; // { action, room, target }
+function durationLabel(seconds) {
+  if (!seconds) return t("action.forever");
+  const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()];
+  const [unit, n] = seconds >= DAY ? ["day", seconds / DAY] : seconds >= HOUR
+    ? ["hour", seconds / HOUR] : ["minute", seconds / MINUTE];
+  return new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "long" }).format(n);
+}
+
+function openAction(action, room, target) {
+  const spec = ACTIONS[action];
+  if (!spec.text && !spec.durations) {
+    moderate(room, { action, member: target.member });
+    return;
+  }
+  pending = { action, room, target };
+  $("action-title").textContent = t(`action.${action}`);
+  $("action-target").textContent = t("action.target", { name: target.name ?? "" });
+  $("action-text-label").hidden = $("action-text").hidden = !spec.text;
+  $("action-text-label").textContent = spec.text ? t(spec.text) : "";
+  $("action-text").value = "";
+  $("action-text").required = Boolean(spec.text && !spec.optional);
+  $("action-duration-label").hidden = $("action-duration").hidden = !spec.durations;
+  $("action-duration").replaceChildren(...(spec.durations ?? []).map((s) => {
+    const option = el("option", "", durationLabel(s));
+    option.value = String(s);
+    return option;
+  }));
+  $("action-scope-label").hidden = !spec.scope;
+  $("action-scope").checked = false;
+  $("action-error").textContent = "";
+  $("action-confirm").textContent = t(`action.${action}`);
+  $("action-dialog").showModal();
+  (spec.text ? $("action-text") : $("action-duration")).focus();
+}
+
+$("action-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const { action, room, target } = pending;
+  const spec = ACTIONS[action];
+  const text = $("action-text").value.trim();
+  const seconds = Number($("action-duration").value);
+  const frame = { action: action === "shadow" ? "mute" : action };
+  if (action === "content_warning") Object.assign(frame, { seq: target.seq, text });
+  else frame.member = target.member;
+  if (action === "shadow") frame.on = true;
+  if (action === "warn") frame.text = text;
+  else if (spec.text && text && action !== "content_warning") frame.reason = text;
+  if (spec.durations && seconds) frame.seconds = seconds;
+  if (spec.scope) frame.scope = $("action-scope").checked ? "all" : "room";
+  moderate(room, frame, true);
+});
+$("action-cancel").addEventListener("click", () => $("action-dialog").close());
+
+const requests = new Map(); // request id -> { frame, fromDialog }
+function moderate(room, frame, fromDialog = false) {
+  const id = client.request({ type: "moderate", room, ...frame });
+  requests.set(id, { frame, fromDialog });
+}
+
+function settleModeration(request, answer) {
+  const entry = requests.get(request.id);
+  requests.delete(request.id);
+  const decided = ["approve", "reject"].includes(request.action);
+  if (answer.type === "done" || (decided && answer.code === "message_not_found")) {
+    if (decided) { state.held.delete(request.hold); renderHeld(); }
+    if (entry?.fromDialog) $("action-dialog").close();
+    say(t("action.done", { action: t(`action.${request.action === "mute" && request.on ? "shadow" : request.action}`) }));
+    return;
+  }
+  if (entry?.fromDialog && $("action-dialog").open) $("action-error").textContent = errorText(answer.code);
+  else say(errorText(answer.code));
+}
+
+// Room controls ----------------------------------------------------------------------------
+
+$("slow-mode").addEventListener("change", () =>
+  moderate(state.current, { action: "slow_mode", seconds: Number($("slow-mode").value) }));
+$("lock").addEventListener("change", () =>
+  moderate(state.current, { action: "lock", on: $("lock").checked }));
+$("premoderate").addEventListener("change", () =>
+  moderate(state.current, { action: "premoderate", on: $("premoderate").checked }));
+
+$("send-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = $("text").value.trim();
+  if (!text || !state.current) return;
+  $("text").value = "";
+  client.say(state.current, text);
+});
+$("text").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey) {
+    e.preventDefault();
+    $("send-form").requestSubmit();
+  }
+});
+
+// Server events ----------------------------------------------------------------------------
+
+function inRoom(frame, apply) {
+  const room = state.rooms.get(frame.room);
+  if (!room) return;
+  apply(room);
+  if (frame.room === state.current) return true;
+  return false;
+}
+
+function updateFrame(target, room, change) {
+  const frame = room.frames.get(target);
+  if (!frame) return null;
+  const next = change(frame);
+  room.frames.set(target, next);
+  return next;
+}
+
+client.addEventListener("welcome", async (e) => {
+  if (!e.detail.role) return; // not a staff connection: the cookie has expired
+  const rooms = await fetch("/api/rooms").then((r) => r.json());
+  const mine = e.detail.role === "admin" ? rooms.map((r) => r.id) : e.detail.rooms;
+  for (const info of rooms) {
+    if (mine.includes(info.id)) roomState(info.id).info = info;
+  }
+  // Facilitators are present in all their rooms, so that every alert and report reaches them.
+  if (e.detail.role === "facilitator") {
+    for (const id of mine) if (!client.rooms.has(id)) client.join(id);
+  }
+  renderRoomList();
+  if (!state.current && mine.length) selectRoom(mine[0], null, false);
+});
+client.addEventListener("joined", (e) => {
+  const room = roomState(e.detail.room);
+  room.joined = true;
+  room.error = null;
+  room.me = e.detail.member;
+  room.members = new Map(e.detail.members.map((m) => [m.member, m]));
+  room.controls = e.detail.controls ?? {};
+  if (e.detail.room === state.current) { renderControls(); renderMembers(); }
+  renderRoomList();
+});
+client.addEventListener("answer", (e) => {
+  const { request, answer } = e.detail;
+  if (request.type === "join" && answer.type === "error") {
+    client.rooms.delete(request.room);
+    roomState(request.room).error = answer.code;
+    renderRoomList();
+  } else if (request.type === "moderate") {
+    settleModeration(request, answer);
+  } else if (request.type === "send" && answer.type === "error") {
+    say(errorText(answer.code));
+  }
+});
+client.addEventListener("message", (e) => {
+  if (inRoom(e.detail, (room) => room.frames.set(e.detail.seq, e.detail))) renderMessage(e.detail);
+});
+for (const [type, change] of [
+  ["message_redacted", (f, ev) => { const { text: _t, ...rest } = f; return { ...rest, redacted: ev.by }; }],
+  ["message_edited", (f, ev) => ({ ...f, text: ev.text, edited: ev.ts })],
+  ["message_warned", (f, ev) => ({ ...f, cw: ev.cw })],
+]) {
+  client.addEventListener(type, (e) => {
+    let changed = null;
+    if (inRoom(e.detail, (room) => { changed = updateFrame(e.detail.target, room, (f) => change(f, e.detail)); })
+        && changed) renderMessage(changed);
+  });
+}
+client.addEventListener("member_joined", (e) => {
+  if (inRoom(e.detail, (room) => room.members.set(e.detail.member, e.detail))) renderMembers();
+});
+client.addEventListener("member_left", (e) => {
+  if (inRoom(e.detail, (room) => room.members.delete(e.detail.member))) renderMembers();
+});
+client.addEventListener("room_controls", (e) => {
+  const { slow_mode, locked, premoderated, pinned } = e.detail;
+  if (inRoom(e.detail, (room) => { room.controls = { slow_mode, locked, premoderated, pinned }; })) {
+    renderControls();
+  }
+});
+client.addEventListener("alert", (e) => {
+  const alert = { ...e.detail, key: `${e.detail.room}:${e.detail.member}:${e.detail.ts}` };
+  state.alerts.push(alert);
+  renderAlerts();
+  urgent(t("alerts.announce", { what: t(`alerts.${alert.why}`), name: alert.name,
+    room: roomName(alert.room) }));
+});
+client.addEventListener("report", (e) => {
+  const report = e.detail.report;
+  state.reports.set(report.id, report);
+  renderReports();
+  urgent(t("reports.announce", { category: t(`report.${report.category}`), room: roomName(report.room) }));
+});
+client.addEventListener("held_message", (e) => {
+  state.held.set(e.detail.held.id, e.detail.held);
+  renderHeld();
+  say(t("held.announce", { room: roomName(e.detail.room) }));
+});
+client.addEventListener("reconnecting", () => {
+  $("connection").textContent = t("connection.reconnecting");
+  $("connection").hidden = false;
+});
+client.addEventListener("reconnected", () => {
+  $("connection").textContent = t("connection.back");
+  setTimeout(() => { $("connection").hidden = true; }, 2500);
+  loadQueues();
+});
+client.addEventListener("refused", () => {
+  $("connection").textContent = t("error.not_signed_in");
+  $("connection").hidden = false;
+});
+
+// Start ------------------------------------------------------------------------------------
+
+function relabel() {
+  applyTo(document);
+  renderAlerts();
+  renderReports();
+  renderHeld();
+  renderRoomList();
+  if (state.current) selectRoom(state.current, null, false);
+  if (api.account) showAccount(api);
+}
+
+async function start() {
+  const chosen = chosenLang();
+  $("lang").value = chosen;
+  await setLang(chosen);
+  $("lang").addEventListener("change", async () => {
+    await setLang($("lang").value);
+    relabel();
+  });
+  updateCounts();
+  await signIn(api, async () => {
+    showAccount(api);
+    $("to-admin").hidden = api.account.role !== "admin";
+    $("console").hidden = false;
+    renderAlerts();
+    client.connect(lang());
+    await loadQueues();
+  });
+}
+start();

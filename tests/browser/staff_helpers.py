@@ -1,0 +1,33 @@
+"""Helpers for the staff pages in the real browser."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, Page
+
+from tests.browser.test_participant_ui import wait_until
+
+
+def no_dialogs_or_errors(page: Page) -> list[str]:
+    """Fail on a JavaScript dialog; collect uncaught page errors (the test asserts none)."""
+    errors: list[str] = []
+    page.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+async def sign_in(browser: Browser, url: str, username: str, password: str,
+                  path: str = "/staff", **context: object) -> Page:
+    ctx = await browser.new_context(**context)
+    page = await ctx.new_page()
+    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
+    await page.goto(url + path)
+    await page.wait_for_selector("#signin:not([hidden])")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.press("#password", "Enter")
+    main = "#console" if path == "/staff" else "#admin"
+    await page.wait_for_selector(f"{main}:not([hidden])")
+    if path == "/staff":
+        await page.wait_for_selector("#room-view:not([hidden])")
+        await wait_until(page, "document.querySelectorAll('#members li').length > 0")
+    return page

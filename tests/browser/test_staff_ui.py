@@ -1,0 +1,173 @@
+"""The facilitator console in a real browser: reports and alerts that cannot be missed,
+moderation from the menus, the keyboard alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatserver.testing import FACILITATOR_PASSWORD
+from tests.browser.staff_helpers import sign_in
+from tests.browser.test_participant_ui import join, open_page, say, wait_until
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_report_reaches_the_console_and_the_facilitator_redacts_and_mutes(
+        browser, staff_server):
+    server, _ = staff_server
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    assert await console.inner_text("#room-title") == "Olohuone"
+    writer = await open_page(browser, server.url)
+    reporter = await open_page(browser, server.url)
+    await join(writer, name="Kuikka")
+    await join(reporter, name="Tiira")
+    await say(writer, "Tämä viesti loukkaa muita")
+    line = console.locator("#messages .message", has_text="loukkaa muita")
+    await line.wait_for()
+
+    # A participant reports it: the console shows it, says it aloud at once, and counts it.
+    await reporter.locator(".message", has_text="loukkaa muita").get_by_role(
+        "button", name="Ilmoita").click()
+    report = console.locator("#reports li", has_text="loukkaa muita")
+    await report.wait_for()
+    await wait_until(console, "document.getElementById('urgent-live').textContent"
+                              ".startsWith('Uusi ilmoitus')")
+    assert await console.get_attribute("#urgent-live", "aria-live") == "assertive"
+    assert await console.inner_text("#reports-title") == "Ilmoitukset (1)"
+    assert (await console.title()).startswith("(1)")
+
+    # Remove the message from its menu: gone for everyone.
+    await line.get_by_role("button", name="Toimet: Kuikka").click()
+    await line.get_by_role("button", name="Poista viesti", exact=True).click()
+    await writer.locator(".message .removed").wait_for()
+    await reporter.locator(".message .removed").wait_for()
+    assert await reporter.locator(".message .text", has_text="loukkaa muita").count() == 0
+
+    # Mute the writer from the participant's menu, with a reason.
+    member = console.locator("#members li", has_text="Kuikka")
+    await member.get_by_role("button", name="Toimet: Kuikka").click()
+    await member.get_by_role("button", name="Mykistä", exact=True).click()
+    assert await console.locator("#action-dialog").is_visible()
+    await console.fill("#action-text", "Pieni tauko")
+    await console.select_option("#action-duration", "900")
+    await console.click("#action-confirm")
+    await wait_until(console, "!document.getElementById('action-dialog').open")
+    await writer.locator("#private", has_text="hiljennetty").wait_for()
+    await say(writer, "yritän vielä")
+    failed = writer.locator(".message.failed", has_text="yritän vielä")
+    await failed.wait_for()
+    assert "Et voi kirjoittaa hetkeen" in await failed.inner_text()
+
+    # The report stays until it is resolved.
+    await report.get_by_role("button", name="Hoidettu").click()
+    await wait_until(console, "document.querySelectorAll('#reports li').length === 0")
+    assert await console.inner_text("#reports-title") == "Ilmoitukset (0)"
+    assert console.errors == []
+
+
+async def test_a_crisis_alert_is_announced_and_stays_until_acknowledged(browser, staff_server):
+    server, _ = staff_server
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    participant = await open_page(browser, server.url)
+    await join(participant, name="Kuikka")
+    await participant.click("#help-now")
+    alert = console.locator("#alerts li", has_text="Kuikka")
+    await alert.wait_for()
+    assert "Tarvitsee apua nyt" in await alert.inner_text()
+    await wait_until(console, "document.getElementById('urgent-live').textContent"
+                              ".includes('Tarvitsee apua nyt')")
+    assert await console.get_attribute("#alerts-panel", "class") == "alerts active"
+    await say(participant, "en jaksa enää, haluan kuolla")  # crisis language: a second alert
+    await wait_until(console, "document.querySelectorAll('#alerts li').length === 2")
+    assert await console.inner_text("#alerts-title") == "Hälytykset (2)"
+
+    # Still there after a reload: only acknowledging removes an alert.
+    await console.reload()
+    await console.wait_for_selector("#console:not([hidden])")
+    await wait_until(console, "document.querySelectorAll('#alerts li').length === 2")
+    await alert.first.get_by_role("button", name="Kuittaa").click()
+    await wait_until(console, "document.querySelectorAll('#alerts li').length === 1")
+    assert await console.inner_text("#alerts-title") == "Hälytykset (1)"
+    assert console.errors == []
+
+
+async def test_the_keyboard_alone_sends_a_message_and_opens_the_moderation_menu(
+        browser, staff_server):
+    server, _ = staff_server
+    participant = await open_page(browser, server.url)
+    await join(participant, name="Kuikka")
+    await say(participant, "Hei ohjaaja")
+
+    ctx = await browser.new_context()
+    console = await ctx.new_page()
+    await console.goto(server.url + "/staff")
+    await console.wait_for_selector("#signin:not([hidden])")
+    assert await console.evaluate("document.activeElement.id") == "username"
+    await console.keyboard.type("sanna")
+    await console.keyboard.press("Tab")
+    await console.keyboard.type(FACILITATOR_PASSWORD)
+    await console.keyboard.press("Enter")
+    await console.wait_for_selector("#room-view:not([hidden])")
+    line = console.locator("#messages .message", has_text="Hei ohjaaja")
+    await line.wait_for()
+
+    async def tab_to(selector: str, key: str = "Tab") -> None:
+        target = console.locator(selector)
+        for _ in range(80):
+            if await target.evaluate("e => e === document.activeElement"):
+                return
+            await console.keyboard.press(key)
+        raise AssertionError(f"{selector} cannot be reached with {key}")
+
+    await tab_to("#text")
+    await console.keyboard.type("Tervetuloa, olen tänään ohjaajana.")
+    await console.keyboard.press("Enter")
+    await participant.locator(".message .text", has_text="olen tänään ohjaajana").wait_for()
+
+    # Back to the participant's message and open its menu with Enter.
+    toggle = "#messages .message[data-seq] .menu-button[aria-label='Toimet: Kuikka']"
+    await tab_to(toggle, "Shift+Tab")
+    await console.keyboard.press("Enter")
+    assert await console.get_attribute(toggle, "aria-expanded") == "true"
+    assert await console.evaluate("document.activeElement.textContent") == "Poista viesti"
+    await console.keyboard.press("ArrowDown")
+    assert await console.evaluate("document.activeElement.textContent") == "Kiinnitä"
+    await console.keyboard.press("Escape")
+    assert await console.get_attribute(toggle, "aria-expanded") == "false"
+    assert await console.locator(toggle).evaluate("e => e === document.activeElement")
+    # The focus is visible: the outline of :focus-visible.
+    outline = await console.locator(toggle).evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline == "solid"
+    await console.keyboard.press("Enter")
+    await console.keyboard.press("Enter")  # "Poista viesti"
+    await participant.locator(".message .removed").wait_for()
+    await ctx.close()
+
+
+async def test_room_controls_and_the_held_queue(browser, staff_server):
+    server, _ = staff_server
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    participant = await open_page(browser, server.url)
+    await join(participant, name="Kuikka")
+    await console.check("#premoderate")
+    await wait_until(console, "document.getElementById('status-live').textContent"
+                              ".includes('Ennakkomoderointi')")
+    await say(participant, "odotan hyväksyntää")
+    await participant.locator(".message.pending", has_text="odottaa").wait_for()
+    held = console.locator("#held li", has_text="odotan hyväksyntää")
+    await held.wait_for()
+    await held.get_by_role("button", name="Hyväksy").click()
+    await console.locator("#messages .message", has_text="odotan hyväksyntää").wait_for()
+    await wait_until(console, "document.querySelectorAll('#held li').length === 0")
+    # Lock: a participant's message is refused, with the reason in their language.
+    await console.uncheck("#premoderate")
+    await console.check("#lock")
+    await wait_until(console, "document.getElementById('status-live').textContent"
+                              ".includes('Lukitus')")
+    await say(participant, "lukittu?")
+    await participant.locator(".message.failed", has_text="vain lukea").wait_for()
+    # A new console sees the room's current state.
+    second = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    assert await second.is_checked("#lock")
+    assert not await second.is_checked("#premoderate")
+    assert console.errors == [] and second.errors == []
