@@ -6,7 +6,9 @@ Never downloads a browser: a missing Chromium fails these tests, it does not ski
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
@@ -41,3 +43,18 @@ async def staff_server(start_server, tmp_path):
     await add_facilitator(admin, "sanna", ["olohuone"])
     await admin.close()
     yield server, password
+
+
+AXE = Path(__file__).resolve().parent.parent.parent / ".cache" / "axe"
+AXE_FILE = AXE / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed for the test run only (never served to
+    users, never committed): `make test` installs it; here a missing copy is installed, and
+    a failure to do so fails the tests."""
+    if not AXE_FILE.exists():
+        subprocess.run(["npm", "install", "--prefix", str(AXE), "--no-save", "--no-audit",
+                        "--no-fund", "axe-core@4"], check=True, timeout=300)
+    return AXE_FILE.read_text()
