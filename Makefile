@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 BENCH_INSTALLED := $(VENV)/.installed-bench
+# axe-core from the npm registry, for the accessibility tests only: never served, never committed.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run test test-quick lint typecheck bench migrate clean conformance
 
@@ -29,13 +31,17 @@ run: $(INSTALLED)
 migrate: $(INSTALLED)
 	$(PY) -m chatserver migrate
 
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm is needed to install axe-core for the tests (Debian: apt-get install npm)" >&2; exit 1; }
+	npm install --prefix .cache/axe --no-save --no-audit --no-fund axe-core@4
+
 # The whole suite, the long fault-injection runs (marked `slow`) included.
-test: $(TEST_INSTALLED)
+test: $(TEST_INSTALLED) $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # While working: everything but the long fault-injection runs (Redis lost for 10 s, a process
 # killed mid-broadcast, the database stopped; see docs/operations.md).
-test-quick: $(TEST_INSTALLED)
+test-quick: $(TEST_INSTALLED) $(AXE)
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(TEST_INSTALLED)
@@ -58,4 +64,4 @@ conformance: $(TEST_INSTALLED)
 	PATH="$(CURDIR)/.wstest/bin:$$PATH" $(PY) -m tests.conformance.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -24,9 +24,12 @@ def test_every_language_has_every_key_with_the_same_placeholders():
             assert cats[lang][key].strip(), (lang, key)
 
 
-def test_every_key_the_page_uses_exists():
+PAGES = sorted(STATIC.glob("*.html"))
+
+
+def test_every_key_the_pages_use_exists():
     keys = set(catalogues()["fi"])
-    html = (STATIC / "index.html").read_text()
+    html = "".join(page.read_text() for page in PAGES)
     used = set(re.findall(r'data-i18n(?:-title|-placeholder)?="([^"]+)"', html))
     for js in (STATIC / "js").glob("*.js"):
         used |= set(re.findall(r'\bt\("([a-zA-Z]+\.[a-zA-Z]+)"', js.read_text()))
@@ -34,8 +37,26 @@ def test_every_key_the_page_uses_exists():
 
 
 def test_the_html_carries_no_text_of_its_own():
-    html = (STATIC / "index.html").read_text()
-    body = html.split("<body>", 1)[1]
-    texts = [t.strip() for t in re.findall(r">([^<]+)<", body) if t.strip()]
-    languages = {"suomi", "svenska", "English"}  # each language named in itself
-    assert set(texts) <= languages, texts
+    assert {p.name for p in PAGES} >= {"index.html", "staff.html", "admin.html"}
+    for page in PAGES:
+        body = re.sub(r"<!--.*?-->", "", page.read_text().split("<body>", 1)[1], flags=re.S)
+        texts = [t.strip() for t in re.findall(r">([^<]+)<", body) if t.strip()]
+        languages = {"suomi", "svenska", "English"}  # each language named in itself
+        assert set(texts) <= languages, (page.name, texts)
+
+
+def test_keys_the_pages_build_from_server_values_exist():
+    """The staff pages name actions, report categories, alerts and filter settings by the
+    server's own values; each of them has a text in the catalogues."""
+    import dataclasses
+    import typing
+
+    from chatserver.protocol import ModerationAction, ReportCategory
+    from moderation.settings import FilterSettings
+
+    keys = set(catalogues()["fi"])
+    wanted = {f"action.{a}" for a in typing.get_args(ModerationAction)} | {"action.shadow"}
+    wanted |= {f"report.{c}" for c in typing.get_args(ReportCategory)}
+    wanted |= {"alerts.help", "alerts.crisis"}
+    wanted |= {f"filters.{f.name}" for f in dataclasses.fields(FilterSettings)}
+    assert wanted <= keys, sorted(wanted - keys)

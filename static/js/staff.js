@@ -315,6 +315,7 @@ function menu(name, items) {
     toggle.setAttribute("aria-expanded", "true");
     openMenu = { toggle, list };
     list.querySelector("button").focus();
+    list.scrollIntoView({ block: "nearest" });
   });
   list.addEventListener("keydown", (e) => {
     const buttons = [...list.querySelectorAll("button")];

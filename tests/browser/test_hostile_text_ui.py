@@ -10,7 +10,7 @@ from playwright.async_api import Page
 
 from chatserver.seed import seed_example_rooms
 from chatserver.storage.store import Store
-from chatserver.testing import FAST, StaffHttp, add_facilitator, create_admin
+from chatserver.testing import FAST, StaffHttp, create_admin
 from tests.browser.staff_helpers import sign_in
 from tests.browser.test_participant_ui import join, open_page, say, wait_until
 

@@ -1,0 +1,52 @@
+"""Screenshots of the staff screens at phone and desktop widths, for the README; no sideways
+scrolling at 360 px or at 200 % zoom (a 1280 px window zoomed to 200 % lays out at 640 px)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatserver.testing import FACILITATOR_PASSWORD
+from tests.browser.staff_helpers import sign_in
+from tests.browser.test_participant_ui import SHOTS, join, open_page, say, wait_until
+
+pytestmark = pytest.mark.browser
+WIDTHS = {"phone": {"width": 360, "height": 740}, "zoom200": {"width": 640, "height": 400},
+          "desktop": {"width": 1280, "height": 800}}
+
+
+async def test_screenshots_of_the_console_and_the_admin_pages(browser, staff_server):
+    server, admin_password = staff_server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    writer = await open_page(browser, server.url)
+    reporter = await open_page(browser, server.url)
+    await join(writer, name="Tyyni Saukko")
+    await join(reporter, name="Hiljainen Kuikka")
+    for label, viewport in WIDTHS.items():
+        console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD,
+                                viewport=viewport)
+        text = f"Tänään on ollut raskas päivä ({label})."
+        await say(writer, text)
+        line = console.locator("#messages .message", has_text=text)
+        await line.wait_for()
+        await reporter.locator(".message", has_text=text).get_by_role(
+            "button", name="Ilmoita").click()
+        await console.locator("#reports li", has_text=text).wait_for()
+        await writer.click("#help-now")
+        await console.locator("#alerts li").first.wait_for()
+        await line.locator(".menu-button").click()
+        if label != "zoom200":
+            await console.screenshot(path=str(SHOTS / f"console-{label}.png"),
+                                     )
+        width = await console.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"console scrolls sideways at {label}"
+
+        admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin",
+                              viewport=viewport)
+        await admin.wait_for_selector("#audit li")
+        await wait_until(admin, "document.querySelectorAll('#filter-fields label').length > 5")
+        if label != "zoom200":
+            await admin.screenshot(path=str(SHOTS / f"admin-{label}.png"))
+        width = await admin.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"admin pages scroll sideways at {label}"
+        await console.context.close()
+        await admin.context.close()
