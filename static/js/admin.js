@@ -1,7 +1,7 @@
 // Admin pages: staff accounts and their rooms, each room's filters, crisis resources, and the
 // audit log. Everything the admin types or reads goes in with textContent or .value.
 import { $, button, el, field } from "./dom.js";
-import { applyTo, chosenLang, formatTime, has, lang, setLang, t } from "./i18n.js";
+import { applyTo, has, lang, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const api = new StaffApi();
@@ -308,20 +308,13 @@ function relabel() {
   renderRoomChoice();
   renderAccounts();
   renderFilters();
+  state.resources = readResources(); // keep what was typed but not yet saved
   renderResources();
   renderAudit();
 }
 
 async function start() {
-  const chosen = chosenLang();
-  $("lang").value = chosen;
-  await setLang(chosen);
-  $("lang").addEventListener("change", async () => {
-    const kept = state.resources.length ? readResources() : state.resources;
-    await setLang($("lang").value);
-    state.resources = kept;
-    relabel();
-  });
+  await startLang($("lang"), relabel);
   await signIn(api, async () => {
     showAccount(api);
     $("admin").hidden = false;

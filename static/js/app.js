@@ -1,11 +1,11 @@
 // The participant page: rooms, ground rules, the chat. All user text goes in with
 // textContent, never as HTML.
 import { ChatClient } from "./client.js";
-import { applyTo, chosenLang, formatTime, has, lang, setLang, t } from "./i18n.js";
+import { $, button, el } from "./dom.js";
+import { applyTo, formatTime, has, lang, showConnection, startLang, t } from "./i18n.js";
 
 // Where quick exit goes: a neutral page that says nothing about this one.
 const NEUTRAL_PAGE = "https://www.google.com/search?q=s%C3%A4%C3%A4tiedotus";
-const $ = (id) => document.getElementById(id);
 const errorText = (code) => t(has(`error.${code}`) ? `error.${code}` : "error.generic");
 
 const client = new ChatClient();
@@ -19,12 +19,6 @@ const state = {
 const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "\u{1F64F}"],
   ["metoo", "\u{1F91D}"]];
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function show(view) {
   for (const id of ["landing", "rules", "chat"]) $(id).hidden = id !== view;
@@ -202,13 +196,6 @@ function renderMessage(frame, { live }) {
     $("announce").textContent = t("chat.newMessage", { name: frame.name, text: spoken });
   }
   if (!existing) item.scrollIntoView({ block: "nearest" });
-}
-
-function button(label, onClick, className = "link") {
-  const b = el("button", className, label);
-  b.type = "button";
-  b.addEventListener("click", onClick);
-  return b;
 }
 
 function reactionBar(seq) {
@@ -450,23 +437,12 @@ client.addEventListener("sanction", (e) => {
   if (key) showPrivate([el("p", "", t(key))]);
 });
 client.addEventListener("warning", (e) => showPrivate([el("p", "", e.detail.text)]));
-client.addEventListener("reconnecting", () => {
-  $("connection").textContent = t("connection.reconnecting");
-  $("connection").hidden = false;
-});
-client.addEventListener("reconnected", () => {
-  $("connection").textContent = t("connection.back");
-  setTimeout(() => { $("connection").hidden = true; }, 2500);
-});
+showConnection(client, $("connection"));
 
 // Start ------------------------------------------------------------------------------------
 
 async function start() {
-  const chosen = chosenLang();
-  $("lang").value = chosen;
-  await setLang(chosen);
-  $("lang").addEventListener("change", async () => {
-    await setLang($("lang").value);
+  const chosen = await startLang($("lang"), () => {
     renderRooms();
     if (state.members) renderMembers();
   });

@@ -49,3 +49,28 @@ export function formatTime(ms) {
   const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[current];
   return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }).format(ms);
 }
+
+/** Translate the page in the remembered language, and again (then call onChange) whenever
+ * the user picks another in the select; returns the language. */
+export async function startLang(select, onChange) {
+  const chosen = chosenLang();
+  select.value = chosen;
+  await setLang(chosen);
+  select.addEventListener("change", async () => {
+    await setLang(select.value);
+    onChange();
+  });
+  return chosen;
+}
+
+/** Show the connection's state in a status line while it reconnects. */
+export function showConnection(client, line) {
+  client.addEventListener("reconnecting", () => {
+    line.textContent = t("connection.reconnecting");
+    line.hidden = false;
+  });
+  client.addEventListener("reconnected", () => {
+    line.textContent = t("connection.back");
+    setTimeout(() => { line.hidden = true; }, 2500);
+  });
+}

@@ -3,7 +3,7 @@
 // All user text goes in with textContent, never as HTML.
 import { ChatClient } from "./client.js";
 import { $, button, el } from "./dom.js";
-import { applyTo, chosenLang, formatTime, lang, setLang, t } from "./i18n.js";
+import { applyTo, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const api = new StaffApi();
@@ -530,15 +530,8 @@ client.addEventListener("held_message", (e) => {
   renderHeld();
   say(t("held.announce", { room: roomName(e.detail.room) }));
 });
-client.addEventListener("reconnecting", () => {
-  $("connection").textContent = t("connection.reconnecting");
-  $("connection").hidden = false;
-});
-client.addEventListener("reconnected", () => {
-  $("connection").textContent = t("connection.back");
-  setTimeout(() => { $("connection").hidden = true; }, 2500);
-  loadQueues();
-});
+showConnection(client, $("connection"));
+client.addEventListener("reconnected", loadQueues);
 client.addEventListener("refused", () => {
   $("connection").textContent = t("error.not_signed_in");
   $("connection").hidden = false;
@@ -557,13 +550,7 @@ function relabel() {
 }
 
 async function start() {
-  const chosen = chosenLang();
-  $("lang").value = chosen;
-  await setLang(chosen);
-  $("lang").addEventListener("change", async () => {
-    await setLang($("lang").value);
-    relabel();
-  });
+  await startLang($("lang"), relabel);
   updateCounts();
   await signIn(api, async () => {
     showAccount(api);
