@@ -11,6 +11,7 @@ export class ChatClient extends EventTarget {
     this.lang = "fi";
     this.rooms = new Map(); // room -> { lastSeq, name }
     this.pending = new Map(); // frame id -> { frame, state }
+    this.queued = []; // frames asked for before the server's welcome: sent right after it
     this.nextId = 1;
     this.attempt = 0;
     this.welcomed = false;
@@ -50,7 +51,13 @@ export class ChatClient extends EventTarget {
       this.attempt = 0;
       this.#emit("welcome", frame);
       // Rejoin every room from the last number seen: the server replays what was missed.
-      for (const [room, state] of this.rooms) this.#send(this.#joinFrame(room, state));
+      const queued = this.queued;
+      this.queued = [];
+      const joining = new Set(queued.filter((f) => f.type === "join").map((f) => f.room));
+      for (const [room, state] of this.rooms) {
+        if (!joining.has(room)) this.#send(this.#joinFrame(room, state));
+      }
+      for (const frame of queued) this.#send(frame);
       if (wasReconnect) this.#emit("reconnected", {});
       return;
     }
@@ -75,6 +82,7 @@ export class ChatClient extends EventTarget {
 
   #closed(code) {
     this.welcomed = false;
+    this.queued = [];
     if (this.stopped) return;
     for (const [id, entry] of this.pending) {
       this.pending.delete(id);
@@ -106,7 +114,9 @@ export class ChatClient extends EventTarget {
   request(frame) {
     const withId = { ...frame, id: `c${this.nextId++}` };
     this.pending.set(withId.id, { frame: withId });
-    if (!this.#send(withId)) {
+    if (!this.welcomed && this.ws && this.ws.readyState <= WebSocket.OPEN && !this.stopped) {
+      this.queued.push(withId); // still connecting: goes out once the server has said welcome
+    } else if (!this.#send(withId)) {
       this.pending.delete(withId.id);
       this.#emit("answer", { request: withId, answer: { type: "error", code: "unavailable" } });
     }
