@@ -126,6 +126,9 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
 
     return {
         ("GET", "/"): (fixed("/"), OPEN),
+        # The staff pages are static; their data needs a session (the /api rows below).
+        ("GET", "/staff"): (fixed("/staff"), OPEN),
+        ("GET", "/admin"): (fixed("/admin"), OPEN),
         ("GET", "/healthz"): (fixed("/healthz"), OPEN),
         ("GET", "/readyz"): (fixed("/readyz"), OPEN),
         ("GET", "/metrics"): (fixed("/metrics"), OPEN),

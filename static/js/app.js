@@ -114,6 +114,7 @@ function enterChat(joined) {
   state.me.member = joined.member;
   state.readers = joined.readers ?? 0;
   state.reactions = new Map(Object.entries(joined.reactions ?? {}).map(([k, v]) => [Number(k), v]));
+  renderControls(joined.controls ?? {});
   renderMembers();
   show("chat");
   $("text").focus();
@@ -182,9 +183,7 @@ function renderMessage(frame, { live }) {
         client.request({ type: "delete", room: state.room.id, seq: frame.seq });
       }));
     } else {
-      tools.append(button(t("chat.report"), () => {
-        client.request({ type: "report", room: state.room.id, seq: frame.seq, category: "other" });
-      }));
+      tools.append(button(t("chat.report"), () => openReport(frame)));
     }
     item.append(tools);
   }
@@ -332,6 +331,38 @@ $("forget").addEventListener("click", () => {
 });
 $("help-now").addEventListener("click", () => client.request({ type: "help", room: state.room.id }));
 
+// Report: why, and an optional note; the reported person never learns who reported.
+let reporting = null;
+function openReport(frame) {
+  reporting = frame;
+  $("report-quote").textContent = `${frame.name}: ${frame.text.slice(0, 120)}`;
+  $("report-form").reset();
+  $("report-dialog").showModal();
+}
+$("report-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const report = { type: "report", room: state.room.id, seq: reporting.seq,
+    category: new FormData($("report-form")).get("category") };
+  const note = $("report-note").value.trim();
+  if (note) report.note = note;
+  client.request(report);
+  $("report-dialog").close();
+});
+$("report-cancel").addEventListener("click", () => $("report-dialog").close());
+
+// The room's controls, as everyone in it sees them: read-only, slow mode, waiting, pin.
+function renderControls(controls) {
+  state.controls = controls;
+  const parts = [];
+  if (controls.locked) parts.push(t("error.room_locked"));
+  if (controls.slow_mode) parts.push(t("chat.slowMode", { s: controls.slow_mode }));
+  if (controls.premoderated) parts.push(t("chat.premoderated"));
+  $("room-state").textContent = parts.join(" ");
+  const pinned = controls.pinned ? state.frames.get(controls.pinned) : null;
+  $("room-pinned").hidden = !pinned?.text;
+  $("room-pinned").replaceChildren(el("strong", "", t("controls.pinned")), " ", pinned?.text ?? "");
+}
+
 function showPrivate(children) {
   $("private").replaceChildren(...children);
 }
@@ -412,6 +443,12 @@ client.addEventListener("message_warned", (e) => {
 client.addEventListener("reactions", (e) => {
   state.reactions.set(e.detail.target, e.detail.counts);
   refresh(e.detail.target);
+});
+client.addEventListener("synced", (e) => {
+  if (e.detail.room === state.room?.id && state.controls) renderControls(state.controls); // the pin's text came with the history
+});
+client.addEventListener("room_controls", (e) => {
+  if (e.detail.room === state.room?.id) renderControls(e.detail);
 });
 client.addEventListener("member_joined", (e) => {
   state.members?.set(e.detail.member, e.detail);

@@ -31,3 +31,14 @@ async def sign_in(browser: Browser, url: str, username: str, password: str,
         await page.wait_for_selector("#room-view:not([hidden])")
         await wait_until(page, "document.querySelectorAll('#members li').length > 0")
     return page
+
+
+async def report(page: Page, text: str, category: str = "worried", note: str = "") -> None:
+    """A participant reports the message with this text: why, and an optional note."""
+    await page.locator(".message", has_text=text).get_by_role("button", name="Ilmoita").click()
+    await page.wait_for_selector("#report-dialog[open]")
+    await page.check(f"#report-form input[value={category}]")
+    if note:
+        await page.fill("#report-note", note)
+    await page.click("#report-send")
+    await page.locator("#private", has_text="ilmoituksesi").wait_for()

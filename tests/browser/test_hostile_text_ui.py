@@ -11,7 +11,7 @@ from playwright.async_api import Page
 from chatserver.seed import seed_example_rooms
 from chatserver.storage.store import Store
 from chatserver.testing import FAST, StaffHttp, create_admin
-from tests.browser.staff_helpers import sign_in
+from tests.browser.staff_helpers import report, sign_in
 from tests.browser.test_participant_ui import join, open_page, say, wait_until
 
 pytestmark = pytest.mark.browser
@@ -83,8 +83,7 @@ async def test_hostile_text_in_every_field_renders_as_text(browser, start_server
     # A report carries the hostile text into the queue, still as text.
     reporter = await open_page(browser, server.url)
     await join(reporter)
-    await reporter.locator(".message", has_text="onerror").get_by_role(
-        "button", name="Ilmoita").click()
+    await report(reporter, "onerror", "other", PAYLOADS[0])
     await console.locator("#reports li", has_text="onerror").wait_for()
     # A kick with a hostile reason: the participant and the audit log show it as text.
     member = console.locator("#members li", has_text="Kuikka")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chatserver.testing import FACILITATOR_PASSWORD
-from tests.browser.staff_helpers import sign_in
+from tests.browser.staff_helpers import report, sign_in
 from tests.browser.test_participant_ui import SHOTS, join, open_page, say, wait_until
 
 pytestmark = pytest.mark.browser
@@ -28,8 +28,7 @@ async def test_screenshots_of_the_console_and_the_admin_pages(browser, staff_ser
         await say(writer, text)
         line = console.locator("#messages .message", has_text=text)
         await line.wait_for()
-        await reporter.locator(".message", has_text=text).get_by_role(
-            "button", name="Ilmoita").click()
+        await report(reporter, text, "worried", "Olen huolissani hänestä.")
         await console.locator("#reports li", has_text=text).wait_for()
         await writer.click("#help-now")
         await console.locator("#alerts li").first.wait_for()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chatserver.testing import FACILITATOR_PASSWORD
-from tests.browser.staff_helpers import sign_in
+from tests.browser.staff_helpers import report, sign_in
 from tests.browser.test_participant_ui import join, open_page, say, wait_until
 
 pytestmark = pytest.mark.browser
@@ -26,14 +26,15 @@ async def test_a_report_reaches_the_console_and_the_facilitator_redacts_and_mute
     await line.wait_for()
 
     # A participant reports it: the console shows it, says it aloud at once, and counts it.
-    await reporter.locator(".message", has_text="loukkaa muita").get_by_role(
-        "button", name="Ilmoita").click()
-    report = console.locator("#reports li", has_text="loukkaa muita")
-    await report.wait_for()
+    await report(reporter, "loukkaa muita", "harassment", "Tämä satuttaa")
+    report_item = console.locator("#reports li", has_text="loukkaa muita")
+    await report_item.wait_for()
     await wait_until(console, "document.getElementById('urgent-live').textContent"
                               ".startsWith('Uusi ilmoitus')")
     assert await console.get_attribute("#urgent-live", "aria-live") == "assertive"
     assert await console.inner_text("#reports-title") == "Ilmoitukset (1)"
+    assert "Häirintä" in await report_item.inner_text()
+    assert "Tämä satuttaa" in await report_item.inner_text()
     assert (await console.title()).startswith("(1)")
 
     # Remove the message from its menu: gone for everyone.
@@ -59,7 +60,7 @@ async def test_a_report_reaches_the_console_and_the_facilitator_redacts_and_mute
     assert "Et voi kirjoittaa hetkeen" in await failed.inner_text()
 
     # The report stays until it is resolved.
-    await report.get_by_role("button", name="Hoidettu").click()
+    await report_item.get_by_role("button", name="Hoidettu").click()
     await wait_until(console, "document.querySelectorAll('#reports li').length === 0")
     assert await console.inner_text("#reports-title") == "Ilmoitukset (0)"
     assert console.errors == []
@@ -164,6 +165,7 @@ async def test_room_controls_and_the_held_queue(browser, staff_server):
     await console.check("#lock")
     await wait_until(console, "document.getElementById('status-live').textContent"
                               ".includes('Lukitus')")
+    await participant.locator("#room-state", has_text="vain lukea").wait_for()
     await say(participant, "lukittu?")
     await participant.locator(".message.failed", has_text="vain lukea").wait_for()
     # A new console sees the room's current state.
