@@ -1,7 +1,7 @@
 // Admin pages: staff accounts and their rooms, each room's filters, crisis resources, and the
 // audit log. Everything the admin types or reads goes in with textContent or .value.
 import { $, button, el, field } from "./dom.js";
-import { applyTo, has, lang, startLang, t } from "./i18n.js";
+import { applyTo, formatDateTime, has, lang, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const api = new StaffApi();
@@ -11,10 +11,174 @@ const say = (text) => { $("status-live").textContent = text; };
 const roomName = (room) => room.name[lang()] ?? room.name.fi;
 const label = (key) => t(has(key) ? key : "common.unknown", { key });
 
-function formatDateTime(iso) {
+function formatStamp(iso) {
   const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()];
   return new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short" })
     .format(new Date(iso));
+}
+
+// Rooms ------------------------------------------------------------------------------------
+
+async function loadRooms() {
+  state.rooms = await fetch("/api/rooms", { cache: "no-store" }).then((r) => r.json());
+  renderRoomChoice();
+  renderRoomCards();
+}
+
+function renderRoomCards() {
+  const list = $("room-cards");
+  list.replaceChildren();
+  for (const room of state.rooms) {
+    const item = el("li", "card");
+    item.append(el("h3", "", roomName(room)),
+      el("p", "hint", t("rooms.line", { id: room.id,
+        kind: t(room.kind === "guided" ? "landing.guided" : "landing.unguided"),
+        mode: t(room.session_mode === "sessions" ? "rooms.modeSessions" : "rooms.modeAlways") })));
+    list.append(item);
+  }
+}
+
+// Names, descriptions, who it is for and the room's own ground rules, in every language.
+const ROOM_TEXTS = [["names", true, 80], ["descriptions", false, 500],
+  ["target_group", false, 120], ["ground_rules", false, 4000]];
+function renderRoomTexts() {
+  const box = $("room-texts");
+  const typed = Object.fromEntries([...box.querySelectorAll("[data-key]")].map((i) => [i.dataset.key, i.value]));
+  box.replaceChildren();
+  for (const [part, required, max] of ROOM_TEXTS) {
+    for (const code of LANGS) {
+      const input = el(part === "ground_rules" ? "textarea" : "input");
+      input.maxLength = max;
+      input.required = required;
+      input.dataset.key = `${part}.${code}`;
+      input.value = typed[input.dataset.key] ?? "";
+      box.append(field(t(`rooms.${part}`, { lang: t(`lang.${code}`) }), input));
+    }
+  }
+}
+
+$("new-room").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("new-room-error").textContent = "";
+  const body = { id: $("room-id").value.trim(), kind: $("room-kind").value,
+    access: $("room-access").value, session_mode: $("room-mode").value,
+    capacity: Number($("room-capacity").value), retention: $("room-retention").value };
+  for (const input of $("room-texts").querySelectorAll("[data-key]")) {
+    const [part, code] = input.dataset.key.split(".");
+    if (input.value.trim()) (body[part] ??= {})[code] = input.value.trim();
+  }
+  const answer = await api.call("POST", "/api/rooms", body);
+  if (!answer.ok) {
+    const why = answer.body.error === "exists" ? t("rooms.exists")
+      : answer.body.field ? t("rooms.checkField", { field: label(`rooms.field.${answer.body.field}`) })
+        : staffError(answer.body.error);
+    $("new-room-error").textContent = why;
+    return;
+  }
+  $("new-room").reset();
+  for (const input of $("room-texts").querySelectorAll("[data-key]")) input.value = "";
+  say(t("rooms.created", { name: answer.body.names[lang()] ?? answer.body.id }));
+  await loadRooms();
+  $("schedule-room").value = answer.body.id;
+  renderAccounts();
+  loadSchedules();
+});
+
+// Schedules: the next dates are shown in the reader's own time zone before saving. --------
+
+function renderWeekdays() {
+  const box = $("schedule-weekdays");
+  const checked = new Set([...box.querySelectorAll("input:checked")].map((c) => c.value));
+  box.replaceChildren(el("legend", "", t("schedules.weekdays")));
+  const names = new Intl.DateTimeFormat({ fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()],
+    { weekday: "long", timeZone: "UTC" });
+  for (let day = 0; day < 7; day += 1) {
+    const check = el("input");
+    check.type = "checkbox";
+    check.value = String(day);
+    check.checked = checked.has(String(day));
+    const choice = el("label");
+    // 2024-01-01 was a Monday: day 0 of the server's week.
+    choice.append(check, " ", names.format(Date.UTC(2024, 0, 1 + day)));
+    box.append(choice);
+  }
+  box.hidden = $("schedule-frequency").value !== "weekly";
+}
+$("schedule-frequency").addEventListener("change", renderWeekdays);
+
+function scheduleBody() {
+  const body = { frequency: $("schedule-frequency").value, start_date: $("schedule-date").value,
+    start_time: $("schedule-time").value, duration_minutes: Number($("schedule-duration").value) };
+  if (body.frequency === "weekly") {
+    body.weekdays = [...$("schedule-weekdays").querySelectorAll("input:checked")].map((c) => Number(c.value));
+  }
+  if ($("schedule-count").value) body.count = Number($("schedule-count").value);
+  return body;
+}
+
+function renderDates(list, dates) {
+  list.replaceChildren();
+  for (const d of dates) {
+    const item = el("li", "", formatDateTime(d.starts_at));
+    if (d.theme) item.append(" – ", el("span", "", d.theme));
+    if (d.cancelled) item.append(" ", el("span", "badge", t("schedules.cancelled")));
+    list.append(item);
+  }
+}
+
+function scheduleError(answer) {
+  $("schedule-error").textContent = answer.body.error === "invalid_schedule"
+    ? t("schedules.invalid") : staffError(answer.body.error);
+}
+
+$("schedule-preview").addEventListener("click", async () => {
+  $("schedule-error").textContent = "";
+  if (!$("schedule-form").reportValidity()) return;
+  const room = state.rooms.find((r) => r.id === $("schedule-room").value);
+  const answer = await api.call("POST", "/api/schedules/preview",
+    { ...scheduleBody(), time_zone: room?.time_zone });
+  if (!answer.ok) { scheduleError(answer); return; }
+  renderDates($("schedule-next"), answer.body.next);
+  say(t("schedules.previewed", { n: answer.body.next.length }));
+});
+
+$("schedule-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("schedule-error").textContent = "";
+  const room = $("schedule-room").value;
+  const answer = await api.call("POST", `/api/rooms/${encodeURIComponent(room)}/schedules`, scheduleBody());
+  if (!answer.ok) { scheduleError(answer); return; }
+  renderDates($("schedule-next"), answer.body.next);
+  say(t("schedules.saved"));
+  await loadSchedules();
+});
+
+async function loadSchedules() {
+  const room = $("schedule-room").value;
+  if (!room) return;
+  const answer = await api.get(`/api/rooms/${encodeURIComponent(room)}/schedules`);
+  state.schedules = answer.ok ? answer.body : [];
+  renderSchedules();
+}
+$("schedule-room").addEventListener("change", loadSchedules);
+
+function renderSchedules() {
+  const list = $("schedule-list");
+  list.replaceChildren();
+  for (const schedule of state.schedules ?? []) {
+    const item = el("li", "card");
+    item.append(el("p", "", t("schedules.line", { frequency: t(`schedules.${schedule.frequency}`),
+      time: schedule.start_time, zone: schedule.time_zone, minutes: schedule.duration_minutes })));
+    const dates = el("ol", "dates");
+    renderDates(dates, schedule.next);
+    item.append(dates, button(t("schedules.delete"), async () => {
+      const answer = await api.call("DELETE", `/api/schedules/${schedule.id}`);
+      say(answer.ok || answer.status === 204 ? t("schedules.deleted") : staffError(answer.body.error));
+      await loadSchedules();
+    }, "secondary"));
+    list.append(item);
+  }
+  if (!list.children.length) list.append(el("li", "hint", t("schedules.none")));
 }
 
 // Staff accounts ---------------------------------------------------------------------------
@@ -275,7 +439,7 @@ function renderAudit() {
   list.replaceChildren();
   for (const entry of state.audit) {
     const item = el("li", "audit-entry");
-    const time = el("time", "", formatDateTime(entry.at));
+    const time = el("time", "", formatStamp(entry.at));
     time.dateTime = entry.at;
     const key = [`audit.${entry.action}`, `action.${entry.action}`].find(has);
     const what = key ? t(key) : entry.action;
@@ -291,14 +455,15 @@ $("audit-more").addEventListener("click", () => loadAudit(true));
 // Start ------------------------------------------------------------------------------------
 
 function renderRoomChoice() {
-  const select = $("filter-room");
-  const chosen = select.value;
-  select.replaceChildren(...state.rooms.map((room) => {
-    const option = el("option", "", roomName(room));
-    option.value = room.id;
-    return option;
-  }));
-  if (chosen) select.value = chosen;
+  for (const select of [$("filter-room"), $("schedule-room")]) {
+    const chosen = select.value;
+    select.replaceChildren(...state.rooms.map((room) => {
+      const option = el("option", "", roomName(room));
+      option.value = room.id;
+      return option;
+    }));
+    if (chosen) select.value = chosen;
+  }
 }
 
 function relabel() {
@@ -306,6 +471,10 @@ function relabel() {
   if (!api.account) return;
   showAccount(api);
   renderRoomChoice();
+  renderRoomCards();
+  renderRoomTexts();
+  renderWeekdays();
+  renderSchedules();
   renderAccounts();
   renderFilters();
   state.resources = readResources(); // keep what was typed but not yet saved
@@ -325,9 +494,11 @@ async function start() {
       }
       return;
     }
-    state.rooms = await fetch("/api/rooms").then((r) => r.json());
-    renderRoomChoice();
-    await Promise.all([loadAccounts(), loadFilters(), loadResources(), loadAudit()]);
+    await loadRooms();
+    renderRoomTexts();
+    renderWeekdays();
+    $("schedule-date").value = new Date().toLocaleDateString("sv-SE"); // today, YYYY-MM-DD
+    await Promise.all([loadAccounts(), loadFilters(), loadResources(), loadAudit(), loadSchedules()]);
   });
 }
 start();

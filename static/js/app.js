@@ -2,11 +2,15 @@
 // textContent, never as HTML.
 import { ChatClient } from "./client.js";
 import { $, button, el } from "./dom.js";
-import { applyTo, formatTime, has, lang, showConnection, startLang, t } from "./i18n.js";
+import { applyTo, formatDateTime, formatTime, has, lang, showConnection, startLang, t } from "./i18n.js";
 
 // Where quick exit goes: a neutral page that says nothing about this one.
 const NEUTRAL_PAGE = "https://www.google.com/search?q=s%C3%A4%C3%A4tiedotus";
 const errorText = (code) => t(has(`error.${code}`) ? `error.${code}` : "error.generic");
+const roomName = (id) => {
+  const room = state.rooms.find((r) => r.id === id);
+  return room ? room.name[lang()] ?? room.name.fi : id;
+};
 
 const client = new ChatClient();
 const state = {
@@ -21,7 +25,7 @@ const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "
 
 
 function show(view) {
-  for (const id of ["landing", "rules", "chat"]) $(id).hidden = id !== view;
+  for (const id of ["landing", "rules", "chat", "closing"]) $(id).hidden = id !== view;
 }
 
 // Quick exit: replace this page in the tab's history, so Back does not return here.
@@ -47,8 +51,24 @@ async function loadRooms() {
     fetch("/api/crisis-resources").then((r) => r.json()),
   ]);
   state.rooms = rooms;
+  // A room with sessions shows its next one; the times are UTC, shown in local time.
+  await Promise.all(rooms.filter((r) => r.session_mode === "sessions").map(async (room) => {
+    const answer = await fetch(`/api/rooms/${encodeURIComponent(room.id)}/sessions`);
+    room.upcoming = answer.ok ? await answer.json() : [];
+  }));
   renderRooms();
   renderResources($("resources"), resources);
+}
+
+/** Whether a participant may enter the room now: open, and in a session if it has them. */
+const joinable = (room) => room.open && (room.session_mode !== "sessions" || Boolean(room.session));
+
+function sessionLine(room) {
+  const session = room.session;
+  if (session?.state === "lobby") return t("session.startsAt", { time: formatDateTime(session.starts_at) });
+  if (session) return t("session.liveUntil", { time: formatTime(Date.parse(session.ends_at)) });
+  const next = room.upcoming?.find((s) => s.state === "scheduled");
+  return next ? t("session.next", { time: formatDateTime(next.starts_at) }) : t("session.none");
 }
 
 function renderRooms() {
@@ -59,13 +79,16 @@ function renderRooms() {
     const item = el("li", "room");
     item.append(el("h3", "", room.name[lang()] ?? room.name.fi));
     item.append(el("p", "badge", t(room.kind === "guided" ? "landing.guided" : "landing.unguided")));
+    if (room.access === "closed") item.append(" ", el("p", "badge", t("landing.closedGroup")));
     item.append(el("p", "", room.description[lang()] ?? room.description.fi));
+    if (room.target_group?.[lang()]) item.append(el("p", "target", room.target_group[lang()]));
+    if (room.session_mode === "sessions") item.append(el("p", "when", sessionLine(room)));
     if (typeof room.members === "number") {
       item.append(el("p", "count", t("landing.members", { n: room.members })));
     }
-    const join = el("button", "", room.open ? t("landing.join") : t("landing.closed"));
+    const join = el("button", "", joinable(room) ? t("landing.join") : t("landing.closed"));
     join.type = "button";
-    join.disabled = !room.open;
+    join.disabled = !joinable(room);
     join.addEventListener("click", () => openRules(room));
     item.append(join);
     list.append(item);
@@ -93,6 +116,9 @@ function openRules(room) {
   $("name-error").textContent = "";
   $("hidden").checked = false;
   $("hidden-choice").hidden = room.access !== "drop_in";
+  const own = room.rules?.[lang()];
+  $("room-rules").textContent = own ?? "";
+  $("room-rules").hidden = !own;
   show("rules");
   $("accept").focus();
 }
@@ -115,6 +141,8 @@ function enterChat(joined) {
   state.readers = joined.readers ?? 0;
   state.reactions = new Map(Object.entries(joined.reactions ?? {}).map(([k, v]) => [Number(k), v]));
   renderControls(joined.controls ?? {});
+  renderSession(joined.session ?? null, null);
+  renderRound(joined.round ?? null);
   renderMembers();
   show("chat");
   $("text").focus();
@@ -363,6 +391,82 @@ function renderControls(controls) {
   $("room-pinned").replaceChildren(el("strong", "", t("controls.pinned")), " ", pinned?.text ?? "");
 }
 
+// Sessions: the lobby (read the rules, wait), live, ending, and the closing screen. ----------
+
+function renderSession(session, event) {
+  state.session = session;
+  const banner = $("session-banner");
+  const lines = [];
+  const lobby = session?.state === "lobby" || session?.state === "scheduled";
+  if (lobby) {
+    lines.push(el("p", "", t("session.lobby", { time: formatDateTime(session.starts_at) })));
+    if (event === "no_facilitator") lines.push(el("p", "", t("session.noFacilitator")));
+    const own = state.room?.rules?.[lang()];
+    if (own) lines.push(el("p", "room-rules", own));
+  } else if (session?.state === "ending" || event === "extend") {
+    lines.push(el("p", "", t("session.endsAt", { time: formatTime(Date.parse(session.ends_at)) })));
+  }
+  if (session?.theme) lines.unshift(el("p", "", t("session.theme", { theme: session.theme })));
+  banner.replaceChildren(...lines);
+  banner.hidden = !lines.length;
+  // In the lobby one can read but not yet write (the server refuses it too).
+  $("text").disabled = lobby;
+  $("send-form").querySelector("button[type=submit]").disabled = lobby;
+  if (event === "facilitator_open" || event === "start_by_schedule") {
+    $("announce").textContent = t("session.started");
+  }
+}
+
+function closeSession(event) {
+  state.closedSession = event.session;
+  client.rooms.delete(event.room); // closed: never rejoined on a reconnect
+  renderResources($("closing-resources"), event.resources ?? []);
+  $("feedback-form").reset();
+  $("feedback-result").textContent = "";
+  $("feedback-form").hidden = !event.feedback;
+  $("feedback-send").disabled = false;
+  state.room = null;
+  show("closing");
+  $("closing-title").tabIndex = -1;
+  $("closing-title").focus();
+}
+
+$("feedback-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const rating = Number(new FormData($("feedback-form")).get("rating"));
+  if (!rating) { $("feedback-result").textContent = t("feedback.choose"); return; }
+  const frame = { type: "feedback", session: state.closedSession.id, rating };
+  const text = $("feedback-text").value.trim();
+  if (text) frame.text = text;
+  client.request(frame);
+});
+$("closing-back").addEventListener("click", () => { show("landing"); loadRooms(); });
+
+// The sharing round: whose turn it is, and a hand to raise (or a pass).
+function renderRound(round) {
+  state.round = round;
+  $("round").hidden = !round?.active;
+  if (!round?.active) return;
+  const me = state.me?.member;
+  $("round-turn").textContent = round.turn
+    ? t(round.turn.member === me ? "round.yourTurn" : "round.turn", { name: round.turn.name })
+    : t("round.waiting");
+  const raised = round.raised.some((m) => m.member === me);
+  $("round-raise").hidden = raised;
+  $("round-lower").hidden = !raised;
+}
+for (const action of ["raise", "lower", "pass"]) {
+  $(`round-${action}`).addEventListener("click", () =>
+    client.request({ type: "round", room: state.room.id, action }));
+}
+
+// Closed groups: an invite code from the group's facilitator makes this identity a member.
+$("invite-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const code = $("invite-code").value.trim();
+  if (code) client.request({ type: "redeem", code });
+});
+
 function showPrivate(children) {
   $("private").replaceChildren(...children);
 }
@@ -385,6 +489,16 @@ client.addEventListener("answer", (e) => {
     return;
   }
   if (request.type === "send") settleSend(request, answer);
+  if (request.type === "redeem") {
+    $("invite-result").textContent = answer.type === "redeemed"
+      ? t("invite.done", { room: roomName(answer.room) }) : errorText(answer.code);
+    if (answer.type === "redeemed") { $("invite-code").value = ""; loadRooms(); }
+  }
+  if (request.type === "feedback") {
+    const saved = answer.type === "feedback_saved" || answer.code === "feedback_given";
+    $("feedback-result").textContent = saved ? t("feedback.thanks") : errorText(answer.code);
+    if (saved) $("feedback-send").disabled = true;
+  }
   if (request.type === "report" && answer.type === "reported") {
     showPrivate([el("p", "", t("chat.reported"))]);
   }
@@ -446,6 +560,14 @@ client.addEventListener("reactions", (e) => {
 });
 client.addEventListener("synced", (e) => {
   if (e.detail.room === state.room?.id && state.controls) renderControls(state.controls); // the pin's text came with the history
+});
+client.addEventListener("session", (e) => {
+  if (e.detail.room !== state.room?.id) return;
+  if (["close", "auto_close", "cancel"].includes(e.detail.event)) closeSession(e.detail);
+  else renderSession(e.detail.session, e.detail.event);
+});
+client.addEventListener("round", (e) => {
+  if (e.detail.room === state.room?.id) renderRound(e.detail.round);
 });
 client.addEventListener("room_controls", (e) => {
   if (e.detail.room === state.room?.id) renderControls(e.detail);

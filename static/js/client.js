@@ -72,6 +72,7 @@ export class ChatClient extends EventTarget {
       if (frame.seq <= state.lastSeq) return; // already shown: no duplicates
       state.lastSeq = frame.seq;
     }
+    if (frame.type === "left" && !frame.id) this.rooms.delete(frame.room); // e.g. a session closed
     if (frame.id && this.pending.has(frame.id)) {
       const entry = this.pending.get(frame.id);
       if (frame.type !== "error" || frame.code !== "unavailable") this.pending.delete(frame.id);

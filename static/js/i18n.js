@@ -44,10 +44,17 @@ export function applyTo(root) {
   }
 }
 
+const LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
+
+/** A day and time in the user's language and time zone, e.g. "ti 1.12. klo 18.00". */
+export function formatDateTime(iso) {
+  return new Intl.DateTimeFormat(LOCALES[current], { weekday: "short", day: "numeric",
+    month: "numeric", hour: "numeric", minute: "2-digit" }).format(new Date(iso));
+}
+
 /** A time in the user's language, e.g. "18.05" or "6:05 PM". */
 export function formatTime(ms) {
-  const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[current];
-  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }).format(ms);
+  return new Intl.DateTimeFormat(LOCALES[current], { hour: "numeric", minute: "2-digit" }).format(ms);
 }
 
 /** Translate the page in the remembered language, and again (then call onChange) whenever

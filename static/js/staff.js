@@ -3,7 +3,7 @@
 // All user text goes in with textContent, never as HTML.
 import { ChatClient } from "./client.js";
 import { $, button, el } from "./dom.js";
-import { applyTo, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
+import { applyTo, formatDateTime, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const api = new StaffApi();
@@ -76,7 +76,8 @@ function renderAlerts() {
     const item = el("li", "alert-item");
     const head = el("p", "queue-head");
     head.append(el("strong", "", t(`alerts.${alert.why}`)), " ",
-      el("span", "", t("alerts.who", { name: alert.name, room: roomName(alert.room) })), " ",
+      el("span", "", alert.name ? t("alerts.who", { name: alert.name, room: roomName(alert.room) })
+        : roomName(alert.room)), " ",
       el("time", "", formatTime(alert.ts)));
     const tools = el("p", "tools");
     tools.append(button(t("alerts.goTo"), () => selectRoom(alert.room), "secondary"),
@@ -166,7 +167,7 @@ async function loadQueues() {
 function roomState(id) {
   if (!state.rooms.has(id)) {
     state.rooms.set(id, { info: null, joined: false, error: null, frames: new Map(),
-      members: new Map(), controls: {}, me: null });
+      members: new Map(), controls: {}, me: null, session: null, round: null });
   }
   return state.rooms.get(id);
 }
@@ -193,6 +194,10 @@ function selectRoom(id, focusSeq, moveFocus = true) {
   $("room-view").hidden = false;
   $("room-title").textContent = roomName(id);
   renderControls();
+  renderSession();
+  renderRound();
+  $("invite-panel").hidden = roomState(id).info?.access !== "closed";
+  $("invite-codes").replaceChildren();
   renderMembers();
   $("messages").replaceChildren();
   for (const frame of [...room.frames.values()].sort((a, b) => a.seq - b.seq)) renderMessage(frame);
@@ -409,6 +414,87 @@ function settleModeration(request, answer) {
   else say(errorText(answer.code));
 }
 
+// Sessions: open, extend, close; the sharing round; invite codes for closed groups. ----------
+
+function renderSession() {
+  const room = state.rooms.get(state.current);
+  const withSessions = room?.info?.session_mode === "sessions";
+  $("session-panel").hidden = !withSessions;
+  if (!withSessions) return;
+  const session = room.session;
+  const s = session?.state;
+  $("session-state").textContent = session
+    ? t("session.status", { state: t(`session.state.${s}`), start: formatDateTime(session.starts_at),
+      end: formatTime(Date.parse(session.ends_at)) })
+    : t("session.noneNow");
+  $("session-open").disabled = Boolean(s) && s !== "lobby" && s !== "scheduled";
+  $("session-extend").disabled = s !== "live" && s !== "ending";
+  $("session-close").disabled = !s || s === "closed";
+  $("session-confirm").hidden = true;
+}
+
+function sessionAction(action, extra = {}) {
+  const id = client.request({ type: "session", room: state.current, action, ...extra });
+  requests.set(id, { frame: { action } });
+}
+$("session-open").addEventListener("click", () => sessionAction("open"));
+$("session-extend").addEventListener("click", () => sessionAction("extend", { minutes: 15 }));
+$("session-close").addEventListener("click", () => {
+  $("session-confirm").hidden = false;
+  $("session-close-yes").focus();
+});
+$("session-close-no").addEventListener("click", () => {
+  $("session-confirm").hidden = true;
+  $("session-close").focus();
+});
+$("session-close-yes").addEventListener("click", () => sessionAction("close"));
+
+async function loadMySessions() {
+  const answer = await api.get("/api/sessions/mine");
+  const list = $("my-sessions");
+  list.replaceChildren();
+  if (!answer.ok) return;
+  for (const session of answer.body.slice(0, 8)) {
+    list.append(el("li", "", t("session.mine", { room: roomName(session.room),
+      time: formatDateTime(session.starts_at), state: t(`session.state.${session.state}`) })));
+  }
+  if (!answer.body.length) list.append(el("li", "hint", t("session.noneComing")));
+}
+
+function renderRound() {
+  const round = state.rooms.get(state.current)?.round;
+  const active = Boolean(round?.active);
+  $("round-start").hidden = active;
+  $("round-end").hidden = !active;
+  $("round-status").textContent = !active ? t("round.notRunning")
+    : round.turn ? t("round.turn", { name: round.turn.name }) : t("round.waiting");
+  const list = $("round-raised");
+  list.replaceChildren();
+  for (const m of active ? round.raised : []) {
+    const item = el("li", "", `${m.name} `);
+    item.append(button(t("round.give", { name: m.name }), () => roundAction("give", { member: m.member })));
+    list.append(item);
+  }
+  if (active && round.passed.length) {
+    list.append(el("li", "hint", t("round.passed", { names: round.passed.map((m) => m.name).join(", ") })));
+  }
+}
+
+function roundAction(action, extra = {}) {
+  const id = client.request({ type: "round", room: state.current, action, ...extra });
+  requests.set(id, { frame: { action: `round_${action}` } });
+}
+$("round-start").addEventListener("click", () => roundAction("start"));
+$("round-end").addEventListener("click", () => roundAction("end"));
+
+$("invite-make").addEventListener("click", async () => {
+  const answer = await api.call("POST", `/api/rooms/${encodeURIComponent(state.current)}/invites`,
+    { count: 1 });
+  if (!answer.ok) { say(errorText(answer.body.error)); return; }
+  for (const code of answer.body.codes) $("invite-codes").append(el("li", "code", code));
+  say(t("invites.made"));
+});
+
 // Room controls ----------------------------------------------------------------------------
 
 $("slow-mode").addEventListener("change", () =>
@@ -471,7 +557,9 @@ client.addEventListener("joined", (e) => {
   room.me = e.detail.member;
   room.members = new Map(e.detail.members.map((m) => [m.member, m]));
   room.controls = e.detail.controls ?? {};
-  if (e.detail.room === state.current) { renderControls(); renderMembers(); }
+  room.session = e.detail.session ?? null;
+  room.round = e.detail.round ?? null;
+  if (e.detail.room === state.current) { renderControls(); renderMembers(); renderSession(); renderRound(); }
   renderRoomList();
 });
 client.addEventListener("answer", (e) => {
@@ -482,6 +570,15 @@ client.addEventListener("answer", (e) => {
     renderRoomList();
   } else if (request.type === "moderate") {
     settleModeration(request, answer);
+  } else if (request.type === "session" || request.type === "round") {
+    requests.delete(request.id);
+    const key = request.type === "session" ? `session.done.${request.action}` : `round.done.${request.action}`;
+    say(answer.type === "done" ? t(key) : errorText(answer.code));
+    if (request.type === "session" && answer.type === "done" && answer.session) {
+      roomState(request.room).session = answer.session;
+      if (request.room === state.current) renderSession();
+      loadMySessions();
+    }
   } else if (request.type === "send" && answer.type === "error") {
     say(errorText(answer.code));
   }
@@ -506,6 +603,13 @@ client.addEventListener("member_joined", (e) => {
 client.addEventListener("member_left", (e) => {
   if (inRoom(e.detail, (room) => room.members.delete(e.detail.member))) renderMembers();
 });
+client.addEventListener("session", (e) => {
+  if (inRoom(e.detail, (room) => { room.session = e.detail.session; })) renderSession();
+  loadMySessions();
+});
+client.addEventListener("round", (e) => {
+  if (inRoom(e.detail, (room) => { room.round = e.detail.round; })) renderRound();
+});
 client.addEventListener("room_controls", (e) => {
   const { slow_mode, locked, premoderated, pinned } = e.detail;
   if (inRoom(e.detail, (room) => { room.controls = { slow_mode, locked, premoderated, pinned }; })) {
@@ -513,10 +617,11 @@ client.addEventListener("room_controls", (e) => {
   }
 });
 client.addEventListener("alert", (e) => {
-  const alert = { ...e.detail, key: `${e.detail.room}:${e.detail.member}:${e.detail.ts}` };
+  const alert = { ...e.detail, why: e.detail.why ?? e.detail.kind,
+    key: `${e.detail.room}:${e.detail.member ?? e.detail.kind}:${e.detail.ts}` };
   state.alerts.push(alert);
   renderAlerts();
-  urgent(t("alerts.announce", { what: t(`alerts.${alert.why}`), name: alert.name,
+  urgent(t("alerts.announce", { what: t(`alerts.${alert.why}`), name: alert.name ?? "",
     room: roomName(alert.room) }));
 });
 client.addEventListener("report", (e) => {
@@ -545,6 +650,7 @@ function relabel() {
   renderReports();
   renderHeld();
   renderRoomList();
+  loadMySessions();
   if (state.current) selectRoom(state.current, null, false);
   if (api.account) showAccount(api);
 }
@@ -558,7 +664,7 @@ async function start() {
     $("console").hidden = false;
     renderAlerts();
     client.connect(lang());
-    await loadQueues();
+    await Promise.all([loadQueues(), loadMySessions()]);
   });
 }
 start();

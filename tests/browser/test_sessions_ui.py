@@ -1,0 +1,203 @@
+"""A session end to end in real browsers: an admin makes a group and its weekly schedule,
+which appears on the landing page; two participants wait in the lobby; the facilitator opens
+the group; a report reaches the facilitator, who removes the message and mutes the writer;
+the facilitator closes the group, and a participant gives feedback on the closing screen."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import Page
+
+from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
+from tests.browser.staff_helpers import report, sign_in
+from tests.browser.test_accessibility import no_violations
+from tests.browser.test_participant_ui import SHOTS, open_page, say, wait_until
+
+pytestmark = pytest.mark.browser
+HELSINKI = ZoneInfo("Europe/Helsinki")
+# The browsers' own time zone; CSP bypassed only so that axe-core can be injected (the
+# policy itself is tested in test_hostile_text_ui.py).
+LOCAL = {"timezone_id": "Europe/Helsinki", "bypass_csp": True}
+
+
+async def enter_lobby(page: Page, name: str) -> None:
+    room = page.locator(".room", has_text="Torstain ilta")
+    deadline = asyncio.get_running_loop().time() + 60
+    while "Alkaa" not in await room.inner_text():  # the timer opens the lobby within seconds
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(await room.inner_text())
+        await asyncio.sleep(1)
+        await page.reload()
+        await page.wait_for_selector(".room")
+    await room.get_by_role("button", name="Liity").click()
+    await page.fill("#name", name)
+    await page.click("#accept")
+    await page.wait_for_selector("#chat:not([hidden])")
+
+
+async def test_a_session_from_the_admins_schedule_to_feedback(browser, start_server, tmp_path,
+                                                              axe_source):
+    db = f"sqlite+aiosqlite:///{tmp_path}/sessions-ui.sqlite3"
+    admin_password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    http = StaffHttp(server.url)
+    await http.login("admin", admin_password)
+    await add_facilitator(http, "sanna", [])
+    await http.close()
+
+    # The admin makes the group and gives it to Sanna.
+    admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin", **LOCAL)
+    form = admin.locator("#new-room")
+    await admin.fill("#room-id", "torstai")
+    for lang, name in (("suomi", "Torstain ilta"), ("ruotsi", "Torsdagskväll"),
+                       ("englanti", "Thursday evening")):
+        await form.get_by_label(f"Nimi ({lang})").fill(name)
+    await form.get_by_label("Kuvaus (suomi)").fill("Ohjattu ryhmä kaikille.")
+    await admin.select_option("#room-retention", "session")
+    await form.get_by_role("button", name="Luo ryhmä").click()
+    await wait_until(admin, "document.getElementById('status-live').textContent"
+                            ".startsWith('Ryhmä luotu')")
+    card = admin.locator("#accounts li", has_text="Sanna")
+    await card.get_by_label("Torstain ilta").check()
+    await card.get_by_role("button", name="Tallenna ryhmät").click()
+    await wait_until(admin, "document.getElementById('status-live').textContent === 'Tallennettu.'")
+
+    # A weekly schedule starting in ten minutes; the preview shows the dates in local time.
+    start = (datetime.now(HELSINKI) + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    clock = f"{start.hour}.{start.minute:02d}"  # as Finnish shows it: 6.05, 18.30
+    await admin.select_option("#schedule-room", "torstai")
+    await admin.select_option("#schedule-frequency", "weekly")
+    await admin.check(f"#schedule-weekdays input[value='{start.weekday()}']")
+    await admin.fill("#schedule-date", start.date().isoformat())
+    await admin.fill("#schedule-time", start.strftime("%H:%M"))
+    await admin.fill("#schedule-duration", "60")
+    await admin.click("#schedule-preview")
+    await wait_until(admin, "document.querySelectorAll('#schedule-next li').length === 10")
+    first = await admin.locator("#schedule-next li").first.inner_text()
+    assert f"{start.day}.{start.month}." in first and clock in first, first
+    second = await admin.locator("#schedule-next li").nth(1).inner_text()
+    week = start + timedelta(days=7)
+    assert f"{week.day}.{week.month}." in second and clock in second, second
+    await admin.click("#schedule-form button[type=submit]")
+    await wait_until(admin, "document.getElementById('status-live').textContent"
+                            " === 'Aikataulu tallennettu.'")
+    await admin.locator("#schedule-list li", has_text=start.strftime("%H:%M")).wait_for()
+    await no_violations(admin, axe_source, "admin rooms and schedules")
+
+    # It appears on the landing page; two participants wait in the lobby, unable to write.
+    alice = await open_page(browser, server.url, **LOCAL)
+    bob = await open_page(browser, server.url, viewport={"width": 360, "height": 740}, **LOCAL)
+    await enter_lobby(alice, "Kuikka")
+    await enter_lobby(bob, "Tiira")
+    banner = await alice.inner_text("#session-banner")
+    assert "Ryhmä alkaa" in banner and clock in banner, banner
+    assert await alice.is_disabled("#text")
+    await no_violations(alice, axe_source, "lobby")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await alice.screenshot(path=str(SHOTS / "lobby-desktop.png"))
+    await bob.screenshot(path=str(SHOTS / "lobby-phone.png"))
+
+    # The facilitator opens the group: now everyone can write.
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, **LOCAL)
+    assert await console.inner_text("#room-title") == "Torstain ilta"
+    assert "Odotustila" in await console.inner_text("#session-state")
+    assert "Torstain ilta" in await console.inner_text("#my-sessions")
+    await no_violations(console, axe_source, "console with a session")
+    await console.click("#session-open")
+    await wait_until(alice, "!document.getElementById('text').disabled")
+    await wait_until(bob, "!document.getElementById('text').disabled")
+    await wait_until(console, "document.getElementById('session-state').textContent"
+                              ".startsWith('Käynnissä')")
+    await say(bob, "Hei kaikki, hyvä että tulitte.")
+    await say(alice, "Tämä viesti satuttaa muita")
+    await bob.locator(".message .text", has_text="satuttaa muita").wait_for()
+
+    # A report reaches the facilitator, who removes the message and mutes the writer.
+    await report(bob, "satuttaa muita", "harassment")
+    await console.locator("#reports li", has_text="satuttaa muita").wait_for()
+    line = console.locator("#messages .message", has_text="satuttaa muita")
+    await line.get_by_role("button", name="Toimet: Kuikka").click()
+    await line.get_by_role("button", name="Poista viesti", exact=True).click()
+    await bob.locator(".message .removed").wait_for()
+    member = console.locator("#members li", has_text="Kuikka")
+    await member.get_by_role("button", name="Toimet: Kuikka").click()
+    await member.get_by_role("button", name="Mykistä", exact=True).click()
+    await console.click("#action-confirm")
+    await alice.locator("#private", has_text="hiljennetty").wait_for()
+
+    # The facilitator closes the group: the closing screen, crisis lines, feedback once.
+    await console.click("#session-close")
+    await console.click("#session-close-yes")
+    for page in (alice, bob):
+        await page.wait_for_selector("#closing:not([hidden])")
+        assert await page.locator("#closing-resources li").count() >= 1
+        assert "112" in await page.inner_text("#closing-resources")
+    await no_violations(bob, axe_source, "closing screen")
+    await bob.screenshot(path=str(SHOTS / "closing-phone.png"))
+    await alice.screenshot(path=str(SHOTS / "closing-desktop.png"))
+    await admin.screenshot(path=str(SHOTS / "schedule-desktop.png"), full_page=False)
+    await bob.check("#feedback-form input[name=rating][value='4']")
+    await bob.fill("#feedback-text", "Hyvä ilta, kiitos.")
+    await bob.click("#feedback-send")
+    await bob.locator("#feedback-result", has_text="Kiitos palautteestasi").wait_for()
+    assert await bob.is_disabled("#feedback-send")
+    feedback = await admin.evaluate("fetch('/api/feedback').then(r => r.json())")
+    assert [f["count"] for f in feedback] == [1] and feedback[0]["rating"] == 4
+    for page in (alice, bob, console, admin):
+        assert getattr(page, "errors", []) == []
+
+
+async def test_the_sharing_round_and_an_invite_to_a_closed_group(browser, start_server,
+                                                                 tmp_path):
+    db = f"sqlite+aiosqlite:///{tmp_path}/round-ui.sqlite3"
+    admin_password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    http = StaffHttp(server.url)
+    await http.login("admin", admin_password)
+    created = await http.post("/api/rooms", {
+        "id": "tiistai", "names": {"fi": "Tiistairyhmä", "sv": "Tisdagsgruppen",
+                                   "en": "Tuesday group"},
+        "kind": "unguided", "access": "closed", "session_mode": "always", "capacity": 8})
+    assert created.status_code == 201, created.text
+    await add_facilitator(http, "sanna", ["tiistai"])
+    await http.close()
+
+    # The facilitator makes an invite code; a participant redeems it on the landing page.
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, **LOCAL)
+    await console.click("#invite-make")
+    code = await console.locator("#invite-codes li").first.inner_text()
+    participant = await open_page(browser, server.url, **LOCAL)
+    closed = participant.locator(".room", has_text="Tiistairyhmä")
+    assert "Suljettu ryhmä" in await closed.inner_text()
+    await closed.get_by_role("button", name="Liity").click()
+    await participant.click("#accept")
+    await participant.locator("#name-error", has_text="kutsukoodin").wait_for()
+    await participant.click("#rules-back")
+    await participant.fill("#invite-code", "VÄÄR-KOOD-I000")
+    await participant.click("#invite-form button[type=submit]")
+    await participant.locator("#invite-result", has_text="Koodi ei kelpaa").wait_for()
+    await participant.fill("#invite-code", code)
+    await participant.click("#invite-form button[type=submit]")
+    await participant.locator("#invite-result", has_text="jäsen").wait_for()
+    await closed.get_by_role("button", name="Liity").click()
+    await participant.click("#accept")
+    await participant.wait_for_selector("#chat:not([hidden])")
+    # In a closed group the pseudonym is the one the group knows, at every meeting.
+    name = (await participant.locator("#members li", has_text="(sinä)").inner_text())
+    name = name.replace("(sinä)", "").strip()
+
+    # The sharing round: start, a hand up, the turn given, the round ended.
+    await console.click("#round-start")
+    await participant.wait_for_selector("#round:not([hidden])")
+    await participant.click("#round-raise")
+    give = console.get_by_role("button", name=f"Anna vuoro: {name}")
+    await give.wait_for()
+    await give.click()
+    await participant.locator("#round-turn", has_text="sinun vuorosi").wait_for()
+    await console.click("#round-end")
+    await participant.wait_for_selector("#round", state="hidden")
+    assert console.errors == []
