@@ -78,6 +78,9 @@ async def test_hostile_text_in_every_field_renders_as_text(browser, start_server
     for payload in PAYLOADS:
         await say(participant, payload)
         await console.locator("#messages .message .text", has_text=payload).wait_for()
+    for payload in PAYLOADS:  # the writer's own copy turns from pending to sent on its ack
+        await participant.locator(".message:not(.pending) .text",
+                                  has_text=payload).first.wait_for()
     shown = await participant.locator(".message:not(.pending) .text").all_inner_texts()
     assert all(p in shown for p in PAYLOADS)
     # A report carries the hostile text into the queue, still as text.
