@@ -15,7 +15,7 @@ from starlette.routing import Route
 from chatserver.groups import new_code
 from chatserver.storage.sessions import iso
 from chatserver.web.auth import Denied, read_json, require_staff
-from chatserver.web.sessions import NO_STORE, _audit, _chat, _instant, _int, _session, _staff_room
+from chatserver.web.sessions import NO_STORE, _audit, _chat, _int, _period, _session, _staff_room
 from moderation.permissions import Action
 
 MAX_CODES = 50
@@ -57,11 +57,7 @@ async def statistics(request: Request) -> Response:
     """What an association reports to its funder, per room: no identities."""
     try:
         await require_staff(request, Action.VIEW_STATS)
-        try:
-            after = _instant(request.query_params.get("from"))
-            before = _instant(request.query_params.get("to"))
-        except ValueError:
-            raise Denied(400, "invalid_field", field="from/to") from None
+        after, before = _period(request)
     except Denied as denied:
         return denied.response()
     chat = _chat(request)

@@ -384,15 +384,20 @@ async def list_sessions(request: Request) -> Response:
             if rooms is not None and room not in rooms:
                 raise Denied(404, "not_found")
             rooms = [room]
-        try:
-            after = _instant(request.query_params.get("from"))
-            before = _instant(request.query_params.get("to"))
-        except ValueError:
-            raise Denied(400, "invalid_field", field="from/to") from None
+        after, before = _period(request)
     except Denied as denied:
         return denied.response()
     found = await chat.sessions.store.find(rooms=rooms, after=after, before=before, limit=500)
     return JSONResponse([s.staff() for s in found], headers=NO_STORE)
+
+
+def _period(request: Request) -> tuple[datetime | None, datetime | None]:
+    """The `from` and `to` query parameters (ISO instants), or 400 invalid_field."""
+    try:
+        return (_instant(request.query_params.get("from")),
+                _instant(request.query_params.get("to")))
+    except ValueError:
+        raise Denied(400, "invalid_field", field="from/to") from None
 
 
 def _instant(raw: str | None) -> datetime | None:
