@@ -98,6 +98,7 @@ class ChatService:
         self.one_to_one = OneToOne(self, create_queue(settings.redis_url))
         self._tasks: list[asyncio.Task[None]] = []
         self._unannounced: list[Membership] = []
+        self._departures_lock = asyncio.Lock()
         self.limits = {"max_message_chars": settings.max_message_chars,
                        "max_frame_bytes": settings.max_frame_bytes,
                        "send_rate": settings.send_rate, "send_burst": settings.send_burst,
@@ -398,12 +399,15 @@ class ChatService:
     async def _announce_departures(self) -> None:
         """Append `member_left` for members who left; one that could not be stored (the
         database away) stays queued for the heartbeat, so no one stays listed for good."""
-        while self._unannounced:
-            membership = self._unannounced[0]
-            room = await self.directory.get(membership.room)
-            if room is not None:
-                await self._append_presence(room, membership, "member_left")
-            self._unannounced.pop(0)
+        # One at a time: many sockets close at once on shutdown, and two walkers of the queue
+        # would announce the same departure twice and then pop past its end.
+        async with self._departures_lock:
+            while self._unannounced:
+                membership = self._unannounced[0]
+                room = await self.directory.get(membership.room)
+                if room is not None:
+                    await self._append_presence(room, membership, "member_left")
+                self._unannounced.pop(0)
 
     async def disconnect(self, client: Client) -> None:
         try:

@@ -125,3 +125,21 @@ async def test_a_full_room_refuses_one_more_but_not_a_member_already_in(start_se
     assert (await extra.join("laheiset"))["type"] == "joined"
     for c in [*members, extra, second_tab]:
         await c.close()
+
+
+async def test_many_leaving_at_once_are_each_announced_once(start_server):
+    """Sockets closing together (a train going into a tunnel, a server shutting down) each
+    get one `member_left`; none twice, none lost, and the server logs no error."""
+    server = start_server(**FAST)
+    watcher = await ChatClient.connect(server.ws_url)
+    await watcher.join("olohuone")
+    leavers = [await ChatClient.connect(server.ws_url) for _ in range(12)]
+    members = [(await c.join("olohuone"))["member"] for c in leavers]
+    await asyncio.gather(*(c.close() for c in leavers))
+    await watcher.wait_for(lambda f: f["type"] == "member_left" and sum(
+        e["type"] == "member_left" for e in watcher.events("olohuone")) >= len(members))
+    await asyncio.sleep(0.5)  # any second announcement would arrive by now
+    left = [e["member"] for e in watcher.events("olohuone", "member_left")]
+    assert sorted(left) == sorted(members)
+    await watcher.close()
+    assert '"level":"ERROR"' not in server.log_text()

@@ -116,6 +116,9 @@ function openRules(room) {
   $("name-error").textContent = "";
   $("hidden").checked = false;
   $("hidden-choice").hidden = room.access !== "drop_in";
+  // A closed group keeps the name its members joined with: no name to choose here.
+  $("name-field").hidden = room.access === "closed";
+  $("closed-name").hidden = room.access !== "closed";
   const own = room.rules?.[lang()];
   $("room-rules").textContent = own ?? "";
   $("room-rules").hidden = !own;
@@ -125,7 +128,7 @@ function openRules(room) {
 $("rules-back").addEventListener("click", () => show("landing"));
 $("join-form").addEventListener("submit", (e) => {
   e.preventDefault();
-  const name = $("name").value.trim();
+  const name = state.room.access === "closed" ? "" : $("name").value.trim();
   client.join(state.room.id, name && name !== state.me?.pseudonym ? name : undefined,
     $("hidden").checked);
 });
@@ -527,9 +530,21 @@ function settleSend(request, answer) {
   status.textContent = `${errorText(answer.code)} – ${t("chat.failed")}`;
   const retry = el("button", "link", t("chat.retry"));
   retry.type = "button";
-  retry.addEventListener("click", () => { entry.item.remove(); sendText(entry.text, entry.extras); });
+  retry.addEventListener("click", () => {
+    // The same id: if the first try was stored after all, the server answers with its ack.
+    retry.remove();
+    entry.item.classList.remove("failed");
+    status.textContent = t("chat.sending");
+    outgoing.set(request.id, entry);
+    client.resend(request.id, request);
+  });
   entry.item.append(retry);
 }
+// The connection broke before the answer came: the client sends it again once it is back.
+client.addEventListener("waiting", (e) => {
+  const entry = outgoing.get(e.detail.request.id);
+  if (entry) entry.item.querySelector(".status").textContent = t("chat.waitingConnection");
+});
 
 client.addEventListener("message", (e) => renderMessage(e.detail, { live: true }));
 client.addEventListener("message_redacted", (e) => {

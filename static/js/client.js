@@ -1,5 +1,9 @@
 // The protocol client: one WebSocket, automatic reconnection with resume (docs/protocol.md).
 const TOKEN_KEY = "vt.token";
+// The server recognises a send retried with the same id and text for 5 minutes and answers it
+// with the first ack, so a message whose answer was lost can be sent again without a double.
+// Past this age it is not sent again on its own: the person decides (a retry could double it).
+const RESEND_WITHIN_MS = 4 * 60 * 1000;
 
 export class ChatClient extends EventTarget {
   /** useToken: false for staff pages: the session cookie says who they are, and a staff
@@ -10,7 +14,10 @@ export class ChatClient extends EventTarget {
     this.ws = null;
     this.lang = "fi";
     this.rooms = new Map(); // room -> { lastSeq, name }
-    this.pending = new Map(); // frame id -> { frame, state }
+    this.pending = new Map(); // frame id -> { frame, at }
+    // Messages sent but not answered when the connection broke: sent again, same id, on
+    // reconnect (the outbox). Answered ones leave it.
+    this.outbox = new Map(); // frame id -> { frame, at }
     this.queued = []; // frames asked for before the server's welcome: sent right after it
     this.nextId = 1;
     this.attempt = 0;
@@ -58,6 +65,10 @@ export class ChatClient extends EventTarget {
         if (!joining.has(room)) this.#send(this.#joinFrame(room, state));
       }
       for (const frame of queued) this.#send(frame);
+      for (const [id, entry] of this.outbox) {
+        this.outbox.delete(id);
+        this.#resend(entry);
+      }
       if (wasReconnect) this.#emit("reconnected", {});
       return;
     }
@@ -75,7 +86,7 @@ export class ChatClient extends EventTarget {
     if (frame.type === "left" && !frame.id) this.rooms.delete(frame.room); // e.g. a session closed
     if (frame.id && this.pending.has(frame.id)) {
       const entry = this.pending.get(frame.id);
-      if (frame.type !== "error" || frame.code !== "unavailable") this.pending.delete(frame.id);
+      this.pending.delete(frame.id);
       this.#emit("answer", { request: entry.frame, answer: frame });
     }
     this.#emit(frame.type, frame);
@@ -87,6 +98,11 @@ export class ChatClient extends EventTarget {
     if (this.stopped) return;
     for (const [id, entry] of this.pending) {
       this.pending.delete(id);
+      if (entry.frame.type === "send" && Date.now() - entry.at < RESEND_WITHIN_MS) {
+        this.outbox.set(id, entry); // goes again once we are back
+        this.#emit("waiting", { request: entry.frame });
+        continue;
+      }
       this.#emit("answer", { request: entry.frame, answer: { type: "error", code: "unavailable" } });
     }
     if (code === 1008) { this.#emit("refused", { code }); return; }
@@ -114,14 +130,40 @@ export class ChatClient extends EventTarget {
   /** Send a frame that expects an answer; the "answer" event echoes it. */
   request(frame) {
     const withId = { ...frame, id: `c${this.nextId++}` };
-    this.pending.set(withId.id, { frame: withId });
-    if (!this.welcomed && this.ws && this.ws.readyState <= WebSocket.OPEN && !this.stopped) {
-      this.queued.push(withId); // still connecting: goes out once the server has said welcome
-    } else if (!this.#send(withId)) {
-      this.pending.delete(withId.id);
-      this.#emit("answer", { request: withId, answer: { type: "error", code: "unavailable" } });
-    }
+    this.#dispatch({ frame: withId, at: Date.now() });
     return withId.id;
+  }
+
+  /** Send an unanswered message again with the same id: the server stores it at most once. */
+  resend(id, frame) {
+    this.#resend({ frame: { ...frame, id }, at: Date.now() });
+  }
+
+  #resend(entry) {
+    if (Date.now() - entry.at >= RESEND_WITHIN_MS) {
+      this.#emit("answer", { request: entry.frame, answer: { type: "error", code: "unavailable" } });
+      return;
+    }
+    this.#dispatch(entry);
+  }
+
+  #dispatch(entry) {
+    const frame = entry.frame;
+    this.pending.set(frame.id, entry);
+    if (!this.welcomed && this.ws && this.ws.readyState <= WebSocket.OPEN && !this.stopped) {
+      this.queued.push(frame); // still connecting: goes out once the server has said welcome
+    } else if (this.#send(frame)) {
+      // on its way
+    } else if (frame.type === "send" && !this.stopped) {
+      this.pending.delete(frame.id); // offline between attempts: the outbox sends it on reconnect
+      this.outbox.set(frame.id, entry);
+      // After the caller has its id back (it files the request under it).
+      queueMicrotask(() => this.#emit("waiting", { request: frame }));
+    } else {
+      this.pending.delete(frame.id);
+      queueMicrotask(() => this.#emit("answer",
+        { request: frame, answer: { type: "error", code: "unavailable" } }));
+    }
   }
 
   join(room, name, hidden = false) {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, WebSocketRoute
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
@@ -138,14 +140,75 @@ async def test_reconnects_after_a_restart_and_resumes_without_duplicates(browser
     server.stop()  # SIGTERM: clients are told to reconnect (1012)
     await bob.wait_for_selector("#connection:not([hidden])")
     assert "Yhdistetään" in await bob.inner_text("#connection")
+    # Written while the server is away: kept, marked as waiting, sent once it is back.
+    await say(alice, "katkon aikana")
+    waiting = alice.locator(".message.pending", has_text="katkon aikana")
+    await waiting.locator(".status", has_text="odottaa yhteyttä").wait_for()
     server.start()
     await wait_until(bob, "document.getElementById('connection').hidden === true", timeout=20)
     await wait_until(alice, "document.getElementById('connection').hidden === true", timeout=20)
+    await bob.wait_for_selector(".message .text >> text=katkon aikana")
+    await waiting.wait_for(state="detached")
     await asyncio.sleep(2.1)
     await say(alice, "katkon jälkeen")
     await bob.wait_for_selector(".message .text >> text=katkon jälkeen")
-    texts = await bob.locator(".message:not(.pending) .text").all_inner_texts()
-    assert texts.count("ennen katkoa") == 1 and texts.count("katkon jälkeen") == 1
+    for page in (alice, bob):
+        texts = await page.locator(".message:not(.pending) .text").all_inner_texts()
+        assert [texts.count(t) for t in ("ennen katkoa", "katkon aikana", "katkon jälkeen")] \
+            == [1, 1, 1], texts
+
+
+async def test_a_message_whose_answer_was_lost_is_sent_again_and_stored_once(browser,
+                                                                              start_server):
+    """The connection breaks after the server stored a message but before its ack arrived:
+    the page sends it again with the same id, and the server answers with the first ack."""
+    server = start_server()
+    bob = await open_page(browser, server.url)
+    await join(bob)
+    sends: list[dict] = []
+    dropped: list[dict] = []
+
+    async def between(page_side: WebSocketRoute) -> None:
+        server_side = page_side.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "send":
+                sends.append(frame)
+            server_side.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "ack" and sends and not dropped:
+                dropped.append(frame)  # lost on the way: the page never sees this ack
+                asyncio.ensure_future(page_side.close(code=1001))
+                return
+            page_side.send(message)
+
+        page_side.on_message(from_page)
+        server_side.on_message(from_server)
+
+    ctx = await browser.new_context()
+    alice = await ctx.new_page()
+    await alice.route_web_socket(re.compile(r"/ws$"), between)
+    await alice.goto(server.url)
+    await alice.wait_for_selector(".room")
+    await join(alice)
+    await say(alice, "kuittaus katosi")
+    await bob.wait_for_selector(".message .text >> text=kuittaus katosi")
+    await alice.wait_for_selector(".message:not(.pending) .text >> text=kuittaus katosi")
+    await wait_until(alice, "document.querySelectorAll('.message.pending').length === 0")
+    assert len(sends) == 2 and sends[0]["id"] == sends[1]["id"], sends
+    await say(bob, "kuittaus tuli")
+    await alice.wait_for_selector(".message .text >> text=kuittaus tuli")
+    for page in (alice, bob):
+        texts = await page.locator(".message .text").all_inner_texts()
+        assert texts.count("kuittaus katosi") == 1, texts
+    # Stored once: a newcomer's history holds it once.
+    carol = await open_page(browser, server.url)
+    await join(carol)
+    await carol.wait_for_selector(".message .text >> text=kuittaus tuli")
+    assert (await carol.locator(".message .text").all_inner_texts()).count("kuittaus katosi") == 1
 
 
 async def test_screenshots_of_the_main_screens(browser, start_server):

@@ -184,6 +184,9 @@ async def test_the_sharing_round_and_an_invite_to_a_closed_group(browser, start_
     await participant.click("#invite-form button[type=submit]")
     await participant.locator("#invite-result", has_text="jäsen").wait_for()
     await closed.get_by_role("button", name="Liity").click()
+    # No name to choose: the group knows its members by the name they joined with.
+    assert not await participant.locator("#name").is_visible()
+    assert "nimellä, jolla liityit" in await participant.locator("#closed-name").inner_text()
     await participant.click("#accept")
     await participant.wait_for_selector("#chat:not([hidden])")
     # In a closed group the pseudonym is the one the group knows, at every meeting.
