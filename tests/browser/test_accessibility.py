@@ -7,10 +7,14 @@ context opened with Playwright's bypass_csp; the CSP itself is tested elsewhere.
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from playwright.async_api import Browser, Page
 
-from chatserver.testing import FACILITATOR_PASSWORD
+from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, create_admin
 from tests.browser.staff_helpers import no_dialogs_or_errors
 from tests.browser.test_participant_ui import say, wait_until
 
@@ -20,6 +24,7 @@ RUN_AXE = """async () => {
   return result.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 4).map(n => n.target.join(" "))}));
 }"""
+HELSINKI = ZoneInfo("Europe/Helsinki")
 EXIT_TEXT = {"fi": "Pikapoistuminen", "sv": "Snabb utgång", "en": "Quick exit"}
 
 
@@ -112,3 +117,42 @@ async def test_no_violations_on_any_page(browser, staff_server, axe_source, lang
     await admin.evaluate("document.getElementById('admin').append(document.createElement('input'))")
     with pytest.raises(AssertionError, match="'rule': 'label'"):
         await no_violations(admin, axe_source, "an unlabelled field")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+async def test_no_violations_in_the_lobby_and_on_the_closing_screen(browser, start_server,
+                                                                   tmp_path, axe_source, lang):
+    db = f"sqlite+aiosqlite:///{tmp_path}/lobby.sqlite3"
+    admin_password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    http = StaffHttp(server.url)
+    await http.login("admin", admin_password)
+    names = {"fi": "Ilta", "sv": "Kväll", "en": "Evening"}
+    created = await http.post("/api/rooms", {
+        "id": "ilta", "names": names, "kind": "guided", "session_mode": "sessions",
+        "retention": "session", "lobby_minutes": 30,
+        "ground_rules": {"fi": "Puhu omasta puolestasi.", "sv": "Tala för dig själv.",
+                         "en": "Speak for yourself."}})
+    assert created.status_code == 201, created.text
+    start = (datetime.now(HELSINKI) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    made = await http.post("/api/rooms/ilta/sessions", {"start": start, "duration_minutes": 60})
+    assert made.status_code == 201, made.text
+    session = made.json()["id"]
+    for _ in range(100):  # the timer opens the lobby within a second or two
+        _, found = server.get("/api/rooms/ilta/sessions")
+        if found and found[0]["state"] == "lobby":
+            break
+        await asyncio.sleep(0.2)
+    page = await new_page(browser, server.url, lang, timezone_id="Europe/Helsinki")
+    await page.locator(".room", has_text=names[lang]).get_by_role("button").first.click()
+    await page.click("#accept")
+    await page.wait_for_selector("#session-banner:not([hidden])")
+    await no_violations(page, axe_source, f"lobby {lang}")
+
+    assert (await http.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    assert (await http.post(f"/api/sessions/{session}/close", {})).status_code == 200
+    await page.wait_for_selector("#closing:not([hidden])")
+    await page.locator("#closing .resources li").first.wait_for()
+    await no_violations(page, axe_source, f"closing screen {lang}")
+    await http.close()
+    assert page.errors == []

@@ -167,6 +167,7 @@ async def test_a_message_whose_answer_was_lost_is_sent_again_and_stored_once(bro
     await join(bob)
     sends: list[dict] = []
     dropped: list[dict] = []
+    closing: list[asyncio.Future[None]] = []
 
     async def between(page_side: WebSocketRoute) -> None:
         server_side = page_side.connect_to_server()
@@ -181,7 +182,7 @@ async def test_a_message_whose_answer_was_lost_is_sent_again_and_stored_once(bro
             frame = json.loads(message)
             if frame.get("type") == "ack" and sends and not dropped:
                 dropped.append(frame)  # lost on the way: the page never sees this ack
-                asyncio.ensure_future(page_side.close(code=1001))
+                closing.append(asyncio.ensure_future(page_side.close(code=1001)))
                 return
             page_side.send(message)
 
