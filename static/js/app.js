@@ -13,12 +13,17 @@ const roomName = (id) => {
 };
 
 const client = new ChatClient();
+const IGNORED_KEY = "vt.ignored";
 const state = {
   rooms: [], room: null, me: null, replyTo: null, editing: null, bySeq: new Map(),
   frames: new Map(), // seq -> the message frame as last known (for edits and warnings)
   reactions: new Map(), // seq -> counts
   mine: new Map(), // seq -> the reactions this person gave
   alwaysShow: localStorage.getItem("vt.cwAlways") === "1",
+  // Members this person chose not to see. Kept on this device only: the server and the
+  // ignored person never learn of it. Member ids are per room and per visitor.
+  ignored: new Set(JSON.parse(localStorage.getItem(IGNORED_KEY) ?? "[]")),
+  shownOnce: new Set(), // seqs of ignored messages opened one at a time
 };
 const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "\u{1F64F}"],
   ["metoo", "\u{1F91D}"]];
@@ -159,7 +164,23 @@ function renderMembers() {
     const item = el("li", "", m.name);
     if (m.role !== "participant") item.append(" ", el("span", "role", t(`role.${m.role}`)));
     if (m.member === state.me.member) item.append(" ", el("span", "me", `(${t("chat.you")})`));
+    if (state.ignored.has(m.member)) {
+      item.append(" ", el("span", "ignored", `(${t("chat.ignoredMark")})`), " ",
+        button(t("chat.unignore"), () => setIgnored(m.member, m.name, false)));
+    }
     list.append(item);
+  }
+}
+
+/** Ignore a participant, or stop: their messages fold away for this person only. */
+function setIgnored(member, name, on) {
+  if (on) state.ignored.add(member); else state.ignored.delete(member);
+  localStorage.setItem(IGNORED_KEY, JSON.stringify([...state.ignored]));
+  for (const [seq, frame] of state.frames) if (frame.member === member) refresh(seq);
+  renderMembers();
+  if (on) {
+    showPrivate([el("p", "", t("chat.ignoredNote", { name })),
+      button(t("chat.unignore"), () => { setIgnored(member, name, false); showPrivate([]); })]);
   }
 }
 
@@ -174,6 +195,16 @@ function renderMessage(frame, { live }) {
   const mine = frame.member === state.me.member;
   const item = el("li", mine ? "message mine" : "message");
   item.dataset.seq = String(frame.seq);
+  if (state.ignored.has(frame.member) && !state.shownOnce.has(frame.seq)) {
+    // Folded: no name, no text, not announced; one click opens this one message.
+    item.classList.add("ignored");
+    item.append(el("p", "text removed", t("chat.ignoredMessage")),
+      button(t("cw.show"), () => { state.shownOnce.add(frame.seq); refresh(frame.seq); }));
+    if (existing) existing.replaceWith(item);
+    else $("messages").append(item);
+    state.bySeq.set(frame.seq, item);
+    return;
+  }
   const head = el("p", "meta");
   head.append(el("span", "name", frame.name));
   if (frame.role !== "participant") head.append(" ", el("span", "role", t(`role.${frame.role}`)));
@@ -214,6 +245,12 @@ function renderMessage(frame, { live }) {
         client.request({ type: "delete", room: state.room.id, seq: frame.seq });
       }));
     } else {
+      // Facilitators' messages (warnings, guidance) are not for ignoring.
+      if (frame.role === "participant") {
+        const ignore = button(t("chat.ignore"), () => setIgnored(frame.member, frame.name, true));
+        ignore.setAttribute("aria-label", t("chat.ignoreName", { name: frame.name }));
+        tools.append(ignore);
+      }
       tools.append(button(t("chat.report"), () => openReport(frame)));
     }
     item.append(tools);
@@ -596,7 +633,7 @@ client.addEventListener("member_left", (e) => {
   renderMembers();
 });
 client.addEventListener("typing", (e) => {
-  if (e.detail.member === state.me?.member) return;
+  if (e.detail.member === state.me?.member || state.ignored.has(e.detail.member)) return;
   $("typing").textContent = t("chat.typing", { name: e.detail.name });
   clearTimeout(state.typingTimer);
   state.typingTimer = setTimeout(() => { $("typing").textContent = ""; }, 4000);

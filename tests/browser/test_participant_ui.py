@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, WebSocketRoute
 
+from chatserver.testing import FAST
+
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
@@ -210,6 +212,43 @@ async def test_a_message_whose_answer_was_lost_is_sent_again_and_stored_once(bro
     await join(carol)
     await carol.wait_for_selector(".message .text >> text=kuittaus tuli")
     assert (await carol.locator(".message .text").all_inner_texts()).count("kuittaus katosi") == 1
+
+
+async def test_ignoring_someone_folds_their_messages_for_me_only(browser, start_server):
+    server = start_server(**FAST)
+    alice = await open_page(browser, server.url)
+    bob = await open_page(browser, server.url)
+    carol = await open_page(browser, server.url)
+    for page, name in ((alice, "Alli"), (bob, "Pekka"), (carol, "Kaisa")):
+        await join(page, name=name)
+    await say(bob, "ensimmäinen")
+    await alice.locator(".message", has_text="ensimmäinen").get_by_role(
+        "button", name="Ohita henkilön Pekka viestit").click()
+    await alice.locator("#private", has_text="Et enää näe henkilön Pekka viestejä").wait_for()
+    await alice.locator(".message.ignored").first.wait_for()
+    assert await alice.locator(".message .text", has_text="ensimmäinen").count() == 0
+    await say(bob, "toinen")
+    await carol.locator(".message .text", has_text="toinen").wait_for()
+    await say(carol, "kolmas")
+    await alice.locator(".message .text", has_text="kolmas").wait_for()
+    # Bob's second message reached Alice folded: no name, no text, not read aloud.
+    assert await alice.locator(".message.ignored").count() == 2
+    assert await alice.locator(".message .text", has_text="toinen").count() == 0
+    assert "toinen" not in await alice.inner_text("#announce")
+    assert "(ohitettu)" in await alice.locator("#members li", has_text="Pekka").inner_text()
+    # Only for Alice: Carol sees everything; Bob is not told.
+    assert await carol.locator(".message.ignored").count() == 0
+    assert await bob.locator("#private", has_text="ohit").count() == 0
+    # It lasts over a reload on this device; one message can be opened; it can be undone.
+    await alice.reload()
+    await join(alice, name="Alli")
+    await alice.locator(".message.ignored").first.wait_for()
+    await alice.locator(".message.ignored").first.get_by_role("button", name="Näytä").click()
+    await alice.locator(".message .text", has_text="ensimmäinen").wait_for()
+    await alice.locator("#members li", has_text="Pekka").get_by_role(
+        "button", name="Lopeta ohittaminen").click()
+    await alice.locator(".message .text", has_text="toinen").wait_for()
+    assert await alice.locator(".message.ignored").count() == 0
 
 
 async def test_screenshots_of_the_main_screens(browser, start_server):
