@@ -187,3 +187,14 @@ async def test_disabling_an_account_ends_its_sessions_on_every_process(start_ser
     await again.close()
     await admin.close()
     await kalle.close()
+
+
+def test_the_missing_account_hash_costs_what_a_real_one_costs():
+    """A login for a missing account is checked against DUMMY_HASH: with other parameters than
+    real hashes it would take another time and tell that the account does not exist."""
+    from argon2 import extract_parameters
+
+    from chatserver.staff import DUMMY_HASH, HASHER
+
+    assert not HASHER.check_needs_rehash(DUMMY_HASH)
+    assert extract_parameters(DUMMY_HASH) == extract_parameters(HASHER.hash("x" * 16))
