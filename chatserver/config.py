@@ -80,6 +80,9 @@ class Settings:
     maintenance_seconds: float = 600.0
     # How often each process evaluates the session timers (only one process wins each change).
     session_timer_seconds: float = 5.0
+    # A participant waiting for one-to-one support whose connection drops keeps their place this
+    # long (a phone changing networks, a reloaded page), then counts as having left.
+    queue_reattach_seconds: float = 120.0
 
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -110,7 +113,7 @@ class Settings:
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "edit_window_seconds", "max_connections_per_client",
-                    "maintenance_seconds", "session_timer_seconds")
+                    "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")

@@ -31,12 +31,14 @@ from chatserver.one_to_one_backend import FULL, Conversation, QueueBackend, Requ
 from chatserver.protocol import (
     ConvBan,
     ConvEnd,
+    ConvResume,
     ConvSend,
     ConvTransfer,
     ConvWarn,
     OneToOneFrame,
     QueueLeave,
     QueueRequest,
+    QueueResume,
     SupportAvailable,
     SupportTake,
     encode,
@@ -85,6 +87,9 @@ class OneToOne:
         self.request_of: dict[int, str] = {}
         self.supporters: dict[str, _Supporter] = {}
         self._last_status: dict[int, str] = {}
+        # Requests whose last socket here went away: kept until this (monotonic) deadline, so
+        # a participant who reconnects (`queue_resume`) keeps their place.
+        self._orphans: dict[str, float] = {}
         self._settings: dict[str, Any] | None = None
         self._refresh_pending = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -114,11 +119,34 @@ class OneToOne:
                 now = time.time()
                 await self.backend.heartbeat(self.process, now + settings.presence_ttl_seconds)
                 await self._swept(*await self.backend.sweep(now))
+                await self._expire_orphans()
             except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
                 log.warning("one-to-one heartbeat failed", extra={"error": type(exc).__name__})
             except Exception:
                 log.exception("one-to-one heartbeat crashed")
             await asyncio.sleep(settings.heartbeat_seconds)
+
+    async def _expire_orphans(self) -> None:
+        """Participants who did not come back in time have left the queue. Before removing,
+        ask every process: one where the person still has a socket (another tab) claims the
+        request, and then it stays."""
+        now = time.monotonic()
+        expired = [r for r, deadline in self._orphans.items() if deadline <= now]
+        if not expired:
+            return
+        for request_id in expired:
+            del self._orphans[request_id]
+            await self.chat.broker.publish_control(msgspec.json.encode(
+                {"kind": "oo_hold", "request": request_id}))
+        await asyncio.sleep(0.5)
+        holders = {r["id"]: r["process"] for r in await self.backend.queued()}
+        for request_id in expired:
+            if holders.get(request_id) != self.process or self.waiting.get(request_id):
+                continue  # taken, claimed elsewhere, or back here meanwhile
+            request = await self.backend.remove(request_id)
+            if request is not None:
+                await self._record(request, served=False)
+                await self._changed()
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
         for conv in returned:
@@ -164,11 +192,21 @@ class OneToOne:
                     client.offer(text)
         elif kind == "oo_changed":
             self._schedule_refresh()
+        elif kind == "oo_hold":
+            request_id = str(event["request"])
+            if self.waiting.get(request_id):  # still waiting here: keep the place
+                self._spawn(self._hold(request_id))
         elif kind == "oo_rewait":
             self.on_rewait(str(event["identity"]), str(event["request"]))
         elif kind == "oo_settings":
             self._settings = None
             self._schedule_refresh()
+
+    async def _hold(self, request_id: str) -> None:
+        try:
+            await self.backend.claim(request_id, self.process)
+        except (BackendUnavailable, OSError, RedisError) as exc:
+            log.warning("one-to-one hold failed", extra={"error": type(exc).__name__})
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -262,6 +300,10 @@ class OneToOne:
             await self.request(client, frame)
         elif isinstance(frame, QueueLeave):
             await self.leave(client, frame)
+        elif isinstance(frame, QueueResume):
+            await self.resume_queue(client, frame.request, frame.id)
+        elif isinstance(frame, ConvResume):
+            await self.resume_conversation(client, frame)
         elif isinstance(frame, SupportAvailable):
             await self.available(client, frame)
         elif isinstance(frame, SupportTake):
@@ -288,6 +330,10 @@ class OneToOne:
             await self._forget_waiting(earlier)  # taken meanwhile: they may ask again
         if await self.stats.banned(client.identity.id, datetime.now(UTC)):
             raise ProtocolError(ErrorCode.BANNED)
+        mine = [r for r in await self.backend.queued() if r["identity"] == client.identity.id]
+        if mine:  # already waiting (another tab, a reload): one place, not two
+            await self.resume_queue(client, mine[0]["id"], frame.id)
+            return
         resources = await self.chat.mod.resources()
         opening = await self.opening()
         if not opening.open:
@@ -324,6 +370,34 @@ class OneToOne:
             await self._record(request, served=False)
         client.offer(encode({"type": "queue_left", "id": frame.id, "request": request_id}))
         await self._changed()
+
+    async def resume_queue(self, client: Client, request_id: str, frame_id: str | None) -> None:
+        """Wait again, in the same place, for a request this person made (from any process)."""
+        assert client.identity is not None
+        if client.staff is not None:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        request = next((r for r in await self.backend.queued()
+                        if r["id"] == request_id and r["identity"] == client.identity.id), None)
+        if request is None or await self.backend.claim(request_id, self.process) is None:
+            raise ProtocolError(ErrorCode.NOT_QUEUED)  # taken, expired, or not theirs
+        client.offer(encode({"type": "queued", "id": frame_id, "request": request_id,
+                             "crisis": request["crisis"], "resumed": True}))
+        client.offer(encode(resources_frame("", await self.chat.mod.resources())))
+        # Every process wires this person's sockets to the request and forgets the orphan.
+        await self.chat.broker.publish_control(msgspec.json.encode(
+            {"kind": "oo_rewait", "identity": client.identity.id, "request": request_id}))
+
+    async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
+        """Either side, after a reload: the conversation again with its history so far."""
+        conv, side = await self._conversation(client, frame.conv)
+        history = [msgspec.json.decode(t) for t in await self.backend.transcript(conv["id"])]
+        started: dict[str, Any] = {"type": "conv_started", "id": frame.id, "conv": conv["id"],
+                                   "role": side, "history": history, "resumed": True}
+        if side == "participant":
+            started["name"] = conv["supporter_name"]
+        else:
+            started.update(self._public(conv["request"]))
+        client.offer(encode(started))
 
     async def _forget_waiting(self, request_id: str) -> None:
         for client_id in self.waiting.pop(request_id, {}):
@@ -505,6 +579,7 @@ class OneToOne:
             {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]}))
 
     def on_rewait(self, identity: str, request_id: str) -> None:
+        self._orphans.pop(request_id, None)
         for client in list(self.chat.hub.connected.values()):
             if client.identity is not None and client.identity.id == identity:
                 self.request_of[client.id] = request_id
@@ -523,19 +598,19 @@ class OneToOne:
                         extra={"error": type(exc).__name__})
 
     async def disconnect(self, client: Client) -> None:
-        """A waiting participant who goes away leaves the queue (counted as abandoned); a
-        supporter's last socket going away makes them unavailable."""
+        """A waiting participant who goes away keeps their place for QUEUE_REATTACH_SECONDS,
+        then leaves the queue (counted as abandoned); a supporter's last socket going away
+        makes them unavailable."""
         self._last_status.pop(client.id, None)
         request_id = self.request_of.pop(client.id, None)
         if request_id is not None:
             clients = self.waiting.get(request_id, {})
             clients.pop(client.id, None)
             if not clients:
+                # Not gone yet: a phone that changed networks comes back with queue_resume.
                 self.waiting.pop(request_id, None)
-                request = await self.backend.remove(request_id)
-                if request is not None:
-                    await self._record(request, served=False)
-                    await self._changed()
+                self._orphans[request_id] = (time.monotonic()
+                                             + self.chat.settings.queue_reattach_seconds)
         if client.staff is not None:
             supporter = self.supporters.get(client.staff.id)
             if supporter is not None:

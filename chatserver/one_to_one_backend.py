@@ -42,6 +42,11 @@ class QueueBackend(Protocol):
 
     async def flag_crisis(self, request_id: str, band: int) -> bool: ...
 
+    async def claim(self, request_id: str, process: str) -> Request | None:
+        """A waiting participant came back on ``process``: the request is now tied to it (so
+        that it is dropped if that process dies, not the one they left). None if not queued."""
+        ...
+
     async def set_available(self, process: str, supporter: str, name: str,
                             capacity: int) -> None:
         """Capacity 0: not available (open conversations continue)."""
@@ -108,6 +113,14 @@ class MemoryQueue:
 
     async def queued(self) -> list[Request]:
         return [r for _, r in sorted(self._queue.values(), key=lambda e: e[0])]
+
+    async def claim(self, request_id: str, process: str) -> Request | None:
+        entry = self._queue.get(request_id)
+        if entry is None:
+            return None
+        request = {**entry[1], "process": process}
+        self._queue[request_id] = (entry[0], request)
+        return request
 
     async def flag_crisis(self, request_id: str, band: int) -> bool:
         entry = self._queue.get(request_id)
@@ -329,6 +342,19 @@ redis.call('ZADD', KEYS[1], r['band'] * 1e13 + r['arrived'], ARGV[1])
 return 1
 """
 
+# KEYS: queue. ARGV: request id, process.
+_CLAIM = """
+local data = redis.call('GET', 'oo:r:' .. ARGV[1])
+if not data or not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return false end
+local r = cjson.decode(data)
+redis.call('SREM', 'oo:pr:' .. r['process'], ARGV[1])
+r['process'] = ARGV[2]
+redis.call('SADD', 'oo:pr:' .. ARGV[2], ARGV[1])
+data = cjson.encode(r)
+redis.call('SET', 'oo:r:' .. ARGV[1], data)
+return data
+"""
+
 
 def _decode(raw: Any) -> Any:
     return json.loads(raw) if raw else None
@@ -345,6 +371,7 @@ class RedisQueue:
         self._transfer = self._redis.register_script(_TRANSFER)
         self._sweep = self._redis.register_script(_SWEEP)
         self._flag = self._redis.register_script(_FLAG)
+        self._claim = self._redis.register_script(_CLAIM)
         # A transcript outlives no conversation; the TTL only bounds one a crash left behind.
         self._transcript_seconds = transcript_seconds
 
@@ -374,6 +401,11 @@ class RedisQueue:
             return []
         rows = await self._redis.mget([P + "r:" + i.decode() for i in ids])
         return [json.loads(r) for r in rows if r]
+
+    async def claim(self, request_id: str, process: str) -> Request | None:
+        request: Request | None = _decode(await self._claim(keys=[QUEUE],
+                                                            args=[request_id, process]))
+        return request
 
     async def flag_crisis(self, request_id: str, band: int) -> bool:
         return bool(await self._flag(keys=[QUEUE], args=[request_id, band]))

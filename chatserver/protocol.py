@@ -167,6 +167,21 @@ class QueueLeave(msgspec.Struct, tag="queue_leave", tag_field="type"):
     id: str | None = None
 
 
+class QueueResume(msgspec.Struct, tag="queue_resume", tag_field="type"):
+    """After a reconnect (or a reload): wait again for the request this person made."""
+
+    request: ConvId
+    id: str | None = None
+
+
+class ConvResume(msgspec.Struct, tag="conv_resume", tag_field="type"):
+    """After a reconnect (or a reload): the participant's conversation again, with what was
+    said meanwhile."""
+
+    conv: ConvId
+    id: str | None = None
+
+
 class SupportAvailable(msgspec.Struct, tag="support_available", tag_field="type"):
     """A supporter's availability: ``capacity`` conversations at once (0: not available);
     ``auto``: be given the next person as soon as a slot is free."""
@@ -254,16 +269,18 @@ class FeedbackFrame(msgspec.Struct, tag="feedback", tag_field="type"):
     text: str | None = None  # at most 500 characters (text_too_long)
 
 
-OneToOneFrame = (QueueRequest | QueueLeave | SupportAvailable | SupportTake | ConvSend | ConvEnd
-                 | ConvTransfer | ConvWarn | ConvBan)
+OneToOneFrame = (QueueRequest | QueueLeave | QueueResume | SupportAvailable | SupportTake
+                 | ConvSend | ConvEnd | ConvResume | ConvTransfer | ConvWarn | ConvBan)
 ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
-               | Delete | Erase | React | QueueRequest | QueueLeave | SupportAvailable
-               | SupportTake | ConvSend | ConvEnd | ConvTransfer | ConvWarn | ConvBan
+               | Delete | Erase | React | QueueRequest | QueueLeave | QueueResume
+               | SupportAvailable | SupportTake | ConvSend | ConvEnd | ConvResume | ConvTransfer
+               | ConvWarn | ConvBan
                | SessionControl | RoundAction | Redeem | FeedbackFrame)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
                           "report", "help", "edit", "delete", "erase", "react",
-                          "queue_request", "queue_leave", "support_available", "support_take",
-                          "conv_send", "conv_end", "conv_transfer", "conv_warn",
+                          "queue_request", "queue_leave", "queue_resume", "support_available",
+                          "support_take", "conv_send", "conv_end", "conv_resume",
+                          "conv_transfer", "conv_warn",
                           "conv_ban", "session",
                           "round", "redeem", "feedback"})
 

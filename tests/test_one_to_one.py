@@ -3,6 +3,7 @@ PostgreSQL (the queue, places and assignments shared), and authorisation on one 
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -394,3 +395,78 @@ async def test_a_supporter_process_stopped_cleanly_hands_its_people_back_at_once
     await p.close()
     await admin.close()
     await aino_http.close()
+
+
+def _listing(size: int) -> Callable[[Frame], bool]:
+    return lambda f: f["type"] == "queue" and len(f["waiting"]) == size
+
+
+async def test_a_dropped_connection_keeps_the_place_and_the_conversation(start_server,
+                                                                         redis_server, pg_url):
+    """A phone changing networks or a reloaded page: the participant comes back (on another
+    process too) with their token to the same place in the queue, and to their conversation
+    with what was said meanwhile. One who does not come back leaves after the grace time;
+    nobody else can claim another's place or conversation."""
+    password = create_admin({"DATABASE_URL": pg_url})
+    env = {**FAST, "queue_reattach_seconds": 2}
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    admin = StaffHttp(a.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 2})
+    p1, p2, gone = [await ChatClient.connect(a.ws_url) for _ in range(3)]
+    await _queue(p1, "eka")
+    asked = await _queue(p2, "toka")
+    await _queue(gone, "kolmas")
+    await _position(gone, 3)
+
+    await p2.close()  # the connection drops ...
+    p2 = await ChatClient.connect(b.ws_url, token=p2.token)  # ... and comes back elsewhere
+    stranger = await ChatClient.connect(b.ws_url)
+    refused = await stranger.request({"type": "queue_resume", "request": asked["request"]})
+    assert refused["code"] == "not_queued"
+    back = await p2.request({"type": "queue_resume", "request": asked["request"]})
+    assert (back["type"], back["request"], back["resumed"]) == ("queued", asked["request"], True)
+    assert (await _position(p2, 2))["request"] == asked["request"]
+    # A second tab of the same person (on the other process) gets the same place, not a
+    # second one; closing that tab does not take the place from the first.
+    tab = await ChatClient.connect(a.ws_url, token=p2.token)
+    again = await tab.request({"type": "queue_request", "topic": "toka"})
+    assert again["request"] == asked["request"]
+    await _position(tab, 2)
+    await tab.close()
+
+    await gone.close()  # never comes back: out of the queue after the grace time
+    await aino.wait_for(_listing(2), timeout=20)
+    await asyncio.sleep(3)  # the tab's grace time is over too
+    assert (await _position(p2, 2))["request"] == asked["request"]
+    assert [len(f["waiting"]) for f in aino.frames if f["type"] == "queue"][-1] == 2
+    await aino.request({"type": "support_take"})
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p2.wait_for(_is("conv_started", conv=conv))
+    await aino.request({"type": "conv_send", "conv": conv, "text": "Hei, olen tässä."})
+    await p2.wait_for(_is("conv_message", conv=conv, text="Hei, olen tässä."))
+
+    await p2.close()
+    await aino.request({"type": "conv_send", "conv": conv, "text": "Oletko vielä siellä?"})
+    p2 = await ChatClient.connect(a.ws_url, token=p2.token)
+    refused = await stranger.request({"type": "conv_resume", "conv": conv})
+    assert refused["code"] == "conversation_not_found"
+    resumed = await p2.request({"type": "conv_resume", "conv": conv})
+    assert (resumed["type"], resumed["role"], resumed["name"]) == ("conv_started",
+                                                                  "participant", "Aino")
+    assert [m["text"] for m in resumed["history"]] == ["Hei, olen tässä.", "Oletko vielä siellä?"]
+    await p2.request({"type": "conv_send", "conv": conv, "text": "Olen, yhteys katkesi."})
+    await aino.wait_for(_is("conv_message", conv=conv, text="Olen, yhteys katkesi."))
+    # The supporter's reloaded console gets it back too, with the pre-chat answers.
+    aino2 = await aino_http.socket(b.ws_url)
+    mine = await aino2.request({"type": "conv_resume", "conv": conv})
+    assert (mine["role"], mine["topic"], len(mine["history"])) == ("supporter", "toka", 3)
+    stats = (await admin.http.get("/api/one-to-one/stats")).json()
+    assert (stats["requests"], stats["abandoned"]) == (3, 1)
+    for c in (p1, p2, stranger, aino, aino2):
+        await c.close()
+    await aino_http.close()
+    await admin.close()
