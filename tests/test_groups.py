@@ -140,6 +140,16 @@ async def test_closed_group_three_meetings_stable_pseudonym_feedback_and_csv(gro
     assert "'=HYPERLINK(\"x\") kiitos" in [r[4] for r in rows[1:]]
     summary = (await admin.http.get("/api/feedback")).json()
     assert summary[0]["count"] == 2 and summary[0]["rating"] == 4.0
+    assert summary[0]["ratings"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
+    # Narrowed to a room or a period (the session's start), the list and the CSV agree.
+    start = summary[0]["starts_at"]
+    for query, expected in (("?room=muu", 0), (f"?room=tiistai&from={start}", 2),
+                            (f"?to={start}", 0), ("?from=2020-01-01T00:00:00Z", 2)):
+        narrowed = (await admin.http.get(f"/api/feedback{query}")).json()
+        assert sum(r["count"] for r in narrowed) == expected, query
+        lines = (await admin.http.get(f"/api/feedback.csv{query}")).text.strip().splitlines()
+        assert len(lines) == 1 + expected, query
+    assert (await admin.http.get("/api/feedback?from=eilen")).status_code == 400
     stats = {r["room"]: r for r in (await admin.http.get("/api/stats")).json()}
     assert stats["tiistai"]["sessions_held"] == 3
     assert stats["tiistai"]["participants"] == 4 and stats["tiistai"]["messages"] == 3

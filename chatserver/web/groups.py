@@ -88,18 +88,32 @@ async def statistics(request: Request) -> Response:
     return JSONResponse(list(rows.values()), headers=NO_STORE)
 
 
+async def _feedback(request: Request) -> list[dict[str, Any]]:
+    """The feedback of sessions that started in the `from`/`to` period (ISO instants), of
+    one room with `room`; each is {room, session, session_start, rating, text}."""
+    await require_staff(request, Action.VIEW_FEEDBACK)
+    after, before = _period(request)
+    room = request.query_params.get("room")
+    rows = await _chat(request).sessions.store.feedback([room] if room else None)
+    return [f for f in rows
+            if (after is None or datetime.fromisoformat(f["session_start"]) >= after)
+            and (before is None or datetime.fromisoformat(f["session_start"]) < before)]
+
+
 async def feedback_summary(request: Request) -> Response:
     try:
-        await require_staff(request, Action.VIEW_FEEDBACK)
+        found = await _feedback(request)
     except Denied as denied:
         return denied.response()
     by_session: dict[int, dict[str, Any]] = {}
-    for f in await _chat(request).sessions.store.feedback():
+    for f in found:
         row = by_session.setdefault(f["session"], {
             "session": f["session"], "room": f["room"], "starts_at": f["session_start"],
-            "count": 0, "rating": 0.0, "texts": []})
+            "count": 0, "rating": 0.0, "ratings": {str(n): 0 for n in range(1, 6)},
+            "texts": []})
         row["count"] += 1
         row["rating"] += f["rating"]
+        row["ratings"][str(f["rating"])] += 1
         if f["text"]:
             row["texts"].append(f["text"])
     for row in by_session.values():
@@ -109,13 +123,13 @@ async def feedback_summary(request: Request) -> Response:
 
 async def feedback_csv(request: Request) -> Response:
     try:
-        await require_staff(request, Action.VIEW_FEEDBACK)
+        found = await _feedback(request)
     except Denied as denied:
         return denied.response()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["room", "session", "session_start", "rating", "text"])
-    for f in await _chat(request).sessions.store.feedback():
+    for f in found:
         writer.writerow([f["room"], f["session"], f["session_start"], f["rating"],
                          _csv_safe(f["text"])])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
