@@ -1,5 +1,9 @@
 // Admin pages: staff accounts and their rooms, each room's filters, crisis resources, and the
 // audit log. Everything the admin types or reads goes in with textContent or .value.
+import { exceptionControls, startExceptions } from "./admin-exceptions.js";
+import { relabelOneToOneSettings, startOneToOneSettings } from "./admin-o2o.js";
+import { editButton, relabelRoomEditor, startRoomEditor } from "./admin-rooms.js";
+import { relabelStats, renderStatsRooms, startStats } from "./admin-stats.js";
 import { $, button, el, field } from "./dom.js";
 import { applyTo, formatDateTime, has, lang, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
@@ -23,6 +27,7 @@ async function loadRooms() {
   state.rooms = await fetch("/api/rooms", { cache: "no-store" }).then((r) => r.json());
   renderRoomChoice();
   renderRoomCards();
+  renderStatsRooms();
 }
 
 function renderRoomCards() {
@@ -33,7 +38,8 @@ function renderRoomCards() {
     item.append(el("h3", "", roomName(room)),
       el("p", "hint", t("rooms.line", { id: room.id,
         kind: t(room.kind === "guided" ? "landing.guided" : "landing.unguided"),
-        mode: t(room.session_mode === "sessions" ? "rooms.modeSessions" : "rooms.modeAlways") })));
+        mode: t(room.session_mode === "sessions" ? "rooms.modeSessions" : "rooms.modeAlways") })),
+      editButton(room));
     list.append(item);
   }
 }
@@ -171,7 +177,9 @@ function renderSchedules() {
       time: schedule.start_time, zone: schedule.time_zone, minutes: schedule.duration_minutes })));
     const dates = el("ol", "dates");
     renderDates(dates, schedule.next);
-    item.append(dates, button(t("schedules.delete"), async () => {
+    item.append(dates);
+    exceptionControls(dates, schedule);
+    item.append(button(t("schedules.delete"), async () => {
       const answer = await api.call("DELETE", `/api/schedules/${schedule.id}`);
       say(answer.ok || answer.status === 204 ? t("schedules.deleted") : staffError(answer.body.error));
       await loadSchedules();
@@ -187,6 +195,7 @@ async function loadAccounts() {
   const answer = await api.get("/api/staff");
   if (answer.ok) state.accounts = answer.body;
   renderAccounts();
+  relabelOneToOneSettings();
 }
 
 function renderAccounts() {
@@ -480,6 +489,9 @@ function relabel() {
   state.resources = readResources(); // keep what was typed but not yet saved
   renderResources();
   renderAudit();
+  relabelRoomEditor();
+  relabelStats();
+  relabelOneToOneSettings();
 }
 
 async function start() {
@@ -494,11 +506,15 @@ async function start() {
       }
       return;
     }
+    startRoomEditor(api, { say, saved: loadRooms });
+    startExceptions(api, { say, reload: loadSchedules });
     await loadRooms();
     renderRoomTexts();
     renderWeekdays();
     $("schedule-date").value = new Date().toLocaleDateString("sv-SE"); // today, YYYY-MM-DD
-    await Promise.all([loadAccounts(), loadFilters(), loadResources(), loadAudit(), loadSchedules()]);
+    await Promise.all([loadAccounts(), loadFilters(), loadResources(), loadAudit(), loadSchedules(),
+      startStats(api, { rooms: () => state.rooms, say }),
+      startOneToOneSettings(api, { accounts: () => state.accounts, say })]);
   });
 }
 start();

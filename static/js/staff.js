@@ -2,6 +2,7 @@
 // controls, and the queues that must not be missed (crisis alerts, reports, held messages).
 // All user text goes in with textContent, never as HTML.
 import { ChatClient } from "./client.js";
+import { relabelDebriefs, startDebriefs } from "./debrief.js";
 import { $, button, el } from "./dom.js";
 import { applyTo, formatDateTime, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
@@ -651,6 +652,7 @@ function relabel() {
   renderHeld();
   renderRoomList();
   loadMySessions();
+  relabelDebriefs();
   if (state.current) selectRoom(state.current, null, false);
   if (api.account) showAccount(api);
 }
@@ -664,7 +666,7 @@ async function start() {
     $("console").hidden = false;
     renderAlerts();
     client.connect(lang());
-    await Promise.all([loadQueues(), loadMySessions()]);
+    await Promise.all([loadQueues(), loadMySessions(), startDebriefs(api, client)]);
   });
 }
 start();
