@@ -140,7 +140,7 @@ function renderRatings() {
   const average = total ? counts.reduce((sum, n, i) => sum + n * (i + 1), 0) / total : null;
   $("rating-caption").textContent = t("stats.ratings");
   $("rating-summary").textContent = total
-    ? t("stats.ratingSummary", { n: number(total), avg: number(average, { maximumFractionDigits: 1 }) })
+    ? t("stats.ratingSummary", { n: number(total), avg: number(average, { maximumFractionDigits: 2 }) })
     : t("stats.noFeedback");
 }
 

@@ -96,7 +96,7 @@ export async function startDebriefs(staffApi, client) {
     const answer = await api.call("POST", `/api/sessions/${current.id}/debrief`, { text });
     if (!answer.ok) { $("debrief-error").textContent = staffError(answer.body.error); return; }
     $("debrief-text").value = "";
-    $("debrief-status").textContent = t("debrief.saved");
+    $("status-live").textContent = t("debrief.saved");
     await loadDebriefs();
   });
   client.addEventListener("answer", (e) => {

@@ -17,6 +17,7 @@ from playwright.async_api import Browser, Page
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, create_admin
 from tests.browser.staff_helpers import no_dialogs_or_errors
 from tests.browser.test_participant_ui import say, wait_until
+from tests.test_sessions_flow import local_minute
 
 pytestmark = pytest.mark.browser
 RUN_AXE = """async () => {
@@ -156,3 +157,60 @@ async def test_no_violations_in_the_lobby_and_on_the_closing_screen(browser, sta
     await no_violations(page, axe_source, f"closing screen {lang}")
     await http.close()
     assert page.errors == []
+
+
+async def signed_in(browser: Browser, url: str, lang: str, username: str,
+                    password: str) -> Page:
+    page = await new_page(browser, url, lang)
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.press("#password", "Enter")
+    return page
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+async def test_no_violations_on_statistics_editors_and_debriefs(browser, staff_server,
+                                                                axe_source, lang):
+    """The admin's statistics, group editor, schedule exceptions and one-to-one settings, and
+    the console's debrief form, each open, with the server's verdict on a field shown."""
+    server, admin_password = staff_server
+    http = StaffHttp(server.url)
+    await http.login("admin", admin_password)
+    made = await http.post("/api/rooms/olohuone/schedules", {
+        "frequency": "daily", "start_date": local_minute(24 * 60)[:10], "start_time": "18:00",
+        "duration_minutes": 90})
+    assert made.status_code == 201, made.text
+    session = await http.post("/api/rooms/olohuone/sessions",
+                              {"start": local_minute(5), "duration_minutes": 60})
+    for action in ("open", "close"):
+        done = await http.post(f"/api/sessions/{session.json()['id']}/{action}", {})
+        assert done.status_code == 200, done.text
+    await http.close()
+
+    admin = await signed_in(browser, server.url + "/admin", lang, "admin", admin_password)
+    await admin.wait_for_selector("#stats-rooms li")
+    await admin.wait_for_selector("#schedule-list .date-actions")
+    await admin.locator("#room-cards li").first.locator("button").click()
+    await admin.wait_for_selector("#room-edit:not([hidden])")
+    await admin.fill("#room-edit-time_zone", "Mars/Olympus")
+    await admin.click("#room-edit button[type=submit]")
+    await admin.wait_for_selector("#room-edit-time_zone[aria-invalid=true]")
+    dates = admin.locator("#schedule-list .date-actions")
+    await dates.nth(0).locator("button").nth(0).click()  # cancel: the confirmation
+    await dates.nth(1).locator("button").nth(1).click()  # move: the new start
+    await admin.click("#o2o-question-add")
+    await admin.locator("#o2o-questions > li").last.locator("button").first.click()  # a choice
+    await admin.click("#o2o-hours-add")
+    await no_violations(admin, axe_source, f"admin statistics and editors {lang}")
+
+    console = await signed_in(browser, server.url + "/staff", lang, "sanna",
+                              FACILITATOR_PASSWORD)
+    await console.wait_for_selector("#debrief-sessions button")
+    await console.locator("#debrief-sessions button").first.click()
+    await console.wait_for_selector("#debrief-list li")
+    await console.fill("#debrief-text", "Hyvä kerta.")
+    await console.click("#debrief-form button[type=submit]")
+    await console.wait_for_selector("#debrief-list li.card")
+    await no_violations(console, axe_source, f"console debrief {lang}")
+    for p in (admin, console):
+        assert p.errors == []

@@ -7,10 +7,10 @@ closing a session; a facilitator sees no admin data."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -66,7 +66,8 @@ async def test_an_admin_edits_a_group_its_schedule_and_one_to_one_settings(brows
     assert await admin.evaluate("document.activeElement.id") == "room-edit-time_zone"
     SHOTS.mkdir(parents=True, exist_ok=True)
     await admin.evaluate("document.activeElement.blur()")  # no suggestion list in the shot
-    await admin.evaluate("document.getElementById('room-edit-time_zone').scrollIntoView({block: 'center'})")
+    await admin.evaluate("document.getElementById('room-edit-time_zone')"
+                         ".scrollIntoView({block: 'center'})")
     await admin.screenshot(path=str(SHOTS / "room-editor-phone.png"))
     width = await admin.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the room editor scrolls sideways on a phone"
@@ -81,7 +82,8 @@ async def test_an_admin_edits_a_group_its_schedule_and_one_to_one_settings(brows
     # The schedule's next dates, in the reader's time (Stockholm: 17.00 for 18:00 Helsinki).
     await admin.select_option("#schedule-room", "olohuone")
     dates = admin.locator("#schedule-list li.card ol.dates > li")
-    await wait_until(admin, "document.querySelectorAll('#schedule-list ol.dates > li').length === 5")
+    await wait_until(admin, "document.querySelectorAll('#schedule-list ol.dates > li')"
+                            ".length === 5")
     second, third = first + timedelta(days=1), first + timedelta(days=2)
     assert "17.00" in await dates.nth(1).inner_text()
     # Cancel the second date, after a confirmation.
@@ -219,7 +221,8 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
 
     # The admin's statistics for the last 30 days (the default).
     admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin",
-                          viewport={"width": 1280, "height": 900}, accept_downloads=True)
+                          viewport={"width": 1280, "height": 1200}, locale="fi-FI",
+                          accept_downloads=True)
     ilta = admin.locator("#stats-rooms li", has_text="Iltaryhmä")
     await ilta.wait_for()
     figures = dict(zip(await ilta.locator("dt").all_inner_texts(),
@@ -241,8 +244,9 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
     await wait_until(admin, "document.querySelectorAll('#stats-rooms li').length === 1")
     await wait_until(admin, f"{STATUS}.startsWith('Tilastot ajalta')")
     assert "4 palautetta" in await admin.inner_text("#rating-summary")
-    await admin.locator("#stats-section").scroll_into_view_if_needed()
-    await admin.locator("#stats-section").screenshot(path=str(SHOTS / "statistics-desktop.png"))
+    await admin.evaluate("window.scrollTo(0, document.getElementById('stats-section').offsetTop"
+                         " - document.querySelector('header').offsetHeight - 8)")
+    await admin.screenshot(path=str(SHOTS / "statistics-desktop.png"))
 
     # The CSV download holds the same feedback, formulas defused.
     async with admin.expect_download() as download_info:
@@ -251,7 +255,8 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
     assert download.suggested_filename == "feedback.csv"
     saved = tmp_path / "feedback.csv"
     await download.save_as(saved)
-    rows = list(csv.reader(io.StringIO(Path(saved).read_text(encoding="utf-8"))))
+    text = await asyncio.to_thread(saved.read_text, encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["room", "session", "session_start", "rating", "text"]
     assert sorted((r[0], r[1], r[3]) for r in rows[1:]) == sorted(
         [("ilta", str(first), "5"), ("ilta", str(first), "4"), ("ilta", str(first), "4"),
