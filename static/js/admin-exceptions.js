@@ -64,7 +64,7 @@ function actions(schedule, date, error) {
   const save = el("button", "secondary", t("exceptions.moveSave"));
   save.type = "submit";
   move.append(label, input, save,
-    button(t("common.cancel"), () => { move.hidden = true; moveOpen.focus(); }, "link"));
+    button(t("exceptions.moveClose"), () => { move.hidden = true; moveOpen.focus(); }, "link"));
   move.addEventListener("submit", (e) => {
     e.preventDefault();
     send(schedule, { date: date.date, kind: "move", new_start: input.value }, error,
