@@ -1,7 +1,7 @@
 // Admin: edit an existing group (PATCH /api/rooms/{id}). The form is filled from the room's
 // whole configuration; the server's verdict on a field is shown next to that field.
-// A group is not deleted (its sessions, feedback and figures stay); closing it ("open" off)
-// takes it off the landing page's joinable groups.
+// A group is not deleted (the server has no such endpoint; its sessions, feedback and figures
+// stay): with "open" off the landing page shows it closed and no one can join.
 import { $, button, el } from "./dom.js";
 import { has, lang, t } from "./i18n.js";
 import { staffError } from "./staffapi.js";
@@ -196,11 +196,11 @@ export function startRoomEditor(staffApi, options) {
     const id = editing.id;
     const answer = await api.call("PATCH", `/api/rooms/${encodeURIComponent(id)}`, read());
     if (!answer.ok) { showError(answer); return; }
-    say(t("roomEdit.saved", { name: answer.body.names[lang()] ?? id }));
     await saved();
     const opener = document.querySelector(`#room-cards button[data-room="${CSS.escape(id)}"]`);
     if (editing) editing.opener = opener;
     close();
+    say(t("roomEdit.saved", { name: answer.body.names[lang()] ?? id }));
   });
 }
 
