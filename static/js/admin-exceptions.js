@@ -36,18 +36,18 @@ function actions(schedule, date, error) {
   confirm.hidden = true;
   const move = el("form", "move-form");
   move.hidden = true;
-  const cancel = button(t("exceptions.cancel"), () => {
-    confirm.hidden = false;
-    move.hidden = true;
-    confirm.querySelector("button").focus();
-  }, "link");
-  cancel.setAttribute("aria-label", t("exceptions.cancelNamed", { when }));
-  const moveOpen = button(t("exceptions.move"), () => {
-    move.hidden = false;
-    confirm.hidden = true;
-    move.querySelector("input").focus();
-  }, "link");
-  moveOpen.setAttribute("aria-label", t("exceptions.moveNamed", { when }));
+  // Each date's button opens its own part (the confirmation or the new start) and shuts the other.
+  const opener = (kind, show, hide, focus) => {
+    const b = button(t(`exceptions.${kind}`), () => {
+      show.hidden = false;
+      hide.hidden = true;
+      show.querySelector(focus).focus();
+    }, "link");
+    b.setAttribute("aria-label", t(`exceptions.${kind}Named`, { when }));
+    return b;
+  };
+  const cancel = opener("cancel", confirm, move, "button");
+  const moveOpen = opener("move", move, confirm, "input");
 
   confirm.append(el("p", "", t("exceptions.cancelConfirm", { when })),
     button(t("exceptions.cancelYes"), () => send(schedule, { date: date.date, kind: "cancel" },
