@@ -45,6 +45,7 @@ from chatserver.protocol import (
     now_ms,
 )
 from chatserver.storage.one_to_one import OneToOneStore
+from chatserver.storage.staff import AccountRecord
 from moderation import permissions
 from moderation.filters import crisis_labels
 from moderation.permissions import Action
@@ -165,9 +166,11 @@ class OneToOne:
         return self._settings
 
     async def is_supporter(self, client: Client) -> bool:
-        account = client.staff
-        if account is None:
-            return False
+        return client.staff is not None and await self.may_support(client.staff)
+
+    async def may_support(self, account: AccountRecord) -> bool:
+        """Whether this staff account may give one-to-one support (admins, and the
+        facilitators an admin has made supporters)."""
         supporters = (await self.settings()).get("supporters", [])
         actor = permissions.Actor(Role(account.role), account.rooms, account.disabled,
                                   one_to_one=account.id in supporters)
@@ -282,6 +285,13 @@ class OneToOne:
                 "lang": request["lang"], "waited_s": round((now_ms() - request["arrived"])
                                                            / 1000),
                 "returned": bool(request.get("returned"))}
+
+    async def available_supporters(self) -> list[dict[str, Any]]:
+        """Who is available now (a capacity above 0) and how busy: for a handover."""
+        avail = await self.backend.availability()
+        return sorted(({"id": account, "name": a.get("name", ""), "capacity": a["capacity"],
+                        "load": a["load"]} for account, a in avail.items()
+                       if a["capacity"] > 0), key=lambda s: (s["name"], s["id"]))
 
     async def opening(self) -> queueing.Opening:
         hours = queueing.parse_hours((await self.settings()).get("hours"))

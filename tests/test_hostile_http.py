@@ -171,6 +171,8 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
                                                     {"questions": "kaikki"}),
                                               {**ADMIN, "admin": 400}),
         ("GET", "/api/one-to-one/stats"): (fixed("/api/one-to-one/stats"), ADMIN),
+        # Supporters only: no facilitator here has the one-to-one permission.
+        ("GET", "/api/one-to-one/supporters"): (fixed("/api/one-to-one/supporters"), ADMIN),
         # Rooms, schedules and sessions (issue 4): room A is Sanna's; B's facilitator Pekka
         # is told room A's objects do not exist; bodies are refused, ids unknown.
         ("POST", "/api/rooms"): (fixed("/api/rooms", {"id": "Bad Id"}), {**ADMIN, "admin": 400}),

@@ -148,7 +148,7 @@ async def login(request: Request) -> Response:
         return denied.response()
     except BackendUnavailable:
         return Denied(503, "unavailable").response()
-    response = JSONResponse({"account": account.public(), "csrf": signed.csrf},
+    response = JSONResponse({"account": await _account(request, account), "csrf": signed.csrf},
                             headers={"cache-control": "no-store"})
     response.set_cookie(COOKIE, signed.token, max_age=SESSION_HOURS * 3600, httponly=True,
                         samesite="strict", secure=_tls(request), path="/")
@@ -180,8 +180,15 @@ async def me(request: Request) -> Response:
         ctx = await require_staff(request)
     except Denied as denied:
         return denied.response()
-    return JSONResponse({"account": ctx.account.public(), "csrf": ctx.csrf},
+    return JSONResponse({"account": await _account(request, ctx.account), "csrf": ctx.csrf},
                         headers={"cache-control": "no-store"})
+
+
+async def _account(request: Request, account: AccountRecord) -> dict[str, Any]:
+    """The account as its owner sees it, with whether they may give one-to-one support
+    (the console shows that panel only then)."""
+    one_to_one = await request.app.state.chat.one_to_one.may_support(account)
+    return {**account.public(), "one_to_one": one_to_one}
 
 
 async def change_password(request: Request) -> Response:

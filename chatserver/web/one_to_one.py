@@ -80,6 +80,20 @@ async def put_settings(request: Request) -> Response:
                          "supporters": current.get("supporters", [])})
 
 
+async def get_supporters(request: Request) -> Response:
+    """Supporters only: who is available now, with their capacity and load, so that a
+    conversation can be handed to one of them."""
+    try:
+        ctx = await require_staff(request)
+        chat = _chat(request)
+        if not await chat.one_to_one.may_support(ctx.account):
+            raise Denied(403, "forbidden")
+    except Denied as denied:
+        return denied.response()
+    return JSONResponse(await chat.one_to_one.available_supporters(),
+                        headers={"cache-control": "no-store"})
+
+
 async def _supporters(chat: ChatService, raw: Any) -> list[str]:
     if not isinstance(raw, list) or len(raw) > 500:
         raise Denied(400, "invalid_field", field="supporters")
@@ -120,4 +134,5 @@ ROUTES = [
     Route("/api/one-to-one/settings", get_settings, methods=["GET"]),
     Route("/api/one-to-one/settings", put_settings, methods=["PUT"]),
     Route("/api/one-to-one/stats", get_stats, methods=["GET"]),
+    Route("/api/one-to-one/supporters", get_supporters, methods=["GET"]),
 ]

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 ANYONE, STAFF, ADMIN = "anyone", "staff", "admin"
 ROOM_STAFF = "admin, or a facilitator of the room"
 SESSION_STAFF = "admin, the room's facilitators, or the session's own facilitators"
+SUPPORTER = "admin, or a facilitator with the one-to-one permission"
 
 _TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
           "description": "text per UI language: fi, sv, en"}
@@ -127,6 +128,8 @@ OPERATIONS: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/one-to-one/settings", ADMIN, "One-to-one support settings", None),
     ("PUT", "/api/one-to-one/settings", ADMIN, "Change them", {"type": "object"}),
     ("GET", "/api/one-to-one/stats", ADMIN, "One-to-one figures, no identities", None),
+    ("GET", "/api/one-to-one/supporters", SUPPORTER,
+     "Supporters available now (for a handover)", None),
     ("POST", "/api/erase", ANYONE, "Erase an anonymous identity (with its token)",
      {"type": "object"}),
 ]
