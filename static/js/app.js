@@ -3,6 +3,7 @@
 import { ChatClient } from "./client.js";
 import { $, button, el } from "./dom.js";
 import { applyTo, formatDateTime, formatTime, has, lang, showConnection, startLang, t } from "./i18n.js";
+import { initSupport } from "./support.js";
 
 // Where quick exit goes: a neutral page that says nothing about this one.
 const NEUTRAL_PAGE = "https://www.google.com/search?q=s%C3%A4%C3%A4tiedotus";
@@ -30,7 +31,7 @@ const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "
 
 
 function show(view) {
-  for (const id of ["landing", "rules", "chat", "closing"]) $(id).hidden = id !== view;
+  for (const id of ["landing", "rules", "chat", "closing", "support"]) $(id).hidden = id !== view;
 }
 
 // Quick exit: replace this page in the tab's history, so Back does not return here.
@@ -650,14 +651,19 @@ client.addEventListener("sanction", (e) => {
 client.addEventListener("warning", (e) => showPrivate([el("p", "", e.detail.text)]));
 showConnection(client, $("connection"));
 
+// One-to-one support (static/js/support.js).
+const support = initSupport({ client, show, renderResources });
+
 // Start ------------------------------------------------------------------------------------
 
 async function start() {
   const chosen = await startLang($("lang"), () => {
     renderRooms();
+    support.relabel();
     if (state.members) renderMembers();
   });
   client.connect(chosen);
+  support.load();
   await loadRooms();
   applyTo(document);
 }

@@ -6,9 +6,11 @@ import { relabelDebriefs, startDebriefs } from "./debrief.js";
 import { $, button, el } from "./dom.js";
 import { applyTo, formatDateTime, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
+import { initSupportConsole } from "./support-console.js";
 
 const api = new StaffApi();
 const client = new ChatClient({ useToken: false });
+const supportConsole = initSupportConsole({ client, api }); // one-to-one: support-console.js
 const ALERTS_KEY = "vt.staff.alerts"; // kept for this tab only, until acknowledged
 const state = {
   rooms: new Map(), // id -> { info, joined, error, frames: Map seq -> frame, members, controls, me }
@@ -655,6 +657,7 @@ function relabel() {
   relabelDebriefs();
   if (state.current) selectRoom(state.current, null, false);
   if (api.account) showAccount(api);
+  supportConsole.relabel();
 }
 
 async function start() {
@@ -666,7 +669,8 @@ async function start() {
     $("console").hidden = false;
     renderAlerts();
     client.connect(lang());
-    await Promise.all([loadQueues(), loadMySessions(), startDebriefs(api, client)]);
+    await Promise.all([loadQueues(), loadMySessions(), startDebriefs(api, client),
+      supportConsole.start()]);
   });
 }
 start();

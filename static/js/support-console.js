@@ -1,0 +1,499 @@
+// One-to-one support, the supporter's side (docs/protocol.md, "One-to-one support"):
+// availability, the live waiting list, and several private conversations at once with warn,
+// end, ban and handover. Shown only to staff who may give one-to-one support (account.one_to_one
+// from /api/auth/me). All user text goes in with textContent, never as HTML.
+import { $, button, el } from "./dom.js";
+import { formatTime, has, lang, t } from "./i18n.js";
+
+const HOUR = 3600;
+const DAY = 86400;
+const BAN_DURATIONS = [DAY, 7 * DAY, 30 * DAY, 0];
+const errorText = (code) => t(has(`supporter.error.${code}`) ? `supporter.error.${code}`
+  : has(`error.${code}`) ? `error.${code}` : "error.generic");
+const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
+
+export function initSupportConsole({ client, api }) {
+  const state = {
+    on: false, questions: [], capacity: 0, auto: false, wanted: null,
+    queue: { waiting: [], supporters: 0, capacity: 0, busy: 0 }, seenCrisis: new Set(),
+    convs: new Map(), // conv id -> { frame, node, ended, alert, number }
+    current: null, alerts: [], count: 0,
+  };
+
+  const say = (text) => { $("status-live").textContent = text; };
+  function urgent(text) {
+    // Cleared first so that the same words twice are announced twice.
+    $("urgent-live").textContent = "";
+    setTimeout(() => { $("urgent-live").textContent = text; }, 50);
+  }
+  let counter = 0;
+  const uid = (prefix) => `${prefix}-${++counter}`;
+
+  // Answers: each question's text and, for choices, the chosen choice's text.
+  function answerList(answers) {
+    const list = el("dl", "answers");
+    for (const [id, value] of Object.entries(answers ?? {})) {
+      const q = state.questions.find((x) => x.id === id);
+      const choice = q?.choices?.find((c) => c.id === value);
+      list.append(el("dt", "", q ? textOf(q.text) : id), el("dd", "", choice ? textOf(choice.text) : value));
+    }
+    return list;
+  }
+
+  const waitedText = (arrived) =>
+    t("supporter.waited", { n: Math.max(0, Math.floor((Date.now() - arrived) / 60000)) });
+  const langName = (code) => t(has(`supporter.lang.${code}`) ? `supporter.lang.${code}` : "supporter.lang.other");
+
+  // Availability ---------------------------------------------------------------------------
+
+  function renderAvailability() {
+    $("supporter-status").textContent = state.capacity > 0
+      ? t(state.auto ? "supporter.availableAuto" : "supporter.available", { n: state.capacity })
+      : t("supporter.unavailable");
+    $("support-panel").classList.toggle("available", state.capacity > 0);
+    $("supporter-take-next").disabled = state.capacity <= 0 || !state.queue.waiting.length;
+  }
+
+  function sendAvailability(capacity, auto) {
+    state.wanted = { capacity, auto };
+    client.request({ type: "support_available", capacity, auto });
+  }
+
+  $("supporter-availability").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const capacity = Math.max(0, Math.min(10, Math.round(Number($("supporter-capacity").value) || 0)));
+    $("supporter-capacity").value = String(capacity);
+    sendAvailability(capacity, $("supporter-auto").checked);
+  });
+
+  // The waiting list -----------------------------------------------------------------------
+
+  function renderQueue() {
+    const { waiting } = state.queue;
+    $("supporter-queue-title").textContent = t("supporter.queueTitle", { n: waiting.length });
+    $("supporter-load").textContent = t("supporter.load", { supporters: state.queue.supporters,
+      capacity: state.queue.capacity, busy: state.queue.busy });
+    $("supporter-queue-empty").hidden = waiting.length > 0;
+    const list = $("supporter-queue");
+    // Keep focus on the same person's button when the list is redrawn.
+    const focused = document.activeElement?.closest?.("#supporter-queue li")?.dataset.request;
+    list.replaceChildren();
+    for (const [index, person] of waiting.entries()) {
+      const item = el("li", person.crisis ? "waiting-item crisis" : "waiting-item");
+      item.dataset.request = person.request;
+      const head = el("p", "queue-head");
+      head.append(el("span", "place", `${index + 1}.`), " ");
+      if (person.crisis) head.append(el("strong", "crisis-flag", t("supporter.crisis")), " ");
+      if (person.returned) head.append(el("span", "badge", t("supporter.returned")), " ");
+      head.append(el("span", "topic", person.topic ?? t("supporter.noTopic")));
+      item.append(head);
+      const meta = el("p", "meta");
+      const waited = el("span", "waited", waitedText(person.arrived));
+      waited.dataset.arrived = String(person.arrived);
+      meta.append(waited, " · ", el("span", "", langName(person.lang)));
+      item.append(meta);
+      if (Object.keys(person.answers ?? {}).length) item.append(answerList(person.answers));
+      const take = button(t("supporter.takeThis"), () => {
+        client.request({ type: "support_take", request: person.request });
+      }, "secondary");
+      take.setAttribute("aria-label", t("supporter.takeThisLabel", { n: index + 1,
+        topic: person.topic ?? t("supporter.noTopic") }));
+      take.disabled = state.capacity <= 0;
+      item.append(take);
+      list.append(item);
+    }
+    if (focused) list.querySelector(`li[data-request="${CSS.escape(focused)}"] button`)?.focus();
+    renderAvailability();
+  }
+
+  setInterval(() => {
+    for (const span of document.querySelectorAll("#supporter-queue .waited")) {
+      span.textContent = waitedText(Number(span.dataset.arrived));
+    }
+  }, 30000);
+
+  $("supporter-take-next").addEventListener("click", () => client.request({ type: "support_take" }));
+
+  // Conversations --------------------------------------------------------------------------
+
+  function renderTabs() {
+    const open = [...state.convs.values()];
+    $("supporter-convs-title").textContent = t("supporter.convsTitle",
+      { n: open.filter((c) => !c.ended).length });
+    $("supporter-no-convs").hidden = open.length > 0;
+    const tabs = $("supporter-tabs");
+    tabs.replaceChildren();
+    for (const conv of open) {
+      const item = el("li");
+      const label = [t("supporter.convTab", { n: conv.number })];
+      if (conv.alert) label.push(t("supporter.alertMark"));
+      else if (conv.frame.crisis) label.push(t("supporter.crisis"));
+      if (conv.unread) label.push(t("supporter.unread", { n: conv.unread }));
+      if (conv.ended) label.push(t("supporter.ended"));
+      const b = button(label.join(" · "), () => select(conv.frame.conv), "room-button");
+      if (conv.alert) b.classList.add("alerting");
+      if (conv.frame.conv === state.current) b.setAttribute("aria-current", "true");
+      item.append(b);
+      tabs.append(item);
+    }
+    for (const conv of open) conv.node.hidden = conv.frame.conv !== state.current;
+  }
+
+  function select(id, focus = true) {
+    const conv = state.convs.get(id);
+    if (!conv) return;
+    state.current = id;
+    conv.unread = 0;
+    renderTabs();
+    if (focus) conv.node.querySelector(".conv-text:not([disabled])")?.focus();
+  }
+
+  function panel(className) {
+    const box = el("div", `conv-panel ${className}`);
+    box.hidden = true;
+    return box;
+  }
+
+  function buildConversation(frame, number) {
+    const node = el("article", "conversation");
+    const titleId = uid("conv-title");
+    node.setAttribute("aria-labelledby", titleId);
+    const title = el("h4", "", t("supporter.convTitle", { n: number }));
+    title.id = titleId;
+    node.append(title);
+    const alertBox = el("div", "crisis-alert");
+    alertBox.hidden = true;
+    node.append(alertBox);
+    const facts = el("p", "queue-head");
+    if (frame.crisis) facts.append(el("strong", "crisis-flag", t("supporter.crisis")), " ");
+    if (frame.returned) facts.append(el("span", "badge", t("supporter.returned")), " ");
+    facts.append(el("span", "topic", frame.topic ?? t("supporter.noTopic")), " · ",
+      el("span", "", langName(frame.lang)), " · ",
+      el("span", "", t("supporter.waitedFor", { n: Math.round((frame.waited_s ?? 0) / 60) })));
+    node.append(facts);
+    if (frame.handover !== undefined) {
+      const handover = el("p", "handover");
+      handover.append(el("strong", "", t("supporter.handoverNote")), " ",
+        el("span", "note-text", frame.handover || t("supporter.noNote")));
+      node.append(handover);
+    }
+    if (Object.keys(frame.answers ?? {}).length) node.append(answerList(frame.answers));
+    const messages = el("ol", "messages conv-messages");
+    messages.setAttribute("aria-labelledby", titleId);
+    node.append(messages);
+
+    // Send: Enter sends, Shift+Enter makes a new line.
+    const form = el("form", "send-form");
+    const textId = uid("conv-text");
+    const label = el("label", "sr-only", t("supporter.message"));
+    label.htmlFor = textId;
+    const text = el("textarea", "conv-text");
+    text.id = textId;
+    text.rows = 2;
+    text.maxLength = 2000;
+    text.placeholder = t("chat.placeholder");
+    const send = el("button", "", t("chat.send"));
+    send.type = "submit";
+    form.append(label, text, send);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const value = text.value.trim();
+      if (!value) return;
+      text.value = "";
+      client.request({ type: "conv_send", conv: frame.conv, text: value });
+    });
+    text.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    node.append(form);
+
+    const tools = el("div", "actions conv-tools");
+    const warnPanel = panel("warn-panel");
+    const transferPanel = panel("transfer-panel");
+    const endPanel = panel("end-panel");
+    const banPanel = panel("ban-panel");
+    const panels = [warnPanel, transferPanel, endPanel, banPanel];
+    const open = (which, focus) => {
+      for (const p of panels) p.hidden = p !== which;
+      focus.focus();
+    };
+    const close = () => { for (const p of panels) p.hidden = true; };
+
+    // Warn: an optional reason the person sees.
+    const warnId = uid("warn");
+    const warnLabel = el("label", "", t("supporter.warnReason"));
+    warnLabel.htmlFor = warnId;
+    const warnText = el("input");
+    warnText.id = warnId;
+    warnText.maxLength = 500;
+    warnPanel.append(warnLabel, warnText, el("div", "actions"));
+    warnPanel.lastChild.append(
+      button(t("supporter.warnSend"), () => {
+        const f = { type: "conv_warn", conv: frame.conv };
+        if (warnText.value.trim()) f.reason = warnText.value.trim();
+        client.request(f);
+        warnText.value = "";
+        close();
+      }, ""),
+      button(t("common.cancel"), close, "secondary"));
+
+    // Transfer: to an available supporter, with a note only they see.
+    const toId = uid("transfer-to");
+    const toLabel = el("label", "", t("supporter.transferTo"));
+    toLabel.htmlFor = toId;
+    const to = el("select");
+    to.id = toId;
+    const noteId = uid("transfer-note");
+    const noteLabel = el("label", "", t("supporter.transferNote"));
+    noteLabel.htmlFor = noteId;
+    const note = el("textarea");
+    note.id = noteId;
+    note.rows = 2;
+    note.maxLength = 1000;
+    const transferStatus = el("p", "hint");
+    const doTransfer = button(t("supporter.transferSend"), () => {
+      if (!to.value) return;
+      const f = { type: "conv_transfer", conv: frame.conv, to: to.value };
+      if (note.value.trim()) f.note = note.value.trim();
+      client.request(f);
+    }, "");
+    transferPanel.append(toLabel, to, noteLabel, note, transferStatus, el("div", "actions"));
+    transferPanel.lastChild.append(doTransfer, button(t("common.cancel"), close, "secondary"));
+
+    // End and ban: both ask first.
+    endPanel.append(el("p", "", t("supporter.endConfirm")), el("div", "actions"));
+    endPanel.lastChild.append(
+      button(t("supporter.endYes"), () => client.request({ type: "conv_end", conv: frame.conv }), ""),
+      button(t("common.cancel"), close, "secondary"));
+    const banId = uid("ban-time");
+    const banLabel = el("label", "", t("supporter.banFor"));
+    banLabel.htmlFor = banId;
+    const banTime = el("select");
+    banTime.id = banId;
+    for (const seconds of BAN_DURATIONS) {
+      const option = el("option", "", durationLabel(seconds));
+      option.value = String(seconds);
+      banTime.append(option);
+    }
+    const banReasonId = uid("ban-reason");
+    const banReasonLabel = el("label", "", t("supporter.banReason"));
+    banReasonLabel.htmlFor = banReasonId;
+    const banReason = el("input");
+    banReason.id = banReasonId;
+    banReason.maxLength = 500;
+    banPanel.append(el("p", "", t("supporter.banConfirm")), banLabel, banTime, banReasonLabel,
+      banReason, el("div", "actions"));
+    banPanel.lastChild.append(
+      button(t("supporter.banYes"), () => {
+        const f = { type: "conv_ban", conv: frame.conv };
+        if (Number(banTime.value)) f.seconds = Number(banTime.value);
+        if (banReason.value.trim()) f.reason = banReason.value.trim();
+        client.request(f);
+      }, "danger"),
+      button(t("common.cancel"), close, "secondary"));
+
+    tools.append(
+      button(t("supporter.warn"), () => open(warnPanel, warnText), "secondary"),
+      button(t("supporter.transfer"), async () => {
+        open(transferPanel, to);
+        await fillSupporters(to, transferStatus, doTransfer);
+      }, "secondary"),
+      button(t("supporter.end"), () => open(endPanel, endPanel.querySelector("button")), "secondary"),
+      button(t("supporter.ban"), () => open(banPanel, banTime), "secondary"));
+    node.append(tools, ...panels);
+    const closeTab = button(t("supporter.closeTab"), () => {
+      state.convs.delete(frame.conv);
+      node.remove();
+      if (state.current === frame.conv) state.current = state.convs.keys().next().value ?? null;
+      renderTabs();
+      $("supporter-convs-title").focus();
+    }, "secondary");
+    closeTab.hidden = true;
+    closeTab.classList.add("close-tab");
+    node.append(closeTab);
+    return node;
+  }
+
+  function durationLabel(seconds) {
+    if (!seconds) return t("action.forever");
+    const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()];
+    const [unit, n] = seconds >= DAY ? ["day", seconds / DAY] : ["hour", seconds / HOUR];
+    return new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "long" }).format(n);
+  }
+
+  async function fillSupporters(select, status, go) {
+    select.replaceChildren();
+    status.textContent = "";
+    const answer = await api.get("/api/one-to-one/supporters");
+    const others = answer.ok ? answer.body.filter((s) => s.id !== api.account.id) : [];
+    for (const s of others) {
+      const option = el("option", "", t("supporter.supporterOption", { name: s.name,
+        load: s.load, capacity: s.capacity }));
+      option.value = s.id;
+      option.disabled = s.load >= s.capacity;
+      select.append(option);
+    }
+    const free = others.filter((s) => s.load < s.capacity);
+    if (free.length) select.value = free[0].id;
+    go.disabled = !free.length;
+    if (!answer.ok) status.textContent = errorText(answer.body.error);
+    else if (!free.length) status.textContent = t("supporter.noneFree");
+  }
+
+  function addMessage(conv, frame) {
+    const mine = frame.from === "supporter";
+    const item = el("li", mine ? "message mine" : "message");
+    const head = el("p", "meta");
+    head.append(el("span", "name", mine ? frame.name ?? "" : t("supporter.participant")), " ",
+      el("time", "", formatTime(frame.ts)));
+    item.append(head, el("p", "text", frame.text));
+    const list = conv.node.querySelector(".conv-messages");
+    list.append(item);
+    if (!conv.node.hidden) item.scrollIntoView({ block: "nearest" });
+  }
+
+  function started(frame) {
+    const number = ++state.count;
+    const conv = { frame, node: null, ended: false, alert: false, number, unread: 0 };
+    conv.node = buildConversation(frame, number);
+    state.convs.set(frame.conv, conv);
+    $("supporter-conv").append(conv.node);
+    for (const m of frame.history ?? []) addMessage(conv, m);
+    const first = !state.current || state.convs.get(state.current)?.ended;
+    if (first) state.current = frame.conv;
+    renderTabs();
+    if (first) select(frame.conv);
+    urgent(t(frame.handover !== undefined ? "supporter.handedToYou" : "supporter.startedAnnounce",
+      { n: number }));
+  }
+
+  function ended(conv, by) {
+    conv.ended = true;
+    const node = conv.node;
+    for (const control of node.querySelectorAll("textarea, input, select, .conv-tools button, .conv-panel button")) {
+      control.disabled = true;
+    }
+    for (const p of node.querySelectorAll(".conv-panel")) p.hidden = true;
+    if (by !== "transfer") {
+      node.querySelector(".conv-messages").append(el("li", "note", t(by === "participant"
+        ? "supporter.endedByParticipant" : "supporter.endedByYou")));
+    }
+    node.querySelector(".close-tab").hidden = false;
+    renderTabs();
+    say(t("supporter.endedAnnounce", { n: conv.number }));
+  }
+
+  function renderAlerts() {
+    const list = $("supporter-alerts");
+    list.replaceChildren();
+    for (const conv of state.convs.values()) {
+      if (!conv.alert) continue;
+      const item = el("li", "alert-item");
+      item.append(el("strong", "", t("supporter.alertText", { n: conv.number })), " ",
+        button(t("supporter.alertGo"), () => select(conv.frame.conv), "secondary"), " ",
+        button(t("supporter.alertAck"), () => {
+          conv.alert = false;
+          conv.node.querySelector(".crisis-alert").hidden = true;
+          renderAlerts();
+          renderTabs();
+          say(t("alerts.acked"));
+        }));
+      list.append(item);
+    }
+    $("support-panel").classList.toggle("alerting", list.children.length > 0);
+  }
+
+  // Server events --------------------------------------------------------------------------
+
+  client.addEventListener("answer", (e) => {
+    if (!state.on) return;
+    const { request, answer } = e.detail;
+    if (request.type === "support_available") {
+      if (answer.type === "support_status") {
+        state.capacity = answer.capacity;
+        state.auto = answer.auto;
+        renderQueue();
+        say($("supporter-status").textContent);
+      } else say(errorText(answer.code));
+    } else if (request.type === "support_take") {
+      if (answer.type === "error") say(errorText(answer.code));
+    } else if (request.type === "conv_transfer") {
+      const conv = state.convs.get(request.conv);
+      if (answer.type === "conv_handed_over" && conv) {
+        conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.handedOver")));
+        ended(conv, "transfer");
+        say(t("supporter.handedOver"));
+      } else if (conv) conv.node.querySelector(".transfer-panel .hint").textContent = errorText(answer.code);
+    } else if (request.type === "conv_warn" && answer.type === "conv_warn_sent") {
+      say(t("supporter.warnSent"));
+      const conv = state.convs.get(request.conv);
+      conv?.node.querySelector(".conv-messages").append(el("li", "note",
+        t("supporter.warnedNote", { reason: request.reason ?? "" })));
+    } else if (["conv_send", "conv_warn", "conv_end", "conv_ban"].includes(request.type)
+        && answer.type === "error") {
+      say(errorText(answer.code));
+    }
+  });
+  client.addEventListener("queue", (e) => {
+    if (!state.on) return;
+    const now = Date.now();
+    state.queue = { ...e.detail, waiting: e.detail.waiting.map((w) => ({ ...w, arrived: now - w.waited_s * 1000 })) };
+    const fresh = state.queue.waiting.filter((w) => w.crisis && !state.seenCrisis.has(w.request));
+    for (const w of fresh) state.seenCrisis.add(w.request);
+    renderQueue();
+    if (fresh.length) urgent(t("supporter.crisisWaiting", { n: fresh.length }));
+  });
+  client.addEventListener("conv_started", (e) => {
+    if (state.on && e.detail.role === "supporter" && !state.convs.has(e.detail.conv)) started(e.detail);
+  });
+  client.addEventListener("conv_message", (e) => {
+    const conv = state.convs.get(e.detail.conv);
+    if (!conv) return;
+    addMessage(conv, e.detail);
+    if (e.detail.from === "participant") {
+      if (e.detail.conv !== state.current) { conv.unread = (conv.unread ?? 0) + 1; renderTabs(); }
+      say(t("supporter.newMessage", { n: conv.number, text: e.detail.text }));
+    }
+  });
+  client.addEventListener("conv_alert", (e) => {
+    const conv = state.convs.get(e.detail.conv);
+    if (!conv) return;
+    conv.alert = true;
+    const box = conv.node.querySelector(".crisis-alert");
+    box.replaceChildren(el("strong", "", t("supporter.alertText", { n: conv.number })), " ",
+      el("span", "", t("supporter.alertHelp")));
+    box.hidden = false;
+    renderAlerts();
+    renderTabs();
+    urgent(t("supporter.alertText", { n: conv.number }));
+  });
+  client.addEventListener("conv_ended", (e) => {
+    const conv = state.convs.get(e.detail.conv);
+    if (conv && !conv.ended) ended(conv, e.detail.by);
+  });
+  // A socket that closed made this supporter unavailable: say so again once back.
+  client.addEventListener("welcome", () => {
+    if (state.on && state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);
+  });
+
+  return {
+    async start() {
+      if (!api.account?.one_to_one) return;
+      state.on = true;
+      $("support-panel").hidden = false;
+      const answer = await fetch("/api/one-to-one", { cache: "no-cache" }).catch(() => null);
+      if (answer?.ok) state.questions = (await answer.json()).questions ?? [];
+      renderQueue();
+      renderTabs();
+    },
+    relabel() {
+      if (!state.on) return;
+      renderQueue();
+      renderTabs();
+      renderAlerts();
+    },
+  };
+}

@@ -1,0 +1,406 @@
+// One-to-one support, the participant's side (docs/protocol.md, "One-to-one support"): the
+// pre-chat questions, the queue with a live place and wait, the private conversation and its
+// closing view. All user text goes in with textContent, never as HTML.
+import { $, button, el } from "./dom.js";
+import { formatDateTime, formatTime, has, lang, t } from "./i18n.js";
+
+const PHASES = ["closed", "form", "waiting", "lost", "conv", "ended"];
+const errorText = (code) => t(has(`support.error.${code}`) ? `support.error.${code}`
+  : has(`error.${code}`) ? `error.${code}` : "error.generic");
+const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
+
+/**
+ * Wire the one-to-one views to the page's client. `show` switches the page's views,
+ * `renderResources` fills a list with the crisis resources. Returns { load, relabel }.
+ */
+export function initSupport({ client, show, renderResources }) {
+  const state = {
+    info: null, phase: null, request: null, status: null, last: null, conv: null,
+    name: "", resources: [], outgoing: new Map(), echoes: [], endedResources: [],
+  };
+
+  function say(text) {
+    // Cleared first so that the same words twice are read out twice.
+    $("support-announce").textContent = "";
+    setTimeout(() => { $("support-announce").textContent = text; }, 50);
+  }
+
+  function setPhase(phase, focus = true) {
+    state.phase = phase;
+    for (const p of PHASES) $(`support-${p}`).hidden = p !== phase;
+    // The crisis lines stay within reach in every state but the closing view (it has its own).
+    $("support-help").hidden = phase === "ended";
+    show("support");
+    const heading = $(`support-${phase}`).querySelector("h2");
+    if (focus && heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }
+
+  function setError(code, extra = "") {
+    $("support-error").textContent = code ? `${errorText(code)}${extra}` : "";
+  }
+
+  // The landing page's entry --------------------------------------------------------------
+
+  async function load() {
+    try {
+      const answer = await fetch("/api/one-to-one", { cache: "no-cache" });
+      state.info = answer.ok ? await answer.json() : null;
+    } catch {
+      state.info = null;
+    }
+    renderEntry();
+    return state.info;
+  }
+
+  function openingLine(info) {
+    if (!info) return t("support.unknown");
+    if (info.open) return t("support.openNow");
+    return info.next_open ? t("support.opensAt", { time: formatDateTime(info.next_open) })
+      : t("support.noHours");
+  }
+
+  function renderEntry() {
+    $("support-entry-state").textContent = openingLine(state.info);
+  }
+
+  $("support-start").addEventListener("click", async () => {
+    setError("");
+    const info = await load();
+    if (!info) { setError("unavailable"); return; }
+    state.resources = info.resources ?? [];
+    renderHelp();
+    if (!info.open) { renderClosed(info.next_open); setPhase("closed"); return; }
+    renderForm();
+    setPhase("form");
+  });
+
+  function renderHelp() {
+    renderResources($("support-resources"), state.resources);
+  }
+
+  function renderClosed(nextOpen) {
+    $("support-closed-when").textContent = nextOpen
+      ? t("support.closedUntil", { time: formatDateTime(nextOpen) }) : t("support.noHours");
+    renderResources($("support-closed-resources"), state.resources);
+  }
+
+  // The pre-chat questions ----------------------------------------------------------------
+
+  function renderForm() {
+    const box = $("support-questions");
+    const before = collectAnswers();
+    box.replaceChildren();
+    for (const q of state.info?.questions ?? []) {
+      const given = state.last?.answers?.[q.id] ?? before[q.id];
+      if (q.choices) {
+        const set = el("fieldset", "choices");
+        set.dataset.question = q.id;
+        set.append(el("legend", "", textOf(q.text)));
+        for (const choice of q.choices) {
+          const label = el("label");
+          const input = el("input");
+          input.type = "radio";
+          input.name = `q-${q.id}`;
+          input.value = choice.id;
+          input.checked = given === choice.id;
+          label.append(input, " ", el("span", "", textOf(choice.text)));
+          set.append(label);
+        }
+        box.append(set);
+      } else {
+        const id = `support-q-${box.children.length}`;
+        const label = el("label", "", textOf(q.text));
+        label.htmlFor = id;
+        const input = el("textarea");
+        input.id = id;
+        input.rows = 2;
+        input.maxLength = 300;
+        input.dataset.question = q.id;
+        input.value = given ?? "";
+        box.append(label, input);
+      }
+    }
+    $("support-topic").value = state.last?.topic ?? $("support-topic").value;
+  }
+
+  function collectAnswers() {
+    const answers = {};
+    for (const input of $("support-questions").querySelectorAll("textarea[data-question]")) {
+      if (input.value.trim()) answers[input.dataset.question] = input.value.trim();
+    }
+    for (const set of $("support-questions").querySelectorAll("fieldset[data-question]")) {
+      const picked = set.querySelector("input:checked");
+      if (picked) answers[set.dataset.question] = picked.value;
+    }
+    return answers;
+  }
+
+  function ask(request) {
+    setError("");
+    state.last = request;
+    const frame = { type: "queue_request", answers: request.answers };
+    if (request.topic) frame.topic = request.topic;
+    client.request(frame);
+    $("support-ask").disabled = true;
+    $("support-again").disabled = true;
+  }
+
+  $("support-form-el").addEventListener("submit", (e) => {
+    e.preventDefault();
+    ask({ topic: $("support-topic").value.trim(), answers: collectAnswers() });
+  });
+  for (const id of ["support-form-back", "support-closed-back", "support-lost-back", "support-ended-back"]) {
+    $(id).addEventListener("click", () => {
+      state.phase = null;
+      setError("");
+      show("landing");
+      load();
+    });
+  }
+
+  // Waiting -------------------------------------------------------------------------------
+
+  function estimateText(status) {
+    if (status.estimate_minutes === null || status.estimate_minutes === undefined) {
+      return t("support.estimateUnknown");
+    }
+    if (status.estimate_minutes === 0) return t("support.estimateSoon");
+    return t("support.estimateMinutes", { n: status.estimate_minutes });
+  }
+
+  function renderStatus(status, announce) {
+    const previous = state.status;
+    state.status = status;
+    $("support-position").textContent = t("support.position", { n: status.position });
+    $("support-estimate").textContent = estimateText(status);
+    $("support-returned").hidden = !status.returned;
+    $("support-closing").hidden = status.open !== false;
+    if (announce && (!previous || previous.position !== status.position
+        || previous.estimate_minutes !== status.estimate_minutes)) {
+      say(`${t("support.position", { n: status.position })} ${estimateText(status)}`);
+    }
+  }
+
+  function startWaiting(request) {
+    state.request = request;
+    state.status = null;
+    $("support-position").textContent = t("support.queued");
+    $("support-estimate").textContent = "";
+    $("support-returned").hidden = true;
+    $("support-closing").hidden = true;
+    setPhase("waiting");
+  }
+
+  $("support-leave").addEventListener("click", () => client.request({ type: "queue_leave" }));
+  $("support-again").addEventListener("click", () => { if (state.last) ask(state.last); });
+
+  // The conversation ----------------------------------------------------------------------
+
+  function startConversation(frame) {
+    state.conv = frame.conv;
+    state.name = frame.name ?? "";
+    state.request = null;
+    state.echoes = [];
+    $("support-messages").replaceChildren();
+    $("support-notice").replaceChildren();
+    $("support-end-confirm").hidden = true;
+    renderConvTitle();
+    setPhase("conv", false);
+    $("support-text").focus();
+    say(t("support.started", { name: state.name }));
+  }
+
+  function renderConvTitle() {
+    $("support-conv-title").textContent = t("support.convWith", { name: state.name });
+  }
+
+  function note(text) {
+    const item = el("li", "note", text);
+    $("support-messages").append(item);
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  function addMessage(frame, mine) {
+    const item = el("li", mine ? "message mine" : "message");
+    const head = el("p", "meta");
+    if (mine) head.append(el("span", "name", t("support.you")));
+    else {
+      head.append(el("span", "name", frame.name ?? state.name), " ",
+        el("span", "role", t("support.supporterRole")));
+    }
+    head.append(" ", el("time", "", formatTime(frame.ts ?? Date.now())));
+    item.append(head, el("p", "text", frame.text));
+    $("support-messages").append(item);
+    item.scrollIntoView({ block: "nearest" });
+    return item;
+  }
+
+  function sendText(text) {
+    const item = addMessage({ text }, true);
+    item.classList.add("pending");
+    item.append(el("p", "status", t("chat.sending")));
+    const id = client.request({ type: "conv_send", conv: state.conv, text });
+    state.outgoing.set(id, { item, text });
+    state.echoes.push(text);
+  }
+
+  $("support-send").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("support-text").value.trim();
+    if (!text || !state.conv) return;
+    $("support-text").value = "";
+    sendText(text);
+  });
+  $("support-text").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      $("support-send").requestSubmit();
+    }
+  });
+  $("support-end").addEventListener("click", () => {
+    $("support-end-confirm").hidden = false;
+    $("support-end-yes").focus();
+  });
+  $("support-end-no").addEventListener("click", () => {
+    $("support-end-confirm").hidden = true;
+    $("support-end").focus();
+  });
+  $("support-end-yes").addEventListener("click", () => {
+    if (state.conv) client.request({ type: "conv_end", conv: state.conv });
+  });
+
+  function settleSend(request, answer) {
+    const entry = state.outgoing.get(request.id);
+    if (!entry) return;
+    state.outgoing.delete(request.id);
+    const status = entry.item.querySelector(".status");
+    if (answer.type === "conv_sent") {
+      entry.item.classList.remove("pending");
+      status.remove();
+      return;
+    }
+    // Not sent: say so, keep the text, offer to try again. Nothing is lost silently.
+    state.echoes.splice(state.echoes.indexOf(entry.text), 1);
+    entry.item.classList.add("failed");
+    status.textContent = `${errorText(answer.code)} – ${t("chat.failed")}`;
+    entry.item.append(button(t("chat.retry"), () => { entry.item.remove(); sendText(entry.text); }));
+  }
+
+  function ended(frame) {
+    state.conv = null;
+    state.endedResources = frame.resources ?? state.resources;
+    renderResources($("support-ended-resources"), state.endedResources);
+    $("support-ended-by").textContent = t(frame.by === "participant" ? "support.endedByYou"
+      : "support.endedBySupporter");
+    setPhase("ended");
+  }
+
+  // Server events -------------------------------------------------------------------------
+
+  client.addEventListener("answer", (e) => {
+    const { request, answer } = e.detail;
+    if (request.type === "queue_request") {
+      $("support-ask").disabled = false;
+      $("support-again").disabled = false;
+      if (answer.type === "queued") { startWaiting(answer.request); return; }
+      if (answer.code === "queue_closed") {
+        renderClosed(answer.reason ?? null);
+        setPhase("closed");
+        return;
+      }
+      const reason = answer.code === "invalid_answers" && has(`support.answers.${answer.reason}`)
+        ? ` ${t(`support.answers.${answer.reason}`)}` : "";
+      setError(answer.code, reason);
+    } else if (request.type === "queue_leave") {
+      state.request = null;
+      if (answer.type === "queue_left" || answer.code === "not_queued") {
+        renderForm();
+        setPhase("form");
+        $("support-form-status").textContent = t("support.left");
+      } else setError(answer.code);
+    } else if (request.type === "conv_send") {
+      settleSend(request, answer);
+    } else if (request.type === "conv_end" && answer.type === "error"
+        && answer.code !== "conversation_not_found") {
+      setError(answer.code);
+    }
+  });
+  client.addEventListener("queued", () => {});
+  client.addEventListener("queue_status", (e) => {
+    if (state.phase === "waiting" && e.detail.request === state.request) renderStatus(e.detail, true);
+  });
+  client.addEventListener("conv_started", (e) => {
+    if (e.detail.role === "participant") startConversation(e.detail);
+  });
+  client.addEventListener("conv_message", (e) => {
+    if (e.detail.conv !== state.conv) return;
+    if (e.detail.from === "participant") {
+      const at = state.echoes.indexOf(e.detail.text);
+      if (at >= 0) { state.echoes.splice(at, 1); return; } // already shown as sent
+      addMessage(e.detail, true);
+      return;
+    }
+    addMessage(e.detail, false);
+    say(t("chat.newMessage", { name: e.detail.name ?? state.name, text: e.detail.text }));
+  });
+  client.addEventListener("conv_transferred", (e) => {
+    if (e.detail.conv !== state.conv) return;
+    state.name = e.detail.name;
+    renderConvTitle();
+    note(t("support.transferred", { name: e.detail.name }));
+    say(t("support.transferred", { name: e.detail.name }));
+  });
+  client.addEventListener("conv_warned", (e) => {
+    if (e.detail.conv !== state.conv) return;
+    const parts = [el("p", "", t("support.warned"))];
+    if (e.detail.reason) parts.push(el("p", "note-text", e.detail.reason));
+    $("support-notice").replaceChildren(...parts);
+  });
+  client.addEventListener("conv_interrupted", (e) => {
+    if (e.detail.conv !== state.conv) return;
+    state.conv = null;
+    startWaiting(e.detail.request);
+    $("support-returned").hidden = false;
+    say(t("support.interrupted"));
+  });
+  client.addEventListener("conv_ended", (e) => {
+    if (e.detail.conv === state.conv) ended(e.detail);
+  });
+  client.addEventListener("crisis_resources", (e) => {
+    if (!state.phase) return;
+    state.resources = e.detail.resources;
+    renderHelp();
+    if (state.phase === "conv") {
+      const list = el("ul", "resources");
+      renderResources(list, e.detail.resources);
+      $("support-notice").replaceChildren(el("p", "", t("support.helpSent")), list);
+    }
+  });
+  // A dropped socket leaves the queue on the server: say so plainly, and offer the same
+  // answers again with one click.
+  client.addEventListener("reconnected", () => {
+    if (state.phase === "waiting") {
+      state.request = null;
+      setPhase("lost");
+      say(t("support.lost"));
+    } else if (state.phase === "conv") {
+      note(t("support.reconnected"));
+    }
+  });
+
+  return {
+    load,
+    relabel() {
+      renderEntry();
+      if (state.phase === "form") renderForm();
+      if (state.phase === "closed") renderClosed(state.info?.next_open ?? null);
+      if (state.phase === "conv") renderConvTitle();
+      if (state.phase === "waiting" && state.status) renderStatus(state.status, false);
+      if (state.phase === "ended") renderResources($("support-ended-resources"), state.endedResources);
+      if (state.phase) renderHelp();
+    },
+  };
+}

@@ -1,0 +1,264 @@
+"""One-to-one support in a real browser: participants queue with the pre-chat answers and see
+their live place and wait; supporter Sanna sees the waiting list (a crisis first, flagged),
+takes a person, they talk, she ends it and the participant sees the closing view. Also: a
+dropped socket loses the place and one click queues again; hostile text stays text on both
+sides; the keyboard; screenshots."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
+from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
+from tests.browser.test_participant_ui import SHOTS, XSS, wait_until
+from tests.test_one_to_one import QUESTIONS
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+async def make_sanna_a_supporter(url: str, admin_password: str) -> str:
+    """The admin gives facilitator Sanna the one-to-one permission and sets the questions."""
+    admin = StaffHttp(url)
+    await admin.login("admin", admin_password)
+    staff = (await admin.http.get("/api/staff")).json()
+    sanna = next(a["id"] for a in staff if a["username"] == "sanna")
+    put = await admin.put("/api/one-to-one/settings", {"questions": QUESTIONS,
+                                                       "supporters": [sanna]})
+    assert put.status_code == 200, put.text
+    await admin.close()
+    return sanna
+
+
+async def available(browser: Browser, url: str, capacity: int = 1, **context: object) -> Page:
+    """Sanna signs in to /staff and says she can take ``capacity`` people at once."""
+    sanna = await sign_in(browser, url, "sanna", FACILITATOR_PASSWORD, **context)
+    await sanna.wait_for_selector("#support-panel:not([hidden])")
+    await sanna.fill("#supporter-capacity", str(capacity))
+    await sanna.click("#supporter-save")
+    await sanna.locator("#supporter-status", has_text=f"enintään {capacity}").wait_for()
+    return sanna
+
+
+async def open_page(browser: Browser, url: str, **context: object) -> Page:
+    """A participant's landing page in a fresh context (a person of their own)."""
+    ctx = await browser.new_context(**context)
+    page = await ctx.new_page()
+    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
+    await page.route("https://www.google.com/**", lambda route: route.fulfill(
+        body="<p>weather</p>", content_type="text/html"))  # where quick exit goes
+    await page.goto(url)
+    await page.wait_for_selector(".room")
+    return page
+
+
+async def queue(page: Page, *, topic: str = "", about: str = "", age: str | None = None,
+                now: str | None = None) -> None:
+    """A participant opens one-to-one support from the landing page and queues."""
+    await page.click("#support-start")
+    await page.wait_for_selector("#support-form:not([hidden])")
+    if about:
+        await page.get_by_label("Mistä haluaisit puhua?", exact=True).fill(about)
+    if age:
+        await page.check(f"input[name=q-age][value={age}]")
+    if now:
+        await page.check(f"input[name=q-now][value={now}]")
+    if topic:
+        await page.fill("#support-topic", topic)
+    await page.click("#support-ask")
+    await page.wait_for_selector("#support-waiting:not([hidden])")
+
+
+async def place(page: Page, n: int) -> None:
+    await page.locator("#support-position", has_text=f"Paikkasi jonossa: {n}").wait_for()
+
+
+async def test_queue_take_talk_and_end(browser, staff_server):
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    # The console shows the panel only to supporters; the server says who they are.
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    assert (await sanna_http.http.get("/api/auth/me")).json()["account"]["one_to_one"] is True
+    await sanna_http.close()
+
+    sanna = await available(browser, server.url, viewport=DESKTOP)
+    aino = await open_page(browser, server.url, viewport=PHONE)
+    assert "Auki nyt" in await aino.inner_text("#support-entry-state")
+    await queue(aino, topic="Unettomuus", about=XSS, age="o18", now="ok")
+    await place(aino, 1)
+    await aino.locator("#support-estimate", has_text="pian").wait_for()
+    # The crisis lines are within reach while waiting.
+    assert "112" in await aino.inner_text("#support-resources")
+
+    ville = await open_page(browser, server.url, viewport=PHONE)
+    await queue(ville, topic=XSS)
+    await place(ville, 2)
+    await ville.locator("#support-estimate", has_text="noin 10 min").wait_for()
+    await wait_until(ville, "document.getElementById('support-announce').textContent"
+                            ".includes('Paikkasi jonossa: 2')")
+    await ville.screenshot(path=str(SHOTS / "support-waiting-phone.png"))
+    assert await ville.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # A crisis answer goes to the front, flagged (and announced) in Sanna's list.
+    kaisa = await open_page(browser, server.url, viewport=PHONE)
+    await queue(kaisa, topic="Tarvitsen apua", now="crisis")
+    await place(kaisa, 1)
+    await place(aino, 2)
+    await place(ville, 3)
+    first = sanna.locator("#supporter-queue li").first
+    await first.locator(".crisis-flag").wait_for()
+    assert "Tarvitsen apua" in await first.inner_text()
+    await wait_until(sanna, "document.getElementById('urgent-live').textContent"
+                            ".includes('Kriisissä')")  # read out at once (assertive)
+    assert await sanna.locator("#supporter-queue li").count() == 3
+    # Hostile text in the topic and the answers is shown as text in the supporter's list.
+    assert await sanna.locator("#supporter-queue .topic", has_text="onerror").inner_text() == XSS
+    assert await sanna.locator("#supporter-queue dd", has_text="onerror").inner_text() == XSS
+    assert "18+" in await sanna.inner_text("#supporter-queue")
+
+    # Sanna takes the next one: the person in crisis. The others move up.
+    await sanna.click("#supporter-take-next")
+    await kaisa.wait_for_selector("#support-conv:not([hidden])")
+    assert "Sanna" in await kaisa.inner_text("#support-conv-title")
+    await place(aino, 1)
+    await place(ville, 2)
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.wait_for()
+    assert "Tarvitsen apua nyt" in await conv.inner_text()  # the pre-chat answer, as text
+
+    # They talk; hostile text stays text; the participant's own message is pending until sent.
+    await conv.locator(".conv-text").fill("Hei, olen Sanna. Olen tässä sinua varten.")
+    await conv.locator(".conv-text").press("Enter")
+    await kaisa.locator("#support-messages .message .text", has_text="olen Sanna").wait_for()
+    await kaisa.fill("#support-text", XSS)
+    await kaisa.press("#support-text", "Enter")
+    await kaisa.locator("#support-messages .message.mine:not(.pending)").wait_for()
+    shown = conv.locator(".message .text", has_text="onerror")
+    await shown.wait_for()
+    assert await shown.inner_text() == XSS
+    assert await kaisa.inner_text("#support-messages .message.mine .text") == XSS
+    assert await kaisa.locator("#support-messages .message.mine").count() == 1
+    for page in (sanna, kaisa, aino, ville):
+        assert await page.evaluate("window.__pwned") is None
+        assert await page.locator(".messages img, .messages script, #supporter-queue img").count() == 0
+    # Crisis language in the conversation: resources to her, a not-missable alert to Sanna.
+    await kaisa.fill("#support-text", "En jaksa enää elää")
+    await kaisa.press("#support-text", "Enter")
+    await kaisa.locator("#support-notice .resources").wait_for()
+    await sanna.locator("#supporter-alerts li").wait_for()
+    await conv.locator(".crisis-alert:not([hidden])").wait_for()
+    await wait_until(sanna, "document.getElementById('urgent-live').textContent"
+                            ".includes('Kriisihälytys')")
+    await sanna.locator("#support-panel").screenshot(path=str(SHOTS / "support-console-desktop.png"))
+    assert await sanna.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+
+    # Sanna ends (after confirming); the participant sees the closing view with the lines.
+    await conv.get_by_role("button", name="Lopeta", exact=True).click()
+    await conv.get_by_role("button", name="Kyllä, lopeta").click()
+    await kaisa.wait_for_selector("#support-ended:not([hidden])")
+    assert "112" in await kaisa.inner_text("#support-ended-resources")
+    assert "Vertaistukija lopetti" in await kaisa.inner_text("#support-ended-by")
+    await conv.locator(".note", has_text="lopetettiin").wait_for()
+    assert await conv.locator(".conv-text").is_disabled()
+
+    # Aino leaves the queue; Ville moves up.
+    await aino.click("#support-leave")
+    await aino.locator("#support-form-status", has_text="Poistuit jonosta").wait_for()
+    await place(ville, 1)
+    await wait_until(sanna, "document.querySelectorAll('#supporter-queue li').length === 1")
+    for page in (sanna, kaisa, aino, ville):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_dropped_socket_loses_the_place_and_one_click_queues_again(browser,
+                                                                            staff_server):
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await open_page(browser, server.url)
+    await queue(aino, topic="Yksinäisyys", about="Ilta on pitkä", age="o18")
+    await place(aino, 1)
+    server.stop()  # every socket drops; the queue forgets who was waiting
+    server.start()
+    await aino.wait_for_selector("#support-lost:not([hidden])", timeout=30000)
+    assert "menetettiin" in await aino.inner_text("#support-lost")
+    await aino.click("#support-again")  # the same answers, one click
+    await place(aino, 1)
+    # Sanna's console said she is available again after its own reconnect.
+    item = sanna.locator("#supporter-queue li", has_text="Yksinäisyys")
+    await item.wait_for(timeout=30000)
+    assert "Ilta on pitkä" in await item.inner_text()
+    await item.get_by_role("button", name="Ota tämä").click()
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    # Quick exit works in the conversation too, and Back does not return to it.
+    await aino.click("#quick-exit")
+    await aino.wait_for_url("https://www.google.com/**")
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_closed_hours_and_errors_are_said_in_words(browser, staff_server):
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    # Open only for one minute a week, at a time that is not now.
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+    later = datetime.now(UTC).astimezone(ZoneInfo("Europe/Helsinki")) + timedelta(hours=3)
+    put = await admin.put("/api/one-to-one/settings", {"hours": [
+        {"weekdays": [later.weekday()], "start": later.strftime("%H:%M"), "minutes": 1}]})
+    assert put.status_code == 200, put.text
+    await admin.close()
+    page = await open_page(browser, server.url)
+    await page.locator("#support-entry-state", has_text="Aukeaa").wait_for()
+    await page.click("#support-start")
+    await page.wait_for_selector("#support-closed:not([hidden])")
+    assert "aukeaa seuraavan kerran" in await page.inner_text("#support-closed-when")
+    assert "112" in await page.inner_text("#support-closed-resources")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_keyboard_only(browser, staff_server):
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    page = await open_page(browser, server.url)
+    await page.focus("#support-start")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#support-form:not([hidden])")
+    assert await page.evaluate("document.activeElement.id") == "support-form-title"
+    # Tab to the first question, type, pick a choice with the arrow keys, submit with Enter.
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("Haluaisin jutella")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")  # the first radio of "age" gets checked
+    assert await page.evaluate("document.activeElement.name") == "q-age"
+    await page.focus("#support-topic")
+    await page.keyboard.type("Arki")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#support-waiting:not([hidden])")
+    await place(page, 1)
+    assert await page.evaluate("document.activeElement.id") == "support-waiting-title"
+    # Sanna takes with the keyboard; the participant's focus lands in the message box.
+    await sanna.focus("#supporter-take-next")
+    await sanna.keyboard.press("Enter")
+    await page.wait_for_selector("#support-conv:not([hidden])")
+    assert await page.evaluate("document.activeElement.id") == "support-text"
+    await page.keyboard.type("Hei!")
+    await page.keyboard.press("Enter")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".message .text", has_text="Hei!").wait_for()
+    assert await sanna.evaluate("document.activeElement.tagName") == "TEXTAREA"
+    await sanna.keyboard.type("Hei, mitä kuuluu?")
+    await sanna.keyboard.press("Enter")
+    await page.locator("#support-messages .text", has_text="mitä kuuluu").wait_for()
+    # End by keyboard with the confirmation: Tab from the box back to "end", then yes.
+    await page.focus("#support-end")
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.id") == "support-end-yes"
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#support-ended:not([hidden])")
+    assert await page.evaluate("document.activeElement.id") == "support-ended-title"
