@@ -28,6 +28,15 @@ export function initSupportConsole({ client, api }) {
   }
   let counter = 0;
   const uid = (prefix) => `${prefix}-${++counter}`;
+  /** A new control (textarea, input, select) with its label: [label, control]. */
+  function labelled(tag, text, maxLength = 0) {
+    const control = el(tag);
+    control.id = uid(tag);
+    if (maxLength) control.maxLength = maxLength;
+    const label = el("label", "", text);
+    label.htmlFor = control.id;
+    return [label, control];
+  }
 
   // Answers: each question's text and, for choices, the chosen choice's text.
   function answerList(answers) {
@@ -184,13 +193,10 @@ export function initSupportConsole({ client, api }) {
 
     // Send: Enter sends, Shift+Enter makes a new line.
     const form = el("form", "send-form");
-    const textId = uid("conv-text");
-    const label = el("label", "sr-only", t("supporter.message"));
-    label.htmlFor = textId;
-    const text = el("textarea", "conv-text");
-    text.id = textId;
+    const [label, text] = labelled("textarea", t("supporter.message"), 2000);
+    label.className = "sr-only";
+    text.className = "conv-text";
     text.rows = 2;
-    text.maxLength = 2000;
     text.placeholder = t("chat.placeholder");
     const send = el("button", "", t("chat.send"));
     send.type = "submit";
@@ -223,12 +229,7 @@ export function initSupportConsole({ client, api }) {
     const close = () => { for (const p of panels) p.hidden = true; };
 
     // Warn: an optional reason the person sees.
-    const warnId = uid("warn");
-    const warnLabel = el("label", "", t("supporter.warnReason"));
-    warnLabel.htmlFor = warnId;
-    const warnText = el("input");
-    warnText.id = warnId;
-    warnText.maxLength = 500;
+    const [warnLabel, warnText] = labelled("input", t("supporter.warnReason"), 500);
     warnPanel.append(warnLabel, warnText, el("div", "actions"));
     warnPanel.lastChild.append(
       button(t("supporter.warnSend"), () => {
@@ -241,18 +242,9 @@ export function initSupportConsole({ client, api }) {
       button(t("common.cancel"), close, "secondary"));
 
     // Transfer: to an available supporter, with a note only they see.
-    const toId = uid("transfer-to");
-    const toLabel = el("label", "", t("supporter.transferTo"));
-    toLabel.htmlFor = toId;
-    const to = el("select");
-    to.id = toId;
-    const noteId = uid("transfer-note");
-    const noteLabel = el("label", "", t("supporter.transferNote"));
-    noteLabel.htmlFor = noteId;
-    const note = el("textarea");
-    note.id = noteId;
+    const [toLabel, to] = labelled("select", t("supporter.transferTo"));
+    const [noteLabel, note] = labelled("textarea", t("supporter.transferNote"), 1000);
     note.rows = 2;
-    note.maxLength = 1000;
     const transferStatus = el("p", "hint");
     const doTransfer = button(t("supporter.transferSend"), () => {
       if (!to.value) return;
@@ -268,22 +260,13 @@ export function initSupportConsole({ client, api }) {
     endPanel.lastChild.append(
       button(t("supporter.endYes"), () => client.request({ type: "conv_end", conv: frame.conv }), ""),
       button(t("common.cancel"), close, "secondary"));
-    const banId = uid("ban-time");
-    const banLabel = el("label", "", t("supporter.banFor"));
-    banLabel.htmlFor = banId;
-    const banTime = el("select");
-    banTime.id = banId;
+    const [banLabel, banTime] = labelled("select", t("supporter.banFor"));
     for (const seconds of BAN_DURATIONS) {
       const option = el("option", "", durationLabel(seconds));
       option.value = String(seconds);
       banTime.append(option);
     }
-    const banReasonId = uid("ban-reason");
-    const banReasonLabel = el("label", "", t("supporter.banReason"));
-    banReasonLabel.htmlFor = banReasonId;
-    const banReason = el("input");
-    banReason.id = banReasonId;
-    banReason.maxLength = 500;
+    const [banReasonLabel, banReason] = labelled("input", t("supporter.banReason"), 500);
     banPanel.append(el("p", "", t("supporter.banConfirm")), banLabel, banTime, banReasonLabel,
       banReason, el("div", "actions"));
     banPanel.lastChild.append(

@@ -214,3 +214,59 @@ async def test_no_violations_on_statistics_editors_and_debriefs(browser, staff_s
     await no_violations(console, axe_source, f"console debrief {lang}")
     for p in (admin, console):
         assert p.errors == []
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+async def test_no_violations_in_one_to_one_support(browser, staff_server, axe_source, lang):
+    """The participant's queue and conversation views and the supporter's panel (waiting
+    list with a crisis, an open conversation with a crisis alert, the handover form)."""
+    from tests.browser.test_one_to_one_ui import make_sanna_a_supporter
+
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    console = await new_page(browser, server.url + "/staff", lang)
+    await console.fill("#username", "sanna")
+    await console.fill("#password", FACILITATOR_PASSWORD)
+    await console.press("#password", "Enter")
+    await console.wait_for_selector("#support-panel:not([hidden])")
+    await console.fill("#supporter-capacity", "2")
+    await console.click("#supporter-save")
+    await wait_until(console, "document.getElementById('supporter-status').textContent"
+                              ".includes('2')")
+
+    page = await new_page(browser, server.url, lang)
+    await page.wait_for_selector(".room")
+    await page.click("#support-start")
+    await page.wait_for_selector("#support-form:not([hidden])")
+    await no_violations(page, axe_source, f"one-to-one questions {lang}")
+    await page.check("input[name=q-now][value=crisis]")
+    await page.fill("#support-topic", "Unettomuus")
+    await page.click("#support-ask")
+    await page.locator("#support-position:has-text('1')").wait_for()
+    await no_violations(page, axe_source, f"one-to-one queue {lang}")
+
+    await console.locator("#supporter-queue .crisis-flag").wait_for()
+    await no_violations(console, axe_source, f"supporter waiting list {lang}")
+    await console.click("#supporter-take-next")
+    await page.wait_for_selector("#support-conv:not([hidden])")
+    await say_one_to_one(page, "En jaksa enää elää")
+    await page.locator("#support-notice .resources").wait_for()
+    conv = console.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".crisis-alert:not([hidden])").wait_for()
+    await conv.locator(".conv-text").fill("Olen tässä.")
+    await conv.locator(".conv-text").press("Enter")
+    await page.locator("#support-messages .message:not(.mine)").wait_for()
+    await page.click("#support-end")
+    await no_violations(page, axe_source, f"one-to-one conversation {lang}")
+    await conv.locator(".conv-tools button").nth(1).click()  # transfer: the handover form
+    await conv.locator(".transfer-panel:not([hidden])").wait_for()
+    await no_violations(console, axe_source, f"supporter conversation {lang}")
+    await page.click("#support-end-yes")
+    await page.wait_for_selector("#support-ended:not([hidden])")
+    await no_violations(page, axe_source, f"one-to-one closing {lang}")
+    assert page.errors == [] and console.errors == []  # type: ignore[attr-defined]
+
+
+async def say_one_to_one(page: Page, text: str) -> None:
+    await page.fill("#support-text", text)
+    await page.press("#support-text", "Enter")

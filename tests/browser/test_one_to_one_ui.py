@@ -143,7 +143,8 @@ async def test_queue_take_talk_and_end(browser, staff_server):
     assert await kaisa.locator("#support-messages .message.mine").count() == 1
     for page in (sanna, kaisa, aino, ville):
         assert await page.evaluate("window.__pwned") is None
-        assert await page.locator(".messages img, .messages script, #supporter-queue img").count() == 0
+        hostile = ".messages img, .messages script, #supporter-queue img"
+        assert await page.locator(hostile).count() == 0
     # Crisis language in the conversation: resources to her, a not-missable alert to Sanna.
     await kaisa.fill("#support-text", "En jaksa enää elää")
     await kaisa.press("#support-text", "Enter")
@@ -152,7 +153,8 @@ async def test_queue_take_talk_and_end(browser, staff_server):
     await conv.locator(".crisis-alert:not([hidden])").wait_for()
     await wait_until(sanna, "document.getElementById('urgent-live').textContent"
                             ".includes('Kriisihälytys')")
-    await sanna.locator("#support-panel").screenshot(path=str(SHOTS / "support-console-desktop.png"))
+    await sanna.locator("#support-panel").screenshot(
+        path=str(SHOTS / "support-console-desktop.png"))
     assert await sanna.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
 
     # Sanna ends (after confirming); the participant sees the closing view with the lines.
@@ -262,3 +264,47 @@ async def test_keyboard_only(browser, staff_server):
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#support-ended:not([hidden])")
     assert await page.evaluate("document.activeElement.id") == "support-ended-title"
+
+
+async def test_handover_to_another_supporter_with_a_note(browser, staff_server):
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    # Admins may always support: the admin (display name "Ylläpito") is the other supporter.
+    other = await sign_in(browser, server.url, "admin", admin_password)
+    await other.wait_for_selector("#support-panel:not([hidden])")
+    await other.fill("#supporter-capacity", "2")
+    await other.click("#supporter-save")
+    await other.locator("#supporter-status", has_text="enintään 2").wait_for()
+
+    aino = await open_page(browser, server.url)
+    await queue(aino, topic="Läheisen juominen")
+    await place(aino, 1)
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, kerro lisää.")
+    await conv.locator(".conv-text").press("Enter")
+    await aino.locator("#support-messages .text", has_text="kerro lisää").wait_for()
+
+    await conv.get_by_role("button", name="Siirrä toiselle").click()
+    panel = conv.locator(".transfer-panel")
+    await panel.locator("option", has_text="Ylläpito").wait_for(state="attached")
+    await panel.get_by_label("Viesti seuraavalle tukijalle").fill(f"Kysy vointia. {XSS}")
+    await panel.get_by_role("button", name="Siirrä keskustelu").click()
+    # The participant is told who took over; the note is for the new supporter only.
+    await aino.locator("#support-conv-title", has_text="Ylläpito").wait_for()
+    assert "Kysy vointia" not in await aino.inner_text("#support")
+    taken = other.locator("#supporter-conv .conversation:not([hidden])")
+    await taken.locator(".handover", has_text="Kysy vointia").wait_for()
+    assert await taken.locator(".handover .note-text").inner_text() == f"Kysy vointia. {XSS}"
+    assert "Hei, kerro lisää." in await taken.locator(".conv-messages").inner_text()  # history
+    await conv.locator(".note", has_text="siirretty").wait_for()
+    assert await conv.locator(".conv-text").is_disabled()
+
+    await taken.locator(".conv-text").fill("Hei, jatketaan tästä.")
+    await taken.locator(".conv-text").press("Enter")
+    await aino.locator("#support-messages .text", has_text="jatketaan").wait_for()
+    for page in (sanna, other, aino):
+        assert await page.evaluate("window.__pwned") is None
+        assert page.errors == []  # type: ignore[attr-defined]
