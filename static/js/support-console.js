@@ -457,6 +457,10 @@ export function initSupportConsole({ client, api }) {
     const conv = state.convs.get(e.detail.conv);
     if (conv && !conv.ended) ended(conv, e.detail.by);
   });
+  // Open conversations live on the server, not in this page: ask before it is left.
+  window.addEventListener("beforeunload", (e) => {
+    if ([...state.convs.values()].some((c) => !c.ended)) e.preventDefault();
+  });
   // A socket that closed made this supporter unavailable: say so again once back.
   client.addEventListener("welcome", () => {
     if (state.on && state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);

@@ -16,7 +16,7 @@ from tests.test_one_to_one import QUESTIONS
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1280, "height": 1100}
 
 
 async def make_sanna_a_supporter(url: str, admin_password: str) -> str:
@@ -153,8 +153,8 @@ async def test_queue_take_talk_and_end(browser, staff_server):
     await conv.locator(".crisis-alert:not([hidden])").wait_for()
     await wait_until(sanna, "document.getElementById('urgent-live').textContent"
                             ".includes('Kriisihälytys')")
-    await sanna.locator("#support-panel").screenshot(
-        path=str(SHOTS / "support-console-desktop.png"))
+    await sanna.evaluate("window.scrollTo(0, 0)")
+    await sanna.screenshot(path=str(SHOTS / "support-console-desktop.png"))
     assert await sanna.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
 
     # Sanna ends (after confirming); the participant sees the closing view with the lines.
@@ -308,3 +308,33 @@ async def test_handover_to_another_supporter_with_a_note(browser, staff_server):
     for page in (sanna, other, aino):
         assert await page.evaluate("window.__pwned") is None
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_ban_ends_the_conversation_and_the_next_request_is_refused_in_words(
+        browser, staff_server):
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await open_page(browser, server.url)
+    await queue(aino, topic="Häiriköinti")
+    await place(aino, 1)
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    # A warning first: the participant sees it with the supporter's words, as text.
+    await conv.get_by_role("button", name="Muistuta säännöistä").click()
+    await conv.get_by_label("Mitä haluat sanoa?").fill("Ei yhteystietoja, kiitos.")
+    await conv.get_by_role("button", name="Lähetä muistutus").click()
+    await aino.locator("#support-notice", has_text="Ei yhteystietoja, kiitos.").wait_for()
+    # The ban asks first, then ends the conversation.
+    await conv.get_by_role("button", name="Estä", exact=True).click()
+    await conv.get_by_label("Kuinka pitkäksi aikaa").select_option(index=0)
+    await conv.get_by_role("button", name="Estä ja lopeta").click()
+    await aino.wait_for_selector("#support-ended:not([hidden])")
+    assert "112" in await aino.inner_text("#support-ended-resources")
+    await aino.click("#support-ended-back")
+    await aino.click("#support-start")
+    await aino.click("#support-ask")
+    await aino.locator("#support-error", has_text="Et voi juuri nyt käyttää").wait_for()
+    assert await aino.locator("#support-form:not([hidden])").count() == 1
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
