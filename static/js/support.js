@@ -28,8 +28,9 @@ export function initSupport({ client, show, renderResources }) {
   function setPhase(phase, focus = true) {
     state.phase = phase;
     for (const p of PHASES) $(`support-${p}`).hidden = p !== phase;
-    // The crisis lines stay within reach in every state but the closing view (it has its own).
-    $("support-help").hidden = phase === "ended";
+    // The crisis lines stay within reach in every state (the closed and closing views hold
+    // their own list).
+    $("support-help").hidden = phase === "ended" || phase === "closed";
     show("support");
     const heading = $(`support-${phase}`).querySelector("h2");
     if (focus && heading) {

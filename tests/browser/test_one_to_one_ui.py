@@ -32,11 +32,14 @@ async def make_sanna_a_supporter(url: str, admin_password: str) -> str:
     return sanna
 
 
-async def available(browser: Browser, url: str, capacity: int = 1, **context: object) -> Page:
+async def available(browser: Browser, url: str, capacity: int = 1, auto: bool = False,
+                    **context: object) -> Page:
     """Sanna signs in to /staff and says she can take ``capacity`` people at once."""
     sanna = await sign_in(browser, url, "sanna", FACILITATOR_PASSWORD, **context)
     await sanna.wait_for_selector("#support-panel:not([hidden])")
     await sanna.fill("#supporter-capacity", str(capacity))
+    if auto:
+        await sanna.check("#supporter-auto")
     await sanna.click("#supporter-save")
     await sanna.locator("#supporter-status", has_text=f"enintään {capacity}").wait_for()
     return sanna
@@ -77,8 +80,11 @@ async def place(page: Page, n: int) -> None:
 
 async def test_queue_take_talk_and_end(browser, staff_server):
     server, admin_password = staff_server
-    await make_sanna_a_supporter(server.url, admin_password)
     # The console shows the panel only to supporters; the server says who they are.
+    before = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    assert await before.locator("#support-panel").is_hidden()
+    await before.context.close()
+    await make_sanna_a_supporter(server.url, admin_password)
     sanna_http = StaffHttp(server.url)
     await sanna_http.login("sanna", FACILITATOR_PASSWORD)
     assert (await sanna_http.http.get("/api/auth/me")).json()["account"]["one_to_one"] is True
@@ -226,7 +232,8 @@ async def test_closed_hours_and_errors_are_said_in_words(browser, staff_server):
 async def test_keyboard_only(browser, staff_server):
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
-    sanna = await available(browser, server.url)
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    await sanna.wait_for_selector("#support-panel:not([hidden])")
     page = await open_page(browser, server.url)
     await page.focus("#support-start")
     await page.keyboard.press("Enter")
@@ -244,6 +251,14 @@ async def test_keyboard_only(browser, staff_server):
     await page.wait_for_selector("#support-waiting:not([hidden])")
     await place(page, 1)
     assert await page.evaluate("document.activeElement.id") == "support-waiting-title"
+    # No supporter is available yet: the wait cannot be known, and the page says so.
+    await page.locator("#support-estimate", has_text="ei juuri nyt voi arvioida").wait_for()
+    # Sanna becomes available with the keyboard; the estimate follows.
+    await sanna.focus("#supporter-capacity")
+    await sanna.keyboard.press("Control+A")
+    await sanna.keyboard.type("1")
+    await sanna.keyboard.press("Enter")
+    await page.locator("#support-estimate", has_text="pian").wait_for()
     # Sanna takes with the keyboard; the participant's focus lands in the message box.
     await sanna.focus("#supporter-take-next")
     await sanna.keyboard.press("Enter")
@@ -314,12 +329,12 @@ async def test_a_ban_ends_the_conversation_and_the_next_request_is_refused_in_wo
         browser, staff_server):
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
-    sanna = await available(browser, server.url)
+    # "Take automatically": the next person comes without a click.
+    sanna = await available(browser, server.url, auto=True, viewport=PHONE)
     aino = await open_page(browser, server.url)
     await queue(aino, topic="Häiriköinti")
-    await place(aino, 1)
-    await sanna.click("#supporter-take-next")
     await aino.wait_for_selector("#support-conv:not([hidden])")
+    assert await sanna.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
     # A warning first: the participant sees it with the supporter's words, as text.
     await conv.get_by_role("button", name="Muistuta säännöistä").click()
