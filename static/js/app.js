@@ -640,6 +640,7 @@ client.addEventListener("typing", (e) => {
   state.typingTimer = setTimeout(() => { $("typing").textContent = ""; }, 4000);
 });
 client.addEventListener("crisis_resources", (e) => {
+  if (!e.detail.room) return; // one-to-one support's: support.js shows them
   const list = el("ul", "resources");
   renderResources(list, e.detail.resources);
   showPrivate([el("p", "", t("help.sent")), list]);

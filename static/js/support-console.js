@@ -28,12 +28,20 @@ export function initSupportConsole({ client, api }) {
   }
   let counter = 0;
   const uid = (prefix) => `${prefix}-${++counter}`;
+  // A conversation's fixed texts carry their keys, so that the page's relabelling (applyTo)
+  // translates them in place without rebuilding it (a draft in its box is kept).
+  function keyed(node, key) {
+    node.textContent = t(key);
+    node.dataset.i18n = key;
+    return node;
+  }
+  const keyedButton = (key, onClick, className) => keyed(button("", onClick, className), key);
   /** A new control (textarea, input, select) with its label: [label, control]. */
-  function labelled(tag, text, maxLength = 0) {
+  function labelled(tag, key, maxLength = 0) {
     const control = el(tag);
     control.id = uid(tag);
     if (maxLength) control.maxLength = maxLength;
-    const label = el("label", "", text);
+    const label = keyed(el("label"), key);
     label.htmlFor = control.id;
     return [label, control];
   }
@@ -182,7 +190,7 @@ export function initSupportConsole({ client, api }) {
     node.append(facts);
     if (frame.handover !== undefined) {
       const handover = el("p", "handover");
-      handover.append(el("strong", "", t("supporter.handoverNote")), " ",
+      handover.append(keyed(el("strong"), "supporter.handoverNote"), " ",
         el("span", "note-text", frame.handover || t("supporter.noNote")));
       node.append(handover);
     }
@@ -193,12 +201,13 @@ export function initSupportConsole({ client, api }) {
 
     // Send: Enter sends, Shift+Enter makes a new line.
     const form = el("form", "send-form");
-    const [label, text] = labelled("textarea", t("supporter.message"), 2000);
+    const [label, text] = labelled("textarea", "supporter.message", 2000);
     label.className = "sr-only";
     text.className = "conv-text";
     text.rows = 2;
     text.placeholder = t("chat.placeholder");
-    const send = el("button", "", t("chat.send"));
+    text.dataset.i18nPlaceholder = "chat.placeholder";
+    const send = keyed(el("button"), "chat.send");
     send.type = "submit";
     form.append(label, text, send);
     form.addEventListener("submit", (e) => {
@@ -229,65 +238,65 @@ export function initSupportConsole({ client, api }) {
     const close = () => { for (const p of panels) p.hidden = true; };
 
     // Warn: an optional reason the person sees.
-    const [warnLabel, warnText] = labelled("input", t("supporter.warnReason"), 500);
+    const [warnLabel, warnText] = labelled("input", "supporter.warnReason", 500);
     warnPanel.append(warnLabel, warnText, el("div", "actions"));
     warnPanel.lastChild.append(
-      button(t("supporter.warnSend"), () => {
+      keyedButton("supporter.warnSend", () => {
         const f = { type: "conv_warn", conv: frame.conv };
         if (warnText.value.trim()) f.reason = warnText.value.trim();
         client.request(f);
         warnText.value = "";
         close();
       }, ""),
-      button(t("common.cancel"), close, "secondary"));
+      keyedButton("common.cancel", close, "secondary"));
 
     // Transfer: to an available supporter, with a note only they see.
-    const [toLabel, to] = labelled("select", t("supporter.transferTo"));
-    const [noteLabel, note] = labelled("textarea", t("supporter.transferNote"), 1000);
+    const [toLabel, to] = labelled("select", "supporter.transferTo");
+    const [noteLabel, note] = labelled("textarea", "supporter.transferNote", 1000);
     note.rows = 2;
     const transferStatus = el("p", "hint");
-    const doTransfer = button(t("supporter.transferSend"), () => {
+    const doTransfer = keyedButton("supporter.transferSend", () => {
       if (!to.value) return;
       const f = { type: "conv_transfer", conv: frame.conv, to: to.value };
       if (note.value.trim()) f.note = note.value.trim();
       client.request(f);
     }, "");
     transferPanel.append(toLabel, to, noteLabel, note, transferStatus, el("div", "actions"));
-    transferPanel.lastChild.append(doTransfer, button(t("common.cancel"), close, "secondary"));
+    transferPanel.lastChild.append(doTransfer, keyedButton("common.cancel", close, "secondary"));
 
     // End and ban: both ask first.
-    endPanel.append(el("p", "", t("supporter.endConfirm")), el("div", "actions"));
+    endPanel.append(keyed(el("p"), "supporter.endConfirm"), el("div", "actions"));
     endPanel.lastChild.append(
-      button(t("supporter.endYes"), () => client.request({ type: "conv_end", conv: frame.conv }), ""),
-      button(t("common.cancel"), close, "secondary"));
-    const [banLabel, banTime] = labelled("select", t("supporter.banFor"));
+      keyedButton("supporter.endYes", () => client.request({ type: "conv_end", conv: frame.conv }), ""),
+      keyedButton("common.cancel", close, "secondary"));
+    const [banLabel, banTime] = labelled("select", "supporter.banFor");
     for (const seconds of BAN_DURATIONS) {
       const option = el("option", "", durationLabel(seconds));
       option.value = String(seconds);
       banTime.append(option);
     }
-    const [banReasonLabel, banReason] = labelled("input", t("supporter.banReason"), 500);
-    banPanel.append(el("p", "", t("supporter.banConfirm")), banLabel, banTime, banReasonLabel,
+    const [banReasonLabel, banReason] = labelled("input", "supporter.banReason", 500);
+    banPanel.append(keyed(el("p"), "supporter.banConfirm"), banLabel, banTime, banReasonLabel,
       banReason, el("div", "actions"));
     banPanel.lastChild.append(
-      button(t("supporter.banYes"), () => {
+      keyedButton("supporter.banYes", () => {
         const f = { type: "conv_ban", conv: frame.conv };
         if (Number(banTime.value)) f.seconds = Number(banTime.value);
         if (banReason.value.trim()) f.reason = banReason.value.trim();
         client.request(f);
       }, "danger"),
-      button(t("common.cancel"), close, "secondary"));
+      keyedButton("common.cancel", close, "secondary"));
 
     tools.append(
-      button(t("supporter.warn"), () => open(warnPanel, warnText), "secondary"),
-      button(t("supporter.transfer"), async () => {
+      keyedButton("supporter.warn", () => open(warnPanel, warnText), "secondary"),
+      keyedButton("supporter.transfer", async () => {
         open(transferPanel, to);
         await fillSupporters(to, transferStatus, doTransfer);
       }, "secondary"),
-      button(t("supporter.end"), () => open(endPanel, endPanel.querySelector("button")), "secondary"),
-      button(t("supporter.ban"), () => open(banPanel, banTime), "secondary"));
+      keyedButton("supporter.end", () => open(endPanel, endPanel.querySelector("button")), "secondary"),
+      keyedButton("supporter.ban", () => open(banPanel, banTime), "secondary"));
     node.append(tools, ...panels);
-    const closeTab = button(t("supporter.closeTab"), () => {
+    const closeTab = keyedButton("supporter.closeTab", () => {
       state.convs.delete(frame.conv);
       node.remove();
       if (state.current === frame.conv) state.current = state.convs.keys().next().value ?? null;

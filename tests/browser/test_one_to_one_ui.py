@@ -317,6 +317,13 @@ async def test_handover_to_another_supporter_with_a_note(browser, staff_server):
     await conv.locator(".note", has_text="siirretty").wait_for()
     assert await conv.locator(".conv-text").is_disabled()
 
+    # Another language: the open conversation's controls follow, the draft stays.
+    await taken.locator(".conv-text").fill("luonnos")
+    await other.select_option("#lang", "sv")
+    await taken.get_by_role("button", name="Överlämna", exact=True).wait_for()
+    assert await taken.locator(".conv-text").input_value() == "luonnos"
+    await other.select_option("#lang", "fi")
+    await taken.get_by_role("button", name="Siirrä toiselle").wait_for()
     await taken.locator(".conv-text").fill("Hei, jatketaan tästä.")
     await taken.locator(".conv-text").press("Enter")
     await aino.locator("#support-messages .text", has_text="jatketaan").wait_for()
