@@ -369,7 +369,7 @@ export function initSupportConsole({ client, api }) {
       control.disabled = true;
     }
     for (const p of node.querySelectorAll(".conv-panel")) p.hidden = true;
-    if (by !== "transfer") {
+    if (by !== "transfer" && by !== "gone") {
       node.querySelector(".conv-messages").append(el("li", "note", t(by === "participant"
         ? "supporter.endedByParticipant" : "supporter.endedByYou")));
     }
@@ -426,6 +426,12 @@ export function initSupportConsole({ client, api }) {
         t("supporter.warnedNote", { reason: request.reason ?? "" })));
     } else if (["conv_send", "conv_warn", "conv_end", "conv_ban"].includes(request.type)
         && answer.type === "error") {
+      const conv = state.convs.get(request.conv);
+      if (answer.code === "conversation_not_found" && conv && !conv.ended) {
+        // Gone on the server (e.g. handed back to the queue when a process stopped).
+        conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.gone")));
+        ended(conv, "gone");
+      }
       say(errorText(answer.code));
     }
   });

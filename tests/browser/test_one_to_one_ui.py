@@ -360,3 +360,44 @@ async def test_a_ban_ends_the_conversation_and_the_next_request_is_refused_in_wo
     await aino.locator("#support-error", has_text="Et voi juuri nyt käyttää").wait_for()
     assert await aino.locator("#support-form:not([hidden])").count() == 1
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
+        browser, start_server, redis_server, pg_url):
+    """Two processes sharing Redis and PostgreSQL: Sanna on A, the participant on B. A stops:
+    the participant is told, and waits at the front again; Sanna, back on A, takes her."""
+    from chatserver.testing import FAST, add_facilitator, create_admin
+
+    password = create_admin({"DATABASE_URL": pg_url})
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    admin = StaffHttp(b.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    await admin.close()
+    await make_sanna_a_supporter(b.url, password)
+    sanna = await available(browser, a.url)
+    aino = await open_page(browser, b.url)
+    await queue(aino, topic="Paniikki")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+
+    a.stop()  # a deploy: A hands its conversations back
+    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=60000)
+    await aino.locator("#support-returned:not([hidden])").wait_for()
+    await place(aino, 1)
+    assert await sanna.locator("#connection").is_visible()  # her socket was on A
+    a.start()
+    await wait_until(sanna, "document.getElementById('connection').hidden === true", timeout=30)
+    # Sanna's console reconnects and says she is available again; the old conversation is
+    # gone on the server, and her next message there says so.
+    conv = sanna.locator("#supporter-conv .conversation").first
+    await conv.locator(".conv-text").fill("Oletko vielä siellä?")
+    await conv.locator(".conv-text").press("Enter")
+    await conv.locator(".note", has_text="ei ole enää auki").wait_for(timeout=30000)
+    item = sanna.locator("#supporter-queue li", has_text="Paniikki")
+    await item.wait_for(timeout=30000)
+    assert "palasi jonoon" in await item.inner_text()
+    await item.get_by_role("button", name="Ota tämä").click()
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
