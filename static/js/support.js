@@ -70,7 +70,10 @@ export function initSupport({ client, show, renderResources }) {
   $("support-start").addEventListener("click", async () => {
     setError("");
     const info = await load();
-    if (!info) { setError("unavailable"); return; }
+    if (!info) {
+      $("support-entry-state").textContent = errorText("unavailable");
+      return;
+    }
     state.resources = info.resources ?? [];
     renderHelp();
     if (!info.open) { renderClosed(info.next_open); setPhase("closed"); return; }
@@ -95,7 +98,7 @@ export function initSupport({ client, show, renderResources }) {
     const before = collectAnswers();
     box.replaceChildren();
     for (const q of state.info?.questions ?? []) {
-      const given = state.last?.answers?.[q.id] ?? before[q.id];
+      const given = before[q.id] ?? state.last?.answers?.[q.id];
       if (q.choices) {
         const set = el("fieldset", "choices");
         set.dataset.question = q.id;
@@ -124,7 +127,6 @@ export function initSupport({ client, show, renderResources }) {
         box.append(label, input);
       }
     }
-    $("support-topic").value = state.last?.topic ?? $("support-topic").value;
   }
 
   function collectAnswers() {
@@ -141,6 +143,7 @@ export function initSupport({ client, show, renderResources }) {
 
   function ask(request) {
     setError("");
+    $("support-form-status").textContent = "";
     state.last = request;
     const frame = { type: "queue_request", answers: request.answers };
     if (request.topic) frame.topic = request.topic;
@@ -292,6 +295,10 @@ export function initSupport({ client, show, renderResources }) {
 
   function ended(frame) {
     state.conv = null;
+    // Nothing of what was asked stays on the page for the next person at this device.
+    state.last = null;
+    $("support-form-el").reset();
+    $("support-questions").replaceChildren();
     state.endedResources = frame.resources ?? state.resources;
     renderResources($("support-ended-resources"), state.endedResources);
     $("support-ended-by").textContent = t(frame.by === "participant" ? "support.endedByYou"
