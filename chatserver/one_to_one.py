@@ -439,6 +439,15 @@ class OneToOne:
         self._last_status.pop(client.id, None)
         client.offer(encode({"type": "support_status", "id": frame.id,
                              "capacity": frame.capacity, "auto": frame.auto}))
+        # Conversations still theirs (a reloaded console, another tab): each again, with
+        # the history so far, to this socket only.
+        for conv in await self.backend.conversations_of(account.id):
+            client.offer(encode({
+                "type": "conv_started", "conv": conv["id"], "role": "supporter",
+                **self._public(conv["request"]), "resumed": True,
+                "waited_s": round((conv["started"] - conv["request"]["arrived"]) / 1000),
+                "history": [msgspec.json.decode(t)
+                            for t in await self.backend.transcript(conv["id"])]}))
         await self._changed()
 
     async def take(self, client: Client, frame: SupportTake) -> None:

@@ -64,6 +64,10 @@ class QueueBackend(Protocol):
 
     async def conversation(self, conv_id: str) -> Conversation | None: ...
 
+    async def conversations_of(self, supporter: str) -> list[Conversation]:
+        """The supporter's open conversations (so that a reloaded console gets them back)."""
+        ...
+
     async def end(self, conv_id: str) -> Conversation | None: ...
 
     async def transfer(self, conv_id: str, to: str) -> Conversation | str | None:
@@ -158,6 +162,9 @@ class MemoryQueue:
 
     async def conversation(self, conv_id: str) -> Conversation | None:
         return self._convs.get(conv_id)
+
+    async def conversations_of(self, supporter: str) -> list[Conversation]:
+        return [c for c in self._convs.values() if c["supporter"] == supporter]
 
     def _unload(self, supporter: str) -> None:
         left = self._load.get(supporter, 0) - 1
@@ -442,6 +449,11 @@ class RedisQueue:
     async def conversation(self, conv_id: str) -> Conversation | None:
         conv: Conversation | None = _decode(await self._redis.get(P + "c:" + conv_id))
         return conv
+
+    async def conversations_of(self, supporter: str) -> list[Conversation]:
+        keys = [k async for k in self._redis.scan_iter(match=P + "c:*", count=500)]
+        found = [_decode(raw) for raw in (await self._redis.mget(keys) if keys else [])]
+        return [c for c in found if c is not None and c["supporter"] == supporter]
 
     async def end(self, conv_id: str) -> Conversation | None:
         conv: Conversation | None = _decode(await self._end(keys=[LOAD], args=[conv_id]))

@@ -470,3 +470,41 @@ async def test_a_dropped_connection_keeps_the_place_and_the_conversation(start_s
         await c.close()
     await aino_http.close()
     await admin.close()
+
+
+@pytest.mark.parametrize("broker", ["memory", "redis"])
+async def test_a_supporters_new_socket_gets_their_open_conversations_back(
+        start_server, redis_server, tmp_path, broker):
+    """A reloaded console: the conversation stays the supporter's, and saying they are
+    available again (any capacity, 0 too) sends it to the new socket with its history."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/resume.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, redis_url=redis_server.url if broker == "redis"
+                          else "", **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(server.ws_url)
+    await _queue(p, "uni", now="ok")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    await p.request({"type": "conv_send", "conv": conv, "text": "Hei"})
+    await aino.wait_for(_is("conv_message", conv=conv))
+    await aino.close()  # the page is reloaded
+    again = await aino_http.socket(server.ws_url)
+    status = await again.request({"type": "support_available", "capacity": 0})
+    assert status["type"] == "support_status"
+    resumed = await again.wait_for(_is("conv_started", conv=conv))
+    assert resumed["role"] == "supporter" and resumed["resumed"] is True
+    assert resumed["topic"] == "uni" and resumed["answers"] == {"now": "ok"}
+    assert [m["text"] for m in resumed["history"]] == ["Hei"]
+    assert "identity" not in resumed and "handover" not in resumed
+    # Still hers: she can end it from the new socket.
+    assert (await again.request({"type": "conv_end", "conv": conv}))["type"] == "conv_closed"
+    await p.wait_for(_is("conv_ended", conv=conv))
+    for c in (p, again):
+        await c.close()
+    await admin.close()
+    await aino_http.close()

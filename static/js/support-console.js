@@ -8,6 +8,9 @@ import { formatTime, has, lang, t } from "./i18n.js";
 const HOUR = 3600;
 const DAY = 86400;
 const BAN_DURATIONS = [DAY, 7 * DAY, 30 * DAY, 0];
+// This tab's availability, so that a reload says it again (and gets the open conversations
+// back: the server sends them after support_available).
+const AVAILABILITY_KEY = "vt.staff.support";
 const errorText = (code) => t(has(`supporter.error.${code}`) ? `supporter.error.${code}`
   : has(`error.${code}`) ? `error.${code}` : "error.generic");
 const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
@@ -358,8 +361,11 @@ export function initSupportConsole({ client, api }) {
     if (first) state.current = frame.conv;
     renderTabs();
     if (first) select(frame.conv);
-    urgent(t(frame.handover !== undefined ? "supporter.handedToYou" : "supporter.startedAnnounce",
-      { n: number }));
+    if (frame.resumed) say(t("supporter.resumed", { n: number }));
+    else {
+      urgent(t(frame.handover !== undefined ? "supporter.handedToYou"
+        : "supporter.startedAnnounce", { n: number }));
+    }
   }
 
   function ended(conv, by) {
@@ -407,6 +413,7 @@ export function initSupportConsole({ client, api }) {
       if (answer.type === "support_status") {
         state.capacity = answer.capacity;
         state.auto = answer.auto;
+        sessionStorage.setItem(AVAILABILITY_KEY, JSON.stringify(state.wanted));
         renderQueue();
         say($("supporter-status").textContent);
       } else say(errorText(answer.code));
@@ -472,10 +479,6 @@ export function initSupportConsole({ client, api }) {
     const conv = state.convs.get(e.detail.conv);
     if (conv && !conv.ended) ended(conv, e.detail.by);
   });
-  // Open conversations live on the server, not in this page: ask before it is left.
-  window.addEventListener("beforeunload", (e) => {
-    if ([...state.convs.values()].some((c) => !c.ended)) e.preventDefault();
-  });
   // A socket that closed made this supporter unavailable: say so again once back.
   client.addEventListener("welcome", () => {
     if (state.on && state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);
@@ -490,6 +493,12 @@ export function initSupportConsole({ client, api }) {
       if (answer?.ok) state.questions = (await answer.json()).questions ?? [];
       renderQueue();
       renderTabs();
+      const saved = JSON.parse(sessionStorage.getItem(AVAILABILITY_KEY) ?? "null");
+      if (saved) {
+        $("supporter-capacity").value = String(saved.capacity);
+        $("supporter-auto").checked = Boolean(saved.auto);
+        sendAvailability(saved.capacity, saved.auto);
+      }
     },
     relabel() {
       if (!state.on) return;

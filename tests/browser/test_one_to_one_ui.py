@@ -400,4 +400,19 @@ async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
     assert "palasi jonoon" in await item.inner_text()
     await item.get_by_role("button", name="Ota tämä").click()
     await aino.wait_for_selector("#support-conv:not([hidden])")
+    await aino.fill("#support-text", "Olen täällä taas.")
+    await aino.press("#support-text", "Enter")
+    await sanna.locator(".conversation:not([hidden]) .text", has_text="taas").wait_for()
+
+    # Sanna reloads her console: her availability is said again and the open conversation
+    # comes back with its history; she carries on in it.
+    await sanna.reload()
+    await sanna.wait_for_selector("#support-panel:not([hidden])")
+    back = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await back.locator(".text", has_text="Olen täällä taas.").wait_for()
+    assert "Paniikki" in await back.inner_text()
+    await sanna.locator("#supporter-status", has_text="enintään 1").wait_for()
+    await back.locator(".conv-text").fill("Jatketaan.")
+    await back.locator(".conv-text").press("Enter")
+    await aino.locator("#support-messages .text", has_text="Jatketaan.").wait_for()
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
