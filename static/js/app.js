@@ -36,6 +36,7 @@ function show(view) {
 
 // Quick exit: replace this page in the tab's history, so Back does not return here.
 function quickExit() {
+  support.forget();
   client.stop();
   document.body.replaceChildren();
   location.replace(NEUTRAL_PAGE);

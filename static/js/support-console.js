@@ -479,6 +479,14 @@ export function initSupportConsole({ client, api }) {
     const conv = state.convs.get(e.detail.conv);
     if (conv && !conv.ended) ended(conv, e.detail.by);
   });
+  // While the connection is down the list is not known, and the server has made this
+  // supporter unavailable (their last socket closed): show that, not a stale list.
+  client.addEventListener("reconnecting", () => {
+    if (!state.on) return;
+    state.capacity = 0;
+    state.queue = { waiting: [], supporters: 0, capacity: 0, busy: 0 };
+    renderQueue();
+  });
   // A socket that closed made this supporter unavailable: say so again once back.
   client.addEventListener("welcome", () => {
     if (state.on && state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);

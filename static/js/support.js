@@ -5,6 +5,9 @@ import { $, button, el } from "./dom.js";
 import { formatDateTime, formatTime, has, lang, t } from "./i18n.js";
 
 const PHASES = ["closed", "form", "waiting", "lost", "conv", "ended"];
+// The open conversation, for this tab only: a phone that reloads a tab it had put away comes
+// back to it. Quick exit forgets it.
+const CONV_KEY = "vt.support.conv";
 const errorText = (code) => t(has(`support.error.${code}`) ? `support.error.${code}`
   : has(`error.${code}`) ? `error.${code}` : "error.generic");
 const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
@@ -21,8 +24,9 @@ export function initSupport({ client, show, renderResources }) {
 
   function say(text) {
     // Cleared first so that the same words twice are read out twice.
-    $("support-announce").textContent = "";
-    setTimeout(() => { $("support-announce").textContent = text; }, 50);
+    const live = $("support-announce");
+    live.textContent = "";
+    setTimeout(() => { live.textContent = text; }, 50); // still safe after a quick exit
   }
 
   function setPhase(phase, focus = true) {
@@ -203,9 +207,15 @@ export function initSupport({ client, show, renderResources }) {
 
   // The conversation ----------------------------------------------------------------------
 
+  function remember() {
+    if (state.conv) sessionStorage.setItem(CONV_KEY, JSON.stringify({ conv: state.conv, name: state.name }));
+    else sessionStorage.removeItem(CONV_KEY);
+  }
+
   function startConversation(frame) {
     state.conv = frame.conv;
     state.name = frame.name ?? "";
+    remember();
     state.request = null;
     state.echoes = [];
     $("support-messages").replaceChildren();
@@ -286,6 +296,10 @@ export function initSupport({ client, show, renderResources }) {
       status.remove();
       return;
     }
+    if (answer.code === "conversation_not_found" && state.conv === request.conv) {
+      ended({ resources: state.resources }); // it ended while this page was away
+      return;
+    }
     // Not sent: say so, keep the text, offer to try again. Nothing is lost silently.
     state.echoes.splice(state.echoes.indexOf(entry.text), 1);
     entry.item.classList.add("failed");
@@ -295,14 +309,15 @@ export function initSupport({ client, show, renderResources }) {
 
   function ended(frame) {
     state.conv = null;
+    remember();
     // Nothing of what was asked stays on the page for the next person at this device.
     state.last = null;
     $("support-form-el").reset();
     $("support-questions").replaceChildren();
     state.endedResources = frame.resources ?? state.resources;
     renderResources($("support-ended-resources"), state.endedResources);
-    $("support-ended-by").textContent = t(frame.by === "participant" ? "support.endedByYou"
-      : "support.endedBySupporter");
+    $("support-ended-by").textContent = !frame.by ? ""
+      : t(frame.by === "participant" ? "support.endedByYou" : "support.endedBySupporter");
     setPhase("ended");
   }
 
@@ -357,6 +372,7 @@ export function initSupport({ client, show, renderResources }) {
   client.addEventListener("conv_transferred", (e) => {
     if (e.detail.conv !== state.conv) return;
     state.name = e.detail.name;
+    remember();
     renderConvTitle();
     note(t("support.transferred", { name: e.detail.name }));
     say(t("support.transferred", { name: e.detail.name }));
@@ -370,6 +386,7 @@ export function initSupport({ client, show, renderResources }) {
   client.addEventListener("conv_interrupted", (e) => {
     if (e.detail.conv !== state.conv) return;
     state.conv = null;
+    remember();
     startWaiting(e.detail.request);
     $("support-returned").hidden = false;
     say(t("support.interrupted"));
@@ -399,8 +416,24 @@ export function initSupport({ client, show, renderResources }) {
     }
   });
 
+  // A reloaded tab with an open conversation: back into it (earlier messages are not kept
+  // anywhere on this device, so they are not shown).
+  client.addEventListener("welcome", async () => {
+    const saved = JSON.parse(sessionStorage.getItem(CONV_KEY) ?? "null");
+    if (!saved || state.phase) return;
+    const info = await load();
+    state.resources = info?.resources ?? [];
+    renderHelp();
+    startConversation({ conv: saved.conv, name: saved.name });
+    note(t("support.restored"));
+  });
+
   return {
     load,
+    /** Quick exit: nothing of the conversation stays in this tab. */
+    forget() {
+      sessionStorage.removeItem(CONV_KEY);
+    },
     relabel() {
       renderEntry();
       if (state.phase === "form") renderForm();

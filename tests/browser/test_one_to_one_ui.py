@@ -204,6 +204,9 @@ async def test_a_dropped_socket_loses_the_place_and_one_click_queues_again(brows
     # Quick exit works in the conversation too, and Back does not return to it.
     await aino.click("#quick-exit")
     await aino.wait_for_url("https://www.google.com/**")
+    await aino.goto(server.url)  # the same tab again: nothing of the conversation comes back
+    await aino.wait_for_selector(".room")
+    assert await aino.locator("#support").is_hidden()
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
 
@@ -416,3 +419,35 @@ async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
     await back.locator(".conv-text").press("Enter")
     await aino.locator("#support-messages .text", has_text="Jatketaan.").wait_for()
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_reloaded_tab_goes_back_into_the_open_conversation(browser, staff_server):
+    """A phone reloads a tab it had put away: the conversation goes on (the server kept it)."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await open_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Ilta")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    await aino.reload()
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    assert "Sanna" in await aino.inner_text("#support-conv-title")
+    await aino.locator("#support-messages .note", has_text="latautui").wait_for()
+    await aino.fill("#support-text", "Palasin.")
+    await aino.press("#support-text", "Enter")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".text", has_text="Palasin.").wait_for()
+    await conv.locator(".conv-text").fill("Hyvä.")
+    await conv.locator(".conv-text").press("Enter")
+    await aino.locator("#support-messages .text", has_text="Hyvä.").wait_for()
+    # Ended while the tab was away: the next message says so and shows the closing view.
+    other = await aino.context.new_page()
+    await aino.close()
+    await conv.get_by_role("button", name="Lopeta", exact=True).click()
+    await conv.get_by_role("button", name="Kyllä, lopeta").click()
+    await conv.locator(".note", has_text="lopetettiin").wait_for()
+    await other.goto(server.url)
+    await other.wait_for_selector(".room")
+    assert await other.locator("#support").is_hidden()  # a new tab starts afresh
+    assert sanna.errors == []  # type: ignore[attr-defined]
