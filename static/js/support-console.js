@@ -351,6 +351,13 @@ export function initSupportConsole({ client, api }) {
   }
 
   function started(frame) {
+    const known = state.convs.get(frame.conv);
+    if (known) { // resumed after a reconnect: the server's history is the whole story
+      const list = known.node.querySelector(".conv-messages");
+      list.replaceChildren();
+      for (const m of frame.history ?? []) addMessage(known, m);
+      return;
+    }
     const number = ++state.count;
     const conv = { frame, node: null, ended: false, alert: false, number, unread: 0 };
     conv.node = buildConversation(frame, number);
@@ -431,7 +438,7 @@ export function initSupportConsole({ client, api }) {
       const conv = state.convs.get(request.conv);
       conv?.node.querySelector(".conv-messages").append(el("li", "note",
         t("supporter.warnedNote", { reason: request.reason ?? "" })));
-    } else if (["conv_send", "conv_warn", "conv_end", "conv_ban"].includes(request.type)
+    } else if (["conv_send", "conv_warn", "conv_end", "conv_ban", "conv_resume"].includes(request.type)
         && answer.type === "error") {
       const conv = state.convs.get(request.conv);
       if (answer.code === "conversation_not_found" && conv && !conv.ended) {
@@ -452,7 +459,10 @@ export function initSupportConsole({ client, api }) {
     if (fresh.length) urgent(t("supporter.crisisWaiting", { n: fresh.length }));
   });
   client.addEventListener("conv_started", (e) => {
-    if (state.on && e.detail.role === "supporter" && !state.convs.has(e.detail.conv)) started(e.detail);
+    const known = state.convs.get(e.detail.conv);
+    if (state.on && e.detail.role === "supporter" && (!known || (e.detail.resumed && !known.ended))) {
+      started(e.detail);
+    }
   });
   client.addEventListener("conv_message", (e) => {
     const conv = state.convs.get(e.detail.conv);
@@ -488,8 +498,16 @@ export function initSupportConsole({ client, api }) {
     renderQueue();
   });
   // A socket that closed made this supporter unavailable: say so again once back.
+  // The server sends the open conversations back after support_available; without one, each
+  // is asked for (what was said while the socket was down comes with the history).
   client.addEventListener("welcome", () => {
-    if (state.on && state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);
+    if (!state.on) return;
+    if (state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);
+    else {
+      for (const conv of state.convs.values()) {
+        if (!conv.ended) client.request({ type: "conv_resume", conv: conv.frame.conv });
+      }
+    }
   });
 
   return {

@@ -5,8 +5,8 @@ import { $, button, el } from "./dom.js";
 import { formatDateTime, formatTime, has, lang, t } from "./i18n.js";
 
 const PHASES = ["closed", "form", "waiting", "lost", "conv", "ended"];
-// The open conversation, for this tab only: a phone that reloads a tab it had put away comes
-// back to it. Quick exit forgets it.
+// The place in the queue or the open conversation, for this tab only (ids, no text): a phone
+// that reloads a tab it had put away comes back to it. Quick exit forgets it.
 const CONV_KEY = "vt.support.conv";
 const errorText = (code) => t(has(`support.error.${code}`) ? `support.error.${code}`
   : has(`error.${code}`) ? `error.${code}` : "error.generic");
@@ -194,6 +194,8 @@ export function initSupport({ client, show, renderResources }) {
 
   function startWaiting(request) {
     state.request = request;
+    state.conv = null;
+    remember();
     state.status = null;
     $("support-position").textContent = t("support.queued");
     $("support-estimate").textContent = "";
@@ -208,8 +210,9 @@ export function initSupport({ client, show, renderResources }) {
   // The conversation ----------------------------------------------------------------------
 
   function remember() {
-    if (state.conv) sessionStorage.setItem(CONV_KEY, JSON.stringify({ conv: state.conv, name: state.name }));
-    else sessionStorage.removeItem(CONV_KEY);
+    if (state.conv || state.request) {
+      sessionStorage.setItem(CONV_KEY, JSON.stringify({ conv: state.conv, request: state.request }));
+    } else sessionStorage.removeItem(CONV_KEY);
   }
 
   function startConversation(frame) {
@@ -225,6 +228,21 @@ export function initSupport({ client, show, renderResources }) {
     setPhase("conv", false);
     $("support-text").focus();
     say(t("support.started", { name: state.name }));
+  }
+
+  /** After a reconnect or a reload: the conversation again, from the server's history. */
+  function resumeConversation(frame) {
+    const pending = [...state.outgoing.values()].map((entry) => entry.item);
+    if (state.phase !== "conv" || state.conv !== frame.conv) {
+      startConversation(frame);
+    } else {
+      state.name = frame.name ?? state.name;
+      renderConvTitle();
+    }
+    state.echoes = [];
+    $("support-messages").replaceChildren();
+    for (const m of frame.history ?? []) addMessage(m, m.from === "participant");
+    $("support-messages").append(...pending);
   }
 
   function renderConvTitle() {
@@ -339,11 +357,20 @@ export function initSupport({ client, show, renderResources }) {
       setError(answer.code, reason);
     } else if (request.type === "queue_leave") {
       state.request = null;
+      remember();
       if (answer.type === "queue_left" || answer.code === "not_queued") {
         renderForm();
         setPhase("form");
         $("support-form-status").textContent = t("support.left");
       } else setError(answer.code);
+    } else if (request.type === "queue_resume") {
+      if (answer.type === "queued") {
+        state.request = answer.request;
+        if (state.phase !== "waiting") startWaiting(answer.request);
+        say(t("support.placeKept"));
+      } else placeLost();
+    } else if (request.type === "conv_resume" && answer.type === "error") {
+      if (answer.code === "conversation_not_found") ended({ resources: state.resources });
     } else if (request.type === "conv_send") {
       settleSend(request, answer);
     } else if (request.type === "conv_end" && answer.type === "error"
@@ -356,7 +383,9 @@ export function initSupport({ client, show, renderResources }) {
     if (state.phase === "waiting" && e.detail.request === state.request) renderStatus(e.detail, true);
   });
   client.addEventListener("conv_started", (e) => {
-    if (e.detail.role === "participant") startConversation(e.detail);
+    if (e.detail.role !== "participant") return;
+    if (e.detail.resumed) resumeConversation(e.detail);
+    else startConversation(e.detail);
   });
   client.addEventListener("conv_message", (e) => {
     if (e.detail.conv !== state.conv) return;
@@ -406,15 +435,29 @@ export function initSupport({ client, show, renderResources }) {
   });
   // A dropped socket leaves the queue on the server: say so plainly, and offer the same
   // answers again with one click.
-  client.addEventListener("reconnected", () => {
-    if (state.phase === "waiting") {
-      state.request = null;
+  function placeLost() {
+    state.request = null;
+    remember();
+    if (state.last) {
       setPhase("lost");
       say(t("support.lost"));
-    } else if (state.phase === "conv") {
-      note(t("support.reconnected"));
+    } else { // a reloaded tab: the answers were never kept, so ask them again
+      renderForm();
+      setPhase("form");
+      $("support-form-status").textContent = t("support.lostTitle");
     }
-  });
+  }
+
+  // The server keeps a place for a while after a drop (queue_resume) and the conversation
+  // with its history (conv_resume): ask for them back once connected again.
+  function resume() {
+    if (state.phase === "waiting" && state.request) {
+      client.request({ type: "queue_resume", request: state.request });
+    } else if (state.phase === "conv" && state.conv) {
+      client.request({ type: "conv_resume", conv: state.conv });
+    }
+  }
+  client.addEventListener("reconnected", resume);
 
   // A reloaded tab with an open conversation: back into it (earlier messages are not kept
   // anywhere on this device, so they are not shown).
@@ -424,8 +467,9 @@ export function initSupport({ client, show, renderResources }) {
     const info = await load();
     state.resources = info?.resources ?? [];
     renderHelp();
-    startConversation({ conv: saved.conv, name: saved.name });
-    note(t("support.restored"));
+    // The answers bring the view back (or say what was lost).
+    if (saved.conv) client.request({ type: "conv_resume", conv: saved.conv });
+    else if (saved.request) client.request({ type: "queue_resume", request: saved.request });
   });
 
   return {

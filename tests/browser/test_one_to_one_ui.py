@@ -421,33 +421,44 @@ async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
 
-async def test_a_reloaded_tab_goes_back_into_the_open_conversation(browser, staff_server):
-    """A phone reloads a tab it had put away: the conversation goes on (the server kept it)."""
+async def test_a_reloaded_tab_keeps_the_place_and_the_conversation(browser, staff_server):
+    """A phone reloads a tab it had put away: the place in the queue is kept (queue_resume),
+    and later the conversation comes back with its history (conv_resume)."""
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
     sanna = await available(browser, server.url)
     aino = await open_page(browser, server.url, viewport=PHONE)
     await queue(aino, topic="Ilta")
+    await place(aino, 1)
+    await aino.reload()
+    await aino.wait_for_selector("#support-waiting:not([hidden])")
+    await place(aino, 1)
+    await wait_until(sanna, "document.querySelectorAll('#supporter-queue li').length === 1")
     await sanna.click("#supporter-take-next")
     await aino.wait_for_selector("#support-conv:not([hidden])")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, olen täällä.")
+    await conv.locator(".conv-text").press("Enter")
+    await aino.locator("#support-messages .text", has_text="olen täällä").wait_for()
+    await aino.fill("#support-text", "Kiitos.")
+    await aino.press("#support-text", "Enter")
+    await conv.locator(".text", has_text="Kiitos.").wait_for()
     await aino.reload()
     await aino.wait_for_selector("#support-conv:not([hidden])")
     assert "Sanna" in await aino.inner_text("#support-conv-title")
-    await aino.locator("#support-messages .note", has_text="latautui").wait_for()
+    await aino.locator("#support-messages .message:not(.mine) .text",
+                       has_text="Hei, olen täällä.").wait_for()
+    assert await aino.locator("#support-messages .message.mine .text").all_inner_texts() == [
+        "Kiitos."]
     await aino.fill("#support-text", "Palasin.")
     await aino.press("#support-text", "Enter")
-    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
     await conv.locator(".text", has_text="Palasin.").wait_for()
-    await conv.locator(".conv-text").fill("Hyvä.")
-    await conv.locator(".conv-text").press("Enter")
-    await aino.locator("#support-messages .text", has_text="Hyvä.").wait_for()
-    # Ended while the tab was away: the next message says so and shows the closing view.
-    other = await aino.context.new_page()
-    await aino.close()
+    # Ended while the tab was elsewhere: coming back shows the closing view, not a dead chat.
+    await aino.goto("about:blank")
     await conv.get_by_role("button", name="Lopeta", exact=True).click()
     await conv.get_by_role("button", name="Kyllä, lopeta").click()
     await conv.locator(".note", has_text="lopetettiin").wait_for()
-    await other.goto(server.url)
-    await other.wait_for_selector(".room")
-    assert await other.locator("#support").is_hidden()  # a new tab starts afresh
-    assert sanna.errors == []  # type: ignore[attr-defined]
+    await aino.goto(server.url)
+    await aino.wait_for_selector("#support-ended:not([hidden])")
+    assert "112" in await aino.inner_text("#support-ended-resources")
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
