@@ -1,8 +1,9 @@
 """One-to-one support in a real browser: participants queue with the pre-chat answers and see
 their live place and wait; supporter Sanna sees the waiting list (a crisis first, flagged),
 takes a person, they talk, she ends it and the participant sees the closing view. Also: a
-dropped socket loses the place and one click queues again; hostile text stays text on both
-sides; the keyboard; screenshots."""
+reloaded tab keeps its place and its conversation; a place lost in a restart is offered again
+in one click; handover, ban, closed hours; hostile text stays text on both sides; the
+keyboard; screenshots."""
 
 from __future__ import annotations
 
@@ -181,15 +182,15 @@ async def test_queue_take_talk_and_end(browser, staff_server):
         assert page.errors == []  # type: ignore[attr-defined]
 
 
-async def test_a_dropped_socket_loses_the_place_and_one_click_queues_again(browser,
-                                                                            staff_server):
+async def test_a_place_lost_in_a_restart_is_offered_again_in_one_click(browser,
+                                                                         staff_server):
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
     sanna = await available(browser, server.url)
     aino = await open_page(browser, server.url)
     await queue(aino, topic="Yksinäisyys", about="Ilta on pitkä", age="o18")
     await place(aino, 1)
-    server.stop()  # every socket drops; the queue forgets who was waiting
+    server.stop()  # every socket drops; one process's queue is in its memory: it is gone
     server.start()
     await aino.wait_for_selector("#support-lost:not([hidden])", timeout=30000)
     assert "menetettiin" in await aino.inner_text("#support-lost")
