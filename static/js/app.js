@@ -394,6 +394,7 @@ client.addEventListener("deleted", (e) => {
 });
 $("forget").addEventListener("click", () => {
   ChatClient.forget();
+  support.forget();
   client.stop();
   $("forgotten").textContent = t("settings.forgotten");
   state.me = null;
