@@ -11,9 +11,13 @@ export function chosenLang() {
 }
 
 /** Load a catalogue and translate the page. */
+let loading = 0; // the latest request wins when languages are picked quickly one after another
 export async function setLang(lang) {
+  const mine = ++loading;
   const response = await fetch(`/static/i18n/${lang}.json`, { cache: "no-cache" });
-  catalogue = await response.json();
+  const loaded = await response.json();
+  if (mine !== loading) return;
+  catalogue = loaded;
   current = lang;
   localStorage.setItem(STORE_KEY, lang);
   document.documentElement.lang = lang;
@@ -62,12 +66,13 @@ export function formatTime(ms) {
 export async function startLang(select, onChange) {
   const chosen = chosenLang();
   select.value = chosen;
-  await setLang(chosen);
+  // Listen before the first catalogue arrives: a language picked while the page loads counts.
   select.addEventListener("change", async () => {
     await setLang(select.value);
     onChange();
   });
-  return chosen;
+  await setLang(chosen);
+  return select.value;
 }
 
 /** Show the connection's state in a status line while it reconnects. */
