@@ -29,6 +29,13 @@ RULES = {"fi": "Puhu omasta kokemuksestasi.", "sv": "Tala om din egen erfarenhet
          "en": "Speak from your own experience."}
 
 
+def local_second(offset_seconds: int) -> str:
+    """A Helsinki wall-clock time `offset_seconds` from now, to the second: the API takes
+    seconds too, so a timer test need not wait for the next full minute."""
+    now = datetime.now(HELSINKI).replace(microsecond=0)
+    return (now + timedelta(seconds=offset_seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def local_minute(offset_minutes: int) -> str:
     """A Helsinki wall-clock minute `offset_minutes` from the current one, for the API."""
     now = datetime.now(HELSINKI).replace(second=0, microsecond=0)
@@ -203,7 +210,7 @@ async def test_guided_session_without_facilitator_tells_participants_and_alerts_
     await sanna_http.login("sanna", FACILITATOR_PASSWORD)
     # Sanna is signed in on B but not in the room; the alert still reaches her.
     sanna = await sanna_http.socket(b.ws_url)
-    await make_session(admin, "ilta", local_minute(1), 60)
+    await make_session(admin, "ilta", local_second(6), 60)
     await wait_state(a, "ilta", "lobby")
     waiting = await ChatClient.connect(a.ws_url)
     await waiting.join("ilta")
@@ -224,9 +231,9 @@ async def test_unguided_schedule_goes_live_and_the_timer_warns_and_closes(pair):
     _, b, admin = pair
     await make_room(admin, "vapaa", kind="unguided", session_mode="sessions",
                     retention="ephemeral", lobby_minutes=0, warn_minutes=1, grace_minutes=0)
-    # Started a minute ago and ends at the next full minute: live and warned at once, closed
-    # by the timer within a minute.
-    await make_session(admin, "vapaa", local_minute(-1), 2)
+    # Started almost a minute ago and ends in seconds: live and warned at once, then closed
+    # by the timer.
+    await make_session(admin, "vapaa", local_second(-52), 1)
     await wait_state(b, "vapaa", "ending")
     member = await ChatClient.connect(b.ws_url)
     joined = await member.join("vapaa")
