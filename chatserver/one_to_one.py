@@ -107,8 +107,11 @@ class OneToOne:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
         try:
-            # A clean stop hands this process's conversations back at once.
-            await self._swept(*await self.backend.drop_process(self.process))
+            # A clean stop hands this process's conversations back at once; the people waiting
+            # here reconnect elsewhere (1012) and claim their places with queue_resume, and
+            # another process's sweep drops the places nobody claimed after the grace time.
+            await self._swept(*await self.backend.drop_process(
+                self.process, time.time() + self.chat.settings.queue_reattach_seconds))
         except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
             log.warning("one-to-one hand-back failed", extra={"error": type(exc).__name__})
         await self.backend.close()

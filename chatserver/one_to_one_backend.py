@@ -82,8 +82,10 @@ class QueueBackend(Protocol):
         queue (returned), their waiting participants are dropped (abandoned)."""
         ...
 
-    async def drop_process(self, process: str) -> tuple[list[Conversation], list[Request]]:
-        """A clean shutdown: sweep this process at once."""
+    async def drop_process(self, process: str, keep_requests_until: float | None = None
+                           ) -> tuple[list[Conversation], list[Request]]:
+        """A clean shutdown: sweep this process at once. With ``keep_requests_until`` (a
+        time), its waiting requests stay queued until then for their people to claim."""
         ...
 
     async def append_transcript(self, conv_id: str, frame: str) -> None: ...
@@ -200,7 +202,8 @@ class MemoryQueue:
     async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
         return [], []
 
-    async def drop_process(self, process: str) -> tuple[list[Conversation], list[Request]]:
+    async def drop_process(self, process: str, keep_requests_until: float | None = None
+                           ) -> tuple[list[Conversation], list[Request]]:
         return [], []  # the only process: its queue ends with it
 
     async def append_transcript(self, conv_id: str, frame: str) -> None:
@@ -292,8 +295,11 @@ redis.call('SET', 'oo:c:' .. ARGV[1], enc)
 return enc
 """
 
-# KEYS: procs, queue, load, avail. ARGV: now, or '' with ARGV[2] = one process to drop.
-# Returns {returned conversations..., '|', abandoned requests...}.
+# KEYS: procs, queue, load, avail. ARGV: now, or '' with ARGV[2] = one process to drop;
+# ARGV[3]: the band of returned people; ARGV[4]: '' or a time until which the dropped
+# process's waiting requests are kept (a clean stop: their people reconnect elsewhere and
+# claim them; a later sweep drops the rest). Returns {returned conversations..., '|',
+# abandoned requests...}.
 _SWEEP = _LIB + """
 local procs
 if ARGV[1] ~= '' then
@@ -325,12 +331,16 @@ for _, proc in ipairs(procs) do
     if a and cjson.decode(a)['process'] == proc then redis.call('HDEL', KEYS[4], s) end
   end
   redis.call('DEL', 'oo:pa:' .. proc)
-  for _, req in ipairs(redis.call('SMEMBERS', 'oo:pr:' .. proc)) do
-    local data = redis.call('GET', 'oo:r:' .. req)
-    if redis.call('ZREM', KEYS[2], req) == 1 and data then table.insert(abandoned, data) end
-    redis.call('DEL', 'oo:r:' .. req)
+  if ARGV[4] ~= nil and ARGV[4] ~= '' then
+    redis.call('ZADD', KEYS[1], ARGV[4], proc)
+  else
+    for _, req in ipairs(redis.call('SMEMBERS', 'oo:pr:' .. proc)) do
+      local data = redis.call('GET', 'oo:r:' .. req)
+      if redis.call('ZREM', KEYS[2], req) == 1 and data then table.insert(abandoned, data) end
+      redis.call('DEL', 'oo:r:' .. req)
+    end
+    redis.call('DEL', 'oo:pr:' .. proc)
   end
-  redis.call('DEL', 'oo:pr:' .. proc)
 end
 table.insert(returned, '|')
 for _, a in ipairs(abandoned) do table.insert(returned, a) end
@@ -470,15 +480,19 @@ class RedisQueue:
         await self._redis.zadd(PROCS, {process: expires_at})
 
     async def _run_sweep(self, args: Sequence[Any]) -> tuple[list[Conversation], list[Request]]:
-        out = await self._sweep(keys=[PROCS, QUEUE, LOAD, AVAIL], args=[*args, BAND_RETURNED])
+        now, process, keep_until = args
+        out = await self._sweep(keys=[PROCS, QUEUE, LOAD, AVAIL],
+                                args=[now, process, BAND_RETURNED, keep_until])
         split = out.index(b"|")
         return [json.loads(c) for c in out[:split]], [json.loads(r) for r in out[split + 1:]]
 
     async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
-        return await self._run_sweep([now, ""])
+        return await self._run_sweep([now, "", ""])
 
-    async def drop_process(self, process: str) -> tuple[list[Conversation], list[Request]]:
-        return await self._run_sweep(["", process])
+    async def drop_process(self, process: str, keep_requests_until: float | None = None
+                           ) -> tuple[list[Conversation], list[Request]]:
+        return await self._run_sweep(["", process,
+                                      "" if keep_requests_until is None else keep_requests_until])
 
     async def append_transcript(self, conv_id: str, frame: str) -> None:
         key = P + "t:" + conv_id

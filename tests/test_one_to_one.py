@@ -508,3 +508,44 @@ async def test_a_supporters_new_socket_gets_their_open_conversations_back(
         await c.close()
     await admin.close()
     await aino_http.close()
+
+
+async def test_a_deploy_keeps_the_places_of_people_waiting_on_the_stopped_process(
+        start_server, redis_server, pg_url):
+    """SIGTERM (a deploy): the people waiting on that process reconnect to another one and
+    claim their places; a place nobody claims is dropped by the other process after the
+    grace time and counted as abandoned."""
+    password = create_admin({"DATABASE_URL": pg_url})
+    env = {**FAST, "queue_reattach_seconds": 4}
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    admin = StaffHttp(b.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(b.url, b.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 1})
+    first = await ChatClient.connect(b.ws_url)
+    await _queue(first, "eka")
+    mover = await ChatClient.connect(a.ws_url)
+    asked = await _queue(mover, "toka")
+    gone = await ChatClient.connect(a.ws_url)
+    await _queue(gone, "kolmas")
+    await _position(gone, 3)
+
+    mark = len(aino.frames)
+    a.stop(signal.SIGTERM)
+    code, _ = await asyncio.wait_for(mover.closed, 20)
+    assert code == 1012
+    mover = await ChatClient.connect(b.ws_url, token=mover.token)
+    resumed = await mover.request({"type": "queue_resume", "request": asked["request"]})
+    assert (resumed["type"], resumed["request"]) == ("queued", asked["request"]), resumed
+    assert (await _position(mover, 2))["request"] == asked["request"]
+    await aino.wait_for(_listing(2), timeout=30, start=mark)  # the unclaimed place, later
+    assert [r["topic"] for r in next(f for f in reversed(aino.frames)
+                                     if f["type"] == "queue")["waiting"]] == ["eka", "toka"]
+    stats = (await admin.http.get("/api/one-to-one/stats")).json()
+    assert (stats["requests"], stats["abandoned"]) == (1, 1)  # the two still waiting: not yet
+    for c in (first, mover, aino):
+        await c.close()
+    await aino_http.close()
+    await admin.close()
