@@ -343,9 +343,10 @@ class OneToOne:
             await self._forget_waiting(earlier)  # taken meanwhile: they may ask again
         if await self.stats.banned(client.identity.id, datetime.now(UTC)):
             raise ProtocolError(ErrorCode.BANNED)
-        mine = [r for r in await self.backend.queued() if r["identity"] == client.identity.id]
-        if mine:  # already waiting (another tab, a reload): one place, not two
-            await self.resume_queue(client, mine[0]["id"], frame.id)
+        mine = next((r for r in await self.backend.queued()
+                     if r["identity"] == client.identity.id), None)
+        if mine is not None:  # already waiting (another tab, a reload): one place, not two
+            await self._rewait(client, mine, frame.id)
             return
         resources = await self.chat.mod.resources()
         opening = await self.opening()
@@ -391,8 +392,16 @@ class OneToOne:
             raise ProtocolError(ErrorCode.FORBIDDEN)
         request = next((r for r in await self.backend.queued()
                         if r["id"] == request_id and r["identity"] == client.identity.id), None)
-        if request is None or await self.backend.claim(request_id, self.process) is None:
+        if request is None:
             raise ProtocolError(ErrorCode.NOT_QUEUED)  # taken, expired, or not theirs
+        await self._rewait(client, request, frame_id)
+
+    async def _rewait(self, client: Client, request: Request, frame_id: str | None) -> None:
+        """This person's sockets wait for their request again, claimed by this process."""
+        assert client.identity is not None
+        if await self.backend.claim(request["id"], self.process) is None:
+            raise ProtocolError(ErrorCode.NOT_QUEUED)  # taken just now
+        request_id = request["id"]
         client.offer(encode({"type": "queued", "id": frame_id, "request": request_id,
                              "crisis": request["crisis"], "resumed": True}))
         client.offer(encode(resources_frame("", await self.chat.mod.resources())))
@@ -403,14 +412,21 @@ class OneToOne:
     async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
         """Either side, after a reload: the conversation again with its history so far."""
         conv, side = await self._conversation(client, frame.conv)
-        history = [msgspec.json.decode(t) for t in await self.backend.transcript(conv["id"])]
-        started: dict[str, Any] = {"type": "conv_started", "id": frame.id, "conv": conv["id"],
-                                   "role": side, "history": history, "resumed": True}
+        client.offer(encode(await self._resumed(conv, side, frame.id)))
+
+    async def _resumed(self, conv: Conversation, side: str,
+                       frame_id: str | None = None) -> dict[str, Any]:
+        """`conv_started` again for one side, with the history so far."""
+        started: dict[str, Any] = {"type": "conv_started", "id": frame_id, "conv": conv["id"],
+                                   "role": side, "resumed": True}
         if side == "participant":
             started["name"] = conv["supporter_name"]
-        else:
-            started.update(self._public(conv["request"]))
-        client.offer(encode(started))
+        else:  # the wait they had, not the time since they arrived
+            started.update(self._public(conv["request"]), waited_s=round(
+                (conv["started"] - conv["request"]["arrived"]) / 1000))
+        started["history"] = [msgspec.json.decode(t)
+                              for t in await self.backend.transcript(conv["id"])]
+        return started
 
     async def _forget_waiting(self, request_id: str) -> None:
         for client_id in self.waiting.pop(request_id, {}):
@@ -445,12 +461,7 @@ class OneToOne:
         # Conversations still theirs (a reloaded console, another tab): each again, with
         # the history so far, to this socket only.
         for conv in await self.backend.conversations_of(account.id):
-            client.offer(encode({
-                "type": "conv_started", "conv": conv["id"], "role": "supporter",
-                **self._public(conv["request"]), "resumed": True,
-                "waited_s": round((conv["started"] - conv["request"]["arrived"]) / 1000),
-                "history": [msgspec.json.decode(t)
-                            for t in await self.backend.transcript(conv["id"])]}))
+            client.offer(encode(await self._resumed(conv, "supporter")))
         await self._changed()
 
     async def take(self, client: Client, frame: SupportTake) -> None:

@@ -453,11 +453,18 @@ class SessionStore:
             return False
         return True
 
-    async def feedback(self, room_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    async def feedback(self, room_ids: Sequence[str] | None = None, *,
+                       after: datetime | None = None,
+                       before: datetime | None = None) -> list[dict[str, Any]]:
+        """Feedback of the sessions that started in [after, before), of these rooms."""
         query = select(Feedback, ChatSession.starts_at).join(
             ChatSession, ChatSession.id == Feedback.session_id)
         if room_ids is not None:
             query = query.where(Feedback.room_id.in_(list(room_ids)))
+        if after is not None:
+            query = query.where(ChatSession.starts_at >= after)
+        if before is not None:
+            query = query.where(ChatSession.starts_at < before)
         async with self.sessions() as s:
             rows = (await s.execute(query.order_by(Feedback.session_id, Feedback.id))).all()
         return [{"room": f.room_id, "session": f.session_id, "session_start": iso(starts),

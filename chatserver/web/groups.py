@@ -94,10 +94,8 @@ async def _feedback(request: Request) -> list[dict[str, Any]]:
     await require_staff(request, Action.VIEW_FEEDBACK)
     after, before = _period(request)
     room = request.query_params.get("room")
-    rows = await _chat(request).sessions.store.feedback([room] if room else None)
-    return [f for f in rows
-            if (after is None or datetime.fromisoformat(f["session_start"]) >= after)
-            and (before is None or datetime.fromisoformat(f["session_start"]) < before)]
+    return await _chat(request).sessions.store.feedback([room] if room else None,
+                                                        after=after, before=before)
 
 
 async def feedback_summary(request: Request) -> Response:
