@@ -2,11 +2,9 @@
 // before a conversation (in every language, with optional choices, some meaning "in crisis
 // now"), the opening hours (none: always open), and who gives one-to-one support.
 import { $, button, el, field } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { LANGS, locale, t } from "./i18n.js";
 import { staffError } from "./staffapi.js";
 
-const LANGS = ["fi", "sv", "en"];
-const LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
 const ZONE = "Europe/Helsinki";
 let api;
 let say = () => {};
@@ -83,7 +81,7 @@ function renderQuestions() {
 function renderHours() {
   const list = $("o2o-hours-list");
   list.replaceChildren();
-  const names = new Intl.DateTimeFormat(LOCALES[lang()], { weekday: "long", timeZone: "UTC" });
+  const names = new Intl.DateTimeFormat(locale(), { weekday: "long", timeZone: "UTC" });
   state.hours.forEach((entry, index) => {
     const n = index + 1;
     const item = el("li", "card");

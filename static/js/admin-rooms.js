@@ -3,10 +3,9 @@
 // A group is not deleted (the server has no such endpoint; its sessions, feedback and figures
 // stay): with "open" off the landing page shows it closed and no one can join.
 import { $, button, el } from "./dom.js";
-import { has, lang, t } from "./i18n.js";
+import { LANGS, has, lang, t } from "./i18n.js";
 import { staffError } from "./staffapi.js";
 
-const LANGS = ["fi", "sv", "en"];
 const TEXTS = [["names", 80, false], ["descriptions", 500, true], ["target_group", 120, false],
   ["ground_rules", 4000, true]];
 const CHOICES = {

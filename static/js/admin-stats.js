@@ -3,10 +3,9 @@
 // latest feedback texts, one-to-one figures, and the feedback as a CSV download.
 // Counts only; feedback carries no identity. Every text goes in with textContent.
 import { $, el } from "./dom.js";
-import { formatDateTime, lang, t } from "./i18n.js";
+import { formatDateTime, lang, locale, t } from "./i18n.js";
 import { staffError } from "./staffapi.js";
 
-const LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
 const FIGURES = ["sessions_held", "participants", "messages", "reports", "crisis_alerts",
   "feedback", "rating"];
 const O2O = ["requests", "conversations", "abandoned", "crisis_flagged", "wait_median_seconds",
@@ -40,7 +39,7 @@ function query(extra = {}) {
   return params.toString();
 }
 
-const number = (n, options = {}) => new Intl.NumberFormat(LOCALES[lang()], options).format(n);
+const number = (n, options = {}) => new Intl.NumberFormat(locale(), options).format(n);
 const minutes = (seconds) => (seconds === null || seconds === undefined ? t("stats.none")
   : number(seconds / 60, { style: "unit", unit: "minute", maximumFractionDigits: 1 }));
 const roomName = (id) => {
@@ -78,7 +77,7 @@ async function load(announce = false) {
     o2o: o2o.body };
   $("feedback-csv").href = `/api/feedback.csv?${query()}`;
   render();
-  const date = (value) => new Intl.DateTimeFormat(LOCALES[lang()], { dateStyle: "medium" })
+  const date = (value) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium" })
     .format(new Date(`${value}T00:00`));
   if (announce) say(t("stats.shown", { from: date($("stats-from").value), to: date($("stats-to").value) }));
 }
@@ -167,7 +166,7 @@ function renderOneToOne() {
   }
   const hours = $("o2o-hours");
   hours.replaceChildren();
-  const weekday = new Intl.DateTimeFormat(LOCALES[lang()], { weekday: "long", timeZone: "UTC" });
+  const weekday = new Intl.DateTimeFormat(locale(), { weekday: "long", timeZone: "UTC" });
   for (const [hour, cell] of Object.entries(shown.o2o.per_hour_of_week ?? {})) {
     const h = Number(hour);
     // Hour 0 is Monday 00-01; 2024-01-01 was a Monday.

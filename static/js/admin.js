@@ -5,19 +5,17 @@ import { relabelOneToOneSettings, startOneToOneSettings } from "./admin-o2o.js";
 import { editButton, relabelRoomEditor, startRoomEditor } from "./admin-rooms.js";
 import { relabelStats, renderStatsRooms, startStats } from "./admin-stats.js";
 import { $, button, el, field } from "./dom.js";
-import { applyTo, formatDateTime, has, lang, startLang, t } from "./i18n.js";
+import { LANGS, applyTo, formatDateTime, has, lang, locale, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const api = new StaffApi();
-const LANGS = ["fi", "sv", "en"];
 const state = { rooms: [], accounts: [], filters: null, resources: [], audit: [] };
 const say = (text) => { $("status-live").textContent = text; };
 const roomName = (room) => room.name[lang()] ?? room.name.fi;
 const label = (key) => t(has(key) ? key : "common.unknown", { key });
 
 function formatStamp(iso) {
-  const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()];
-  return new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short" })
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "short", timeStyle: "short" })
     .format(new Date(iso));
 }
 
@@ -96,7 +94,7 @@ function renderWeekdays() {
   const box = $("schedule-weekdays");
   const checked = new Set([...box.querySelectorAll("input:checked")].map((c) => c.value));
   box.replaceChildren(el("legend", "", t("schedules.weekdays")));
-  const names = new Intl.DateTimeFormat({ fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()],
+  const names = new Intl.DateTimeFormat(locale(),
     { weekday: "long", timeZone: "UTC" });
   for (let day = 0; day < 7; day += 1) {
     const check = el("input");

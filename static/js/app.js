@@ -60,8 +60,10 @@ async function loadRooms() {
   state.rooms = rooms;
   // A room with sessions shows its next one; the times are UTC, shown in local time.
   await Promise.all(rooms.filter((r) => r.session_mode === "sessions").map(async (room) => {
-    const answer = await fetch(`/api/rooms/${encodeURIComponent(room.id)}/sessions`);
-    room.upcoming = answer.ok ? await answer.json() : [];
+    // One room's sessions failing to load must not hide every room.
+    const answer = await fetch(`/api/rooms/${encodeURIComponent(room.id)}/sessions`)
+      .catch(() => null);
+    room.upcoming = answer?.ok ? await answer.json() : [];
   }));
   renderRooms();
   renderResources($("resources"), resources);

@@ -50,6 +50,20 @@ export function applyTo(root) {
 
 const LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
 
+/** The Intl locale of the current language. */
+export function locale() {
+  return LOCALES[current];
+}
+
+/** A sanction's length in words, e.g. "2 tuntia", "1 day"; none: for good. */
+export function formatDuration(seconds) {
+  if (!seconds) return t("action.forever");
+  const [unit, n] = seconds >= 86400 ? ["day", seconds / 86400] : seconds >= 3600
+    ? ["hour", seconds / 3600] : ["minute", seconds / 60];
+  return new Intl.NumberFormat(LOCALES[current], { style: "unit", unit, unitDisplay: "long" })
+    .format(n);
+}
+
 /** A day and time in the user's language and time zone, e.g. "ti 1.12. klo 18.00". */
 export function formatDateTime(iso) {
   return new Intl.DateTimeFormat(LOCALES[current], { weekday: "short", day: "numeric",

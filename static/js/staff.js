@@ -4,7 +4,7 @@
 import { ChatClient } from "./client.js";
 import { relabelDebriefs, startDebriefs } from "./debrief.js";
 import { $, button, el } from "./dom.js";
-import { applyTo, formatDateTime, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
+import { applyTo, formatDateTime, formatDuration, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 import { initSupportConsole } from "./support-console.js";
 
@@ -274,8 +274,12 @@ function renderMessage(frame) {
   const existing = $("messages").querySelector(`[data-seq="${frame.seq}"]`);
   if (existing) existing.replaceWith(item);
   else {
-    $("messages").append(item);
-    item.scrollIntoView({ block: "nearest" });
+    // Follow new messages only when already at the end: a facilitator reading or acting on
+    // an earlier message is not pulled away from it.
+    const list = $("messages");
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    list.append(item);
+    if (atEnd) item.scrollIntoView({ block: "nearest" });
   }
 }
 
@@ -344,13 +348,6 @@ function menu(name, items) {
 // The action dialog: what to say and for how long, before a sanction is sent. -----------------
 
 let pending = null; // { action, room, target }
-function durationLabel(seconds) {
-  if (!seconds) return t("action.forever");
-  const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()];
-  const [unit, n] = seconds >= DAY ? ["day", seconds / DAY] : seconds >= HOUR
-    ? ["hour", seconds / HOUR] : ["minute", seconds / MINUTE];
-  return new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "long" }).format(n);
-}
 
 function openAction(action, room, target) {
   const spec = ACTIONS[action];
@@ -367,7 +364,7 @@ function openAction(action, room, target) {
   $("action-text").required = Boolean(spec.text && !spec.optional);
   $("action-duration-label").hidden = $("action-duration").hidden = !spec.durations;
   $("action-duration").replaceChildren(...(spec.durations ?? []).map((s) => {
-    const option = el("option", "", durationLabel(s));
+    const option = el("option", "", formatDuration(s));
     option.value = String(s);
     return option;
   }));

@@ -3,9 +3,8 @@
 // end, ban and handover. Shown only to staff who may give one-to-one support (account.one_to_one
 // from /api/auth/me). All user text goes in with textContent, never as HTML.
 import { $, button, el } from "./dom.js";
-import { formatTime, has, lang, t } from "./i18n.js";
+import { formatDuration, formatTime, has, lang, t } from "./i18n.js";
 
-const HOUR = 3600;
 const DAY = 86400;
 const BAN_DURATIONS = [DAY, 7 * DAY, 30 * DAY, 0];
 // This tab's availability, so that a reload says it again (and gets the open conversations
@@ -274,7 +273,7 @@ export function initSupportConsole({ client, api }) {
       keyedButton("common.cancel", close, "secondary"));
     const [banLabel, banTime] = labelled("select", "supporter.banFor");
     for (const seconds of BAN_DURATIONS) {
-      const option = el("option", "", durationLabel(seconds));
+      const option = el("option", "", formatDuration(seconds));
       option.value = String(seconds);
       banTime.append(option);
     }
@@ -312,12 +311,6 @@ export function initSupportConsole({ client, api }) {
     return node;
   }
 
-  function durationLabel(seconds) {
-    if (!seconds) return t("action.forever");
-    const locale = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" }[lang()];
-    const [unit, n] = seconds >= DAY ? ["day", seconds / DAY] : ["hour", seconds / HOUR];
-    return new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "long" }).format(n);
-  }
 
   async function fillSupporters(select, status, go) {
     select.replaceChildren();
@@ -446,6 +439,9 @@ export function initSupportConsole({ client, api }) {
         conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.gone")));
         ended(conv, "gone");
       }
+      // A reply that did not go out comes back into an empty box: nothing typed is lost.
+      const box = conv?.node.querySelector(".conv-text:not([disabled])");
+      if (request.type === "conv_send" && box && !box.value) box.value = request.text;
       say(errorText(answer.code));
     }
   });

@@ -232,7 +232,8 @@ export function initSupport({ client, show, renderResources }) {
 
   /** After a reconnect or a reload: the conversation again, from the server's history. */
   function resumeConversation(frame) {
-    const pending = [...state.outgoing.values()].map((entry) => entry.item);
+    // Own messages not yet confirmed, and those that failed with their "try again": kept.
+    const pending = [...$("support-messages").querySelectorAll(".pending, .failed")];
     if (state.phase !== "conv" || state.conv !== frame.conv) {
       startConversation(frame);
     } else {
