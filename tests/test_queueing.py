@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 import random
 import statistics
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -19,6 +19,7 @@ from chatserver.queueing import (
     estimate_wait,
     score,
 )
+from tests.calendar_dates import MONDAY, WEDNESDAY, on_or_after, spring_change, this_year, utc_at
 
 QUESTIONS = queueing.validate_questions([
     {"id": "about", "text": {"fi": "Mistä haluaisit puhua?", "sv": "Vad vill du prata om?",
@@ -118,15 +119,16 @@ def test_wait_estimate_against_a_simulated_day() -> None:
 def test_opening_hours_and_the_next_opening() -> None:
     hours = queueing.parse_hours([{"weekdays": [0, 1, 2, 3, 4], "start": "18:00",
                                    "minutes": 180}])
-    # Wednesday 2026-04-01, 19:00 in Helsinki (UTC+3 in summer time) is open.
-    assert queueing.opening(hours, datetime(2026, 4, 1, 16, 0, tzinfo=UTC)).open
-    closed = queueing.opening(hours, datetime(2026, 4, 1, 6, 0, tzinfo=UTC))
+    # A Wednesday in summer time, 19:00 in Helsinki (UTC+3), is open.
+    wednesday = on_or_after(spring_change(this_year()), WEDNESDAY)
+    assert queueing.opening(hours, utc_at(wednesday, 16, 0)).open
+    closed = queueing.opening(hours, utc_at(wednesday, 6, 0))
     assert not closed.open
-    assert closed.next_open == datetime(2026, 4, 1, 15, 0, tzinfo=UTC)
+    assert closed.next_open == utc_at(wednesday, 15, 0)
     # Friday night: next is Monday evening.
-    friday = queueing.opening(hours, datetime(2026, 4, 3, 20, 0, tzinfo=UTC))
-    assert friday.next_open == datetime(2026, 4, 6, 15, 0, tzinfo=UTC)
-    assert queueing.opening([], datetime(2026, 4, 3, 20, 0, tzinfo=UTC)).open
+    friday = queueing.opening(hours, utc_at(wednesday + timedelta(days=2), 20, 0))
+    assert friday.next_open == utc_at(wednesday + timedelta(days=5), 15, 0)
+    assert queueing.opening([], utc_at(wednesday + timedelta(days=2), 20, 0)).open
     with pytest.raises(queueing.HoursError):
         queueing.parse_hours([{"weekdays": [9], "start": "18:00", "minutes": 60}])
 
@@ -155,7 +157,8 @@ def test_answers_must_fit_the_questions() -> None:
 
 
 def test_statistics_median_p90_abandoned_per_hour_of_week() -> None:
-    monday_18 = queueing.hour_of_week(datetime(2026, 4, 6, 15, 30, tzinfo=UTC))
+    monday = on_or_after(spring_change(this_year()), MONDAY)  # in summer time
+    monday_18 = queueing.hour_of_week(utc_at(monday, 15, 30))
     assert monday_18 == 18
     rows = [Outcome(18, float(w), True, False) for w in range(1, 11)]
     rows += [Outcome(18, None, False, False), Outcome(42, None, False, True)]

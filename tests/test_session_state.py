@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -17,6 +17,7 @@ from chatserver.session_state import (
     legal_events,
     transition,
 )
+from tests.calendar_dates import spring_change, this_year, utc_at
 
 S = SessionState
 E = SessionEvent
@@ -86,7 +87,8 @@ def test_only_live_sessions_accept_messages() -> None:
 
 # --- timing -------------------------------------------------------------------------------
 
-START = datetime(2026, 3, 31, 15, 0, tzinfo=UTC)  # Tuesday 18:00 Helsinki (EEST)
+# Tuesday 18:00 Helsinki (EEST), the first Tuesday of this year's summer time.
+START = utc_at(spring_change(this_year()) + timedelta(days=2), 15, 0)
 END = START + timedelta(minutes=90)
 TIMING = SessionTiming(START, END, lobby_minutes=15, warn_minutes=5, grace_minutes=10)
 SECOND = timedelta(seconds=1)
@@ -107,9 +109,9 @@ def due(
 
 
 def test_timing_instants() -> None:
-    assert TIMING.lobby_opens_at == datetime(2026, 3, 31, 14, 45, tzinfo=UTC)
-    assert TIMING.warn_at == datetime(2026, 3, 31, 16, 25, tzinfo=UTC)
-    assert TIMING.auto_close_at == datetime(2026, 3, 31, 16, 40, tzinfo=UTC)
+    assert TIMING.lobby_opens_at == START.replace(hour=14, minute=45)
+    assert TIMING.warn_at == START.replace(hour=16, minute=25)
+    assert TIMING.auto_close_at == START.replace(hour=16, minute=40)
 
 
 @pytest.mark.parametrize("guided", [True, False])

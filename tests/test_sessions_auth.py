@@ -4,6 +4,8 @@ nothing), a facilitator cannot edit rooms. One process, SQLite."""
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import pytest
 
 from chatserver.testing import (
@@ -14,7 +16,10 @@ from chatserver.testing import (
     add_facilitator,
     create_admin,
 )
+from tests.calendar_dates import helsinki_to_utc, iso_utc, today_in_helsinki
 from tests.test_sessions_flow import local_minute, make_room, make_session, wait_state
+
+A_WEEK_AHEAD = today_in_helsinki() + timedelta(weeks=1)
 
 
 @pytest.fixture
@@ -39,7 +44,7 @@ async def world(start_server, tmp_path):
 
 async def test_facilitator_cannot_configure_rooms_or_schedules(world):
     server, admin, anna, _ = world
-    schedule = {"frequency": "weekly", "start_date": "2026-12-01", "start_time": "18:00",
+    schedule = {"frequency": "weekly", "start_date": str(A_WEEK_AHEAD), "start_time": "18:00",
                 "duration_minutes": 90}
     attempts = [
         await anna.post("/api/rooms", {"id": "new-room", "names": {"fi": "X"},
@@ -142,11 +147,13 @@ async def test_room_and_schedule_fields_are_checked(world):
         assert (answer.status_code, answer.json()["error"]) == (400, "invalid_field"), body
     assert (await admin.post("/api/rooms", {"id": "room-a", "names": {"fi": "x"},
                                             "kind": "guided"})).status_code == 409
-    base = {"frequency": "weekly", "start_date": "2026-12-01", "start_time": "18:00",
+    # A week from today in the room's zone: the first meeting is still ahead whenever this runs.
+    first = today_in_helsinki() + timedelta(weeks=1)
+    base = {"frequency": "weekly", "start_date": str(first), "start_time": "18:00",
             "duration_minutes": 90}
     bad_schedules = [{**base, "frequency": "hourly"}, {**base, "start_time": "25:00"},
                      {**base, "duration_minutes": 0}, {**base, "weekdays": [7]},
-                     {**base, "until": "2026-11-01"}, {**base, "count": 0}]
+                     {**base, "until": str(first - timedelta(days=30))}, {**base, "count": 0}]
     for body in bad_schedules:
         answer = await admin.post("/api/rooms/room-a/schedules", body)
         assert answer.status_code == 400, body
@@ -156,5 +163,5 @@ async def test_room_and_schedule_fields_are_checked(world):
     listed = (await admin.http.get("/api/rooms/room-a/schedules")).json()
     assert [d["theme"] for d in listed[0]["next"]] == ["a", "b", "c"]
     assert [d["meeting"] for d in listed[0]["next"]] == [1, 2, 3]
-    # 18:00 in Helsinki in December is 16:00 UTC.
-    assert listed[0]["next"][0]["starts_at"] == "2026-12-01T16:00:00Z"
+    # 18:00 on the Helsinki wall clock, in UTC (16:00 in winter, 15:00 in summer).
+    assert listed[0]["next"][0]["starts_at"] == iso_utc(helsinki_to_utc(first, time(18)))
