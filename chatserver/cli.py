@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from chatserver import logs
-from chatserver.config import ConfigError, Settings
+from chatserver.domain.config import ConfigError, Settings
 from chatserver.storage.migrate import migrate
 
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print("chatserver: database is up to date")
         return 0
     if args.command == "seed":
-        from chatserver.seed import seed_example_rooms
+        from chatserver.core.seed import seed_example_rooms
         from chatserver.storage.store import Store
 
         async def _seed() -> int:
@@ -65,7 +65,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
     import getpass
     import secrets
 
-    from chatserver.staff import StaffError, StaffService
+    from chatserver.core.staff import StaffError, StaffService
     from chatserver.storage.staff import StaffStore
     from chatserver.storage.store import Store
 

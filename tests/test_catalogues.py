@@ -51,7 +51,7 @@ def test_keys_the_pages_build_from_server_values_exist():
     import dataclasses
     import typing
 
-    from chatserver.protocol import ModerationAction, ReportCategory
+    from chatserver.domain.protocol import ModerationAction, ReportCategory
     from moderation.settings import FilterSettings
 
     keys = set(catalogues()["fi"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatserver.config import DEFAULT_DATABASE_URL, ConfigError, Settings
+from chatserver.domain.config import DEFAULT_DATABASE_URL, ConfigError, Settings
 
 
 def test_defaults_are_the_embedded_single_process_setup():

@@ -6,8 +6,8 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from chatserver.config import Settings
-from chatserver.errors import ErrorCode
+from chatserver.domain.config import Settings
+from chatserver.domain.errors import ErrorCode
 
 ROOT = Path(__file__).resolve().parent.parent
 

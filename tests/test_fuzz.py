@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from chatserver.protocol import CLIENT_TYPES
+from chatserver.domain.protocol import CLIENT_TYPES
 from chatserver.testing import FAST
 
 EXAMPLES = 300

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from chatserver.config import Settings
+from chatserver.domain.config import Settings
 from chatserver.testing import (
     FACILITATOR_PASSWORD,
     FAST,

@@ -15,7 +15,7 @@ import typing
 import pytest
 import websockets
 
-from chatserver.protocol import ModerationAction
+from chatserver.domain.protocol import ModerationAction
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, ChatClient, StaffHttp, add_facilitator
 from chatserver.testing import create_admin as make_admin
 

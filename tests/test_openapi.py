@@ -6,7 +6,7 @@ import re
 
 from starlette.routing import Route
 
-from chatserver.config import Settings
+from chatserver.domain.config import Settings
 from chatserver.testing import FAST
 from chatserver.web.app import create_app
 

@@ -16,8 +16,8 @@ import redis
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from chatserver.config import Settings
-from chatserver.maintenance import apply_retention
+from chatserver.core.maintenance import apply_retention
+from chatserver.domain.config import Settings
 from chatserver.storage.store import Store
 from chatserver.testing import (
     FACILITATOR_PASSWORD,

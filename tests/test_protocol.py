@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from chatserver.errors import MESSAGES, ErrorCode, ProtocolError
-from chatserver.protocol import (
+from chatserver.domain.errors import MESSAGES, ErrorCode, ProtocolError
+from chatserver.domain.protocol import (
     Hello,
     Join,
     Send,
@@ -104,7 +104,7 @@ def test_sequence_numbers_are_spliced_into_the_encoded_body():
 def test_broadcast_frames_are_byte_identical_to_the_websockets_library(size):
     from websockets.frames import Frame, Opcode
 
-    from chatserver.protocol import text_frame
+    from chatserver.domain.protocol import text_frame
 
     payload = ("ä" * size).encode()[:size]
     assert text_frame(payload) == Frame(Opcode.TEXT, payload).serialize(mask=False)

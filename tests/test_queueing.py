@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from chatserver import queueing
-from chatserver.queueing import (
+from chatserver.domain import queueing
+from chatserver.domain.queueing import (
     BAND_CRISIS,
     BAND_NORMAL,
     BAND_RETURNED,

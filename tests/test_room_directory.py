@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from chatserver.rooms import RoomDirectory
-from chatserver.seed import EXAMPLE_ROOMS, seed_example_rooms
+from chatserver.core.rooms import RoomDirectory
+from chatserver.core.seed import EXAMPLE_ROOMS, seed_example_rooms
 from chatserver.storage.migrate import migrate
 from chatserver.storage.store import Store
 

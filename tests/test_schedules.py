@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from chatserver.schedules import (
+from chatserver.domain.schedules import (
     CalendarEvent,
     Cancellation,
     Frequency,

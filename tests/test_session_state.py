@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chatserver.session_state import (
+from chatserver.domain.session_state import (
     IllegalTransition,
     SessionEvent,
     SessionState,

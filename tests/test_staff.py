@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from chatserver.staff import HASHER
+from chatserver.core.staff import HASHER
 from chatserver.testing import (
     FACILITATOR_PASSWORD,
     ChatClient,
@@ -194,7 +194,7 @@ def test_the_missing_account_hash_costs_what_a_real_one_costs():
     real hashes it would take another time and tell that the account does not exist."""
     from argon2 import extract_parameters
 
-    from chatserver.staff import DUMMY_HASH, HASHER
+    from chatserver.core.staff import DUMMY_HASH, HASHER
 
     assert not HASHER.check_needs_rehash(DUMMY_HASH)
     assert extract_parameters(DUMMY_HASH) == extract_parameters(HASHER.hash("x" * 16))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chatserver.seed import seed_example_rooms
+from chatserver.core.seed import seed_example_rooms
 from chatserver.storage.migrate import migrate
 from chatserver.storage.store import Store, StoredEvent, hash_token
 
@@ -86,8 +86,8 @@ async def test_shared_secret_is_the_same_for_every_caller(store, database_url):
 
 
 async def test_retention_purges_old_events_and_unused_identities(store):
-    from chatserver.config import Settings
-    from chatserver.maintenance import apply_retention
+    from chatserver.core.maintenance import apply_retention
+    from chatserver.domain.config import Settings
 
     await store.insert_events([ev(1, days_ago=31), ev(2)])
     await store.create_identity("old", "tok-old", "Vanha Kettu", "fi")

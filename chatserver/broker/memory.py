@@ -21,7 +21,7 @@ from chatserver.broker.base import (
     ResyncCallback,
     StreamEntry,
 )
-from chatserver.protocol import splice_seq
+from chatserver.domain.protocol import splice_seq
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ from chatserver.broker.base import (
     ResyncCallback,
     StreamEntry,
 )
-from chatserver.errors import BackendUnavailable
+from chatserver.domain.errors import BackendUnavailable
 
 log = logging.getLogger("chatserver.broker")
 

@@ -53,7 +53,7 @@ class Room(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
     # always: open whenever is_open (no sessions); sessions: open only during a session.
     session_mode: Mapped[str] = mapped_column(String(16), default="always")
-    # The session timers (chatserver.session_state.SessionTiming), in minutes.
+    # The session timers (chatserver.domain.session_state.SessionTiming), in minutes.
     lobby_minutes: Mapped[int] = mapped_column(Integer, default=15)
     warn_minutes: Mapped[int] = mapped_column(Integer, default=5)
     grace_minutes: Mapped[int] = mapped_column(Integer, default=5)
@@ -243,7 +243,7 @@ class OneToOneOutcome(Base):
     served: Mapped[bool] = mapped_column(Boolean)
     crisis: Mapped[bool] = mapped_column(Boolean)
 class RoomSchedule(Base):
-    """When a room's sessions happen (chatserver.schedules.Schedule), in the room's zone."""
+    """When a room's sessions happen (chatserver.domain.schedules.Schedule), in the room's zone."""
 
     __tablename__ = "schedules"
 
@@ -262,7 +262,7 @@ class RoomSchedule(Base):
 
 
 class ScheduleException(Base):
-    """One date of a schedule cancelled or moved (chatserver.schedules.Cancellation/Move)."""
+    """One date of a schedule cancelled or moved (chatserver.domain.schedules.Cancellation/Move)."""
 
     __tablename__ = "schedule_exceptions"
 

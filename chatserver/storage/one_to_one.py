@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from chatserver.queueing import Outcome
+from chatserver.domain.queueing import Outcome
 from chatserver.storage.models import OneToOneOutcome, Sanction
 from chatserver.storage.store import Store
 

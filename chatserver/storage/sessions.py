@@ -12,7 +12,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from chatserver.schedules import Cancellation, Frequency, Move, Schedule, ScheduleException
+from chatserver.domain.schedules import Cancellation, Frequency, Move, Schedule, ScheduleException
 from chatserver.storage.models import (
     ChatSession,
     Debrief,

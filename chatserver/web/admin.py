@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatserver.chat import ChatService
-from chatserver.crisis import ResourcesError, validate
+from chatserver.core.crisis import ResourcesError, validate
+from chatserver.features.chat import ChatService
 from chatserver.web.auth import Denied, read_json, require_staff, str_field
 from moderation.permissions import Action
 from moderation.settings import FilterSettings, SettingsError

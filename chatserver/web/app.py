@@ -19,15 +19,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chatserver import maintenance, metrics
 from chatserver.broker import StreamEntry, create_broker
-from chatserver.chat import ChatService
-from chatserver.config import Settings
-from chatserver.hub import Hub
-from chatserver.identities import Identities
-from chatserver.rooms import RoomDirectory, RoomLog, to_stored
-from chatserver.seed import seed_example_rooms
-from chatserver.staff import StaffService
+from chatserver.core import maintenance, metrics
+from chatserver.core.hub import Hub
+from chatserver.core.identities import Identities
+from chatserver.core.rooms import RoomDirectory, RoomLog, to_stored
+from chatserver.core.seed import seed_example_rooms
+from chatserver.core.staff import StaffService
+from chatserver.domain.config import Settings
+from chatserver.features.chat import ChatService
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter

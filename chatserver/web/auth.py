@@ -18,8 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatserver.broker.base import Broker
-from chatserver.errors import BackendUnavailable
-from chatserver.staff import SESSION_HOURS, StaffError, StaffService, normalise_username, utcnow
+from chatserver.core.staff import (
+    SESSION_HOURS,
+    StaffError,
+    StaffService,
+    normalise_username,
+    utcnow,
+)
+from chatserver.domain.errors import BackendUnavailable
 from chatserver.storage.staff import AccountRecord
 from chatserver.web.security import origin_allowed
 from moderation import permissions

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatserver.groups import new_code
+from chatserver.features.groups import new_code
 from chatserver.storage.sessions import iso
 from chatserver.web.auth import Denied, read_json, require_staff
 from chatserver.web.sessions import NO_STORE, _audit, _chat, _int, _period, _session, _staff_room

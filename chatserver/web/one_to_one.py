@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatserver import queueing
-from chatserver.chat import ChatService
-from chatserver.one_to_one import SETTINGS_KEY
+from chatserver.domain import queueing
+from chatserver.features.chat import ChatService
+from chatserver.features.one_to_one.service import SETTINGS_KEY
 from chatserver.web.auth import Denied, read_json, require_staff
 from moderation.permissions import Action
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatserver.chat import ChatService
+from chatserver.features.chat import ChatService
 from chatserver.web.auth import Denied, actor, id_param, read_json, require_staff, str_field
 from moderation import permissions
 from moderation.permissions import Action

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatserver import schedules
-from chatserver.chat import ChatService
-from chatserver.errors import ProtocolError
-from chatserver.sessions import SessionService, occurrence_rows
+from chatserver.domain import schedules
+from chatserver.domain.errors import ProtocolError
+from chatserver.features.chat import ChatService
+from chatserver.features.sessions import SessionService, occurrence_rows
 from chatserver.storage.sessions import ScheduleRecord, SessionRecord, iso
 from chatserver.storage.store import RoomRecord
 from chatserver.web.auth import Denied, StaffContext, actor, read_json, require_staff

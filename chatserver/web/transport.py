@@ -75,7 +75,7 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
 
-    # The raw sink the hub uses (chatserver.hub.RawSink) -------------------------------------
+    # The raw sink the hub uses (chatserver.core.hub.RawSink) -------------------------------------
 
     @property
     def raw_writable(self) -> bool:

@@ -9,11 +9,11 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chatserver import metrics
-from chatserver.chat import ChatService, Session, protocol_error
-from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
-from chatserver.hub import Client
-from chatserver.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
+from chatserver.core import metrics
+from chatserver.core.hub import Client
+from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.domain.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
+from chatserver.features.chat import ChatService, Session, protocol_error
 from chatserver.web.auth import staff_from_cookie
 from chatserver.web.security import origin_allowed
 from chatserver.web.transport import ABORT_EXTENSION, RAW_EXTENSION

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from playwright.async_api import Page
 
-from chatserver.seed import seed_example_rooms
+from chatserver.core.seed import seed_example_rooms
 from chatserver.storage.store import Store
 from chatserver.testing import FAST, StaffHttp, create_admin
 from tests.browser.staff_helpers import report, sign_in

@@ -17,7 +17,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from chatserver.cli import uvicorn_options
-from chatserver.config import Settings
+from chatserver.domain.config import Settings
 
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:

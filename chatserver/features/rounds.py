@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from chatserver.broker.base import EventMeta
-from chatserver.errors import ErrorCode, ProtocolError
-from chatserver.protocol import encode, event_body, now_ms
+from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.domain.protocol import encode, event_body, now_ms
 
 if TYPE_CHECKING:
-    from chatserver.chat import ChatService
-    from chatserver.hub import Client
-    from chatserver.protocol import RoundAction
+    from chatserver.core.hub import Client
+    from chatserver.domain.protocol import RoundAction
+    from chatserver.features.chat import ChatService
 
 STAFF_ACTIONS = frozenset({"start", "give", "end"})
 EVENTS = {"start": "started", "raise": "raised", "lower": "lowered", "pass": "passed",

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from chatserver.schedules import DEFAULT_TIME_ZONE, Schedule, next_occurrence, occurrences, zone_of
+from chatserver.domain.schedules import (
+    DEFAULT_TIME_ZONE,
+    Schedule,
+    next_occurrence,
+    occurrences,
+    zone_of,
+)
 from moderation.filters import crisis_labels
 
 # Bands of the queue's score: lower is served first. A person whose supporter's process died

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from chatserver import metrics
 from chatserver.broker.base import EventMeta
-from chatserver.crisis import DEFAULT_RESOURCES, resources_frame
-from chatserver.errors import ErrorCode, ProtocolError
-from chatserver.hub import Client, Membership
-from chatserver.protocol import Help, Moderate, Report, encode, event_body, now_ms
+from chatserver.core import metrics
+from chatserver.core.crisis import DEFAULT_RESOURCES, resources_frame
+from chatserver.core.hub import Client, Membership
+from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.domain.protocol import Help, Moderate, Report, encode, event_body, now_ms
 from chatserver.storage.moderation import Controls, ModerationStore
 from chatserver.storage.store import RoomRecord
 from moderation import permissions
@@ -32,7 +32,7 @@ from moderation.ratelimit import TokenBucket
 from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdict
 
 if TYPE_CHECKING:
-    from chatserver.chat import ChatService
+    from chatserver.features.chat import ChatService
 
 log = logging.getLogger("chatserver.moderating")
 

@@ -23,12 +23,11 @@ import msgspec
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from chatserver import queueing
-from chatserver.crisis import resources_frame
-from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
-from chatserver.hub import Client
-from chatserver.one_to_one_backend import FULL, Conversation, QueueBackend, Request
-from chatserver.protocol import (
+from chatserver.core.crisis import resources_frame
+from chatserver.core.hub import Client
+from chatserver.domain import queueing
+from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.domain.protocol import (
     ConvBan,
     ConvEnd,
     ConvResume,
@@ -44,6 +43,7 @@ from chatserver.protocol import (
     encode,
     now_ms,
 )
+from chatserver.features.one_to_one.backend import FULL, Conversation, QueueBackend, Request
 from chatserver.storage.one_to_one import OneToOneStore
 from chatserver.storage.staff import AccountRecord
 from moderation import permissions
@@ -52,7 +52,7 @@ from moderation.permissions import Action
 from moderation.types import Role
 
 if TYPE_CHECKING:
-    from chatserver.chat import ChatService
+    from chatserver.features.chat import ChatService
 
 log = logging.getLogger("chatserver.one_to_one")
 

@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
-from chatserver import schedules
 from chatserver.broker.base import EventMeta
-from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
-from chatserver.groups import FEEDBACK_DAYS
-from chatserver.protocol import encode, event_body, now_ms
-from chatserver.session_state import (
+from chatserver.domain import schedules
+from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.domain.protocol import encode, event_body, now_ms
+from chatserver.domain.session_state import (
     IllegalTransition,
     SessionEvent,
     SessionState,
@@ -35,13 +34,14 @@ from chatserver.session_state import (
     due_transitions,
     transition,
 )
+from chatserver.features.groups import FEEDBACK_DAYS
 from chatserver.storage.sessions import ScheduleRecord, SessionRecord, SessionStore
 from chatserver.storage.store import RoomRecord
 
 if TYPE_CHECKING:
-    from chatserver.chat import ChatService
-    from chatserver.hub import Client
-    from chatserver.protocol import SessionControl
+    from chatserver.core.hub import Client
+    from chatserver.domain.protocol import SessionControl
+    from chatserver.features.chat import ChatService
     from chatserver.storage.staff import AccountRecord
 
 log = logging.getLogger("chatserver.sessions")

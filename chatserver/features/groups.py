@@ -7,14 +7,14 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from chatserver.errors import ErrorCode, ProtocolError
-from chatserver.protocol import encode
+from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.domain.protocol import encode
 from moderation.names import NameProblem, check_pseudonym
 
 if TYPE_CHECKING:
-    from chatserver.chat import ChatService
-    from chatserver.hub import Client
-    from chatserver.protocol import FeedbackFrame, Redeem
+    from chatserver.core.hub import Client
+    from chatserver.domain.protocol import FeedbackFrame, Redeem
+    from chatserver.features.chat import ChatService
 
 # Invite codes: 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), about
 # 58 bits; with the attempt limit below, guessing one is out of reach.

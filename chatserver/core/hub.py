@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from chatserver import metrics
 from chatserver.broker.base import Broker
-from chatserver.protocol import seq_of, text_frame
+from chatserver.core import metrics
+from chatserver.domain.protocol import seq_of, text_frame
 from chatserver.storage.staff import AccountRecord
 from chatserver.storage.store import IdentityRecord
 from moderation.types import SenderHistory

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from redis import asyncio as aioredis
 
-from chatserver.queueing import BAND_RETURNED, RECENT_CONVERSATIONS, score
+from chatserver.domain.queueing import BAND_RETURNED, RECENT_CONVERSATIONS, score
 
 Request = dict[str, Any]
 Conversation = dict[str, Any]

@@ -14,17 +14,17 @@ import msgspec
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from chatserver import PROTOCOL_VERSION, groups, metrics, pseudonyms, rounds
-from chatserver.agency import Agency
+from chatserver import PROTOCOL_VERSION
 from chatserver.broker.base import Broker, EventMeta, PresenceEntry, request_name
-from chatserver.config import Settings
-from chatserver.errors import BackendUnavailable, ErrorCode, ProtocolError
-from chatserver.hub import Client, Hub, Membership
-from chatserver.identities import Identities
-from chatserver.moderating import Moderator
-from chatserver.one_to_one import OneToOne
-from chatserver.one_to_one_backend import create_queue
-from chatserver.protocol import (
+from chatserver.core import metrics
+from chatserver.core.hub import Client, Hub, Membership
+from chatserver.core.identities import Identities
+from chatserver.core.rooms import RoomDirectory, RoomLog
+from chatserver.core.staff import StaffService
+from chatserver.domain import pseudonyms
+from chatserver.domain.config import Settings
+from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.domain.protocol import (
     ClientFrame,
     Delete,
     Edit,
@@ -50,9 +50,12 @@ from chatserver.protocol import (
     now_ms,
     welcome_frame,
 )
-from chatserver.rooms import RoomDirectory, RoomLog
-from chatserver.sessions import SessionService
-from chatserver.staff import StaffService
+from chatserver.features import groups, rounds
+from chatserver.features.agency import Agency
+from chatserver.features.moderating import Moderator
+from chatserver.features.one_to_one.backend import create_queue
+from chatserver.features.one_to_one.service import OneToOne
+from chatserver.features.sessions import SessionService
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.sessions import SessionStore
 from chatserver.storage.store import IdentityRecord, RoomRecord, Store

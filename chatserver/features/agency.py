@@ -7,15 +7,15 @@ import time
 from typing import TYPE_CHECKING
 
 from chatserver.broker.base import EventMeta
-from chatserver.errors import ErrorCode, ProtocolError
-from chatserver.hub import Client, Membership
-from chatserver.protocol import Delete, Edit, Erase, React, encode, event_body, now_ms
+from chatserver.core.hub import Client, Membership
+from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.domain.protocol import Delete, Edit, Erase, React, encode, event_body, now_ms
 from chatserver.storage.store import RoomRecord
 from moderation.ratelimit import TokenBucket
 from moderation.types import Outcome
 
 if TYPE_CHECKING:
-    from chatserver.chat import ChatService
+    from chatserver.features.chat import ChatService
 
 
 class Agency:

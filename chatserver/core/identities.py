@@ -12,7 +12,7 @@ import hmac
 import secrets
 import uuid
 
-from chatserver import pseudonyms
+from chatserver.domain import pseudonyms
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import IdentityRecord, Store
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import struct
 import time
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from chatserver import PROTOCOL_VERSION
-from chatserver.errors import MESSAGES, ErrorCode, ProtocolError
+from chatserver.domain.errors import MESSAGES, ErrorCode, ProtocolError
 
 Lang = Literal["fi", "sv", "en"]
 MAX_ID_CHARS = 64
@@ -295,7 +295,7 @@ def decode_client_frame(data: str | bytes, *, max_bytes: int) -> ClientFrame:
     if size > max_bytes:
         raise ProtocolError(ErrorCode.FRAME_TOO_LARGE)
     try:
-        frame = cast(ClientFrame, _decoder.decode(data))
+        frame: ClientFrame = _decoder.decode(data)
     except msgspec.ValidationError:
         raise ProtocolError(_classify(data)) from None
     except (msgspec.DecodeError, UnicodeError):

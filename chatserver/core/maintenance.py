@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from chatserver.config import Settings
+from chatserver.domain.config import Settings
 from chatserver.storage.store import Store
 
 log = logging.getLogger("chatserver.maintenance")

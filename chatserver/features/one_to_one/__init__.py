@@ -1,0 +1,1 @@
+"""One-to-one peer support: the queue backends and the service."""
