@@ -46,6 +46,7 @@ test-quick: $(TEST_INSTALLED) $(AXE)
 
 lint: $(TEST_INSTALLED)
 	$(VENV)/bin/ruff check chatserver moderation tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: $(TEST_INSTALLED)
 	$(VENV)/bin/mypy

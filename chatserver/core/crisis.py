@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatserver.storage.store import Store
+
 # Seeded defaults; hours change, so admins must be able to edit them (see docs/moderation.md).
 DEFAULT_RESOURCES: list[dict[str, Any]] = [
     {"id": "emergency", "phone": "112",
@@ -69,3 +71,28 @@ def resources_frame(room: str, resources: list[dict[str, Any]] | None = None) ->
     """Sent privately; the client shows the texts in its own language."""
     return {"type": "crisis_resources", "room": room,
             "resources": resources if resources is not None else DEFAULT_RESOURCES}
+
+
+class CrisisResources:
+    """The crisis resources as admins last edited them (or the seeded defaults), cached until a
+    `resources_changed` control event says they changed."""
+
+    SETTING = "crisis_resources"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._resources: list[dict[str, Any]] | None = None
+
+    async def current(self) -> list[dict[str, Any]]:
+        if self._resources is None:
+            stored = await self._store.app_setting(self.SETTING)
+            self._resources = stored if isinstance(stored, list) else DEFAULT_RESOURCES
+        return self._resources
+
+    def forget(self, _event: dict[str, Any] | None = None) -> None:
+        """Read them again next time (another process saved new ones)."""
+        self._resources = None
+
+    async def frame(self, room: str) -> dict[str, Any]:
+        """The private `crisis_resources` frame for a room ("" outside rooms)."""
+        return resources_frame(room, await self.current())

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from chatserver.broker.base import Broker
 from chatserver.core import metrics
+from chatserver.core.limits import ConnectionLimits
 from chatserver.domain.protocol import seq_of, text_frame
 from chatserver.storage.staff import AccountRecord
 from chatserver.storage.store import IdentityRecord
@@ -105,12 +106,14 @@ class Client:
     """One WebSocket connection of this process."""
 
     __slots__ = ("abort", "backlog", "close_pending", "closer", "id", "identity", "lang",
-                 "limit", "memberships", "process_key", "queue", "raw", "sender", "staff",
-                 "state", "writer")
+                 "limit", "limits", "memberships", "process_key", "queue", "raw", "sender",
+                 "staff", "state", "writer")
 
     def __init__(self, sender: Sender, closer: Closer, abort: Callable[[], None] | None,
-                 *, queue_size: int, process_key: str, raw: RawSink | None = None) -> None:
+                 *, queue_size: int, process_key: str, limits: ConnectionLimits,
+                 raw: RawSink | None = None) -> None:
         self.id = next(_ids)
+        self.limits = limits
         # With a raw sink, frames are written at once and only wait (in the backlog) while the
         # transport is paused; without one, a writer task drains a queue through ASGI.
         self.raw = raw

@@ -6,9 +6,8 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from chatserver.domain.config import Settings
+from chatserver.storage.errors import DatabaseError
 from chatserver.storage.store import Store
 
 log = logging.getLogger("chatserver.maintenance")
@@ -29,6 +28,6 @@ async def run_forever(store: Store, settings: Settings) -> None:
             if events or identities:
                 log.info("retention applied", extra={"events_deleted": events,
                                                      "identities_deleted": identities})
-        except (SQLAlchemyError, OSError) as exc:
+        except (DatabaseError, OSError) as exc:
             log.warning("retention not applied", extra={"error": type(exc).__name__})
         await asyncio.sleep(settings.maintenance_seconds)

@@ -38,6 +38,10 @@ class SessionEvent(StrEnum):
 S = SessionState
 E = SessionEvent
 
+# Anonymous feedback is accepted this long after a session closes; then who attended is
+# forgotten (the attendance list exists only to let attendees, and no one else, give it).
+FEEDBACK_DAYS = 7
+
 # Every event leads to exactly one state, so the table is event → (target, legal sources).
 # Why each source is there:
 # - start_by_schedule/facilitator_open from scheduled: a lobby of 0 minutes, or a facilitator

@@ -4,17 +4,18 @@ anonymous feedback after a session."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
+from chatserver.broker.base import Broker
+from chatserver.core.hub import Client
+from chatserver.core.identities import Identities
+from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess
 from chatserver.domain.errors import ErrorCode, ProtocolError
-from chatserver.domain.protocol import encode
+from chatserver.domain.protocol import FeedbackFrame, Redeem, encode
+from chatserver.domain.session_state import FEEDBACK_DAYS
+from chatserver.storage.sessions import SessionStore
 from moderation.names import NameProblem, check_pseudonym
-
-if TYPE_CHECKING:
-    from chatserver.core.hub import Client
-    from chatserver.domain.protocol import FeedbackFrame, Redeem
-    from chatserver.features.chat import ChatService
 
 # Invite codes: 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), about
 # 58 bits; with the attempt limit below, guessing one is out of reach.
@@ -23,8 +24,6 @@ CODE_GROUPS = 3
 # Redeem attempts per identity per hour.
 REDEEM_ATTEMPTS = 10
 FEEDBACK_CHARS = 500
-# Feedback is accepted this long after the close; then who attended is forgotten.
-FEEDBACK_DAYS = 7
 
 
 def new_code() -> str:
@@ -39,46 +38,60 @@ def normalise_code(raw: str) -> str:
     return "-".join(plain[i:i + 4] for i in range(0, len(plain), 4))
 
 
-async def redeem(chat: ChatService, client: Client, frame: Redeem) -> None:
-    identity = client.identity
-    assert identity is not None
-    if client.staff is not None:
-        raise ProtocolError(ErrorCode.FORBIDDEN)  # staff join groups by their assignment
-    count, retry = await chat.broker.hit("redeem:" + identity.id, 3600)
-    if count > REDEEM_ATTEMPTS:
-        raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
-    name = identity.pseudonym
-    if frame.name is not None:
-        verdict = check_pseudonym(frame.name, present=[], staff=await chat.staff_names())
-        if isinstance(verdict, NameProblem):
-            raise ProtocolError(ErrorCode(verdict.value))
-        name = verdict
-    room = await chat.sessions.store.redeem(normalise_code(frame.code), identity.id, name,
-                                            datetime.now(UTC))
-    if room is None:
-        raise ProtocolError(ErrorCode.INVITE_INVALID)
-    client.offer(encode({"type": "redeemed", "id": frame.id, "room": room,
-                         "name": await chat.sessions.store.group_pseudonym(room, identity.id)}))
+class Groups:
+    def __init__(self, rooms: RoomAccess, *, broker: Broker, sessions: SessionStore,
+                 identities: Identities) -> None:
+        self.rooms = rooms
+        self.broker = broker
+        self.sessions = sessions
+        self.identities = identities
+
+    def frame_routes(self) -> Sequence[FrameRoute]:
+        return [FrameRoute(Redeem, self.redeem), FrameRoute(FeedbackFrame, self.feedback)]
+
+    def control_routes(self) -> Sequence[ControlRoute]:
+        return []
+
+    async def redeem(self, client: Client, frame: Redeem) -> None:
+        identity = client.identity
+        assert identity is not None
+        if client.staff is not None:
+            raise ProtocolError(ErrorCode.FORBIDDEN)  # staff join groups by their assignment
+        count, retry = await self.broker.hit("redeem:" + identity.id, 3600)
+        if count > REDEEM_ATTEMPTS:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+        name = identity.pseudonym
+        if frame.name is not None:
+            verdict = check_pseudonym(frame.name, present=[], staff=await self.rooms.staff_names())
+            if isinstance(verdict, NameProblem):
+                raise ProtocolError(ErrorCode(verdict.value))
+            name = verdict
+        room = await self.sessions.redeem(normalise_code(frame.code), identity.id, name,
+                                                datetime.now(UTC))
+        if room is None:
+            raise ProtocolError(ErrorCode.INVITE_INVALID)
+        client.offer(encode({"type": "redeemed", "id": frame.id, "room": room,
+                             "name": await self.sessions.group_pseudonym(room, identity.id)}))
 
 
-async def feedback(chat: ChatService, client: Client, frame: FeedbackFrame) -> None:
-    identity = client.identity
-    assert identity is not None
-    store = chat.sessions.store
-    session = await store.get(frame.session)
-    if session is None:
-        raise ProtocolError(ErrorCode.NO_SESSION)
-    if session.state != "closed" or session.closed_at is None:
-        raise ProtocolError(ErrorCode.SESSION_STATE)
-    if datetime.now(UTC) - session.closed_at > timedelta(days=FEEDBACK_DAYS):
-        raise ProtocolError(ErrorCode.SESSION_STATE)
-    member = chat.identities.member(identity.id, session.room_id)
-    if client.staff is not None or not await store.attended(session.id, member):
-        raise ProtocolError(ErrorCode.FORBIDDEN)
-    text = (frame.text or "").strip() or None
-    if text is not None and len(text) > FEEDBACK_CHARS:
-        raise ProtocolError(ErrorCode.TEXT_TOO_LONG)
-    if not await store.add_feedback(session, member, frame.rating, text,
-                                    datetime.now(UTC).date()):
-        raise ProtocolError(ErrorCode.FEEDBACK_GIVEN)
-    client.offer(encode({"type": "feedback_saved", "id": frame.id, "session": session.id}))
+    async def feedback(self, client: Client, frame: FeedbackFrame) -> None:
+        identity = client.identity
+        assert identity is not None
+        store = self.sessions
+        session = await store.get(frame.session)
+        if session is None:
+            raise ProtocolError(ErrorCode.NO_SESSION)
+        if session.state != "closed" or session.closed_at is None:
+            raise ProtocolError(ErrorCode.SESSION_STATE)
+        if datetime.now(UTC) - session.closed_at > timedelta(days=FEEDBACK_DAYS):
+            raise ProtocolError(ErrorCode.SESSION_STATE)
+        member = self.identities.member(identity.id, session.room_id)
+        if client.staff is not None or not await store.attended(session.id, member):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        text = (frame.text or "").strip() or None
+        if text is not None and len(text) > FEEDBACK_CHARS:
+            raise ProtocolError(ErrorCode.TEXT_TOO_LONG)
+        if not await store.add_feedback(session, member, frame.rating, text,
+                                        datetime.now(UTC).date()):
+            raise ProtocolError(ErrorCode.FEEDBACK_GIVEN)
+        client.offer(encode({"type": "feedback_saved", "id": frame.id, "session": session.id}))

@@ -8,18 +8,15 @@ stream with the whole round, and a client shows only the latest.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-import msgspec
+from collections.abc import Sequence
+from typing import Any
 
 from chatserver.broker.base import EventMeta
+from chatserver.core.hub import Client
+from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess
 from chatserver.domain.errors import ErrorCode, ProtocolError
-from chatserver.domain.protocol import encode, event_body, now_ms
-
-if TYPE_CHECKING:
-    from chatserver.core.hub import Client
-    from chatserver.domain.protocol import RoundAction
-    from chatserver.features.chat import ChatService
+from chatserver.domain.protocol import RoundAction, encode, event_body, now_ms
+from chatserver.storage.sessions import SessionStore
 
 STAFF_ACTIONS = frozenset({"start", "give", "end"})
 EVENTS = {"start": "started", "raise": "raised", "lower": "lowered", "pass": "passed",
@@ -64,29 +61,39 @@ def step(state: RoundState | None, action: str, who: Person) -> RoundState | Non
     return {"active": True, "turn": turn, "raised": raised, "passed": passed, "done": done}
 
 
-async def handle(chat: ChatService, client: Client, frame: RoundAction) -> None:
-    membership = chat.member_of(client, frame.room)
-    if frame.action in STAFF_ACTIONS and not membership.is_staff:
-        raise ProtocolError(ErrorCode.FORBIDDEN)
-    who: Person = {"member": membership.member, "name": membership.name}
-    if frame.action == "give":
-        if frame.member is None:
-            raise ProtocolError(ErrorCode.INVALID_FRAME)
-        present = {(info := msgspec.json.decode(raw))["member"]: info
-                   for raw in await chat.broker.presence_list(frame.room)}
-        if frame.member not in present:
-            raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)
-        who = {"member": frame.member, "name": str(present[frame.member]["name"])}
-    room = await chat.open_room(frame.room)
+class Rounds:
+    def __init__(self, rooms: RoomAccess, *, sessions: SessionStore) -> None:
+        self.rooms = rooms
+        self.sessions = sessions
 
-    def change(state: RoundState | None) -> RoundState | None:
-        return step(state, frame.action, who)
+    def frame_routes(self) -> Sequence[FrameRoute]:
+        return [FrameRoute(RoundAction, self.handle)]
 
-    new = await chat.sessions.store.change_round(room.id, change)
-    ts = now_ms()
-    body = {"type": "round", "room": room.id, "ts": ts, "event": EVENTS[frame.action],
-            "member": who["member"], "name": who["name"],
-            "round": new if new is not None else {"active": False}}
-    await chat.roomlog.append(room, event_body(body), EventMeta("round", membership.member, ts))
-    client.offer(encode({"type": "done", "id": frame.id, "room": room.id,
-                         "action": frame.action}))
+    def control_routes(self) -> Sequence[ControlRoute]:
+        return []
+
+    async def handle(self, client: Client, frame: RoundAction) -> None:
+        membership = self.rooms.member_of(client, frame.room)
+        if frame.action in STAFF_ACTIONS and not membership.is_staff:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        who: Person = {"member": membership.member, "name": membership.name}
+        if frame.action == "give":
+            if frame.member is None:
+                raise ProtocolError(ErrorCode.INVALID_FRAME)
+            present = {info["member"]: info for info in await self.rooms.present(frame.room)}
+            if frame.member not in present:
+                raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)
+            who = {"member": frame.member, "name": str(present[frame.member]["name"])}
+        room = await self.rooms.open_room(frame.room)
+
+        def change(state: RoundState | None) -> RoundState | None:
+            return step(state, frame.action, who)
+
+        new = await self.sessions.change_round(room.id, change)
+        ts = now_ms()
+        body = {"type": "round", "room": room.id, "ts": ts, "event": EVENTS[frame.action],
+                "member": who["member"], "name": who["name"],
+                "round": new if new is not None else {"active": False}}
+        await self.rooms.publish(room, event_body(body), EventMeta("round", membership.member, ts))
+        client.offer(encode({"type": "done", "id": frame.id, "room": room.id,
+                             "action": frame.action}))

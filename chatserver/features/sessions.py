@@ -17,16 +17,18 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import msgspec
-from sqlalchemy.exc import SQLAlchemyError
-
-from chatserver.broker.base import EventMeta
+from chatserver.broker.base import Broker, EventMeta
+from chatserver.core.crisis import CrisisResources
+from chatserver.core.hub import Client
+from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess
+from chatserver.core.session_gate import SessionGate
 from chatserver.domain import schedules
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
-from chatserver.domain.protocol import encode, event_body, now_ms
+from chatserver.domain.protocol import SessionControl, encode, event_body, now_ms
 from chatserver.domain.session_state import (
+    FEEDBACK_DAYS,
     IllegalTransition,
     SessionEvent,
     SessionState,
@@ -34,21 +36,15 @@ from chatserver.domain.session_state import (
     due_transitions,
     transition,
 )
-from chatserver.features.groups import FEEDBACK_DAYS
+from chatserver.storage.errors import DatabaseError
 from chatserver.storage.sessions import ScheduleRecord, SessionRecord, SessionStore
-from chatserver.storage.store import RoomRecord
-
-if TYPE_CHECKING:
-    from chatserver.core.hub import Client
-    from chatserver.domain.protocol import SessionControl
-    from chatserver.features.chat import ChatService
-    from chatserver.storage.staff import AccountRecord
+from chatserver.storage.staff import AccountRecord
+from chatserver.storage.store import RoomRecord, Store
 
 log = logging.getLogger("chatserver.sessions")
 
 E = SessionEvent
 S = SessionState
-OPEN = (S.LOBBY, S.LIVE, S.ENDING)
 # How far ahead sessions are made from schedules, and how often that is redone.
 MATERIALISE_DAYS = 14
 MATERIALISE_EVERY = 60.0
@@ -92,43 +88,25 @@ def occurrence_rows(record: ScheduleRecord, now: datetime,
 
 
 class SessionService:
-    def __init__(self, chat: ChatService, store: SessionStore) -> None:
-        self.chat = chat
+    def __init__(self, rooms: RoomAccess, *, store: SessionStore, gate: SessionGate,
+                 crisis: CrisisResources, broker: Broker, events: Store) -> None:
+        self.rooms = rooms
         self.store = store
-        self._current: dict[str, SessionRecord] = {}  # room → its session in lobby/live
+        self.gate = gate
+        self.crisis = crisis
+        self.broker = broker
+        self.events = events
         self._materialised = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
 
-    # What the chat asks -------------------------------------------------------------------
+    def frame_routes(self) -> Sequence[FrameRoute]:
+        return [FrameRoute(SessionControl, self.staff_frame)]
+
+    def control_routes(self) -> Sequence[ControlRoute]:
+        return [ControlRoute("session", self._on_session)]
 
     def current(self, room_id: str) -> SessionRecord | None:
-        return self._current.get(room_id)
-
-    async def refresh(self) -> None:
-        """Reload the current session of every room from the database."""
-        found = await self.store.find(states=[str(s) for s in OPEN if s != S.SCHEDULED])
-        self._current = {}
-        for session in found:
-            self._current.setdefault(session.room_id, session)
-
-    def check_join(self, room: RoomRecord, staff: bool) -> SessionRecord | None:
-        """The session a join belongs to; participants are refused outside sessions."""
-        if not room.has_sessions:
-            return None
-        session = self.current(room.id)
-        if session is None and not staff:
-            raise ProtocolError(ErrorCode.ROOM_CLOSED)
-        return session
-
-    def check_send(self, room: RoomRecord, staff: bool) -> None:
-        """Participants post only while the session is live (the lobby is read-only)."""
-        if not room.has_sessions or staff:
-            return
-        session = self.current(room.id)
-        if session is None:
-            raise ProtocolError(ErrorCode.ROOM_CLOSED)
-        if session.state == S.LOBBY:
-            raise ProtocolError(ErrorCode.SESSION_NOT_STARTED)
+        return self.gate.current(room_id)
 
     # The timer ----------------------------------------------------------------------------
 
@@ -151,7 +129,7 @@ class SessionService:
         while True:
             try:
                 await self.tick(datetime.now(UTC))
-            except (BackendUnavailable, SQLAlchemyError, OSError) as exc:
+            except (BackendUnavailable, DatabaseError, OSError) as exc:
                 log.warning("session timer failed", extra={"error": type(exc).__name__})
             except Exception:
                 log.exception("session timer crashed")
@@ -162,10 +140,10 @@ class SessionService:
         if loop_now - self._materialised >= MATERIALISE_EVERY or not self._materialised:
             await self.materialise(now)
             self._materialised = loop_now
-        horizon = timedelta(minutes=max([r.lobby_minutes for r in await self.chat.directory.all()]
+        horizon = timedelta(minutes=max([r.lobby_minutes for r in await self.rooms.all_rooms()]
                                         or [0]) + 1)
         for session in await self.store.active_near(now, horizon):
-            room = await self.chat.directory.get(session.room_id)
+            room = await self.rooms.find_room(session.room_id)
             if room is None:
                 continue
             present = False
@@ -182,7 +160,7 @@ class SessionService:
                 if changed is None:
                     break  # another process won; it carries on from here
                 session = changed
-        await self.refresh()
+        await self.gate.refresh()
         await self._sweep(now)
 
     async def materialise(self, now: datetime) -> int:
@@ -193,16 +171,10 @@ class SessionService:
         return added
 
     async def _facilitator_present(self, room_id: str) -> bool:
-        for raw in await self.chat.broker.presence_list(room_id):
-            if msgspec.json.decode(raw).get("role") in ("facilitator", "admin"):
+        for info in await self.rooms.present(room_id):
+            if info.get("role") in ("facilitator", "admin"):
                 return True
         return False
-
-    async def count_alert(self, room_id: str) -> None:
-        """A crisis or help alert during the room's session: counted for the statistics."""
-        session = self.current(room_id)
-        if session is not None:
-            await self.store.count_alert(session.id)
 
     async def _sweep(self, now: datetime) -> None:
         """Retention again for `session` rooms closed a moment ago (late durable writes);
@@ -212,12 +184,12 @@ class SessionService:
                                              states=["closed"]):
             if session.closed_at is None or session.closed_at < now - RETENTION_SWEEP:
                 continue
-            room = await self.chat.directory.get(session.room_id)
+            room = await self.rooms.find_room(session.room_id)
             if room is None or room.retention != "session" or self.current(room.id):
                 continue
             await self.store.delete_events_until(room.id, session.closed_at + timedelta(
                 seconds=CLOSE_DELIVERY_WAIT))
-            await self.chat.broker.forget_room(room.id)
+            await self.broker.forget_room(room.id)
 
     # State changes -------------------------------------------------------------------------
 
@@ -225,7 +197,7 @@ class SessionService:
                     *, minutes: int = 0, by: str | None = None) -> SessionRecord | None:
         """Apply one event; None if another process applied a change first. Raises
         IllegalTransition if the session's state does not allow it."""
-        room = await self.chat.directory.get(session.room_id)
+        room = await self.rooms.find_room(session.room_id)
         if room is None:
             return None
         if event == E.NO_FACILITATOR:
@@ -233,15 +205,14 @@ class SessionService:
                 return None
             session = replace(session, alerted=True)
             await self._announce(room, session, event, by)
-            await self.chat.broker.publish_control(msgspec.json.encode({
-                "kind": "staff_alert", "room": room.id, "frame": {
-                    "type": "alert", "room": room.id, "why": "no_facilitator",
-                    "session": session.public(), "ts": now_ms()}}))
+            await self.rooms.to_signed_in_staff(room.id, {
+                "type": "alert", "room": room.id, "why": "no_facilitator",
+                "session": session.public(), "ts": now_ms()})
             return session
         target = transition(S(session.state), event)
         values: dict[str, Any] = {}
         if target == S.LIVE and event != E.EXTEND:
-            values["first_seq"] = await self.chat.broker.head(room.id)
+            values["first_seq"] = await self.broker.head(room.id)
         if event == E.EXTEND:
             values["ends_at"] = session.ends_at + timedelta(minutes=minutes)
             values["extended_minutes"] = session.extended_minutes + minutes
@@ -253,12 +224,11 @@ class SessionService:
             return None
         extra: dict[str, Any] = {}
         if target == S.CLOSED:
-            extra = {"resources": await self.chat.mod.resources(), "feedback": True}
+            extra = {"resources": await self.crisis.current(), "feedback": True}
         seq = await self._announce(room, changed, event, by, extra)
         if target == S.CLOSED:
             await self._after_close(room, changed, now)
-        await self.chat.broker.publish_control(msgspec.json.encode(
-            {"kind": "session", "session": changed.to_wire(), "seq": seq}))
+        await self.rooms.announce({"kind": "session", "session": changed.to_wire(), "seq": seq})
         log.info("session changed", extra={"room": room.id, "session": changed.id,
                                            "state": changed.state, "event": str(event)})
         return changed
@@ -271,7 +241,7 @@ class SessionService:
         if by is not None:
             body["by"] = by
         body |= extra or {}
-        seq, _ = await self.chat.roomlog.append(room, event_body(body),
+        seq, _ = await self.rooms.publish(room, event_body(body),
                                                 EventMeta("session", "", ts))
         return seq
 
@@ -280,42 +250,31 @@ class SessionService:
         await self.store.finish_counts(session, now)
         await self.store.end_round(room.id)
         if room.retention == "session":
-            await self.chat.store.delete_room_events(room.id)
-            await self.chat.broker.forget_room(room.id)
+            await self.events.delete_room_events(room.id)
+            await self.broker.forget_room(room.id)
 
     # Control events from every process -----------------------------------------------------
 
-    def on_control(self, event: dict[str, Any]) -> None:
-        kind = event.get("kind")
-        if kind == "session":
-            session = SessionRecord.from_wire(event["session"])
-            if session.state in OPEN:
-                self._current[session.room_id] = session
-            elif (current := self._current.get(session.room_id)) and current.id == session.id:
-                del self._current[session.room_id]
-            if session.state == S.CLOSED:
-                self._spawn(self._remove_members(session.room_id, int(event.get("seq", 0))))
-        elif kind == "staff_alert":
-            frame = encode(event["frame"])
-            room = str(event.get("room"))
-            for client in list(self.chat.hub.connected.values()):
-                staff = client.staff
-                if staff is not None and (staff.role == "admin" or room in staff.rooms):
-                    client.offer(frame)
+    def _on_session(self, event: dict[str, Any]) -> None:
+        """A session changed on some process (the core's gate has updated its cache): at a
+        close, this process's participants leave once the closing event has reached them."""
+        session = SessionRecord.from_wire(event["session"])
+        if session.state == S.CLOSED:
+            self._spawn(self._remove_members(session.room_id, int(event.get("seq", 0))))
 
     async def _remove_members(self, room_id: str, seq: int) -> None:
         """After the closing event has reached them, participants leave the room."""
         deadline = asyncio.get_running_loop().time() + CLOSE_DELIVERY_WAIT
         # Polled: the hub has no per-room notification, and this runs once per close.
-        while (self.chat.hub.local_last_seq(room_id) < seq  # noqa: ASYNC110
+        while (self.rooms.local_last_seq(room_id) < seq  # noqa: ASYNC110
                and asyncio.get_running_loop().time() < deadline):
             await asyncio.sleep(0.05)
-        for client, membership in self.chat.hub.members(room_id):
+        for client, membership in self.rooms.local_members(room_id):
             if membership.is_staff:
                 continue
             try:
-                await self.chat.withdraw(client, room_id)
-            except (BackendUnavailable, SQLAlchemyError):
+                await self.rooms.withdraw(client, room_id)
+            except (BackendUnavailable, DatabaseError):
                 pass  # presence lapses by its TTL
             client.offer(encode({"type": "left", "room": room_id, "reason": "session_closed"}))
 
@@ -338,7 +297,7 @@ class SessionService:
         upcoming = await self.store.find(room_id=room_id, after=now,
                                          states=["scheduled", "lobby", "live", "ending"],
                                          limit=1)
-        room = await self.chat.directory.get(room_id)
+        room = await self.rooms.find_room(room_id)
         if upcoming and room is not None:
             opens = timing_of(room, upcoming[0]).lobby_opens_at - OPEN_EARLY
             if opens <= now:
@@ -374,7 +333,7 @@ class SessionService:
         now = datetime.now(UTC)
         session = await self.target_session(frame.room, now)
         if session is None:
-            if await self.chat.directory.get(frame.room) is None:
+            if await self.rooms.find_room(frame.room) is None:
                 raise ProtocolError(ErrorCode.ROOM_NOT_FOUND)
             raise ProtocolError(ErrorCode.NO_SESSION)
         changed = await self.act(client.staff, session, frame.action, frame.minutes, now)

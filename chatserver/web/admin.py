@@ -8,16 +8,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatserver.core.crisis import ResourcesError, validate
-from chatserver.features.chat import ChatService
 from chatserver.web.auth import Denied, read_json, require_staff, str_field
+from chatserver.web.server import Server
 from moderation.permissions import Action
 from moderation.settings import FilterSettings, SettingsError
 
 
 async def get_resources(request: Request) -> Response:
     """Public: the landing page shows the crisis resources to everyone, signed in or not."""
-    chat: ChatService = request.app.state.chat
-    return JSONResponse(await chat.mod.resources(), headers={"cache-control": "no-cache"})
+    chat: Server = request.app.state.server
+    return JSONResponse(await chat.crisis.current(), headers={"cache-control": "no-cache"})
 
 
 async def put_resources(request: Request) -> Response:
@@ -29,7 +29,7 @@ async def put_resources(request: Request) -> Response:
         return denied.response()
     except ResourcesError as exc:
         return Denied(400, "invalid_field", field="resources", detail=str(exc)).response()
-    chat: ChatService = request.app.state.chat
+    chat: Server = request.app.state.server
     await chat.store.set_app_setting("crisis_resources", resources)
     await chat.broker.publish_control(msgspec.json.encode({"kind": "resources_changed"}))
     await chat.staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
@@ -43,11 +43,11 @@ async def get_filters(request: Request) -> Response:
         await require_staff(request, Action.MANAGE_FILTERS)
     except Denied as denied:
         return denied.response()
-    chat: ChatService = request.app.state.chat
+    chat: Server = request.app.state.server
     room = await chat.directory.get(request.path_params["room_id"])
     if room is None:
         return Denied(404, "not_found").response()
-    effective = FilterSettings.from_dict(chat.mod.filter_settings(room)).to_dict()
+    effective = FilterSettings.from_dict(chat.safety.filter_settings(room)).to_dict()
     return JSONResponse({"room": room.id, "own": room.filter_settings, "effective": effective})
 
 
@@ -55,7 +55,7 @@ async def put_filters(request: Request) -> Response:
     try:
         ctx = await require_staff(request, Action.MANAGE_FILTERS)
         body = await read_json(request)
-        chat: ChatService = request.app.state.chat
+        chat: Server = request.app.state.server
         room = await chat.directory.get(request.path_params["room_id"])
         if room is None:
             raise Denied(404, "not_found")
@@ -88,7 +88,7 @@ async def erase_identity(request: Request) -> Response:
         room, member = str_field(body, "room", limit=64), str_field(body, "member", limit=32)
     except Denied as denied:
         return denied.response()
-    chat: ChatService = request.app.state.chat
+    chat: Server = request.app.state.server
     erased = await chat.agency.erase_identity(room, member)
     if erased is None:
         return Denied(404, "not_found").response()

@@ -20,20 +20,39 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chatserver.broker import StreamEntry, create_broker
+from chatserver.broker.base import Broker
+from chatserver.broker.queue import create_queue
 from chatserver.core import maintenance, metrics
+from chatserver.core.crisis import CrisisResources
+from chatserver.core.guard import RoomGuard
+from chatserver.core.history import RoomHistory
 from chatserver.core.hub import Hub
 from chatserver.core.identities import Identities
+from chatserver.core.ports import Feature
+from chatserver.core.presence import Presence
 from chatserver.core.rooms import RoomDirectory, RoomLog, to_stored
+from chatserver.core.safety import Safety
 from chatserver.core.seed import seed_example_rooms
+from chatserver.core.service import ChatService
+from chatserver.core.session_gate import SessionGate
 from chatserver.core.staff import StaffService
 from chatserver.domain.config import Settings
-from chatserver.features.chat import ChatService
+from chatserver.features.agency import Agency
+from chatserver.features.chat import Chat
+from chatserver.features.groups import Groups
+from chatserver.features.moderating import Moderator
+from chatserver.features.one_to_one.service import OneToOne
+from chatserver.features.rounds import Rounds
+from chatserver.features.sessions import SessionService
+from chatserver.storage.moderation import ModerationStore
+from chatserver.storage.sessions import SessionStore
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
 from chatserver.web import admin, auth, groups, one_to_one, reports, sessions
 from chatserver.web.openapi import openapi_json
 from chatserver.web.security import SecurityHeaders
+from chatserver.web.server import Server
 from chatserver.web.ws import websocket_endpoint
 from moderation.policy import decide
 from moderation.types import SenderContext
@@ -75,18 +94,19 @@ def create_app(settings: Settings) -> Starlette:
         secret = settings.secret_key or await store.shared_secret("member_ids")
         directory = RoomDirectory(store)
         await directory.refresh()
-        hub = Hub(broker)
-        staff = StaffService(StaffStore(store))
-        chat = ChatService(settings, store, broker, hub, Identities(store, secret), directory,
-                           RoomLog(broker, store), staff)
+        server = wire(settings, store, broker, directory, secret)
+        chat = server.chat
         await broker.start(chat.on_event, chat.on_control, chat.resync)
         chat.start()
+        server.one_to_one.start()
+        server.sessions.start(settings.session_timer_seconds)
         retention = asyncio.create_task(maintenance.run_forever(store, settings),
                                         name="retention")
-        app.state.chat = chat
+        app.state.server = server
         app.state.store = store
         app.state.broker = broker
-        app.state.staff = staff
+        app.state.staff = server.staff
+        staff = server.staff
         app.state.hit_key = hashlib.sha256(b"hits\x00" + secret.encode()).digest()
         if not await staff.store.count_admins():
             print("chatserver: no admin account yet; create one with "
@@ -103,7 +123,9 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             retention.cancel()
+            await server.sessions.close()
             await chat.close()
+            await server.one_to_one.close()
             await broker.close()
             await writer.close()
             await store.close()
@@ -152,6 +174,43 @@ def _route_path(scope: Scope) -> str:
     return path[len(root):] if root and path.startswith(root) else path
 
 
+def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirectory,
+         secret: str) -> Server:
+    """Build the core and the features, and register the features' frames with the core."""
+    hub = Hub(broker)
+    staff = StaffService(StaffStore(store))
+    roomlog = RoomLog(broker, store)
+    identities = Identities(store, secret)
+    moderation_store = ModerationStore(store)
+    session_store = SessionStore(store)
+    crisis = CrisisResources(store)
+    guard = RoomGuard(moderation_store)
+    gate = SessionGate(session_store)
+    safety = Safety(settings, broker, moderation_store, crisis, gate)
+    history = RoomHistory(broker, moderation_store, roomlog)
+    presence = Presence(settings, broker, hub, directory, roomlog)
+    chat = ChatService(settings, store, broker, hub, identities, directory, roomlog, staff,
+                       presence, crisis, guard, gate)
+    mod = Moderator(chat, store=moderation_store, history=history, safety=safety,
+                    crisis=crisis, identities=identities, staff=staff.store)
+    agency = Agency(chat, store=store, moderation=moderation_store, broker=broker,
+                    history=history, safety=safety, identities=identities)
+    sessions = SessionService(chat, store=session_store, gate=gate, crisis=crisis,
+                              broker=broker, events=store)
+    one_to_one = OneToOne(chat, create_queue(settings.redis_url), process_key=chat.process_key,
+                          store=store, staff=staff.store, crisis=crisis)
+    features: list[Feature] = [
+        Chat(chat, store=store, broker=broker, roomlog=roomlog, identities=identities,
+             presence=presence, guard=guard, safety=safety, gate=gate, sessions=session_store),
+        mod, agency, sessions, one_to_one,
+        Rounds(chat, sessions=session_store),
+        Groups(chat, broker=broker, sessions=session_store, identities=identities)]
+    chat.install(features, on_disconnect=[one_to_one.disconnect])
+    return Server(settings=settings, store=store, broker=broker, directory=directory,
+                  staff=staff, chat=chat, crisis=crisis, safety=safety, gate=gate, mod=mod,
+                  agency=agency, sessions=sessions, one_to_one=one_to_one)
+
+
 def create_app_from_env() -> Starlette:
     """The uvicorn factory: settings are read once, here."""
     return create_app(Settings.from_env())
@@ -180,10 +239,10 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 async def list_rooms(request: Request) -> Response:
-    chat: ChatService = request.app.state.chat
-    rooms = await chat.directory.all()
+    server: Server = request.app.state.server
+    rooms = await server.directory.all()
     try:
-        counts = await chat.broker.presence_counts([r.id for r in rooms])
+        counts = await server.broker.presence_counts([r.id for r in rooms])
     except Exception:
         counts = {}
     return JSONResponse([
@@ -192,6 +251,6 @@ async def list_rooms(request: Request) -> Response:
          "retention": r.retention, "retention_days": r.retention_days,
          "members": counts.get(r.id), "target_group": r.target_group,
          "rules": r.ground_rules, "time_zone": r.time_zone, "session_mode": r.session_mode,
-         "session": (current.public() if (current := chat.sessions.current(r.id)) else None)}
+         "session": (current.public() if (current := server.gate.current(r.id)) else None)}
         for r in rooms
     ], headers={"cache-control": "no-store"})

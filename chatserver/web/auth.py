@@ -193,7 +193,7 @@ async def me(request: Request) -> Response:
 async def _account(request: Request, account: AccountRecord) -> dict[str, Any]:
     """The account as its owner sees it, with whether they may give one-to-one support
     (the console shows that panel only then)."""
-    one_to_one = await request.app.state.chat.one_to_one.may_support(account)
+    one_to_one = await request.app.state.server.one_to_one.config.may_support(account)
     return {**account.public(), "one_to_one": one_to_one}
 
 
@@ -265,7 +265,7 @@ async def update_staff(request: Request) -> Response:
                                     target=account.id)
         if "rooms" in body:
             rooms = body["rooms"]
-            known = {r.id for r in await request.app.state.chat.directory.all()}
+            known = {r.id for r in await request.app.state.server.directory.all()}
             if not isinstance(rooms, list) or not all(isinstance(r, str) and r in known
                                                       for r in rooms):
                 raise Denied(400, "invalid_field", field="rooms")

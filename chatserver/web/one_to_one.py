@@ -12,27 +12,27 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatserver.domain import queueing
-from chatserver.features.chat import ChatService
-from chatserver.features.one_to_one.service import SETTINGS_KEY
+from chatserver.features.one_to_one.settings import SETTINGS_KEY
 from chatserver.web.auth import Denied, read_json, require_staff
+from chatserver.web.server import Server
 from moderation.permissions import Action
 
 
-def _chat(request: Request) -> ChatService:
-    chat: ChatService = request.app.state.chat
+def _chat(request: Request) -> Server:
+    chat: Server = request.app.state.server
     return chat
 
 
 async def get_public(request: Request) -> Response:
     """Public: the pre-chat questions, whether the queue is open and when it opens next."""
     chat = _chat(request)
-    settings = await chat.one_to_one.settings()
-    opening = await chat.one_to_one.opening()
+    settings = await chat.one_to_one.config.current()
+    opening = await chat.one_to_one.config.opening()
     return JSONResponse({
         "open": opening.open,
         "next_open": opening.next_open.isoformat() if opening.next_open else None,
         "questions": settings.get("questions", []),
-        "resources": await chat.mod.resources(),
+        "resources": await chat.crisis.current(),
     }, headers={"cache-control": "no-cache"})
 
 
@@ -41,7 +41,7 @@ async def get_settings(request: Request) -> Response:
         await require_staff(request, Action.MANAGE_ROOMS)
     except Denied as denied:
         return denied.response()
-    settings = await _chat(request).one_to_one.settings()
+    settings = await _chat(request).one_to_one.config.current()
     return JSONResponse({"questions": settings.get("questions", []),
                          "hours": settings.get("hours", []),
                          "supporters": settings.get("supporters", [])},
@@ -55,7 +55,7 @@ async def put_settings(request: Request) -> Response:
         ctx = await require_staff(request, Action.MANAGE_ROOMS)
         body = await read_json(request)
         chat = _chat(request)
-        current = dict(await chat.one_to_one.settings())
+        current = dict(await chat.one_to_one.config.current())
         if "questions" in body:
             current["questions"] = queueing.validate_questions(body["questions"])
         if "hours" in body:
@@ -86,7 +86,7 @@ async def get_supporters(request: Request) -> Response:
     try:
         ctx = await require_staff(request)
         chat = _chat(request)
-        if not await chat.one_to_one.may_support(ctx.account):
+        if not await chat.one_to_one.config.may_support(ctx.account):
             raise Denied(403, "forbidden")
     except Denied as denied:
         return denied.response()
@@ -94,7 +94,7 @@ async def get_supporters(request: Request) -> Response:
                         headers={"cache-control": "no-store"})
 
 
-async def _supporters(chat: ChatService, raw: Any) -> list[str]:
+async def _supporters(chat: Server, raw: Any) -> list[str]:
     if not isinstance(raw, list) or len(raw) > 500:
         raise Denied(400, "invalid_field", field="supporters")
     out = []

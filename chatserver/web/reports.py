@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatserver.features.chat import ChatService
 from chatserver.web.auth import Denied, actor, id_param, read_json, require_staff, str_field
+from chatserver.web.server import Server
 from moderation import permissions
 from moderation.permissions import Action
 
@@ -19,7 +19,7 @@ async def list_reports(request: Request) -> Response:
         ctx = await require_staff(request)
     except Denied as denied:
         return denied.response()
-    chat: ChatService = request.app.state.chat
+    chat: Server = request.app.state.server
     rooms = None if ctx.account.role == "admin" else set(ctx.account.rooms)
     return JSONResponse(await chat.mod.store.open_reports(rooms),
                         headers={"cache-control": "no-store"})
@@ -28,7 +28,7 @@ async def list_reports(request: Request) -> Response:
 async def resolve_report(request: Request) -> Response:
     try:
         ctx = await require_staff(request)
-        chat: ChatService = request.app.state.chat
+        chat: Server = request.app.state.server
         report_id = id_param(request.path_params["report_id"])
         report = await chat.mod.store.report(report_id) if report_id is not None else None
         # Another room's report answers exactly like a missing one: ids reveal nothing.
@@ -60,7 +60,7 @@ async def list_held(request: Request) -> Response:
         ctx = await require_staff(request)
     except Denied as denied:
         return denied.response()
-    chat: ChatService = request.app.state.chat
+    chat: Server = request.app.state.server
     rooms = None if ctx.account.role == "admin" else set(ctx.account.rooms)
     return JSONResponse(await chat.mod.store.held(rooms), headers={"cache-control": "no-store"})
 

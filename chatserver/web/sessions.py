@@ -15,11 +15,11 @@ from starlette.routing import Route
 
 from chatserver.domain import schedules
 from chatserver.domain.errors import ProtocolError
-from chatserver.features.chat import ChatService
 from chatserver.features.sessions import SessionService, occurrence_rows
 from chatserver.storage.sessions import ScheduleRecord, SessionRecord, iso
 from chatserver.storage.store import RoomRecord
 from chatserver.web.auth import Denied, StaffContext, actor, read_json, require_staff
+from chatserver.web.server import Server
 from moderation import permissions
 from moderation.permissions import Action
 
@@ -31,8 +31,8 @@ NO_STORE = {"cache-control": "no-store"}
 _TEXTS = {"names": 80, "descriptions": 500, "target_group": 120, "ground_rules": 4000}
 
 
-def _chat(request: Request) -> ChatService:
-    chat: ChatService = request.app.state.chat
+def _chat(request: Request) -> Server:
+    chat: Server = request.app.state.server
     return chat
 
 
@@ -109,12 +109,12 @@ def room_config(room: RoomRecord) -> dict[str, Any]:
             "grace_minutes": room.grace_minutes}
 
 
-async def _rooms_changed(chat: ChatService) -> None:
+async def _rooms_changed(chat: Server) -> None:
     await chat.broker.publish_control(msgspec.json.encode({"kind": "rooms_changed"}))
     await chat.directory.refresh()
 
 
-async def _audit(chat: ChatService, ctx: StaffContext, action: str, room: str | None,
+async def _audit(chat: Server, ctx: StaffContext, action: str, room: str | None,
                  **detail: Any) -> None:
     await chat.staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
                                  action=action, room_id=room, detail=detail)
@@ -369,7 +369,7 @@ async def create_session(request: Request) -> Response:
     return JSONResponse(session.staff(), status_code=201)
 
 
-async def _staff_rooms(ctx: StaffContext, chat: ChatService) -> list[str] | None:
+async def _staff_rooms(ctx: StaffContext, chat: Server) -> list[str] | None:
     return None if ctx.account.role == "admin" else sorted(ctx.account.rooms)
 
 

@@ -6,14 +6,15 @@ import asyncio
 import logging
 import time
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chatserver.core import metrics
 from chatserver.core.hub import Client
+from chatserver.core.limits import ConnectionLimits
+from chatserver.core.service import ChatService, protocol_error
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
-from chatserver.features.chat import ChatService, Session, protocol_error
+from chatserver.storage.errors import DatabaseError
 from chatserver.web.auth import staff_from_cookie
 from chatserver.web.security import origin_allowed
 from chatserver.web.transport import ABORT_EXTENSION, RAW_EXTENSION
@@ -27,7 +28,7 @@ _NOT_STRIKES = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL})
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
-    service: ChatService = ws.app.state.chat
+    service: ChatService = ws.app.state.server.chat
     settings = service.settings
     if not origin_allowed(ws.headers, settings.allowed_origins):
         await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets 403
@@ -54,16 +55,16 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
         await ws.close(code, reason)
 
     client = Client(ws.send_text, close, abort, queue_size=settings.send_queue_frames,
-                    process_key=service.process_key, raw=extensions.get(RAW_EXTENSION))
+                    process_key=service.process_key, limits=ConnectionLimits(settings),
+                    raw=extensions.get(RAW_EXTENSION))
     try:
         staff = await staff_from_cookie(ws)
-    except (SQLAlchemyError, OSError):
+    except (DatabaseError, OSError):
         await ws.close(code=1013, reason="try again later")  # fail closed, not as a guest
         return
     client.staff = staff.account if staff is not None else None
     service.hub.register(client)
     client.start()
-    session = Session(settings)
     strikes = StrikeCounter(settings.abuse_limit, settings.abuse_window)
     metrics.CONNECTIONS.inc()
     try:
@@ -85,7 +86,7 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
                 error = error_frame(ErrorCode.BINARY_NOT_SUPPORTED)
                 code = ErrorCode.BINARY_NOT_SUPPORTED
             else:
-                code, error = await _handle_text(service, client, session, text)
+                code, error = await _handle_text(service, client, text)
             if error is None:
                 continue
             metrics.FRAME_ERRORS.labels(code.value).inc()
@@ -107,18 +108,18 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
         await service.disconnect(client)
 
 
-async def _handle_text(service: ChatService, client: Client, session: Session,
+async def _handle_text(service: ChatService, client: Client,
                        text: str) -> tuple[ErrorCode, str | None]:
     frame: ClientFrame | None = None
     try:
         frame = decode_client_frame(text, max_bytes=service.settings.max_frame_bytes)
-        await service.handle(client, session, frame)
+        await service.handle(client, frame)
     except ProtocolError as exc:
         if frame is None:
             fid = frame_id(text) if exc.code is not ErrorCode.FRAME_TOO_LARGE else None
             return exc.code, error_frame(exc.code, id=fid, retry_after=exc.retry_after)
         return exc.code, protocol_error(exc, frame)
-    except (BackendUnavailable, SQLAlchemyError, OSError) as exc:
+    except (BackendUnavailable, DatabaseError, OSError) as exc:
         log.warning("frame not carried out: backend unavailable",
                     extra={"error": type(exc).__name__})
         return ErrorCode.UNAVAILABLE, error_frame(

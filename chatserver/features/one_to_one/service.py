@@ -15,16 +15,17 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
-from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
 
-from chatserver.core.crisis import resources_frame
+from chatserver.broker.errors import BrokerError
+from chatserver.broker.queue import FULL, Conversation, QueueBackend, Request
+from chatserver.core.crisis import CrisisResources, resources_frame
 from chatserver.core.hub import Client
+from chatserver.core.ports import ControlRoute, FrameHandler, FrameRoute, RoomAccess
 from chatserver.domain import queueing
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import (
@@ -43,27 +44,24 @@ from chatserver.domain.protocol import (
     encode,
     now_ms,
 )
-from chatserver.features.one_to_one.backend import FULL, Conversation, QueueBackend, Request
+from chatserver.features.one_to_one.frames import (
+    backend_errors,
+    public_request,
+    staff_identity,
+    status_frame,
+)
+from chatserver.features.one_to_one.settings import SupportSettings
+from chatserver.storage.errors import DatabaseError
 from chatserver.storage.one_to_one import OneToOneStore
-from chatserver.storage.staff import AccountRecord
-from moderation import permissions
+from chatserver.storage.staff import StaffStore
+from chatserver.storage.store import Store
 from moderation.filters import crisis_labels
-from moderation.permissions import Action
-from moderation.types import Role
-
-if TYPE_CHECKING:
-    from chatserver.features.chat import ChatService
 
 log = logging.getLogger("chatserver.one_to_one")
 
-SETTINGS_KEY = "one_to_one"
 # The participant's first messages are screened for crisis language (issue #5); later ones
 # too, since a crisis can surface at any time, but only the first ones change the order.
 FIRST_MESSAGES = 3
-
-
-def staff_identity(account_id: str) -> str:
-    return "staff:" + account_id
 
 
 class _Supporter:
@@ -78,11 +76,15 @@ class _Supporter:
 
 
 class OneToOne:
-    def __init__(self, chat: ChatService, backend: QueueBackend) -> None:
-        self.chat = chat
+    def __init__(self, rooms: RoomAccess, backend: QueueBackend, *, process_key: str,
+                 store: Store, staff: StaffStore, crisis: CrisisResources) -> None:
+        self.rooms = rooms
         self.backend = backend
-        self.stats = OneToOneStore(chat.store)
-        self.process = chat.process_key
+        self.store = store
+        self.stats = OneToOneStore(store)
+        self.staff = staff
+        self.crisis = crisis
+        self.process = process_key
         # This process's sockets: waiting participants by request, supporters by account.
         self.waiting: dict[str, dict[int, Client]] = {}
         self.request_of: dict[int, str] = {}
@@ -91,7 +93,7 @@ class OneToOne:
         # Requests whose last socket here went away: kept until this (monotonic) deadline, so
         # a participant who reconnects (`queue_resume`) keeps their place.
         self._orphans: dict[str, float] = {}
-        self._settings: dict[str, Any] | None = None
+        self.config = SupportSettings(store)
         self._refresh_pending = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
@@ -111,20 +113,20 @@ class OneToOne:
             # here reconnect elsewhere (1012) and claim their places with queue_resume, and
             # another process's sweep drops the places nobody claimed after the grace time.
             await self._swept(*await self.backend.drop_process(
-                self.process, time.time() + self.chat.settings.queue_reattach_seconds))
-        except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
+                self.process, time.time() + self.rooms.settings.queue_reattach_seconds))
+        except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
             log.warning("one-to-one hand-back failed", extra={"error": type(exc).__name__})
         await self.backend.close()
 
     async def _heartbeat(self) -> None:
-        settings = self.chat.settings
+        settings = self.rooms.settings
         while True:
             try:
                 now = time.time()
                 await self.backend.heartbeat(self.process, now + settings.presence_ttl_seconds)
                 await self._swept(*await self.backend.sweep(now))
                 await self._expire_orphans()
-            except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
+            except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
                 log.warning("one-to-one heartbeat failed", extra={"error": type(exc).__name__})
             except Exception:
                 log.exception("one-to-one heartbeat crashed")
@@ -140,8 +142,8 @@ class OneToOne:
             return
         for request_id in expired:
             del self._orphans[request_id]
-            await self.chat.broker.publish_control(msgspec.json.encode(
-                {"kind": "oo_hold", "request": request_id}))
+            await self.rooms.announce(
+                {"kind": "oo_hold", "request": request_id})
         await asyncio.sleep(0.5)
         holders = {r["id"]: r["process"] for r in await self.backend.queued()}
         for request_id in expired:
@@ -160,58 +162,35 @@ class OneToOne:
         if returned or abandoned:
             await self._changed()
 
-    # Settings ------------------------------------------------------------------------------
-
-    async def settings(self) -> dict[str, Any]:
-        if self._settings is None:
-            stored = await self.chat.store.app_setting(SETTINGS_KEY)
-            self._settings = stored if isinstance(stored, dict) else {}
-        return self._settings
-
-    async def is_supporter(self, client: Client) -> bool:
-        return client.staff is not None and await self.may_support(client.staff)
-
-    async def may_support(self, account: AccountRecord) -> bool:
-        """Whether this staff account may give one-to-one support (admins, and the
-        facilitators an admin has made supporters)."""
-        supporters = (await self.settings()).get("supporters", [])
-        actor = permissions.Actor(Role(account.role), account.rooms, account.disabled,
-                                  one_to_one=account.id in supporters)
-        return permissions.may(actor, Action.SUPPORT_ONE_TO_ONE)
-
     # Cross-process delivery ----------------------------------------------------------------
 
     async def _send(self, identities: list[str], frame: dict[str, Any]) -> None:
-        await self.chat.broker.publish_control(msgspec.json.encode(
-            {"kind": "oo_deliver", "to": identities, "frame": frame}))
+        await self.rooms.announce(
+            {"kind": "oo_deliver", "to": identities, "frame": frame})
 
     async def _changed(self) -> None:
-        await self.chat.broker.publish_control(b'{"kind":"oo_changed"}')
+        await self.rooms.announce({"kind": "oo_changed"})
 
-    def on_control(self, event: dict[str, Any]) -> None:
-        kind = event.get("kind")
-        if kind == "oo_deliver":
-            targets = set(event.get("to", []))
-            text = encode(event["frame"])
-            for client in list(self.chat.hub.connected.values()):
-                if client.identity is not None and client.identity.id in targets:
-                    client.offer(text)
-        elif kind == "oo_changed":
-            self._schedule_refresh()
-        elif kind == "oo_hold":
-            request_id = str(event["request"])
-            if self.waiting.get(request_id):  # still waiting here: keep the place
-                self._spawn(self._hold(request_id))
-        elif kind == "oo_rewait":
-            self.on_rewait(str(event["identity"]), str(event["request"]))
-        elif kind == "oo_settings":
-            self._settings = None
-            self._schedule_refresh()
+    def _deliver(self, event: dict[str, Any]) -> None:
+        targets = set(event.get("to", []))
+        text = encode(event["frame"])
+        for client in self.rooms.local_clients():
+            if client.identity is not None and client.identity.id in targets:
+                client.offer(text)
+
+    def _on_hold(self, event: dict[str, Any]) -> None:
+        request_id = str(event["request"])
+        if self.waiting.get(request_id):  # still waiting here: keep the place
+            self._spawn(self._hold(request_id))
+
+    def _on_settings(self, _event: dict[str, Any]) -> None:
+        self.config.forget()
+        self._schedule_refresh()
 
     async def _hold(self, request_id: str) -> None:
         try:
             await self.backend.claim(request_id, self.process)
-        except (BackendUnavailable, OSError, RedisError) as exc:
+        except (BackendUnavailable, OSError, BrokerError) as exc:
             log.warning("one-to-one hold failed", extra={"error": type(exc).__name__})
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -231,7 +210,7 @@ class OneToOne:
         try:
             await self._auto_offer()
             await self.push_statuses()
-        except (BackendUnavailable, SQLAlchemyError, OSError, RedisError) as exc:
+        except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
             log.warning("one-to-one refresh failed", extra={"error": type(exc).__name__})
         except Exception:
             log.exception("one-to-one refresh crashed")
@@ -249,17 +228,17 @@ class OneToOne:
         capacity = sum(a["capacity"] for a in avail.values())
         busy = sum(min(a["load"], a["capacity"]) for a in avail.values())
         service = queueing.mean_service_minutes(await self.backend.durations())
-        opening = await self.opening()
+        opening = await self.config.opening()
         for position, request in enumerate(queued, start=1):
             clients = self.waiting.get(request["id"], {})
             if not clients:
                 continue
             est = queueing.estimate_wait(position, capacity=capacity, busy=busy,
                                          service_minutes=service)
-            frame = self._status_frame(request, est, opening)
+            frame = status_frame(request, est, opening)
             for client in clients.values():
                 self._offer_changed(client, frame)
-        listing = {"type": "queue", "waiting": [self._public(r) for r in queued],
+        listing = {"type": "queue", "waiting": [public_request(r) for r in queued],
                    "supporters": len(avail), "capacity": capacity, "busy": busy}
         for supporter in self.supporters.values():
             for client in supporter.clients.values():
@@ -271,24 +250,6 @@ class OneToOne:
             self._last_status[client.id] = text
             client.offer(text)
 
-    @staticmethod
-    def _status_frame(request: Request, est: queueing.Estimate,
-                      opening: queueing.Opening) -> dict[str, Any]:
-        frame = {"type": "queue_status", "request": request["id"], **est.to_dict(),
-                 "crisis": request["crisis"], "open": opening.open}
-        if request.get("returned"):
-            frame["returned"] = True
-        return frame
-
-    @staticmethod
-    def _public(request: Request) -> dict[str, Any]:
-        """What a supporter sees of a waiting person: never their identity."""
-        return {"request": request["id"], "topic": request.get("topic"),
-                "answers": request.get("answers", {}), "crisis": request["crisis"],
-                "lang": request["lang"], "waited_s": round((now_ms() - request["arrived"])
-                                                           / 1000),
-                "returned": bool(request.get("returned"))}
-
     async def available_supporters(self) -> list[dict[str, Any]]:
         """Who is available now (a capacity above 0) and how busy: for a handover."""
         avail = await self.backend.availability()
@@ -296,41 +257,24 @@ class OneToOne:
                         "load": a["load"]} for account, a in avail.items()
                        if a["capacity"] > 0), key=lambda s: (s["name"], s["id"]))
 
-    async def opening(self) -> queueing.Opening:
-        hours = queueing.parse_hours((await self.settings()).get("hours"))
-        return queueing.opening(hours, datetime.now(UTC))
-
     # Frames --------------------------------------------------------------------------------
 
-    async def handle(self, client: Client, frame: OneToOneFrame) -> None:
-        try:
-            await self._handle(client, frame)
-        except RedisError as exc:  # the socket loop answers `unavailable`
-            raise BackendUnavailable("one-to-one queue") from exc
+    def frame_routes(self) -> Sequence[FrameRoute]:
+        handlers: list[tuple[type[OneToOneFrame], FrameHandler]] = [
+            (QueueRequest, self.request), (QueueLeave, self.leave),
+            (QueueResume, self.resume_queue), (ConvResume, self.resume_conversation),
+            (SupportAvailable, self.available), (SupportTake, self.take),
+            (ConvSend, self.send), (ConvEnd, self.end), (ConvTransfer, self.transfer),
+            (ConvWarn, self.warn), (ConvBan, self.ban)]
+        return [FrameRoute(frame, backend_errors(handler)) for frame, handler in handlers]
 
-    async def _handle(self, client: Client, frame: OneToOneFrame) -> None:
-        if isinstance(frame, QueueRequest):
-            await self.request(client, frame)
-        elif isinstance(frame, QueueLeave):
-            await self.leave(client, frame)
-        elif isinstance(frame, QueueResume):
-            await self.resume_queue(client, frame.request, frame.id)
-        elif isinstance(frame, ConvResume):
-            await self.resume_conversation(client, frame)
-        elif isinstance(frame, SupportAvailable):
-            await self.available(client, frame)
-        elif isinstance(frame, SupportTake):
-            await self.take(client, frame)
-        elif isinstance(frame, ConvSend):
-            await self.send(client, frame)
-        elif isinstance(frame, ConvEnd):
-            await self.end(client, frame)
-        elif isinstance(frame, ConvTransfer):
-            await self.transfer(client, frame)
-        elif isinstance(frame, ConvWarn):
-            await self.warn(client, frame)
-        elif isinstance(frame, ConvBan):
-            await self.ban(client, frame)
+    def control_routes(self) -> Sequence[ControlRoute]:
+        return [ControlRoute("oo_deliver", self._deliver),
+                ControlRoute("oo_changed", lambda _: self._schedule_refresh()),
+                ControlRoute("oo_hold", self._on_hold),
+                ControlRoute("oo_rewait", lambda event: self.on_rewait(
+                    str(event["identity"]), str(event["request"]))),
+                ControlRoute("oo_settings", self._on_settings)]
 
     async def request(self, client: Client, frame: QueueRequest) -> None:
         assert client.identity is not None
@@ -348,13 +292,13 @@ class OneToOne:
         if mine is not None:  # already waiting (another tab, a reload): one place, not two
             await self._rewait(client, mine, frame.id)
             return
-        resources = await self.chat.mod.resources()
-        opening = await self.opening()
+        resources = await self.crisis.current()
+        opening = await self.config.opening()
         if not opening.open:
             client.offer(encode(resources_frame("", resources)))
             raise ProtocolError(ErrorCode.QUEUE_CLOSED, reason=(
                 opening.next_open.isoformat() if opening.next_open else None))
-        questions = (await self.settings()).get("questions", [])
+        questions = (await self.config.current()).get("questions", [])
         try:
             answers = queueing.check_answers(questions, dict(frame.answers))
         except queueing.AnswersError as exc:
@@ -385,16 +329,17 @@ class OneToOne:
         client.offer(encode({"type": "queue_left", "id": frame.id, "request": request_id}))
         await self._changed()
 
-    async def resume_queue(self, client: Client, request_id: str, frame_id: str | None) -> None:
+    async def resume_queue(self, client: Client, frame: QueueResume) -> None:
         """Wait again, in the same place, for a request this person made (from any process)."""
         assert client.identity is not None
+        request_id = frame.request
         if client.staff is not None:
             raise ProtocolError(ErrorCode.FORBIDDEN)
         request = next((r for r in await self.backend.queued()
                         if r["id"] == request_id and r["identity"] == client.identity.id), None)
         if request is None:
             raise ProtocolError(ErrorCode.NOT_QUEUED)  # taken, expired, or not theirs
-        await self._rewait(client, request, frame_id)
+        await self._rewait(client, request, frame.id)
 
     async def _rewait(self, client: Client, request: Request, frame_id: str | None) -> None:
         """This person's sockets wait for their request again, claimed by this process."""
@@ -404,10 +349,10 @@ class OneToOne:
         request_id = request["id"]
         client.offer(encode({"type": "queued", "id": frame_id, "request": request_id,
                              "crisis": request["crisis"], "resumed": True}))
-        client.offer(encode(resources_frame("", await self.chat.mod.resources())))
+        client.offer(encode(await self.crisis.frame("")))
         # Every process wires this person's sockets to the request and forgets the orphan.
-        await self.chat.broker.publish_control(msgspec.json.encode(
-            {"kind": "oo_rewait", "identity": client.identity.id, "request": request_id}))
+        await self.rooms.announce(
+            {"kind": "oo_rewait", "identity": client.identity.id, "request": request_id})
 
     async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
         """Either side, after a reload: the conversation again with its history so far."""
@@ -422,7 +367,7 @@ class OneToOne:
         if side == "participant":
             started["name"] = conv["supporter_name"]
         else:  # the wait they had, not the time since they arrived
-            started.update(self._public(conv["request"]), waited_s=round(
+            started.update(public_request(conv["request"]), waited_s=round(
                 (conv["started"] - conv["request"]["arrived"]) / 1000))
         started["history"] = [msgspec.json.decode(t)
                               for t in await self.backend.transcript(conv["id"])]
@@ -434,7 +379,7 @@ class OneToOne:
             self._last_status.pop(client_id, None)
 
     async def _supporter(self, client: Client) -> _Supporter:
-        if not await self.is_supporter(client):
+        if not await self.config.is_supporter(client):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         assert client.staff is not None
         supporter = self.supporters.get(client.staff.id)
@@ -443,7 +388,7 @@ class OneToOne:
         return supporter
 
     async def available(self, client: Client, frame: SupportAvailable) -> None:
-        if not await self.is_supporter(client):
+        if not await self.config.is_supporter(client):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         account = client.staff
         assert account is not None
@@ -496,7 +441,7 @@ class OneToOne:
             "type": "conv_started", "conv": conv["id"], "role": "participant",
             "name": conv["supporter_name"]})
         frame: dict[str, Any] = {"type": "conv_started", "conv": conv["id"], "role": "supporter",
-                                 **self._public(request)}
+                                 **public_request(request)}
         if handover is not None:
             frame["handover"] = handover
             frame["history"] = [msgspec.json.decode(t)
@@ -525,8 +470,8 @@ class OneToOne:
 
     async def send(self, client: Client, frame: ConvSend) -> None:
         conv, side = await self._conversation(client, frame.conv)
-        text = self.chat.check_text(frame.text)
-        if side == "supporter" and not await self.is_supporter(client):
+        text = self.rooms.check_text(frame.text)
+        if side == "supporter" and not await self.config.is_supporter(client):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         name = conv["supporter_name"] if side == "supporter" else None
         message = {"type": "conv_message", "conv": conv["id"], "from": side, "text": text,
@@ -539,7 +484,7 @@ class OneToOne:
         client.offer(encode({"type": "conv_sent", "id": frame.id, "conv": conv["id"]}))
         if side == "participant" and crisis_labels(text):
             # Resources to the participant at once; the supporter is alerted, never the text.
-            client.offer(encode(resources_frame("", await self.chat.mod.resources())))
+            client.offer(encode(await self.crisis.frame("")))
             await self._send([staff_identity(conv["supporter"])],
                              {"type": "conv_alert", "conv": conv["id"], "reason": "crisis"})
 
@@ -553,7 +498,7 @@ class OneToOne:
         if ended is None:
             raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
         await self.backend.record_duration((now_ms() - ended["started"]) / 1000)
-        resources = await self.chat.mod.resources()
+        resources = await self.crisis.current()
         # The participant gets the crisis resources and a feedback prompt, whoever ended.
         await self._send([ended["request"]["identity"]], {
             "type": "conv_ended", "conv": conv["id"], "by": by, "feedback": True,
@@ -564,7 +509,7 @@ class OneToOne:
 
     async def transfer(self, client: Client, frame: ConvTransfer) -> None:
         conv, side = await self._conversation(client, frame.conv)
-        if side != "supporter" or not await self.is_supporter(client):
+        if side != "supporter" or not await self.config.is_supporter(client):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         moved = await self.backend.transfer(conv["id"], frame.to)
         if moved is None:
@@ -581,7 +526,7 @@ class OneToOne:
 
     async def warn(self, client: Client, frame: ConvWarn) -> None:
         conv, side = await self._conversation(client, frame.conv)
-        if side != "supporter" or not await self.is_supporter(client):
+        if side != "supporter" or not await self.config.is_supporter(client):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         await self._send([conv["request"]["identity"]], {
             "type": "conv_warned", "conv": conv["id"], "reason": frame.reason})
@@ -589,12 +534,12 @@ class OneToOne:
 
     async def ban(self, client: Client, frame: ConvBan) -> None:
         conv, side = await self._conversation(client, frame.conv)
-        if side != "supporter" or not await self.is_supporter(client):
+        if side != "supporter" or not await self.config.is_supporter(client):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         assert client.staff is not None
         await self.stats.ban(conv["request"]["identity"], frame.seconds, frame.reason,
                              client.staff.id)
-        await self.chat.staff.store.audit(
+        await self.staff.audit(
             actor_id=client.staff.id, actor_name=client.staff.display_name,
             action="one_to_one_ban", detail={"seconds": frame.seconds})
         await self._finish(conv, "supporter")
@@ -608,12 +553,12 @@ class OneToOne:
         await self._send([request["identity"]], {
             "type": "conv_interrupted", "conv": conv["id"], "request": request["id"]})
         # Their socket (on a live process) now waits for this request again.
-        await self.chat.broker.publish_control(msgspec.json.encode(
-            {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]}))
+        await self.rooms.announce(
+            {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]})
 
     def on_rewait(self, identity: str, request_id: str) -> None:
         self._orphans.pop(request_id, None)
-        for client in list(self.chat.hub.connected.values()):
+        for client in self.rooms.local_clients():
             if client.identity is not None and client.identity.id == identity:
                 self.request_of[client.id] = request_id
                 self.waiting.setdefault(request_id, {})[client.id] = client
@@ -626,7 +571,7 @@ class OneToOne:
         try:
             await self.stats.record(arrived.date(), queueing.Outcome(
                 queueing.hour_of_week(arrived), wait_s, served, bool(request["crisis"])))
-        except SQLAlchemyError as exc:  # statistics must never cost anyone their conversation
+        except DatabaseError as exc:  # statistics must never cost anyone their conversation
             log.warning("one-to-one statistics not recorded",
                         extra={"error": type(exc).__name__})
 
@@ -643,7 +588,7 @@ class OneToOne:
                 # Not gone yet: a phone that changed networks comes back with queue_resume.
                 self.waiting.pop(request_id, None)
                 self._orphans[request_id] = (time.monotonic()
-                                             + self.chat.settings.queue_reattach_seconds)
+                                             + self.rooms.settings.queue_reattach_seconds)
         if client.staff is not None:
             supporter = self.supporters.get(client.staff.id)
             if supporter is not None:

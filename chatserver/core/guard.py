@@ -1,0 +1,70 @@
+"""What a room allows right now: its controls (lock, slow mode, pre-moderation, pin) and the
+sanctions in force on a member (bans refuse a join; mutes ride on the membership).
+
+Facilitators change these through the moderation feature; every process keeps them current
+from control events, and the chat feature asks here before a join or a send.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from chatserver.core.hub import Client, Membership
+from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.storage.moderation import Controls, ModerationStore
+from chatserver.storage.store import RoomRecord
+
+
+class RoomGuard:
+    def __init__(self, store: ModerationStore) -> None:
+        self.store = store
+        self._controls: dict[str, Controls] = {}
+
+    async def controls(self, room_id: str) -> Controls:
+        controls = self._controls.get(room_id)
+        if controls is None:
+            controls = self._controls[room_id] = await self.store.controls(room_id)
+        return controls
+
+    def on_controls(self, event: dict[str, Any]) -> None:
+        """A `controls` control event: the room's new controls, from any process."""
+        self._controls[str(event.get("room"))] = Controls(**event["controls"])
+
+    async def check_join(self, client: Client, room: RoomRecord, membership: Membership) -> None:
+        """Refuse a banned member; load their mutes into the membership."""
+        assert client.identity is not None
+        for sanction in await self.store.active(room.id, membership.member, client.identity.id,
+                                                datetime.now(UTC)):
+            if sanction.kind == "ban":
+                raise ProtocolError(ErrorCode.BANNED)
+            if sanction.kind in ("mute", "shadow"):
+                apply_mute(membership, sanction.kind, sanction.until, sanction.reason)
+
+    async def check_send(self, membership: Membership, room_id: str) -> None:
+        if membership.is_staff:
+            return
+        controls = await self.controls(room_id)
+        now = time.time()
+        if controls.locked:
+            raise ProtocolError(ErrorCode.ROOM_LOCKED)
+        if membership.muted_until > now:
+            raise ProtocolError(ErrorCode.MUTED, retry_after=membership.muted_until - now)
+        if controls.slow_mode_seconds:
+            wait = membership.last_message + controls.slow_mode_seconds - time.monotonic()
+            if wait > 0:
+                raise ProtocolError(ErrorCode.SLOW_MODE, retry_after=wait)
+        membership.last_message = time.monotonic()
+
+
+def apply_mute(membership: Membership, kind: str, until: datetime | None,
+               reason: str | None) -> None:
+    if kind == "unmute":
+        membership.muted_until, membership.shadow_until, membership.mute_reason = 0.0, 0.0, None
+        return
+    ends = until.timestamp() if until else float("inf")
+    if kind == "shadow":
+        membership.shadow_until = ends
+    else:
+        membership.muted_until, membership.mute_reason = ends, reason

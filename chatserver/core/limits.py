@@ -1,0 +1,19 @@
+"""Per-connection rate limits: they live as long as the connection (a reconnect starts afresh,
+which is why the address-keyed limits in the web layer exist too)."""
+
+from __future__ import annotations
+
+from chatserver.domain.config import Settings
+from moderation.ratelimit import TokenBucket
+
+
+class ConnectionLimits:
+    __slots__ = ("frames", "reactions", "reports", "sends")
+
+    def __init__(self, settings: Settings) -> None:
+        self.frames = TokenBucket(settings.frame_rate, settings.frame_burst)
+        self.sends = TokenBucket(settings.send_rate, settings.send_burst)
+        # Reports: a few at once, then one every two minutes.
+        self.reports = TokenBucket(1 / 120, 5)
+        # Reactions: a handful at once, then one a second.
+        self.reactions = TokenBucket(1.0, 10)

@@ -1,0 +1,128 @@
+"""Who is in each room, across processes: a member enters (subscribed first, then announced),
+leaves or is withdrawn, and this process refreshes its connections' presence on every
+heartbeat; members of a process that died are expired by another and announced as gone.
+
+Presence is counted over connections (two tabs are one member), so `member_joined` and
+`member_left` are announced exactly once per member.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import msgspec
+
+from chatserver.broker.base import Broker, EventMeta, PresenceEntry
+from chatserver.core.hub import Client, Hub, Membership
+from chatserver.core.rooms import RoomDirectory, RoomLog
+from chatserver.domain.config import Settings
+from chatserver.domain.errors import BackendUnavailable
+from chatserver.domain.protocol import event_body, now_ms
+from chatserver.storage.errors import DatabaseError
+from chatserver.storage.store import RoomRecord
+
+log = logging.getLogger("chatserver.chat")
+
+
+class Presence:
+    def __init__(self, settings: Settings, broker: Broker, hub: Hub, directory: RoomDirectory,
+                 roomlog: RoomLog) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.hub = hub
+        self.directory = directory
+        self.roomlog = roomlog
+        self._unannounced: list[Membership] = []
+        self._departures_lock = asyncio.Lock()
+
+    async def enter(self, client: Client, room: RoomRecord, membership: Membership) -> None:
+        """Subscribe first, then announce: nothing published from here on is missed. The
+        caller replays the history and then calls `hub.finish_sync`."""
+        await self.hub.add(client, membership)
+        entry = PresenceEntry(room.id, client.conn_key(membership.member), membership.member,
+                              membership.info)
+        expires = time.time() + self.settings.presence_ttl_seconds
+        if await self.broker.presence_add(entry, expires) and not membership.hidden:
+            await self._append(room, membership, "member_joined")
+
+    def synced(self, client: Client, membership: Membership) -> None:
+        """The history has been replayed: live frames that waited are queued now."""
+        self.hub.finish_sync(client, membership)
+
+    async def _append(self, room: RoomRecord, m: Membership, kind: str) -> None:
+        ts = now_ms()
+        body = event_body({"type": kind, "room": room.id, "ts": ts, "member": m.member,
+                           "name": m.name, "role": m.role})
+        await self.roomlog.append(room, body, EventMeta(kind, m.member, ts))
+
+    async def withdraw(self, client: Client, room_id: str) -> None:
+        membership = self.hub.remove_local(client, room_id)
+        if membership is None:
+            return
+        gone = await self.broker.presence_remove(room_id, client.conn_key(membership.member),
+                                                 membership.member)
+        if gone and not membership.hidden:
+            self._unannounced.append(membership)
+            await self._announce_departures()
+
+    async def withdraw_all(self, client: Client) -> None:
+        """A closed connection leaves every room; a backend that is away lets presence lapse
+        by its TTL instead (asyncpg's refused connect is a bare OSError)."""
+        for room_id in list(client.memberships):
+            try:
+                await self.withdraw(client, room_id)
+            except (BackendUnavailable, DatabaseError, OSError):
+                pass
+
+    async def _announce_departures(self) -> None:
+        """Append `member_left` for members who left; one that could not be stored (the
+        database away) stays queued for the heartbeat, so no one stays listed for good."""
+        # One at a time: many sockets close at once on shutdown, and two walkers of the queue
+        # would announce the same departure twice and then pop past its end.
+        async with self._departures_lock:
+            while self._unannounced:
+                membership = self._unannounced[0]
+                room = await self.directory.get(membership.room)
+                if room is not None:
+                    await self._append(room, membership, "member_left")
+                self._unannounced.pop(0)
+
+    async def present(self, room_id: str) -> list[dict[str, Any]]:
+        return [msgspec.json.decode(raw) for raw in await self.broker.presence_list(room_id)]
+
+    async def run_heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            try:
+                await self.heartbeat_once()
+            except (BackendUnavailable, DatabaseError, OSError) as exc:
+                log.warning("presence heartbeat failed", extra={"error": type(exc).__name__})
+            except Exception:
+                log.exception("presence heartbeat crashed")
+
+    async def heartbeat_once(self) -> None:
+        await self._announce_departures()
+        now = time.time()
+        here = self.hub.members_here()
+        entries = [PresenceEntry(m.room, c.conn_key(m.member), m.member, m.info)
+                   for c, m in here]
+        back = await self.broker.presence_refresh(entries,
+                                                  now + self.settings.presence_ttl_seconds)
+        by_key = {c.conn_key(m.member): m for c, m in here}
+        for entry in back:
+            room = await self.directory.get(entry.room)
+            if room is not None and not by_key[entry.conn_key].hidden:
+                await self._append(room, by_key[entry.conn_key], "member_joined")
+        for room_id, info in await self.broker.presence_expire(now):
+            room = await self.directory.get(room_id)
+            if room is None:
+                continue
+            data = msgspec.json.decode(info)
+            if data.get("hidden"):
+                continue
+            membership = Membership(room=room_id, member=data["member"], name=data["name"],
+                                    role=data["role"], info=info)
+            await self._append(room, membership, "member_left")

@@ -1,0 +1,348 @@
+"""The chat service: one way in for every frame, and the one implementation of `RoomAccess`.
+
+The socket loop (chatserver/web/ws.py) hands each valid frame to `ChatService.handle`, which
+looks its handler up in the table the features registered (core/ports.py) and runs it; the
+features answer through the client's queue. Control events from any process are dispatched
+the same way, by kind. No web framework here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+
+from chatserver import PROTOCOL_VERSION
+from chatserver.broker.base import Broker, EventMeta
+from chatserver.broker.errors import BrokerError
+from chatserver.core.crisis import CrisisResources
+from chatserver.core.guard import RoomGuard
+from chatserver.core.hub import Client, Hub, Membership
+from chatserver.core.identities import Identities
+from chatserver.core.ports import (
+    ControlHandler,
+    ControlRoute,
+    DisconnectHandler,
+    Feature,
+    FrameRoute,
+    FrameRouter,
+    spawn_into,
+)
+from chatserver.core.presence import Presence
+from chatserver.core.rooms import RoomDirectory, RoomLog
+from chatserver.core.session_gate import SessionGate
+from chatserver.core.staff import StaffService
+from chatserver.domain.config import Settings
+from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.domain.protocol import (
+    ClientFrame,
+    Hello,
+    Ping,
+    encode,
+    error_frame,
+    now_ms,
+    welcome_frame,
+)
+from chatserver.storage.errors import DatabaseError
+from chatserver.storage.store import IdentityRecord, RoomRecord, Store
+from moderation.ratelimit import TokenBucket
+
+log = logging.getLogger("chatserver.chat")
+
+# How long the list of staff names (which participants may not take) is reused.
+STAFF_NAMES_SECONDS = 30.0
+
+
+class ChatService:
+    def __init__(self, settings: Settings, store: Store, broker: Broker, hub: Hub,
+                 identities: Identities, directory: RoomDirectory, roomlog: RoomLog,
+                 staff: StaffService, presence: Presence, crisis: CrisisResources,
+                 guard: RoomGuard, gate: SessionGate) -> None:
+        self._settings = settings
+        self.store = store
+        self.broker = broker
+        self.hub = hub
+        hub.gap_filler = self.missed_events
+        self.identities = identities
+        self.directory = directory
+        self.roomlog = roomlog
+        self.staff = staff
+        self.presence = presence
+        self.crisis = crisis
+        self.guard = guard
+        self.gate = gate
+        self.process_key = uuid.uuid4().hex[:10]
+        self.limits = {"max_message_chars": settings.max_message_chars,
+                       "max_frame_bytes": settings.max_frame_bytes,
+                       "send_rate": settings.send_rate, "send_burst": settings.send_burst,
+                       "typing_interval": settings.typing_interval}
+        self._router = FrameRouter(self._own_frame_routes())
+        self._controls: dict[str, list[ControlHandler]] = {}
+        for route in self._own_control_routes():
+            self._controls.setdefault(route.kind, []).append(route.endpoint)
+        self._on_disconnect: list[DisconnectHandler] = []
+        self._staff_names: tuple[float, list[str]] = (0.0, [])
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    # Wiring ----------------------------------------------------------------------------------
+
+    def install(self, features: Iterable[Feature],
+                on_disconnect: Sequence[DisconnectHandler] = ()) -> None:
+        """Take the features' frame and control routes into the tables (once, at start-up)."""
+        features = list(features)
+        self._router = FrameRouter([*self._own_frame_routes(),
+                                    *(r for f in features for r in f.frame_routes())])
+        for feature in features:
+            for route in feature.control_routes():
+                self._controls.setdefault(route.kind, []).append(route.endpoint)
+        self._on_disconnect.extend(on_disconnect)
+
+    def handled_frames(self) -> frozenset[type[ClientFrame]]:
+        return self._router.handled()
+
+    def _own_frame_routes(self) -> list[FrameRoute]:
+        return [FrameRoute(Hello, self.hello, needs_hello=False),
+                FrameRoute(Ping, self.ping, needs_hello=False)]
+
+    def _own_control_routes(self) -> list[ControlRoute]:
+        return [ControlRoute("to_member", self._deliver_to_member),
+                ControlRoute("to_staff", self._deliver_to_staff),
+                ControlRoute("staff_alert", self._deliver_to_signed_in_staff),
+                ControlRoute("staff_disabled", self._sign_out),
+                ControlRoute("staff_changed", self._sign_out),
+                ControlRoute("rooms_changed",
+                             lambda _: spawn_into(self._tasks, self.directory.refresh())),
+                ControlRoute("resources_changed", self.crisis.forget),
+                ControlRoute("controls", self.guard.on_controls),
+                ControlRoute("session", self.gate.on_session)]
+
+    # Life cycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        spawn_into(self._tasks, self.presence.run_heartbeat())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def missed_events(self, room_id: str, after: int) -> list[tuple[int, str]]:
+        """The hub's gap filler: a room's events after ``after``."""
+        room = await self.directory.get(room_id)
+        if room is None:
+            return []
+        events, _ = await self.roomlog.replay(room, after)
+        return events
+
+    def on_event(self, room: str, data: bytes) -> None:
+        seq = self.hub.on_event(room, data)
+        if seq is not None:
+            self.roomlog.seen(room, seq)
+
+    def on_control(self, payload: bytes) -> None:
+        """Control events from any process (through the broker), dispatched by kind."""
+        try:
+            event = msgspec.json.decode(payload)
+        except msgspec.DecodeError:
+            return
+        if not isinstance(event, dict):
+            return
+        for handler in self._controls.get(str(event.get("kind")), ()):
+            handler(event)
+
+    async def resync(self) -> None:
+        """After the broker lost its subscription: send each local room what it missed.
+        Retried with backoff until every room has caught up (or has no local member)."""
+        pending = set(self.hub.rooms)
+        delay = 0.1
+        while pending:
+            for room_id in list(pending):
+                room = await self.directory.get(room_id)
+                if room is None or room_id not in self.hub.rooms:
+                    pending.discard(room_id)
+                    continue
+                try:
+                    events, _ = await self.roomlog.replay(room, self.hub.local_last_seq(room_id))
+                except (BackendUnavailable, DatabaseError, OSError):
+                    continue
+                for _, frame in events:
+                    self.hub.on_event(room_id, frame.encode())
+                pending.discard(room_id)
+            if pending:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    # Frames --------------------------------------------------------------------------------
+
+    async def handle(self, client: Client, frame: ClientFrame) -> None:
+        """Carry out one valid frame; raise ProtocolError for the client to see."""
+        self.spend(client.limits.frames)
+        route = self._router.lookup(frame)
+        if route is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_TYPE)
+        if route.needs_hello and client.identity is None:
+            raise ProtocolError(ErrorCode.HELLO_REQUIRED)
+        await route.endpoint(client, frame)
+
+    async def ping(self, client: Client, frame: Ping) -> None:
+        client.offer(encode({"type": "pong", "id": frame.id, "ts": now_ms()}))
+
+    async def hello(self, client: Client, frame: Hello) -> None:
+        if frame.v != PROTOCOL_VERSION:
+            raise ProtocolError(ErrorCode.UNSUPPORTED_VERSION)
+        if client.identity is not None:
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
+        if client.staff is not None:
+            account = client.staff
+            client.identity = IdentityRecord("staff:" + account.id, account.display_name, True,
+                                             frame.lang)
+            client.lang = frame.lang
+            client.offer(welcome_frame(token=None, pseudonym=account.display_name,
+                                       limits=self.limits,
+                                       heartbeat=self.settings.heartbeat_seconds,
+                                       role=account.role, rooms=sorted(account.rooms)))
+            return
+        token: str | None = None
+        identity = None
+        if frame.token is not None:
+            identity = await self.identities.resolve(frame.token)
+            if identity is None:
+                raise ProtocolError(ErrorCode.INVALID_TOKEN)
+        else:
+            token, identity = await self.identities.issue(frame.lang)
+        client.identity = identity
+        client.lang = frame.lang
+        client.offer(welcome_frame(token=token, pseudonym=identity.pseudonym,
+                                   limits=self.limits, heartbeat=self.settings.heartbeat_seconds))
+
+    async def disconnect(self, client: Client) -> None:
+        try:
+            await self.presence.withdraw_all(client)
+            for handler in self._on_disconnect:
+                try:
+                    await handler(client)
+                except (BackendUnavailable, DatabaseError, OSError, BrokerError):
+                    pass  # a feature's own sweep cleans up after a lost backend
+        finally:
+            await client.stop()
+
+    # RoomAccess: what features may do ---------------------------------------------------
+
+    def member_of(self, client: Client, room_id: str) -> Membership:
+        membership = client.memberships.get(room_id)
+        if membership is None:
+            raise ProtocolError(ErrorCode.NOT_IN_ROOM)
+        return membership
+
+    async def open_room(self, room_id: str) -> RoomRecord:
+        room = await self.directory.get(room_id)
+        if room is None:
+            raise ProtocolError(ErrorCode.ROOM_NOT_FOUND)
+        if not room.is_open:
+            raise ProtocolError(ErrorCode.ROOM_CLOSED)
+        return room
+
+    async def find_room(self, room_id: str) -> RoomRecord | None:
+        return await self.directory.get(room_id)
+
+    async def all_rooms(self) -> list[RoomRecord]:
+        return await self.directory.all()
+
+    async def publish(self, room: RoomRecord, body: bytes, meta: EventMeta, *,
+                      once: str | None = None) -> tuple[int, bytes]:
+        return await self.roomlog.append(room, body, meta, once=once)
+
+    async def announce(self, event: dict[str, Any]) -> None:
+        await self.broker.publish_control(msgspec.json.encode(event))
+
+    async def to_member(self, room_id: str, member: str, frame: dict[str, Any]) -> None:
+        await self.announce({"kind": "to_member", "room": room_id, "member": member,
+                             "frame": frame})
+
+    async def to_staff(self, room_id: str, frame: dict[str, Any]) -> None:
+        await self.announce({"kind": "to_staff", "room": room_id, "frame": frame})
+
+    async def to_signed_in_staff(self, room_id: str, frame: dict[str, Any]) -> None:
+        await self.announce({"kind": "staff_alert", "room": room_id, "frame": frame})
+
+    def spend(self, bucket: TokenBucket) -> None:
+        retry = bucket.take(time.monotonic())
+        if retry:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
+
+    def check_text(self, raw: str) -> str:
+        text = raw.strip()
+        if not text:
+            raise ProtocolError(ErrorCode.TEXT_EMPTY)
+        if len(text) > self.settings.max_message_chars:
+            raise ProtocolError(ErrorCode.TEXT_TOO_LONG)
+        return text
+
+    async def withdraw(self, client: Client, room_id: str) -> None:
+        await self.presence.withdraw(client, room_id)
+
+    def local_members(self, room_id: str,
+                      member: str | None = None) -> list[tuple[Client, Membership]]:
+        return self.hub.members(room_id, member)
+
+    def local_clients(self) -> list[Client]:
+        return list(self.hub.connected.values())
+
+    def local_last_seq(self, room_id: str) -> int:
+        return self.hub.local_last_seq(room_id)
+
+    async def present(self, room_id: str) -> list[dict[str, Any]]:
+        return await self.presence.present(room_id)
+
+    async def staff_names(self) -> list[str]:
+        fetched, names = self._staff_names
+        if time.monotonic() - fetched > STAFF_NAMES_SECONDS:
+            names = await self.staff.store.display_names()
+            self._staff_names = (time.monotonic(), names)
+        return names
+
+    # Control events every process acts on -----------------------------------------------
+
+    def _deliver_to_member(self, event: dict[str, Any]) -> None:
+        frame = encode(event["frame"])
+        for client, _ in self.hub.members(str(event["room"]), str(event["member"])):
+            client.offer(frame)
+
+    def _deliver_to_staff(self, event: dict[str, Any]) -> None:
+        frame = encode(event["frame"])
+        for client, membership in self.hub.members(str(event["room"])):
+            if membership.is_staff:
+                client.offer(frame)
+
+    def _deliver_to_signed_in_staff(self, event: dict[str, Any]) -> None:
+        frame = encode(event["frame"])
+        room = str(event.get("room"))
+        for client in list(self.hub.connected.values()):
+            staff = client.staff
+            if staff is not None and (staff.role == "admin" or room in staff.rooms):
+                client.offer(frame)
+
+    def _sign_out(self, event: dict[str, Any]) -> None:
+        """Signed out (or rights changed): the staff member's sockets close, and a reconnect
+        is authorised afresh from the database."""
+        for client in list(self.hub.connected.values()):
+            if client.staff is not None and client.staff.id == event.get("account"):
+                client.close_after_queue(1008, "signed out")
+
+
+def protocol_error(exc: ProtocolError, frame: ClientFrame | None) -> str:
+    return error_frame(exc.code, id=getattr(frame, "id", None),
+                       room=getattr(frame, "room", None), retry_after=exc.retry_after,
+                       reason=exc.reason)
