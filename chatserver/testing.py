@@ -52,6 +52,14 @@ def _wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | No
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
+def _real_clock_env() -> dict[str, str]:
+    """The environment without libfaketime: the suite can run with the clock years ahead
+    (`faketime`, docs/operations.md), which reaches the chat servers it starts, but
+    redis-server does not start under it. Redis holds only relative times (TTLs, stream ids
+    it makes itself), so its real clock changes nothing the tests look at."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+
+
 class RedisServer:
     """A real redis-server on a free port, with no persistence, that a test may stop (SIGKILL,
     SIGSTOP) and start again on the same port."""
@@ -74,7 +82,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir, "--protected-mode", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_real_clock_env())
         _wait_for_port(self.port, 10, self.proc)
         return self
 
