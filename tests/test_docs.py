@@ -43,5 +43,5 @@ def test_compose_file_runs_two_replicas_with_redis_and_postgres():
     app_env = [e for e in env if not e.startswith("POSTGRES_")]
     assert app_env and set(app_env) <= names
     assert "REDIS_URL: redis://" in compose and "postgresql+asyncpg://" in compose
-    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    nginx = (ROOT / "deploy" / "nginx.conf.template").read_text()
     assert "proxy_set_header Upgrade $http_upgrade" in nginx and "access_log off" in nginx
