@@ -11,6 +11,11 @@ from chatserver import logs
 from chatserver.domain.config import ConfigError, Settings
 from chatserver.storage.migrate import migrate
 
+# What chatserver.staff.StaffService.create accepts, said where people look for it.
+USERNAME_RULE = ("3-64 characters: letters, digits, '.', '-' and '_'; "
+                 "upper and lower case are the same")
+PASSWORD_RULE = "at least 12 characters, not a common password, not containing the username"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chatserver",
@@ -24,10 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     users = sub.add_parser("users", help="manage staff accounts")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     admin = users_sub.add_parser("create-admin", help="create an admin account")
-    admin.add_argument("--username", required=True)
-    admin.add_argument("--display-name", help="shown with the staff badge (default: username)")
+    admin.add_argument("--username", required=True, help=f"the sign-in name, {USERNAME_RULE}")
+    admin.add_argument("--display-name",
+                       help="shown with the staff badge, 2-64 characters (default: username)")
     admin.add_argument("--generate", action="store_true",
-                       help="generate a strong password and print it once, instead of asking")
+                       help="generate a strong password and print it once, instead of asking "
+                            f"for one ({PASSWORD_RULE})")
     args = parser.parse_args(argv)
 
     overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
@@ -72,7 +79,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
     if args.generate:
         password = secrets.token_urlsafe(18)
     else:
-        password = getpass.getpass("Password (at least 12 characters): ")
+        password = getpass.getpass(f"Password ({PASSWORD_RULE}): ")
         if getpass.getpass("Again: ") != password:
             print("chatserver: the passwords differ", file=sys.stderr)
             return 1
@@ -89,7 +96,9 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
     try:
         asyncio.run(create())
     except StaffError as exc:
-        print(f"chatserver: cannot create the admin: {exc.code}", file=sys.stderr)
+        rule = {"username_invalid": f" (the username: {USERNAME_RULE})",
+                "display_name_invalid": " (the display name: 2-64 characters)"}.get(exc.code, "")
+        print(f"chatserver: cannot create the admin: {exc.code}{rule}", file=sys.stderr)
         return 1
     print(f"chatserver: admin {args.username!r} created")
     if args.generate:
