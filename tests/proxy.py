@@ -132,6 +132,12 @@ class Nginx:
                 self.proc.wait(5)
         self.proc = None
 
+    def request_log_text(self) -> str:
+        """What nginx wrote while serving (its start-up lines, which name the listening
+        addresses, left out)."""
+        return "\n".join(line for line in self.log_text().splitlines()
+                         if "[notice]" not in line)
+
     def log_text(self) -> str:
         return "".join(path.read_text(errors="replace") for path in
                        (self.error_log, self.stderr_log) if path.exists())

@@ -253,6 +253,7 @@ async def test_rolling_restart_behind_nginx_drops_no_one(start_server, start_ngi
     assert failed_first == 0 and tally.handshake_5xx == 0, tally.failures
     assert polls_5xx == 0 and tally.poll_errors == 0, tally.polls
     assert sum(tally.polls.values()) > 100 and set(tally.polls) == {200}, tally.polls
+    assert "127.0.0.1" not in proxy.request_log_text(), "nginx's logs name no client"
     for p in people:
         for c in p.conns:
             await c.close()
@@ -434,6 +435,7 @@ async def test_proxy_closes_trickled_headers_and_caps_requests_per_address(
           f"request cap per address {cap}, the next one 429")
     assert max(held) < 12, "client_header_timeout (10 s) closes a trickled header"
     assert min(held) > 8, "closed by the header timeout, not before"
+    assert "127.0.0.1" not in proxy.request_log_text(), "nginx's logs name no client"
 
 
 def test_operators_render_the_template_with_the_documented_values():
@@ -443,3 +445,5 @@ def test_operators_render_the_template_with_the_documented_values():
     named = re.search(r"envsubst '([^']+)'", doc)
     assert named, "docs/operations.md shows the envsubst step"
     assert set(re.findall(r"\$(CHAT_[A-Z0-9_]+)", named.group(1))) == placeholders()
+    compose = (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
+    assert set(re.findall(r"^\s+(CHAT_[A-Z0-9_]+):", compose, re.M)) == placeholders()
