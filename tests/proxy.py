@@ -2,7 +2,8 @@
 
 The template is rendered exactly as docs/operations.md tells an operator to (envsubst of the
 named ${CHAT_...} values): the test's configuration is the shipped text with only addresses,
-ports and certificate paths filled in. A missing nginx is an error, never a skip.
+ports and certificate paths filled in. A missing nginx (or envsubst, or openssl) is an error,
+never a skip.
 """
 
 from __future__ import annotations
@@ -37,12 +38,21 @@ def placeholders(text: str | None = None) -> set[str]:
 
 
 def render(values: Mapping[str, str]) -> str:
-    """The template with every ${CHAT_...} replaced, as `envsubst '$CHAT_A $CHAT_B ...'` does.
-    Every placeholder must be given a value and nothing else may be."""
+    """The template rendered by the very step docs/operations.md gives the operator:
+    `envsubst '$CHAT_A $CHAT_B ...'` with the values in the environment. Every placeholder
+    must be given a value and nothing else may be."""
+    envsubst = shutil.which("envsubst")
+    if envsubst is None:
+        raise RuntimeError("envsubst is not installed (Debian: apt-get install gettext-base); "
+                           "the proxy deployment tests render the nginx template with it")
     text = TEMPLATE.read_text()
     wanted = placeholders(text)
     assert set(values) == wanted, f"values for {sorted(wanted)}, got {sorted(values)}"
-    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+    rendered = subprocess.run([envsubst, " ".join(f"${name}" for name in sorted(wanted))],
+                              input=text, env={"PATH": os.environ.get("PATH", ""), **values},
+                              capture_output=True, text=True, check=True, timeout=30).stdout
+    assert not placeholders(rendered) and "$remote_addr" in rendered, "only the values changed"
+    return rendered
 
 
 def make_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
