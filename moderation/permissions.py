@@ -56,6 +56,7 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     RESOLVE_REPORT = "resolve_report"
     VIEW_ALERTS = "view_alerts"
+    HANDLE_ALERT = "handle_alert"  # acknowledge, resolve, talk privately with the person
     OPEN_SESSION = "open_session"
     CLOSE_SESSION = "close_session"
     TAKE_ONE_TO_ONE = "take_one_to_one"
@@ -85,7 +86,8 @@ ROOM_STAFF_ACTIONS = frozenset({
     Action.REDACT, Action.REMOVE_RECENT, Action.WARN, Action.MUTE, Action.UNMUTE,
     Action.SHADOW_MUTE, Action.KICK, Action.BAN_ROOM, Action.UNBAN_ROOM, Action.SLOW_MODE,
     Action.LOCK, Action.PREMODERATE, Action.APPROVE, Action.DECLINE, Action.PIN, Action.UNPIN,
-    Action.VIEW_REPORTS, Action.RESOLVE_REPORT, Action.VIEW_ALERTS, Action.OPEN_SESSION,
+    Action.VIEW_REPORTS, Action.RESOLVE_REPORT, Action.VIEW_ALERTS, Action.HANDLE_ALERT,
+    Action.OPEN_SESSION,
     Action.CLOSE_SESSION, Action.TAKE_ONE_TO_ONE,
 })
 STAFF_SELF_ACTIONS = frozenset({Action.CHANGE_OWN_PASSWORD})

@@ -62,6 +62,10 @@ class QueueBackend(Protocol):
         conversation, FULL if they have no free slot, None if no one waits."""
         ...
 
+    async def open(self, conv: Conversation) -> None:
+        """Start a conversation nobody queued for (a facilitator answering an alert)."""
+        ...
+
     async def conversation(self, conv_id: str) -> Conversation | None: ...
 
     async def conversations_of(self, supporter: str) -> list[Conversation]:
@@ -161,6 +165,10 @@ class MemoryQueue:
         self._convs[conv_id] = conv
         self._load[supporter] = self._load.get(supporter, 0) + 1
         return conv
+
+    async def open(self, conv: Conversation) -> None:
+        self._convs[conv["id"]] = conv
+        self._load[conv["supporter"]] = self._load.get(conv["supporter"], 0) + 1
 
     async def conversation(self, conv_id: str) -> Conversation | None:
         return self._convs.get(conv_id)
@@ -455,6 +463,13 @@ class RedisQueue:
             return FULL
         conv: Conversation | None = _decode(got)
         return conv
+
+    async def open(self, conv: Conversation) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(P + "c:" + conv["id"], json.dumps(conv))
+            pipe.sadd(P + "pc:" + conv["process"], conv["id"])
+            pipe.hincrby(LOAD, conv["supporter"], 1)
+            await pipe.execute()
 
     async def conversation(self, conv_id: str) -> Conversation | None:
         conv: Conversation | None = _decode(await self._redis.get(P + "c:" + conv_id))

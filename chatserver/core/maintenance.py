@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from chatserver.domain.config import Settings
+from chatserver.storage.alerts import AlertStore
 from chatserver.storage.errors import DatabaseError
 from chatserver.storage.store import Store
 
@@ -14,10 +15,12 @@ log = logging.getLogger("chatserver.maintenance")
 
 
 async def apply_retention(store: Store, settings: Settings, now: datetime) -> tuple[int, int]:
-    """Delete events older than their room allows and identities unused for too long."""
+    """Delete events older than their room allows, identities unused for too long, and
+    alerts past ALERT_RETENTION_DAYS."""
     events = await store.purge_expired(now)
     identities = await store.purge_identities(
         now - timedelta(days=settings.identity_retention_days))
+    await AlertStore(store).purge(now - timedelta(days=settings.alert_retention_days))
     return events, identities
 
 

@@ -32,3 +32,5 @@ CRISIS_ALERTS = Counter("chat_crisis_alerts_total",
                         "Messages or help requests that alerted facilitators", registry=REGISTRY)
 VERDICTS = Counter("chat_verdicts_total", "Automated-safety verdicts on messages", ["outcome"],
                    registry=REGISTRY)
+ALERTS = Counter("chat_alerts_total", "Alerts raised for staff, by kind (help, crisis, report, "
+                 "no_facilitator, one_to_one_crisis)", ["kind"], registry=REGISTRY)

@@ -9,6 +9,7 @@ Presence is counted over connections (two tabs are one member), so `member_joine
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -25,6 +26,10 @@ from chatserver.storage.errors import DatabaseError
 from chatserver.storage.store import RoomRecord
 
 log = logging.getLogger("chatserver.chat")
+
+# Signed-in staff connections are present in this pseudo-room (not a valid room id), so any
+# process can tell whether someone who could answer an alert is online.
+STAFF_ROOM = "!staff"
 
 
 class Presence:
@@ -68,6 +73,25 @@ class Presence:
             self._unannounced.append(membership)
             await self._announce_departures()
 
+    def _staff_entry(self, client: Client) -> PresenceEntry | None:
+        account = client.staff
+        if account is None or client.identity is None:
+            return None
+        info = msgspec.json.encode({"member": account.id, "role": account.role,
+                                    "rooms": sorted(account.rooms)})
+        return PresenceEntry(STAFF_ROOM, client.conn_key(account.id), account.id, info)
+
+    async def staff_signed_in(self, client: Client) -> None:
+        """A staff connection said hello: it counts as someone who can answer alerts."""
+        entry = self._staff_entry(client)
+        if entry is not None:
+            await self.broker.presence_add(
+                entry, time.time() + self.settings.presence_ttl_seconds)
+
+    async def staff_online(self) -> list[dict[str, Any]]:
+        """Every signed-in staff connection's account, role and rooms, on every process."""
+        return await self.present(STAFF_ROOM)
+
     async def withdraw_all(self, client: Client) -> None:
         """A closed connection leaves every room; a backend that is away lets presence lapse
         by its TTL instead (asyncpg's refused connect is a bare OSError)."""
@@ -76,6 +100,10 @@ class Presence:
                 await self.withdraw(client, room_id)
             except (BackendUnavailable, DatabaseError, OSError):
                 pass
+        entry = self._staff_entry(client)
+        if entry is not None:
+            with contextlib.suppress(BackendUnavailable, OSError):
+                await self.broker.presence_remove(STAFF_ROOM, entry.conn_key, entry.member)
 
     async def _announce_departures(self) -> None:
         """Append `member_left` for members who left; one that could not be stored (the
@@ -109,10 +137,14 @@ class Presence:
         here = self.hub.members_here()
         entries = [PresenceEntry(m.room, c.conn_key(m.member), m.member, m.info)
                    for c, m in here]
+        entries += [e for c in self.hub.connected.values()
+                    if (e := self._staff_entry(c)) is not None]
         back = await self.broker.presence_refresh(entries,
                                                   now + self.settings.presence_ttl_seconds)
         by_key = {c.conn_key(m.member): m for c, m in here}
         for entry in back:
+            if entry.room == STAFF_ROOM:
+                continue  # staff presence is not announced to anyone
             room = await self.directory.get(entry.room)
             if room is not None and not by_key[entry.conn_key].hidden:
                 await self._append(room, by_key[entry.conn_key], "member_joined")

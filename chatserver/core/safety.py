@@ -15,11 +15,11 @@ import msgspec
 
 from chatserver.broker.base import Broker
 from chatserver.core import metrics
+from chatserver.core.alerts import CRISIS, AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.hub import Client, Membership
-from chatserver.core.session_gate import SessionGate
 from chatserver.domain.config import Settings
-from chatserver.domain.protocol import encode, now_ms
+from chatserver.domain.protocol import encode
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import RoomRecord
 from moderation.normalize import digest
@@ -29,12 +29,12 @@ from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdic
 
 class Safety:
     def __init__(self, settings: Settings, broker: Broker, store: ModerationStore,
-                 crisis: CrisisResources, gate: SessionGate) -> None:
+                 crisis: CrisisResources, alerts: AlertInbox) -> None:
         self.settings = settings
         self.broker = broker
         self.store = store
         self.crisis = crisis
-        self.gate = gate
+        self.alerts = alerts
 
     def filter_settings(self, room: RoomRecord) -> dict[str, Any]:
         defaults = self.settings.filter_defaults
@@ -57,22 +57,32 @@ class Safety:
             membership.history = membership.history.record(digest(text), now)
         return verdict
 
-    async def after_verdict(self, client: Client, room: RoomRecord, membership: Membership,
-                            verdict: Verdict, confirmed: bool) -> None:
-        """A crisis: the sender sees the crisis resources at once, privately, and the
-        facilitators are alerted. Never a refusal, never shown to anyone else. A message
-        sent again after a confirmation was already alerted on."""
-        if verdict.alert and not confirmed:
-            client.offer(encode(await self.crisis.frame(room.id)))
-            await self.alert(room.id, membership, "crisis")
-            metrics.CRISIS_ALERTS.inc()
+    @staticmethod
+    def new_crisis(verdict: Verdict, confirmed: bool) -> bool:
+        """Crisis language not yet alerted on (a message sent again after a confirmation was
+        alerted on the first time)."""
+        return verdict.alert and not confirmed
 
-    async def alert(self, room_id: str, membership: Membership, why: str) -> None:
-        """Tell the room's facilitators, on every process, that someone may need help."""
-        await self.gate.count_alert(room_id)
-        await self._publish({"kind": "to_staff", "room": room_id, "frame": {
-            "type": "alert", "room": room_id, "why": why, "member": membership.member,
-            "name": membership.name, "ts": now_ms()}})
+    async def show_resources(self, client: Client, room: RoomRecord) -> None:
+        """The crisis resources, at once and privately: never a refusal, never shown to
+        anyone else."""
+        client.offer(encode(await self.crisis.frame(room.id)))
+
+    async def crisis_alert(self, client: Client, room: RoomRecord, membership: Membership,
+                           seq: int | None) -> None:
+        """The facilitators are alerted (the message's number, never its text), and the
+        writer is told whether anyone who could answer is online."""
+        await self.alerts.raise_alert(kind=CRISIS, room_id=room.id, member=membership.member,
+                                      name=membership.name, seq=seq, tell=client)
+        metrics.CRISIS_ALERTS.inc()
+
+    async def after_verdict(self, client: Client, room: RoomRecord, membership: Membership,
+                            verdict: Verdict, confirmed: bool, seq: int | None = None) -> None:
+        """Resources and an alert at once, for a message that is not posted as new (an edit,
+        or one refused, held or waiting for a confirmation)."""
+        if self.new_crisis(verdict, confirmed):
+            await self.show_resources(client, room)
+            await self.crisis_alert(client, room, membership, seq)
 
     async def hold_message(self, room: RoomRecord, membership: Membership, text: str,
                            reply_to: int | None, reason: str) -> dict[str, Any]:

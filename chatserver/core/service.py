@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -21,6 +22,7 @@ import msgspec
 from chatserver import PROTOCOL_VERSION
 from chatserver.broker.base import Broker, EventMeta
 from chatserver.broker.errors import BrokerError
+from chatserver.core.alerts import AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.guard import RoomGuard
 from chatserver.core.hub import Client, Hub, Membership
@@ -63,7 +65,7 @@ class ChatService:
     def __init__(self, settings: Settings, store: Store, broker: Broker, hub: Hub,
                  identities: Identities, directory: RoomDirectory, roomlog: RoomLog,
                  staff: StaffService, presence: Presence, crisis: CrisisResources,
-                 guard: RoomGuard, gate: SessionGate) -> None:
+                 guard: RoomGuard, gate: SessionGate, alerts: AlertInbox) -> None:
         self._settings = settings
         self.store = store
         self.broker = broker
@@ -77,6 +79,7 @@ class ChatService:
         self.crisis = crisis
         self.guard = guard
         self.gate = gate
+        self.alerts = alerts
         self.process_key = uuid.uuid4().hex[:10]
         self.limits = {"max_message_chars": settings.max_message_chars,
                        "max_frame_bytes": settings.max_frame_bytes,
@@ -124,7 +127,9 @@ class ChatService:
                              lambda _: spawn_into(self._tasks, self.directory.refresh())),
                 ControlRoute("resources_changed", self.crisis.forget),
                 ControlRoute("controls", self.guard.on_controls),
-                ControlRoute("session", self.gate.on_session)]
+                ControlRoute("session", self.gate.on_session),
+                *(ControlRoute(kind, functools.partial(self.alerts.deliver, kind))
+                  for kind in ("alert_new", "alert_changed", "alert_escalated"))]
 
     # Life cycle ----------------------------------------------------------------------------
 
@@ -213,6 +218,8 @@ class ChatService:
                                        limits=self.limits,
                                        heartbeat=self.settings.heartbeat_seconds,
                                        role=account.role, rooms=sorted(account.rooms)))
+            # Signed in: counts as someone who can answer an alert, on every process.
+            await self.presence.staff_signed_in(client)
             return
         token: str | None = None
         identity = None

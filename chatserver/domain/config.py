@@ -83,6 +83,12 @@ class Settings:
     # A participant waiting for one-to-one support whose connection drops keeps their place this
     # long (a phone changing networks, a reloaded page), then counts as having left.
     queue_reattach_seconds: float = 120.0
+    # An alert (crisis language, a help press, a report...) that no staff member acknowledges
+    # within this many seconds goes to every admin and every on-duty one-to-one supporter.
+    alert_escalate_seconds: float = 60.0
+    # Alerts (room, kind, pseudonym, times, outcome; never message text) are kept this many
+    # days for the handling-time figures, then deleted.
+    alert_retention_days: int = 90
 
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -113,7 +119,8 @@ class Settings:
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "edit_window_seconds", "max_connections_per_client",
-                    "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds")
+                    "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds",
+                    "alert_escalate_seconds", "alert_retention_days")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")

@@ -269,19 +269,46 @@ class FeedbackFrame(msgspec.Struct, tag="feedback", tag_field="type"):
     text: str | None = None  # at most 500 characters (text_too_long)
 
 
+AlertId = Annotated[int, msgspec.Meta(ge=1, le=2**53 - 1)]
+AlertOutcome = Literal["supported", "referred", "emergency", "no_action", "unreachable"]
+
+
+class AlertAck(msgspec.Struct, tag="alert_ack", tag_field="type"):
+    """A staff member takes an alert: everyone else sees who handles it."""
+
+    alert: AlertId
+    id: str | None = None
+
+
+class AlertResolve(msgspec.Struct, tag="alert_resolve", tag_field="type"):
+    """A staff member closes an alert with an outcome from a fixed list (and a note)."""
+
+    alert: AlertId
+    outcome: AlertOutcome
+    id: str | None = None
+    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class ConvOpen(msgspec.Struct, tag="conv_open", tag_field="type"):
+    """A facilitator opens a private conversation with the person an alert is about."""
+
+    alert: AlertId
+    id: str | None = None
+
+
 OneToOneFrame = (QueueRequest | QueueLeave | QueueResume | SupportAvailable | SupportTake
                  | ConvSend | ConvEnd | ConvResume | ConvTransfer | ConvWarn | ConvBan)
 ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
                | Delete | Erase | React | QueueRequest | QueueLeave | QueueResume
                | SupportAvailable | SupportTake | ConvSend | ConvEnd | ConvResume | ConvTransfer
-               | ConvWarn | ConvBan
+               | ConvWarn | ConvBan | ConvOpen | AlertAck | AlertResolve
                | SessionControl | RoundAction | Redeem | FeedbackFrame)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
                           "report", "help", "edit", "delete", "erase", "react",
                           "queue_request", "queue_leave", "queue_resume", "support_available",
                           "support_take", "conv_send", "conv_end", "conv_resume",
                           "conv_transfer", "conv_warn",
-                          "conv_ban", "session",
+                          "conv_ban", "conv_open", "alert_ack", "alert_resolve", "session",
                           "round", "redeem", "feedback"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)

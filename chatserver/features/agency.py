@@ -56,7 +56,8 @@ class Agency:
             raise ProtocolError(ErrorCode.EDIT_WINDOW_PASSED)
         text = self.rooms.check_text(frame.text)
         verdict = self.safety.screen(room, membership, text, frame.confirmed, edit=True)
-        await self.safety.after_verdict(client, room, membership, verdict, frame.confirmed)
+        await self.safety.after_verdict(client, room, membership, verdict, frame.confirmed,
+                                        seq=frame.seq)
         if verdict.outcome is Outcome.CONFIRM:
             client.offer(encode({"type": "confirm", "id": frame.id, "room": room.id,
                                  "reason": str(verdict.reason)}))
@@ -64,11 +65,14 @@ class Agency:
         if not verdict.posts:  # an edit is never held: a refused edit leaves the old text
             raise ProtocolError(ErrorCode.MESSAGE_REJECTED, reason=str(verdict.reason))
         ts = now_ms()
+        # Crisis language added by an edit folds the message for others too.
+        flag = {"flag": "crisis"} if verdict.alert or message.get("flag") else {}
         await self.history.rewrite(room, frame.seq, "message",
-                                    {**message, "text": text, "edited": ts}, membership.member)
+                                   {**message, "text": text, "edited": ts, **flag},
+                                   membership.member)
         seq, _ = await self.rooms.publish(room, event_body(
             {"type": "message_edited", "room": room.id, "ts": ts, "target": frame.seq,
-             "text": text}), EventMeta("message_edited", membership.member, ts))
+             "text": text, **flag}), EventMeta("message_edited", membership.member, ts))
         client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))
 
     async def delete(self, client: Client, frame: Delete) -> None:

@@ -169,16 +169,21 @@ class Chat:
         ts = now_ms()
         verdict = self.safety.screen(room, membership, text, frame.confirmed)
         metrics.VERDICTS.labels(verdict.code).inc()
-        await self.safety.after_verdict(client, room, membership, verdict, frame.confirmed)
-        if verdict.outcome is Outcome.REJECT:
-            raise ProtocolError(ErrorCode.MESSAGE_REJECTED, retry_after=verdict.retry_after or None,
-                                reason=str(verdict.reason))
-        if verdict.outcome is Outcome.CONFIRM:
-            client.offer(encode({"type": "confirm", "id": frame.id, "room": room.id,
-                                 "reason": str(verdict.reason)}))
-            return
-        if await self._held(client, room, membership, frame, text, verdict.outcome,
-                            str(verdict.reason)):
+        crisis = self.safety.new_crisis(verdict, frame.confirmed)
+        if crisis:
+            await self.safety.show_resources(client, room)
+        if verdict.outcome is Outcome.REJECT or verdict.outcome is Outcome.CONFIRM or (
+                await self._held(client, room, membership, frame, text, verdict.outcome,
+                                 str(verdict.reason))):
+            if crisis:  # not posted: the alert has no message to point at
+                await self.safety.crisis_alert(client, room, membership, None)
+            if verdict.outcome is Outcome.REJECT:
+                raise ProtocolError(ErrorCode.MESSAGE_REJECTED,
+                                    retry_after=verdict.retry_after or None,
+                                    reason=str(verdict.reason))
+            if verdict.outcome is Outcome.CONFIRM:
+                client.offer(encode({"type": "confirm", "id": frame.id, "room": room.id,
+                                     "reason": str(verdict.reason)}))
             return
         event: dict[str, Any] = {}
         if membership.shadow_until > time.time():
@@ -189,6 +194,8 @@ class Chat:
             event["reply_to"] = frame.reply_to
         if frame.cw is not None:
             event["cw"] = frame.cw.strip()
+        if verdict.alert:
+            event["flag"] = "crisis"  # others see it folded under a content warning
         seq, _ = await self.rooms.publish(room, event_body(event),
                                           EventMeta("message", membership.member, ts),
                                           once=request_name(room.id, membership.member,
@@ -196,6 +203,8 @@ class Chat:
         metrics.APPEND_SECONDS.observe(time.perf_counter() - started)
         metrics.MESSAGES.inc()
         client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))
+        if crisis:
+            await self.safety.crisis_alert(client, room, membership, seq)
 
     async def _held(self, client: Client, room: RoomRecord, membership: Membership, frame: Send,
                     text: str, outcome: Outcome, reason: str) -> bool:

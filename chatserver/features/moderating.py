@@ -16,13 +16,14 @@ from typing import Any
 import msgspec
 
 from chatserver.broker.base import EventMeta
+from chatserver.core import metrics
+from chatserver.core.alerts import HELP, REPORT, AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.guard import apply_mute
 from chatserver.core.history import RoomHistory
 from chatserver.core.hub import Client, Membership
 from chatserver.core.identities import Identities
 from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess, spawn_into
-from chatserver.core.safety import Safety
 from chatserver.domain.errors import ErrorCode, ProtocolError
 from chatserver.domain.protocol import Help, Moderate, Report, encode, event_body, now_ms
 from chatserver.storage.moderation import Controls, ModerationStore
@@ -39,12 +40,12 @@ REMOVE_RECENT_MINUTES = 30
 
 class Moderator:
     def __init__(self, rooms: RoomAccess, *, store: ModerationStore, history: RoomHistory,
-                 safety: Safety, crisis: CrisisResources, identities: Identities,
+                 alerts: AlertInbox, crisis: CrisisResources, identities: Identities,
                  staff: StaffStore) -> None:
         self.rooms = rooms
         self.store = store
         self.history = history
-        self.safety = safety
+        self.alerts = alerts
         self.crisis = crisis
         self.identities = identities
         self.staff = staff
@@ -252,13 +253,20 @@ class Moderator:
             reporter=membership.member, target=str(original["member"]),
             snapshot=msgspec.json.encode(original).decode())
         report = await self.store.report(report_id)
-        await self.rooms.to_staff(room.id, {"type": "report", "report": report})
+        # Every signed-in facilitator of the room and every admin, joined or not.
+        await self.rooms.to_signed_in_staff(room.id, {"type": "report", "report": report})
         client.offer(encode({"type": "reported", "id": frame.id, "room": room.id}))
+        await self.alerts.raise_alert(kind=REPORT, room_id=room.id,
+                                      member=str(original["member"]),
+                                      name=str(original.get("name", "")) or None,
+                                      seq=frame.seq, report_id=report_id)
 
     async def help(self, client: Client, frame: Help) -> None:
         membership = self.rooms.member_of(client, frame.room)
         client.offer(encode({**await self.crisis.frame(frame.room), "id": frame.id}))
-        await self.safety.alert(frame.room, membership, "help")
+        await self.alerts.raise_alert(kind=HELP, room_id=frame.room, member=membership.member,
+                                      name=membership.name, tell=client)
+        metrics.CRISIS_ALERTS.inc()
 
 
 _ACTIONS = {

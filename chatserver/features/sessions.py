@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chatserver.broker.base import Broker, EventMeta
+from chatserver.core.alerts import NO_FACILITATOR, AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.hub import Client
 from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess
@@ -89,8 +90,10 @@ def occurrence_rows(record: ScheduleRecord, now: datetime,
 
 class SessionService:
     def __init__(self, rooms: RoomAccess, *, store: SessionStore, gate: SessionGate,
-                 crisis: CrisisResources, broker: Broker, events: Store) -> None:
+                 crisis: CrisisResources, broker: Broker, events: Store,
+                 alerts: AlertInbox) -> None:
         self.rooms = rooms
+        self.alerts = alerts
         self.store = store
         self.gate = gate
         self.crisis = crisis
@@ -205,9 +208,9 @@ class SessionService:
                 return None
             session = replace(session, alerted=True)
             await self._announce(room, session, event, by)
-            await self.rooms.to_signed_in_staff(room.id, {
-                "type": "alert", "room": room.id, "why": "no_facilitator",
-                "session": session.public(), "ts": now_ms()})
+            await self.alerts.raise_alert(kind=NO_FACILITATOR, room_id=room.id,
+                                          session_id=session.id,
+                                          extra={"session": session.public()})
             return session
         target = transition(S(session.state), event)
         values: dict[str, Any] = {}

@@ -399,3 +399,38 @@ class SharingRound(Base):
 
     room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     state: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Alert(Base):
+    """Someone may need help: crisis language in a message, "I need help now", a report, a
+    guided session with no facilitator, or a one-to-one request in crisis. Shared by every
+    staff member who may see the room, so that everyone knows whether someone is handling it.
+    Never holds message text: `seq` points at the message, which the room's retention removes.
+    The rows are deleted after ALERT_RETENTION_DAYS."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    # The per-room member id and pseudonym of the person it is about: to reach them (a
+    # private conversation) and to show staff whom it concerns; nothing across rooms.
+    member: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the message, if any
+    session_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    report_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Who handles it (an account, and the name staff know them by) and when: handling times.
+    acknowledged_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    acknowledged_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    resolved_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # a fixed list
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)  # staff's own words
+    conv: Mapped[str | None] = mapped_column(String(64), nullable=True)  # opened from it

@@ -23,6 +23,7 @@ from chatserver.broker import StreamEntry, create_broker
 from chatserver.broker.base import Broker
 from chatserver.broker.queue import create_queue
 from chatserver.core import maintenance, metrics
+from chatserver.core.alerts import AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.guard import RoomGuard
 from chatserver.core.history import RoomHistory
@@ -38,18 +39,20 @@ from chatserver.core.session_gate import SessionGate
 from chatserver.core.staff import StaffService
 from chatserver.domain.config import Settings
 from chatserver.features.agency import Agency
+from chatserver.features.alerts import Alerts
 from chatserver.features.chat import Chat
 from chatserver.features.groups import Groups
 from chatserver.features.moderating import Moderator
 from chatserver.features.one_to_one.service import OneToOne
 from chatserver.features.rounds import Rounds
 from chatserver.features.sessions import SessionService
+from chatserver.storage.alerts import AlertStore
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.sessions import SessionStore
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
-from chatserver.web import admin, auth, groups, one_to_one, reports, sessions
+from chatserver.web import admin, alerts, auth, groups, one_to_one, reports, sessions
 from chatserver.web.openapi import openapi_json
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.server import Server
@@ -99,6 +102,7 @@ def create_app(settings: Settings) -> Starlette:
         await broker.start(chat.on_event, chat.on_control, chat.resync)
         chat.start()
         server.one_to_one.start()
+        server.alerts.start()
         server.sessions.start(settings.session_timer_seconds)
         retention = asyncio.create_task(maintenance.run_forever(store, settings),
                                         name="retention")
@@ -124,6 +128,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             retention.cancel()
             await server.sessions.close()
+            await server.alerts.close()
             await chat.close()
             await server.one_to_one.close()
             await broker.close()
@@ -141,6 +146,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/rooms", list_rooms),
         *auth.ROUTES,
         *reports.ROUTES,
+        *alerts.ROUTES,
         *admin.ROUTES,
         *one_to_one.ROUTES,
         *sessions.ROUTES,
@@ -186,29 +192,34 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
     crisis = CrisisResources(store)
     guard = RoomGuard(moderation_store)
     gate = SessionGate(session_store)
-    safety = Safety(settings, broker, moderation_store, crisis, gate)
     history = RoomHistory(broker, moderation_store, roomlog)
     presence = Presence(settings, broker, hub, directory, roomlog)
+    inbox = AlertInbox(settings, AlertStore(store), broker, hub, presence, gate)
+    safety = Safety(settings, broker, moderation_store, crisis, inbox)
     chat = ChatService(settings, store, broker, hub, identities, directory, roomlog, staff,
-                       presence, crisis, guard, gate)
-    mod = Moderator(chat, store=moderation_store, history=history, safety=safety,
+                       presence, crisis, guard, gate, inbox)
+    mod = Moderator(chat, store=moderation_store, history=history, alerts=inbox,
                     crisis=crisis, identities=identities, staff=staff.store)
     agency = Agency(chat, store=store, moderation=moderation_store, broker=broker,
                     history=history, safety=safety, identities=identities)
     sessions = SessionService(chat, store=session_store, gate=gate, crisis=crisis,
-                              broker=broker, events=store)
+                              broker=broker, events=store, alerts=inbox)
     one_to_one = OneToOne(chat, create_queue(settings.redis_url), process_key=chat.process_key,
-                          store=store, staff=staff.store, crisis=crisis)
+                          store=store, staff=staff.store, crisis=crisis, alerts=inbox,
+                          identities=identities, moderation=moderation_store)
+    # Alerts of no room (one-to-one requests in crisis) are for the one-to-one supporters.
+    inbox.may_support = one_to_one.config.may_support
     features: list[Feature] = [
         Chat(chat, store=store, broker=broker, roomlog=roomlog, identities=identities,
              presence=presence, guard=guard, safety=safety, gate=gate, sessions=session_store),
-        mod, agency, sessions, one_to_one,
+        mod, agency, sessions, one_to_one, one_to_one.conversations,
+        Alerts(inbox, staff=staff.store),
         Rounds(chat, sessions=session_store),
         Groups(chat, broker=broker, sessions=session_store, identities=identities)]
     chat.install(features, on_disconnect=[one_to_one.disconnect])
     return Server(settings=settings, store=store, broker=broker, directory=directory,
                   staff=staff, chat=chat, crisis=crisis, safety=safety, gate=gate, mod=mod,
-                  agency=agency, sessions=sessions, one_to_one=one_to_one)
+                  agency=agency, sessions=sessions, one_to_one=one_to_one, alerts=inbox)
 
 
 def create_app_from_env() -> Starlette:

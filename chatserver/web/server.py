@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatserver.broker.base import Broker
+from chatserver.core.alerts import AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.rooms import RoomDirectory
 from chatserver.core.safety import Safety
@@ -39,3 +40,4 @@ class Server:
     agency: Agency
     sessions: SessionService
     one_to_one: OneToOne
+    alerts: AlertInbox

@@ -17,13 +17,15 @@ def staff_identity(account_id: str) -> str:
     return "staff:" + account_id
 
 
+
 def status_frame(request: Request, est: queueing.Estimate,
-                  opening: queueing.Opening) -> dict[str, Any]:
+                 opening: queueing.Opening) -> dict[str, Any]:
     frame = {"type": "queue_status", "request": request["id"], **est.to_dict(),
              "crisis": request["crisis"], "open": opening.open}
     if request.get("returned"):
         frame["returned"] = True
     return frame
+
 
 def public_request(request: Request) -> dict[str, Any]:
     """What a supporter sees of a waiting person: never their identity."""
@@ -31,7 +33,18 @@ def public_request(request: Request) -> dict[str, Any]:
             "answers": request.get("answers", {}), "crisis": request["crisis"],
             "lang": request["lang"], "waited_s": round((now_ms() - request["arrived"])
                                                        / 1000),
-            "returned": bool(request.get("returned"))}
+            "returned": bool(request.get("returned")), **from_alert(request, named=True)}
+
+
+def from_alert(request: Request, *, named: bool = False) -> dict[str, Any]:
+    """A conversation a facilitator opened from an alert says which alert and room (and, to
+    the facilitator, the person's pseudonym in that room)."""
+    if request.get("alert") is None:
+        return {}
+    extra = {"alert": request["alert"], "room": request.get("room")}
+    if named:
+        extra["name"] = request.get("name")
+    return extra
 
 
 def backend_errors(handler: FrameHandler) -> FrameHandler:

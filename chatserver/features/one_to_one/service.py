@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -19,22 +20,16 @@ from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
 from chatserver.broker.errors import BrokerError
 from chatserver.broker.queue import FULL, Conversation, QueueBackend, Request
+from chatserver.core.alerts import ONE_TO_ONE_CRISIS, AlertInbox
 from chatserver.core.crisis import CrisisResources, resources_frame
 from chatserver.core.hub import Client
+from chatserver.core.identities import Identities
 from chatserver.core.ports import ControlRoute, FrameHandler, FrameRoute, RoomAccess
 from chatserver.domain import queueing
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import (
-    ConvBan,
-    ConvEnd,
-    ConvResume,
-    ConvSend,
-    ConvTransfer,
-    ConvWarn,
     OneToOneFrame,
     QueueLeave,
     QueueRequest,
@@ -44,18 +39,18 @@ from chatserver.domain.protocol import (
     encode,
     now_ms,
 )
+from chatserver.features.one_to_one.conversations import Conversations
 from chatserver.features.one_to_one.frames import (
     backend_errors,
     public_request,
-    staff_identity,
     status_frame,
 )
 from chatserver.features.one_to_one.settings import SupportSettings
 from chatserver.storage.errors import DatabaseError
+from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.one_to_one import OneToOneStore
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
-from moderation.filters import crisis_labels
 
 log = logging.getLogger("chatserver.one_to_one")
 
@@ -77,14 +72,22 @@ class _Supporter:
 
 class OneToOne:
     def __init__(self, rooms: RoomAccess, backend: QueueBackend, *, process_key: str,
-                 store: Store, staff: StaffStore, crisis: CrisisResources) -> None:
+                 store: Store, staff: StaffStore, crisis: CrisisResources,
+                 alerts: AlertInbox, identities: Identities,
+                 moderation: ModerationStore) -> None:
         self.rooms = rooms
         self.backend = backend
         self.store = store
         self.stats = OneToOneStore(store)
+        self.config = SupportSettings(store)
         self.staff = staff
         self.crisis = crisis
+        self.alerts = alerts
         self.process = process_key
+        self.conversations = Conversations(
+            rooms, backend, process_key=process_key, config=self.config, crisis=crisis,
+            stats=self.stats, staff=staff, alerts=alerts, identities=identities,
+            moderation=moderation)
         # This process's sockets: waiting participants by request, supporters by account.
         self.waiting: dict[str, dict[int, Client]] = {}
         self.request_of: dict[int, str] = {}
@@ -93,7 +96,6 @@ class OneToOne:
         # Requests whose last socket here went away: kept until this (monotonic) deadline, so
         # a participant who reconnects (`queue_resume`) keeps their place.
         self._orphans: dict[str, float] = {}
-        self.config = SupportSettings(store)
         self._refresh_pending = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
@@ -262,10 +264,8 @@ class OneToOne:
     def frame_routes(self) -> Sequence[FrameRoute]:
         handlers: list[tuple[type[OneToOneFrame], FrameHandler]] = [
             (QueueRequest, self.request), (QueueLeave, self.leave),
-            (QueueResume, self.resume_queue), (ConvResume, self.resume_conversation),
-            (SupportAvailable, self.available), (SupportTake, self.take),
-            (ConvSend, self.send), (ConvEnd, self.end), (ConvTransfer, self.transfer),
-            (ConvWarn, self.warn), (ConvBan, self.ban)]
+            (QueueResume, self.resume_queue), (SupportAvailable, self.available),
+            (SupportTake, self.take)]
         return [FrameRoute(frame, backend_errors(handler)) for frame, handler in handlers]
 
     def control_routes(self) -> Sequence[ControlRoute]:
@@ -274,7 +274,23 @@ class OneToOne:
                 ControlRoute("oo_hold", self._on_hold),
                 ControlRoute("oo_rewait", lambda event: self.on_rewait(
                     str(event["identity"]), str(event["request"]))),
-                ControlRoute("oo_settings", self._on_settings)]
+                ControlRoute("oo_settings", self._on_settings),
+                *(ControlRoute(kind, functools.partial(self._alert_to_supporters, kind))
+                  for kind in ("alert_new", "alert_changed", "alert_escalated"))]
+
+    def _alert_to_supporters(self, kind: str, event: dict[str, Any]) -> None:
+        """Supporters on this process (admins have it from the core already) get alerts of
+        no room (one-to-one requests in crisis); those on duty get every escalated alert."""
+        alert = event["alert"]
+        if kind != "alert_escalated" and alert.get("room") is not None:
+            return
+        text = encode(AlertInbox.frame(kind, event))
+        for supporter in self.supporters.values():
+            if kind == "alert_escalated" and supporter.capacity <= 0:
+                continue
+            for client in supporter.clients.values():
+                if client.staff is not None and client.staff.role != "admin":
+                    client.offer(text)
 
     async def request(self, client: Client, frame: QueueRequest) -> None:
         assert client.identity is not None
@@ -310,6 +326,8 @@ class OneToOne:
                             "crisis": crisis, "arrived": now_ms(),
                             "band": queueing.band_of(crisis), "process": self.process}
         await self.backend.enqueue(request)
+        if crisis:  # stored for every supporter and admin to see, and escalated if nobody acts
+            await self.alerts.raise_alert(kind=ONE_TO_ONE_CRISIS, room_id=None)
         self.request_of[client.id] = request["id"]
         self.waiting.setdefault(request["id"], {})[client.id] = client
         client.offer(encode({"type": "queued", "id": frame.id, "request": request["id"],
@@ -354,25 +372,6 @@ class OneToOne:
         await self.rooms.announce(
             {"kind": "oo_rewait", "identity": client.identity.id, "request": request_id})
 
-    async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
-        """Either side, after a reload: the conversation again with its history so far."""
-        conv, side = await self._conversation(client, frame.conv)
-        client.offer(encode(await self._resumed(conv, side, frame.id)))
-
-    async def _resumed(self, conv: Conversation, side: str,
-                       frame_id: str | None = None) -> dict[str, Any]:
-        """`conv_started` again for one side, with the history so far."""
-        started: dict[str, Any] = {"type": "conv_started", "id": frame_id, "conv": conv["id"],
-                                   "role": side, "resumed": True}
-        if side == "participant":
-            started["name"] = conv["supporter_name"]
-        else:  # the wait they had, not the time since they arrived
-            started.update(public_request(conv["request"]), waited_s=round(
-                (conv["started"] - conv["request"]["arrived"]) / 1000))
-        started["history"] = [msgspec.json.decode(t)
-                              for t in await self.backend.transcript(conv["id"])]
-        return started
-
     async def _forget_waiting(self, request_id: str) -> None:
         for client_id in self.waiting.pop(request_id, {}):
             self.request_of.pop(client_id, None)
@@ -406,7 +405,7 @@ class OneToOne:
         # Conversations still theirs (a reloaded console, another tab): each again, with
         # the history so far, to this socket only.
         for conv in await self.backend.conversations_of(account.id):
-            client.offer(encode(await self._resumed(conv, "supporter")))
+            client.offer(encode(await self.conversations.resumed(conv, "supporter")))
         await self._changed()
 
     async def take(self, client: Client, frame: SupportTake) -> None:
@@ -431,22 +430,9 @@ class OneToOne:
         if not request.get("returned"):
             await self._record(request, served=True,
                                wait_s=(conv["started"] - request["arrived"]) / 1000)
-        await self._start(conv, handover=None)
+        await self.conversations.begin(conv)
         await self._changed()
         return conv
-
-    async def _start(self, conv: Conversation, handover: str | None) -> None:
-        request = conv["request"]
-        await self._send([request["identity"]], {
-            "type": "conv_started", "conv": conv["id"], "role": "participant",
-            "name": conv["supporter_name"]})
-        frame: dict[str, Any] = {"type": "conv_started", "conv": conv["id"], "role": "supporter",
-                                 **public_request(request)}
-        if handover is not None:
-            frame["handover"] = handover
-            frame["history"] = [msgspec.json.decode(t)
-                                for t in await self.backend.transcript(conv["id"])]
-        await self._send([staff_identity(conv["supporter"])], frame)
 
     async def _auto_offer(self) -> None:
         """Supporters here who asked to be offered people get the next one when a slot is
@@ -456,94 +442,6 @@ class OneToOne:
                 got = await self._assign(supporter, None)
                 if got is None or got == FULL:
                     break
-
-    async def _conversation(self, client: Client, conv_id: str) -> tuple[Conversation, str]:
-        """The conversation and the client's side in it; nobody else's."""
-        assert client.identity is not None
-        conv = await self.backend.conversation(conv_id)
-        if conv is not None:
-            if client.staff is not None and conv["supporter"] == client.staff.id:
-                return conv, "supporter"
-            if client.staff is None and conv["request"]["identity"] == client.identity.id:
-                return conv, "participant"
-        raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
-
-    async def send(self, client: Client, frame: ConvSend) -> None:
-        conv, side = await self._conversation(client, frame.conv)
-        text = self.rooms.check_text(frame.text)
-        if side == "supporter" and not await self.config.is_supporter(client):
-            raise ProtocolError(ErrorCode.FORBIDDEN)
-        name = conv["supporter_name"] if side == "supporter" else None
-        message = {"type": "conv_message", "conv": conv["id"], "from": side, "text": text,
-                   "ts": now_ms()}
-        if name is not None:
-            message["name"] = name
-        await self.backend.append_transcript(conv["id"], encode(message))
-        await self._send([conv["request"]["identity"], staff_identity(conv["supporter"])],
-                         message)
-        client.offer(encode({"type": "conv_sent", "id": frame.id, "conv": conv["id"]}))
-        if side == "participant" and crisis_labels(text):
-            # Resources to the participant at once; the supporter is alerted, never the text.
-            client.offer(encode(await self.crisis.frame("")))
-            await self._send([staff_identity(conv["supporter"])],
-                             {"type": "conv_alert", "conv": conv["id"], "reason": "crisis"})
-
-    async def end(self, client: Client, frame: ConvEnd) -> None:
-        conv, side = await self._conversation(client, frame.conv)
-        await self._finish(conv, side)
-        client.offer(encode({"type": "conv_closed", "id": frame.id, "conv": conv["id"]}))
-
-    async def _finish(self, conv: Conversation, by: str) -> None:
-        ended = await self.backend.end(conv["id"])
-        if ended is None:
-            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
-        await self.backend.record_duration((now_ms() - ended["started"]) / 1000)
-        resources = await self.crisis.current()
-        # The participant gets the crisis resources and a feedback prompt, whoever ended.
-        await self._send([ended["request"]["identity"]], {
-            "type": "conv_ended", "conv": conv["id"], "by": by, "feedback": True,
-            "resources": resources})
-        await self._send([staff_identity(ended["supporter"])], {
-            "type": "conv_ended", "conv": conv["id"], "by": by})
-        await self._changed()
-
-    async def transfer(self, client: Client, frame: ConvTransfer) -> None:
-        conv, side = await self._conversation(client, frame.conv)
-        if side != "supporter" or not await self.config.is_supporter(client):
-            raise ProtocolError(ErrorCode.FORBIDDEN)
-        moved = await self.backend.transfer(conv["id"], frame.to)
-        if moved is None:
-            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
-        if moved == FULL:
-            raise ProtocolError(ErrorCode.AT_CAPACITY)
-        assert isinstance(moved, dict)
-        await self._send([conv["request"]["identity"]], {
-            "type": "conv_transferred", "conv": conv["id"], "name": moved["supporter_name"]})
-        # The note goes to the new supporter only; the participant never sees it.
-        await self._start(moved, handover=frame.note or "")
-        client.offer(encode({"type": "conv_handed_over", "id": frame.id, "conv": conv["id"]}))
-        await self._changed()
-
-    async def warn(self, client: Client, frame: ConvWarn) -> None:
-        conv, side = await self._conversation(client, frame.conv)
-        if side != "supporter" or not await self.config.is_supporter(client):
-            raise ProtocolError(ErrorCode.FORBIDDEN)
-        await self._send([conv["request"]["identity"]], {
-            "type": "conv_warned", "conv": conv["id"], "reason": frame.reason})
-        client.offer(encode({"type": "conv_warn_sent", "id": frame.id, "conv": conv["id"]}))
-
-    async def ban(self, client: Client, frame: ConvBan) -> None:
-        conv, side = await self._conversation(client, frame.conv)
-        if side != "supporter" or not await self.config.is_supporter(client):
-            raise ProtocolError(ErrorCode.FORBIDDEN)
-        assert client.staff is not None
-        await self.stats.ban(conv["request"]["identity"], frame.seconds, frame.reason,
-                             client.staff.id)
-        await self.staff.audit(
-            actor_id=client.staff.id, actor_name=client.staff.display_name,
-            action="one_to_one_ban", detail={"seconds": frame.seconds})
-        await self._finish(conv, "supporter")
-        client.offer(encode({"type": "conv_closed", "id": frame.id, "conv": conv["id"]}))
 
     # Endings -------------------------------------------------------------------------------
 

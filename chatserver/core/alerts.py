@@ -1,0 +1,256 @@
+"""The shared alert inbox: someone may need help, and every staff member who may see the room
+knows it, on every process, whether or not they have joined the room, and knows whether
+someone is already handling it.
+
+An alert is stored first (so a reloaded console, a second facilitator and an admin who signs in
+later all see it), then announced to every process, each of which offers it to its signed-in
+staff connections allowed to see the room. The person it is about is told honestly what happens:
+that nobody who could see it is online (and that the crisis lines answer now), that a
+facilitator has been told, and, once one acknowledges, that a facilitator has seen it. An alert
+nobody acknowledges within ALERT_ESCALATE_SECONDS goes to every admin and every on-duty
+one-to-one supporter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from chatserver.broker.base import Broker
+from chatserver.core import metrics
+from chatserver.core.hub import Client, Hub
+from chatserver.core.presence import Presence
+from chatserver.core.session_gate import SessionGate
+from chatserver.domain.config import Settings
+from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
+from chatserver.domain.protocol import encode, now_ms
+from chatserver.storage.alerts import AlertRecord, AlertStore
+from chatserver.storage.errors import DatabaseError
+from chatserver.storage.staff import AccountRecord
+from moderation import permissions
+from moderation.permissions import Action
+from moderation.types import Role
+
+log = logging.getLogger("chatserver.alerts")
+
+# The kinds of alert; the person it is about is told what happens for these.
+HELP, CRISIS, REPORT, NO_FACILITATOR, ONE_TO_ONE_CRISIS = (
+    "help", "crisis", "report", "no_facilitator", "one_to_one_crisis")
+TOLD_KINDS = frozenset({HELP, CRISIS})
+OUTCOMES = frozenset({"supported", "referred", "emergency", "no_action", "unreachable"})
+NOTE_CHARS = 500
+# Resolved alerts stay in the inbox this long, so a shift sees what the last one handled.
+RECENT = timedelta(hours=24)
+
+MaySupport = Callable[[AccountRecord], Awaitable[bool]]
+
+
+def actor(account: AccountRecord, *, supporter: bool = False) -> permissions.Actor:
+    return permissions.Actor(Role(account.role), account.rooms, account.disabled,
+                             one_to_one=supporter)
+
+
+class AlertInbox:
+    def __init__(self, settings: Settings, store: AlertStore, broker: Broker, hub: Hub,
+                 presence: Presence, gate: SessionGate) -> None:
+        self.settings = settings
+        self.store = store
+        self.broker = broker
+        self.hub = hub
+        self.presence = presence
+        self.gate = gate
+        # Whether an account may give one-to-one support (alerts of no room): the one-to-one
+        # feature's settings know, and the wiring says so here.
+        self.may_support: MaySupport = _nobody
+        self._task: asyncio.Task[None] | None = None
+
+    # Who may see and handle -------------------------------------------------------------
+
+    async def may_see(self, account: AccountRecord, alert: AlertRecord) -> bool:
+        if alert.room_id is None:
+            return account.role == "admin" or (
+                not account.disabled and await self.may_support(account))
+        return permissions.may(actor(account), Action.VIEW_ALERTS, alert.room_id)
+
+    async def may_handle(self, account: AccountRecord, alert: AlertRecord) -> bool:
+        if alert.room_id is None:
+            return await self.may_see(account, alert)
+        return permissions.may(actor(account), Action.HANDLE_ALERT, alert.room_id)
+
+    def _sees_room(self, account: AccountRecord, room: str | None) -> bool:
+        """Synchronous check for delivery (no settings lookup): a room's staff and admins."""
+        if account.disabled:
+            return False
+        if room is None:
+            return account.role == "admin"
+        return account.role == "admin" or room in account.rooms
+
+    # Raising ---------------------------------------------------------------------------------
+
+    async def raise_alert(self, *, kind: str, room_id: str | None, member: str | None = None,
+                          name: str | None = None, seq: int | None = None,
+                          session_id: int | None = None, report_id: int | None = None,
+                          tell: Client | None = None,
+                          extra: dict[str, Any] | None = None) -> AlertRecord:
+        """Store an alert and announce it to every process. `tell`: the person's connection,
+        told at once whether anyone who could see it is online."""
+        alert = await self.store.add(room_id=room_id, kind=kind, member=member, name=name,
+                                     seq=seq, session_id=session_id, report_id=report_id,
+                                     now=datetime.now(UTC))
+        if room_id is not None and kind in TOLD_KINDS:
+            await self.gate.count_alert(room_id)
+        await self._publish("alert_new", alert, extra)
+        metrics.ALERTS.labels(kind).inc()
+        if tell is not None and room_id is not None:
+            status = "notified" if await self.staff_online(room_id) else "nobody_online"
+            tell.offer(encode({"type": "help_status", "room": room_id, "status": status,
+                               "alert": alert.id}))
+        return alert
+
+    async def staff_online(self, room_id: str) -> bool:
+        """Whether any staff member who may see the room has a signed-in connection, on any
+        process (the staff console counts even if they have not joined the room)."""
+        for info in await self.presence.staff_online():
+            if info.get("role") == "admin" or room_id in info.get("rooms", ()):
+                return True
+        return False
+
+    # Handling ------------------------------------------------------------------------------
+
+    async def _handleable(self, account: AccountRecord, alert_id: int) -> AlertRecord:
+        alert = await self.store.get(alert_id)
+        if alert is None or not await self.may_see(account, alert):
+            raise ProtocolError(ErrorCode.ALERT_NOT_FOUND)  # says nothing of other rooms
+        if not await self.may_handle(account, alert):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        return alert
+
+    async def acknowledge(self, account: AccountRecord, alert_id: int) -> AlertRecord:
+        await self._handleable(account, alert_id)
+        changed = await self.store.acknowledge(alert_id, account.id, account.display_name,
+                                               datetime.now(UTC))
+        if changed is None:
+            raise ProtocolError(ErrorCode.ALERT_STATE)
+        await self._after_acknowledged(changed)
+        return changed
+
+    async def resolve(self, account: AccountRecord, alert_id: int, outcome: str,
+                      note: str | None) -> AlertRecord:
+        if outcome not in OUTCOMES:
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
+        note = (note or "").strip() or None
+        if note is not None and len(note) > NOTE_CHARS:
+            raise ProtocolError(ErrorCode.TEXT_TOO_LONG)
+        before = await self._handleable(account, alert_id)
+        changed = await self.store.resolve(alert_id, account.id, account.display_name, outcome,
+                                           note, datetime.now(UTC))
+        if changed is None:
+            raise ProtocolError(ErrorCode.ALERT_STATE)
+        if before.state == "open":
+            await self._after_acknowledged(changed)
+        else:
+            await self._publish("alert_changed", changed)
+        return changed
+
+    async def _after_acknowledged(self, alert: AlertRecord) -> None:
+        await self._publish("alert_changed", alert)
+        if alert.kind in TOLD_KINDS and alert.room_id and alert.member:
+            # The person learns that a facilitator has seen it; never who, and never who
+            # reported anything.
+            await self.broker.publish_control(msgspec.json.encode({
+                "kind": "to_member", "room": alert.room_id, "member": alert.member,
+                "frame": {"type": "help_status", "room": alert.room_id, "status": "seen",
+                          "alert": alert.id}}))
+
+    async def conversation_opened(self, alert_id: int, conv: str) -> AlertRecord | None:
+        changed = await self.store.set_conversation(alert_id, conv)
+        if changed is not None:
+            await self._publish("alert_changed", changed)
+        return changed
+
+    async def visible_to(self, account: AccountRecord) -> list[AlertRecord]:
+        """What a reloaded console lists: unresolved alerts and the last day's resolved ones
+        of the rooms the account may see."""
+        rooms = None if account.role == "admin" else sorted(account.rooms)
+        roomless = account.role == "admin" or await self.may_support(account)
+        return await self.store.visible(rooms, roomless=roomless,
+                                        resolved_since=datetime.now(UTC) - RECENT)
+
+    # Escalation ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="alert-escalation")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        # Often enough that an alert escalates within a quarter of the wait after it is due.
+        every = min(5.0, max(0.2, self.settings.alert_escalate_seconds / 4))
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.escalate_due(datetime.now(UTC))
+            except (BackendUnavailable, DatabaseError, OSError) as exc:
+                log.warning("alert escalation failed", extra={"error": type(exc).__name__})
+            except Exception:
+                log.exception("alert escalation crashed")
+
+    async def escalate_due(self, now: datetime) -> int:
+        """Escalate every alert nobody acknowledged in time (each once, by one process)."""
+        due = await self.store.due_for_escalation(
+            now - timedelta(seconds=self.settings.alert_escalate_seconds))
+        done = 0
+        for alert_id in due:
+            alert = await self.store.escalate(alert_id, now)
+            if alert is not None:
+                await self._publish("alert_escalated", alert)
+                done += 1
+        return done
+
+    # Delivery (on every process) ----------------------------------------------------------
+
+    async def _publish(self, kind: str, alert: AlertRecord,
+                       extra: dict[str, Any] | None = None) -> None:
+        await self.broker.publish_control(msgspec.json.encode(
+            {"kind": kind, "alert": alert.public(), "extra": extra or {}}))
+
+    @staticmethod
+    def frame(kind: str, event: dict[str, Any]) -> dict[str, Any]:
+        """The frame staff get for an alert control event."""
+        alert = event["alert"]
+        if kind == "alert_new":
+            return {"type": "alert", "alert": alert, "room": alert["room"],
+                    "why": alert["kind"], "member": alert["member"], "name": alert["name"],
+                    "ts": now_ms(), **event.get("extra", {})}
+        return {"type": "alert_escalated" if kind == "alert_escalated" else "alert_changed",
+                "alert": alert}
+
+    def deliver(self, kind: str, event: dict[str, Any]) -> None:
+        """Offer an alert to this process's signed-in staff who may see it; an escalation
+        also to every admin (the one-to-one feature reaches its on-duty supporters)."""
+        alert = event["alert"]
+        room = alert.get("room")
+        text = encode(self.frame(kind, event))
+        changed = encode({"type": "alert_changed", "alert": alert})
+        for client in list(self.hub.connected.values()):
+            staff = client.staff
+            if staff is None or client.identity is None:
+                continue
+            if kind == "alert_escalated" and staff.role == "admin":
+                client.offer(text)
+            elif self._sees_room(staff, room):
+                client.offer(changed if kind == "alert_escalated" else text)
+
+
+async def _nobody(account: AccountRecord) -> bool:
+    return False

@@ -1,0 +1,247 @@
+"""The private conversations of one-to-one support: a supporter and a participant, whether
+taken from the queue or opened by a facilitator from an alert. Texts live only in the queue's
+backend while the conversation lasts (so a handover keeps them) and are gone when it ends."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from chatserver.broker.queue import FULL, Conversation, QueueBackend
+from chatserver.core.alerts import CRISIS, HELP, AlertInbox, actor
+from chatserver.core.crisis import CrisisResources
+from chatserver.core.hub import Client
+from chatserver.core.identities import Identities
+from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess
+from chatserver.domain import queueing
+from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.domain.protocol import (
+    ConvBan,
+    ConvEnd,
+    ConvOpen,
+    ConvResume,
+    ConvSend,
+    ConvTransfer,
+    ConvWarn,
+    encode,
+    now_ms,
+)
+from chatserver.features.one_to_one.frames import (
+    backend_errors,
+    from_alert,
+    public_request,
+    staff_identity,
+)
+from chatserver.features.one_to_one.settings import SupportSettings
+from chatserver.storage.moderation import ModerationStore
+from chatserver.storage.one_to_one import OneToOneStore
+from chatserver.storage.staff import StaffStore
+from moderation import permissions
+from moderation.filters import crisis_labels
+from moderation.permissions import Action
+
+
+class Conversations:
+    def __init__(self, rooms: RoomAccess, backend: QueueBackend, *, process_key: str,
+                 config: SupportSettings, crisis: CrisisResources, stats: OneToOneStore,
+                 staff: StaffStore, alerts: AlertInbox, identities: Identities,
+                 moderation: ModerationStore) -> None:
+        self.rooms = rooms
+        self.backend = backend
+        self.process = process_key
+        self.config = config
+        self.crisis = crisis
+        self.stats = stats
+        self.staff = staff
+        self.alerts = alerts
+        self.identities = identities
+        self.moderation = moderation
+
+    def frame_routes(self) -> Sequence[FrameRoute]:
+        return [FrameRoute(frame, backend_errors(handler)) for frame, handler in (
+            (ConvResume, self.resume_conversation), (ConvSend, self.send), (ConvEnd, self.end),
+            (ConvTransfer, self.transfer), (ConvWarn, self.warn), (ConvBan, self.ban),
+            (ConvOpen, self.open_from_alert))]
+
+    def control_routes(self) -> Sequence[ControlRoute]:
+        return []
+
+    async def _send(self, identities: list[str], frame: dict[str, Any]) -> None:
+        await self.rooms.announce({"kind": "oo_deliver", "to": identities, "frame": frame})
+
+    async def _changed(self) -> None:
+        await self.rooms.announce({"kind": "oo_changed"})
+
+    async def begin(self, conv: Conversation, handover: str | None = None,
+                    frame_id: str | None = None) -> None:
+        """Both sides get `conv_started` (the supporter's with `frame_id`, if it asked)."""
+        request = conv["request"]
+        await self._send([request["identity"]], {
+            "type": "conv_started", "conv": conv["id"], "role": "participant",
+            "name": conv["supporter_name"], **from_alert(request)})
+        frame: dict[str, Any] = {"type": "conv_started", "conv": conv["id"], "role": "supporter",
+                                 **public_request(request)}
+        if frame_id is not None:
+            frame["id"] = frame_id
+        if handover is not None:
+            frame["handover"] = handover
+            frame["history"] = [msgspec.json.decode(t)
+                                for t in await self.backend.transcript(conv["id"])]
+        await self._send([staff_identity(conv["supporter"])], frame)
+
+    async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
+        """Either side, after a reload: the conversation again with its history so far."""
+        conv, side = await self._conversation(client, frame.conv)
+        client.offer(encode(await self.resumed(conv, side, frame.id)))
+
+    async def resumed(self, conv: Conversation, side: str,
+                       frame_id: str | None = None) -> dict[str, Any]:
+        """`conv_started` again for one side, with the history so far."""
+        started: dict[str, Any] = {"type": "conv_started", "id": frame_id, "conv": conv["id"],
+                                   "role": side, "resumed": True}
+        if side == "participant":
+            started.update(name=conv["supporter_name"], **from_alert(conv["request"]))
+        else:  # the wait they had, not the time since they arrived
+            started.update(public_request(conv["request"]), waited_s=round(
+                (conv["started"] - conv["request"]["arrived"]) / 1000))
+        started["history"] = [msgspec.json.decode(t)
+                              for t in await self.backend.transcript(conv["id"])]
+        return started
+
+    async def _supports(self, client: Client, conv: Conversation) -> bool:
+        """The supporter side may act: a one-to-one supporter, or, in a conversation opened
+        from an alert, staff who may handle that room's alerts."""
+        room = conv["request"].get("room")
+        if room is not None and client.staff is not None:
+            return permissions.may(actor(client.staff), Action.HANDLE_ALERT, room)
+        return await self.config.is_supporter(client)
+
+    async def _conversation(self, client: Client, conv_id: str) -> tuple[Conversation, str]:
+        """The conversation and the client's side in it; nobody else's."""
+        assert client.identity is not None
+        conv = await self.backend.conversation(conv_id)
+        if conv is not None:
+            if client.staff is not None and conv["supporter"] == client.staff.id:
+                return conv, "supporter"
+            if client.staff is None and conv["request"]["identity"] == client.identity.id:
+                return conv, "participant"
+        raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+
+    async def send(self, client: Client, frame: ConvSend) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        text = self.rooms.check_text(frame.text)
+        if side == "supporter" and not await self._supports(client, conv):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        name = conv["supporter_name"] if side == "supporter" else None
+        message = {"type": "conv_message", "conv": conv["id"], "from": side, "text": text,
+                   "ts": now_ms()}
+        if name is not None:
+            message["name"] = name
+        await self.backend.append_transcript(conv["id"], encode(message))
+        await self._send([conv["request"]["identity"], staff_identity(conv["supporter"])],
+                         message)
+        client.offer(encode({"type": "conv_sent", "id": frame.id, "conv": conv["id"]}))
+        if side == "participant" and crisis_labels(text):
+            # Resources to the participant at once; the supporter is alerted, never the text.
+            client.offer(encode(await self.crisis.frame("")))
+            await self._send([staff_identity(conv["supporter"])],
+                             {"type": "conv_alert", "conv": conv["id"], "reason": "crisis"})
+
+    async def end(self, client: Client, frame: ConvEnd) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        await self._finish(conv, side)
+        client.offer(encode({"type": "conv_closed", "id": frame.id, "conv": conv["id"]}))
+
+    async def _finish(self, conv: Conversation, by: str) -> None:
+        ended = await self.backend.end(conv["id"])
+        if ended is None:
+            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+        if not ended["request"].get("alert"):  # the queue's figures are the queue's own
+            await self.backend.record_duration((now_ms() - ended["started"]) / 1000)
+        resources = await self.crisis.current()
+        # The participant gets the crisis resources and a feedback prompt, whoever ended.
+        await self._send([ended["request"]["identity"]], {
+            "type": "conv_ended", "conv": conv["id"], "by": by, "feedback": True,
+            "resources": resources})
+        await self._send([staff_identity(ended["supporter"])], {
+            "type": "conv_ended", "conv": conv["id"], "by": by})
+        await self._changed()
+
+    async def transfer(self, client: Client, frame: ConvTransfer) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        if side != "supporter" or not await self._supports(client, conv):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        moved = await self.backend.transfer(conv["id"], frame.to)
+        if moved is None:
+            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+        if moved == FULL:
+            raise ProtocolError(ErrorCode.AT_CAPACITY)
+        assert isinstance(moved, dict)
+        await self._send([conv["request"]["identity"]], {
+            "type": "conv_transferred", "conv": conv["id"], "name": moved["supporter_name"]})
+        # The note goes to the new supporter only; the participant never sees it.
+        await self.begin(moved, handover=frame.note or "")
+        client.offer(encode({"type": "conv_handed_over", "id": frame.id, "conv": conv["id"]}))
+        await self._changed()
+
+    async def warn(self, client: Client, frame: ConvWarn) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        if side != "supporter" or not await self._supports(client, conv):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        await self._send([conv["request"]["identity"]], {
+            "type": "conv_warned", "conv": conv["id"], "reason": frame.reason})
+        client.offer(encode({"type": "conv_warn_sent", "id": frame.id, "conv": conv["id"]}))
+
+    async def ban(self, client: Client, frame: ConvBan) -> None:
+        conv, side = await self._conversation(client, frame.conv)
+        if side != "supporter" or not await self._supports(client, conv):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        assert client.staff is not None
+        await self.stats.ban(conv["request"]["identity"], frame.seconds, frame.reason,
+                             client.staff.id)
+        await self.staff.audit(
+            actor_id=client.staff.id, actor_name=client.staff.display_name,
+            action="one_to_one_ban", detail={"seconds": frame.seconds})
+        await self._finish(conv, "supporter")
+        client.offer(encode({"type": "conv_closed", "id": frame.id, "conv": conv["id"]}))
+
+    async def open_from_alert(self, client: Client, frame: ConvOpen) -> None:
+        """A facilitator answers an alert in private: a conversation with the person it is
+        about, who keeps the group open beside it. Audited; it ends like any other."""
+        account = client.staff
+        if account is None:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        alert = await self.alerts.store.get(frame.alert)
+        if alert is None or not await self.alerts.may_see(account, alert):
+            raise ProtocolError(ErrorCode.ALERT_NOT_FOUND)
+        if (alert.room_id is None or alert.member is None
+                or not permissions.may(actor(account), Action.HANDLE_ALERT, alert.room_id)):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        if alert.state == "resolved":
+            raise ProtocolError(ErrorCode.ALERT_STATE)
+        present = {p["member"] for p in await self.rooms.present(alert.room_id)}
+        identity = (await self.identities.find(alert.member, alert.room_id, self.moderation)
+                    if alert.member in present else None)
+        if identity is None:
+            raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)  # they have left the room
+        now = now_ms()
+        crisis = alert.kind in (HELP, CRISIS)
+        request: dict[str, Any] = {
+            "id": uuid.uuid4().hex, "identity": identity, "lang": client.lang, "topic": None,
+            "answers": {}, "crisis": crisis, "arrived": now, "band": queueing.band_of(crisis),
+            "process": self.process, "alert": alert.id, "room": alert.room_id,
+            "name": alert.name}
+        conv: Conversation = {"id": uuid.uuid4().hex, "request": request,
+                              "supporter": account.id, "supporter_name": account.display_name,
+                              "process": self.process, "started": now}
+        await self.backend.open(conv)
+        await self.begin(conv, frame_id=frame.id)
+        if alert.state == "open":
+            await self.alerts.acknowledge(account, alert.id)
+        await self.alerts.conversation_opened(alert.id, conv["id"])
+        await self.staff.audit(actor_id=account.id, actor_name=account.display_name,
+                               action="alert_conversation", room_id=alert.room_id,
+                               target=alert.member, detail={"alert": alert.id})

@@ -1,0 +1,166 @@
+"""Queries for the alert inbox. Every change of state is a compare-and-set on the row, so two
+staff members acknowledging at once (on two processes) end with exactly one of them handling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+
+from chatserver.storage.models import Alert
+from chatserver.storage.sessions import iso, utc
+from chatserver.storage.store import Store
+
+OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    id: int
+    room_id: str | None
+    kind: str
+    member: str | None
+    name: str | None
+    seq: int | None
+    session_id: int | None
+    report_id: int | None
+    state: str
+    created_at: datetime
+    escalated: bool
+    acknowledged_by: str | None  # account id
+    acknowledged_name: str | None
+    acknowledged_at: datetime | None
+    resolved_name: str | None
+    resolved_at: datetime | None
+    outcome: str | None
+    note: str | None
+    conv: str | None
+
+    def public(self) -> dict[str, Any]:
+        """What staff see (account ids stay on the server; names are what staff know)."""
+        return {"id": self.id, "room": self.room_id, "kind": self.kind, "member": self.member,
+                "name": self.name, "seq": self.seq, "session": self.session_id,
+                "report": self.report_id, "state": self.state,
+                "created_at": iso(self.created_at), "escalated": self.escalated,
+                "acknowledged_by": self.acknowledged_name,
+                "acknowledged_at": _iso(self.acknowledged_at),
+                "resolved_by": self.resolved_name, "resolved_at": _iso(self.resolved_at),
+                "outcome": self.outcome, "note": self.note, "conv": self.conv}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return iso(value) if value is not None else None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return utc(value) if value is not None else None
+
+
+def _record(row: Alert) -> AlertRecord:
+    return AlertRecord(row.id, row.room_id, row.kind, row.member, row.name, row.seq,
+                       row.session_id, row.report_id, row.state, utc(row.created_at),
+                       row.escalated_at is not None, row.acknowledged_by,
+                       row.acknowledged_name, _aware(row.acknowledged_at), row.resolved_name,
+                       _aware(row.resolved_at), row.outcome, row.note, row.conv)
+
+
+class AlertStore:
+    def __init__(self, store: Store) -> None:
+        self.sessions = store.sessions
+
+    async def add(self, *, room_id: str | None, kind: str, member: str | None,
+                  name: str | None, seq: int | None, session_id: int | None,
+                  report_id: int | None, now: datetime) -> AlertRecord:
+        row = Alert(room_id=room_id, kind=kind, member=member, name=name, seq=seq,
+                    session_id=session_id, report_id=report_id, state=OPEN, created_at=now)
+        async with self.sessions.begin() as s:
+            s.add(row)
+            await s.flush()
+            return _record(row)
+
+    async def get(self, alert_id: int) -> AlertRecord | None:
+        async with self.sessions() as s:
+            row = await s.get(Alert, alert_id)
+            return _record(row) if row is not None else None
+
+    async def _change(self, alert_id: int, states: Sequence[str],
+                      values: dict[str, Any]) -> AlertRecord | None:
+        """Set `values` if the alert is in one of `states`; the changed alert, else None."""
+        async with self.sessions.begin() as s:
+            done = await s.execute(update(Alert).where(
+                Alert.id == alert_id, Alert.state.in_(states)).values(**values))
+            if not done.rowcount:  # type: ignore[attr-defined]
+                return None
+        return await self.get(alert_id)
+
+    async def acknowledge(self, alert_id: int, account: str, name: str,
+                          now: datetime) -> AlertRecord | None:
+        return await self._change(alert_id, [OPEN], {
+            "state": ACKNOWLEDGED, "acknowledged_by": account, "acknowledged_name": name,
+            "acknowledged_at": now})
+
+    async def resolve(self, alert_id: int, account: str, name: str, outcome: str,
+                      note: str | None, now: datetime) -> AlertRecord | None:
+        """Resolve an open or acknowledged alert; an open one is acknowledged at once too."""
+        current = await self.get(alert_id)
+        if current is None or current.state == RESOLVED:
+            return None
+        values: dict[str, Any] = {"state": RESOLVED, "resolved_by": account,
+                                  "resolved_name": name, "resolved_at": now,
+                                  "outcome": outcome, "note": note}
+        if current.state == OPEN:
+            values |= {"acknowledged_by": account, "acknowledged_name": name,
+                       "acknowledged_at": now}
+        return await self._change(alert_id, [current.state], values)
+
+    async def set_conversation(self, alert_id: int, conv: str) -> AlertRecord | None:
+        return await self._change(alert_id, [OPEN, ACKNOWLEDGED], {"conv": conv})
+
+    async def escalate(self, alert_id: int, now: datetime) -> AlertRecord | None:
+        """Mark an unacknowledged alert escalated, once (one process wins)."""
+        async with self.sessions.begin() as s:
+            done = await s.execute(update(Alert).where(
+                Alert.id == alert_id, Alert.state == OPEN,
+                Alert.escalated_at.is_(None)).values(escalated_at=now))
+            if not done.rowcount:  # type: ignore[attr-defined]
+                return None
+        return await self.get(alert_id)
+
+    async def due_for_escalation(self, created_before: datetime) -> list[int]:
+        query = select(Alert.id).where(Alert.state == OPEN, Alert.escalated_at.is_(None),
+                                       Alert.created_at <= created_before)
+        async with self.sessions() as s:
+            return list((await s.scalars(query)).all())
+
+    async def visible(self, rooms: Sequence[str] | None, *, roomless: bool,
+                      resolved_since: datetime, limit: int = 200) -> list[AlertRecord]:
+        """Unresolved alerts and those resolved since `resolved_since`, newest first, in
+        `rooms` (None: every room), and the alerts of no room if `roomless`."""
+        where = []
+        if rooms is None:
+            where.append(Alert.room_id.is_not(None))
+        elif rooms:
+            where.append(Alert.room_id.in_(list(rooms)))
+        if roomless:
+            where.append(Alert.room_id.is_(None))
+        if not where:
+            return []
+        query = (select(Alert).where(or_(*where), or_(
+            Alert.state != RESOLVED, Alert.resolved_at >= resolved_since))
+            .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit))
+        async with self.sessions() as s:
+            return [_record(r) for r in (await s.scalars(query)).all()]
+
+    async def for_report(self, report_id: int) -> AlertRecord | None:
+        async with self.sessions() as s:
+            row = (await s.scalars(select(Alert).where(Alert.report_id == report_id))).first()
+            return _record(row) if row is not None else None
+
+    async def purge(self, before: datetime) -> int:
+        """Delete alerts made before `before` (retention)."""
+        async with self.sessions.begin() as s:
+            done = await s.execute(delete(Alert).where(Alert.created_at < before))
+            return int(done.rowcount or 0)  # type: ignore[attr-defined]

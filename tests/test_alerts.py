@@ -1,0 +1,247 @@
+"""The shared alert inbox (issue 15) over two real processes with Redis and PostgreSQL: an alert
+reaches every signed-in facilitator of the room and the admins, whether or not they joined it,
+within a second and on the other process; nobody of another room; a second staff member sees
+who handles it; the person is told honestly whether anyone is there; an alert nobody takes
+escalates; a facilitator can answer the person in private."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
+
+ESCALATE = 1.5
+ROOM = "olohuone"
+
+
+@pytest.fixture
+async def world(start_server, redis_server, pg_url):
+    """Two processes; an admin; Sanna facilitates olohuone, Pekka laheiset (and may give
+    one-to-one support)."""
+    admin_password = create_admin({"DATABASE_URL": pg_url})
+    env = {**FAST, "alert_escalate_seconds": ESCALATE}
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    admin = StaffHttp(a.url)
+    await admin.login("admin", admin_password)
+    staff = {"admin": admin}
+    ids = {}
+    for username, room in (("sanna", ROOM), ("pekka", "laheiset")):
+        ids[username] = await add_facilitator(admin, username, [room])
+        http = StaffHttp(b.url)
+        await http.login(username, FACILITATOR_PASSWORD)
+        staff[username] = http
+    await admin.put("/api/one-to-one/settings", {"supporters": [ids["pekka"]]})
+    sockets: list[ChatClient] = []
+
+    async def console(name: str, server=b) -> ChatClient:
+        """A staff member's console: signed in, joined to nothing."""
+        ws = await staff[name].socket(server.ws_url)
+        sockets.append(ws)
+        return ws
+
+    async def participant(server=a) -> ChatClient:
+        ws = await ChatClient.connect(server.ws_url)
+        sockets.append(ws)
+        await ws.join(ROOM)
+        return ws
+
+    yield a, b, staff, console, participant
+    for ws in sockets:
+        await ws.close()
+    for http in staff.values():
+        await http.close()
+
+
+def alerts_of(ws: ChatClient) -> list[dict]:
+    return [f for f in ws.frames if f["type"] in ("alert", "alert_changed", "alert_escalated")]
+
+
+async def listed(http: StaffHttp) -> list[dict]:
+    answer = await http.http.get("/api/alerts")
+    assert answer.status_code == 200
+    return answer.json()["alerts"]
+
+
+async def test_help_reaches_a_facilitator_who_joined_nothing_and_everyone_sees_who_handles_it(
+        world):
+    a, _b, staff, console, participant = world
+    sanna = await console("sanna")  # process b, no room joined
+    pekka = await console("pekka")
+    admin = await console("admin", a)
+    person = await participant()  # process a
+    mark = len(sanna.frames)
+    await person.send({"type": "help", "id": "h1", "room": ROOM})
+    # Within a second, on the other process, though she has not joined the room.
+    new = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=1.0, start=mark)
+    alert = new["alert"]
+    assert (new["why"], alert["kind"], alert["room"], alert["state"]) == (
+        "help", "help", ROOM, "open")
+    assert alert["name"] == person.pseudonym and alert["member"]
+    await admin.wait_for(lambda f: f["type"] == "alert" and f["alert"]["id"] == alert["id"],
+                         timeout=1.0)
+    status = await person.wait_for(lambda f: f["type"] == "help_status")
+    assert status["status"] == "notified"
+    await person.wait_for(lambda f: f["type"] == "crisis_resources")
+    # A facilitator of another room learns nothing of it, live or listed.
+    await asyncio.sleep(0.3)
+    assert alerts_of(pekka) == []
+    assert [x["id"] for x in await listed(staff["pekka"])] == []
+    assert [x["id"] for x in await listed(staff["sanna"])] == [alert["id"]]
+    # Neither Pekka nor the participant may take it.
+    denied = await pekka.request({"type": "alert_ack", "alert": alert["id"]})
+    assert (denied["type"], denied["code"]) == ("error", "alert_not_found")
+    denied = await person.request({"type": "alert_ack", "alert": alert["id"]})
+    assert (denied["type"], denied["code"]) == ("error", "forbidden")
+    # Sanna takes it: the admin's console says who, and the person that someone has seen it.
+    taken = await sanna.request({"type": "alert_ack", "alert": alert["id"]})
+    assert (taken["type"], taken["alert"]["state"]) == ("done", "acknowledged")
+    changed = await admin.wait_for(lambda f: f["type"] == "alert_changed", timeout=1.0)
+    assert changed["alert"]["acknowledged_by"] == "Sanna"
+    seen = await person.wait_for(lambda f: f["type"] == "help_status"
+                                 and f["status"] == "seen", timeout=1.0)
+    assert seen["room"] == ROOM and "Sanna" not in str(seen)
+    again = await admin.request({"type": "alert_ack", "alert": alert["id"]})
+    assert (again["type"], again["code"]) == ("error", "alert_state")
+    # A reloaded console (a fresh GET) lists it with its handler.
+    (reloaded,) = await listed(staff["admin"])
+    assert (reloaded["id"], reloaded["acknowledged_by"]) == (alert["id"], "Sanna")
+    # Resolved with an outcome from the fixed list; a made-up one is refused.
+    bad = await sanna.request({"type": "alert_resolve", "alert": alert["id"],
+                               "outcome": "whatever"})
+    assert (bad["type"], bad["code"]) == ("error", "invalid_frame")
+    done = await sanna.request({"type": "alert_resolve", "alert": alert["id"],
+                                "outcome": "supported", "note": "Puhuimme kahden kesken."})
+    assert (done["alert"]["state"], done["alert"]["outcome"]) == ("resolved", "supported")
+    closed = await admin.wait_for(lambda f: f["type"] == "alert_changed"
+                                  and f["alert"]["state"] == "resolved", timeout=1.0)
+    assert closed["alert"]["resolved_by"] == "Sanna"
+    assert [x["state"] for x in await listed(staff["sanna"])] == ["resolved"]
+    audit = (await staff["admin"].http.get("/api/audit")).json()
+    assert {"alert_ack", "alert_resolve"} <= {e["action"] for e in audit}
+
+
+async def test_nobody_online_is_said_at_once_and_an_alert_nobody_takes_escalates(world):
+    a, _b, staff, console, participant = world
+    person = await participant()
+    await person.send({"type": "help", "id": "h1", "room": ROOM})
+    status = await person.wait_for(lambda f: f["type"] == "help_status", timeout=1.0)
+    assert status["status"] == "nobody_online"
+    # Stored, not lost: an admin and an on-duty supporter (of another room) who sign in later
+    # get it when it escalates, and Sanna's console lists it when she opens it.
+    admin = await console("admin", a)
+    pekka = await console("pekka")
+    duty = await pekka.request({"type": "support_available", "capacity": 1})
+    assert duty["type"] == "support_status"
+    escalated = await admin.wait_for(lambda f: f["type"] == "alert_escalated",
+                                     timeout=ESCALATE + 3)
+    assert escalated["alert"]["escalated"] and escalated["alert"]["state"] == "open"
+    on_duty = await pekka.wait_for(lambda f: f["type"] == "alert_escalated", timeout=3)
+    assert on_duty["alert"]["id"] == escalated["alert"]["id"]
+    (listed_for_sanna,) = await listed(staff["sanna"])
+    assert listed_for_sanna["escalated"] is True
+    # Escalated once, not on every tick.
+    await asyncio.sleep(ESCALATE)
+    assert len([f for f in admin.frames if f["type"] == "alert_escalated"]) == 1
+
+
+async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_the_person(world):
+    _a, b, staff, console, participant = world
+    sanna = await console("sanna")
+    pekka = await console("pekka")
+    person = await participant()
+    reader = await participant(b)
+    text = "en jaksa enää, haluan kuolla"
+    ack = await person.say(ROOM, text)
+    assert ack["type"] == "ack"
+    new = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis",
+                               timeout=1.0)
+    alert = new["alert"]
+    assert alert["seq"] == ack["seq"] and "text" not in alert
+    # The message carries the flag that folds it for others, live and in a newcomer's history.
+    live = await reader.wait_for(lambda f: f.get("seq") == ack["seq"])
+    assert live["flag"] == "crisis"
+    newcomer = await participant(b)
+    history = [f for f in newcomer.events(ROOM, "message") if f["seq"] == ack["seq"]]
+    assert history and history[0]["flag"] == "crisis"
+    # Only staff allowed in the room may open a private conversation from it.
+    refused = await pekka.request({"type": "conv_open", "alert": alert["id"]})
+    assert refused["code"] == "alert_not_found"
+    refused = await reader.request({"type": "conv_open", "alert": alert["id"]})
+    assert refused["code"] == "forbidden"
+    opened = await sanna.request({"type": "conv_open", "alert": alert["id"]})
+    assert (opened["type"], opened["role"], opened["alert"]) == (
+        "conv_started", "supporter", alert["id"])
+    assert opened["name"] == person.pseudonym and opened["room"] == ROOM
+    conv = opened["conv"]
+    started = await person.wait_for(lambda f: f["type"] == "conv_started", timeout=1.0)
+    assert (started["conv"], started["role"], started["name"]) == (conv, "participant", "Sanna")
+    # The participant is still in the group, beside the conversation.
+    still = await person.say(ROOM, "olen yhä täällä")
+    assert still["type"] == "ack"
+    sent = await sanna.request({"type": "conv_send", "conv": conv, "text": "Hei, olen tässä."})
+    assert sent["type"] == "conv_sent"
+    heard = await person.wait_for(lambda f: f["type"] == "conv_message")
+    assert (heard["from"], heard["text"]) == ("supporter", "Hei, olen tässä.")
+    reply = await person.request({"type": "conv_send", "conv": conv, "text": "Kiitos."})
+    assert reply["type"] == "conv_sent"
+    await sanna.wait_for(lambda f: f["type"] == "conv_message" and f["from"] == "participant")
+    # Nobody else can write into it.
+    intruder = await reader.request({"type": "conv_send", "conv": conv, "text": "hei"})
+    assert intruder["code"] == "conversation_not_found"
+    # Opening it took the alert; the conversation is on it for everyone's console.
+    (stored,) = [x for x in await listed(staff["sanna"]) if x["id"] == alert["id"]]
+    assert (stored["state"], stored["acknowledged_by"], stored["conv"]) == (
+        "acknowledged", "Sanna", conv)
+    ended = await sanna.request({"type": "conv_end", "conv": conv})
+    assert ended["type"] == "conv_closed"
+    closing = await person.wait_for(lambda f: f["type"] == "conv_ended", timeout=1.0)
+    assert closing["by"] == "supporter" and closing["resources"]
+    audit = (await staff["admin"].http.get("/api/audit")).json()
+    opened_entries = [e for e in audit if e["action"] == "alert_conversation"]
+    assert opened_entries and opened_entries[0]["actor_name"] == "Sanna"
+
+
+async def test_reports_and_one_to_one_crises_are_in_the_inbox(world):
+    a, b, staff, console, participant = world
+    sanna = await console("sanna")
+    admin = await console("admin", a)
+    writer = await participant()
+    reporter = await participant(b)
+    ack = await writer.say(ROOM, "tämä on ihan tavallinen viesti")
+    reported = await reporter.request({"type": "report", "room": ROOM, "seq": ack["seq"],
+                                       "category": "worried"})
+    assert reported["type"] == "reported"
+    report = await sanna.wait_for(lambda f: f["type"] == "report", timeout=1.0)
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "report",
+                                 timeout=1.0)
+    assert alert["alert"]["report"] == report["report"]["id"]
+    assert alert["alert"]["member"] == report["report"]["target"]
+    # A one-to-one request in crisis has no room: admins (and supporters) see it.
+    asking = await ChatClient.connect(b.ws_url)
+    queued = await asking.request({"type": "queue_request", "topic": "haluan kuolla"})
+    assert queued["type"] == "queued" and queued["crisis"] is True
+    roomless = await admin.wait_for(lambda f: f["type"] == "alert"
+                                    and f["why"] == "one_to_one_crisis", timeout=1.0)
+    assert roomless["alert"]["room"] is None and roomless["alert"]["member"] is None
+    await asyncio.sleep(0.3)
+    assert not [f for f in sanna.frames if f.get("why") == "one_to_one_crisis"]
+    assert roomless["alert"]["id"] in [x["id"] for x in await listed(staff["pekka"])]
+    assert roomless["alert"]["id"] not in [x["id"] for x in await listed(staff["sanna"])]
+    await asking.close()
+
+
+async def test_the_inbox_needs_a_staff_session(start_server):
+    server = start_server()
+    outsider = StaffHttp(server.url)
+    assert (await outsider.http.get("/api/alerts")).status_code == 401
+    await outsider.close()
