@@ -10,7 +10,7 @@ BENCH_INSTALLED := $(VENV)/.installed-bench
 # axe-core from the npm registry, for the accessibility tests only: never served, never committed.
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-quick lint typecheck bench migrate clean conformance
+.PHONY: run test test-quick lint typecheck bench migrate admin clean conformance
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -30,6 +30,11 @@ run: $(INSTALLED)
 
 migrate: $(INSTALLED)
 	$(PY) -m chatserver migrate
+
+# The first admin account (asks for a password): make admin ADMIN=maija
+ADMIN ?= admin
+admin: $(INSTALLED)
+	$(PY) -m chatserver users create-admin --username $(ADMIN)
 
 $(AXE):
 	@command -v npm >/dev/null || { echo "npm is needed to install axe-core for the tests (Debian: apt-get install npm)" >&2; exit 1; }

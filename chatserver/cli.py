@@ -28,13 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed", help="insert the example rooms if there are no rooms")
     users = sub.add_parser("users", help="manage staff accounts")
     users_sub = users.add_subparsers(dest="users_command", required=True)
-    admin = users_sub.add_parser("create-admin", help="create an admin account")
-    admin.add_argument("--username", required=True, help=f"the sign-in name, {USERNAME_RULE}")
-    admin.add_argument("--display-name",
-                       help="shown with the staff badge, 2-64 characters (default: username)")
-    admin.add_argument("--generate", action="store_true",
-                       help="generate a strong password and print it once, instead of asking "
-                            f"for one ({PASSWORD_RULE})")
+    for role, helptext in (("admin", "create an admin account"),
+                           ("facilitator", "create a facilitator account (also in /admin)")):
+        create = users_sub.add_parser(f"create-{role}", help=helptext)
+        create.add_argument("--username", required=True,
+                            help=f"the sign-in name, {USERNAME_RULE}")
+        create.add_argument("--display-name",
+                            help="shown with the staff badge, 2-64 characters "
+                                 "(default: username)")
+        create.add_argument("--generate", action="store_true",
+                            help="generate a strong password and print it once, instead of "
+                                 f"asking for one ({PASSWORD_RULE})")
+        if role == "facilitator":
+            create.add_argument("--rooms", default="",
+                                help="the room ids they facilitate, comma-separated")
     args = parser.parse_args(argv)
 
     overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
@@ -55,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         from chatserver.storage.store import Store
 
         async def _seed() -> int:
+            await migrate(settings.database_url)  # a fresh database has no tables yet
             store = Store.from_url(settings.database_url)
             try:
                 return await seed_example_rooms(store)
@@ -64,11 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chatserver: {asyncio.run(_seed())} example rooms added")
         return 0
     if args.command == "users":
-        return _create_admin(settings, args)
+        return _create_staff(settings, args,
+                             "admin" if args.users_command == "create-admin" else "facilitator")
     return _serve(settings)
 
 
-def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+def _create_staff(settings: Settings, args: argparse.Namespace, role: str) -> int:
     import getpass
     import secrets
 
@@ -84,23 +93,33 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
             print("chatserver: the passwords differ", file=sys.stderr)
             return 1
 
-    async def create() -> None:
+    rooms = [r.strip() for r in getattr(args, "rooms", "").split(",") if r.strip()]
+
+    async def create() -> list[str]:
         await migrate(settings.database_url)
         store = Store.from_url(settings.database_url)
         try:
-            await StaffService(StaffStore(store)).create(
-                args.username, args.display_name or args.username, password, "admin")
+            account = await StaffService(StaffStore(store)).create(
+                args.username, args.display_name or args.username, password, role)
+            known = {room.id for room in await store.list_rooms()}
+            unknown = [room for room in rooms if room not in known]
+            if rooms and not unknown:
+                await StaffStore(store).set_rooms(account.id, set(rooms))
+            return unknown
         finally:
             await store.close()
 
     try:
-        asyncio.run(create())
+        unknown = asyncio.run(create())
     except StaffError as exc:
         rule = {"username_invalid": f" (the username: {USERNAME_RULE})",
                 "display_name_invalid": " (the display name: 2-64 characters)"}.get(exc.code, "")
-        print(f"chatserver: cannot create the admin: {exc.code}{rule}", file=sys.stderr)
+        print(f"chatserver: cannot create the {role}: {exc.code}{rule}", file=sys.stderr)
         return 1
-    print(f"chatserver: admin {args.username!r} created")
+    print(f"chatserver: {role} {args.username!r} created")
+    if unknown:
+        print(f"chatserver: no such rooms: {', '.join(unknown)}; assign rooms in /admin",
+              file=sys.stderr)
     if args.generate:
         print(f"chatserver: password (shown once): {password}")
     return 0

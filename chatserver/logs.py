@@ -38,7 +38,9 @@ def configure(level: str) -> None:
     # websockets and uvicorn write client addresses.
     root.setLevel(logging.WARNING)
     logging.getLogger("chatserver").setLevel(level.upper())
-    logging.getLogger("alembic").setLevel(logging.INFO)
+    # Alembic's own lines ("Running upgrade 0003 -> 0005") read like errors to an operator;
+    # the migration environment logs each step with its place in the chain instead.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # uvicorn writes client addresses at INFO ("connection open", the access log): keep it to
     # warnings, and the access log off.
     for name in ("uvicorn", "uvicorn.error"):

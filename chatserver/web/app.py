@@ -7,6 +7,7 @@ import contextlib
 import gc
 import hashlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
@@ -113,8 +114,11 @@ def create_app(settings: Settings) -> Starlette:
         staff = server.staff
         app.state.hit_key = hashlib.sha256(b"hits\x00" + secret.encode()).digest()
         if not await staff.store.count_admins():
-            print("chatserver: no admin account yet; create one with "
-                  "`chatserver users create-admin --username NAME`", flush=True)
+            # The console script may not be on PATH (a virtual environment): say the command
+            # with this very interpreter, which works wherever the server itself runs.
+            print("chatserver: no admin account yet; create one with `make admin` in the "
+                  f"checkout, or `{sys.executable} -m chatserver users create-admin "
+                  "--username NAME`", flush=True)
         # What start-up made (modules, compiled word lists, the room table) lives as long as
         # the process: out of the collector's sight, full collections stay short (p99).
         # The bundled word lists are compiled now rather than on the first message.
