@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -135,11 +136,18 @@ async def test_closed_group_three_meetings_stable_pseudonym_feedback_and_csv(gro
     assert (await sanna.http.get("/api/feedback.csv")).status_code == 403
     exported = await admin.http.get("/api/feedback.csv")
     rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0] == ["room", "session", "session_start", "rating", "text"]
-    assert sorted((r[0], r[1], r[3]) for r in rows[1:]) == [
-        ("tiistai", str(sessions[0]), "3"), ("tiistai", str(sessions[0]), "5")]
-    assert "'=HYPERLINK(\"x\") kiitos" in [r[4] for r in rows[1:]]
+    assert rows[0] == ["group", "room", "session", "session_start", "rating", "text"]
+    assert sorted((r[0], r[1], r[2], r[4]) for r in rows[1:]) == [
+        ("Ilta", "tiistai", str(sessions[0]), "3"), ("Ilta", "tiistai", str(sessions[0]), "5")]
+    assert "'=HYPERLINK(\"x\") kiitos" in [r[5] for r in rows[1:]]
     summary = (await admin.http.get("/api/feedback")).json()
+    # The start on the group's own wall clock (Helsinki), with its offset; the name in the
+    # admin's language when asked.
+    local = datetime.fromisoformat(rows[1][3])
+    assert local.utcoffset() in (timedelta(hours=2), timedelta(hours=3))
+    assert local == datetime.fromisoformat(summary[0]["starts_at"].replace("Z", "+00:00"))
+    swedish = (await admin.http.get("/api/feedback.csv?lang=sv")).text.splitlines()[1]
+    assert swedish.startswith("Kväll,")
     assert summary[0]["count"] == 2 and summary[0]["rating"] == 4.0
     assert summary[0]["ratings"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
     # Narrowed to a room or a period (the session's start), the list and the CSV agree.
@@ -242,3 +250,30 @@ async def test_sharing_round_over_the_websocket_on_two_processes(two):
     assert ended["round"] == {"active": False}
     for c in (p1, p2, sanna, late):
         await c.close()
+
+
+async def test_statistics_count_an_always_open_group_by_period(start_server, tmp_path):
+    """An always-open room has no sessions, yet messages, reports and crisis alerts happen
+    there: the figures count them by period (issue 18, item 18)."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/stats.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    writer = await ChatClient.connect(server.ws_url)
+    reader = await ChatClient.connect(server.ws_url)
+    await writer.join("olohuone")
+    await reader.join("olohuone")
+    await writer.say("olohuone", "hei kaikki")
+    crisis = await writer.say("olohuone", "en jaksa enää, haluan kuolla")
+    await reader.request({"type": "report", "room": "olohuone", "seq": crisis["seq"],
+                          "category": "worried"})
+    stats = {r["room"]: r for r in (await admin.http.get("/api/stats")).json()}
+    assert (stats["olohuone"]["messages"], stats["olohuone"]["participants"],
+            stats["olohuone"]["reports"], stats["olohuone"]["crisis_alerts"]) == (2, 2, 1, 1)
+    # A period that ended before them counts none of it.
+    earlier = (await admin.http.get(f"/api/stats?to={this_year() - 20}-01-01T00:00:00Z")).json()
+    assert {r["room"]: r["messages"] for r in earlier}["olohuone"] == 0
+    for client in (writer, reader):
+        await client.close()
+    await admin.close()

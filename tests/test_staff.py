@@ -115,6 +115,11 @@ async def test_roles_guard_the_admin_endpoints(admin_setup):
     assert (await anonymous.http.get("/api/staff")).status_code == 401
     audit = (await admin.http.get("/api/audit")).json()
     assert {"staff_create", "staff_assign", "login"} <= {e["action"] for e in audit}
+    # Times carry their zone (a browser shows them in local time, not two hours off), and a
+    # staff account aimed at is named, not shown as its id.
+    assert all(e["at"].endswith("Z") for e in audit)
+    assigned = next(e for e in audit if e["action"] == "staff_assign")
+    assert assigned["target_name"] == "Ville"
     await ville.close()
     await anonymous.close()
 

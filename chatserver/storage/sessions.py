@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chatserver.domain.schedules import Cancellation, Frequency, Move, Schedule, ScheduleException
 from chatserver.storage.models import (
+    Alert,
     ChatSession,
     Debrief,
     Event,
@@ -487,6 +488,30 @@ class SessionStore:
                                     .order_by(Debrief.id))).all()
         return [{"id": r.id, "session": r.session_id, "author": r.author_name, "text": r.text,
                  "created_at": iso(r.created_at)} for r in rows]
+
+    async def activity(self, room_id: str, after: datetime | None,
+                       before: datetime | None) -> dict[str, int]:
+        """An always-open room's figures for a period, from what is still stored: messages,
+        distinct people who came (per-room member ids, counted, never listed), reports and
+        crisis/help alerts. Events past the room's retention are gone, so older periods
+        count less."""
+        def period(column: Any) -> list[Any]:
+            return [c for c in ((column >= after) if after else None,
+                                (column < before) if before else None) if c is not None]
+
+        async with self.sessions() as s:
+            messages = await s.scalar(select(func.count()).select_from(Event).where(
+                Event.room_id == room_id, Event.kind == "message", *period(Event.created_at)))
+            people = await s.scalar(select(func.count(func.distinct(Event.member))).where(
+                Event.room_id == room_id, Event.kind.in_(("message", "member_joined")),
+                *period(Event.created_at)))
+            reports = await s.scalar(select(func.count()).select_from(Report).where(
+                Report.room_id == room_id, *period(Report.created_at)))
+            alerts = await s.scalar(select(func.count()).select_from(Alert).where(
+                Alert.room_id == room_id, Alert.kind.in_(("crisis", "help")),
+                *period(Alert.created_at)))
+        return {"messages": int(messages or 0), "participants": int(people or 0),
+                "reports": int(reports or 0), "crisis_alerts": int(alerts or 0)}
 
     async def reports_between(self, room_id: str, start: datetime, end: datetime) -> int:
         async with self.sessions() as s:

@@ -150,6 +150,17 @@ class StaffStore:
             q = q.where(AuditEntry.id < before_id)
         async with self.sessions() as s:
             rows = (await s.scalars(q)).all()
-        return [{"id": r.id, "at": r.at.isoformat(), "actor_id": r.actor_id,
+            # A target that is a staff account is shown by the name staff know, not its id.
+            names = dict((await s.execute(select(StaffAccount.id,
+                                                 StaffAccount.display_name))).tuples().all())
+        return [{"id": r.id, "at": _iso(r.at), "actor_id": r.actor_id,
                  "actor_name": r.actor_name, "action": r.action, "room": r.room_id,
-                 "target": r.target, "reason": r.reason, "detail": r.detail} for r in rows]
+                 "target": r.target, "target_name": names.get(r.target or ""),
+                 "reason": r.reason, "detail": r.detail} for r in rows]
+
+
+def _iso(value: datetime) -> str:
+    """An instant with its zone (SQLite hands back naive UTC times): a browser shows it in
+    the reader's own time."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat().replace("+00:00", "Z")

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatserver.domain.schedules import DEFAULT_TIME_ZONE, zone_of
 from chatserver.features.groups import new_code
 from chatserver.storage.sessions import iso
 from chatserver.web.auth import Denied, read_json, require_staff
@@ -80,6 +81,10 @@ async def statistics(request: Request) -> Response:
         row["crisis_alerts"] += s.alerts
         row["reports"] += await store.reports_between(s.room_id, s.starts_at,
                                                       s.closed_at or s.ends_at)
+    # Always-open groups have no sessions to sum: their figures come from the period itself.
+    for room in await chat.directory.all():
+        if not room.has_sessions:
+            rows[room.id].update(await store.activity(room.id, after, before))
     for room_id, row in rows.items():
         given = [f["rating"] for f in ratings if f["room"] == room_id
                  and f["session"] in held_ids]
@@ -124,11 +129,20 @@ async def feedback_csv(request: Request) -> Response:
         found = await _feedback(request)
     except Denied as denied:
         return denied.response()
+    # What an admin reads in a spreadsheet: the group's name in their language and the
+    # session's start on the group's own wall clock (with its offset, so it is exact).
+    lang = request.query_params.get("lang", "fi")
+    rooms = {r.id: r for r in await _chat(request).directory.all()}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["room", "session", "session_start", "rating", "text"])
+    writer.writerow(["group", "room", "session", "session_start", "rating", "text"])
     for f in found:
-        writer.writerow([f["room"], f["session"], f["session_start"], f["rating"],
+        room = rooms.get(f["room"])
+        name = (room.names.get(lang) or room.names.get("fi") or room.id) if room else f["room"]
+        start = datetime.fromisoformat(f["session_start"].replace("Z", "+00:00"))
+        local = start.astimezone(zone_of(room.time_zone if room else DEFAULT_TIME_ZONE))
+        writer.writerow([_csv_safe(name), f["room"], f["session"],
+                         local.isoformat(timespec="minutes"), f["rating"],
                          _csv_safe(f["text"])])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={**NO_STORE,

@@ -75,7 +75,7 @@ async function load(announce = false) {
   const room = $("stats-room").value;
   shown = { stats: stats.body.filter((r) => !room || r.room === room), feedback: feedback.body,
     o2o: o2o.body };
-  $("feedback-csv").href = `/api/feedback.csv?${query()}`;
+  $("feedback-csv").href = `/api/feedback.csv?${query({ lang: lang() })}`;
   render();
   const date = (value) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium" })
     .format(new Date(`${value}T00:00`));

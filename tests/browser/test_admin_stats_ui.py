@@ -258,12 +258,12 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
     await download.save_as(saved)
     text = await asyncio.to_thread(saved.read_text, encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["room", "session", "session_start", "rating", "text"]
-    assert sorted((r[0], r[1], r[3]) for r in rows[1:]) == sorted(
+    assert rows[0] == ["group", "room", "session", "session_start", "rating", "text"]
+    assert sorted((r[1], r[2], r[4]) for r in rows[1:]) == sorted(
         [("ilta", str(first), "5"), ("ilta", str(first), "4"), ("ilta", str(first), "4"),
          ("ilta", str(second), "2")])
-    assert "Hyvä ilta, kiitos." in [r[4] for r in rows[1:]]
-    assert "'=SUMMA(A1) oli raskas" in [r[4] for r in rows[1:]]
+    assert "Hyvä ilta, kiitos." in [r[5] for r in rows[1:]]
+    assert "'=SUMMA(A1) oli raskas" in [r[5] for r in rows[1:]]
     # A period before the sessions has no feedback, and the download follows the period.
     long_ago = this_year() - 5
     await admin.fill("#stats-from", f"{long_ago}-01-01")
