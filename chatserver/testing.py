@@ -246,7 +246,10 @@ class ChatClient:
         return await self.wait_for(lambda f: f.get("id") == frame["id"], timeout, start=mark)
 
     async def join(self, room: str, since: int | None = None, name: str | None = None,
-                   timeout: float = 10) -> Frame:
+                   timeout: float = 10, *, accept_rules: bool = True) -> Frame:
+        """Join and wait until synced. A room with ground rules answers `rules_not_accepted`
+        with their version; like a person who reads and accepts them, this joins again with
+        it (unless ``accept_rules`` is False)."""
         frame: Frame = {"type": "join", "room": room}
         if since is not None:
             frame["since"] = since
@@ -254,6 +257,9 @@ class ChatClient:
             frame["name"] = name
         mark = len(self.frames)
         answer = await self.request(frame, timeout)
+        if accept_rules and answer.get("code") == "rules_not_accepted":
+            mark = len(self.frames)
+            answer = await self.request({**frame, "rules": answer["reason"]}, timeout)
         if answer["type"] == "joined":
             await self.wait_for(lambda f: f["type"] == "synced" and f["room"] == room,
                                 timeout, start=mark)

@@ -35,4 +35,3 @@ async def test_a_stale_table_is_read_again_in_the_background(store):
         assert time.monotonic() < deadline, "the room table was never read again"
         await asyncio.sleep(0.05)
     assert (await directory.get("uusi")).names == EXAMPLE_ROOMS[0]["names"]
-

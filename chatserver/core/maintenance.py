@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from chatserver.domain.config import Settings
 from chatserver.storage.alerts import AlertStore
 from chatserver.storage.errors import DatabaseError
+from chatserver.storage.rules import RulesStore
 from chatserver.storage.store import Store
 
 log = logging.getLogger("chatserver.maintenance")
@@ -21,6 +22,7 @@ async def apply_retention(store: Store, settings: Settings, now: datetime) -> tu
     identities = await store.purge_identities(
         now - timedelta(days=settings.identity_retention_days))
     await AlertStore(store).purge(now - timedelta(days=settings.alert_retention_days))
+    await RulesStore(store).purge(now - timedelta(days=settings.identity_retention_days))
     return events, identities
 
 

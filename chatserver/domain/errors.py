@@ -58,6 +58,7 @@ class ErrorCode(StrEnum):
     SESSION_STATE = "session_state"
     NO_SESSION = "no_session"
     NOT_A_MEMBER = "not_a_member"
+    RULES_NOT_ACCEPTED = "rules_not_accepted"
     INVITE_INVALID = "invite_invalid"
     NO_ROUND = "no_round"
     FEEDBACK_GIVEN = "feedback_given"
@@ -119,6 +120,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.SESSION_STATE: "The session's state does not allow that now.",
     ErrorCode.NO_SESSION: "The room has no session now or soon.",
     ErrorCode.NOT_A_MEMBER: "This is a closed group; join it with an invite code first.",
+    ErrorCode.RULES_NOT_ACCEPTED: ("Read and accept the room's ground rules first; `reason` "
+                                   "is the version to accept."),
     ErrorCode.INVITE_INVALID: "The invite code is not valid, or was used already.",
     ErrorCode.NO_ROUND: "No sharing round is running in this room.",
     ErrorCode.FEEDBACK_GIVEN: "Feedback on this session was given already.",

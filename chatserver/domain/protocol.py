@@ -36,6 +36,8 @@ class Join(msgspec.Struct, tag="join", tag_field="type"):
     since: Seq | None = None  # last sequence number seen in this room, to resume from
     name: str | None = None  # a chosen pseudonym; omitted: keep the current one
     hidden: bool = False  # read without being listed (drop-in rooms only)
+    # The version of the ground rules the person read and accepted (rooms with rules).
+    rules: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
 
 
 class Leave(msgspec.Struct, tag="leave", tag_field="type"):

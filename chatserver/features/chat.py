@@ -20,7 +20,9 @@ from chatserver.core.safety import Safety
 from chatserver.core.session_gate import SessionGate
 from chatserver.domain import pseudonyms
 from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.domain.ground_rules import rules_version
 from chatserver.domain.protocol import Join, Leave, Send, Typing, encode, event_body, now_ms
+from chatserver.storage.rules import RulesStore
 from chatserver.storage.sessions import SessionStore
 from chatserver.storage.store import RoomRecord, Store
 from moderation.names import NameProblem, check_pseudonym
@@ -30,7 +32,7 @@ from moderation.types import Outcome
 class Chat:
     def __init__(self, rooms: RoomAccess, *, store: Store, broker: Broker, roomlog: RoomLog,
                  identities: Identities, presence: Presence, guard: RoomGuard, safety: Safety,
-                 gate: SessionGate, sessions: SessionStore) -> None:
+                 gate: SessionGate, sessions: SessionStore, rules: RulesStore) -> None:
         self.rooms = rooms
         self.store = store
         self.broker = broker
@@ -41,6 +43,9 @@ class Chat:
         self.safety = safety
         self.gate = gate
         self.sessions = sessions
+        self.rules = rules
+        # (room, member, version) known to be accepted here: a rejoin reads nothing.
+        self._accepted: set[tuple[str, str, str]] = set()
 
     def frame_routes(self) -> Sequence[FrameRoute]:
         return [FrameRoute(Join, self.join), FrameRoute(Leave, self.leave),
@@ -106,6 +111,8 @@ class Chat:
         membership = Membership(room=room.id, member=member, name=name, role=role, info=info,
                                 hidden=frame.hidden)
         await self.guard.check_join(client, room, membership)
+        if not membership.is_staff:
+            await self._check_rules(room, member, frame.rules)
         # Subscribe first, then announce and replay: nothing published from here on is missed.
         try:
             await self.presence.enter(client, room, membership)
@@ -135,6 +142,7 @@ class Chat:
             joined["session"] = session.public() if session is not None else None
         if room.ground_rules:
             joined["rules"] = room.ground_rules
+            joined["rules_version"] = rules_version(room.ground_rules)
         if room.kind == "guided" and (current := await self.sessions.get_round(room.id)):
             joined["round"] = current
         client.offer(encode(joined))
@@ -148,6 +156,23 @@ class Chat:
                     client.offer(shown)
         self.presence.synced(client, membership)
         client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
+
+    async def _check_rules(self, room: RoomRecord, member: str, accepted: str | None) -> None:
+        """A room with ground rules is joined by those who accepted their current version:
+        now (the join says which version they read), or before (recorded)."""
+        version = rules_version(room.ground_rules)
+        if version is None:
+            return
+        key = (room.id, member, version)
+        if key in self._accepted:
+            return
+        if accepted == version:
+            await self.rules.accept(room.id, member, version)
+        elif not await self.rules.accepted(room.id, member, version):
+            raise ProtocolError(ErrorCode.RULES_NOT_ACCEPTED, reason=version)
+        if len(self._accepted) > 100_000:
+            self._accepted.clear()  # a bound, not an eviction policy: it refills on rejoins
+        self._accepted.add(key)
 
     async def leave(self, client: Client, frame: Leave) -> None:
         if frame.room not in client.memberships:

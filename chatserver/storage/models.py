@@ -434,3 +434,15 @@ class Alert(Base):
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # a fixed list
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)  # staff's own words
     conv: Mapped[str | None] = mapped_column(String(64), nullable=True)  # opened from it
+
+
+class RulesAcceptance(Base):
+    """That a member of a room accepted a version of its ground rules, so a client cannot
+    skip them and a changed text is asked again. Per-room member ids: nothing links rooms."""
+
+    __tablename__ = "rules_acceptances"
+
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -39,6 +39,7 @@ from chatserver.core.service import ChatService
 from chatserver.core.session_gate import SessionGate
 from chatserver.core.staff import StaffService
 from chatserver.domain.config import Settings
+from chatserver.domain.ground_rules import rules_version
 from chatserver.features.agency import Agency
 from chatserver.features.alerts import Alerts
 from chatserver.features.chat import Chat
@@ -49,6 +50,7 @@ from chatserver.features.rounds import Rounds
 from chatserver.features.sessions import SessionService
 from chatserver.storage.alerts import AlertStore
 from chatserver.storage.moderation import ModerationStore
+from chatserver.storage.rules import RulesStore
 from chatserver.storage.sessions import SessionStore
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
@@ -215,7 +217,8 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
     inbox.may_support = one_to_one.config.may_support
     features: list[Feature] = [
         Chat(chat, store=store, broker=broker, roomlog=roomlog, identities=identities,
-             presence=presence, guard=guard, safety=safety, gate=gate, sessions=session_store),
+             presence=presence, guard=guard, safety=safety, gate=gate, sessions=session_store,
+             rules=RulesStore(store)),
         mod, agency, sessions, one_to_one, one_to_one.conversations,
         Alerts(inbox, staff=staff.store),
         Rounds(chat, sessions=session_store),
@@ -265,7 +268,8 @@ async def list_rooms(request: Request) -> Response:
          "access": r.access, "open": r.is_open, "capacity": r.capacity,
          "retention": r.retention, "retention_days": r.retention_days,
          "members": counts.get(r.id), "target_group": r.target_group,
-         "rules": r.ground_rules, "time_zone": r.time_zone, "session_mode": r.session_mode,
+         "rules": r.ground_rules, "rules_version": rules_version(r.ground_rules),
+         "time_zone": r.time_zone, "session_mode": r.session_mode,
          "session": (current.public() if (current := server.gate.current(r.id)) else None)}
         for r in rooms
     ], headers={"cache-control": "no-store"})

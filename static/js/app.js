@@ -135,11 +135,19 @@ function openRules(room) {
   $("accept").focus();
 }
 $("rules-back").addEventListener("click", () => show("landing"));
+
+async function rulesChanged(roomId) {
+  await loadRooms();
+  const room = state.rooms?.find((r) => r.id === roomId) ?? state.room;
+  if (!room) { show("landing"); return; }
+  openRules(room);
+  $("name-error").textContent = t("rules.changed");
+}
 $("join-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const name = state.room.access === "closed" ? "" : $("name").value.trim();
   client.join(state.room.id, name && name !== state.me?.pseudonym ? name : undefined,
-    $("hidden").checked);
+    $("hidden").checked, state.room.rules_version ?? null);
 });
 
 // Chat -------------------------------------------------------------------------------------
@@ -529,6 +537,11 @@ client.addEventListener("answer", (e) => {
       if (!answer.complete) note(t("chat.missed"));
     } else if (answer.type === "error") {
       client.rooms.delete(request.room);
+      if (answer.code === "rules_not_accepted") {
+        // The rules changed since they were read: show the new ones to accept again.
+        rulesChanged(request.room);
+        return;
+      }
       $("name-error").textContent = errorText(answer.code);
     }
     return;

@@ -116,6 +116,7 @@ export class ChatClient extends EventTarget {
   #joinFrame(room, state) {
     const frame = { type: "join", room, id: `j${this.nextId++}` };
     if (state.lastSeq > 0) frame.since = state.lastSeq;
+    if (state.rules) frame.rules = state.rules; // the ground rules' version accepted
     return frame;
   }
 
@@ -166,11 +167,13 @@ export class ChatClient extends EventTarget {
     }
   }
 
-  join(room, name, hidden = false) {
-    this.rooms.set(room, { lastSeq: 0 });
+  /** `rules`: the version of the room's ground rules the person read and accepted. */
+  join(room, name, hidden = false, rules = null) {
+    this.rooms.set(room, { lastSeq: 0, rules });
     const frame = { type: "join", room };
     if (name) frame.name = name;
     if (hidden) frame.hidden = true;
+    if (rules) frame.rules = rules;
     return this.request(frame);
   }
 
