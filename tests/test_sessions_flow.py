@@ -136,7 +136,10 @@ async def test_lobby_live_closed_seen_alike_on_two_processes_with_retention(pair
             await asyncio.sleep(0.1)
         assert await _redis_holds(redis, text)
 
-        closed = await sanna.request({"type": "session", "room": "ilta", "action": "close"})
+        following = await make_session(admin, "ilta", local_minute(24 * 60), 60)
+        goodbye = "Kiitos kaikille, nähdään taas."
+        closed = await sanna.request({"type": "session", "room": "ilta", "action": "close",
+                                      "message": goodbye})
         assert closed["session"]["state"] == "closed"
         closing = []
         for c in (p1, p2):
@@ -144,8 +147,10 @@ async def test_lobby_live_closed_seen_alike_on_two_processes_with_retention(pair
                 lambda f: f["type"] == "session" and f["session"]["state"] == "closed"))
             left = await c.wait_for(lambda f: f["type"] == "left")
             assert left["reason"] == "session_closed"
-        # Crisis resources and the feedback prompt reach everyone with the closing event.
+        # Crisis resources and the feedback prompt reach everyone with the closing event, and
+        # the facilitator's closing words with the next meeting's start.
         assert closing[0]["resources"] and closing[0]["feedback"] is True
+        assert (closing[0]["message"], closing[0]["next"]) == (goodbye, following["starts_at"])
         assert closing[0] == closing[1]
         # One cycle, seen identically by members on both processes.
         assert session_events(p1, "ilta") == session_events(p2, "ilta")

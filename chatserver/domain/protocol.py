@@ -243,6 +243,8 @@ class SessionControl(msgspec.Struct, tag="session", tag_field="type"):
     action: Literal["open", "close", "extend"]
     id: str | None = None
     minutes: Annotated[int, msgspec.Meta(ge=1, le=120)] | None = None  # extend by
+    # Closing words, shown on everyone's closing screen.
+    message: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 class RoundAction(msgspec.Struct, tag="round", tag_field="type"):

@@ -197,7 +197,8 @@ class SessionService:
     # State changes -------------------------------------------------------------------------
 
     async def apply(self, session: SessionRecord, event: SessionEvent, now: datetime,
-                    *, minutes: int = 0, by: str | None = None) -> SessionRecord | None:
+                    *, minutes: int = 0, by: str | None = None,
+                    message: str | None = None) -> SessionRecord | None:
         """Apply one event; None if another process applied a change first. Raises
         IllegalTransition if the session's state does not allow it."""
         room = await self.rooms.find_room(session.room_id)
@@ -228,6 +229,14 @@ class SessionService:
         extra: dict[str, Any] = {}
         if target == S.CLOSED:
             extra = {"resources": await self.crisis.current(), "feedback": True}
+            # The facilitator's closing words, and when the group meets next (each reader
+            # shows it in their own time zone).
+            if message:
+                extra["message"] = message
+            upcoming = await self.store.find(room_id=room.id, after=now,
+                                             states=["scheduled"], limit=1)
+            if upcoming:
+                extra["next"] = upcoming[0].public()["starts_at"]
         seq = await self._announce(room, changed, event, by, extra)
         if target == S.CLOSED:
             await self._after_close(room, changed, now)
@@ -308,7 +317,8 @@ class SessionService:
         return None
 
     async def act(self, account: AccountRecord, session: SessionRecord, action: str,
-                  minutes: int | None, now: datetime) -> SessionRecord:
+                  minutes: int | None, now: datetime,
+                  message: str | None = None) -> SessionRecord:
         """open | close | extend by a staff member; raises ProtocolError for the caller."""
         if not await self.may_run(account, session):
             raise ProtocolError(ErrorCode.FORBIDDEN)
@@ -318,7 +328,8 @@ class SessionService:
         for _ in range(3):
             try:
                 changed = await self.apply(session, event, now, minutes=minutes or 0,
-                                           by=account.display_name)
+                                           by=account.display_name,
+                                           message=(message or "").strip() or None)
             except IllegalTransition:
                 raise ProtocolError(ErrorCode.SESSION_STATE) from None
             if changed is not None:
@@ -339,7 +350,8 @@ class SessionService:
             if await self.rooms.find_room(frame.room) is None:
                 raise ProtocolError(ErrorCode.ROOM_NOT_FOUND)
             raise ProtocolError(ErrorCode.NO_SESSION)
-        changed = await self.act(client.staff, session, frame.action, frame.minutes, now)
+        changed = await self.act(client.staff, session, frame.action, frame.minutes, now,
+                                 frame.message if frame.action == "close" else None)
         client.offer(encode({"type": "done", "id": frame.id, "room": frame.room,
                              "action": frame.action, "session": changed.public()}))
 

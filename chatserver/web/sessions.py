@@ -440,14 +440,18 @@ async def session_action(request: Request) -> Response:
     try:
         ctx = await require_staff(request)
         session = await _session(request, ctx)
-        minutes = None
+        minutes, message = None, None
         if action == "extend":
             body = await read_json(request)
             minutes = _int(body, "minutes", 1, 120) if "minutes" in body else None
             if minutes is None:
                 raise Denied(400, "invalid_field", field="minutes")
+        if action == "close" and request.headers.get("content-length", "0") != "0":
+            message = (await read_json(request)).get("message")
+            if message is not None and (not isinstance(message, str) or len(message) > 500):
+                raise Denied(400, "invalid_field", field="message")
         changed = await _chat(request).sessions.act(ctx.account, session, action, minutes,
-                                                    datetime.now(UTC))
+                                                    datetime.now(UTC), message)
     except Denied as denied:
         return denied.response()
     except ProtocolError as exc:
