@@ -344,6 +344,8 @@ async def test_auto_offer_and_an_estimate_that_follows_capacity(single):
     p1, p2 = [await ChatClient.connect(server.ws_url) for _ in range(2)]
     await _queue(p1, "")
     assert (await _position(p1, 1))["estimate_minutes"] is None  # nobody to talk to yet
+    # The public page can say so honestly before anyone queues.
+    assert (await admin.http.get("/api/one-to-one")).json()["supporters_available"] == 0
     # Aino becomes available with automatic offers: P1 is given to her without a take.
     await aino.request({"type": "support_available", "capacity": 1, "auto": True})
     started = await p1.wait_for(_is("conv_started"))
@@ -352,6 +354,7 @@ async def test_auto_offer_and_an_estimate_that_follows_capacity(single):
     await _queue(p2, "")
     waiting = await _position(p2, 1)
     assert waiting["estimate_minutes"] == 10  # half of the 20-minute default, one slot
+    assert (await admin.http.get("/api/one-to-one")).json()["supporters_available"] == 1
     # When P1's conversation ends, P2 is offered at once.
     await p1.request({"type": "conv_end", "conv": started["conv"]})
     await p2.wait_for(_is("conv_started"))

@@ -28,8 +28,11 @@ async def get_public(request: Request) -> Response:
     chat = _chat(request)
     settings = await chat.one_to_one.config.current()
     opening = await chat.one_to_one.config.opening()
+    # Honest before anyone queues: within opening hours, is any supporter on duty right now?
+    on_duty = [s for s in await chat.one_to_one.available_supporters() if s["capacity"] > 0]
     return JSONResponse({
         "open": opening.open,
+        "supporters_available": len(on_duty),
         "next_open": opening.next_open.isoformat() if opening.next_open else None,
         "questions": settings.get("questions", []),
         "resources": await chat.crisis.current(),
