@@ -147,6 +147,18 @@ async def test_queue_over_two_processes_crisis_transfer_and_a_killed_supporter(p
     assert (await ville.request({"type": "conv_end", "conv": conv2}))["type"] == "conv_closed"
     ended = await p2.wait_for(_is("conv_ended", conv=conv2))
     assert ended["by"] == "supporter" and ended["feedback"] is True and ended["resources"]
+    # Anonymous feedback, once, with the key only the participant was given.
+    ville_view = await ville.wait_for(_is("conv_ended", conv=conv2))
+    assert "feedback_key" not in ville_view
+    feedback = {"type": "conv_feedback", "conv": conv2, "key": ended["feedback_key"],
+                "rating": 5, "text": "Kiitos, auttoi."}
+    forged = await p4.request({**feedback, "key": "x" * 24})
+    assert forged["code"] == "conversation_not_found"
+    assert (await ville.request(feedback))["code"] == "forbidden"
+    assert (await p2.request(feedback))["type"] == "conv_feedback_saved"
+    assert (await p2.request(feedback))["code"] == "feedback_given"
+    stats = (await admin.http.get("/api/one-to-one/stats")).json()["feedback"]
+    assert (stats["count"], stats["rating"], stats["ratings"]["5"]) == (1, 5.0, 1)
 
     # Now the transfer: the same conversation, the history, and a note only Ville sees.
     note = "Kriisi, soitti jo 112:een? Kysy vointia."

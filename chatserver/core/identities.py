@@ -48,6 +48,13 @@ class Identities:
     def member(self, identity_id: str, room_id: str) -> str:
         return member_id(self.secret, identity_id, room_id)
 
+    def tag(self, purpose: str, value: str) -> str:
+        """A keyed digest of `value` for one purpose (e.g. a one-time feedback key): the
+        server can check it later without storing it, and nobody else can make one."""
+        digest = hmac.new(self.secret, f"{purpose}\x00{value}".encode(),
+                          hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:18]).decode()
+
     async def find(self, member: str, room_id: str, store: ModerationStore) -> str | None:
         """The identity behind a room's member id. Member ids are one-way, and no table links
         identities to rooms (on purpose), so this tries every identity: thousands of HMACs,

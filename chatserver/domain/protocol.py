@@ -211,6 +211,16 @@ class ConvEnd(msgspec.Struct, tag="conv_end", tag_field="type"):
     id: str | None = None
 
 
+class ConvFeedback(msgspec.Struct, tag="conv_feedback", tag_field="type"):
+    """Anonymous feedback after a one-to-one conversation, once, with the key its end gave."""
+
+    conv: ConvId
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    id: str | None = None
+    text: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
 class ConvTransfer(msgspec.Struct, tag="conv_transfer", tag_field="type"):
     """Hand the conversation to another available supporter, with a private note."""
 
@@ -305,14 +315,14 @@ OneToOneFrame = (QueueRequest | QueueLeave | QueueResume | SupportAvailable | Su
 ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report | Help | Edit
                | Delete | Erase | React | QueueRequest | QueueLeave | QueueResume
                | SupportAvailable | SupportTake | ConvSend | ConvEnd | ConvResume | ConvTransfer
-               | ConvWarn | ConvBan | ConvOpen | AlertAck | AlertResolve
+               | ConvWarn | ConvBan | ConvOpen | ConvFeedback | AlertAck | AlertResolve
                | SessionControl | RoundAction | Redeem | FeedbackFrame)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
                           "report", "help", "edit", "delete", "erase", "react",
                           "queue_request", "queue_leave", "queue_resume", "support_available",
                           "support_take", "conv_send", "conv_end", "conv_resume",
-                          "conv_transfer", "conv_warn",
-                          "conv_ban", "conv_open", "alert_ack", "alert_resolve", "session",
+                          "conv_transfer", "conv_warn", "conv_ban", "conv_open",
+                          "conv_feedback", "alert_ack", "alert_resolve", "session",
                           "round", "redeem", "feedback"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)

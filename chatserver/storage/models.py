@@ -446,3 +446,15 @@ class RulesAcceptance(Base):
     member: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[str] = mapped_column(String(32), primary_key=True)
     accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class OneToOneFeedback(Base):
+    """Anonymous feedback after a one-to-one conversation: no identity, no conversation id,
+    only the day, so it cannot be tied to anyone or to a supporter."""
+
+    __tablename__ = "one_to_one_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rating: Mapped[int] = mapped_column(Integer)  # 1-5
+    text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_on: Mapped[date] = mapped_column(Date, index=True)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from chatserver.domain.queueing import Outcome
-from chatserver.storage.models import OneToOneOutcome, Sanction
+from chatserver.storage.models import OneToOneFeedback, OneToOneOutcome, Sanction
 from chatserver.storage.store import Store
 
 # The sanctions table's room for a ban from one-to-one support ("*" bans from everything).
@@ -34,6 +34,21 @@ class OneToOneStore:
         async with self.sessions() as s:
             rows = (await s.scalars(query)).all()
         return [Outcome(r.hour_of_week, r.wait_seconds, r.served, r.crisis) for r in rows]
+
+    async def add_feedback(self, day: date, rating: int, text: str | None) -> None:
+        async with self.sessions.begin() as s:
+            s.add(OneToOneFeedback(rating=rating, text=text, created_on=day))
+
+    async def feedback(self, since: date | None = None,
+                       until: date | None = None) -> list[tuple[int, str | None]]:
+        """(rating, text) of the period's feedback, for the statistics."""
+        query = select(OneToOneFeedback.rating, OneToOneFeedback.text)
+        if since is not None:
+            query = query.where(OneToOneFeedback.created_on >= since)
+        if until is not None:
+            query = query.where(OneToOneFeedback.created_on <= until)
+        async with self.sessions() as s:
+            return [(int(r), t) for r, t in (await s.execute(query)).all()]
 
     async def ban(self, identity_id: str, seconds: int | None, reason: str | None,
                   created_by: str) -> None:

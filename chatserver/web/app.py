@@ -212,7 +212,7 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
                               broker=broker, events=store, alerts=inbox)
     one_to_one = OneToOne(chat, create_queue(settings.redis_url), process_key=chat.process_key,
                           store=store, staff=staff.store, crisis=crisis, alerts=inbox,
-                          identities=identities, moderation=moderation_store)
+                          identities=identities, moderation=moderation_store, broker=broker)
     # Alerts of no room (one-to-one requests in crisis) are for the one-to-one supporters.
     inbox.may_support = one_to_one.config.may_support
     features: list[Feature] = [

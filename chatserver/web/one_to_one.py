@@ -128,8 +128,14 @@ async def get_stats(request: Request) -> Response:
         until = _day(request.query_params.get("until"), "until")
     except Denied as denied:
         return denied.response()
-    rows = await _chat(request).one_to_one.stats.outcomes(since, until)
-    return JSONResponse(queueing.summarise(rows), headers={"cache-control": "no-store"})
+    stats = _chat(request).one_to_one.stats
+    summary = queueing.summarise(await stats.outcomes(since, until))
+    ratings = [rating for rating, _ in await stats.feedback(since, until)]
+    summary["feedback"] = {
+        "count": len(ratings),
+        "rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
+        "ratings": {str(n): ratings.count(n) for n in range(1, 6)}}
+    return JSONResponse(summary, headers={"cache-control": "no-store"})
 
 
 ROUTES = [

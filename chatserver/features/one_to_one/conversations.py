@@ -4,12 +4,15 @@ backend while the conversation lasts (so a handover keeps them) and are gone whe
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
+from chatserver.broker.base import Broker
 from chatserver.broker.queue import FULL, Conversation, QueueBackend
 from chatserver.core.alerts import CRISIS, HELP, AlertInbox, actor
 from chatserver.core.crisis import CrisisResources
@@ -21,6 +24,7 @@ from chatserver.domain.errors import ErrorCode, ProtocolError
 from chatserver.domain.protocol import (
     ConvBan,
     ConvEnd,
+    ConvFeedback,
     ConvOpen,
     ConvResume,
     ConvSend,
@@ -43,12 +47,16 @@ from moderation import permissions
 from moderation.filters import crisis_labels
 from moderation.permissions import Action
 
+# Feedback after a conversation: the key's purpose, and how long it may be given.
+FEEDBACK_KEY = "oo-feedback"
+FEEDBACK_SECONDS = 7 * 86_400
+
 
 class Conversations:
     def __init__(self, rooms: RoomAccess, backend: QueueBackend, *, process_key: str,
                  config: SupportSettings, crisis: CrisisResources, stats: OneToOneStore,
                  staff: StaffStore, alerts: AlertInbox, identities: Identities,
-                 moderation: ModerationStore) -> None:
+                 moderation: ModerationStore, broker: Broker) -> None:
         self.rooms = rooms
         self.backend = backend
         self.process = process_key
@@ -59,12 +67,13 @@ class Conversations:
         self.alerts = alerts
         self.identities = identities
         self.moderation = moderation
+        self.broker = broker
 
     def frame_routes(self) -> Sequence[FrameRoute]:
         return [FrameRoute(frame, backend_errors(handler)) for frame, handler in (
             (ConvResume, self.resume_conversation), (ConvSend, self.send), (ConvEnd, self.end),
             (ConvTransfer, self.transfer), (ConvWarn, self.warn), (ConvBan, self.ban),
-            (ConvOpen, self.open_from_alert))]
+            (ConvOpen, self.open_from_alert), (ConvFeedback, self.feedback))]
 
     def control_routes(self) -> Sequence[ControlRoute]:
         return []
@@ -162,9 +171,11 @@ class Conversations:
         if not ended["request"].get("alert"):  # the queue's figures are the queue's own
             await self.backend.record_duration((now_ms() - ended["started"]) / 1000)
         resources = await self.crisis.current()
-        # The participant gets the crisis resources and a feedback prompt, whoever ended.
+        # The participant gets the crisis resources and a feedback prompt, whoever ended,
+        # with a key that lets them give feedback once (nothing stored links it to them).
         await self._send([ended["request"]["identity"]], {
             "type": "conv_ended", "conv": conv["id"], "by": by, "feedback": True,
+            "feedback_key": self.identities.tag(FEEDBACK_KEY, conv["id"]),
             "resources": resources})
         await self._send([staff_identity(ended["supporter"])], {
             "type": "conv_ended", "conv": conv["id"], "by": by})
@@ -207,6 +218,22 @@ class Conversations:
             action="one_to_one_ban", detail={"seconds": frame.seconds})
         await self._finish(conv, "supporter")
         client.offer(encode({"type": "conv_closed", "id": frame.id, "conv": conv["id"]}))
+
+    async def feedback(self, client: Client, frame: ConvFeedback) -> None:
+        """Anonymous feedback after the conversation: once per conversation, by whoever holds
+        its key (only the participant was given it), stored without identity or conversation."""
+        if client.staff is not None:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        expected = self.identities.tag(FEEDBACK_KEY, frame.conv)
+        if not hmac.compare_digest(frame.key.encode(), expected.encode()):
+            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+        text = (frame.text or "").strip() or None
+        used, _ = await self.broker.hit(f"{FEEDBACK_KEY}:{frame.conv}", FEEDBACK_SECONDS)
+        if used > 1:
+            raise ProtocolError(ErrorCode.FEEDBACK_GIVEN)
+        await self.stats.add_feedback(datetime.now(UTC).date(), frame.rating, text)
+        client.offer(encode({"type": "conv_feedback_saved", "id": frame.id,
+                             "conv": frame.conv}))
 
     async def open_from_alert(self, client: Client, frame: ConvOpen) -> None:
         """A facilitator answers an alert in private: a conversation with the person it is

@@ -20,6 +20,7 @@ from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from chatserver.broker.base import Broker
 from chatserver.broker.errors import BrokerError
 from chatserver.broker.queue import FULL, Conversation, QueueBackend, Request
 from chatserver.core.alerts import ONE_TO_ONE_CRISIS, AlertInbox
@@ -74,7 +75,7 @@ class OneToOne:
     def __init__(self, rooms: RoomAccess, backend: QueueBackend, *, process_key: str,
                  store: Store, staff: StaffStore, crisis: CrisisResources,
                  alerts: AlertInbox, identities: Identities,
-                 moderation: ModerationStore) -> None:
+                 moderation: ModerationStore, broker: Broker) -> None:
         self.rooms = rooms
         self.backend = backend
         self.store = store
@@ -87,7 +88,7 @@ class OneToOne:
         self.conversations = Conversations(
             rooms, backend, process_key=process_key, config=self.config, crisis=crisis,
             stats=self.stats, staff=staff, alerts=alerts, identities=identities,
-            moderation=moderation)
+            moderation=moderation, broker=broker)
         # This process's sockets: waiting participants by request, supporters by account.
         self.waiting: dict[str, dict[int, Client]] = {}
         self.request_of: dict[int, str] = {}
