@@ -15,21 +15,21 @@ Patterns are written with å ä ö; a word typed without them is compared with t
 
 from __future__ import annotations
 
-from moderation.matching import Part, Phrase
+from moderation.matching import Part, Phrase, phrase, spelled
 
 # First-person (and third-person, for loss: "tappoi itsensä") reflexive pronouns, standard
 # and colloquial: itseni, itseäni, itteni, itsensä, itseään.
 _SELF_FI = r"it(se|te)(ni|äni|nsä|ään|äänsä)|ittiäni|itteeni"
 # Partitive only ("satutan itseäni": an ongoing act), so "satutin itseni pyörällä" (hurt myself
 # on a bike) stays out.
-_SELF_FI_PARTITIVE = r"it(se|te)(äni|ään)|ittiäni"
+_SELF_FI_PARTITIVE = r"it(se|te)(äni|ään)|ittiäni|itteeni"
 _ME_SV = r"mig|mej"
 _SELF_EN = r"myself|meself|myslef"
 
 
 def _p(label: str, *parts: str, gaps: tuple[int, ...] = (), gap: int = 0,
        not_after: str | None = None, not_before: str | None = None,
-       strict: tuple[int, ...] = (), negatable: bool = False) -> Phrase:
+       strict: tuple[int, ...] = (), negatable: bool = False, glue: bool = False) -> Phrase:
     return Phrase(
         tuple(Part(p, strict_nordic=i in strict) for i, p in enumerate(parts)),
         label,
@@ -38,11 +38,248 @@ def _p(label: str, *parts: str, gaps: tuple[int, ...] = (), gap: int = 0,
         not_after=Part(not_after) if not_after else None,
         not_before=Part(not_before) if not_before else None,
         negatable=negatable,
+        glue=glue,
     )
 
 
+# --- means, plans and finality (issue 16): no word for dying in them --------------------
+
+# First person, infinitive and conditional of jumping and throwing oneself: never the
+# imperative "hyppää", which is said to someone (harm.py).
+_JUMP_FI = (r"hyppään|hypätä|hyppäisin|hyppäsin|hyppäämään|hyppäämällä|hypähdän|heittäydyn|"
+            r"heittäytyä|heittäytyisin|heittäydyin")
+_PILLS_FI = (r"\w*lääk(e|k)\w*|\w*piller\w*|tabu\w*|\w*tablet\w*|tabl\w*|kapsel\w*|bentso\w*|"
+             r"\w*opiaat\w*|subutex\w*|parasetamol\w*|panadol\w*|burana\w*|unilääk\w*|"
+             r"mielialalääk\w*|nappej\w*|napit")
+# Taking, swallowing: first person (also past: an attempt), infinitive, conditional.
+_TAKE_FI = (r"otan|ottaa|ottaisin|otin|nielen|niellä|nielaisen|nielin|vedän|vetää|vetäisin|"
+            r"vedin|syön|syödä|söin|popsin|popsia|nappaan|napata|nappasin|kumoan|kumota|"
+            r"ottamaan|nielemään|vetämään|syömään")
+_ONCE_FI = r"kerralla|kerrasta|kerrallaan|yhtäaikaa|kerral|kerrallaa"
+_ROUTINE_FI = (r"niin(ku|kuin)?|kuten|ohjeen|ohjeiden|aina|joka|aamuisin|iltaisin|normaalisti|"
+               r"tavalliseen|aamulla|illalla|ruoan|ruuan|ajallaan|lääkärin")
+_SAVE_FI = (r"säästänyt|säästäny|säästellyt|säästelly|säästän|säästelen|kerännyt|keränny|"
+            r"keräillyt|keräilly|kerään|keräilen|hamstrannut|hamstrannu|hamstraan|kätkenyt|"
+            r"kätkeny|piilottanut|piilottanu|piilotellut|varastoinut|säästetty|kerätty")
+_ENDING_FI = (r"lopetan|lopettaa|lopettaisin|lopettamaan|lopettais|lopettaisi|päätän|päättää|"
+              r"päättäisin|päättämään|lopetankin|päätänkin")
+# After "lopettaa kaiken": a noun in the genitive is what is given up ("lopettaa kaiken
+# juomisen", "kaiken alkoholin käytön"); a few words ending in -n are not nouns.
+_GIVEN_UP_FI = (r"(?!(tänään|huomenna|kokonaan|tämän|tän|pian|vihdoin|ainiaan|illan|aamun|"
+                r"sen|nyt|taas)$)\w{2,}n")
+_NOT_IDIOM_FI = r"naur\w*|nälkään|tylsyyteen|häpeään|ikävään|mieluummin|ennemmin|jos|kuin"
+
+MEANS_FI = (
+    phrase("fi:otan kaikki lääkkeet kerralla", _TAKE_FI, _PILLS_FI, _ONCE_FI, gaps=(3, 2),
+           not_after=_ROUTINE_FI, not_before=r"et|sä|sinä|te|ettet|jos|muista|älä"),
+    phrase("fi:otan kaikki lääkkeet kerralla", _TAKE_FI, _PILLS_FI, r"yhtä", r"aikaa",
+           gaps=(3, 2, 0), not_after=_ROUTINE_FI),
+    phrase("fi:otan koko purkin", _TAKE_FI, r"koko|kaikki", r"purk\w*|pakkau\w*|paketi\w*|"
+           r"levy\w*|lääkelevy\w*|laatiko\w*|rasia\w*|dosetti\w*|annoksen|annokset",
+           gaps=(2, 1)),
+    phrase("fi:pillerit, otan ne kaikki", _PILLS_FI, _TAKE_FI, r"kaikki|kaikkia",
+           gaps=(4, 2), not_after=_ROUTINE_FI),
+    phrase("fi:olen säästänyt lääkkeitä", _SAVE_FI, _PILLS_FI, gap=2),
+    phrase("fi:lääkkeitä säästössä", _PILLS_FI, r"säästössä|säästöön|piilossa|sivuun|kätkössä",
+           gap=1),
+    phrase("fi:köysi valmiina", r"köysi|köyden|köyttä|silmukka|silmukan",
+           r"valmiina|valmis|valmiiks|valmiiksi|viritetty|viritettynä|kiinni\s?katossa", gap=3),
+    phrase("fi:hirttoköysi", r"hirtto\w*"),
+    phrase("fi:ajan rekan eteen", r"ajaa|ajan|ajaisin|ajamaan|ajais|ajaisi",
+           r"rekan|junan|auton|bussin|kuorma-auton|kuormurin|rekkojen|junien", r"eteen|alle",
+           gaps=(2, 0)),
+    phrase("fi:ajan päin rekkaa", r"ajaa|ajan|ajaisin|ajamaan|ajais|ajaisi", r"päin",
+           r"rekkaa|puuta|seinää|kalliota|siltaa|betoniseinää|kaidetta|vastaantulevaa|junaa|"
+           r"rekkoja|bussia", gaps=(3, 1)),
+    phrase("fi:hyppään sillalta", _JUMP_FI, r"sillalta|parvekkeelta|katolta|ikkunasta|"
+           r"kalliolta|tornista|kerroksesta|sillalt|katolt|ikkunasta", gap=3),
+    phrase("fi:sillalta hyppään", r"sillalta|sillan|parvekkeelta|parvekkeen|katolta|katon|"
+           r"ikkunasta|kalliolta|tornista|kerroksesta", _JUMP_FI, gap=4),
+    phrase("fi:radalle odottamaan junaa", r"radalle|raiteille|kiskoille|junaradalle|"
+           r"ratapihalle|radal", r"junaa|junan|oottele\w*|odottele\w*|odottamaan|"
+           r"makaamaan|makaan|ootteleen|ootteen", gap=3),
+    # Finality, "lopettaa kaiken": not the past ("lopetin kaiken juomisen"), not with what is
+    # given up after it ("haluan lopettaa kaiken alkoholin käytön").
+    phrase("fi:lopetan kaiken", _ENDING_FI, r"kaiken|kaike", gap=2, not_after=_GIVEN_UP_FI),
+    phrase("fi:teen lopun kaikesta", r"lopun|loppu", r"kaikesta|itsestäni|elämästäni|"
+           r"minusta|tästä\s?kaikesta", gap=2),
+    phrase("fi:lopetan koko elämän", _ENDING_FI, r"koko", r"elämä\w*"),
+    phrase("fi:hyvästi kaikki", r"hyvästi|hyvästit|jäähyväiset",
+           r"kaikki|kaikille|te|teille|maailma|rakkaat|ystävät|kaverit|ryhmä|kaikki\w*",
+           not_before=r"sano|sanoin|sanon|sanoa|sanotaan|heitin|jätin|heitetään|jätetään"),
+    phrase("fi:kiitos kaikille ja hyvästi", r"kiitos|kiitti|kiitokset", r"hyvästi", gap=3),
+    phrase("fi:viimeinen viestini", r"viimei?nen|viimenen|viimonen|viimeiseksi",
+           r"viesti\w*|postaus\w*|kirjoitus\w*",
+           not_after=r"tänään|täksi|tälle|illalle|illaksi|tältä|ennen|tässä|ryhmässä|"
+                     r"tänä|tältä|tähän"),
+    phrase("fi:en ole enää huomenna", r"en", r"oo|ole|ois|olis|olisi", r"enää",
+           r"huomenna|kohta|pian|olemassa|täällä|elossa|hengissä", gaps=(0, 1, 1)),
+    phrase("fi:mua ei kohta enää ole", r"mua|minua|musta|minusta", r"ei", r"enää",
+           r"oo|ole|ois|olis|olisi", gaps=(1, 0, 0),
+           not_after=r"\w+(nut|nyt|ttu|tty|nu|ny)"),
+    phrase("fi:hyvästikirje", r"hyvästi\w*kirje\w*|jäähyväiskirje\w*|itsemurhaviesti\w*|"
+           r"itsemurhakirje\w*|jäähyväisviesti\w*|hyvästelykirje\w*|hyvästelyviesti\w*"),
+    # Wishing to be dead, in other words.
+    phrase("fi:olisi parempi kuolla", r"parempi|helpompi|helpompaa|parasta|paras|helpointa|"
+           r"parempaa|ois|olis|olisi", r"kuolisin|kuolla|kuolen|kuollut|kuollu|kuolisinkin",
+           gap=3, not_after=_NOT_IDIOM_FI),
+    phrase("fi:kuolisin", r"kuolisin|kuolisinpa|kuolisinkin", not_after=_NOT_IDIOM_FI,
+           not_before=r"melkein|lähes|ihan|en|jos|kun"),
+    phrase("fi:kuolema ainoa ratkaisu", r"kuolema|kuoleminen|itsemurha",
+           r"ainoa\w*|ratkaisu\w*|helpotu\w*|vapautu\w*|pelasta\w*|houkut\w*|kiehto\w*|"
+           r"kutsu\w*|vaihtoehto\w*", gap=2),
+    phrase("fi:nukahtaa heräämättä", r"halu\w*|toivo\w*|kumpa|kunpa|voisinpa|haluis\w*",
+           r"heräämättä|herää(mät|mä)tä", gap=4),
+    phrase("fi:en halua olla olemassa", r"en|enkä", r"halu\w*|jaksa\w*|haluis\w*|viitsi",
+           r"olla|ois|olis", r"olemassa", gaps=(0, 1, 0)),
+    phrase("fi:etten olisi olemassa", r"etten|ettei|jos|kunpa|kumpa", r"en|ois|olis|olisi",
+           r"olemassa", gaps=(1, 1)),
+    phrase("fi:kunpa en heräisi", r"kumpa|kunpa|toivon|toivoisin|toivois|voisinpa",
+           r"en|etten", r"heräis\w*|heräisi|herää|heräisikään", gaps=(2, 1)),
+    phrase("fi:ei elämisen arvoista", r"ei|eikä", r"elämisen", r"arvo\w*", gaps=(1, 0)),
+)
+
+_PILLS_SV = (r"\w*tablett\w*|\w*piller|\w*pillren|\w*pillret|\w*medicin\w*|sömnmedel\w*|"
+             r"tabbar|tabbarna|insulin\w*|paracetamol\w*|alvedon\w*|citodon\w*|oxy\w*|"
+             r"bensos?|imovane|propavan\w*|stesolid\w*|theralen\w*|tramadol\w*")
+_TAKE_SV = r"ta|tar|tog|svälja|sväljer|svalde|äta|äter|åt|knapra|käka|käkar|trycka|trycker"
+_ROUTINE_SV = (r"som|enligt|varje|efter|vanligt|utskrivet|morgon|morgonen|kvällen|idag|"
+               r"ordination|ordinerat|recept")
+_MODAL_SV = (r"tänker|ska|skall|vill|kommer|funderar|planerar|måste|skulle|jag|ja|tänkte|"
+             r"kunde|orkar")
+
+MEANS_SV = (
+    phrase("sv:ta alla tabletter", _TAKE_SV, r"alla|hela|allt", _PILLS_SV, gaps=(2, 2),
+           not_after=_ROUTINE_SV, not_before=r"du|ni|glöm|kom|glömde|inte"),
+    phrase("sv:ta hela burken", _TAKE_SV, r"hela", r"burken|kartan|förpackningen|paketet|"
+           r"asken|burk|karta|dosetten", gaps=(1, 0)),
+    phrase("sv:sparat tabletter", r"sparat|sparar|samlat|samlar|gömt|gömmer|hamstrat|"
+           r"hamstrar|sparade|samlade|hamstrade|gömde|lagt|lägger", _PILLS_SV, gap=3),
+    phrase("sv:repet ligger redo", r"repet|snaran|rep|snara", r"redan|redo|klar\w*|fixa\w*|"
+           r"uppsatt|uppe|köpt|uppknutet|fastknutet|uppknuten", gap=3),
+    phrase("sv:hoppa från bron", _MODAL_SV, r"hoppa|hoppar|kasta", r"från|framför|ner|ut|av",
+           r"bron|bro|taket|balkongen|tåget|fönstret|stupet|tunnelbanan|tak|höghuset|"
+           r"klippan|tunnelbanetåget|bilen|lastbilen", gaps=(1, 0, 1)),
+    phrase("sv:köra in i en lastbil", r"köra|kör|krocka|krockar|styra|styr|svänga|svänger",
+           r"in|rakt|ut", r"lastbil\w*|bergvägg\w*|träd\w*|vägg\w*|tåg\w*|pelare\w*|"
+           r"mötande|bro\w*|vatten|sjön|havet|älven|betong\w*", gaps=(0, 2)),
+    phrase("sv:avsluta allt", r"avsluta|avslutar|avslutta", r"allt|alltihop|alltihopa|livet",
+           not_after=r"jobb|jobbet|arbete|arbetet|pappersarbete|som|med|innan|på|i|annat|"
+                     r"\w+arbete|\w+jobbet|\w+jobb|möten|mötet|samtal|samtalet|kurs\w*|"
+                     r"projekt\w*|för"),
+    phrase("sv:göra slut på allt", r"gör|göra|gjort|gjorde", r"slut", r"på",
+           r"allt|mig|mitt|livet|alltihop|mej|alltihopa", gaps=(1, 0, 0)),
+    phrase("sv:mitt sista meddelande", r"mitt|mina", r"sista", r"meddelande|inlägg|ord",
+           not_after=r"idag|ikväll|för|här|i|innan|på|till"),
+    phrase("sv:farväl", r"farväl",
+           not_after=r"till|åt|spriten|alkoholen|drogerna|knarket|cigaretterna|vinet|ölen|"
+                     r"festandet",
+           not_before=r"säga|säger|sa|tog|ta|tar|ett|sagt|tagit|säg"),
+    phrase("sv:allt ska ta slut", r"allt|alltihop", r"ta|tar", r"slut", gaps=(2, 0)),
+    phrase("sv:finns inte mer", r"finns", r"jag", r"inte", r"mer|längre|kvar"),
+    phrase("sv:finns inte mer", r"jag", r"finns", r"inte", r"mer|längre|kvar"),
+    phrase("sv:avskedsbrev", r"avskedsbrev\w*|självmordsbrev\w*|avskedsmeddelande\w*"),
+    phrase("sv:vill inte vara med längre", r"vill|orkar|ville|orka", r"inte", r"vara",
+           r"med", r"längre|mer", gaps=(1, 0, 0, 0)),
+    phrase("sv:önskar att jag var död", r"önskar|önskade|vill", r"jag", r"var|vore|va",
+           r"död|borta", gaps=(1, 0, 0)),
+    phrase("sv:bättre om jag dog", r"bäst|bättre|lättare|enklast", r"om", r"jag",
+           r"dog|dör|försvann|borta|död|fanns", gaps=(2, 0, 1)),
+    phrase("sv:försvinna för alltid", r"försvinna|försvann|försvinner", r"för",
+           r"alltid|gott"),
+    phrase("sv:aldrig vakna", r"vill|önskar|somna|sova|hoppas|ville", r"aldrig",
+           r"vakna|vaknar", gaps=(3, 0)),
+    phrase("sv:skär mig i armarna", r"skurit|skar|skär|skära|skuren", r"mig|mej", r"i|på",
+           r"armarna|armen|handleden|handlederna|låren|benen|magen|huden|armar|lår|"
+           r"handlederna", gaps=(0, 0, 1)),
+    phrase("sv:skär mig igen", r"skurit|skär|skära", r"mig|mej", r"igen|djupt"),
+    phrase("sv:bränner mig", r"bränner|bränt|brände|bränna", r"mig|mej", r"med|på",
+           r"cigarett\w*|tändare\w*|strykjärn\w*|cigg\w*", gaps=(0, 0, 1)),
+    phrase("sv:vill skada mig", r"vill|ska|tänker|måste|kommer|behöver", r"skada|skadar",
+           r"mig|mej", gaps=(1, 0)),
+)
+
+_PILLS_EN = (r"pills?|tablets?|meds|medication|medications|medicine|antidepressants?|"
+             r"painkillers?|paracetamol|tylenol|acetaminophen|ibuprofen|aspirin|oxys?|"
+             r"opioids?|benzos?|xanax|insulin|lithium|seroquel|prescriptions?|sleeping|"
+             r"sleepingpills|codeine|tramadol|valium|zopiclone|paracetamols")
+_TAKE_EN = (r"take|taking|took|swallow|swallowing|swallowed|down|downing|downed|pop|popping|"
+            r"popped|eat|eating|chug|chugging|neck|necking|gulp|od|overdose")
+_ROUTINE_EN = (r"like|as|prescribed|properly|correctly|regularly|daily|each|every|this|"
+               r"before|after|today|yesterday|morning|routine|usual|with|on|already")
+_PLAN_EN = (r"going|gonna|want|wanna|will|ll|ready|just|about|plan|planning|decided|time|"
+            r"tonight|today|tomorrow|gotta|finally|im")
+
+MEANS_EN = (
+    phrase("en:take all my pills", _TAKE_EN, r"all|every|everything", _PILLS_EN, gaps=(1, 2),
+           not_after=_ROUTINE_EN,
+           not_before=r"you|u|did|have|has|should|need|remember|forgot|forget|to|please|pls|"
+                      r"dont|didnt|can|could|would"),
+    phrase("en:the whole bottle", _TAKE_EN, r"whole|entire|full", r"bottle|pack|packet|box|"
+           r"blister|strip|jar|tub|month", r"of|s", _PILLS_EN, gaps=(1, 0, 2, 1)),
+    phrase("en:saving up pills", r"saving|saved|save|stockpiling|stockpiled|stockpile|"
+           r"hoarding|hoarded|hoard|stashing|stashed|squirrelling|squirreling|squirrelled",
+           _PILLS_EN, gap=3),
+    phrase("en:pills saved", _PILLS_EN, r"saved|stashed|stockpiled|hoarded|put", gap=1),
+    phrase("en:pills to do it", r"enough", _PILLS_EN, r"to", r"do|end|finish", r"it",
+           gaps=(1, 1, 0, 0)),
+    phrase("en:rope ready", r"rope|noose|blade|razor|gun|pills", r"ready|prepared|tied|"
+           r"loaded|waiting", gap=2, not_after=r"for|to"),
+    phrase("en:noose", r"noose|nooses"),
+    phrase("en:drive into the river", r"drive|driving|crash|crashing|steer|steering|swerve|"
+           r"swerving|ram", r"into|off", r"river|lake|wall|tree|truck|lorry|bridge|cliff|"
+           r"oncoming|traffic|sea|ocean|pole|train|quarry", gaps=(2, 2)),
+    phrase("en:how many pills it takes", r"how", r"many|much", _PILLS_EN + r"|mg", r"it",
+           r"takes|take", gaps=(0, 0, 2, 0)),
+    phrase("en:how many pills to die", r"how", r"many|much", _PILLS_EN + r"|mg",
+           r"lethal|fatal|kill|die|od|overdose|enough", gaps=(0, 0, 4)),
+    phrase("en:lethal dose", r"lethal|fatal|deadly", r"dose|doses|amount|overdose|od"),
+    phrase("en:going to od", _PLAN_EN + r"|i|to|might", r"od|overdose|overdosing", gap=1),
+    phrase("en:end it tonight", _PLAN_EN + r"|to", r"end", r"it", gaps=(2, 0),
+           not_after=r"here|there|with|for|early|now|between|today|at|after|on|by|off|"
+                     r"already|soon|politely"),
+    phrase("en:end everything", r"end|ending", r"everything",
+           not_after=r"on|with|in|at|for|that|i|we|between|ive|we"),
+    phrase("en:my last message", r"my", r"last|final", r"message|post|words|goodbye",
+           not_after=r"tonight|today|for|before|here|in|of|on|at|till|until|about"),
+    phrase("en:goodbye forever", r"goodbye|bye|farewell", r"forever|cruel|world"),
+    phrase("en:wont be here tomorrow", r"wont|not", r"be", r"here|around|alive",
+           r"tomorrow|anymore|longer|by", gaps=(0, 0, 1)),
+    phrase("en:done with everything", r"done", r"with", r"everything|life|living",
+           not_after=r"on|in|for|at|that|i|id|to|from|today|this|there|and|but"),
+    phrase("en:make it all stop", r"want|wish|need|make|let", r"it", r"all", r"to|stop|end",
+           gaps=(0, 0, 0)),
+    phrase("en:goodbye letters", r"goodbye|farewell|suicide", r"letter\w*|note\w*"),
+    phrase("en:check out for good", r"check|checking|clock|clocking", r"out",
+           r"for|permanently|forever", r"good|ever|keeps", gaps=(0, 0, 0)),
+    phrase("en:dont want to be here anymore", r"dont|not|never", r"want|wanna", r"be",
+           r"here|around|alive|living|existing", r"anymore|more|now", gaps=(0, 1, 0, 1)),
+    phrase("en:disappear forever", r"disappear|vanish|disappearing", r"forever|permanently"),
+    phrase("en:disappear forever", r"disappear|vanish", r"for", r"good|ever"),
+    phrase("en:better if i was gone", r"better|easier|happier", r"if", r"i",
+           r"was|were|wasnt|werent", r"gone|dead|around|here|born|alive", gaps=(2, 0, 0, 1)),
+    phrase("en:better if i died", r"better|easier|happier", r"if", r"i",
+           r"died|disappeared|never|vanished", gaps=(2, 0, 0)),
+    phrase("en:never wake up", r"want|wish|wanna|hope|pray|sleep|sleeping", r"never",
+           r"wake", gaps=(4, 0)),
+    phrase("en:rather be dead", r"rather", r"be", r"dead|gone"),
+    phrase("en:point of living", r"point|reason", r"of|in|to", r"living|life|live|existing",
+           not_after=r"in|with|here|there|near|like|together|alone|at|on|abroad|a|an|the|"
+                     r"healthy|well|sober|simply|without|clean|for|if"),
+    phrase("en:no reason to keep living", r"no|any|zero", r"reason", r"to",
+           r"keep|go|carry", r"living|on|going", gaps=(0, 2, 0, 0),
+           not_after=r"to|with|at|in"),
+    phrase("en:burned myself", r"burn\w*|burnt", _SELF_EN,
+           not_after=r"on|cooking|while|with|making|baking|accidentally|in|at|out"),
+    phrase("en:cutting again", r"been|started|keep|kept|im|i|start", r"cutting|cut",
+           r"again|lately|deeper|deep"),
+    phrase("en:sh relapse", r"sh|selfharm", r"relapse\w*"),
+    phrase("en:cut deep", r"cut|cutting", r"deep|deeper|too", not_before=r"a|the|this"),
+)
+
+
 FINNISH = (
-    _p("fi:itsemurha", r"itsemurh\w*"),
+    _p("fi:itsemurha", r"itsemurh\w*", not_before=r"tee|tehkää"),
     _p("fi:itse murha", r"itse", r"murh\w*"),
     _p("fi:itsari", r"itsar\w*"),
     _p("fi:itsetuho", r"itsetuho\w*"),
@@ -60,13 +297,18 @@ FINNISH = (
     _p("fi:ei syytä elää", r"syytä|syyt|järkeä|järkee|pointtia", r"elää"),
     _p("fi:pois tästä elämästä", r"pois", r"elämästä", gap=1),
     _p("fi:parempi ilman minua", r"parempi|paremmin", r"ilman", r"minua|mua", gaps=(0, 0)),
-    _p("fi:viiltelen", r"viiltel\w*|viiltely\w*|viillel\w*"),
+    # Not "mee viiltelee" (go and cut: said to someone, see harm.py).
+    _p("fi:viiltelen", r"viiltel\w*|viiltely\w*|viillel\w*", not_before=r"mee|mene|menkää|mees"),
     _p("fi:viillän ranteet", r"vii(l|ll|lt)\w*", r"rante\w*", gap=1),
     _p("fi:viillän itseäni", r"vii(l|ll|lt)\w*", _SELF_FI_PARTITIVE, gap=1),
-    _p("fi:satutan itseäni", r"satut\w*|vahingoit\w*|vahingoita\w*", _SELF_FI_PARTITIVE, gap=2),
+    _p("fi:satutan itseäni", r"satut\w*|vahingoit\w*|vahingoita\w*|polt(an|in|taa|ella|ellut)|"
+       r"lyön|löin|lyödä|hakkaan|hakkasin|raavin|raavi(n|mme)|raavitaan|raapi\w*",
+       _SELF_FI_PARTITIVE, gap=2),
     _p("fi:hirttäytyä", r"hirttäy\w*|hirttäyd\w*"),
     _p("fi:hirtän itseni", r"hirt\w*", _SELF_FI, gap=1),
-    _p("fi:junan alle", r"hyp\w*|heittäy\w*|men\w*", r"junan|auton|rekan|metron", r"alle",
+    # First person and infinitive only: "hyppää junan alle" is said to someone (harm.py).
+    _p("fi:junan alle", _JUMP_FI + r"|menen|meen|mennä|menisin|menin|mennään",
+       r"junan|auton|rekan|metron", r"alle",
        gaps=(2, 0)),
     _p("fi:päättää elämäni", r"lopet\w*|päät(tää|än|täisin|ä)", r"elämä(ni|nsä|än)"),
 )
@@ -74,10 +316,14 @@ FINNISH = (
 SWEDISH = (
     _p("sv:självmord", r"självmord\w*"),
     _p("sv:självskada", r"självskad\w*"),
-    _p("sv:ta livet av mig", r"ta|tar|tog|tagit|tänker", r"livet", r"av", r"mig|mej|sig",
+    # "värmen tar livet av mig" (this heat is killing me) is an idiom: present and past only
+    # after a subject that can be the writer.
+    _p("sv:ta livet av mig", r"tar|tog", r"livet", r"av", r"mig|mej", gaps=(1, 0, 0),
+       not_before=r"(?!(sen|igen|än|sedan|hen)$)(den|det|detta|här|\w{2,}(en|et|na|erna|arna|orna))"),
+    _p("sv:ta livet av mig", r"ta|tagit|tänker", r"livet", r"av", r"mig|mej|sig",
        gaps=(1, 0, 0)),
     _p("sv:ta mitt liv", r"ta|tar|tog", r"mitt", r"liv|eget", gaps=(0, 1)),
-    _p("sv:vill dö", r"vill|ville|vilja|önskar", r"dö", gap=1, negatable=True,
+    _p("sv:vill dö", r"vill|ville|vilja|önskar", r"dö", gap=1, negatable=True, glue=True,
        not_after=r"av|för"),
     _p("sv:vill inte leva", r"vill|ville|orkar|orka|orkade", r"inte", r"leva|finnas|existera|vakna",
        gaps=(1, 1)),
@@ -97,9 +343,9 @@ ENGLISH = (
     _p("en:kill my self", r"kill\w*", r"my", r"self"),
     _p("en:unalive", r"unaliv\w*"),
     _p("en:kms", r"kms", not_before=r"\d+"),
-    _p("en:want to die", r"want|wanted|wanting|wish|ready|going", r"to", r"die",
+    _p("en:want to die", r"want|wanted|wanting|wish|ready|going", r"to", r"die+",
        not_after=r"laughing|of|for|from|on|in|with", not_before=r"dont|not|never|didnt"),
-    _p("en:wanna die", r"wanna|gonna", r"die", not_after=r"laughing|of|for|from|on|in|with",
+    _p("en:wanna die", r"wanna|gonna", r"die+", not_after=r"laughing|of|for|from|on|in|with",
        not_before=r"dont|not|never|didnt"),
     _p("en:wish i was dead", r"wish", r"i", r"was|were", r"dead"),
     _p("en:end it all", r"end|ending|ended", r"it", r"all"),
@@ -117,14 +363,18 @@ ENGLISH = (
        gaps=(1, 0, 0), not_after=r"in|with|here|there|near|like|together|alone|at|on|without"),
     _p("en:dont want to be alive", r"dont|not|never", r"want", r"to", r"be", r"alive",
        gaps=(1, 0, 0, 0)),
+    _p("en:dont want to be alive", r"dont|not|never", r"wanna", r"be", r"alive", gaps=(1, 0, 0)),
     _p("en:dont want to wake up", r"dont|not|never", r"want", r"to", r"wake", gaps=(1, 0, 0)),
     _p("en:no reason to live", r"reason|point", r"to|in", r"live|living", gaps=(0, 0),
        not_after=r"in|with|here|there|near|like|together|alone|at|on"),
     _p("en:not worth living", r"not|isnt|aint|nt", r"worth", r"living", gaps=(1, 0)),
     _p("en:jump off a bridge", r"jump\w*", r"off|from", r"bridge|building|roof|balcony",
+       not_before=r"go|just|pls|please|plz|should|gotta|u|you",
        gaps=(0, 2)),
     _p("en:in front of a train", r"front", r"of", r"train|bus|truck|lorry|car", gaps=(0, 1),
        not_after=r"station|stop"),
 )
 
-PHRASES: tuple[Phrase, ...] = FINNISH + SWEDISH + ENGLISH
+BASE: tuple[Phrase, ...] = (FINNISH + MEANS_FI + SWEDISH + MEANS_SV + ENGLISH + MEANS_EN)
+# Every phrase of several words also spelled out and merged into one ("t a p a n i t t e n i").
+PHRASES: tuple[Phrase, ...] = BASE + tuple(spelled(p) for p in BASE if len(p.parts) > 1)

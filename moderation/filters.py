@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
-from moderation import crisis, personal
-from moderation.matching import GAP, PhraseSet, compile_entry, entry_key
+from moderation import abuse, crisis, harm, personal
+from moderation.matching import GAP, Phrase, PhraseSet, compile_entry, entry_key
 from moderation.normalize import Normalized, clean, digest, normalize
 from moderation.settings import FilterSettings, LinkPolicy
 from moderation.types import (
@@ -65,11 +65,18 @@ def bundled_entries(language: str) -> tuple[str, ...]:
     return tuple(s for s in (line.split("#", 1)[0].strip() for line in lines) if s)
 
 
+def _disabled(disabled: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """A room's disabled entries: their keys, and the single words among them."""
+    off = frozenset(entry_key(e) for e in disabled)
+    return off, frozenset(k.rstrip("*") for k in off if " " not in k)
+
+
 @functools.lru_cache(maxsize=256)
 def blocklist_phrases(languages: frozenset[str], extra: tuple[str, ...],
                       disabled: tuple[str, ...]) -> PhraseSet:
-    """The compiled blocklist of a room (cached: rooms share settings objects)."""
-    off = {entry_key(e) for e in disabled}
+    """The compiled blocklist of a room (cached: rooms share settings objects): the bundled
+    lists, the built-in abuse and harm patterns and the room's extra entries."""
+    off, off_words = _disabled(disabled)
     entries = [e for lang in sorted(languages) for e in bundled_entries(lang)]
     entries += extra
     seen: dict[str, None] = {}
@@ -82,18 +89,32 @@ def blocklist_phrases(languages: frozenset[str], extra: tuple[str, ...],
         if len(words) > 1 and GAP not in words:
             # Spelled out letter by letter, a phrase becomes one word: "k i l l y o u r s e l f".
             seen.setdefault("".join(w.rstrip("*") for w in words[:-1]) + words[-1], None)
-    return PhraseSet(compile_entry(key) for key in seen)
+    phrases: list[Phrase] = [compile_entry(key) for key in seen]
+    phrases += abuse.table(languages, off, off_words)
+    phrases += harm.table(languages, off)
+    return PhraseSet(phrases)
+
+
+@functools.lru_cache(maxsize=256)
+def harm_phrases(languages: frozenset[str], disabled: tuple[str, ...]) -> PhraseSet:
+    """The harm-to-others patterns of a room (a part of its blocklist)."""
+    return PhraseSet(harm.table(languages, _disabled(disabled)[0]))
 
 
 def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
-    """Slurs and abuse aimed at someone: the message is rejected."""
+    """Slurs and abuse aimed at someone: the message is rejected. Telling someone to kill
+    or harm themselves is abuse too, and also a ``harm_to_others`` hit (an alert)."""
     if not settings.blocklist:
         return []
     phrases = blocklist_phrases(settings.blocklist_languages, settings.blocklist_extra,
                                 settings.blocklist_disabled)
-    if phrases.any(msg.normalized):
-        return [Hit(FilterName.BLOCKLIST, Category.ABUSE, Outcome.REJECT)]
-    return []
+    if not phrases.any(msg.normalized):
+        return []
+    hits = [Hit(FilterName.BLOCKLIST, Category.ABUSE, Outcome.REJECT)]
+    if harm_phrases(settings.blocklist_languages, settings.blocklist_disabled).any(
+            msg.normalized):
+        hits.append(Hit(FilterName.BLOCKLIST, Category.HARM_TO_OTHERS, Outcome.REJECT))
+    return hits
 
 
 # --- personal details -------------------------------------------------------------------

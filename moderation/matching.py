@@ -95,8 +95,11 @@ class Phrase:
     one of the two words after it, cancels the match ("kuolla nauruun", "50 kms").
     ``negatable``: a negator between the parts cancels the match ("du är ingen idiot");
     ``negation_window``: so does one among that many words before it ("don't kill yourself").
+    ``not_within``: a pattern that, matching one of the ``within`` words before the phrase,
+    cancels it ("I was such a fucking idiot": the insult is about the writer).
     ``glue``: a part may also match 2-4 short tokens run together ("you id iot"), when the
-    joined word is at least ``MIN_GLUED`` letters long (shorter ones hide in innocent pairs).
+    joined word is at least ``MIN_GLUED`` letters long (shorter ones hide in innocent pairs),
+    or when every one of them is a single letter ("jag vill d ö").
     """
 
     parts: tuple[Part, ...]
@@ -108,6 +111,8 @@ class Phrase:
     negatable: bool = False
     negation_window: int = 0
     glue: bool = False
+    not_within: Part | None = None
+    within: int = 0
 
     def find(self, text: Normalized) -> bool:
         return any(self.find_at(text.tokens, i) for i in range(len(text.tokens)))
@@ -129,12 +134,14 @@ class Phrase:
         word = tokens[i].text
         if len(word) > MAX_GLUED_PIECE:
             return
+        letters = len(word) == 1
         for j in range(i + 1, min(len(tokens), i + 4)):
             piece = tokens[j].text
             if len(piece) > MAX_GLUED_PIECE:
                 return
             word += piece
-            if len(word) >= MIN_GLUED and part.matches_glued(word):
+            letters = letters and len(piece) == 1
+            if (len(word) >= MIN_GLUED or letters) and part.matches_glued(word):
                 yield j + 1
 
     def _rest(self, tokens: Sequence[Token], start: int, end: int, k: int) -> bool:
@@ -156,7 +163,11 @@ class Phrase:
         if before is not None and start > 0 and before.matches(tokens[start - 1]):
             return False
         window = tokens[max(0, start - self.negation_window):start]
-        return not any(_is_negator(t) for t in window)
+        if any(_is_negator(t) for t in window):
+            return False
+        within = self.not_within
+        return within is None or not any(
+            within.matches(t) for t in tokens[max(0, start - self.within):start])
 
 
 def _is_negator(token: Token) -> bool:
@@ -299,12 +310,14 @@ class _Gate:
         word = token.text
         if len(word) > MAX_GLUED_PIECE:
             return False
+        letters = len(word) == 1
         for j in range(i + 1, min(len(tokens), i + 4)):
             piece = tokens[j].text
             if len(piece) > MAX_GLUED_PIECE:
                 return False
             word += piece
-            if len(word) < MIN_GLUED:
+            letters = letters and len(piece) == 1
+            if len(word) < MIN_GLUED and not letters:
                 continue
             if self.glued_exact is not None and self.glued_exact.fullmatch(word):
                 return True
@@ -314,17 +327,79 @@ class _Gate:
         return False
 
 
-def _needle(pattern: str, glue: bool) -> str | None:
-    """Text that every match of ``pattern`` puts into :meth:`PhraseSet._hay`, folded, when
-    the pattern is a plain word (" it ") or stem (" itsemurh"); None for anything cleverer.
-    Words run together can match a part anywhere in the joined text: no spaces then."""
-    stem = pattern.endswith(r"\w*")
-    core = pattern.removesuffix(r"\w*")
-    if not core.isalnum():
-        return None
-    if glue:
-        return fold(core)
-    return f" {fold(core)}" if stem else f" {fold(core)} "
+_PLAIN_ALT = re.compile(r"(\\w\*)?([^\W_]+)(\\w\*)?")
+
+
+def _split_top(pattern: str, sep: str = "|") -> list[str]:
+    """Split ``pattern`` at ``sep`` outside brackets."""
+    out: list[str] = []
+    depth, current = 0, ""
+    for c in pattern:
+        if c == sep and depth == 0:
+            out.append(current)
+            current = ""
+            continue
+        depth += (c in "([") - (c in ")]")
+        current += c
+    out.append(current)
+    return out
+
+
+def _joined_groups(pattern: str) -> list[str] | None:
+    """``"(?:a|b)(?:c)"`` (a spelled-out phrase, see :func:`spelled`) -> ``["a|b", "c"]``."""
+    groups: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if not pattern.startswith("(?:", i):
+            return None
+        depth, j = 0, i
+        while j < len(pattern):
+            depth += (pattern[j] == "(") - (pattern[j] == ")")
+            j += 1
+            if depth == 0:
+                break
+        if depth:
+            return None
+        groups.append(pattern[i + 3:j - 1])
+        i = j
+    return groups or None
+
+
+def _alternatives(pattern: str, spaced: bool) -> tuple[str, ...] | None:
+    """Text, one piece of which every match of ``pattern`` puts into :meth:`PhraseSet._hay`
+    (folded): a word is `` word ``, a stem `` stem``, ``\\w*core\\w*`` is ``core``; words
+    run together (``spaced=False``) give the bare core. None when an alternative is cleverer."""
+    out: dict[str, None] = {}
+    for alt in _split_top(pattern):
+        m = _PLAIN_ALT.fullmatch(alt)
+        if m is None:
+            return None
+        core = fold(m.group(2))
+        if spaced:
+            core = ("" if m.group(1) else " ") + core + ("" if m.group(3) else " ")
+        out.setdefault(core, None)
+    return tuple(out) or None
+
+
+def _needle_groups(pattern: str, glue: bool) -> list[tuple[str, ...]]:
+    """The needle groups of one part: each group's text must be in the hay for the part to
+    match (any one alternative of a group will do)."""
+    joined = _joined_groups(pattern) if pattern.startswith("(?:") else None
+    if joined is not None:
+        groups = [_alternatives(g, spaced=False) for g in joined]
+    else:
+        groups = [_alternatives(pattern, spaced=not glue)]
+    return [g for g in groups if g]
+
+
+def spelled(phrase: Phrase) -> Phrase:
+    """The phrase written as one word, for words spelled out letter by letter and merged
+    ("h a i s t a  v i t t u" -> "haistavittu") or typed run together ("fuckyou")."""
+    pattern = "".join(f"(?:{p.pattern})" for p in phrase.parts)
+    part = Part(pattern, strict_nordic=any(p.strict_nordic for p in phrase.parts))
+    return Phrase((part,), phrase.label, not_before=phrase.not_before,
+                  not_after=phrase.not_after, negation_window=phrase.negation_window,
+                  not_within=phrase.not_within, within=phrase.within)
 
 
 class PhraseSet:
@@ -336,16 +411,18 @@ class PhraseSet:
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = tuple(phrases)
-        self._needles = [tuple(dict.fromkeys(n for n in (_needle(q.pattern, p.glue)
-                                                         for q in p.parts) if n))
-                         for p in self.phrases]
-        # Keyed by the longest word: "you" is in many messages and starts nine phrases,
-        # "idiot" is in few.
+        self._needles: list[tuple[tuple[str, ...], ...]] = [
+            tuple(dict.fromkeys(g for q in p.parts for g in _needle_groups(q.pattern, p.glue)))
+            for p in self.phrases]
+        # Keyed by the group of longest words: "you" is in many messages and starts nine
+        # phrases, "idiot" is in few. Every word of that group is a key.
         self._keyed: dict[str, list[int]] = {}
         unkeyed: list[int] = []
         for n, needles in enumerate(self._needles):
             if needles:
-                self._keyed.setdefault(max(needles, key=len), []).append(n)
+                rarest = max(needles, key=lambda g: (min(map(len, g)), -len(g)))
+                for word in rarest:
+                    self._keyed.setdefault(word, []).append(n)
             else:
                 unkeyed.append(n)
         self._unkeyed = frozenset(unkeyed)
@@ -358,8 +435,8 @@ class PhraseSet:
         self._gate = _Gate([self.phrases[n] for n in unkeyed]) if unkeyed else None
         self._always: list[int] = []
         self._by_initial: dict[str, list[int]] = {}
-        for n, phrase in enumerate(self.phrases):
-            initials = phrase.parts[0].initials
+        for n, p in enumerate(self.phrases):
+            initials = p.parts[0].initials
             if initials is None:
                 self._always.append(n)
             for c in initials or ():
@@ -373,8 +450,8 @@ class PhraseSet:
         hay = fold(" ".join(["", *(v for t in text.tokens for v in t.variants), text.joined,
                              ""]))
         needles = self._needles
-        return {n for _, ns in self._automaton.iter(hay) for n in ns
-                if all(x in hay for x in needles[n])}
+        return {n for n in {n for _, ns in self._automaton.iter(hay) for n in ns}
+                if all(any(x in hay for x in group) for group in needles[n])}
 
     def matches(self, text: Normalized, *, first_only: bool = False) -> list[Phrase]:
         """The phrases that occur in ``text``, in table order (just one with first_only)."""
@@ -403,3 +480,23 @@ class PhraseSet:
 
     def any(self, text: Normalized) -> bool:
         return bool(self.matches(text, first_only=True))
+
+
+def phrase(label: str, *parts: str, gaps: tuple[int, ...] = (), gap: int = 0,
+           not_after: str | None = None, not_before: str | None = None,
+           strict: tuple[int, ...] = (), negatable: bool = False, negation_window: int = 0,
+           not_within: str | None = None, within: int = 0, glue: bool = False) -> Phrase:
+    """A :class:`Phrase` from word patterns, for the built-in tables."""
+    return Phrase(
+        tuple(Part(p, strict_nordic=i in strict) for i, p in enumerate(parts)),
+        label,
+        max_gap=gap,
+        gaps=gaps,
+        not_after=Part(not_after) if not_after else None,
+        not_before=Part(not_before) if not_before else None,
+        negatable=negatable,
+        negation_window=negation_window,
+        not_within=Part(not_within) if not_within else None,
+        within=within,
+        glue=glue,
+    )

@@ -8,7 +8,9 @@ The pipeline, in order:
 3. Accents are stripped, **except** that å, ä and ö are kept (æ and ø become ä and ö).
 4. Words are split on anything that is not a letter or digit; apostrophes inside a word are
    dropped ("don't" -> "dont") and ``@ $ ! |`` inside or at the start of a word are kept as
-   letters for step 5 ("$h!t").
+   letters for step 5 ("$h!t"). A ``*`` inside or at the end of a word masks one letter
+   each ("v*ttu", "f**k", "f***"): the word reads as the listed words it can stand for
+   (:data:`moderation.lexicon.MASK_WORDS`), or without the stars when it fits none ("*hugs*").
 5. In a word that has a letter, digits and symbols are read as letters
    (0->o 1->i/l 3->e 4->a 5->s 7->t 8->b @->a $->s !->i |->l). A word of digits stays digits.
 6. Three or more single letters in a row are one word spelled out: "i d i o t", "t.a.p.a".
@@ -30,6 +32,8 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from moderation.lexicon import MASK_WORDS
 
 NORDIC = frozenset("åäö")
 
@@ -54,7 +58,7 @@ _ONE_AS = ("i", "l")
 
 _KEEP_MARKS = {("a", "\u0308"), ("o", "\u0308"), ("a", "\u030a")}
 
-_WORD = re.compile(r"[@$]?[^\W_]+(?:['’@$!|]+[^\W_]+)*\|*")
+_WORD = re.compile(r"[@$]?[^\W_]+(?:['’@$!|*]+[^\W_]+)*[|*]*")
 _EMPHASIS = re.compile(r"(\w)\1{2,}")
 _FOLD = str.maketrans("åäö", "aao")
 
@@ -150,11 +154,28 @@ def _delete_symbols(word: str) -> str:
 
 
 def _readings(word: str) -> list[str]:
-    """Leet readings of one word that has at least one letter."""
+    """Leet readings of one word that has at least one letter (masks resolved)."""
     word = _delete_symbols(word).translate(_LEET)
     if "1" not in word and "|" not in word:
-        return [word]
-    return [word.replace("1", a).replace("|", a) for a in _ONE_AS]
+        readings = [word]
+    else:
+        readings = [word.replace("1", a).replace("|", a) for a in _ONE_AS]
+    if "*" not in word:
+        return readings
+    return list(dict.fromkeys(w for r in readings for w in _unmask(r)))
+
+
+_MASKABLE: dict[int, tuple[str, ...]] = {}
+for _w in MASK_WORDS:
+    _MASKABLE[len(_w)] = (*_MASKABLE.get(len(_w), ()), _w)
+
+
+def _unmask(word: str) -> list[str]:
+    """The listed words that ``word`` with each ``*`` read as one letter can be; the word
+    without its stars when it fits none."""
+    mask = re.compile(".".join(re.escape(p) for p in word.split("*")))
+    found = [w for w in _MASKABLE.get(len(word), ()) if mask.fullmatch(w)]
+    return found or [word.replace("*", "")]
 
 
 def _emphasis_variants(word: str) -> list[str]:
@@ -180,7 +201,7 @@ def _emphasis_variants(word: str) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def _token(word: str) -> Token:
     if not any(c.isalpha() for c in word):
-        return Token((_delete_symbols(word).strip("@$!|"),))
+        return Token((_delete_symbols(word).strip("@$!|*"),))
     seen: dict[str, None] = {}
     for reading in _readings(word):
         for v in _emphasis_variants(reading):
@@ -212,7 +233,7 @@ def _merge_spelled(words: list[str]) -> list[str]:
 def normalize(text: str) -> Normalized:
     """Bring a message into matching form (see the module docstring for every step)."""
     words = [m.group(0) for m in _WORD.finditer(letters_form(text))]
-    tokens = tuple(_token(w) for w in _merge_spelled(words) if w.strip("@$!|'’"))
+    tokens = tuple(_token(w) for w in _merge_spelled(words) if w.strip("@$!|'’*"))
     tokens = tuple(t for t in tokens if t.text)
     return Normalized(tokens, "".join(t.text for t in tokens))
 

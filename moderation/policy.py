@@ -8,6 +8,10 @@ A crisis message is never rejected: if another filter would reject it (a slur, f
 it is held for a facilitator instead, who is alerted anyway. The sender sees the crisis
 resources whatever the outcome.
 
+A message that tells someone to kill or harm themselves is rejected as abuse (``reason``
+``abuse``, a code the client knows) and sets ``Verdict.harm_alert``: the facilitators must
+be alerted, though the sender is not the one in crisis.
+
 Failing closed: invalid settings, or a filter that raises, give HOLD (with a
 ``filter_error``/``invalid_settings`` hit), never ALLOW. The exception is not re-raised and
 its text is not kept: it could quote the message.
@@ -105,11 +109,14 @@ def verdict_from_hits(hits: list[Hit]) -> Verdict:
     if outcome is Outcome.ALLOW and alert:
         outcome = Outcome.ALLOW_AND_ALERT
     reason = None if outcome in (Outcome.ALLOW, Outcome.ALLOW_AND_ALERT) else worst.category
+    if reason is Category.HARM_TO_OTHERS:
+        reason = Category.ABUSE
     retry_after = max((h.retry_after for h in hits if h.outcome is Outcome.REJECT), default=0.0)
     if outcome is not Outcome.REJECT:
         retry_after = 0.0
+    harm = any(h.category is Category.HARM_TO_OTHERS for h in hits)
     return Verdict(outcome, alert=alert, reason=reason, hits=tuple(hits),
-                   retry_after=retry_after)
+                   retry_after=retry_after, harm_alert=harm)
 
 
 def _fail_closed(category: Category) -> Verdict:

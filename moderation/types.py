@@ -92,6 +92,9 @@ class Category(StrEnum):
     NEWCOMER_RATE = "newcomer_rate"
     LINK = "link"
     CRISIS = "crisis"
+    # Someone is told to kill or harm themselves ("kys", "tapa ittes", "ta livet av dig"):
+    # rejected like abuse (the sender is told ``abuse``) and ``Verdict.harm_alert`` is set.
+    HARM_TO_OTHERS = "harm_to_others"
     LOCKED = "locked"
     SLOW_MODE = "slow_mode"
     PREMODERATED = "premoderated"
@@ -118,9 +121,13 @@ class Verdict:
 
     ``outcome`` says what to do with it; ``alert`` says, independently, whether the room's
     facilitators must be alerted and the sender shown the crisis resources (a crisis message
-    that also holds a phone number is CONFIRM *and* alert). ``reason`` is the code to show the
-    sender when the message is not simply posted. ``hits`` list every finding, for the
-    facilitator's review queue and for statistics; they never contain message text.
+    that also holds a phone number is CONFIRM *and* alert). ``harm_alert`` says that the
+    message told someone to kill or harm themselves: it is refused (or held), the
+    facilitators must be alerted that someone in the room is being told this, and the
+    sender is *not* shown the crisis resources for it (they are not the one at risk).
+    ``reason`` is the code to show the sender when the message is not simply posted.
+    ``hits`` list every finding, for the facilitator's review queue and for statistics;
+    they never contain message text.
     """
 
     outcome: Outcome
@@ -128,6 +135,7 @@ class Verdict:
     reason: Category | None = None
     hits: tuple[Hit, ...] = ()
     retry_after: float = 0.0
+    harm_alert: bool = False
 
     @property
     def code(self) -> str:
