@@ -44,9 +44,10 @@ def _chain(label: str, lead: Iterable[str], modifiers: str, insult: str, most: i
     """``lead`` (one part per word slot), then 0..``most`` modifiers, then the insult, with
     no other words between. ``not_within``/``within``/``negation_window``: see Phrase."""
     lead = tuple(lead)
-    return [phrase(label, *lead, *([modifiers] * k), insult, not_within=not_within,
-                   within=within, negation_window=negation_window)
-            for k in range(most + 1)]
+    gaps = (0,) * (len(lead) - 1) + (most,)
+    fill = (None,) * (len(lead) - 1) + (modifiers,)
+    return [phrase(label, *lead, insult, gaps=gaps, fill=fill, not_within=not_within,
+                   within=within, negation_window=negation_window)]
 
 
 def _aimed(negation_window: int) -> dict[str, Any]:
@@ -69,8 +70,8 @@ def english(off: frozenset[str]) -> list[Phrase]:
         *_chain("en: you insult", [you], mod, person, 2, **aimed),
         *_chain("en: expletive insult", [expl], mod, person, 1, not_within=_NOT_AIMED,
                 within=3, negation_window=2),
-        *(phrase("en: what a insult you are", r"what", r"a|an", *([mod] * k), person, you)
-          for k in range(3)),
+        phrase("en: what a insult you are", r"what", r"a|an", person, you, gaps=(0, 2, 0),
+               fill=(None, mod)),
     ]
     directed = [
         phrase("fuck you", f_word, r"you|u|ya|yall|ye|yu|yourself|urself|yourselves|off",
@@ -81,7 +82,7 @@ def english(off: frozenset[str]) -> list[Phrase]:
                not_before=r"to|i|will|ll|gonna|cant|dont|not|it", not_after=r"over|up",
                not_within=_REPORTED, within=3),
         phrase("shut the fuck up", r"shut", r"the|tha", f"{f_word}|hell|heck|fk", r"up"),
-        phrase("stfu", r"stfu+|gtfo+|foad|stfup|stfuuu"),
+        phrase("stfu", r"stfu|stfuu|gtfo|gtfoo|foad|stfup"),
         phrase("eat shit", r"eat", r"shit|dirt|crap", not_before=r"i|we|dont|didnt|to|they"),
         phrase("suck my dick", r"suck|kiss|lick", r"my|a", r"dick|cock|balls|ass|arse"),
         phrase("nobody likes you", r"nobody|noone", r"likes|loves|wants|cares|gives|needs",

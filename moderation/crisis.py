@@ -108,14 +108,14 @@ MEANS_FI = (
            r"kaikki|kaikille|te|teille|maailma|rakkaat|ystävät|kaverit|ryhmä|kaikki\w*",
            not_before=r"sano|sanoin|sanon|sanoa|sanotaan|heitin|jätin|heitetään|jätetään"),
     phrase("fi:kiitos kaikille ja hyvästi", r"kiitos|kiitti|kiitokset", r"hyvästi", gap=3),
-    phrase("fi:viimeinen viestini", r"viimei?nen|viimenen|viimonen|viimeiseksi",
+    phrase("fi:viimeinen viestini", r"viimeinen|viimenen|viimonen|viimeiseksi",
            r"viesti\w*|postaus\w*|kirjoitus\w*",
            not_after=r"tänään|täksi|tälle|illalle|illaksi|tältä|ennen|tässä|ryhmässä|"
                      r"tänä|tältä|tähän"),
     phrase("fi:en ole enää huomenna", r"en", r"oo|ole|ois|olis|olisi", r"enää",
            r"huomenna|kohta|pian|olemassa|täällä|elossa|hengissä", gaps=(0, 1, 1)),
     phrase("fi:mua ei kohta enää ole", r"mua|minua|musta|minusta", r"ei", r"enää",
-           r"oo|ole|ois|olis|olisi", gaps=(1, 0, 0),
+           r"oo|ole|ois|olis|olisi", gaps=(1, 1, 0),
            not_after=r"\w+(nut|nyt|ttu|tty|nu|ny)"),
     phrase("fi:hyvästikirje", r"hyvästi\w*kirje\w*|jäähyväiskirje\w*|itsemurhaviesti\w*|"
            r"itsemurhakirje\w*|jäähyväisviesti\w*|hyvästelykirje\w*|hyvästelyviesti\w*"),
@@ -141,7 +141,7 @@ MEANS_FI = (
 
 _PILLS_SV = (r"\w*tablett\w*|\w*piller|\w*pillren|\w*pillret|\w*medicin\w*|sömnmedel\w*|"
              r"tabbar|tabbarna|insulin\w*|paracetamol\w*|alvedon\w*|citodon\w*|oxy\w*|"
-             r"bensos?|imovane|propavan\w*|stesolid\w*|theralen\w*|tramadol\w*")
+             r"benso|bensos|imovane|propavan\w*|stesolid\w*|theralen\w*|tramadol\w*")
 _TAKE_SV = r"ta|tar|tog|svälja|sväljer|svalde|äta|äter|åt|knapra|käka|käkar|trycka|trycker"
 _ROUTINE_SV = (r"som|enligt|varje|efter|vanligt|utskrivet|morgon|morgonen|kvällen|idag|"
                r"ordination|ordinerat|recept")
@@ -199,10 +199,11 @@ MEANS_SV = (
            r"mig|mej", gaps=(1, 0)),
 )
 
-_PILLS_EN = (r"pills?|tablets?|meds|medication|medications|medicine|antidepressants?|"
-             r"painkillers?|paracetamol|tylenol|acetaminophen|ibuprofen|aspirin|oxys?|"
-             r"opioids?|benzos?|xanax|insulin|lithium|seroquel|prescriptions?|sleeping|"
-             r"sleepingpills|codeine|tramadol|valium|zopiclone|paracetamols")
+_PILLS_EN = (r"pill|pills|tablet|tablets|meds|medication|medications|medicine|"
+             r"antidepressant|antidepressants|painkiller|painkillers|paracetamol|tylenol|"
+             r"acetaminophen|ibuprofen|aspirin|oxy|oxys|opioid|opioids|benzo|benzos|xanax|"
+             r"insulin|lithium|seroquel|prescription|prescriptions|sleeping|sleepingpills|"
+             r"codeine|tramadol|valium|zopiclone|paracetamols")
 _TAKE_EN = (r"take|taking|took|swallow|swallowing|swallowed|down|downing|downed|pop|popping|"
             r"popped|eat|eating|chug|chugging|neck|necking|gulp|od|overdose")
 _ROUTINE_EN = (r"like|as|prescribed|properly|correctly|regularly|daily|each|every|this|"
@@ -343,9 +344,9 @@ ENGLISH = (
     _p("en:kill my self", r"kill\w*", r"my", r"self"),
     _p("en:unalive", r"unaliv\w*"),
     _p("en:kms", r"kms", not_before=r"\d+"),
-    _p("en:want to die", r"want|wanted|wanting|wish|ready|going", r"to", r"die+",
+    _p("en:want to die", r"want|wanted|wanting|wish|ready|going", r"to", r"die|diee",
        not_after=r"laughing|of|for|from|on|in|with", not_before=r"dont|not|never|didnt"),
-    _p("en:wanna die", r"wanna|gonna", r"die+", not_after=r"laughing|of|for|from|on|in|with",
+    _p("en:wanna die", r"wanna|gonna", r"die|diee", not_after=r"laughing|of|for|from|on|in|with",
        not_before=r"dont|not|never|didnt"),
     _p("en:wish i was dead", r"wish", r"i", r"was|were", r"dead"),
     _p("en:end it all", r"end|ending|ended", r"it", r"all"),

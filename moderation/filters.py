@@ -96,9 +96,9 @@ def blocklist_phrases(languages: frozenset[str], extra: tuple[str, ...],
 
 
 @functools.lru_cache(maxsize=256)
-def harm_phrases(languages: frozenset[str], disabled: tuple[str, ...]) -> PhraseSet:
+def harm_phrases(languages: frozenset[str], disabled: tuple[str, ...]) -> frozenset[Phrase]:
     """The harm-to-others patterns of a room (a part of its blocklist)."""
-    return PhraseSet(harm.table(languages, _disabled(disabled)[0]))
+    return frozenset(harm.table(languages, _disabled(disabled)[0]))
 
 
 def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
@@ -108,11 +108,12 @@ def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
         return []
     phrases = blocklist_phrases(settings.blocklist_languages, settings.blocklist_extra,
                                 settings.blocklist_disabled)
-    if not phrases.any(msg.normalized):
+    found = phrases.matches(msg.normalized)
+    if not found:
         return []
     hits = [Hit(FilterName.BLOCKLIST, Category.ABUSE, Outcome.REJECT)]
-    if harm_phrases(settings.blocklist_languages, settings.blocklist_disabled).any(
-            msg.normalized):
+    harmful = harm_phrases(settings.blocklist_languages, settings.blocklist_disabled)
+    if not harmful.isdisjoint(found):
         hits.append(Hit(FilterName.BLOCKLIST, Category.HARM_TO_OTHERS, Outcome.REJECT))
     return hits
 
@@ -123,8 +124,9 @@ _DIGIT = re.compile(r"\d")
 
 
 def personal_details(msg: Message, settings: FilterSettings) -> list[Hit]:
-    """Phone numbers, e-mail addresses, identity codes, street addresses: the sender is asked
-    to confirm before the message is posted. Numbers in ``allowed_numbers`` are fine."""
+    """Phone numbers (also in number words), e-mail addresses, identity codes, street
+    addresses: the sender is asked to confirm before the message is posted. Numbers in
+    ``allowed_numbers`` are fine."""
     if not settings.personal_details:
         return []
     text = msg.cleaned
@@ -132,7 +134,8 @@ def personal_details(msg: Message, settings: FilterSettings) -> list[Hit]:
     # A phone number, an identity code and a house number all need a digit: most messages
     # have none, and the address patterns are the costly ones.
     digits = _DIGIT.search(text) is not None
-    if digits and personal.find_phone(text, settings.allowed_numbers):
+    if ((digits and personal.find_phone(text, settings.allowed_numbers))
+            or personal.find_spoken_phone(msg.normalized.words, settings.allowed_numbers)):
         found.append(Category.PHONE)
     if personal.find_email(text):
         found.append(Category.EMAIL)

@@ -39,10 +39,10 @@ ENGLISH = (
            negatable=True, negation_window=2),
     phrase("kill yourself", r"kill|kil|kll", r"your|ur|yo", r"self", not_before=_ASKED_EN,
            negatable=True, negation_window=2),
-    phrase("go die", r"go|just|pls|please|plz|now|so", r"die+|dye", not_before=_ASKED_EN,
+    phrase("go die", r"go|just|pls|please|plz|now|so", r"die|diee|dye", not_before=_ASKED_EN,
            not_after=_NOT_AFTER_DIE),
     phrase("you should die", r"you|u|ya", r"should|shud|shld|need|must|ought|gotta|better|"
-           r"deserve|deserved|can|could|might|may", r"die+|kys|kill|hang|unalive|end|off|drown",
+           r"deserve|deserved|can|could|might|may", r"die|diee|kys|kill|hang|unalive|end|off|drown",
            gaps=(0, 2), negatable=True,
            not_after=r"your|ur|the|it|this|that|these|those|a|an|time|for|my|his|her|their|"
                      r"them|him|up|on|with|laughing|of|in|inside|early|happy|old|me|us|"
@@ -55,7 +55,7 @@ ENGLISH = (
            not_before=r"i|to|dont|not|never|did|would|accidentally|kids|children|dog|cat",
            negatable=True, negation_window=2),
     phrase("hope you die", r"hope|hopes|hoping|wish", r"you|u|ya|youll|ull",
-           r"die+|dies|overdose|od|ods|rot|drown|choke|hang|kill", gaps=(1, 1),
+           r"die|diee|dies|overdose|od|ods|rot|drown|choke|hang|kill", gaps=(1, 1),
            negatable=True, not_after=r"laughing|of|for|happy|old"),
     phrase("hope you die", r"wish|hope", r"you|u|ya", r"were|was|are|r|die", r"dead|gone",
            gaps=(0, 0, 1), negatable=True),
@@ -67,7 +67,7 @@ ENGLISH = (
            r"would|will|gonna|d|wud", r"miss|mourn", r"you|u"),
     phrase("nobody would miss you", r"no", r"one", r"would|will|gonna|d|wud",
            r"care|miss|notice|cry|mourn", r"you|u|if|when", gaps=(0, 0, 0, 1)),
-    phrase("do everyone a favour and die", r"favou?r", r"die+|kys|kill|end|hang|jump|off|"
+    phrase("do everyone a favour and die", r"favour|favor", r"die|diee|kys|kill|end|hang|jump|off|"
            r"unalive|od|overdose", gap=3),
     phrase("go jump off a bridge", r"go|just|pls|please|plz|should|gotta", r"jump",
            r"off|from|in|into|under", r"bridge|building|roof|cliff|train|balcony|river|"

@@ -97,6 +97,8 @@ class Phrase:
     ``negation_window``: so does one among that many words before it ("don't kill yourself").
     ``not_within``: a pattern that, matching one of the ``within`` words before the phrase,
     cancels it ("I was such a fucking idiot": the insult is about the writer).
+    ``fill[k]``: when set, every word in gap ``k`` must match it ("you" + up to three of
+    "such, a, fucking, ..." + "idiot").
     ``glue``: a part may also match 2-4 short tokens run together ("you id iot"), when the
     joined word is at least ``MIN_GLUED`` letters long (shorter ones hide in innocent pairs),
     or when every one of them is a single letter ("jag vill d ö").
@@ -113,6 +115,7 @@ class Phrase:
     glue: bool = False
     not_within: Part | None = None
     within: int = 0
+    fill: tuple[Part | None, ...] = ()
 
     def find(self, text: Normalized) -> bool:
         return any(self.find_at(text.tokens, i) for i in range(len(text.tokens)))
@@ -147,9 +150,14 @@ class Phrase:
     def _rest(self, tokens: Sequence[Token], start: int, end: int, k: int) -> bool:
         if k == len(self.parts):
             return self._context_ok(tokens, start, end - 1)
+        fill = self.fill[k - 1] if k - 1 < len(self.fill) else None
         for j in range(end, min(len(tokens), end + 1 + self._gap(k - 1))):
-            if self.negatable and any(_is_negator(t) for t in tokens[end:j]):
-                break
+            if j > end:
+                skipped = tokens[j - 1]
+                if self.negatable and _is_negator(skipped):
+                    break
+                if fill is not None and not fill.matches(skipped):
+                    break
             for e in self._spans(k, tokens, j):
                 if self._rest(tokens, start, e, k + 1):
                     return True
@@ -249,8 +257,16 @@ def _initials(pattern: str) -> frozenset[str] | None:
         depth += (c in "([") - (c in ")]")
         current += c
     alternatives.append(current)
-    firsts = set()
+    firsts: set[str] = set()
     for alt in alternatives:
+        if alt.startswith("(?:"):
+            # A spelled-out phrase: the first letters of its first group.
+            groups = _joined_groups(alt)
+            inner = _initials(groups[0]) if groups else None
+            if inner is None:
+                return None
+            firsts |= inner
+            continue
         if not alt or alt[0] in _META or (len(alt) > 1 and alt[1] in "?*{"):
             return None
         firsts.add(alt[0])
@@ -327,7 +343,10 @@ class _Gate:
         return False
 
 
-_PLAIN_ALT = re.compile(r"(\\w\*)?([^\W_]+)(\\w\*)?")
+_ANY = "\\w*"  # the "any letters" of stems, as written in patterns
+_LETTERS = re.compile(r"[^\W_]+")
+_GROUP = re.compile(r"\(([^()?\\\[\]{}*+.|^$]+(?:\|[^()?\\\[\]{}*+.|^$]*)*)\)")
+_MAX_EXPANDED = 64
 
 
 def _split_top(pattern: str, sep: str = "|") -> list[str]:
@@ -365,20 +384,93 @@ def _joined_groups(pattern: str) -> list[str] | None:
     return groups or None
 
 
+def _expand(alt: str) -> list[str] | None:
+    """``"it(se|te)(ni|äni)"`` -> the four spelled-out alternatives; groups of plain letters
+    only (None when there are too many combinations)."""
+    out = [alt]
+    while True:
+        expanded: list[str] = []
+        for a in out:
+            m = _GROUP.search(a)
+            if m is None:
+                expanded.append(a)
+                continue
+            expanded += [a[:m.start()] + x + a[m.end():] for x in m.group(1).split("|")]
+        if expanded == out:
+            return out
+        if len(expanded) > _MAX_EXPANDED:
+            return None
+        out = expanded
+
+
+def _alt_needle(alt: str, spaced: bool) -> str | None:
+    """Text that every match of one alternative puts into the hay: its leading letters
+    (after an optional ``\\w*``), spaced as a word, a stem or an infix."""
+    infix = alt.startswith(_ANY)
+    rest = alt[len(_ANY):] if infix else alt
+    m = _LETTERS.match(rest)
+    if m is None:
+        return None
+    core, tail = m.group(0), rest[m.end():]
+    if tail[:1] in ("?", "*", "+", "{"):
+        core, tail = core[:-1], "?"  # the last letter may be missing or repeated
+    if not core:
+        return None
+    word = not infix and tail == ""
+    stem = tail == _ANY or (tail != "" and not word)
+    core = fold(core)
+    if not spaced:
+        return core
+    return ("" if infix else " ") + core + ("" if stem else " ")
+
+
 def _alternatives(pattern: str, spaced: bool) -> tuple[str, ...] | None:
     """Text, one piece of which every match of ``pattern`` puts into :meth:`PhraseSet._hay`
     (folded): a word is `` word ``, a stem `` stem``, ``\\w*core\\w*`` is ``core``; words
     run together (``spaced=False``) give the bare core. None when an alternative is cleverer."""
     out: dict[str, None] = {}
     for alt in _split_top(pattern):
-        m = _PLAIN_ALT.fullmatch(alt)
-        if m is None:
-            return None
-        core = fold(m.group(2))
-        if spaced:
-            core = ("" if m.group(1) else " ") + core + ("" if m.group(3) else " ")
-        out.setdefault(core, None)
+        for a in _expand(alt) or [""]:
+            needle = _alt_needle(a, spaced)
+            if needle is None:
+                return None
+            out.setdefault(needle, None)
     return tuple(out) or None
+
+
+def _words(pattern: str) -> list[tuple[str, bool]] | None:
+    """The alternatives of ``pattern`` as (folded letters, whether that is the whole word);
+    None when one of them does not start with its letters."""
+    out: list[tuple[str, bool]] = []
+    for alt in _split_top(pattern):
+        for a in _expand(alt) or [""]:
+            if a.startswith(_ANY):
+                return None
+            m = _LETTERS.match(a)
+            if m is None or a[m.end():][:1] in ("?", "*", "+", "{"):
+                return None
+            out.append((fold(m.group(0)), m.end() == len(a)))
+    return out
+
+
+def _prefixes(groups: list[str]) -> tuple[str, ...] | None:
+    """How a word spelled from ``groups`` run together starts: " " and the first group's
+    word and, where that is a whole word, the second group's letters ("(?:no)(?:one)..."
+    -> " noone"). None when the first group is too clever."""
+    first = _words(groups[0])
+    if first is None:
+        return None
+    second = _words(groups[1]) if len(groups) > 1 else None
+    out: dict[str, None] = {}
+    for core, whole in first:
+        if whole and second is not None:
+            for nxt, _ in second:
+                out.setdefault(" " + core + nxt, None)
+        else:
+            out.setdefault(" " + core, None)
+        if len(out) > 4 * _MAX_EXPANDED:
+            return tuple(dict.fromkeys(" " + c for c, _ in first))
+    return tuple(out)
 
 
 def _needle_groups(pattern: str, glue: bool) -> list[tuple[str, ...]]:
@@ -386,7 +478,8 @@ def _needle_groups(pattern: str, glue: bool) -> list[tuple[str, ...]]:
     match (any one alternative of a group will do)."""
     joined = _joined_groups(pattern) if pattern.startswith("(?:") else None
     if joined is not None:
-        groups = [_alternatives(g, spaced=False) for g in joined]
+        # A whole token: it starts with the first group, the rest are inside it.
+        groups = [_prefixes(joined)] + [_alternatives(g, spaced=False) for g in joined[1:]]
     else:
         groups = [_alternatives(pattern, spaced=not glue)]
     return [g for g in groups if g]
@@ -417,6 +510,9 @@ class PhraseSet:
         # Keyed by the group of longest words: "you" is in many messages and starts nine
         # phrases, "idiot" is in few. Every word of that group is a key.
         self._keyed: dict[str, list[int]] = {}
+        # The other groups, checked once a key is found: a substring test for one word, a
+        # regular expression (in C) for several.
+        self._checks: list[tuple[str | re.Pattern[str], ...]] = []
         unkeyed: list[int] = []
         for n, needles in enumerate(self._needles):
             if needles:
@@ -425,6 +521,9 @@ class PhraseSet:
                     self._keyed.setdefault(word, []).append(n)
             else:
                 unkeyed.append(n)
+            self._checks.append(tuple(
+                g[0] if len(g) == 1 else re.compile("|".join(map(re.escape, g)))
+                for g in needles if not needles or g is not rarest))
         self._unkeyed = frozenset(unkeyed)
         self._automaton: ahocorasick.Automaton | None = None
         if self._keyed:
@@ -433,25 +532,30 @@ class PhraseSet:
                 self._automaton.add_word(key, tuple(ns))
             self._automaton.make_automaton()
         self._gate = _Gate([self.phrases[n] for n in unkeyed]) if unkeyed else None
-        self._always: list[int] = []
-        self._by_initial: dict[str, list[int]] = {}
-        for n, p in enumerate(self.phrases):
-            initials = p.parts[0].initials
-            if initials is None:
-                self._always.append(n)
-            for c in initials or ():
-                self._by_initial.setdefault(c, []).append(n)
+        # Letters a phrase's first word can start with (None: any), to skip it elsewhere.
+        self._starts: list[frozenset[str] | None] = [p.parts[0].initials for p in self.phrases]
 
     def _present(self, text: Normalized) -> set[int]:
         """The plain-word phrases whose every word occurs somewhere in ``text`` (in a token,
         one of its variants, or words run together), folded."""
         if self._automaton is None:
             return set()
-        hay = fold(" ".join(["", *(v for t in text.tokens for v in t.variants), text.joined,
-                             ""]))
-        needles = self._needles
-        return {n for n in {n for _, ns in self._automaton.iter(hay) for n in ns}
-                if all(any(x in hay for x in group) for group in needles[n])}
+        hay = text.hay
+        found: set[int] = set()
+        for _, ns in self._automaton.iter(hay):
+            found.update(ns)
+        checks = self._checks
+        present: set[int] = set()
+        for n in found:
+            for check in checks[n]:
+                if isinstance(check, str):
+                    if check not in hay:
+                        break
+                elif check.search(hay) is None:
+                    break
+            else:
+                present.add(n)
+        return present
 
     def matches(self, text: Normalized, *, first_only: bool = False) -> list[Phrase]:
         """The phrases that occur in ``text``, in table order (just one with first_only)."""
@@ -461,17 +565,16 @@ class PhraseSet:
         if not keyed and gate is None:
             return []
         found: set[int] = set()
+        starts = self._starts
         for i, token in enumerate(tokens):
             viable = keyed | self._unkeyed if gate and gate.passes(tokens, i) else keyed
             if not viable:
                 continue
-            initials = {v[0] for v in token.variants if v}
-            if not token.nordic:
-                initials |= {fold(c) for c in initials}
-            candidates = set(self._always)
-            for c in initials:
-                candidates.update(self._by_initial.get(c, ()))
-            for n in sorted((candidates & viable) - found):
+            initials = token.initials
+            for n in sorted(viable - found):
+                first = starts[n]
+                if first is not None and first.isdisjoint(initials):
+                    continue
                 if self.phrases[n].find_at(tokens, i):
                     found.add(n)
                     if first_only:
@@ -485,7 +588,8 @@ class PhraseSet:
 def phrase(label: str, *parts: str, gaps: tuple[int, ...] = (), gap: int = 0,
            not_after: str | None = None, not_before: str | None = None,
            strict: tuple[int, ...] = (), negatable: bool = False, negation_window: int = 0,
-           not_within: str | None = None, within: int = 0, glue: bool = False) -> Phrase:
+           not_within: str | None = None, within: int = 0, glue: bool = False,
+           fill: tuple[str | None, ...] = ()) -> Phrase:
     """A :class:`Phrase` from word patterns, for the built-in tables."""
     return Phrase(
         tuple(Part(p, strict_nordic=i in strict) for i, p in enumerate(parts)),
@@ -499,4 +603,5 @@ def phrase(label: str, *parts: str, gaps: tuple[int, ...] = (), gap: int = 0,
         not_within=Part(not_within) if not_within else None,
         within=within,
         glue=glue,
+        fill=tuple(Part(f) if f else None for f in fill),
     )

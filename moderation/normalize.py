@@ -71,6 +71,7 @@ _MAX_EMPHASIS_RUNS = 4
 _ASCII_CONTROLS = str.maketrans({c: " " for c in [*range(0x20), 0x7f]})
 
 
+@functools.lru_cache(maxsize=32)
 def clean(text: str) -> str:
     """NFKC-normalise and remove invisible characters; control characters become spaces.
 
@@ -127,9 +128,16 @@ class Token:
     variants: tuple[str, ...]
     # True when the word was typed with å, ä or ö (it then means exactly what it says).
     nordic: bool = field(init=False, compare=False, repr=False)
+    # The letters its variants start with (folded ones too unless ``nordic``).
+    initials: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "nordic", has_nordic(self.variants[0]))
+        nordic = has_nordic(self.variants[0])
+        object.__setattr__(self, "nordic", nordic)
+        firsts = {v[0] for v in self.variants if v}
+        if not nordic:
+            firsts |= {fold(c) for c in firsts}
+        object.__setattr__(self, "initials", frozenset(firsts))
 
     @property
     def text(self) -> str:
@@ -139,10 +147,12 @@ class Token:
 @dataclass(frozen=True, slots=True)
 class Normalized:
     """A message in matching form: ``tokens`` in order and ``joined``, every token's first
-    variant run together without spaces (catches "id iot", "kill my self")."""
+    variant run together without spaces (catches "id iot", "kill my self"). ``hay`` is every
+    variant and ``joined`` between spaces, folded: what the phrase index searches."""
 
     tokens: tuple[Token, ...]
     joined: str
+    hay: str
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -235,7 +245,9 @@ def normalize(text: str) -> Normalized:
     words = [m.group(0) for m in _WORD.finditer(letters_form(text))]
     tokens = tuple(_token(w) for w in _merge_spelled(words) if w.strip("@$!|'’*"))
     tokens = tuple(t for t in tokens if t.text)
-    return Normalized(tokens, "".join(t.text for t in tokens))
+    joined = "".join(t.text for t in tokens)
+    hay = fold(" ".join(["", *(v for t in tokens for v in t.variants), joined, ""]))
+    return Normalized(tokens, joined, hay)
 
 
 def digest(text: str | Normalized) -> str:

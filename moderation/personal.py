@@ -10,8 +10,9 @@ is an extra question; dates, times, prices and road numbers must not trigger the
 from __future__ import annotations
 
 import datetime
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 # --- phone numbers ---------------------------------------------------------------------
 
@@ -46,21 +47,33 @@ def _looks_like_phone(raw: str) -> bool:
         return False
     if raw.startswith("0"):
         # National Finnish (and Swedish, UK...) format: trunk 0, 7 to 12 digits, written in
-        # groups of at least two (so "0 5 10 15" is a list, not a number).
-        return 7 <= len(digits) <= 12 and all(len(g) >= 2 for g in groups)
+        # groups of at least two (so "0 5 10 15" is a list, not a number), or digit by digit
+        # ("0 4 0 1 2 3 4 5 6 7", to dodge a filter).
+        return 7 <= len(digits) <= 12 and (all(len(g) >= 2 for g in groups)
+                                           or (len(digits) >= 8 and len(groups) == len(digits)))
     return bool(_NANP.fullmatch(raw))
+
+
+# The letter O typed for a zero next to digits: "O4O 123 4567".
+_LETTER_ZERO = re.compile(r"(?<=\d)[oO]|[oO](?=\d)")
 
 
 def find_phone(text: str, allowed: Iterable[str] = ()) -> bool:
     """True if ``text`` holds a phone number that is not in ``allowed`` (compared by digits,
     so "+358 9 2525 0111" is the same as "09 2525 0111")."""
     allowed_set = {canonical_number(a) for a in allowed}
+    if "o" in text or "O" in text:
+        text = _LETTER_ZERO.sub("0", text)
     for run in _RUN.finditer(text):
         # A run can join a number to its neighbours ("vuonna 2019 040 123 4567 kahdesti"), so
         # stretches of consecutive digit groups are tried; an allowed number is skipped whole
         # first, so that a part of it ("+358 9 2525") is not taken for another number.
         raw_run = run.group(0)
         groups = [g.span() for g in _GROUP.finditer(raw_run)]
+        if (len(groups) > _MAX_GROUPS and all(e - s == 1 for s, e in groups)
+                and canonical_number(raw_run) not in allowed_set
+                and _looks_like_phone(raw_run)):
+            return True  # written digit by digit: "0 4 0 1 2 3 4 5 6 7"
         i = 0
         while i < len(groups):
             ends = range(min(len(groups), i + _MAX_GROUPS) - 1, i - 1, -1)
@@ -73,6 +86,127 @@ def find_phone(text: str, allowed: Iterable[str] = ()) -> bool:
             if any(_looks_like_phone(raw) for _, raw in stretches):
                 return True
             i += 1
+    return False
+
+
+# --- phone numbers written in words ----------------------------------------------------
+
+# Digits 0-9 as words, in the forms people type (spoken Finnish, without å ä ö too).
+_DIGIT_WORDS = {
+    # Finnish
+    "nolla": 0, "yksi": 1, "yks": 1, "kaksi": 2, "kaks": 2, "kolme": 3, "neljä": 4,
+    "nelja": 4, "viisi": 5, "viis": 5, "kuusi": 6, "kuus": 6, "seitsemän": 7,
+    "seitseman": 7, "seittemän": 7, "seitteman": 7, "seiska": 7, "kahdeksan": 8,
+    "kaheksan": 8, "kasi": 8, "yhdeksän": 9, "yhdeksan": 9, "yheksän": 9, "yheksan": 9,
+    "ysi": 9,
+    # Swedish ("en" is left out: it is also "a")
+    "noll": 0, "ett": 1, "två": 2, "tva": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6,
+    "sju": 7, "åtta": 8, "atta": 8, "nio": 9,
+    # English
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9,
+}
+_TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+          "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+          "tio": 10, "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15,
+          "sexton": 16, "sjutton": 17, "arton": 18, "nitton": 19, "kymmenen": 10}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90, "tjugo": 20, "trettio": 30, "tretti": 30, "fyrtio": 40,
+         "förti": 40, "forti": 40, "femtio": 50, "sextio": 60, "sjuttio": 70, "åttio": 80,
+         "attio": 80, "nittio": 90}
+_REPEAT = {"double": 2, "triple": 3, "dubbel": 2, "tuplat": 2, "tupla": 2}
+# Finnish compounds: "nelkytneljä" (44), "satakakskytkolme" (123), "kolmetoista" (13).
+_FI_UNIT = "|".join(sorted((w for w in _DIGIT_WORDS if w.isalpha()), key=len, reverse=True))
+_FI_NUMBER = re.compile(
+    rf"(?:(?P<h>{_FI_UNIT})?(?P<sata>sataa|sata))?"
+    rf"(?:(?P<t>{_FI_UNIT}|nel)(?:kymmentä|kymmenta|kytä|kyta|kyt)|(?P<ten>kymmenen)"
+    rf"|(?P<teen>{_FI_UNIT})(?:toista|toist))?"
+    rf"(?P<u>{_FI_UNIT})?")
+_SV_UNITS = {"ett": 1, "två": 2, "tva": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7,
+             "åtta": 8, "atta": 8, "nio": 9}
+_SV_UNIT = "|".join(_SV_UNITS)
+_SV_TEN = "|".join(w for w in _TENS if w.isalpha() and not w.endswith("y"))
+_SV_NUMBER = re.compile(
+    rf"(?:(?P<h>{_SV_UNIT})?(?P<hundra>hundra))?(?P<t>{_SV_TEN})?(?P<u>{_SV_UNIT})?")
+
+
+def _compound(word: str) -> int | None:
+    """The value of a Finnish or Swedish compound numeral ("nelkytneljä", "satakakskyt-
+    kolme", "niohundraåttiosju"), or None."""
+    m = _FI_NUMBER.fullmatch(word)
+    if m and m.group(0):
+        value = 0
+        if m.group("sata"):
+            value += 100 * (_DIGIT_WORDS[m.group("h")] if m.group("h") else 1)
+        if m.group("t"):
+            value += 10 * (4 if m.group("t") == "nel" else _DIGIT_WORDS[m.group("t")])
+        if m.group("ten"):
+            value += 10
+        if m.group("teen"):
+            value += 10 + _DIGIT_WORDS[m.group("teen")]
+        if m.group("u"):
+            value += _DIGIT_WORDS[m.group("u")]
+        return value or None
+    m = _SV_NUMBER.fullmatch(word)
+    if m and m.group(0) and (m.group("t") or m.group("hundra")):
+        value = 0
+        if m.group("hundra"):
+            value += 100 * (_SV_UNITS[m.group("h")] if m.group("h") else 1)
+        if m.group("t"):
+            value += _TENS[m.group("t")]
+        if m.group("u"):
+            value += _SV_UNITS[m.group("u")]
+        return value
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _spoken(word: str) -> int | None:
+    """The number a word stands for in a spoken phone number ("neljä" 4, "nelkytneljä" 44,
+    "sjuttiotre" 73, "twenty" 20), or None."""
+    for table in (_DIGIT_WORDS, _TEENS, _TENS):
+        if word in table:
+            return table[word]
+    if len(word) < 6:
+        return None
+    return _compound(word)
+
+
+def find_spoken_phone(words: Sequence[str], allowed: Iterable[str] = ()) -> bool:
+    """True if ``words`` (a message's normalised words) hold a phone number written out in
+    number words, maybe mixed with digits: "nolla neljä nolla yks kaks kolme...", "noll sju
+    noll, ett två tre...", "oh seven seven double oh...", "040 yks kaks kolme 45 67".
+
+    At least three number words and 7 to 15 digits in a row count; a few numbers in a
+    sentence ("kolme viikkoa ja neljä päivää", "one two three, breathe") do not. Numbers in
+    ``allowed`` (compared by digits) are fine."""
+    run: list[str] = []
+    spoken = 0
+    repeat = 1
+    tens = False  # the last value was a tens word: "twenty" "three" is 23
+    for word in (*words, ""):
+        if word in _REPEAT:
+            repeat = _REPEAT[word]
+            continue
+        value = word if word.isdigit() else _spoken(word) if word else None
+        if value is not None:
+            if isinstance(value, int):
+                spoken += 1
+                if tens and 0 < value < 10:
+                    run[-1] = run[-1][0] + str(value)
+                    tens = False
+                    continue
+                tens = word in _TENS
+                value = str(value)
+            else:
+                tens = False
+            run.append(value * repeat)
+            repeat = 1
+            continue
+        if spoken >= 3 and 7 <= len(digits := "".join(run)) <= 15 and digits not in {
+                canonical_number(a) for a in allowed}:
+            return True
+        run, spoken, repeat, tens = [], 0, 1, False
     return False
 
 
@@ -130,9 +264,35 @@ def valid_identity_code(code: str) -> bool:
 
 
 def find_identity_code(text: str) -> bool:
-    """True if ``text`` holds a valid henkilötunnus. A code with a wrong check character
-    is ignored: it is not anyone's."""
-    return any(valid_identity_code(m.group(0)) for m in _HETU.finditer(text))
+    """True if ``text`` holds a valid henkilötunnus or Swedish personnummer. A code with a
+    wrong check character is ignored: it is not anyone's."""
+    return (any(valid_identity_code(m.group(0)) for m in _HETU.finditer(text))
+            or any(valid_personnummer(m.group(0)) for m in _PNR.finditer(text)))
+
+
+# Swedish personal identity number (personnummer): YYMMDD-NNNC or YYYYMMDD-NNNC, "+" for
+# people over 100; C is the Luhn check digit of the ten digits YYMMDDNNN.
+_PNR = re.compile(r"(?<![\w-])(\d{2})?(\d{2})(\d{2})(\d{2})[-+](\d{3})(\d)(?![\w-])")
+
+
+def valid_personnummer(code: str) -> bool:
+    """True for a well-formed personnummer: a real date (or a samordningsnummer, day + 60)
+    and the right Luhn check digit."""
+    m = _PNR.fullmatch(code.strip())
+    if not m:
+        return False
+    century, yy, mm, dd, nnn, check = m.groups()
+    day = int(dd) - 60 if int(dd) > 60 else int(dd)
+    try:
+        datetime.date(int(century or "19") * 100 + int(yy), int(mm), day)
+    except ValueError:
+        return False
+    digits = yy + mm + dd + nnn
+    total = 0
+    for i, c in enumerate(digits):
+        d = int(c) * (2 if i % 2 == 0 else 1)
+        total += d // 10 + d % 10
+    return (10 - total % 10) % 10 == int(check)
 
 
 # --- street addresses -------------------------------------------------------------------

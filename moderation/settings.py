@@ -19,9 +19,13 @@ from moderation.matching import EntryError, parse_entry
 LANGUAGES = frozenset({"fi", "sv", "en"})
 
 # The national crisis lines and the emergency number (see docs: MIELI Kriisipuhelin in
-# Finnish, Swedish and English). A room's published lines must never trigger the
-# personal-details guard, so the chat server adds the room's own crisis resources here.
-DEFAULT_ALLOWED_NUMBERS = ("112", "09 2525 0111", "09 2525 0112", "09 2525 0113")
+# Finnish, Swedish and English), and the Poison Information Centre (Myrkytystietokeskus),
+# which people share when someone has taken too much of something. A room's published
+# lines must never trigger the personal-details guard, so the chat server adds the crisis
+# resources it shows (see ``with_allowed_numbers``). Short service numbers (116 117,
+# 116 123, 1177, 90101, 988) never look like a phone number to the guard.
+DEFAULT_ALLOWED_NUMBERS = ("112", "09 2525 0111", "09 2525 0112", "09 2525 0113",
+                           "0800 147 111")
 
 MAX_LIST_ENTRIES = 500
 
