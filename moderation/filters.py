@@ -96,9 +96,9 @@ def blocklist_phrases(languages: frozenset[str], extra: tuple[str, ...],
 
 
 @functools.lru_cache(maxsize=256)
-def harm_phrases(languages: frozenset[str], disabled: tuple[str, ...]) -> frozenset[Phrase]:
+def harm_phrases(languages: frozenset[str], disabled: tuple[str, ...]) -> PhraseSet:
     """The harm-to-others patterns of a room (a part of its blocklist)."""
-    return frozenset(harm.table(languages, _disabled(disabled)[0]))
+    return PhraseSet(harm.table(languages, _disabled(disabled)[0]))
 
 
 def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
@@ -108,12 +108,11 @@ def blocklist(msg: Message, settings: FilterSettings) -> list[Hit]:
         return []
     phrases = blocklist_phrases(settings.blocklist_languages, settings.blocklist_extra,
                                 settings.blocklist_disabled)
-    found = phrases.matches(msg.normalized)
-    if not found:
+    if not phrases.any(msg.normalized):
         return []
     hits = [Hit(FilterName.BLOCKLIST, Category.ABUSE, Outcome.REJECT)]
-    harmful = harm_phrases(settings.blocklist_languages, settings.blocklist_disabled)
-    if not harmful.isdisjoint(found):
+    if harm_phrases(settings.blocklist_languages, settings.blocklist_disabled).any(
+            msg.normalized):
         hits.append(Hit(FilterName.BLOCKLIST, Category.HARM_TO_OTHERS, Outcome.REJECT))
     return hits
 
@@ -135,7 +134,8 @@ def personal_details(msg: Message, settings: FilterSettings) -> list[Hit]:
     # have none, and the address patterns are the costly ones.
     digits = _DIGIT.search(text) is not None
     if ((digits and personal.find_phone(text, settings.allowed_numbers))
-            or personal.find_spoken_phone(msg.normalized.words, settings.allowed_numbers)):
+            or (personal.may_hold_spoken_number(msg.normalized.hay)
+                and personal.find_spoken_phone(msg.normalized.words, settings.allowed_numbers))):
         found.append(Category.PHONE)
     if personal.find_email(text):
         found.append(Category.EMAIL)

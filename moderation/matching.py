@@ -122,7 +122,10 @@ class Phrase:
 
     def find_at(self, tokens: Sequence[Token], i: int) -> bool:
         """True if the phrase occurs starting at token ``i``."""
-        return any(self._rest(tokens, i, end, 1) for end in self._spans(0, tokens, i))
+        for end in self._spans(0, tokens, i):
+            if self._rest(tokens, i, end, 1):
+                return True
+        return False
 
     def _gap(self, k: int) -> int:
         return self.gaps[k] if k < len(self.gaps) else self.max_gap
@@ -165,17 +168,23 @@ class Phrase:
 
     def _context_ok(self, tokens: Sequence[Token], start: int, last: int) -> bool:
         after = self.not_after
-        if after is not None and any(after.matches(t) for t in tokens[last + 1:last + 3]):
-            return False
+        if after is not None:
+            for t in tokens[last + 1:last + 3]:
+                if after.matches(t):
+                    return False
         before = self.not_before
         if before is not None and start > 0 and before.matches(tokens[start - 1]):
             return False
-        window = tokens[max(0, start - self.negation_window):start]
-        if any(_is_negator(t) for t in window):
-            return False
+        if self.negation_window:
+            for t in tokens[max(0, start - self.negation_window):start]:
+                if _is_negator(t):
+                    return False
         within = self.not_within
-        return within is None or not any(
-            within.matches(t) for t in tokens[max(0, start - self.within):start])
+        if within is not None:
+            for t in tokens[max(0, start - self.within):start]:
+                if within.matches(t):
+                    return False
+        return True
 
 
 def _is_negator(token: Token) -> bool:

@@ -130,6 +130,9 @@ class Token:
     nordic: bool = field(init=False, compare=False, repr=False)
     # The letters its variants start with (folded ones too unless ``nordic``).
     initials: frozenset[str] = field(init=False, compare=False, repr=False)
+    # Its variants folded, space-separated, and its text folded: pieces of ``Normalized.hay``.
+    hay: str = field(init=False, compare=False, repr=False)
+    folded: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         nordic = has_nordic(self.variants[0])
@@ -138,6 +141,8 @@ class Token:
         if not nordic:
             firsts |= {fold(c) for c in firsts}
         object.__setattr__(self, "initials", frozenset(firsts))
+        object.__setattr__(self, "hay", fold(" ".join(self.variants)))
+        object.__setattr__(self, "folded", fold(self.variants[0]))
 
     @property
     def text(self) -> str:
@@ -221,6 +226,8 @@ def _token(word: str) -> Token:
 
 def _merge_spelled(words: list[str]) -> list[str]:
     """Join runs of three or more single letters: "i d i o t" -> "idiot"."""
+    if not any(len(w) == 1 for w in words):
+        return words
     out: list[str] = []
     run: list[str] = []
     for w in [*words, ""]:
@@ -242,11 +249,11 @@ def _merge_spelled(words: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=32)
 def normalize(text: str) -> Normalized:
     """Bring a message into matching form (see the module docstring for every step)."""
-    words = [m.group(0) for m in _WORD.finditer(letters_form(text))]
-    tokens = tuple(_token(w) for w in _merge_spelled(words) if w.strip("@$!|'’*"))
-    tokens = tuple(t for t in tokens if t.text)
+    words = _WORD.findall(letters_form(text))
+    tokens = tuple(t for t in (_token(w) for w in _merge_spelled(words)
+                               if w.strip("@$!|'’*")) if t.text)
     joined = "".join(t.text for t in tokens)
-    hay = fold(" ".join(["", *(v for t in tokens for v in t.variants), joined, ""]))
+    hay = " ".join(["", *(t.hay for t in tokens), "".join(t.folded for t in tokens), ""])
     return Normalized(tokens, joined, hay)
 
 

@@ -14,6 +14,8 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 
+import ahocorasick
+
 # --- phone numbers ---------------------------------------------------------------------
 
 # Digit groups separated by single spaces, hyphens or parentheses. Dots and slashes are left
@@ -58,10 +60,15 @@ def _looks_like_phone(raw: str) -> bool:
 _LETTER_ZERO = re.compile(r"(?<=\d)[oO]|[oO](?=\d)")
 
 
+@functools.lru_cache(maxsize=256)
+def _canonical_set(allowed: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(canonical_number(a) for a in allowed)
+
+
 def find_phone(text: str, allowed: Iterable[str] = ()) -> bool:
     """True if ``text`` holds a phone number that is not in ``allowed`` (compared by digits,
     so "+358 9 2525 0111" is the same as "09 2525 0111")."""
-    allowed_set = {canonical_number(a) for a in allowed}
+    allowed_set = _canonical_set(tuple(allowed))
     if "o" in text or "O" in text:
         text = _LETTER_ZERO.sub("0", text)
     for run in _RUN.finditer(text):
@@ -160,16 +167,45 @@ def _compound(word: str) -> int | None:
     return None
 
 
+# Every simple number word with its value.
+_NUMBERS: dict[str, int] = {**_DIGIT_WORDS, **_TEENS, **_TENS}
+
+
 @functools.lru_cache(maxsize=4096)
 def _spoken(word: str) -> int | None:
     """The number a word stands for in a spoken phone number ("neljä" 4, "nelkytneljä" 44,
     "sjuttiotre" 73, "twenty" 20), or None."""
-    for table in (_DIGIT_WORDS, _TEENS, _TENS):
-        if word in table:
-            return table[word]
-    if len(word) < 6:
-        return None
+    value = _NUMBERS.get(word)
+    if value is not None or len(word) < 6:
+        return value
     return _compound(word)
+
+
+def _number_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    words = {f" {w.translate(_FOLD)} " for w in _NUMBERS}
+    # Every compound numeral holds one of these.
+    words |= {"sata", "kymmen", "kyt", "toist", "hundra", "tjugo", "tretti", "fyrti", "forti",
+              "femti", "sexti", "sjutti", "atti", "nitti"}
+    for w in words:
+        automaton.add_word(w, w)
+    automaton.make_automaton()
+    return automaton
+
+
+_FOLD = str.maketrans("åäö", "aao")
+_NUMBER_WORDS = _number_automaton()
+
+
+def may_hold_spoken_number(hay: str) -> bool:
+    """A quick test before :func:`find_spoken_phone`: does the message's folded word list
+    (``Normalized.hay``) hold three number words at all?"""
+    found = 0
+    for _ in _NUMBER_WORDS.iter(hay):
+        found += 1
+        if found == 3:
+            return True
+    return False
 
 
 def find_spoken_phone(words: Sequence[str], allowed: Iterable[str] = ()) -> bool:
@@ -184,11 +220,17 @@ def find_spoken_phone(words: Sequence[str], allowed: Iterable[str] = ()) -> bool
     spoken = 0
     repeat = 1
     tens = False  # the last value was a tens word: "twenty" "three" is 23
+    numbers = _NUMBERS
     for word in (*words, ""):
-        if word in _REPEAT:
-            repeat = _REPEAT[word]
-            continue
-        value = word if word.isdigit() else _spoken(word) if word else None
+        value: str | int | None = numbers.get(word)
+        if value is None and word:
+            if word.isdigit():
+                value = word
+            elif word in _REPEAT:
+                repeat = _REPEAT[word]
+                continue
+            elif len(word) >= 6:
+                value = _spoken(word)
         if value is not None:
             if isinstance(value, int):
                 spoken += 1
@@ -203,8 +245,8 @@ def find_spoken_phone(words: Sequence[str], allowed: Iterable[str] = ()) -> bool
             run.append(value * repeat)
             repeat = 1
             continue
-        if spoken >= 3 and 7 <= len(digits := "".join(run)) <= 15 and digits not in {
-                canonical_number(a) for a in allowed}:
+        if (spoken >= 3 and 7 <= len(digits := "".join(run)) <= 15
+                and digits not in _canonical_set(tuple(allowed))):
             return True
         run, spoken, repeat, tens = [], 0, 1, False
     return False
