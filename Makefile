@@ -10,7 +10,7 @@ BENCH_INSTALLED := $(VENV)/.installed-bench
 # axe-core from the npm registry, for the accessibility tests only: never served, never committed.
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-quick lint typecheck bench migrate admin clean conformance
+.PHONY: run test test-quick lint typecheck bench migrate admin clean conformance filter-eval
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -55,6 +55,12 @@ lint: $(TEST_INSTALLED)
 
 typecheck: $(TEST_INSTALLED)
 	$(VENV)/bin/mypy
+
+# The safety filters against the held-out corpus (tests/moderation/corpus/): precision,
+# recall and F1 per category and language, and the ids they get wrong. The thresholds are
+# tested in tests/moderation/test_corpus.py.
+filter-eval: $(INSTALLED)
+	$(PY) -m tests.moderation.corpus_eval
 
 $(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
 	$(PY) -m pip install --quiet -e '.[bench]'

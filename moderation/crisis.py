@@ -66,7 +66,7 @@ _ENDING_FI = (r"lopetan|lopettaa|lopettaisin|lopettamaan|lopettais|lopettaisi|p�
 # After "lopettaa kaiken": a noun in the genitive is what is given up ("lopettaa kaiken
 # juomisen", "kaiken alkoholin käytön"); a few words ending in -n are not nouns.
 _GIVEN_UP_FI = (r"(?!(tänään|huomenna|kokonaan|tämän|tän|pian|vihdoin|ainiaan|illan|aamun|"
-                r"sen|nyt|taas)$)\w{2,}n")
+                r"sen|nyt|taas)$)\w{3,}n")
 _NOT_IDIOM_FI = r"naur\w*|nälkään|tylsyyteen|häpeään|ikävään|mieluummin|ennemmin|jos|kuin"
 
 MEANS_FI = (
@@ -79,7 +79,15 @@ MEANS_FI = (
            gaps=(2, 1)),
     phrase("fi:pillerit, otan ne kaikki", _PILLS_FI, _TAKE_FI, r"kaikki|kaikkia",
            gaps=(4, 2), not_after=_ROUTINE_FI),
+    phrase("fi:otan kaikki lääkkeet", _TAKE_FI, r"kaikki|kaikkia|koko", _PILLS_FI,
+           gaps=(1, 1), not_after=_ROUTINE_FI,
+           not_before=r"muista|muistin|unohdin|unohtui|unohtu|pitää|piti|täytyy|pitäis|"
+                      r"pitäisi|et|sä|sinä|jos|älä"),
     phrase("fi:olen säästänyt lääkkeitä", _SAVE_FI, _PILLS_FI, gap=2),
+    phrase("fi:ostin köyden", r"ostanu\w*|ostin|ostanut|hankin|hankkinut|hankkinu|ostan",
+           r"köyden|köyttä|hirttoköyden|köysiä", gap=1,
+           not_after=r"\w*(vene|pyyk|kiipei|telt|koira|talut|muut|ajoneuv|auto|perä|piha|"
+                     r"keinu|leikki|purje)\w*"),
     phrase("fi:lääkkeitä säästössä", _PILLS_FI, r"säästössä|säästöön|piilossa|sivuun|kätkössä",
            gap=1),
     phrase("fi:köysi valmiina", r"köysi|köyden|köyttä|silmukka|silmukan",
@@ -104,6 +112,13 @@ MEANS_FI = (
     phrase("fi:teen lopun kaikesta", r"lopun|loppu", r"kaikesta|itsestäni|elämästäni|"
            r"minusta|tästä\s?kaikesta", gap=2),
     phrase("fi:lopetan koko elämän", _ENDING_FI, r"koko", r"elämä\w*"),
+    phrase("fi:lopetan tämän kaiken", _ENDING_FI, r"tää|tämä|nää|nämä|tätä", r"kaikki",
+           gaps=(1, 0)),
+    phrase("fi:ei mitään syytä jatkaa", r"enää|mitään|mitää", r"syytä|syyt|järkeä|järkee|"
+           r"pointtia|tarkoitusta", r"jatkaa|elää|yrittää|olla|taistella", gaps=(1, 0)),
+    phrase("fi:nukkua ikuisesti", r"nukkua|nukahtaa|nukkuisin|nukahtaisin|nukahdan|nukun|"
+           r"nukkumaan", r"ikuisesti|pysyvästi|ikiajoiksi|ikuiseen|lopullisesti", gap=1),
+    phrase("fi:lakata olemasta", r"lakata|lakkaan|lakkaisin|lakkaamaan", r"olemasta|elämästä"),
     phrase("fi:hyvästi kaikki", r"hyvästi|hyvästit|jäähyväiset",
            r"kaikki|kaikille|te|teille|maailma|rakkaat|ystävät|kaverit|ryhmä|kaikki\w*",
            not_before=r"sano|sanoin|sanon|sanoa|sanotaan|heitin|jätin|heitetään|jätetään"),
@@ -164,6 +179,7 @@ MEANS_SV = (
            r"in|rakt|ut", r"lastbil\w*|bergvägg\w*|träd\w*|vägg\w*|tåg\w*|pelare\w*|"
            r"mötande|bro\w*|vatten|sjön|havet|älven|betong\w*", gaps=(0, 2)),
     phrase("sv:avsluta allt", r"avsluta|avslutar|avslutta", r"allt|alltihop|alltihopa|livet",
+           gap=1,
            not_after=r"jobb|jobbet|arbete|arbetet|pappersarbete|som|med|innan|på|i|annat|"
                      r"\w+arbete|\w+jobbet|\w+jobb|möten|mötet|samtal|samtalet|kurs\w*|"
                      r"projekt\w*|för"),
@@ -187,6 +203,7 @@ MEANS_SV = (
            r"dog|dör|försvann|borta|död|fanns", gaps=(2, 0, 1)),
     phrase("sv:försvinna för alltid", r"försvinna|försvann|försvinner", r"för",
            r"alltid|gott"),
+    phrase("sv:sova för alltid", r"sova|somna|somnar|sover", r"för", r"alltid|gott"),
     phrase("sv:aldrig vakna", r"vill|önskar|somna|sova|hoppas|ville", r"aldrig",
            r"vakna|vaknar", gaps=(3, 0)),
     phrase("sv:skär mig i armarna", r"skurit|skar|skär|skära|skuren", r"mig|mej", r"i|på",
@@ -214,8 +231,9 @@ _PLAN_EN = (r"going|gonna|want|wanna|will|ll|ready|just|about|plan|planning|deci
 MEANS_EN = (
     phrase("en:take all my pills", _TAKE_EN, r"all|every|everything", _PILLS_EN, gaps=(1, 2),
            not_after=_ROUTINE_EN,
-           not_before=r"you|u|did|have|has|should|need|remember|forgot|forget|to|please|pls|"
-                      r"dont|didnt|can|could|would"),
+           not_before=r"you|u|did|have|has|should|please|pls|dont|didnt|can|could|would",
+           not_within=r"remember|remembered|forgot|forget|need|needs|have|has|should|must|"
+                      r"supposed|remind|reminded|told|tell|did|you|u", within=3),
     phrase("en:the whole bottle", _TAKE_EN, r"whole|entire|full", r"bottle|pack|packet|box|"
            r"blister|strip|jar|tub|month", r"of|s", _PILLS_EN, gaps=(1, 0, 2, 1)),
     phrase("en:saving up pills", r"saving|saved|save|stockpiling|stockpiled|stockpile|"
@@ -255,8 +273,13 @@ MEANS_EN = (
            r"for|permanently|forever", r"good|ever|keeps", gaps=(0, 0, 0)),
     phrase("en:dont want to be here anymore", r"dont|not|never", r"want|wanna", r"be",
            r"here|around|alive|living|existing", r"anymore|more|now", gaps=(0, 1, 0, 1)),
-    phrase("en:disappear forever", r"disappear|vanish|disappearing", r"forever|permanently"),
-    phrase("en:disappear forever", r"disappear|vanish", r"for", r"good|ever"),
+    phrase("en:disappear forever", r"disappear\w*|vanish\w*", r"forever|permanently"),
+    phrase("en:disappear forever", r"disappear\w*|vanish\w*", r"for", r"good|ever"),
+    phrase("en:sleep forever", r"sleep|sleeping", r"forever|permanently"),
+    phrase("en:stop existing", r"want|wanna|wish|going|gonna|just|need|ready|could",
+           r"stop|quit|cease", r"existing|living|being", gaps=(2, 0),
+           not_after=r"like|in|with|this|that|here|on|off|at|for|so|a|the|my|beyond|paycheck|"
+                     r"afraid|scared|ashamed|sad|angry|anxious|stressed|worried|nice|mean"),
     phrase("en:better if i was gone", r"better|easier|happier", r"if", r"i",
            r"was|were|wasnt|werent", r"gone|dead|around|here|born|alive", gaps=(2, 0, 0, 1)),
     phrase("en:better if i died", r"better|easier|happier", r"if", r"i",
@@ -305,7 +328,8 @@ FINNISH = (
     _p("fi:satutan itseäni", r"satut\w*|vahingoit\w*|vahingoita\w*|polt(an|in|taa|ella|ellut)|"
        r"lyön|löin|lyödä|hakkaan|hakkasin|raavin|raavi(n|mme)|raavitaan|raapi\w*",
        _SELF_FI_PARTITIVE, gap=2),
-    _p("fi:hirttäytyä", r"hirttäy\w*|hirttäyd\w*"),
+    # Not the imperative "hirttäydy", which is said to someone (harm.py).
+    _p("fi:hirttäytyä", r"hirttäy(?!dy$|tykää$)\w*|hirttäyd(?!y$)\w*"),
     _p("fi:hirtän itseni", r"hirt\w*", _SELF_FI, gap=1),
     # First person and infinitive only: "hyppää junan alle" is said to someone (harm.py).
     _p("fi:junan alle", _JUMP_FI + r"|menen|meen|mennä|menisin|menin|mennään",

@@ -208,6 +208,12 @@ def may_hold_spoken_number(hay: str) -> bool:
     return False
 
 
+def _counting(digits: str) -> bool:
+    """"1234567", "7654321": counting (breaths, steps), not a number to call."""
+    steps = {int(b) - int(a) for a, b in zip(digits, digits[1:], strict=False)}
+    return steps in ({1}, {-1})
+
+
 def find_spoken_phone(words: Sequence[str], allowed: Iterable[str] = ()) -> bool:
     """True if ``words`` (a message's normalised words) hold a phone number written out in
     number words, maybe mixed with digits: "nolla neljä nolla yks kaks kolme...", "noll sju
@@ -246,7 +252,7 @@ def find_spoken_phone(words: Sequence[str], allowed: Iterable[str] = ()) -> bool
             repeat = 1
             continue
         if (spoken >= 3 and 7 <= len(digits := "".join(run)) <= 15
-                and digits not in _canonical_set(tuple(allowed))):
+                and not _counting(digits) and digits not in _canonical_set(tuple(allowed))):
             return True
         run, spoken, repeat, tens = [], 0, 1, False
     return False
