@@ -51,7 +51,7 @@ PERSON_NOUN_EN = tuple(w for w in INSULT_NOUN_EN if w not in {
 # Words that describe a person, used as insults (only after "you're"/"you are").
 INSULT_ADJ_EN = ("stupid", "dumb", "useless", "worthless", "pathetic", "disgusting", "ugly",
                  "retarded", "brainless", "braindead", "repulsive", "vile", "gross",
-                 "unlovable", "unwanted", "fat", "thick", "hopeless", "irrelevant")
+                 "unlovable", "unwanted", "fat", "thick", "irrelevant")
 ANNOYING_EN = ("annoying", "irritating", "boring", "weird", "cringe")
 BE_YOU_EN = ("youre", "ur", "ure", "yer", "yure", "youare", "uare", "ura")
 YOU_EN = ("you", "u", "ya", "yall")
@@ -84,14 +84,15 @@ INSULT_NOUN_FI = (
     "mäntti", "munapää", "mongoloidi", "idari", "narkki", "nisti", "spurgu", "saasta",
     "roskasakki", "roska", "nolla", "mitättömyys", "taakka", "häpeäpilkku",
 )
-# Left out on purpose: mild words a room may use kindly ("pöljä", "hölmö", "tollo" is in).
+# Left out on purpose: mild words friends use kindly ("pöljä", "hölmö", "kamala", "you're
+# hopeless", "du är hopplös", "löjlig"); a room that wants them refused adds them.
 PERSON_NOUN_FI = tuple(w for w in INSULT_NOUN_FI if w not in {
     "paska", "paskat", "roska", "roskasakki", "saasta", "nolla", "taakka", "mitättömyys",
     "häpeäpilkku"})
 INSULT_ADJ_FI = ("tyhmä", "typerä", "hyödytön", "säälittävä", "ruma", "surkea", "arvoton",
                  "mitätön", "kelvoton", "inhottava", "ällöttävä", "vastenmielinen",
                  "kuvottava", "aivoton", "naurettava", "idioottimainen", "turha",
-                 "perseestä", "kauhea", "kamala", "limanuljaska")
+                 "perseestä", "limanuljaska")
 ANNOYING_FI = ("ärsyttävä", "rasittava", "raivostuttava", "tylsä", "outo", "sietämätön")
 BE_YOU_FI = ("olet", "oot", "ootte", "olette", "oletkin", "ootki", "ootkin", "olit", "olitte")
 YOU_FI = ("sä", "sää", "sinä", "sie", "te", "senkin", "sitkin", "tekin")
@@ -117,7 +118,7 @@ PERSON_NOUN_SV = tuple(w for w in INSULT_NOUN_SV if w not in {
     "skämt", "nolla", "tomte", "nörd", "wannabe", "sopa", "freak"})
 INSULT_ADJ_SV = ("dum", "dumma", "värdelös", "värdelösa", "äcklig", "patetisk", "ful",
                  "korkad", "störd", "efterbliven", "idiotisk", "vidrig", "motbjudande",
-                 "oduglig", "misslyckad", "hopplös", "löjlig", "värdelöst", "äckligt")
+                 "oduglig", "misslyckad", "värdelöst", "äckligt")
 ANNOYING_SV = ("irriterande", "jobbig", "tråkig", "konstig")
 BE_YOU_SV = ("e", "är", "ä", "va", "var", "blir")
 YOU_SV = ("du", "ni", "u")

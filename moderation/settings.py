@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -128,6 +128,36 @@ class FilterSettings:
         """Check an object built directly rather than by :meth:`from_dict`; return the
         validated equivalent or raise :class:`SettingsError` (the policy then fails closed)."""
         return _validated(self)
+
+
+def with_allowed_numbers(settings: Mapping[str, Any],
+                         numbers: Iterable[str]) -> dict[str, Any]:
+    """A room's stored settings with ``numbers`` added to the numbers that may be posted:
+    the chat server passes the crisis resources it shows, so that posting one never asks
+    the sender to confirm a personal detail.
+
+    Entries that are not phone numbers are left out, so that an admin's free-text phone
+    field ("116 123 (maksuton)") never makes a room's settings invalid; settings whose own
+    ``allowed_numbers`` is not a list are returned as they are (``decide`` then fails closed
+    on them, as before).
+    """
+    extra = _phone_numbers(tuple(numbers))
+    own = settings.get("allowed_numbers", DEFAULT_ALLOWED_NUMBERS)
+    if not extra or not isinstance(own, list | tuple):
+        return dict(settings)
+    merged = list(dict.fromkeys([*own, *extra]))
+    return {**settings, "allowed_numbers": merged[:max(MAX_LIST_ENTRIES, len(own))]}
+
+
+@functools.lru_cache(maxsize=64)
+def _phone_numbers(numbers: tuple[Any, ...]) -> tuple[str, ...]:
+    valid = []
+    for n in numbers:
+        try:
+            valid += _numbers([n])
+        except (TypeError, ValueError):
+            continue
+    return tuple(valid)
 
 
 @functools.lru_cache(maxsize=256)

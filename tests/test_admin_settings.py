@@ -6,6 +6,7 @@ import asyncio
 
 from chatserver.testing import (
     FACILITATOR_PASSWORD,
+    FAST,
     ChatClient,
     StaffHttp,
     add_facilitator,
@@ -60,3 +61,38 @@ async def test_crisis_resources_and_filters_are_admin_edited_and_shared(start_se
     await person.close()
     await admin.close()
     await sanna.close()
+
+
+async def test_the_crisis_lines_shown_may_be_posted_without_a_question(start_server, tmp_path):
+    """A crisis line an admin adds is one the sender may post freely, like the seeded ones;
+    a phone field that is not a number does not break the room's filters."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/lines.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    seeded = (await admin.http.get("/api/crisis-resources")).json()
+    names = {"fi": "Yhdistyksen päivystys", "sv": "Föreningens jour",
+             "en": "The association's on-call line"}
+    line = {"id": "local", "phone": "040 000 0000", "name": names}
+    person = await ChatClient.connect(server.ws_url)
+    await person.join("olohuone")
+    asked = await person.say("olohuone", "yhdistyksen päivystys 040 000 0000 auttoi")
+    assert (asked["type"], asked["reason"]) == ("confirm", "phone")
+
+    assert (await admin.put("/api/crisis-resources",
+                            {"resources": [*seeded, line]})).status_code == 200
+    await asyncio.sleep(0.5)
+    posted = await person.say("olohuone", "yhdistyksen päivystys 040 000 0000 auttoi")
+    assert posted["type"] == "ack", "the room's own crisis line is not a personal detail"
+    own = await person.say("olohuone", "minun numeroni on 040 111 2222")
+    assert (own["type"], own["reason"]) == ("confirm", "phone")
+
+    odd = {"id": "odd", "phone": "116 123 (maksuton)", "name": names}
+    assert (await admin.put("/api/crisis-resources",
+                            {"resources": [*seeded, line, odd]})).status_code == 200
+    await asyncio.sleep(0.5)
+    still = await person.say("olohuone", "soitin eilen 040 000 0000")
+    assert still["type"] == "ack", "a phone field that is not a number is left out"
+    await person.close()
+    await admin.close()

@@ -93,6 +93,11 @@ class CrisisResources:
         """Read them again next time (another process saved new ones)."""
         self._resources = None
 
+    def phones(self) -> list[str]:
+        """The phone numbers shown to people, without waiting: the last ones read (the seeded
+        ones before the first read). Every message's screen allows them."""
+        return [str(r.get("phone", "")) for r in self._resources or DEFAULT_RESOURCES]
+
     async def frame(self, room: str) -> dict[str, Any]:
         """The private `crisis_resources` frame for a room ("" outside rooms)."""
         return resources_frame(room, await self.current())

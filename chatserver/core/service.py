@@ -125,7 +125,7 @@ class ChatService:
                 ControlRoute("staff_changed", self._sign_out),
                 ControlRoute("rooms_changed",
                              lambda _: spawn_into(self._tasks, self.directory.refresh())),
-                ControlRoute("resources_changed", self.crisis.forget),
+                ControlRoute("resources_changed", self._resources_changed),
                 ControlRoute("controls", self.guard.on_controls),
                 ControlRoute("session", self.gate.on_session),
                 *(ControlRoute(kind, functools.partial(self.alerts.deliver, kind))
@@ -340,6 +340,15 @@ class ChatService:
             staff = client.staff
             if staff is not None and (staff.role == "admin" or room in staff.rooms):
                 client.offer(frame)
+
+    def _resources_changed(self, event: dict[str, Any]) -> None:
+        """An admin saved new crisis resources: read them now, so that the next message may
+        already post the new numbers."""
+        self.crisis.forget(event)
+        spawn_into(self._tasks, self._load_resources())
+
+    async def _load_resources(self) -> None:
+        await self.crisis.current()
 
     def _sign_out(self, event: dict[str, Any]) -> None:
         """Signed out (or rights changed): the staff member's sockets close, and a reconnect

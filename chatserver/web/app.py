@@ -101,6 +101,7 @@ def create_app(settings: Settings) -> Starlette:
         directory = RoomDirectory(store)
         await directory.refresh()
         server = wire(settings, store, broker, directory, secret)
+        await server.crisis.current()  # every message's screen allows their numbers
         chat = server.chat
         await broker.start(chat.on_event, chat.on_control, chat.resync)
         chat.start()
