@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -210,7 +211,7 @@ def may_hold_spoken_number(hay: str) -> bool:
 
 def _counting(digits: str) -> bool:
     """"1234567", "7654321": counting (breaths, steps), not a number to call."""
-    steps = {int(b) - int(a) for a, b in zip(digits, digits[1:], strict=False)}
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(digits)}
     return steps in ({1}, {-1})
 
 

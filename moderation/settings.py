@@ -151,7 +151,7 @@ def with_allowed_numbers(settings: Mapping[str, Any],
 
 @functools.lru_cache(maxsize=64)
 def _phone_numbers(numbers: tuple[Any, ...]) -> tuple[str, ...]:
-    valid = []
+    valid: list[str] = []
     for n in numbers:
         try:
             valid += _numbers([n])
