@@ -9,6 +9,9 @@ that depends on time takes ``now`` so tests are exact.
 - ``settings.FilterSettings``: per-room filter settings from the admins' JSON.
 - ``filters``: blocklist, personal details, flood, newcomers, links, crisis language.
 - ``normalize``, ``matching``, ``crisis``, ``personal``: what the filters are built from.
+- ``abuse``, ``harm``, ``lexicon``: the built-in patterns for insults aimed at a person and
+  for telling someone to kill or harm themselves, from word classes; the bundled lists in
+  ``data/`` hold slurs and fixed phrases.
 - ``permissions``: who may do what, where (``check``, ``may``, ``may_target``).
 - ``ratelimit``, ``names``: token buckets and pseudonym rules.
 """
