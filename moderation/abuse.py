@@ -23,6 +23,7 @@ A room takes a single word off every pattern by writing it in ``blocklist_disabl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -181,6 +182,7 @@ def swedish(off: frozenset[str]) -> list[Phrase]:
 _BUILDERS = {"en": english, "fi": finnish, "sv": swedish}
 
 
+@functools.lru_cache(maxsize=64)
 def table(languages: frozenset[str], off_labels: frozenset[str],
           off_words: frozenset[str]) -> tuple[Phrase, ...]:
     """The abuse patterns of these languages without the disabled labels and words; fixed

@@ -14,6 +14,8 @@ in ``blocklist_disabled`` ("kys", "kill yourself", ...).
 
 from __future__ import annotations
 
+import functools
+
 from moderation.matching import Phrase, phrase, spelled
 
 # Finnish case endings after an abbreviation written "KYS:n", "KYS:ssä" (Kuopio university
@@ -161,6 +163,7 @@ PHRASES: tuple[Phrase, ...] = ENGLISH + FINNISH + SWEDISH
 BY_LANGUAGE: dict[str, tuple[Phrase, ...]] = {"en": ENGLISH, "fi": FINNISH, "sv": SWEDISH}
 
 
+@functools.lru_cache(maxsize=64)
 def table(languages: frozenset[str], off: frozenset[str]) -> tuple[Phrase, ...]:
     """The harm phrases of these languages, each also spelled out as one word ("kys" is one
     already), leaving out those whose label is in ``off`` (entry keys)."""
