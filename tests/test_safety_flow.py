@@ -60,3 +60,16 @@ async def test_abuse_is_refused_with_a_reason_only_the_sender_sees(room):
         ("error", "message_rejected", "abuse")
     await asyncio.sleep(0.3)
     assert not reader.events("olohuone", "message")
+
+
+async def test_telling_someone_to_kill_themselves_is_refused_and_alerts_the_facilitators(room):
+    _, writer, reader, sanna = room
+    refused = await writer.say("olohuone", "kys")
+    assert (refused["type"], refused["code"], refused["reason"]) == (
+        "error", "message_rejected", "abuse")
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "harm_to_others")
+    assert alert["name"] == writer.pseudonym and alert["alert"]["seq"] is None
+    await asyncio.sleep(0.3)
+    # The writer is not the one at risk: no crisis lines for them; the room sees nothing.
+    assert not [f for f in writer.frames if f["type"] == "crisis_resources"]
+    assert not reader.events("olohuone", "message")

@@ -40,8 +40,8 @@ from moderation.types import Role
 log = logging.getLogger("chatserver.alerts")
 
 # The kinds of alert; the person it is about is told what happens for these.
-HELP, CRISIS, REPORT, NO_FACILITATOR, ONE_TO_ONE_CRISIS = (
-    "help", "crisis", "report", "no_facilitator", "one_to_one_crisis")
+HELP, CRISIS, REPORT, NO_FACILITATOR, ONE_TO_ONE_CRISIS, HARM_TO_OTHERS = (
+    "help", "crisis", "report", "no_facilitator", "one_to_one_crisis", "harm_to_others")
 TOLD_KINDS = frozenset({HELP, CRISIS})
 OUTCOMES = frozenset({"supported", "referred", "emergency", "no_action", "unreachable"})
 NOTE_CHARS = 500

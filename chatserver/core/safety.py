@@ -15,7 +15,7 @@ import msgspec
 
 from chatserver.broker.base import Broker
 from chatserver.core import metrics
-from chatserver.core.alerts import CRISIS, AlertInbox
+from chatserver.core.alerts import CRISIS, HARM_TO_OTHERS, AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.hub import Client, Membership
 from chatserver.domain.config import Settings
@@ -80,6 +80,15 @@ class Safety:
                                       name=membership.name, seq=seq, tell=client)
         metrics.CRISIS_ALERTS.inc()
 
+    async def harm_alert(self, room: RoomRecord, membership: Membership,
+                         verdict: Verdict) -> None:
+        """Someone in the room was told to kill or harm themselves: the message is refused,
+        and the facilitators are alerted, since the person it was aimed at may need them.
+        The writer is not shown the crisis resources for it (they are not the one at risk)."""
+        if verdict.harm_alert:
+            await self.alerts.raise_alert(kind=HARM_TO_OTHERS, room_id=room.id,
+                                          member=membership.member, name=membership.name)
+
     async def after_verdict(self, client: Client, room: RoomRecord, membership: Membership,
                             verdict: Verdict, confirmed: bool, seq: int | None = None) -> None:
         """Resources and an alert at once, for a message that is not posted as new (an edit,
@@ -87,6 +96,7 @@ class Safety:
         if self.new_crisis(verdict, confirmed):
             await self.show_resources(client, room)
             await self.crisis_alert(client, room, membership, seq)
+        await self.harm_alert(room, membership, verdict)
 
     async def hold_message(self, room: RoomRecord, membership: Membership, text: str,
                            reply_to: int | None, reason: str) -> dict[str, Any]:

@@ -202,6 +202,7 @@ class Chat:
                                  str(verdict.reason))):
             if crisis:  # not posted: the alert has no message to point at
                 await self.safety.crisis_alert(client, room, membership, None)
+            await self.safety.harm_alert(room, membership, verdict)
             if verdict.outcome is Outcome.REJECT:
                 raise ProtocolError(ErrorCode.MESSAGE_REJECTED,
                                     retry_after=verdict.retry_after or None,
