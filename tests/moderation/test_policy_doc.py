@@ -41,7 +41,7 @@ def test_each_example_does_what_the_doc_says(text: str, what: str) -> None:
         assert v.outcome is Outcome.ALLOW_AND_ALERT and v.alert
     elif what.startswith("posted"):
         assert v.outcome is Outcome.ALLOW and not v.alert and not v.harm_alert
-    elif what.startswith("refused, and marked for an alert"):
+    elif what.startswith("refused, and the facilitators alerted"):
         assert v.outcome is Outcome.REJECT and v.harm_alert
     elif what.startswith("refused"):
         assert v.outcome is Outcome.REJECT and not v.harm_alert
