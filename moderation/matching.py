@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from moderation.normalize import Normalized, Token, fold, has_nordic, letters_form, normalize
+from moderation.patterns import initials, needle_groups
 
 # Words that, between the parts of a phrase, turn it around ("you're not an idiot",
 # "du är ingen idiot", "et ole yksin"). "en" is left out: it is also a Swedish article.
@@ -67,7 +68,7 @@ class Part:
     def initials(self) -> frozenset[str] | None:
         """Letters a matching word can start with (folded ones included), or None if the
         pattern is too clever to tell. Lets a :class:`PhraseSet` skip most phrases."""
-        firsts = _initials(self.pattern)
+        firsts = initials(self.pattern)
         return None if firsts is None else firsts | {fold(c) for c in firsts}
 
     def matches(self, token: Token) -> bool:
@@ -250,38 +251,6 @@ def find_all(phrases: Iterable[Phrase], text: Normalized) -> list[Phrase]:
     return [p for p in phrases if p.find(text)]
 
 
-_META = set("\\()[]{}?*+.|^$")
-
-
-def _initials(pattern: str) -> frozenset[str] | None:
-    """First letters of the top-level alternatives of a simple pattern ("tap(an|at)|kil"
-    -> {t, k}); None when an alternative does not start with a plain letter."""
-    alternatives: list[str] = []
-    depth, current = 0, ""
-    for c in pattern:
-        if c == "|" and depth == 0:
-            alternatives.append(current)
-            current = ""
-            continue
-        depth += (c in "([") - (c in ")]")
-        current += c
-    alternatives.append(current)
-    firsts: set[str] = set()
-    for alt in alternatives:
-        if alt.startswith("(?:"):
-            # A spelled-out phrase: the first letters of its first group.
-            groups = _joined_groups(alt)
-            inner = _initials(groups[0]) if groups else None
-            if inner is None:
-                return None
-            firsts |= inner
-            continue
-        if not alt or alt[0] in _META or (len(alt) > 1 and alt[1] in "?*{"):
-            return None
-        firsts.add(alt[0])
-    return frozenset(firsts)
-
-
 def _union(patterns: Iterable[str]) -> re.Pattern[str] | None:
     """One alternation of many word patterns: a word fullmatches it iff it fullmatches one
     of them (none has a backreference or inline flag: they are built by this module)."""
@@ -352,148 +321,6 @@ class _Gate:
         return False
 
 
-_ANY = "\\w*"  # the "any letters" of stems, as written in patterns
-_LETTERS = re.compile(r"[^\W_]+")
-_GROUP = re.compile(r"\(([^()?\\\[\]{}*+.|^$]+(?:\|[^()?\\\[\]{}*+.|^$]*)*)\)")
-_MAX_EXPANDED = 64
-
-
-def _split_top(pattern: str, sep: str = "|") -> list[str]:
-    """Split ``pattern`` at ``sep`` outside brackets."""
-    out: list[str] = []
-    depth, current = 0, ""
-    for c in pattern:
-        if c == sep and depth == 0:
-            out.append(current)
-            current = ""
-            continue
-        depth += (c in "([") - (c in ")]")
-        current += c
-    out.append(current)
-    return out
-
-
-def _joined_groups(pattern: str) -> list[str] | None:
-    """``"(?:a|b)(?:c)"`` (a spelled-out phrase, see :func:`spelled`) -> ``["a|b", "c"]``."""
-    groups: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if not pattern.startswith("(?:", i):
-            return None
-        depth, j = 0, i
-        while j < len(pattern):
-            depth += (pattern[j] == "(") - (pattern[j] == ")")
-            j += 1
-            if depth == 0:
-                break
-        if depth:
-            return None
-        groups.append(pattern[i + 3:j - 1])
-        i = j
-    return groups or None
-
-
-def _expand(alt: str) -> list[str] | None:
-    """``"it(se|te)(ni|äni)"`` -> the four spelled-out alternatives; groups of plain letters
-    only (None when there are too many combinations)."""
-    out = [alt]
-    while True:
-        expanded: list[str] = []
-        for a in out:
-            m = _GROUP.search(a)
-            if m is None:
-                expanded.append(a)
-                continue
-            expanded += [a[:m.start()] + x + a[m.end():] for x in m.group(1).split("|")]
-        if expanded == out:
-            return out
-        if len(expanded) > _MAX_EXPANDED:
-            return None
-        out = expanded
-
-
-def _alt_needle(alt: str, spaced: bool) -> str | None:
-    """Text that every match of one alternative puts into the hay: its leading letters
-    (after an optional ``\\w*``), spaced as a word, a stem or an infix."""
-    infix = alt.startswith(_ANY)
-    rest = alt[len(_ANY):] if infix else alt
-    m = _LETTERS.match(rest)
-    if m is None:
-        return None
-    core, tail = m.group(0), rest[m.end():]
-    if tail[:1] in ("?", "*", "+", "{"):
-        core, tail = core[:-1], "?"  # the last letter may be missing or repeated
-    if not core:
-        return None
-    word = not infix and tail == ""
-    stem = tail == _ANY or (tail != "" and not word)
-    core = fold(core)
-    if not spaced:
-        return core
-    return ("" if infix else " ") + core + ("" if stem else " ")
-
-
-def _alternatives(pattern: str, spaced: bool) -> tuple[str, ...] | None:
-    """Text, one piece of which every match of ``pattern`` puts into :meth:`PhraseSet._hay`
-    (folded): a word is `` word ``, a stem `` stem``, ``\\w*core\\w*`` is ``core``; words
-    run together (``spaced=False``) give the bare core. None when an alternative is cleverer."""
-    out: dict[str, None] = {}
-    for alt in _split_top(pattern):
-        for a in _expand(alt) or [""]:
-            needle = _alt_needle(a, spaced)
-            if needle is None:
-                return None
-            out.setdefault(needle, None)
-    return tuple(out) or None
-
-
-def _words(pattern: str) -> list[tuple[str, bool]] | None:
-    """The alternatives of ``pattern`` as (folded letters, whether that is the whole word);
-    None when one of them does not start with its letters."""
-    out: list[tuple[str, bool]] = []
-    for alt in _split_top(pattern):
-        for a in _expand(alt) or [""]:
-            if a.startswith(_ANY):
-                return None
-            m = _LETTERS.match(a)
-            if m is None or a[m.end():][:1] in ("?", "*", "+", "{"):
-                return None
-            out.append((fold(m.group(0)), m.end() == len(a)))
-    return out
-
-
-def _prefixes(groups: list[str]) -> tuple[str, ...] | None:
-    """How a word spelled from ``groups`` run together starts: " " and the first group's
-    word and, where that is a whole word, the second group's letters ("(?:no)(?:one)..."
-    -> " noone"). None when the first group is too clever."""
-    first = _words(groups[0])
-    if first is None:
-        return None
-    second = _words(groups[1]) if len(groups) > 1 else None
-    out: dict[str, None] = {}
-    for core, whole in first:
-        if whole and second is not None:
-            for nxt, _ in second:
-                out.setdefault(" " + core + nxt, None)
-        else:
-            out.setdefault(" " + core, None)
-        if len(out) > 4 * _MAX_EXPANDED:
-            return tuple(dict.fromkeys(" " + c for c, _ in first))
-    return tuple(out)
-
-
-def _needle_groups(pattern: str, glue: bool) -> list[tuple[str, ...]]:
-    """The needle groups of one part: each group's text must be in the hay for the part to
-    match (any one alternative of a group will do)."""
-    joined = _joined_groups(pattern) if pattern.startswith("(?:") else None
-    if joined is not None:
-        # A whole token: it starts with the first group, the rest are inside it.
-        groups = [_prefixes(joined)] + [_alternatives(g, spaced=False) for g in joined[1:]]
-    else:
-        groups = [_alternatives(pattern, spaced=not glue)]
-    return [g for g in groups if g]
-
-
 def spelled(phrase: Phrase) -> Phrase:
     """The phrase written as one word, for words spelled out letter by letter and merged
     ("h a i s t a  v i t t u" -> "haistavittu") or typed run together ("fuckyou")."""
@@ -514,7 +341,7 @@ class PhraseSet:
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = tuple(phrases)
         self._needles: list[tuple[tuple[str, ...], ...]] = [
-            tuple(dict.fromkeys(g for q in p.parts for g in _needle_groups(q.pattern, p.glue)))
+            tuple(dict.fromkeys(g for q in p.parts for g in needle_groups(q.pattern, p.glue)))
             for p in self.phrases]
         # Keyed by the group of longest words: "you" is in many messages and starts nine
         # phrases, "idiot" is in few. Every word of that group is a key.

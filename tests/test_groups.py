@@ -132,6 +132,26 @@ async def test_closed_group_three_meetings_stable_pseudonym_feedback_and_csv(gro
     assert [held[i]["attendance"] for i in sessions] == [2, 1, 1]
     assert [held[i]["messages"] for i in sessions] == [1, 1, 1]
 
+    # The course's roster for its facilitator: group pseudonyms and who came to which
+    # meeting (never an identity); another room's facilitator learns nothing.
+    assert (await pekka.http.get("/api/rooms/tiistai/roster")).status_code == 404
+    roster = (await sanna.http.get("/api/rooms/tiistai/roster")).json()
+    by_name = {m["name"]: m for m in roster["members"]}
+    assert set(by_name) == {"Tyyni Saukko", second.pseudonym}
+    assert by_name["Tyyni Saukko"]["attended"] == sessions
+    assert by_name[second.pseudonym]["attended"] == sessions[:1]
+    assert [m["id"] for m in roster["meetings"]][:3] == sessions
+    assert "identity" not in str(roster) and token not in str(roster)
+    # Sanna takes the second member out of the group: gone from the roster, cannot join.
+    removed_member = by_name[second.pseudonym]["member"]
+    assert (await pekka.http.delete(f"/api/rooms/tiistai/members/{removed_member}",
+                                    headers={"x-csrf-token": pekka.csrf})).status_code == 404
+    assert (await sanna.http.delete(f"/api/rooms/tiistai/members/{removed_member}",
+                                    headers={"x-csrf-token": sanna.csrf})).status_code == 204
+    after = (await sanna.http.get("/api/rooms/tiistai/roster")).json()
+    assert [m["name"] for m in after["members"]] == ["Tyyni Saukko"]
+    assert (await second.join("tiistai"))["code"] == "not_a_member"
+
     # The CSV export: admins only, one row per feedback, no identities, formulas defused.
     assert (await sanna.http.get("/api/feedback.csv")).status_code == 403
     exported = await admin.http.get("/api/feedback.csv")

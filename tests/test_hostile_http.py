@@ -215,6 +215,12 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
             {**STAFF, "facilitator_a": 400, "facilitator_b": 404, "admin": 400}),
         ("GET", "/api/rooms/{room_id}/invites"): (fixed("/api/rooms/olohuone/invites"),
                                                    {**STAFF, "facilitator_b": 404}),
+        ("GET", "/api/rooms/{room_id}/roster"): (fixed("/api/rooms/olohuone/roster"),
+                                                  {**STAFF, "facilitator_b": 404}),
+        # No such member: nothing to remove, for those who may; another room's staff: 404.
+        ("DELETE", "/api/rooms/{room_id}/members/{member}"): (
+            fixed("/api/rooms/olohuone/members/" + "x" * 16),
+            {**STAFF, "facilitator_a": 404, "facilitator_b": 404, "admin": 404}),
         ("GET", "/api/stats"): (fixed("/api/stats"), ADMIN),
         ("GET", "/api/feedback"): (fixed("/api/feedback"), ADMIN),
         ("GET", "/api/feedback.csv"): (fixed("/api/feedback.csv"), ADMIN),

@@ -342,9 +342,25 @@ class SessionStore:
             return await s.get(SessionAttendee, (session_id, member)) is not None
 
     async def forget_attendees(self, closed_before: datetime) -> None:
+        """Who attended is forgotten after the feedback window, except in closed groups: a
+        course's facilitator follows each member's attendance while they are in the group
+        (removing a member removes theirs)."""
         async with self.sessions.begin() as s:
-            old = select(ChatSession.id).where(ChatSession.closed_at < closed_before)
+            courses = select(Room.id).where(Room.access == "closed")
+            old = select(ChatSession.id).where(ChatSession.closed_at < closed_before,
+                                               ChatSession.room_id.not_in(courses))
             await s.execute(delete(SessionAttendee).where(SessionAttendee.session_id.in_(old)))
+
+    async def attendance(self, room_id: str) -> dict[str, list[int]]:
+        """Per member id, the sessions of the room they attended (that are still kept)."""
+        query = (select(SessionAttendee.member, SessionAttendee.session_id)
+                 .join(ChatSession, ChatSession.id == SessionAttendee.session_id)
+                 .where(ChatSession.room_id == room_id).order_by(SessionAttendee.session_id))
+        out: dict[str, list[int]] = {}
+        async with self.sessions() as s:
+            for member, session_id in (await s.execute(query)).all():
+                out.setdefault(member, []).append(int(session_id))
+        return out
 
     async def count_alert(self, session_id: int) -> None:
         async with self.sessions.begin() as s:
@@ -433,6 +449,22 @@ class SessionStore:
         async with self.sessions() as s:
             row = await s.get(GroupMember, (room_id, identity_id))
         return row.pseudonym if row else None
+
+    async def group_members(self, room_id: str) -> list[tuple[str, str, datetime]]:
+        """(identity id, group pseudonym, joined at) of a closed group's members."""
+        async with self.sessions() as s:
+            rows = (await s.scalars(select(GroupMember).where(
+                GroupMember.room_id == room_id).order_by(GroupMember.joined_at))).all()
+        return [(r.identity_id, r.pseudonym, utc(r.joined_at)) for r in rows]
+
+    async def remove_group_member(self, room_id: str, identity_id: str, member: str) -> None:
+        """Out of the group: the binding and their attendance there are deleted."""
+        async with self.sessions.begin() as s:
+            await s.execute(delete(GroupMember).where(GroupMember.room_id == room_id,
+                                                      GroupMember.identity_id == identity_id))
+            of_room = select(ChatSession.id).where(ChatSession.room_id == room_id)
+            await s.execute(delete(SessionAttendee).where(
+                SessionAttendee.member == member, SessionAttendee.session_id.in_(of_room)))
 
     async def group_size(self, room_id: str) -> int:
         async with self.sessions() as s:

@@ -54,6 +54,47 @@ async def invite_counts(request: Request) -> Response:
                          "members": await store.group_size(room.id)}, headers=NO_STORE)
 
 
+async def roster(request: Request) -> Response:
+    """A closed group's members for its facilitators: the pseudonym each keeps in the group,
+    since when, and which meetings they attended. Never an identity."""
+    try:
+        _, room = await _staff_room(request, Action.OPEN_SESSION)
+    except Denied as denied:
+        return denied.response()
+    server = _chat(request)
+    store = server.sessions.store
+    attended = await store.attendance(room.id)
+    members = [{"member": (member := server.chat.identities.member(identity, room.id)),
+                "name": name, "joined_at": iso(joined), "attended": attended.get(member, [])}
+               for identity, name, joined in await store.group_members(room.id)]
+    meetings = [{"id": s.id, "starts_at": iso(s.starts_at), "meeting": s.meeting_number,
+                 "state": s.state}
+                for s in await store.find(room_id=room.id, limit=500)]
+    return JSONResponse({"room": room.id, "members": members,
+                         "meetings": sorted(meetings, key=lambda m: m["starts_at"])},
+                        headers=NO_STORE)
+
+
+async def remove_member(request: Request) -> Response:
+    """A facilitator takes someone out of the closed group: they can no longer join it, are
+    taken out of the room now if they are there, and their attendance there is forgotten."""
+    try:
+        ctx, room = await _staff_room(request, Action.KICK)
+        server = _chat(request)
+        member = request.path_params["member"]
+        found = [identity for identity, _, _ in await server.sessions.store.group_members(room.id)
+                 if server.chat.identities.member(identity, room.id) == member]
+        if not found:
+            raise Denied(404, "not_found")
+        await server.sessions.store.remove_group_member(room.id, found[0], member)
+        await server.chat.announce({"kind": "sanction", "room": room.id, "member": member,
+                                    "sanction": "kick", "reason": None, "until": None})
+        await _audit(server, ctx, "group_member_removed", room.id, member=member)
+    except Denied as denied:
+        return denied.response()
+    return Response(status_code=204)
+
+
 async def statistics(request: Request) -> Response:
     """What an association reports to its funder, per room: no identities."""
     try:
@@ -186,6 +227,8 @@ async def list_debriefs(request: Request) -> Response:
 ROUTES = [
     Route("/api/rooms/{room_id}/invites", create_invites, methods=["POST"]),
     Route("/api/rooms/{room_id}/invites", invite_counts, methods=["GET"]),
+    Route("/api/rooms/{room_id}/roster", roster, methods=["GET"]),
+    Route("/api/rooms/{room_id}/members/{member}", remove_member, methods=["DELETE"]),
     Route("/api/stats", statistics, methods=["GET"]),
     Route("/api/feedback", feedback_summary, methods=["GET"]),
     Route("/api/feedback.csv", feedback_csv, methods=["GET"]),
