@@ -143,8 +143,10 @@ class ServerProcess:
     def get(self, path: str) -> tuple[int, Any]:
         try:
             with urllib.request.urlopen(self.url + path, timeout=5) as r:
+                ANSWERS_SEEN.append(("GET", path.split("?", 1)[0], r.status))
                 return r.status, json.loads(r.read() or b"null")
         except urllib.error.HTTPError as e:
+            ANSWERS_SEEN.append(("GET", path.split("?", 1)[0], e.code))
             return e.code, json.loads(e.read() or b"null")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
@@ -300,6 +302,16 @@ def create_admin(env: Mapping[str, str], username: str = "admin",
     raise RuntimeError("no password printed")
 
 
+# (method, path, status) of every HTTP answer the helpers here received: the suite checks
+# each against the OpenAPI description's answers for that operation (tests/conftest.py).
+ANSWERS_SEEN: list[tuple[str, str, int]] = []
+
+
+async def _note_answer(response: Any) -> None:
+    ANSWERS_SEEN.append((response.request.method, response.request.url.path,
+                         response.status_code))
+
+
 class StaffHttp:
     """A signed-in staff browser: the session cookie plus the CSRF token."""
 
@@ -307,7 +319,8 @@ class StaffHttp:
         import httpx
 
         self.base_url = base_url
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10,
+                                      event_hooks={"response": [_note_answer]})
         self.csrf = ""
 
     async def login(self, username: str, password: str) -> Any:

@@ -161,3 +161,27 @@ async def staffed(start_server, tmp_path):
     await sanna.close()
     await admin.close()
     await sanna_http.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def answers_are_documented() -> Iterator[None]:
+    """Every HTTP answer the suite saw from an API operation is one the OpenAPI description
+    lists for it (issue 18, item 23): the description cannot drift from what the app does."""
+    yield
+    import re
+
+    from chatserver.testing import ANSWERS_SEEN
+    from chatserver.web.openapi import document
+
+    paths = document()["paths"]
+    templates = [(re.compile("^" + "[^/]+".join(map(re.escape, re.split(r"{\w+}", t))) + "$"),
+                  t) for t in paths]
+    undocumented = set()
+    for method, path, status in ANSWERS_SEEN:
+        for pattern, template in templates:
+            operation = paths[template].get(method.lower())
+            if operation is not None and pattern.match(path):
+                if str(status) not in operation["responses"]:
+                    undocumented.add((method, template, status))
+                break
+    assert not undocumented, f"answers missing from the OpenAPI description: {sorted(undocumented)}"

@@ -224,6 +224,11 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
         ("GET", "/api/stats"): (fixed("/api/stats"), ADMIN),
         ("GET", "/api/feedback"): (fixed("/api/feedback"), ADMIN),
         ("GET", "/api/feedback.csv"): (fixed("/api/feedback.csv"), ADMIN),
+        # Staff see their own groups' report; room B's facilitator is told A does not exist.
+        ("GET", "/api/impact"): (fixed("/api/impact?room=olohuone"),
+                                 {**STAFF, "facilitator_b": 404}),
+        ("GET", "/api/impact.csv"): (fixed("/api/impact.csv?room=olohuone"),
+                                     {**STAFF, "facilitator_b": 404}),
         ("GET", "/api/openapi.json"): (fixed("/api/openapi.json"), OPEN),
         ("PUT", "/api/sessions/{session_id}/facilitators"): (
             fixed("/api/sessions/999999/facilitators", {"accounts": []}),

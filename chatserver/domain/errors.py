@@ -62,6 +62,7 @@ class ErrorCode(StrEnum):
     INVITE_INVALID = "invite_invalid"
     NO_ROUND = "no_round"
     FEEDBACK_GIVEN = "feedback_given"
+    CHECKIN_GIVEN = "checkin_given"
     # The alert inbox
     ALERT_NOT_FOUND = "alert_not_found"
     ALERT_STATE = "alert_state"
@@ -125,6 +126,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.INVITE_INVALID: "The invite code is not valid, or was used already.",
     ErrorCode.NO_ROUND: "No sharing round is running in this room.",
     ErrorCode.FEEDBACK_GIVEN: "Feedback on this session was given already.",
+    ErrorCode.CHECKIN_GIVEN: "The check-in of this session was sent already.",
     ErrorCode.ALERT_NOT_FOUND: "There is no such alert that you may see.",
     ErrorCode.ALERT_STATE: "The alert was handled already (acknowledged or resolved).",
     ErrorCode.UNAVAILABLE: "The server cannot do that right now; try again shortly.",

@@ -283,6 +283,20 @@ class FeedbackFrame(msgspec.Struct, tag="feedback", tag_field="type"):
     text: str | None = None  # at most 500 characters (text_too_long)
 
 
+Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
+
+
+class CheckInFrame(msgspec.Struct, tag="checkin", tag_field="type"):
+    """How one felt at the start (`before`) and at the end (`after`) of a session, kept in the
+    browser and sent once, in one frame; `extra`: the admin's own question."""
+
+    session: Annotated[int, msgspec.Meta(ge=1, le=2**53 - 1)]
+    id: str | None = None
+    before: Rating | None = None
+    after: Rating | None = None
+    extra: Rating | None = None
+
+
 AlertId = Annotated[int, msgspec.Meta(ge=1, le=2**53 - 1)]
 AlertOutcome = Literal["supported", "referred", "emergency", "no_action", "unreachable"]
 
@@ -316,14 +330,14 @@ ClientFrame = (Hello | Join | Leave | Send | Typing | Ping | Moderate | Report |
                | Delete | Erase | React | QueueRequest | QueueLeave | QueueResume
                | SupportAvailable | SupportTake | ConvSend | ConvEnd | ConvResume | ConvTransfer
                | ConvWarn | ConvBan | ConvOpen | ConvFeedback | AlertAck | AlertResolve
-               | SessionControl | RoundAction | Redeem | FeedbackFrame)
+               | SessionControl | RoundAction | Redeem | FeedbackFrame | CheckInFrame)
 CLIENT_TYPES = frozenset({"hello", "join", "leave", "send", "typing", "ping", "moderate",
                           "report", "help", "edit", "delete", "erase", "react",
                           "queue_request", "queue_leave", "queue_resume", "support_available",
                           "support_take", "conv_send", "conv_end", "conv_resume",
                           "conv_transfer", "conv_warn", "conv_ban", "conv_open",
                           "conv_feedback", "alert_ack", "alert_resolve", "session",
-                          "round", "redeem", "feedback"})
+                          "round", "redeem", "feedback", "checkin"})
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _loose = msgspec.json.Decoder()

@@ -12,8 +12,9 @@ from chatserver.core.hub import Client
 from chatserver.core.identities import Identities
 from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess
 from chatserver.domain.errors import ErrorCode, ProtocolError
-from chatserver.domain.protocol import FeedbackFrame, Redeem, encode
+from chatserver.domain.protocol import CheckInFrame, FeedbackFrame, Redeem, encode
 from chatserver.domain.session_state import FEEDBACK_DAYS
+from chatserver.storage.impact import ImpactStore
 from chatserver.storage.sessions import SessionStore
 from moderation.names import NameProblem, check_pseudonym
 
@@ -40,14 +41,16 @@ def normalise_code(raw: str) -> str:
 
 class Groups:
     def __init__(self, rooms: RoomAccess, *, broker: Broker, sessions: SessionStore,
-                 identities: Identities) -> None:
+                 identities: Identities, impact: ImpactStore) -> None:
         self.rooms = rooms
         self.broker = broker
         self.sessions = sessions
         self.identities = identities
+        self.impact = impact
 
     def frame_routes(self) -> Sequence[FrameRoute]:
-        return [FrameRoute(Redeem, self.redeem), FrameRoute(FeedbackFrame, self.feedback)]
+        return [FrameRoute(Redeem, self.redeem), FrameRoute(FeedbackFrame, self.feedback),
+                FrameRoute(CheckInFrame, self.check_in)]
 
     def control_routes(self) -> Sequence[ControlRoute]:
         return []
@@ -95,3 +98,37 @@ class Groups:
                                         datetime.now(UTC).date()):
             raise ProtocolError(ErrorCode.FEEDBACK_GIVEN)
         client.offer(encode({"type": "feedback_saved", "id": frame.id, "session": session.id}))
+
+    async def check_in(self, client: Client, frame: CheckInFrame) -> None:
+        """How an attendee felt at the start and the end, sent once from their browser. Stored
+        with the session and nothing that ties it to the person (see storage.models.CheckIn):
+        the member id only checks that they attended and answer once, in the broker, for the
+        feedback window."""
+        identity = client.identity
+        assert identity is not None
+        if client.staff is not None:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        session = await self.sessions.get(frame.session)
+        room = await self.rooms.find_room(session.room_id) if session is not None else None
+        if session is None or room is None:
+            raise ProtocolError(ErrorCode.NO_SESSION)
+        if not room.asks_checkin:
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        if (frame.before is None and frame.after is None) or (
+                frame.extra is not None and not (room.checkin or {}).get("question")):
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
+        done = session.state == "closed"
+        if (not done and session.state not in ("live", "ending")) or (done and (
+                session.closed_at is None
+                or datetime.now(UTC) - session.closed_at > timedelta(days=FEEDBACK_DAYS))):
+            raise ProtocolError(ErrorCode.SESSION_STATE)
+        member = self.identities.member(identity.id, session.room_id)
+        if not await self.sessions.attended(session.id, member):
+            raise ProtocolError(ErrorCode.FORBIDDEN)
+        once, _ = await self.broker.hit(f"checkin:{session.id}:{member}",
+                                        (FEEDBACK_DAYS + 1) * 86_400)
+        if once > 1:
+            raise ProtocolError(ErrorCode.CHECKIN_GIVEN)
+        await self.impact.add(session.id, session.room_id, frame.before, frame.after,
+                              frame.extra)
+        client.offer(encode({"type": "checkin_saved", "id": frame.id, "session": session.id}))

@@ -154,6 +154,23 @@ class AlertStore:
         async with self.sessions() as s:
             return [_record(r) for r in (await s.scalars(query)).all()]
 
+    async def handling(self, room_ids: Sequence[str] | None, after: datetime | None,
+                       before: datetime | None) -> list[tuple[str, str, datetime,
+                                                              datetime | None]]:
+        """(room, kind, created, acknowledged) of rooms' alerts made in [after, before): how
+        fast people in distress were answered, for the funder's report."""
+        query = select(Alert.room_id, Alert.kind, Alert.created_at, Alert.acknowledged_at
+                       ).where(Alert.room_id.is_not(None))
+        if room_ids is not None:
+            query = query.where(Alert.room_id.in_(list(room_ids)))
+        if after is not None:
+            query = query.where(Alert.created_at >= after)
+        if before is not None:
+            query = query.where(Alert.created_at < before)
+        async with self.sessions() as s:
+            rows = (await s.execute(query)).all()
+        return [(str(r), k, utc(c), _aware(a)) for r, k, c, a in rows]
+
     async def for_report(self, report_id: int) -> AlertRecord | None:
         async with self.sessions() as s:
             row = (await s.scalars(select(Alert).where(Alert.report_id == report_id))).first()

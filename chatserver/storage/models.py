@@ -57,6 +57,9 @@ class Room(Base):
     lobby_minutes: Mapped[int] = mapped_column(Integer, default=15)
     warn_minutes: Mapped[int] = mapped_column(Integer, default=5)
     grace_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    # The anonymous check-in and check-out of guided sessions: {"enabled": bool, "question":
+    # {fi, sv, en} or None (the admin's own closed question)}; None: not asked.
+    checkin: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
 
 
 class Identity(Base):
@@ -458,3 +461,20 @@ class OneToOneFeedback(Base):
     rating: Mapped[int] = mapped_column(Integer)  # 1-5
     text: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class CheckIn(Base):
+    """How one person felt at the start and at the end of one session (1-5 each, either may be
+    missing) and their answer to the admin's own question. Paired in the person's browser and
+    sent in one frame after the close: no member id, identity or time of day, and a random key
+    rather than a counter, so the row cannot be tied to anyone, to the order people answered
+    in, or to their answers in other sessions."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not a sequence
+    session_id: Mapped[int] = mapped_column(Integer, index=True)
+    room_id: Mapped[str] = mapped_column(String(64), index=True)
+    before: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    extra: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -48,6 +48,12 @@ class RoomRecord:
     lobby_minutes: int = 15
     warn_minutes: int = 5
     grace_minutes: int = 5
+    checkin: dict[str, object] | None = None  # {"enabled", "question"}: see models.Room
+
+    @property
+    def asks_checkin(self) -> bool:
+        """Whether participants are asked how they feel at the start and end of sessions."""
+        return bool(self.checkin and self.checkin.get("enabled")) and self.has_sessions
 
     @property
     def has_sessions(self) -> bool:
@@ -294,7 +300,8 @@ def _room(r: Room) -> RoomRecord:
                       r.retention, r.retention_days, r.is_open, r.last_seq, r.position,
                       dict(r.filter_settings) if r.filter_settings else None,
                       dict(r.target_group or {}), dict(r.ground_rules or {}), r.time_zone,
-                      r.session_mode, r.lobby_minutes, r.warn_minutes, r.grace_minutes)
+                      r.session_mode, r.lobby_minutes, r.warn_minutes, r.grace_minutes,
+                      dict(r.checkin) if r.checkin else None)
 
 
 def _today() -> datetime:

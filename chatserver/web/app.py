@@ -49,13 +49,14 @@ from chatserver.features.one_to_one.service import OneToOne
 from chatserver.features.rounds import Rounds
 from chatserver.features.sessions import SessionService
 from chatserver.storage.alerts import AlertStore
+from chatserver.storage.impact import ImpactStore
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.rules import RulesStore
 from chatserver.storage.sessions import SessionStore
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import Store
 from chatserver.storage.writer import GroupCommitWriter
-from chatserver.web import admin, alerts, auth, groups, one_to_one, reports, sessions
+from chatserver.web import admin, alerts, auth, groups, impact, one_to_one, reports, sessions
 from chatserver.web.openapi import openapi_json
 from chatserver.web.security import SecurityHeaders
 from chatserver.web.server import Server
@@ -154,6 +155,7 @@ def create_app(settings: Settings) -> Starlette:
         *auth.ROUTES,
         *reports.ROUTES,
         *alerts.ROUTES,
+        *impact.ROUTES,
         *admin.ROUTES,
         *one_to_one.ROUTES,
         *sessions.ROUTES,
@@ -223,7 +225,8 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
         mod, agency, sessions, one_to_one, one_to_one.conversations,
         Alerts(inbox, staff=staff.store),
         Rounds(chat, sessions=session_store),
-        Groups(chat, broker=broker, sessions=session_store, identities=identities)]
+        Groups(chat, broker=broker, sessions=session_store, identities=identities,
+               impact=ImpactStore(store))]
     chat.install(features, on_disconnect=[one_to_one.disconnect])
     return Server(settings=settings, store=store, broker=broker, directory=directory,
                   staff=staff, chat=chat, crisis=crisis, safety=safety, gate=gate, mod=mod,
@@ -270,6 +273,8 @@ async def list_rooms(request: Request) -> Response:
          "retention": r.retention, "retention_days": r.retention_days,
          "members": counts.get(r.id), "target_group": r.target_group,
          "rules": r.ground_rules, "rules_version": rules_version(r.ground_rules),
+         "checkin": ({"question": (r.checkin or {}).get("question")} if r.asks_checkin
+                     else None),
          "time_zone": r.time_zone, "session_mode": r.session_mode,
          "session": (current.public() if (current := server.gate.current(r.id)) else None)}
         for r in rooms

@@ -32,7 +32,10 @@ ROOM_BODY = {"type": "object", "properties": {
     "session_mode": {"enum": ["always", "sessions"]},
     "lobby_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
     "warn_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
-    "grace_minutes": {"type": "integer", "minimum": 0, "maximum": 60}}}
+    "grace_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
+    "checkin": {"type": ["object", "null"], "description":
+                "the anonymous check-in and check-out of guided sessions",
+                "properties": {"enabled": {"type": "boolean"}, "question": _TEXTS}}}}
 SCHEDULE_BODY = {"type": "object", "required": ["frequency", "start_date", "start_time",
                                                 "duration_minutes"], "properties": {
     "frequency": {"enum": ["once", "daily", "weekly"]},
@@ -83,7 +86,8 @@ OPERATIONS: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/sessions/mine", STAFF, "My upcoming sessions", None),
     ("GET", "/api/sessions.ics", STAFF, "My upcoming sessions as iCalendar", None),
     ("POST", "/api/sessions/{session_id}/open", SESSION_STAFF, "Open (go live)", None),
-    ("POST", "/api/sessions/{session_id}/close", SESSION_STAFF, "Close now", None),
+    ("POST", "/api/sessions/{session_id}/close", SESSION_STAFF, "Close now",
+     {"type": "object", "properties": {"message": {"type": "string", "maxLength": 500}}}),
     ("POST", "/api/sessions/{session_id}/extend", SESSION_STAFF, "Extend",
      {"type": "object", "required": ["minutes"],
       "properties": {"minutes": {"type": "integer", "minimum": 1, "maximum": 120}}}),
@@ -108,6 +112,10 @@ OPERATIONS: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/stats", ADMIN, "Per-room figures for funders, no identities", None),
     ("GET", "/api/feedback", ADMIN, "Feedback per session, with the ratings 1-5 counted", None),
     ("GET", "/api/feedback.csv", ADMIN, "The feedback as CSV (?from=, ?to=, ?room=)", None),
+    ("GET", "/api/impact", STAFF,
+     "The funder's report per group (admins: all; facilitators: their groups); figures from "
+     "fewer than 5 answers read fewer_than_5", None),
+    ("GET", "/api/impact.csv", STAFF, "The same report as CSV", None),
     ("GET", "/api/crisis-resources", ANYONE, "Crisis resources per language", None),
     ("PUT", "/api/crisis-resources", ADMIN, "Replace the crisis resources",
      {"type": "object"}),
@@ -142,16 +150,56 @@ OPERATIONS: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
 ]
 
 
+# The answers of each operation beyond what its row implies (see `answers`): a created
+# thing, nothing to send back, a conflict with the current state, a limit, a backend away.
+EXTRA_ANSWERS: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/api/rooms"): {"201": "created", "409": "exists (the id is taken)"},
+    ("POST", "/api/rooms/{room_id}/sessions"): {"201": "created"},
+    ("POST", "/api/rooms/{room_id}/schedules"): {"201": "created"},
+    ("POST", "/api/schedules/{schedule_id}/exceptions"): {"201": "created"},
+    ("DELETE", "/api/schedules/{schedule_id}"): {"204": "removed"},
+    ("POST", "/api/sessions/{session_id}/open"): {"409": "session_state"},
+    ("POST", "/api/sessions/{session_id}/close"): {"409": "session_state"},
+    ("POST", "/api/sessions/{session_id}/extend"): {"409": "session_state"},
+    ("POST", "/api/sessions/{session_id}/debrief"): {
+        "201": "saved", "409": "session_state (not closed yet)"},
+    ("POST", "/api/rooms/{room_id}/invites"): {"201": "the codes, shown once"},
+    ("DELETE", "/api/rooms/{room_id}/members/{member}"): {"204": "removed"},
+    ("POST", "/api/staff"): {"201": "created"},
+    ("GET", "/api/impact"): {"400": "invalid_field (from/to)", "404": "not_found (?room=)"},
+    ("GET", "/api/impact.csv"): {"400": "invalid_field (from/to)", "404": "not_found (?room=)"},
+    ("POST", "/api/auth/login"): {
+        "401": "invalid_credentials (whether the account exists is not said)",
+        "429": "too_many_attempts (retry_after in seconds)",
+        "503": "unavailable (the database is away; nothing was checked)"},
+}
+
+
+def answers(method: str, path: str, who: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    """What an operation may answer: the success, and the errors its row implies (a body can
+    be refused, a signed-in role can be required, a path can name something that does not
+    exist), plus `EXTRA_ANSWERS`. tests/conftest.py checks every answer the suite sees."""
+    out: dict[str, str] = {"200": "done"}
+    if body is not None:
+        out["400"] = "bad_json or invalid_field (`field` names it)"
+    if who != ANYONE:
+        out["401"] = "not_signed_in"
+        out["403"] = "forbidden, or csrf_failed (a change without the X-CSRF-Token header)"
+    if "{" in path:
+        out["404"] = "not_found (also another room's object: ids reveal nothing)"
+    extra = EXTRA_ANSWERS.get((method, path), {})
+    if any(code in extra for code in ("201", "204")):
+        del out["200"]
+    out.update(extra)
+    return {code: {"description": text} for code, text in sorted(out.items())}
+
+
 def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for method, path, who, summary, body in OPERATIONS:
         operation: dict[str, Any] = {
             "summary": summary, "description": f"Who may: {who}.",
-            "responses": {"200": {"description": "done"},
-                          "400": {"description": "bad_json or invalid_field"},
-                          "401": {"description": "not_signed_in"},
-                          "403": {"description": "forbidden or csrf_failed"},
-                          "404": {"description": "not_found (also another room's object)"}}}
+            "responses": answers(method, path, who, body)}
         params = re.findall(r"{(\w+)}", path)
         if params:
             operation["parameters"] = [{"name": p, "in": "path", "required": True,

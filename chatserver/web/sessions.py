@@ -75,6 +75,7 @@ def room_values(body: dict[str, Any]) -> dict[str, Any]:
         "warn_minutes": lambda: _int(body, "warn_minutes", 0, 60),
         "grace_minutes": lambda: _int(body, "grace_minutes", 0, 60),
         "time_zone": lambda: _zone(body),
+        "checkin": lambda: _checkin(body),
         **{key: (lambda key=key, limit=limit: _texts(body, key, limit))
            for key, limit in _TEXTS.items()},
     }
@@ -82,6 +83,22 @@ def room_values(body: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise Denied(400, "invalid_field", field=unknown[0])
     return {key: check() for key, check in checks.items() if key in body}
+
+
+def _checkin(body: dict[str, Any]) -> dict[str, Any] | None:
+    """{"enabled": bool, "question": {fi, sv, en} or null}, or null: not asked."""
+    value = body["checkin"]
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"enabled", "question"} or not isinstance(
+            value.get("enabled"), bool):
+        raise Denied(400, "invalid_field", field="checkin")
+    question = value.get("question")
+    if question is not None:
+        question = _texts({"checkin.question": question}, "checkin.question", 200)
+        if set(question) != set(LANGS) or not all(question.values()):
+            raise Denied(400, "invalid_field", field="checkin.question")
+    return {"enabled": value["enabled"], "question": question}
 
 
 def _bool(body: dict[str, Any], key: str) -> bool:
@@ -106,7 +123,7 @@ def room_config(room: RoomRecord) -> dict[str, Any]:
             "target_group": room.target_group, "ground_rules": room.ground_rules,
             "time_zone": room.time_zone, "session_mode": room.session_mode,
             "lobby_minutes": room.lobby_minutes, "warn_minutes": room.warn_minutes,
-            "grace_minutes": room.grace_minutes}
+            "grace_minutes": room.grace_minutes, "checkin": room.checkin}
 
 
 async def _rooms_changed(chat: Server) -> None:
