@@ -145,8 +145,10 @@ OPERATIONS: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/one-to-one/stats", ADMIN, "One-to-one figures, no identities", None),
     ("GET", "/api/one-to-one/supporters", SUPPORTER,
      "Supporters available now (for a handover)", None),
-    ("POST", "/api/erase", ANYONE, "Erase an anonymous identity (with its token)",
-     {"type": "object"}),
+    ("POST", "/api/erase", ADMIN,
+     "A person's request to erase their data, by the member id they have in a room",
+     {"type": "object", "required": ["room", "member"], "properties": {
+         "room": {"type": "string"}, "member": {"type": "string"}}}),
 ]
 
 
@@ -166,6 +168,12 @@ EXTRA_ANSWERS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/rooms/{room_id}/invites"): {"201": "the codes, shown once"},
     ("DELETE", "/api/rooms/{room_id}/members/{member}"): {"204": "removed"},
     ("POST", "/api/staff"): {"201": "created"},
+    ("GET", "/api/sessions"): {"400": "invalid_field (from/to)", "404": "not_found (?room=)"},
+    ("GET", "/api/stats"): {"400": "invalid_field (from/to)"},
+    ("GET", "/api/feedback"): {"400": "invalid_field (from/to)"},
+    ("GET", "/api/feedback.csv"): {"400": "invalid_field (from/to)"},
+    ("GET", "/api/one-to-one/stats"): {"400": "invalid_field (since/until)"},
+    ("POST", "/api/erase"): {"404": "not_found (no one has that member id there)"},
     ("GET", "/api/impact"): {"400": "invalid_field (from/to)", "404": "not_found (?room=)"},
     ("GET", "/api/impact.csv"): {"400": "invalid_field (from/to)", "404": "not_found (?room=)"},
     ("POST", "/api/auth/login"): {
