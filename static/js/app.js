@@ -25,6 +25,9 @@ const state = {
   // ignored person never learn of it. Member ids are per room and per visitor.
   ignored: new Set(JSON.parse(localStorage.getItem(IGNORED_KEY) ?? "[]")),
   shownOnce: new Set(), // seqs of ignored messages opened one at a time
+  resources: [], // the crisis lines, from the server (shown at once when help is pressed)
+  helpRequest: null, // the id of the last "help" frame, to know its crisis_resources
+  helpStatus: null, // the latest help_status: nobody_online, notified or seen
 };
 const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "\u{1F64F}"],
   ["metoo", "\u{1F91D}"]];
@@ -32,6 +35,8 @@ const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "
 
 function show(view) {
   for (const id of ["landing", "rules", "chat", "closing", "support"]) $(id).hidden = id !== view;
+  // In a room the page is an app: the header and the composer stay, only the messages scroll.
+  document.body.classList.toggle("in-room", view === "chat");
 }
 
 // Quick exit: replace this page in the tab's history, so Back does not return here.
@@ -41,14 +46,21 @@ function quickExit() {
   document.body.replaceChildren();
   location.replace(NEUTRAL_PAGE);
 }
+// Esc twice leaves, but never while a dialog is open: there Esc closes the dialog (and counts
+// as nothing), so that closing the crisis lines cannot throw anyone out of the page.
 let lastEscape = 0;
 document.addEventListener("keydown", (e) => {
   if (e.key !== "Escape") return;
+  if (e.defaultPrevented || document.querySelector("dialog[open]")) {
+    lastEscape = 0;
+    return;
+  }
   const now = Date.now();
   if (now - lastEscape < 600) quickExit();
   lastEscape = now;
 });
 $("quick-exit").addEventListener("click", quickExit);
+$("help-exit").addEventListener("click", quickExit);
 
 // Landing ----------------------------------------------------------------------------------
 
@@ -58,6 +70,7 @@ async function loadRooms() {
     fetch("/api/crisis-resources").then((r) => r.json()),
   ]);
   state.rooms = rooms;
+  state.resources = resources;
   // A room with sessions shows its next one; the times are UTC, shown in local time.
   await Promise.all(rooms.filter((r) => r.session_mode === "sessions").map(async (room) => {
     // One room's sessions failing to load must not hide every room.
@@ -108,9 +121,11 @@ function renderResources(list, resources) {
   list.replaceChildren();
   for (const r of resources) {
     const item = el("li", "resource");
-    item.append(el("strong", "", r.name[lang()] ?? r.name.fi));
+    const name = r.name[lang()] ?? r.name.fi;
+    item.append(el("strong", "", name));
     const phone = el("a", "phone", r.phone);
     phone.href = `tel:${r.phone.replace(/\s/g, "")}`;
+    phone.setAttribute("aria-label", t("help.call", { name, phone: r.phone }));
     item.append(" ", phone);
     if (r.hours) item.append(el("span", "hours", ` (${r.hours[lang()] ?? r.hours.fi})`));
     list.append(item);
@@ -163,13 +178,45 @@ function enterChat(joined) {
   renderControls(joined.controls ?? {});
   renderSession(joined.session ?? null, null);
   renderRound(joined.round ?? null);
+  setMembersOpen(false);
   renderMembers();
+  $("new-below").hidden = true;
   show("chat");
   $("text").focus();
 }
 
+// On a narrow screen the member list is folded away behind a button with the count.
+function setMembersOpen(open) {
+  $("chat").classList.toggle("members-open", open);
+  $("members-toggle").setAttribute("aria-expanded", String(open));
+}
+$("members-toggle").addEventListener("click", () =>
+  setMembersOpen($("members-toggle").getAttribute("aria-expanded") !== "true"));
+
+// The message list follows new messages only while the reader is at its end: someone reading
+// an earlier message is not pulled away, and is told that new ones came below.
+const nearEnd = (list) => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+function toEnd() {
+  const list = $("messages");
+  list.scrollTop = list.scrollHeight;
+  $("new-below").hidden = true;
+}
+function appendMessage(item, { follow = false } = {}) {
+  const list = $("messages");
+  const wasAtEnd = nearEnd(list);
+  list.append(item);
+  if (follow || wasAtEnd) toEnd();
+  else $("new-below").hidden = false;
+}
+$("new-below").addEventListener("click", () => { toEnd(); $("messages").focus(); });
+$("messages").addEventListener("scroll", () => {
+  if (nearEnd($("messages"))) $("new-below").hidden = true;
+});
+
 function renderMembers() {
   $("readers").textContent = state.readers ? t("chat.readers", { n: state.readers }) : "";
+  $("members-toggle").textContent = t("chat.presentCount",
+    { n: (state.members?.size ?? 0) + (state.readers ?? 0) });
   const list = $("members");
   list.replaceChildren();
   for (const m of state.members.values()) {
@@ -197,8 +244,7 @@ function setIgnored(member, name, on) {
 }
 
 function note(text) {
-  const item = el("li", "note", text);
-  $("messages").append(item);
+  appendMessage(el("li", "note", text));
 }
 
 function renderMessage(frame, { live }) {
@@ -213,7 +259,7 @@ function renderMessage(frame, { live }) {
     item.append(el("p", "text removed", t("chat.ignoredMessage")),
       button(t("cw.show"), () => { state.shownOnce.add(frame.seq); refresh(frame.seq); }));
     if (existing) existing.replaceWith(item);
-    else $("messages").append(item);
+    else appendMessage(item);
     state.bySeq.set(frame.seq, item);
     return;
   }
@@ -268,13 +314,12 @@ function renderMessage(frame, { live }) {
     item.append(tools);
   }
   if (existing) existing.replaceWith(item);
-  else $("messages").append(item);
+  else appendMessage(item, { follow: mine && live });
   state.bySeq.set(frame.seq, item);
   if (live && !mine && !frame.redacted) {
     const spoken = frame.cw !== undefined && !state.alwaysShow ? t("cw.label") : frame.text;
     $("announce").textContent = t("chat.newMessage", { name: frame.name, text: spoken });
   }
-  if (!existing) item.scrollIntoView({ block: "nearest" });
 }
 
 function reactionBar(seq) {
@@ -332,7 +377,7 @@ function sendText(text, extra = {}) {
   const id = client.say(state.room.id, text, extras);
   const item = el("li", "message mine pending");
   item.append(el("p", "text", text), el("p", "status", t("chat.sending")));
-  $("messages").append(item);
+  appendMessage(item, { follow: true });
   outgoing.set(id, { item, text, extras });
   state.replyTo = null;
   $("replying").hidden = true;
@@ -410,7 +455,33 @@ $("forget").addEventListener("click", () => {
   state.me = null;
   client.connect(lang());
 });
-$("help-now").addEventListener("click", () => client.request({ type: "help", room: state.room.id }));
+// "I need help now": the crisis lines open at once in a sheet that takes the focus (they are
+// already loaded: nothing waits for the network); in a room the facilitators are told too,
+// and the sheet says honestly whether anyone is there (help_status).
+function openHelp() {
+  const inRoom = Boolean(state.room) && !$("chat").hidden;
+  state.helpStatus = null;
+  state.helpRequest = inRoom ? client.request({ type: "help", room: state.room.id }) : null;
+  renderHelpStatus();
+  renderResources($("help-lines"), state.resources);
+  const dialog = $("help-dialog");
+  if (!dialog.open) dialog.showModal();
+  // The focus on the lines (read out with the sheet's title and what was done), the sheet
+  // shown from its top: its title and quick exit first.
+  $("help-lines").focus({ preventScroll: true });
+  dialog.scrollTop = 0;
+}
+function renderHelpStatus() {
+  const status = $("help-dialog-status");
+  if (state.helpRequest === null && !state.helpStatus) status.textContent = "";
+  else status.textContent = t(state.helpStatus ? `help.status.${state.helpStatus}` : "help.sending");
+  status.hidden = !status.textContent;
+  const line = $("private").querySelector(".help-status");
+  if (line) line.textContent = state.helpStatus ? t(`help.status.${state.helpStatus}`) : "";
+}
+$("help-now").addEventListener("click", openHelp);
+$("help-close").addEventListener("click", () => $("help-dialog").close());
+$("help-dialog").addEventListener("close", () => $("help-now").focus());
 
 // Report: why, and an optional note; the reported person never learns who reported.
 let reporting = null;
@@ -658,9 +729,28 @@ client.addEventListener("typing", (e) => {
 });
 client.addEventListener("crisis_resources", (e) => {
   if (!e.detail.room) return; // one-to-one support's: support.js shows them
+  state.resources = e.detail.resources;
+  if ($("help-dialog").open || (e.detail.id && e.detail.id === state.helpRequest)) {
+    renderResources($("help-lines"), state.resources);
+    return;
+  }
+  // Crisis language in one's own message: the lines, privately, right above the composer;
+  // nothing is blocked, and it can be put away.
+  state.helpStatus = null;
   const list = el("ul", "resources");
   renderResources(list, e.detail.resources);
-  showPrivate([el("p", "", t("help.sent")), list]);
+  showPrivate([el("p", "", t("help.crisisNote")), list, el("p", "help-status"),
+    button(t("help.close"), () => showPrivate([]))]);
+});
+client.addEventListener("help_status", (e) => {
+  if (e.detail.room !== state.room?.id) return;
+  state.helpStatus = e.detail.status;
+  renderHelpStatus();
+  // "Seen" may come after the sheet was closed: then it is said above the composer.
+  if (!$("help-dialog").open && !$("private").querySelector(".help-status")) {
+    showPrivate([el("p", "help-status", t(`help.status.${e.detail.status}`)),
+      button(t("help.close"), () => showPrivate([]))]);
+  }
 });
 client.addEventListener("sanction", (e) => {
   const key = { mute: "sanction.mute", kick: "sanction.kick", ban: "sanction.ban" }[e.detail.sanction];
@@ -677,8 +767,13 @@ const support = initSupport({ client, show, renderResources });
 async function start() {
   const chosen = await startLang($("lang"), () => {
     renderRooms();
+    renderResources($("resources"), state.resources);
     support.relabel();
     if (state.members) renderMembers();
+    if ($("help-dialog").open) {
+      renderHelpStatus();
+      renderResources($("help-lines"), state.resources);
+    }
   });
   client.connect(chosen);
   support.load();

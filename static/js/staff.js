@@ -1,6 +1,7 @@
 // The facilitator console: rooms I moderate, a live view with moderation menus, room
 // controls, and the queues that must not be missed (crisis alerts, reports, held messages).
 // All user text goes in with textContent, never as HTML.
+import { initAlertSignals } from "./alert-signals.js";
 import { ChatClient } from "./client.js";
 import { relabelDebriefs, startDebriefs } from "./debrief.js";
 import { $, button, el } from "./dom.js";
@@ -11,6 +12,7 @@ import { initSupportConsole } from "./support-console.js";
 const api = new StaffApi();
 const client = new ChatClient({ useToken: false });
 const supportConsole = initSupportConsole({ client, api }); // one-to-one: support-console.js
+const signals = initAlertSignals(); // tone, desktop notifications, the inbox bar on a phone
 const ALERTS_KEY = "vt.staff.alerts"; // kept for this tab only, until acknowledged
 const state = {
   rooms: new Map(), // id -> { info, joined, error, frames: Map seq -> frame, members, controls, me }
@@ -68,6 +70,7 @@ function updateCounts() {
   $("no-reports").hidden = reports > 0;
   $("no-held").hidden = state.held.size > 0;
   const waiting = alerts + reports + state.held.size;
+  signals.counts({ alerts, others: reports + state.held.size });
   document.title = waiting ? `(${waiting}) ${t("staff.title")}` : t("staff.title");
 }
 
@@ -83,7 +86,7 @@ function renderAlerts() {
         : roomName(alert.room)), " ",
       el("time", "", formatTime(alert.ts)));
     const tools = el("p", "tools");
-    tools.append(button(t("alerts.goTo"), () => selectRoom(alert.room), "secondary"),
+    tools.append(button(t("alerts.goTo"), () => { signals.closeInbox(); selectRoom(alert.room); }, "secondary"),
       button(t("alerts.ack"), () => {
         state.alerts = state.alerts.filter((a) => a.key !== alert.key);
         renderAlerts();
@@ -276,10 +279,11 @@ function renderMessage(frame) {
   else {
     // Follow new messages only when already at the end: a facilitator reading or acting on
     // an earlier message is not pulled away from it.
+    // The list scrolls in its own box; the page (and the alerts beside it) never moves.
     const list = $("messages");
     const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.append(item);
-    if (atEnd) item.scrollIntoView({ block: "nearest" });
+    if (atEnd) list.scrollTop = list.scrollHeight;
   }
 }
 
@@ -623,6 +627,8 @@ client.addEventListener("alert", (e) => {
   renderAlerts();
   urgent(t("alerts.announce", { what: t(`alerts.${alert.why}`), name: alert.name ?? "",
     room: roomName(alert.room) }));
+  signals.signal({ title: t("alerts.notifyTitle"), tag: alert.key,
+    body: t("alerts.notifyBody", { what: t(`alerts.${alert.why}`), room: roomName(alert.room) }) });
 });
 client.addEventListener("report", (e) => {
   const report = e.detail.report;
@@ -655,15 +661,18 @@ function relabel() {
   if (state.current) selectRoom(state.current, null, false);
   if (api.account) showAccount(api);
   supportConsole.relabel();
+  signals.relabel();
 }
 
 async function start() {
   await startLang($("lang"), relabel);
+  signals.relabel();
   updateCounts();
   await signIn(api, async () => {
     showAccount(api);
     $("to-admin").hidden = api.account.role !== "admin";
     $("console").hidden = false;
+    signals.show();
     renderAlerts();
     client.connect(lang());
     await Promise.all([loadQueues(), loadMySessions(), startDebriefs(api, client),

@@ -340,7 +340,7 @@ export function initSupportConsole({ client, api }) {
     item.append(head, el("p", "text", frame.text));
     const list = conv.node.querySelector(".conv-messages");
     list.append(item);
-    if (!conv.node.hidden) item.scrollIntoView({ block: "nearest" });
+    list.scrollTop = list.scrollHeight; // in its own box: the page and the alerts stay put
   }
 
   function started(frame) {

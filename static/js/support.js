@@ -253,7 +253,13 @@ export function initSupport({ client, show, renderResources }) {
   function note(text) {
     const item = el("li", "note", text);
     $("support-messages").append(item);
-    item.scrollIntoView({ block: "nearest" });
+    toEnd();
+  }
+
+  // The conversation scrolls in its own box, never the page.
+  function toEnd() {
+    const list = $("support-messages");
+    list.scrollTop = list.scrollHeight;
   }
 
   function addMessage(frame, mine) {
@@ -267,7 +273,7 @@ export function initSupport({ client, show, renderResources }) {
     head.append(" ", el("time", "", formatTime(frame.ts ?? Date.now())));
     item.append(head, el("p", "text", frame.text));
     $("support-messages").append(item);
-    item.scrollIntoView({ block: "nearest" });
+    toEnd();
     return item;
   }
 

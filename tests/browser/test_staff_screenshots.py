@@ -29,13 +29,16 @@ async def test_screenshots_of_the_console_and_the_admin_pages(browser, staff_ser
         line = console.locator("#messages .message", has_text=text)
         await line.wait_for()
         await report(reporter, text, "worried", "Olen huolissani hänestä.")
-        await console.locator("#reports li", has_text=text).wait_for()
+        await console.locator("#reports li", has_text=text).wait_for(state="attached")
         await writer.click("#help-now")
-        await console.locator("#alerts li").first.wait_for()
+        await writer.click("#help-close")
+        await console.locator("#alerts li").first.wait_for(state="attached")
         if label == "desktop":
             await line.locator(".menu-button").click()
-        else:
+        else:  # a narrow screen: the alerts and reports open from the bar at the bottom
             await console.evaluate("window.scrollTo(0, 0)")
+            await console.click("#inbox-toggle")
+            await console.locator("#alerts li").first.wait_for()
         if label != "zoom200":
             await console.screenshot(path=str(SHOTS / f"console-{label}.png"),
                                      )

@@ -72,6 +72,7 @@ async def test_a_crisis_alert_is_announced_and_stays_until_acknowledged(browser,
     participant = await open_page(browser, server.url)
     await join(participant, name="Kuikka")
     await participant.click("#help-now")
+    await participant.click("#help-close")
     alert = console.locator("#alerts li", has_text="Kuikka")
     await alert.wait_for()
     assert "Tarvitsee apua nyt" in await alert.inner_text()
