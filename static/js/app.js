@@ -269,18 +269,22 @@ function renderMessage(frame, { live }) {
   head.append(" ", el("time", "", formatTime(frame.ts)));
   if (frame.edited) head.append(" ", el("span", "edited", `(${t("chat.edited")})`));
   item.append(head);
-  if (frame.reply_to && state.frames.get(frame.reply_to)?.text) {
-    item.append(el("p", "quote", state.frames.get(frame.reply_to).text.slice(0, 80)));
+  const quoted = frame.reply_to ? state.frames.get(frame.reply_to) : null;
+  if (quoted?.text) {
+    // A quoted message under a warning stays folded in the quote too.
+    item.append(el("p", "quote", folded(quoted) ? t("cw.label") : quoted.text.slice(0, 80)));
   }
   if (frame.redacted) {
     item.append(el("p", "text removed", t(frame.redacted === "writer"
       ? "chat.removedByWriter" : "chat.removedByFacilitator")));
   } else {
     const text = el("p", "text", frame.text);
-    if (frame.cw !== undefined && !state.alwaysShow) {
-      // A heavy message: the warning first, the text only when the reader chooses.
+    if (folded(frame)) {
+      // A heavy message: the warning first, the text only when the reader chooses. Crisis
+      // language is folded so for the others; its writer sees it as written.
+      const topic = frame.cw || (frame.flag === "crisis" ? t("cw.crisisTopic") : "");
       const warn = el("p", "cw");
-      warn.append(el("strong", "", t("cw.label")), frame.cw ? `: ${frame.cw} ` : " ");
+      warn.append(el("strong", "", t("cw.label")), topic ? `: ${topic} ` : " ");
       const open = el("button", "link", t("cw.show"));
       open.type = "button";
       open.setAttribute("aria-expanded", "false");
@@ -317,9 +321,17 @@ function renderMessage(frame, { live }) {
   else appendMessage(item, { follow: mine && live });
   state.bySeq.set(frame.seq, item);
   if (live && !mine && !frame.redacted) {
-    const spoken = frame.cw !== undefined && !state.alwaysShow ? t("cw.label") : frame.text;
+    const spoken = folded(frame) ? t("cw.label") : frame.text;
     $("announce").textContent = t("chat.newMessage", { name: frame.name, text: spoken });
   }
+}
+
+/** Whether a message is shown folded under a content warning to this reader: one the writer
+ * marked, or one with crisis language (for everyone but its writer); unless the reader chose
+ * to always see warned messages. */
+function folded(frame) {
+  if (state.alwaysShow) return false;
+  return frame.cw !== undefined || (frame.flag === "crisis" && frame.member !== state.me?.member);
 }
 
 function reactionBar(seq) {
@@ -423,6 +435,7 @@ function leaveRoom() {
   $("leave-panel").hidden = true;
   show("landing");
   loadRooms();
+  support.roomLeft();
 }
 $("leave").addEventListener("click", () => { $("leave-panel").hidden = false; $("leave-only").focus(); });
 $("leave-cancel").addEventListener("click", () => { $("leave-panel").hidden = true; });
@@ -553,6 +566,7 @@ function closeSession(event) {
   show("closing");
   $("closing-title").tabIndex = -1;
   $("closing-title").focus();
+  support.roomLeft();
 }
 
 $("feedback-form").addEventListener("submit", (e) => {
@@ -684,7 +698,8 @@ client.addEventListener("message_redacted", (e) => {
 client.addEventListener("message_edited", (e) => {
   const frame = state.frames.get(e.detail.target);
   if (frame) {
-    state.frames.set(frame.seq, { ...frame, text: e.detail.text, edited: e.detail.ts });
+    state.frames.set(frame.seq, { ...frame, text: e.detail.text, edited: e.detail.ts,
+      ...(e.detail.flag ? { flag: e.detail.flag } : {}) });
     refresh(frame.seq);
   }
 });
@@ -759,8 +774,48 @@ client.addEventListener("sanction", (e) => {
 client.addEventListener("warning", (e) => showPrivate([el("p", "", e.detail.text)]));
 showConnection(client, $("connection"));
 
+// A private conversation from an alert, beside the group (on a phone, a sheet over it that
+// can be folded down to a bar to see the group).
+const side = { name: "", open: true };
+function renderSideToggle() {
+  const toggle = $("side-conv-toggle");
+  toggle.textContent = side.open ? t("side.toGroup") : t("side.toPrivate", { name: side.name });
+  toggle.setAttribute("aria-expanded", String(side.open));
+  $("chat").classList.toggle("side-folded", !side.open);
+}
+$("side-conv-toggle").addEventListener("click", () => {
+  side.open = !side.open;
+  $("side-conv-toggle").classList.remove("unread");
+  renderSideToggle();
+  if (side.open) $("support-text").focus();
+});
+// The header's height: the sheet on a phone opens below it (help and quick exit stay in view).
+const header = document.querySelector("header.bar");
+new ResizeObserver(() => document.documentElement.style.setProperty("--bar-height",
+  `${header.offsetHeight}px`)).observe(header);
+const beside = {
+  inRoom: () => Boolean(state.room) && !$("chat").hidden,
+  open(name) {
+    side.name = name;
+    side.open = true;
+    $("side-conv").append($("support-conv"));
+    $("side-conv").hidden = false;
+    $("chat").classList.add("with-side");
+    renderSideToggle();
+  },
+  close() {
+    $("support").insertBefore($("support-conv"), $("support-ended"));
+    $("side-conv").hidden = true;
+    $("chat").classList.remove("with-side", "side-folded");
+    if (!$("chat").hidden) $("text").focus();
+  },
+  unread() {
+    if (!side.open) $("side-conv-toggle").classList.add("unread");
+  },
+};
+
 // One-to-one support (static/js/support.js).
-const support = initSupport({ client, show, renderResources });
+const support = initSupport({ client, show, renderResources, beside });
 
 // Start ------------------------------------------------------------------------------------
 
@@ -770,6 +825,7 @@ async function start() {
     renderResources($("resources"), state.resources);
     support.relabel();
     if (state.members) renderMembers();
+    if (!$("side-conv").hidden) renderSideToggle();
     if ($("help-dialog").open) {
       renderHelpStatus();
       renderResources($("help-lines"), state.resources);

@@ -1,6 +1,7 @@
 // The facilitator console: rooms I moderate, a live view with moderation menus, room
 // controls, and the queues that must not be missed (crisis alerts, reports, held messages).
 // All user text goes in with textContent, never as HTML.
+import { initAlertInbox } from "./alert-inbox.js";
 import { initAlertSignals } from "./alert-signals.js";
 import { ChatClient } from "./client.js";
 import { relabelDebriefs, startDebriefs } from "./debrief.js";
@@ -11,13 +12,13 @@ import { initSupportConsole } from "./support-console.js";
 
 const api = new StaffApi();
 const client = new ChatClient({ useToken: false });
-const supportConsole = initSupportConsole({ client, api }); // one-to-one: support-console.js
+// One-to-one support, and the private conversations opened from alerts: support-console.js.
+const supportConsole = initSupportConsole({ client, api, roomName: (id) => roomName(id) });
 const signals = initAlertSignals(); // tone, desktop notifications, the inbox bar on a phone
-const ALERTS_KEY = "vt.staff.alerts"; // kept for this tab only, until acknowledged
 const state = {
   rooms: new Map(), // id -> { info, joined, error, frames: Map seq -> frame, members, controls, me }
+  names: new Map(), // room id -> its names, for every room (alerts can come from any)
   current: null,
-  alerts: JSON.parse(sessionStorage.getItem(ALERTS_KEY) ?? "[]"),
   reports: new Map(), // id -> report
   held: new Map(), // id -> held message
 };
@@ -45,8 +46,8 @@ const MESSAGE_MENU = ["redact", "pin", "content_warning", "warn", "mute", "shado
 const MEMBER_MENU = ["warn", "mute", "unmute", "shadow", "remove_recent", "kick", "ban"];
 
 const roomName = (id) => {
-  const info = state.rooms.get(id)?.info;
-  return info ? (info.name[lang()] ?? info.name.fi) : id;
+  const name = state.rooms.get(id)?.info?.name ?? state.names.get(id);
+  return name ? (name[lang()] ?? name.fi) : id;
 };
 const errorText = (code) => staffError(code);
 const say = (text) => { $("status-live").textContent = text; };
@@ -59,45 +60,30 @@ function urgent(text) {
   setTimeout(() => { $("urgent-live").textContent = text; }, 50);
 }
 
+// The counts: in the headings, on the phone's bar and in the tab's title (what nobody has
+// taken yet: open alerts, open reports, held messages).
 function updateCounts() {
-  const alerts = state.alerts.length;
+  const { open, unresolved } = inbox.counts();
   const reports = state.reports.size;
-  $("alerts-title").textContent = t("alerts.title", { n: alerts });
+  $("alerts-title").textContent = t("alerts.title", { n: unresolved });
   $("reports-title").textContent = t("reports.title", { n: reports });
   $("held-title").textContent = t("held.title", { n: state.held.size });
-  $("alerts-panel").classList.toggle("active", alerts > 0);
-  $("no-alerts").hidden = alerts > 0;
+  $("alerts-panel").classList.toggle("active", open > 0);
+  $("no-alerts").hidden = unresolved > 0;
   $("no-reports").hidden = reports > 0;
   $("no-held").hidden = state.held.size > 0;
-  const waiting = alerts + reports + state.held.size;
-  signals.counts({ alerts, others: reports + state.held.size });
+  const waiting = open + reports + state.held.size;
+  signals.counts({ alerts: open, others: reports + state.held.size });
   document.title = waiting ? `(${waiting}) ${t("staff.title")}` : t("staff.title");
 }
 
-function renderAlerts() {
-  sessionStorage.setItem(ALERTS_KEY, JSON.stringify(state.alerts));
-  const list = $("alerts");
-  list.replaceChildren();
-  for (const alert of state.alerts) {
-    const item = el("li", "alert-item");
-    const head = el("p", "queue-head");
-    head.append(el("strong", "", t(`alerts.${alert.why}`)), " ",
-      el("span", "", alert.name ? t("alerts.who", { name: alert.name, room: roomName(alert.room) })
-        : roomName(alert.room)), " ",
-      el("time", "", formatTime(alert.ts)));
-    const tools = el("p", "tools");
-    tools.append(button(t("alerts.goTo"), () => { signals.closeInbox(); selectRoom(alert.room); }, "secondary"),
-      button(t("alerts.ack"), () => {
-        state.alerts = state.alerts.filter((a) => a.key !== alert.key);
-        renderAlerts();
-        say(t("alerts.acked"));
-        $("alerts-title").focus();
-      }));
-    item.append(head, tools);
-    list.append(item);
-  }
-  updateCounts();
-}
+// The shared alert inbox: alert-inbox.js.
+const inbox = initAlertInbox({
+  client, api, roomName, signals, urgent, say, conversations: supportConsole,
+  mayGoTo: (room) => Boolean(state.rooms.get(room)?.info),
+  goTo: (room, seq) => { signals.closeInbox(); selectRoom(room, seq); },
+  onChange: updateCounts,
+});
 
 function reportedText(report) {
   try {
@@ -263,6 +249,11 @@ function renderMessage(frame) {
   head.append(" ", el("time", "", formatTime(frame.ts)));
   if (frame.only) head.append(" ", el("span", "badge", t("staff.onlyWriter")));
   if (frame.cw !== undefined) head.append(" ", el("span", "badge", `${t("cw.label")}${frame.cw ? `: ${frame.cw}` : ""}`));
+  // Crisis language: open for staff, and marked (participants see it folded).
+  if (frame.flag === "crisis") {
+    item.classList.add("flagged");
+    head.append(" ", el("span", "crisis-flag", t("staff.crisisFlag")));
+  }
   item.append(head);
   if (frame.redacted) {
     item.append(el("p", "text removed", t(frame.redacted === "writer"
@@ -543,6 +534,8 @@ function updateFrame(target, room, change) {
 client.addEventListener("welcome", async (e) => {
   if (!e.detail.role) return; // not a staff connection: the cookie has expired
   const rooms = await fetch("/api/rooms").then((r) => r.json());
+  state.names = new Map(rooms.map((r) => [r.id, r.name]));
+  inbox.render(); // the rooms' names
   const mine = e.detail.role === "admin" ? rooms.map((r) => r.id) : e.detail.rooms;
   for (const info of rooms) {
     if (mine.includes(info.id)) roomState(info.id).info = info;
@@ -592,7 +585,7 @@ client.addEventListener("message", (e) => {
 });
 for (const [type, change] of [
   ["message_redacted", (f, ev) => { const { text: _t, ...rest } = f; return { ...rest, redacted: ev.by }; }],
-  ["message_edited", (f, ev) => ({ ...f, text: ev.text, edited: ev.ts })],
+  ["message_edited", (f, ev) => ({ ...f, text: ev.text, edited: ev.ts, ...(ev.flag ? { flag: ev.flag } : {}) })],
   ["message_warned", (f, ev) => ({ ...f, cw: ev.cw })],
 ]) {
   client.addEventListener(type, (e) => {
@@ -620,16 +613,6 @@ client.addEventListener("room_controls", (e) => {
     renderControls();
   }
 });
-client.addEventListener("alert", (e) => {
-  const alert = { ...e.detail, why: e.detail.why ?? e.detail.kind,
-    key: `${e.detail.room}:${e.detail.member ?? e.detail.kind}:${e.detail.ts}` };
-  state.alerts.push(alert);
-  renderAlerts();
-  urgent(t("alerts.announce", { what: t(`alerts.${alert.why}`), name: alert.name ?? "",
-    room: roomName(alert.room) }));
-  signals.signal({ title: t("alerts.notifyTitle"), tag: alert.key,
-    body: t("alerts.notifyBody", { what: t(`alerts.${alert.why}`), room: roomName(alert.room) }) });
-});
 client.addEventListener("report", (e) => {
   const report = e.detail.report;
   state.reports.set(report.id, report);
@@ -642,7 +625,7 @@ client.addEventListener("held_message", (e) => {
   say(t("held.announce", { room: roomName(e.detail.room) }));
 });
 showConnection(client, $("connection"));
-client.addEventListener("reconnected", loadQueues);
+client.addEventListener("reconnected", () => { loadQueues(); inbox.load(); });
 client.addEventListener("refused", () => {
   $("connection").textContent = t("error.not_signed_in");
   $("connection").hidden = false;
@@ -652,7 +635,7 @@ client.addEventListener("refused", () => {
 
 function relabel() {
   applyTo(document);
-  renderAlerts();
+  inbox.relabel();
   renderReports();
   renderHeld();
   renderRoomList();
@@ -673,10 +656,9 @@ async function start() {
     $("to-admin").hidden = api.account.role !== "admin";
     $("console").hidden = false;
     signals.show();
-    renderAlerts();
     client.connect(lang());
     await Promise.all([loadQueues(), loadMySessions(), startDebriefs(api, client),
-      supportConsole.start()]);
+      supportConsole.start(), inbox.load()]);
   });
 }
 start();

@@ -1,7 +1,9 @@
 // One-to-one support, the supporter's side (docs/protocol.md, "One-to-one support"):
 // availability, the live waiting list, and several private conversations at once with warn,
 // end, ban and handover. Shown only to staff who may give one-to-one support (account.one_to_one
-// from /api/auth/me). All user text goes in with textContent, never as HTML.
+// from /api/auth/me). A private conversation a facilitator opens from an alert (conv_open)
+// is shown here too, for any staff member: then only the conversations part of the panel.
+// All user text goes in with textContent, never as HTML.
 import { $, button, el } from "./dom.js";
 import { formatDuration, formatTime, has, lang, t } from "./i18n.js";
 
@@ -14,13 +16,22 @@ const errorText = (code) => t(has(`supporter.error.${code}`) ? `supporter.error.
   : has(`error.${code}`) ? `error.${code}` : "error.generic");
 const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
 
-export function initSupportConsole({ client, api }) {
+export function initSupportConsole({ client, api, roomName }) {
   const state = {
     on: false, questions: [], capacity: 0, auto: false, wanted: null,
     queue: { waiting: [], supporters: 0, capacity: 0, busy: 0 }, seenCrisis: new Set(),
     convs: new Map(), // conv id -> { frame, node, ended, alert, number }
     current: null, alerts: [], count: 0,
   };
+  // Staff who do not give one-to-one support still have the conversations they opened from
+  // alerts: the panel shows only those.
+  const active = () => state.on || state.convs.size > 0;
+  function showPanel() {
+    $("support-panel").hidden = !active();
+    $("support-panel").classList.toggle("conversations-only", !state.on);
+    $("supporter-availability").hidden = !state.on;
+    document.querySelector("#support-panel .support-queue").hidden = !state.on;
+  }
 
   const say = (text) => { $("status-live").textContent = text; };
   function urgent(text) {
@@ -144,7 +155,8 @@ export function initSupportConsole({ client, api }) {
     tabs.replaceChildren();
     for (const conv of open) {
       const item = el("li");
-      const label = [t("supporter.convTab", { n: conv.number })];
+      const label = [conv.frame.alert ? t("supporter.alertConvTab", { name: conv.frame.name ?? "" })
+        : t("supporter.convTab", { n: conv.number })];
       if (conv.alert) label.push(t("supporter.alertMark"));
       else if (conv.frame.crisis) label.push(t("supporter.crisis"));
       if (conv.unread) label.push(t("supporter.unread", { n: conv.unread }));
@@ -177,7 +189,10 @@ export function initSupportConsole({ client, api }) {
     const node = el("article", "conversation");
     const titleId = uid("conv-title");
     node.setAttribute("aria-labelledby", titleId);
-    const title = el("h4", "", t("supporter.convTitle", { n: number }));
+    const fromAlert = frame.alert !== undefined && frame.alert !== null;
+    const title = el("h4", "", fromAlert
+      ? t("supporter.alertConvTitle", { name: frame.name ?? "", room: roomName(frame.room) })
+      : t("supporter.convTitle", { n: number }));
     title.id = titleId;
     node.append(title);
     const alertBox = el("div", "crisis-alert");
@@ -186,9 +201,12 @@ export function initSupportConsole({ client, api }) {
     const facts = el("p", "queue-head");
     if (frame.crisis) facts.append(el("strong", "crisis-flag", t("supporter.crisis")), " ");
     if (frame.returned) facts.append(el("span", "badge", t("supporter.returned")), " ");
-    facts.append(el("span", "topic", frame.topic ?? t("supporter.noTopic")), " · ",
-      el("span", "", langName(frame.lang)), " · ",
-      el("span", "", t("supporter.waitedFor", { n: Math.round((frame.waited_s ?? 0) / 60) })));
+    if (fromAlert) facts.append(el("span", "", t("supporter.fromAlert")));
+    else {
+      facts.append(el("span", "topic", frame.topic ?? t("supporter.noTopic")), " · ",
+        el("span", "", langName(frame.lang)), " · ",
+        el("span", "", t("supporter.waitedFor", { n: Math.round((frame.waited_s ?? 0) / 60) })));
+    }
     node.append(facts);
     if (frame.handover !== undefined) {
       const handover = el("p", "handover");
@@ -303,7 +321,9 @@ export function initSupportConsole({ client, api }) {
       node.remove();
       if (state.current === frame.conv) state.current = state.convs.keys().next().value ?? null;
       renderTabs();
-      $("supporter-convs-title").focus();
+      showPanel();
+      if (active()) $("supporter-convs-title").focus();
+      else $("alerts-title").focus();
     }, "secondary");
     closeTab.hidden = true;
     closeTab.classList.add("close-tab");
@@ -335,7 +355,10 @@ export function initSupportConsole({ client, api }) {
     const mine = frame.from === "supporter";
     const item = el("li", mine ? "message mine" : "message");
     const head = el("p", "meta");
-    head.append(el("span", "name", mine ? frame.name ?? "" : t("supporter.participant")), " ",
+    // From an alert the person is known by their pseudonym in the group; from the queue, not.
+    const them = conv.frame.alert !== undefined && conv.frame.alert !== null && conv.frame.name
+      ? conv.frame.name : t("supporter.participant");
+    head.append(el("span", "name", mine ? frame.name ?? "" : them), " ",
       el("time", "", formatTime(frame.ts)));
     item.append(head, el("p", "text", frame.text));
     const list = conv.node.querySelector(".conv-messages");
@@ -355,6 +378,7 @@ export function initSupportConsole({ client, api }) {
     const conv = { frame, node: null, ended: false, alert: false, number, unread: 0 };
     conv.node = buildConversation(frame, number);
     state.convs.set(frame.conv, conv);
+    showPanel();
     $("supporter-conv").append(conv.node);
     for (const m of frame.history ?? []) addMessage(conv, m);
     const first = !state.current || state.convs.get(state.current)?.ended;
@@ -362,7 +386,9 @@ export function initSupportConsole({ client, api }) {
     renderTabs();
     if (first) select(frame.conv);
     if (frame.resumed) say(t("supporter.resumed", { n: number }));
-    else {
+    else if (frame.alert !== undefined && frame.alert !== null) {
+      say(t("supporter.alertConvStarted", { name: frame.name ?? "" }));
+    } else {
       urgent(t(frame.handover !== undefined ? "supporter.handedToYou"
         : "supporter.startedAnnounce", { n: number }));
     }
@@ -407,8 +433,10 @@ export function initSupportConsole({ client, api }) {
   // Server events --------------------------------------------------------------------------
 
   client.addEventListener("answer", (e) => {
-    if (!state.on) return;
     const { request, answer } = e.detail;
+    if (!state.on && !(request.conv && state.convs.has(request.conv))) return;
+    // A conversation asked back after a reload that has ended (or is another's): nothing to say.
+    if (request.type === "conv_resume" && answer.type === "error" && !state.convs.has(request.conv)) return;
     if (request.type === "support_available") {
       if (answer.type === "support_status") {
         state.capacity = answer.capacity;
@@ -456,7 +484,9 @@ export function initSupportConsole({ client, api }) {
   });
   client.addEventListener("conv_started", (e) => {
     const known = state.convs.get(e.detail.conv);
-    if (state.on && e.detail.role === "supporter" && (!known || (e.detail.resumed && !known.ended))) {
+    const fromAlert = e.detail.alert !== undefined && e.detail.alert !== null;
+    if ((state.on || fromAlert) && e.detail.role === "supporter"
+        && (!known || (e.detail.resumed && !known.ended))) {
       started(e.detail);
     }
   });
@@ -497,8 +527,8 @@ export function initSupportConsole({ client, api }) {
   // The server sends the open conversations back after support_available; without one, each
   // is asked for (what was said while the socket was down comes with the history).
   client.addEventListener("welcome", () => {
-    if (!state.on) return;
-    if (state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);
+    if (!active()) return;
+    if (state.on && state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);
     else {
       for (const conv of state.convs.values()) {
         if (!conv.ended) client.request({ type: "conv_resume", conv: conv.frame.conv });
@@ -507,10 +537,24 @@ export function initSupportConsole({ client, api }) {
   });
 
   return {
+    /** Whether this console has the conversation. */
+    has: (conv) => state.convs.has(conv),
+    /** Bring a conversation into view, with the focus in its text box. */
+    show(conv) {
+      if (!state.convs.has(conv)) return;
+      select(conv, true);
+      state.convs.get(conv).node.scrollIntoView({ block: "nearest" });
+    },
+    /** After a reload: the open conversations this staff member had from alerts. */
+    resumeFrom(convs) {
+      for (const conv of convs) {
+        if (!state.convs.has(conv)) client.request({ type: "conv_resume", conv });
+      }
+    },
     async start() {
       if (!api.account?.one_to_one) return;
       state.on = true;
-      $("support-panel").hidden = false;
+      showPanel();
       const answer = await fetch("/api/one-to-one", { cache: "no-cache" }).catch(() => null);
       if (answer?.ok) state.questions = (await answer.json()).questions ?? [];
       renderQueue();

@@ -14,12 +14,16 @@ const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
 
 /**
  * Wire the one-to-one views to the page's client. `show` switches the page's views,
- * `renderResources` fills a list with the crisis resources. Returns { load, relabel }.
+ * `renderResources` fills a list with the crisis resources. `beside` places a conversation a
+ * facilitator opened from an alert beside the group chat (while the person is in a group):
+ * { inRoom(), open(name), close(), unread() }. Returns { load, relabel, forget, roomLeft }.
  */
-export function initSupport({ client, show, renderResources }) {
+export function initSupport({ client, show, renderResources, beside }) {
   const state = {
     info: null, phase: null, request: null, status: null, last: null, conv: null,
     name: "", resources: [], outgoing: new Map(), echoes: [], endedResources: [],
+    fromAlert: false, // opened by a facilitator from an alert (not asked for in the queue)
+    side: false, // shown beside the group chat
   };
 
   function say(text) {
@@ -32,6 +36,7 @@ export function initSupport({ client, show, renderResources }) {
   function setPhase(phase, focus = true) {
     state.phase = phase;
     for (const p of PHASES) $(`support-${p}`).hidden = p !== phase;
+    if (state.side) return; // beside the group: the page's view stays the group's
     // The crisis lines stay within reach in every state (the closed and closing views hold
     // their own list).
     $("support-help").hidden = phase === "ended" || phase === "closed";
@@ -218,16 +223,29 @@ export function initSupport({ client, show, renderResources }) {
   function startConversation(frame) {
     state.conv = frame.conv;
     state.name = frame.name ?? "";
+    state.fromAlert = frame.alert !== undefined && frame.alert !== null;
     remember();
     state.request = null;
     state.echoes = [];
     $("support-messages").replaceChildren();
     $("support-notice").replaceChildren();
     $("support-end-confirm").hidden = true;
+    setComposer(true);
     renderConvTitle();
+    // A facilitator answering an alert: the conversation opens beside the group, which stays.
+    const side = state.fromAlert && beside.inRoom();
+    if (side && !state.side) beside.open(state.name);
+    if (!side && state.side) beside.close();
+    state.side = side;
     setPhase("conv", false);
     $("support-text").focus();
-    say(t("support.started", { name: state.name }));
+    say(t(state.fromAlert ? "support.startedFromAlert" : "support.started", { name: state.name }));
+  }
+
+  function setComposer(on) {
+    $("support-text").disabled = !on;
+    $("support-send").querySelector("button[type=submit]").disabled = !on;
+    $("support-end").hidden = !on;
   }
 
   /** After a reconnect or a reload: the conversation again, from the server's history. */
@@ -268,12 +286,13 @@ export function initSupport({ client, show, renderResources }) {
     if (mine) head.append(el("span", "name", t("support.you")));
     else {
       head.append(el("span", "name", frame.name ?? state.name), " ",
-        el("span", "role", t("support.supporterRole")));
+        el("span", "role", t(state.fromAlert ? "role.facilitator" : "support.supporterRole")));
     }
     head.append(" ", el("time", "", formatTime(frame.ts ?? Date.now())));
     item.append(head, el("p", "text", frame.text));
     $("support-messages").append(item);
     toEnd();
+    if (!mine && state.side) beside.unread();
     return item;
   }
 
@@ -333,6 +352,7 @@ export function initSupport({ client, show, renderResources }) {
   }
 
   function ended(frame) {
+    if (state.side) { endedBeside(frame); return; }
     state.conv = null;
     remember();
     // Nothing of what was asked stays on the page for the next person at this device.
@@ -344,6 +364,33 @@ export function initSupport({ client, show, renderResources }) {
     $("support-ended-by").textContent = !frame.by ? ""
       : t(frame.by === "participant" ? "support.endedByYou" : "support.endedBySupporter");
     setPhase("ended");
+  }
+
+  // Beside the group: the ending is said in the conversation itself, with the crisis lines,
+  // and the person closes it when they are ready; the group stays as it was.
+  function endedBeside(frame) {
+    state.conv = null;
+    remember();
+    if (frame.by) {
+      note(t(frame.by === "participant" ? "support.endedByYou" : "support.endedByFacilitator"));
+    }
+    const list = el("ul", "resources");
+    renderResources(list, frame.resources ?? state.resources);
+    $("support-notice").replaceChildren(el("p", "", t("support.endedLead")), list,
+      button(t("support.closeBeside"), closeBeside, ""));
+    $("support-end-confirm").hidden = true;
+    setComposer(false);
+    say(t("support.endedTitle"));
+  }
+
+  function closeBeside() {
+    state.side = false;
+    state.phase = null;
+    state.fromAlert = false;
+    $("support-messages").replaceChildren();
+    $("support-notice").replaceChildren();
+    setComposer(true);
+    beside.close();
   }
 
   // Server events -------------------------------------------------------------------------
@@ -481,6 +528,16 @@ export function initSupport({ client, show, renderResources }) {
 
   return {
     load,
+    /** The person left the group (or it closed): an ongoing conversation beside it takes the
+     * page; one that has ended is put away. */
+    roomLeft() {
+      if (!state.side) return;
+      if (!state.conv) { closeBeside(); return; }
+      state.side = false;
+      beside.close();
+      setPhase("conv", false);
+      $("support-text").focus();
+    },
     /** Quick exit: nothing of the conversation stays in this tab. */
     forget() {
       sessionStorage.removeItem(CONV_KEY);

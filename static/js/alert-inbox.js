@@ -1,0 +1,284 @@
+// The shared alert inbox of the console (docs/protocol.md, "The alert inbox"): every staff
+// member who may see a room sees the same alerts, kept by the server (GET /api/alerts on
+// start and after a reconnect; alert, alert_changed and alert_escalated frames change them),
+// with who handles what. From an alert: acknowledge, resolve with an outcome and a note, talk
+// privately with the person (conv_open; the conversation opens in the one-to-one panel), go
+// to the room. All user text goes in with textContent, never as HTML.
+import { $, button, el } from "./dom.js";
+import { formatDateTime, formatTime, has, t } from "./i18n.js";
+
+const OUTCOMES = ["supported", "referred", "emergency", "no_action", "unreachable"];
+const NOTE_CHARS = 500;
+const ORDER = { open: 0, acknowledged: 1, resolved: 2 };
+
+export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, urgent, say,
+  conversations, onChange }) {
+  const alerts = new Map(); // id -> the alert as the server last told it
+  const nodes = new Map(); // id -> { item, form } (a half-filled resolve form is kept)
+  const problems = new Map(); // id -> a line to show on the alert (e.g. the person has left)
+  const requests = new Map(); // request id -> { type, alert }
+  const errorText = (code) => t(has(`alerts.error.${code}`) ? `alerts.error.${code}`
+    : has(`error.${code}`) ? `error.${code}` : "error.generic");
+  const mine = (name) => Boolean(name) && name === api.account?.display_name;
+  const what = (alert) => t(has(`alerts.${alert.kind}`) ? `alerts.${alert.kind}` : "alerts.other");
+  const where = (alert) => {
+    if (!alert.room) return t("alerts.oneToOneWhere");
+    return alert.name ? t("alerts.who", { name: alert.name, room: roomName(alert.room) })
+      : roomName(alert.room);
+  };
+
+  function when(iso) {
+    const at = new Date(iso);
+    return at.toDateString() === new Date().toDateString() ? formatTime(at.getTime())
+      : formatDateTime(iso);
+  }
+
+  // One alert -------------------------------------------------------------------------------
+
+  function stateLine(alert) {
+    const line = el("p", "alert-state");
+    if (alert.state === "open") line.append(el("strong", "", t("alerts.stateOpen")));
+    else if (alert.state === "acknowledged") {
+      line.append(el("strong", "", mine(alert.acknowledged_by) ? t("alerts.handledByYou")
+        : t("alerts.handledBy", { name: alert.acknowledged_by ?? "" })));
+    } else {
+      line.append(el("strong", "", t("alerts.resolvedBy", {
+        outcome: t(`alerts.outcome.${alert.outcome}`), name: alert.resolved_by ?? "" })));
+    }
+    if (alert.escalated) line.append(" ", el("span", "badge escalated", t("alerts.escalated")));
+    return line;
+  }
+
+  function resolveForm(alert) {
+    const form = el("form", "conv-panel resolve-form");
+    form.hidden = true;
+    const set = el("fieldset", "choices");
+    set.append(el("legend", "", t("alerts.outcomeQuestion")));
+    for (const outcome of OUTCOMES) {
+      const label = el("label");
+      const input = el("input");
+      input.type = "radio";
+      input.name = `outcome-${alert.id}`;
+      input.value = outcome;
+      input.required = true;
+      label.append(input, " ", el("span", "", t(`alerts.outcome.${outcome}`)));
+      set.append(label);
+    }
+    const noteId = `alert-note-${alert.id}`;
+    const label = el("label", "", t("alerts.note"));
+    label.htmlFor = noteId;
+    const note = el("textarea");
+    note.id = noteId;
+    note.rows = 2;
+    note.maxLength = NOTE_CHARS;
+    note.setAttribute("aria-describedby", `${noteId}-hint`);
+    const hint = el("p", "hint", t("alerts.noteHint"));
+    hint.id = `${noteId}-hint`;
+    const save = el("button", "", t("alerts.resolveSave"));
+    save.type = "submit";
+    const actions = el("div", "actions");
+    actions.append(save, button(t("common.cancel"), () => {
+      form.hidden = true;
+      nodes.get(alert.id)?.item.querySelector("[data-action=resolve]")?.focus();
+    }, "secondary"));
+    form.append(set, label, note, hint, actions);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const outcome = new FormData(form).get(`outcome-${alert.id}`);
+      if (!outcome) return;
+      const frame = { type: "alert_resolve", alert: alert.id, outcome };
+      if (note.value.trim()) frame.note = note.value.trim();
+      requests.set(client.request(frame), { type: "alert_resolve", alert: alert.id });
+    });
+    return form;
+  }
+
+  function actionButton(action, label, onClick, className = "secondary") {
+    const b = button(label, onClick, className);
+    b.dataset.action = action;
+    return b;
+  }
+
+  function build(alert) {
+    const item = el("li", `alert-item state-${alert.state}`);
+    item.dataset.alert = String(alert.id);
+    const head = el("p", "queue-head");
+    head.append(el("strong", "", what(alert)), " ", el("span", "", where(alert)), " ",
+      el("time", "", when(alert.created_at)));
+    head.lastChild.dateTime = alert.created_at;
+    item.append(head, stateLine(alert));
+    if (alert.note) item.append(el("p", "note-text", t("alerts.noteShown", { note: alert.note })));
+    if (alert.conv) {
+      const line = el("p", "alert-conv", t("alerts.convOpened"));
+      if (conversations.has(alert.conv)) {
+        line.append(" ", actionButton("show", t("alerts.convShow"),
+          () => conversations.show(alert.conv), "link"));
+      }
+      item.append(line);
+    }
+    if (problems.has(alert.id)) item.append(el("p", "error", problems.get(alert.id)));
+    const tools = el("p", "tools");
+    const person = alert.room && alert.member;
+    if (alert.state === "open") {
+      tools.append(actionButton("ack", t("alerts.ack"), () => {
+        requests.set(client.request({ type: "alert_ack", alert: alert.id }),
+          { type: "alert_ack", alert: alert.id });
+      }, ""));
+    }
+    if (alert.state !== "resolved") {
+      if (person && !alert.conv) {
+        const talk = actionButton("talk", t("alerts.talk"), () => {
+          problems.delete(alert.id);
+          requests.set(client.request({ type: "conv_open", alert: alert.id }),
+            { type: "conv_open", alert: alert.id });
+        });
+        talk.setAttribute("aria-label", t("alerts.talkTo", { name: alert.name ?? "" }));
+        tools.append(talk);
+      }
+      tools.append(actionButton("resolve", t("alerts.resolve"), () => {
+        const form = nodes.get(alert.id)?.form;
+        if (!form) return;
+        form.hidden = false;
+        form.querySelector("input")?.focus();
+      }));
+    }
+    if (alert.room && mayGoTo(alert.room)) {
+      tools.append(actionButton("goto", t("alerts.goTo"), () => goTo(alert.room, alert.seq)));
+    }
+    if (tools.children.length) item.append(tools);
+    return item;
+  }
+
+  function place(alert) {
+    const old = nodes.get(alert.id);
+    const focused = old?.item.contains(document.activeElement)
+      ? document.activeElement.dataset.action ?? "" : null;
+    const item = build(alert);
+    const form = alert.state === "resolved" ? null : old?.form ?? resolveForm(alert);
+    if (form) item.append(form);
+    nodes.set(alert.id, { item, form });
+    return { item, focused };
+  }
+
+  // The lists -------------------------------------------------------------------------------
+
+  function sorted(list) {
+    return list.sort((a, b) => (ORDER[a.state] - ORDER[b.state])
+      || (Date.parse(b.created_at) - Date.parse(a.created_at)));
+  }
+
+  function render() {
+    const all = [...alerts.values()];
+    const active = sorted(all.filter((a) => a.state !== "resolved"));
+    const done = sorted(all.filter((a) => a.state === "resolved"));
+    let refocus = null;
+    const fill = (list, items) => {
+      list.replaceChildren(...items.map((alert) => {
+        const { item, focused } = place(alert);
+        if (focused !== null) refocus = { item, focused };
+        return item;
+      }));
+    };
+    fill($("alerts"), active);
+    fill($("alerts-resolved"), done);
+    for (const id of [...nodes.keys()]) if (!alerts.has(id)) nodes.delete(id);
+    $("alerts-done").hidden = done.length === 0;
+    $("alerts-done-title").textContent = t("alerts.resolvedTitle", { n: done.length });
+    if (refocus) {
+      const target = refocus.item.querySelector(`[data-action="${refocus.focused}"]`)
+        ?? refocus.item.querySelector("button:not([disabled])");
+      (target ?? $("alerts-title")).focus();
+    }
+    onChange();
+  }
+
+  function upsert(alert) {
+    const before = alerts.get(alert.id);
+    alerts.set(alert.id, alert);
+    return before;
+  }
+
+  async function load() {
+    const answer = await api.get("/api/alerts");
+    if (!answer.ok) return;
+    alerts.clear();
+    for (const alert of answer.body.alerts ?? []) alerts.set(alert.id, alert);
+    render();
+    conversations.resumeFrom([...alerts.values()].filter((a) => a.conv && a.state !== "resolved"
+      && mine(a.acknowledged_by)).map((a) => a.conv));
+  }
+
+  // Server events -----------------------------------------------------------------------------
+
+  function announceNew(alert, escalated) {
+    const words = { what: what(alert), name: alert.name ?? "",
+      room: alert.room ? roomName(alert.room) : t("alerts.oneToOneWhere") };
+    // A report is read out once, as a report (staff.js), not twice.
+    if (escalated || alert.kind !== "report") {
+      urgent(t(escalated ? "alerts.escalatedAnnounce" : "alerts.announce", words));
+    }
+    signals.signal({ title: t(escalated ? "alerts.escalatedTitle" : "alerts.notifyTitle"),
+      tag: `alert-${alert.id}`, body: t("alerts.notifyBody", words) });
+  }
+
+  client.addEventListener("alert", (e) => {
+    const alert = e.detail.alert;
+    if (!alert) return; // every alert comes with its stored form
+    const before = upsert(alert);
+    render();
+    if (!before) announceNew(alert, false);
+  });
+  client.addEventListener("alert_changed", (e) => {
+    const alert = e.detail.alert;
+    const before = upsert(alert);
+    render();
+    if (before?.state === "open" && alert.state !== "open" && !mine(alert.acknowledged_by)) {
+      say(t("alerts.takenAnnounce", { name: alert.acknowledged_by ?? "", what: what(alert),
+        who: alert.name ?? "" }));
+    }
+  });
+  client.addEventListener("alert_escalated", (e) => {
+    upsert(e.detail.alert);
+    render();
+    announceNew(e.detail.alert, true);
+  });
+  client.addEventListener("answer", (e) => {
+    const { request, answer } = e.detail;
+    const asked = requests.get(request.id);
+    if (!asked) return;
+    requests.delete(request.id);
+    if (answer.type === "done" && answer.alert) {
+      upsert(answer.alert);
+      if (asked.type === "alert_resolve") nodes.get(asked.alert).form = null;
+      render();
+      say(t(asked.type === "alert_ack" ? "alerts.acked" : "alerts.resolvedDone"));
+      if (asked.type === "alert_resolve") $("alerts-title").focus();
+      return;
+    }
+    if (answer.type === "conv_started") {
+      conversations.show(answer.conv);
+      return;
+    }
+    if (answer.type !== "error") return;
+    if (answer.code === "member_not_found") problems.set(asked.alert, t("alerts.error.member_not_found"));
+    say(errorText(answer.code));
+    if (["alert_state", "alert_not_found"].includes(answer.code)) load(); // someone was quicker
+    else render();
+  });
+
+  return {
+    load,
+    render,
+    /** open: nobody has taken it yet (a report is counted once, with the reports);
+     * unresolved: open or being handled. */
+    counts() {
+      const all = [...alerts.values()];
+      return { open: all.filter((a) => a.state === "open" && a.kind !== "report").length,
+        unresolved: all.filter((a) => a.state !== "resolved").length };
+    },
+    relabel() {
+      for (const entry of nodes.values()) entry.form = null; // rebuilt in the new language
+      render();
+    },
+  };
+}

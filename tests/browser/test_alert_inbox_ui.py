@@ -1,0 +1,341 @@
+"""Nobody in distress goes unnoticed (issue 15), in real browsers against real processes: the
+console's shared alert inbox (a facilitator who joined nothing gets the alert, on the other
+process; a reloaded console lists it; a second staff member sees who handles it; resolving
+with an outcome; escalation), what the person is told (nobody online, a facilitator told, a
+facilitator has seen it), a private conversation opened from an alert beside the group, and
+crisis-flagged messages folded for the others, live and in a newcomer's history. Screenshots
+for the README."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+
+import pytest
+from playwright.async_api import Browser, Page, WebSocketRoute
+
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
+from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
+from tests.browser.test_accessibility import new_page, no_violations
+from tests.browser.test_help_in_view_ui import DESKTOP, PHONE, in_view, participant
+from tests.browser.test_participant_ui import SHOTS, join, say, wait_until
+from tests.test_catalogues import STATIC
+
+pytestmark = pytest.mark.browser
+CRISIS_TEXT = "en jaksa enää, haluan kuolla"
+
+
+async def console_page(browser: Browser, url: str, username: str, password: str, *,
+                       joins: bool = True, viewport: dict[str, int] = DESKTOP) -> Page:
+    """A staff console; with ``joins=False`` every `join` it sends is dropped on the way, so
+    it is signed in and has joined no room at all."""
+    ctx = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    page = await ctx.new_page()
+    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
+    page.joins = []  # type: ignore[attr-defined]
+
+    async def no_joins(page_side: WebSocketRoute) -> None:
+        server_side = page_side.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if json.loads(message).get("type") == "join":
+                page.joins.append(message)  # type: ignore[attr-defined]
+                return
+            server_side.send(message)
+
+        page_side.on_message(from_page)
+
+    if not joins:
+        await page.route_web_socket(re.compile(r"/ws$"), no_joins)
+    await page.goto(url + "/staff")
+    await page.wait_for_selector("#signin:not([hidden])")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.press("#password", "Enter")
+    await page.wait_for_selector("#console:not([hidden])")
+    await page.wait_for_selector("#my-rooms li")
+    return page
+
+
+async def two_processes(start_server, redis_server, pg_url, **env: object):
+    """Two processes sharing Redis and PostgreSQL; an admin, Sanna (Olohuone) and Ville
+    (Läheisten ilta). Returns (a, b, admin password)."""
+    password = create_admin({"DATABASE_URL": pg_url})
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **env)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **env)
+    admin = StaffHttp(b.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    await add_facilitator(admin, "ville", ["laheiset"])
+    await admin.close()
+    return a, b, password
+
+
+async def test_the_inbox_is_shared_and_says_who_handles_what(
+        browser, start_server, redis_server, pg_url):
+    a, b, admin_password = await two_processes(start_server, redis_server, pg_url,
+                                               alert_escalate_seconds=2)
+    # Sanna on process A has joined nothing (her console's joins are dropped); Ville leads
+    # another group; the admin is on process B, like the participant.
+    sanna = await console_page(browser, a.url, "sanna", FACILITATOR_PASSWORD, joins=False)
+    ville = await console_page(browser, a.url, "ville", FACILITATOR_PASSWORD)
+    admin = await console_page(browser, b.url, "admin", admin_password)
+    await wait_until(sanna, "document.getElementById('no-alerts').hidden === false")
+    assert sanna.joins, "her console tried to join (and was kept from it)"  # type: ignore[attr-defined]
+    person = await participant(browser, b.url, PHONE)
+    await join(person, name="Kuikka")
+
+    # "I need help now": the facilitator who joined nothing has it within a second.
+    await person.click("#help-now")
+    started = time.monotonic()
+    help_alert = sanna.locator("#alerts li", has_text="Tarvitsee apua nyt")
+    await help_alert.wait_for(timeout=1000)
+    assert time.monotonic() - started <= 1.0
+    assert "Kuikka ryhmässä Olohuone" in await help_alert.inner_text()
+    assert "Kukaan ei ole vielä ottanut tätä hoitaakseen." in await help_alert.inner_text()
+    # The person is told honestly that a facilitator has been told.
+    await person.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await person.click("#help-close")
+    # Crisis language in a message: a second alert, and the lines above the composer.
+    await say(person, CRISIS_TEXT)
+    crisis_alert = sanna.locator("#alerts li", has_text="Viesti viittaa kriisiin")
+    await crisis_alert.wait_for(timeout=1000)
+    await person.locator("#private .resources a[href='tel:112']").wait_for()
+    await person.locator("#private .help-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    assert await sanna.inner_text("#alerts-title") == "Hälytykset (2)"
+    assert (await sanna.title()).startswith("(2)")
+    await admin.locator("#alerts li", has_text="Tarvitsee apua nyt").wait_for()
+    # A facilitator of another group sees nothing of it.
+    await asyncio.sleep(0.5)
+    assert await ville.locator("#alerts li").count() == 0
+    assert await ville.inner_text("#alerts-title") == "Hälytykset (0)"
+
+    # Sanna takes the help alert: she sees that she handles it, the admin sees who does,
+    # and the person that a facilitator has seen it (never who).
+    await help_alert.get_by_role("button", name="Kuittaa").click()
+    await help_alert.locator(".alert-state", has_text="Sinä hoidat tätä.").wait_for()
+    handled = admin.locator("#alerts li", has_text="Tarvitsee apua nyt")
+    await handled.locator(".alert-state", has_text="Hoitaa: Sanna").wait_for()
+    await wait_until(admin, "document.getElementById('status-live').textContent"
+                            ".startsWith('Sanna hoitaa')")
+    await person.locator("#private", has_text="Ohjaaja on nähnyt").wait_for()
+    assert "Sanna" not in await person.inner_text("#private")
+    # Nobody takes the crisis alert in time (2 s here): it goes to the admins too, marked.
+    await crisis_alert.locator(".escalated").wait_for(timeout=10000)
+    await wait_until(admin, "document.getElementById('urgent-live').textContent"
+                            ".startsWith('Kuittaamaton hälytys')")
+
+    # A reloaded console lists the same alerts, from the server.
+    await sanna.reload()
+    await sanna.wait_for_selector("#console:not([hidden])")
+    await help_alert.locator(".alert-state", has_text="Sinä hoidat tätä.").wait_for()
+    await crisis_alert.wait_for()
+    assert await sanna.evaluate("sessionStorage.getItem('vt.staff.alerts')") is None
+
+    # Resolving: an outcome from a short list and a note for staff.
+    await crisis_alert.get_by_role("button", name="Merkitse hoidetuksi").click()
+    form = crisis_alert.locator(".resolve-form")
+    await form.get_by_label("tuettu keskustelussa").check()
+    await form.get_by_label("Muistiinpano henkilökunnalle (valinnainen)").fill(
+        "Soitti kriisipuhelimeen.")
+    await form.get_by_role("button", name="Tallenna").click()
+    done = sanna.locator("#alerts-resolved li", has_text="Viesti viittaa kriisiin")
+    await done.wait_for(state="attached")
+    assert await sanna.locator("#alerts li").count() == 1
+    assert await sanna.inner_text("#alerts-done-title") == \
+        "Hoidetut viimeisen vuorokauden ajalta (1)"
+    resolved = admin.locator("#alerts-resolved li", has_text="Viesti viittaa kriisiin")
+    await resolved.wait_for(state="attached")
+    await admin.click("#alerts-done summary")
+    assert "Hoidettu: tuettu keskustelussa (Sanna)" in await resolved.inner_text()
+    assert "Soitti kriisipuhelimeen." in await resolved.inner_text()
+    for page in (sanna, ville, admin, person):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_nobody_online_is_said_at_once_with_the_lines(browser, start_server):
+    server = start_server(**FAST)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    person = await participant(browser, server.url, PHONE)
+    await join(person, name="Tyyni Saukko")
+    await person.click("#help-now")
+    started = time.monotonic()
+    status = person.locator("#help-dialog-status", has_text="Yksikään ohjaaja ei ole")
+    await status.wait_for(timeout=1000)
+    assert time.monotonic() - started <= 1.0
+    assert "Kriisipuhelimet vastaavat nyt." in await status.inner_text()
+    assert await in_view(person, "#help-dialog-status")
+    assert await person.evaluate("document.activeElement.id") == "help-lines"
+    await person.screenshot(path=str(SHOTS / "help-sheet-phone.png"))
+    assert person.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_private_conversation_from_an_alert_opens_beside_the_group_and_ends_cleanly(
+        browser, staff_server):
+    server, _ = staff_server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, viewport=DESKTOP)
+    person = await participant(browser, server.url, PHONE)
+    await join(person, name="Kuikka")
+    other = await ChatClient.connect(server.ws_url)
+    await other.join("olohuone", name="Kaisla")
+    await person.click("#help-now")
+    await person.click("#help-close")
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").click()
+
+    # Sanna (no one-to-one supporter) gets the conversation in her console.
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.wait_for()
+    assert await conv.locator("h4").inner_text() == "Kahdenkeskinen keskustelu: Kuikka, Olohuone"
+    assert await conv.locator(".conv-text").evaluate("e => e === document.activeElement")
+    assert not await sanna.is_visible("#supporter-availability"), "only the conversations"
+    await alert.locator(".alert-state", has_text="Sinä hoidat tätä.").wait_for()
+    await alert.locator(".alert-conv", has_text="Kahdenkeskinen keskustelu on avattu.").wait_for()
+
+    # The person sees it beside the group: on a phone a sheet below the header.
+    await person.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
+    assert await person.inner_text("#support-conv-title") == "Keskustelu: Sanna"
+    assert await person.is_visible("#chat")
+    for selector in ("#help-now", "#quick-exit", "#support-text", "#support-conv-title"):
+        assert await in_view(person, selector), selector
+    await conv.locator(".conv-text").fill("Hei, olen Sanna. Haluatko jutella hetken?")
+    await conv.locator(".conv-text").press("Enter")
+    await person.locator("#support-messages .message:not(.mine)",
+                         has_text="Haluatko jutella").wait_for()
+    assert "ohjaaja" in await person.locator("#support-messages .message:not(.mine)").inner_text()
+    await person.fill("#support-text", "Kiitos, haluan.")
+    await person.press("#support-text", "Enter")
+    await conv.locator(".conv-messages .message", has_text="Kiitos, haluan.").wait_for()
+    await sanna.screenshot(path=str(SHOTS / "console-alert-desktop.png"))
+
+    # Folded to a bar, the group is in view and its messages keep coming.
+    await person.click("#side-conv-toggle")
+    assert await person.inner_text("#side-conv-toggle") == \
+        "Kahdenkeskinen keskustelu: Sanna – näytä"
+    await other.say("olohuone", "Tervetuloa, Kuikka.")
+    await person.locator("#messages .message", has_text="Tervetuloa, Kuikka.").wait_for()
+    assert await in_view(person, "#messages .message:last-child")
+    await conv.locator(".conv-text").fill("Olen täällä.")
+    await conv.locator(".conv-text").press("Enter")
+    await person.locator("#side-conv-toggle.unread").wait_for()
+    await person.click("#side-conv-toggle")
+    await person.locator("#support-messages .message", has_text="Olen täällä.").wait_for()
+
+    # Sanna ends it: the person is told, with the crisis lines, and goes back to the group.
+    await conv.get_by_role("button", name="Lopeta", exact=True).click()
+    await conv.get_by_role("button", name="Kyllä, lopeta").click()
+    ended = person.locator("#support-messages .note", has_text="Ohjaaja lopetti keskustelun.")
+    await ended.wait_for()
+    await person.locator("#support-notice .resources a[href='tel:112']").wait_for()
+    assert await person.is_disabled("#support-text")
+    await person.get_by_role("button", name="Sulje keskustelu").click()
+    await person.wait_for_selector("#side-conv", state="hidden")
+    assert await person.is_visible("#chat")
+    assert await person.evaluate("document.activeElement.id") == "text"
+    await say(person, "Kiitos kaikille.")
+    await sanna.locator("#messages .message", has_text="Kiitos kaikille.").wait_for()
+    await conv.locator(".conv-messages .note").wait_for()
+    for page in (sanna, person):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await other.close()
+
+
+async def test_crisis_messages_are_folded_for_others_live_and_in_history(browser, staff_server):
+    server, _ = staff_server
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    writer = await participant(browser, server.url, PHONE)
+    reader = await participant(browser, server.url, PHONE)
+    await join(writer, name="Kuikka")
+    await join(reader, name="Tiira")
+    await say(writer, CRISIS_TEXT)
+    # The writer sees it as written, and the lines privately above the composer.
+    mine = writer.locator("#messages .message:not(.pending)", has_text=CRISIS_TEXT)
+    await mine.wait_for()
+    assert await mine.locator(".cw").count() == 0
+    await writer.locator("#private .resources").wait_for()
+    # Another participant sees it folded under a content warning, and opens it by choice.
+    folded = reader.locator("#messages .message", has_text="Sisältövaroitus")
+    await folded.wait_for()
+    assert "raskas aihe, voi koskea kriisiä" in await folded.inner_text()
+    assert not await folded.locator(".text").is_visible()
+    assert CRISIS_TEXT not in await reader.inner_text("#announce")
+    # Staff see it open and marked.
+    line = sanna.locator("#messages .message.flagged", has_text=CRISIS_TEXT)
+    await line.wait_for()
+    assert "Kriisi" in await line.locator(".crisis-flag").inner_text()
+
+    # The writer leaves; a newcomer reads the history: folded there too.
+    await writer.click("#leave")
+    await writer.click("#leave-only")
+    newcomer = await participant(browser, server.url, PHONE)
+    await join(newcomer, name="Kaisla")
+    earlier = newcomer.locator("#messages .message", has_text="Sisältövaroitus")
+    await earlier.wait_for()
+    assert not await earlier.locator(".text").is_visible()
+    await earlier.get_by_role("button", name="Näytä viesti").click()
+    assert await earlier.locator(".text").inner_text() == CRISIS_TEXT
+    assert await earlier.get_by_role("button", name="Piilota viesti").get_attribute(
+        "aria-expanded") == "true"
+    for page in (sanna, writer, reader, newcomer):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+async def test_no_violations_in_the_inbox_the_private_conversation_and_folded_messages(
+        browser, staff_server, axe_source, lang):
+    server, _ = staff_server
+    console = await new_page(browser, server.url + "/staff", lang, viewport=DESKTOP)
+    await console.fill("#username", "sanna")
+    await console.fill("#password", FACILITATOR_PASSWORD)
+    await console.press("#password", "Enter")
+    await console.wait_for_selector("#room-view:not([hidden])")
+    person = await new_page(browser, server.url, lang, viewport=PHONE)
+    await person.locator(".room button").first.click()
+    await person.click("#accept")
+    await person.wait_for_selector("#chat:not([hidden])")
+    reader = await new_page(browser, server.url, lang, viewport=PHONE)
+    await reader.locator(".room button").first.click()
+    await reader.click("#accept")
+    await reader.wait_for_selector("#chat:not([hidden])")
+
+    # A help alert, taken; a crisis message (folded for the reader), resolved.
+    notified = json.loads((STATIC / "i18n" / f"{lang}.json").read_text())["help.status.notified"]
+    await person.click("#help-now")
+    await person.locator("#help-dialog-status", has_text=notified).wait_for()
+    await no_violations(person, axe_source, f"help sheet with its status {lang}")
+    await person.keyboard.press("Escape")
+    await say(person, CRISIS_TEXT)
+    await person.locator("#private .resources").wait_for()
+    await reader.locator("#messages .message .cw").wait_for()
+    await no_violations(reader, axe_source, f"a folded crisis message {lang}")
+    await wait_until(console, "document.querySelectorAll('#alerts > li').length === 2")
+    await console.locator("#alerts .state-open [data-action=ack]").first.click()
+    await console.locator("#alerts .state-acknowledged").wait_for()
+    await console.locator("#alerts .state-acknowledged [data-action=resolve]").click()
+    await console.locator("#alerts .resolve-form:not([hidden])").wait_for()
+    await no_violations(console, axe_source, f"inbox with a resolve form {lang}")
+    await console.locator("#alerts .resolve-form:not([hidden]) input").first.check()
+    await console.locator("#alerts .resolve-form:not([hidden]) button[type=submit]").click()
+    await console.locator("#alerts-resolved li").wait_for(state="attached")
+    await console.click("#alerts-done summary")
+
+    # The private conversation, in the console and beside the person's group.
+    await console.locator("#alerts [data-action=talk]").first.click()
+    await console.locator("#supporter-conv .conversation:not([hidden])").wait_for()
+    await person.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
+    await no_violations(console, axe_source, f"console with a conversation from an alert {lang}")
+    await no_violations(person, axe_source, f"private conversation beside the group {lang}")
+    await person.click("#side-conv-toggle")
+    await no_violations(person, axe_source, f"private conversation folded {lang}")
+    for page in (console, person, reader):
+        assert page.errors == []  # type: ignore[attr-defined]
