@@ -216,6 +216,12 @@ async def test_a_private_conversation_from_an_alert_opens_beside_the_group_and_e
     await person.fill("#support-text", "Kiitos, haluan.")
     await person.press("#support-text", "Enter")
     await conv.locator(".conv-messages .message", has_text="Kiitos, haluan.").wait_for()
+    # A reloaded console has the conversation back, with what was said.
+    await sanna.reload()
+    await sanna.wait_for_selector("#room-view:not([hidden])")
+    await conv.locator(".conv-messages .message", has_text="Kiitos, haluan.").wait_for()
+    assert "Kuikka" in await conv.locator(".conv-messages .message:not(.mine) .name").inner_text()
+    await conv.locator(".conv-text").focus()
     await sanna.screenshot(path=str(SHOTS / "console-alert-desktop.png"))
 
     # Folded to a bar, the group is in view and its messages keep coming.
