@@ -49,8 +49,8 @@ async def world(start_server, redis_server, pg_url):
         sockets.append(ws)
         return ws
 
-    async def participant(server=a) -> ChatClient:
-        ws = await ChatClient.connect(server.ws_url)
+    async def participant(server=a, lang: str = "fi") -> ChatClient:
+        ws = await ChatClient.connect(server.ws_url, lang=lang)
         sockets.append(ws)
         await ws.join(ROOM)
         return ws
@@ -147,6 +147,8 @@ async def test_nobody_online_is_said_at_once_and_an_alert_nobody_takes_escalates
     assert escalated["alert"]["escalated"] and escalated["alert"]["state"] == "open"
     on_duty = await pekka.wait_for(lambda f: f["type"] == "alert_escalated", timeout=3)
     assert on_duty["alert"]["id"] == escalated["alert"]["id"]
+    # On duty, Pekka keeps it after a reload though it is not his room's.
+    assert escalated["alert"]["id"] in [x["id"] for x in await listed(staff["pekka"])]
     (listed_for_sanna,) = await listed(staff["sanna"])
     assert listed_for_sanna["escalated"] is True
     # Escalated once, not on every tick.
@@ -158,7 +160,7 @@ async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_th
     _a, b, staff, console, participant = world
     sanna = await console("sanna")
     pekka = await console("pekka")
-    person = await participant()
+    person = await participant(lang="sv")
     reader = await participant(b)
     text = "en jaksa enää, haluan kuolla"
     ack = await person.say(ROOM, text)
@@ -182,6 +184,7 @@ async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_th
     assert (opened["type"], opened["role"], opened["alert"]) == (
         "conv_started", "supporter", alert["id"])
     assert opened["name"] == person.pseudonym and opened["room"] == ROOM
+    assert opened["lang"] == "sv"  # the person's language, not the facilitator's
     conv = opened["conv"]
     started = await person.wait_for(lambda f: f["type"] == "conv_started", timeout=1.0)
     assert (started["conv"], started["role"], started["name"]) == (conv, "participant", "Sanna")

@@ -104,7 +104,8 @@ class Safety:
         held = await self.store.hold(room_id=room.id, member=membership.member,
                                      name=membership.name, text=text, reply_to=reply_to,
                                      reason=reason)
-        await self._publish({"kind": "to_staff", "room": room.id,
+        # Every signed-in facilitator of the room and the admins, joined or not.
+        await self._publish({"kind": "staff_alert", "room": room.id,
                              "frame": {"type": "held_message", "room": room.id, "held": held}})
         return held
 

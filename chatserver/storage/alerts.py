@@ -171,6 +171,14 @@ class AlertStore:
             rows = (await s.execute(query)).all()
         return [(str(r), k, utc(c), _aware(a)) for r, k, c, a in rows]
 
+    async def escalated_unresolved(self, limit: int = 200) -> list[AlertRecord]:
+        """Escalated alerts nobody has resolved, of any room: an on-duty supporter got them
+        live and keeps them after a reload."""
+        query = (select(Alert).where(Alert.escalated_at.is_not(None), Alert.state != RESOLVED)
+                 .order_by(Alert.created_at.desc()).limit(limit))
+        async with self.sessions() as s:
+            return [_record(r) for r in (await s.scalars(query)).all()]
+
     async def for_report(self, report_id: int) -> AlertRecord | None:
         async with self.sessions() as s:
             row = (await s.scalars(select(Alert).where(Alert.report_id == report_id))).first()

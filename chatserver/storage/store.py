@@ -206,6 +206,11 @@ class Store:
                 await s.commit()
             return IdentityRecord(row.id, row.pseudonym, row.pseudonym_chosen, row.lang)
 
+    async def identity_lang(self, identity_id: str) -> str | None:
+        """The UI language an identity last said hello in."""
+        async with self.sessions() as s:
+            return await s.scalar(select(Identity.lang).where(Identity.id == identity_id))
+
     async def set_pseudonym(self, identity_id: str, pseudonym: str, chosen: bool) -> None:
         async with self.sessions.begin() as s:
             await s.execute(update(Identity).where(Identity.id == identity_id)

@@ -17,8 +17,16 @@ async def list_alerts(request: Request) -> Response:
     except Denied as denied:
         return denied.response()
     server: Server = request.app.state.server
-    found = await server.alerts.visible_to(ctx.account)
-    return JSONResponse({"alerts": [a.public() for a in found]},
+    found = {a.id: a for a in await server.alerts.visible_to(ctx.account)}
+    # An on-duty one-to-one supporter got escalated alerts of any room live: a reloaded
+    # console lists them too.
+    on_duty = {s["id"] for s in await server.one_to_one.available_supporters()
+               if s["capacity"] > 0}
+    if ctx.account.id in on_duty:
+        for alert in await server.alerts.store.escalated_unresolved():
+            found.setdefault(alert.id, alert)
+    ordered = sorted(found.values(), key=lambda a: (a.created_at, a.id), reverse=True)
+    return JSONResponse({"alerts": [a.public() for a in ordered]},
                         headers={"cache-control": "no-store"})
 
 

@@ -43,6 +43,7 @@ from chatserver.features.one_to_one.settings import SupportSettings
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.one_to_one import OneToOneStore
 from chatserver.storage.staff import StaffStore
+from chatserver.storage.store import Store
 from moderation import permissions
 from moderation.filters import crisis_labels
 from moderation.permissions import Action
@@ -56,7 +57,7 @@ class Conversations:
     def __init__(self, rooms: RoomAccess, backend: QueueBackend, *, process_key: str,
                  config: SupportSettings, crisis: CrisisResources, stats: OneToOneStore,
                  staff: StaffStore, alerts: AlertInbox, identities: Identities,
-                 moderation: ModerationStore, broker: Broker) -> None:
+                 moderation: ModerationStore, broker: Broker, store: Store) -> None:
         self.rooms = rooms
         self.backend = backend
         self.process = process_key
@@ -68,6 +69,7 @@ class Conversations:
         self.identities = identities
         self.moderation = moderation
         self.broker = broker
+        self.store = store
 
     def frame_routes(self) -> Sequence[FrameRoute]:
         return [FrameRoute(frame, backend_errors(handler)) for frame, handler in (
@@ -256,8 +258,9 @@ class Conversations:
             raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)  # they have left the room
         now = now_ms()
         crisis = alert.kind in (HELP, CRISIS)
+        lang = await self.store.identity_lang(identity) or "fi"  # the person's, not staff's
         request: dict[str, Any] = {
-            "id": uuid.uuid4().hex, "identity": identity, "lang": client.lang, "topic": None,
+            "id": uuid.uuid4().hex, "identity": identity, "lang": lang, "topic": None,
             "answers": {}, "crisis": crisis, "arrived": now, "band": queueing.band_of(crisis),
             "process": self.process, "alert": alert.id, "room": alert.room_id,
             "name": alert.name}

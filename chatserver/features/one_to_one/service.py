@@ -88,7 +88,7 @@ class OneToOne:
         self.conversations = Conversations(
             rooms, backend, process_key=process_key, config=self.config, crisis=crisis,
             stats=self.stats, staff=staff, alerts=alerts, identities=identities,
-            moderation=moderation, broker=broker)
+            moderation=moderation, broker=broker, store=store)
         # This process's sockets: waiting participants by request, supporters by account.
         self.waiting: dict[str, dict[int, Client]] = {}
         self.request_of: dict[int, str] = {}
