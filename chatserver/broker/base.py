@@ -55,6 +55,11 @@ class PresenceEntry:
     info: bytes
 
 
+def process_of(conn_key: str) -> str:
+    """The process a connection's presence belongs to, read from its key."""
+    return conn_key.split("|", 1)[1].split(":", 1)[0]
+
+
 # Called for every frame published to a room this process subscribes to, in broker order.
 EventCallback = Callable[[str, bytes], None]
 ControlCallback = Callable[[bytes], None]
@@ -134,13 +139,17 @@ class Broker(Protocol):
     async def publish_control(self, payload: bytes) -> None: ...
 
     async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
-        """Add or refresh a connection; True if its member was not present before."""
+        """Add a connection (its process stays alive until ``expires_at`` at least); True if
+        its member was not present before."""
         ...
 
-    async def presence_refresh(self, entries: Sequence[PresenceEntry],
-                               expires_at: float) -> list[PresenceEntry]:
-        """Heartbeat for this process's connections; returns entries whose member had lapsed
-        and is present again (a member_joined is due)."""
+    async def presence_refresh(self, process: str, expires_at: float,
+                               entries: Callable[[], Sequence[PresenceEntry]]
+                               ) -> list[PresenceEntry]:
+        """The heartbeat: the process's connections stay present until ``expires_at``, in one
+        step whatever their number. If its presence was lost meanwhile, every connection from
+        ``entries()`` is added again; returns those whose member is present again (a
+        member_joined is due)."""
         ...
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
@@ -148,8 +157,8 @@ class Broker(Protocol):
         ...
 
     async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
-        """Remove connections whose heartbeat lapsed (a process died); returns (room, info) of
-        members now gone. Each lapsed member is returned to exactly one caller."""
+        """Remove the connections of processes whose heartbeat lapsed (a process died);
+        returns (room, info) of members now gone. Each is returned to exactly one caller."""
         ...
 
     async def presence_list(self, room: str) -> list[bytes]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from chatserver.broker.base import (
@@ -29,7 +29,7 @@ class _Room:
     seq: int = 0
     buffer: deque[tuple[int, bytes, float]] = field(default_factory=deque)
     # conn_key -> (member, info, expires_at)
-    presence: dict[str, tuple[str, bytes, float]] = field(default_factory=dict)
+    presence: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     refs: dict[str, int] = field(default_factory=dict)  # member -> connections
     # seq -> reaction -> members who gave it
     reactions: dict[int, dict[str, set[str]]] = field(default_factory=dict)
@@ -180,15 +180,16 @@ class MemoryBroker:
     async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
         state = self._room(entry.room)
         known = entry.conn_key in state.presence
-        state.presence[entry.conn_key] = (entry.member, entry.info, expires_at)
+        state.presence[entry.conn_key] = (entry.member, entry.info)
         if known:
             return False
         state.refs[entry.member] = state.refs.get(entry.member, 0) + 1
         return state.refs[entry.member] == 1
 
-    async def presence_refresh(self, entries: Sequence[PresenceEntry],
-                               expires_at: float) -> list[PresenceEntry]:
-        return [e for e in entries if await self.presence_add(e, expires_at)]
+    async def presence_refresh(self, process: str, expires_at: float,
+                               entries: Callable[[], Sequence[PresenceEntry]]
+                               ) -> list[PresenceEntry]:
+        return []  # one process: its presence cannot lapse while it runs
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
         state = self._room(room)
@@ -202,16 +203,11 @@ class MemoryBroker:
         return False
 
     async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
-        gone: list[tuple[str, bytes]] = []
-        for room, state in self._rooms.items():
-            for conn_key, (member, info, expires_at) in list(state.presence.items()):
-                if expires_at < now and await self.presence_remove(room, conn_key, member):
-                    gone.append((room, info))
-        return gone
+        return []  # no other process whose connections could be left behind
 
     async def presence_list(self, room: str) -> list[bytes]:
         seen: dict[str, bytes] = {}
-        for member, info, _ in self._room(room).presence.values():
+        for member, info in self._room(room).presence.values():
             seen.setdefault(member, info)
         return list(seen.values())
 

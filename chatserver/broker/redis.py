@@ -15,7 +15,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -31,6 +31,7 @@ from chatserver.broker.base import (
     PresenceEntry,
     ResyncCallback,
     StreamEntry,
+    process_of,
 )
 from chatserver.domain.errors import BackendUnavailable
 
@@ -40,7 +41,9 @@ P = "chat:"
 CONTROL_CHANNEL = P + "ctl"
 PERSIST_STREAM = P + "persist"
 PERSIST_GROUP = "persisters"
-PRESENCE_ROOMS = P + "presrooms"
+PRESENCE_PROCS = P + "presprocs"
+# How long a stalled process is told, at its next heartbeat, that it was expired.
+DEAD_MARKER_SECONDS = 86_400
 # Set once per Redis dataset: a new value means Redis restarted empty.
 EPOCH_KEY = P + "epoch"
 
@@ -65,42 +68,71 @@ if ARGV[10] ~= '' then redis.call('SET', KEYS[5], seq, 'EX', ARGV[10]) end
 return seq
 """
 
-# KEYS: info hash, expiry zset, member refcount hash, rooms set. ARGV: conn, member, info,
-# expires_at, room. Idempotent per connection, so it also serves as the heartbeat refresh.
+# Presence is per connection, liveness per process: each process renews one score in
+# PRESENCE_PROCS per heartbeat, whatever its number of connections (a heartbeat per
+# connection made an idle server's presence the largest cost of all). A process that stops
+# renewing is expired as a whole by whichever process finds it first, from the set of its
+# connections; a marker tells a process that was only stalled that its presence is gone.
+
+# KEYS: info hash, member refcount hash, process's set, processes zset. ARGV: conn, member,
+# info, expires_at, room, process. True if the member was not present before.
 _PRESENCE_ADD = """
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[5])
+redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[5] .. '\\0' .. ARGV[1])
 if redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) == 1 then
-  return redis.call('HINCRBY', KEYS[3], ARGV[2], 1) == 1 and 1 or 0
+  return redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 and 1 or 0
 end
 return 0
 """
 
+# KEYS: info hash, refcount hash, process's set. ARGV: conn, member, room.
 _PRESENCE_REMOVE = """
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  if redis.call('HINCRBY', KEYS[3], ARGV[2], -1) <= 0 then
-    redis.call('HDEL', KEYS[3], ARGV[2])
+  redis.call('SREM', KEYS[3], ARGV[3] .. '\\0' .. ARGV[1])
+  if redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then
+    redis.call('HDEL', KEYS[2], ARGV[2])
     return 1
   end
 end
 return 0
 """
 
-# KEYS: info hash, expiry zset, refcount hash. ARGV: now. Returns infos of members now gone.
+# The heartbeat. KEYS: processes zset, this process's "expired" marker, epoch key.
+# ARGV: process, expires_at, a new epoch. Returns {epoch, 1 if this process was expired}.
+_PRESENCE_ALIVE = """
+redis.call('SET', KEYS[3], ARGV[3], 'NX')
+local lost = redis.call('DEL', KEYS[2])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return {redis.call('GET', KEYS[3]), lost}
+"""
+
+# KEYS: processes zset. ARGV: now, key prefix, marker TTL. Expires every process whose
+# liveness lapsed, with all its connections; returns room, info, room, info... of the
+# members now gone (each to exactly one caller: the script is atomic).
 _PRESENCE_EXPIRE = """
 local gone = {}
-for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
-  local info = redis.call('HGET', KEYS[1], conn)
-  redis.call('ZREM', KEYS[2], conn)
-  if info then
-    redis.call('HDEL', KEYS[1], conn)
-    local member = string.match(conn, '^([^|]*)|')
-    if redis.call('HINCRBY', KEYS[3], member, -1) <= 0 then
-      redis.call('HDEL', KEYS[3], member)
-      table.insert(gone, info)
+for _, proc in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) do
+  redis.call('ZREM', KEYS[1], proc)
+  local set = ARGV[2] .. 'presp:' .. proc
+  for _, item in ipairs(redis.call('SMEMBERS', set)) do
+    local sep = string.find(item, '\\0', 1, true)
+    local room = string.sub(item, 1, sep - 1)
+    local conn = string.sub(item, sep + 1)
+    local infos = ARGV[2] .. 'pres:' .. room
+    local info = redis.call('HGET', infos, conn)
+    if info then
+      redis.call('HDEL', infos, conn)
+      local member = string.match(conn, '^([^|]*)|')
+      local counts = ARGV[2] .. 'presn:' .. room
+      if redis.call('HINCRBY', counts, member, -1) <= 0 then
+        redis.call('HDEL', counts, member)
+        table.insert(gone, room)
+        table.insert(gone, info)
+      end
     end
   end
+  redis.call('DEL', set)
+  redis.call('SET', ARGV[2] .. 'prespdead:' .. proc, '1', 'EX', ARGV[3])
 end
 return gone
 """
@@ -134,6 +166,7 @@ class RedisBroker:
         self._p_add = self._redis.register_script(_PRESENCE_ADD)
         self._p_remove = self._redis.register_script(_PRESENCE_REMOVE)
         self._p_expire = self._redis.register_script(_PRESENCE_EXPIRE)
+        self._p_alive = self._redis.register_script(_PRESENCE_ALIVE)
         self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
@@ -466,64 +499,65 @@ class RedisBroker:
 
     # Presence ------------------------------------------------------------------------------
 
+    @staticmethod
+    def _add_call(entry: PresenceEntry, expires_at: float) -> tuple[list[str], list[Any]]:
+        process = process_of(entry.conn_key)
+        return ([_k("pres", entry.room), _k("presn", entry.room), _k("presp", process),
+                 PRESENCE_PROCS],
+                [entry.conn_key, entry.member, entry.info, expires_at, entry.room, process])
+
     async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
-        keys = [_k("pres", entry.room), _k("presx", entry.room), _k("presn", entry.room),
-                PRESENCE_ROOMS]
+        keys, args = self._add_call(entry, expires_at)
         try:
-            return bool(await self._p_add(keys=keys, args=[
-                entry.conn_key, entry.member, entry.info, expires_at, entry.room]))
+            return bool(await self._p_add(keys=keys, args=args))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
 
-    async def presence_refresh(self, entries: Sequence[PresenceEntry],
-                               expires_at: float) -> list[PresenceEntry]:
-        """Heartbeat for many connections in one round trip; returns the entries whose member
-        had lapsed (another process expired them while this one was stalled). After Redis
-        lost its data nobody was told that anyone left, so nobody is announced as back."""
-        if not entries:
-            return []
+    async def presence_refresh(self, process: str, expires_at: float,
+                               entries: Callable[[], Sequence[PresenceEntry]]
+                               ) -> list[PresenceEntry]:
+        """One step whatever the number of connections. Only when this process's presence
+        was lost (another process expired it while this one was stalled, or Redis restarted
+        empty) are all its connections added again; the members present again are returned
+        for a member_joined, except after Redis lost its data (nobody was told that anyone
+        had left)."""
         try:
+            epoch, lost = await self._p_alive(
+                keys=[PRESENCE_PROCS, _k("prespdead", process), EPOCH_KEY],
+                args=[process, expires_at, uuid.uuid4().hex])
+            known, self._epoch = self._epoch, epoch
+            restarted = known is not None and epoch != known
+            if not lost and not restarted:
+                return []
+            again = list(entries())
+            if not again:
+                return []
             async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
-                pipe.get(EPOCH_KEY)
-                for e in entries:
-                    await self._p_add(keys=[_k("pres", e.room), _k("presx", e.room),
-                                            _k("presn", e.room), PRESENCE_ROOMS],
-                                      args=[e.conn_key, e.member, e.info, expires_at, e.room],
-                                      client=pipe)
-                _, epoch, *results = await pipe.execute()
+                for e in again:
+                    keys, args = self._add_call(e, expires_at)
+                    await self._p_add(keys=keys, args=args, client=pipe)
+                results = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
-        known, self._epoch = self._epoch, epoch
-        if known is not None and epoch != known:
+        if restarted:
             return []
-        return [e for e, added in zip(entries, results, strict=True) if added]
+        return [e for e, added in zip(again, results, strict=True) if added]
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
         try:
             return bool(await self._p_remove(
-                keys=[_k("pres", room), _k("presx", room), _k("presn", room)],
-                args=[conn_key, member]))
+                keys=[_k("pres", room), _k("presn", room), _k("presp", process_of(conn_key))],
+                args=[conn_key, member, room]))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
 
     async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
         try:
-            rooms = [r.decode() for r in await self._redis.smembers(PRESENCE_ROOMS)]
-            if not rooms:
-                return []
-            # Every room in one round trip: with many small rooms, one call per room made
-            # the heartbeat the largest cost of an idle server.
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for room in rooms:
-                    await self._p_expire(
-                        keys=[_k("pres", room), _k("presx", room), _k("presn", room)],
-                        args=[now], client=pipe)
-                results = await pipe.execute()
+            flat = await self._p_expire(keys=[PRESENCE_PROCS],
+                                        args=[now, P, DEAD_MARKER_SECONDS])
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
-        return [(room, info) for room, infos in zip(rooms, results, strict=True)
-                for info in infos]
+        return [(flat[i].decode(), flat[i + 1]) for i in range(0, len(flat), 2)]
 
     async def presence_list(self, room: str) -> list[bytes]:
         try:

@@ -34,8 +34,9 @@ STAFF_ROOM = "!staff"
 
 class Presence:
     def __init__(self, settings: Settings, broker: Broker, hub: Hub, directory: RoomDirectory,
-                 roomlog: RoomLog) -> None:
+                 roomlog: RoomLog, process_key: str) -> None:
         self.settings = settings
+        self.process_key = process_key
         self.broker = broker
         self.hub = hub
         self.directory = directory
@@ -134,20 +135,18 @@ class Presence:
     async def heartbeat_once(self) -> None:
         await self._announce_departures()
         now = time.time()
-        here = self.hub.members_here()
-        entries = [PresenceEntry(m.room, c.conn_key(m.member), m.member, m.info)
-                   for c, m in here]
-        entries += [e for c in self.hub.connected.values()
-                    if (e := self._staff_entry(c)) is not None]
-        back = await self.broker.presence_refresh(entries,
-                                                  now + self.settings.presence_ttl_seconds)
-        by_key = {c.conn_key(m.member): m for c, m in here}
-        for entry in back:
-            if entry.room == STAFF_ROOM:
-                continue  # staff presence is not announced to anyone
-            room = await self.directory.get(entry.room)
-            if room is not None and not by_key[entry.conn_key].hidden:
-                await self._append(room, by_key[entry.conn_key], "member_joined")
+        # One step whatever the number of connections; all of them only if ours was lost.
+        back = await self.broker.presence_refresh(
+            self.process_key, now + self.settings.presence_ttl_seconds, self._entries)
+        if back:
+            by_key = {c.conn_key(m.member): m for c, m in self.hub.members_here()}
+            for entry in back:
+                membership = by_key.get(entry.conn_key)
+                if membership is None or membership.hidden:
+                    continue  # staff presence is announced to no one; readers stay unlisted
+                room = await self.directory.get(entry.room)
+                if room is not None:
+                    await self._append(room, membership, "member_joined")
         for room_id, info in await self.broker.presence_expire(now):
             room = await self.directory.get(room_id)
             if room is None:
@@ -158,3 +157,11 @@ class Presence:
             membership = Membership(room=room_id, member=data["member"], name=data["name"],
                                     role=data["role"], info=info)
             await self._append(room, membership, "member_left")
+
+    def _entries(self) -> list[PresenceEntry]:
+        """Every connection's presence on this process: its memberships and signed-in staff."""
+        entries = [PresenceEntry(m.room, c.conn_key(m.member), m.member, m.info)
+                   for c, m in self.hub.members_here()]
+        entries += [e for c in self.hub.connected.values()
+                    if (e := self._staff_entry(c)) is not None]
+        return entries

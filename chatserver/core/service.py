@@ -13,7 +13,6 @@ import contextlib
 import functools
 import logging
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -80,7 +79,7 @@ class ChatService:
         self.guard = guard
         self.gate = gate
         self.alerts = alerts
-        self.process_key = uuid.uuid4().hex[:10]
+        self.process_key = presence.process_key
         self.limits = {"max_message_chars": settings.max_message_chars,
                        "max_frame_bytes": settings.max_frame_bytes,
                        "send_rate": settings.send_rate, "send_burst": settings.send_burst,

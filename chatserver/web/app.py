@@ -8,6 +8,7 @@ import gc
 import hashlib
 import logging
 import sys
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
@@ -202,7 +203,8 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
     guard = RoomGuard(moderation_store)
     gate = SessionGate(session_store)
     history = RoomHistory(broker, moderation_store, roomlog)
-    presence = Presence(settings, broker, hub, directory, roomlog)
+    presence = Presence(settings, broker, hub, directory, roomlog,
+                        process_key=uuid.uuid4().hex[:10])
     inbox = AlertInbox(settings, AlertStore(store), broker, hub, presence, gate)
     safety = Safety(settings, broker, moderation_store, crisis, inbox)
     chat = ChatService(settings, store, broker, hub, identities, directory, roomlog, staff,
