@@ -13,14 +13,35 @@ from typing import Any
 
 from chatserver.core.hub import Client, Membership
 from chatserver.domain.errors import ErrorCode, ProtocolError
-from chatserver.storage.moderation import Controls, ModerationStore
+from chatserver.storage.moderation import Controls, ModerationStore, RoomSanction
 from chatserver.storage.store import RoomRecord
+
+# The sanctions of a room are read once and kept current by `sanction` control events; they
+# are read again after this long anyway, in case an event was missed while the broker was away.
+SANCTIONS_SECONDS = 60.0
+ALL_ROOMS = "*"
 
 
 class RoomGuard:
     def __init__(self, store: ModerationStore) -> None:
         self.store = store
         self._controls: dict[str, Controls] = {}
+        self._sanctions: dict[str, tuple[float, list[RoomSanction]]] = {}
+
+    async def _in_force(self, room_id: str) -> list[RoomSanction]:
+        cached = self._sanctions.get(room_id)
+        if cached is None or time.monotonic() - cached[0] > SANCTIONS_SECONDS:
+            found = await self.store.in_force(room_id, datetime.now(UTC))
+            cached = self._sanctions[room_id] = (time.monotonic(), found)
+        return cached[1]
+
+    def on_sanction(self, event: dict[str, Any]) -> None:
+        """A `sanction` control event (mute, unmute, kick, ban) from any process: the room's
+        sanctions (every room's, for a ban from all rooms) are read again at the next join."""
+        if event.get("scope") == "all":
+            self._sanctions.clear()
+        else:
+            self._sanctions.pop(str(event.get("room")), None)
 
     async def controls(self, room_id: str) -> Controls:
         controls = self._controls.get(room_id)
@@ -35,8 +56,13 @@ class RoomGuard:
     async def check_join(self, client: Client, room: RoomRecord, membership: Membership) -> None:
         """Refuse a banned member; load their mutes into the membership."""
         assert client.identity is not None
-        for sanction in await self.store.active(room.id, membership.member, client.identity.id,
-                                                datetime.now(UTC)):
+        identity = client.identity.id
+        now = datetime.now(UTC)
+        mine = [s.sanction for s in await self._in_force(room.id) if s.member == membership.member]
+        mine += [s.sanction for s in await self._in_force(ALL_ROOMS) if s.identity_id == identity]
+        for sanction in mine:
+            if sanction.until is not None and sanction.until <= now:
+                continue  # ended since the room's sanctions were read
             if sanction.kind == "ban":
                 raise ProtocolError(ErrorCode.BANNED)
             if sanction.kind in ("mute", "shadow"):

@@ -126,6 +126,7 @@ class ChatService:
                              lambda _: spawn_into(self._tasks, self.directory.refresh())),
                 ControlRoute("resources_changed", self._resources_changed),
                 ControlRoute("controls", self.guard.on_controls),
+                ControlRoute("sanction", self.guard.on_sanction),
                 ControlRoute("session", self.gate.on_session),
                 *(ControlRoute(kind, functools.partial(self.alerts.deliver, kind))
                   for kind in ("alert_new", "alert_changed", "alert_escalated"))]

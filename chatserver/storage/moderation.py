@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from chatserver.storage.models import (
     Event,
@@ -25,6 +25,16 @@ class SanctionRecord:
     kind: str
     until: datetime | None
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSanction:
+    """A sanction in force with whom it is on: a member of the room, or (a ban from all
+    rooms) an identity."""
+
+    member: str | None
+    identity_id: str | None
+    sanction: SanctionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +74,15 @@ class ModerationStore:
                 Sanction.room_id == room_id, Sanction.member == member,
                 Sanction.kind.in_(kinds)).values(lifted=True))
 
-    async def active(self, room_id: str, member: str, identity_id: str,
-                     now: datetime) -> list[SanctionRecord]:
-        """Sanctions in force for this member of the room, and bans from all rooms."""
-        q = select(Sanction).where(
-            Sanction.lifted.is_(False),
-            or_((Sanction.room_id == room_id) & (Sanction.member == member),
-                (Sanction.room_id == "*") & (Sanction.identity_id == identity_id)))
+    async def in_force(self, room_id: str, now: datetime) -> list[RoomSanction]:
+        """Every sanction not lifted nor expired in one room ("*": bans from all rooms), for
+        the guard's cache: one query per room instead of one per join."""
+        q = select(Sanction).where(Sanction.lifted.is_(False), Sanction.room_id == room_id)
         async with self.sessions() as s:
             rows = (await s.scalars(q)).all()
-        out = []
-        for r in rows:
-            until = _aware(r.until)
-            if until is None or until > now:
-                out.append(SanctionRecord(r.kind, until, r.reason))
-        return out
+        return [RoomSanction(r.member, r.identity_id, SanctionRecord(r.kind, _aware(r.until),
+                                                                      r.reason))
+                for r in rows if r.until is None or (_aware(r.until) or now) > now]
 
     async def identity_ids(self) -> AsyncIterator[str]:
         async with self.sessions() as s:
