@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatserver.core.hub import Client, Membership
+from chatserver.core.loads import SingleFlight
 from chatserver.domain.errors import ErrorCode, ProtocolError
 from chatserver.storage.moderation import Controls, ModerationStore, RoomSanction
 from chatserver.storage.store import RoomRecord
@@ -27,11 +28,14 @@ class RoomGuard:
         self.store = store
         self._controls: dict[str, Controls] = {}
         self._sanctions: dict[str, tuple[float, list[RoomSanction]]] = {}
+        self._loading_controls: SingleFlight[str, Controls] = SingleFlight()
+        self._loading_sanctions: SingleFlight[str, list[RoomSanction]] = SingleFlight()
 
     async def _in_force(self, room_id: str) -> list[RoomSanction]:
         cached = self._sanctions.get(room_id)
         if cached is None or time.monotonic() - cached[0] > SANCTIONS_SECONDS:
-            found = await self.store.in_force(room_id, datetime.now(UTC))
+            found = await self._loading_sanctions.run(
+                room_id, lambda: self.store.in_force(room_id, datetime.now(UTC)))
             cached = self._sanctions[room_id] = (time.monotonic(), found)
         return cached[1]
 
@@ -46,8 +50,10 @@ class RoomGuard:
     async def controls(self, room_id: str) -> Controls:
         controls = self._controls.get(room_id)
         if controls is None:
-            controls = self._controls[room_id] = await self.store.controls(room_id)
-        return controls
+            controls = await self._loading_controls.run(
+                room_id, lambda: self.store.controls(room_id))
+            self._controls.setdefault(room_id, controls)  # a control event may have come
+        return self._controls[room_id]
 
     def on_controls(self, event: dict[str, Any]) -> None:
         """A `controls` control event: the room's new controls, from any process."""

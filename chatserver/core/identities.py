@@ -14,7 +14,8 @@ import uuid
 
 from chatserver.domain import pseudonyms
 from chatserver.storage.moderation import ModerationStore
-from chatserver.storage.store import IdentityRecord, Store
+from chatserver.storage.store import IdentityRecord, NewIdentity, Store, hash_token
+from chatserver.storage.writer import GroupCommitWriter
 
 TOKEN_BYTES = 32  # 256 bits; the design asks for at least 128
 
@@ -32,13 +33,24 @@ class Identities:
     def __init__(self, store: Store, secret: str) -> None:
         self._store = store
         self.secret = secret.encode()
+        # New identities share transactions (everyone arriving at the hour); each is stored
+        # before its token is given out, so a reconnect anywhere finds it.
+        self._writer: GroupCommitWriter[NewIdentity] = GroupCommitWriter(
+            store.insert_identities)
+
+    def start(self) -> None:
+        self._writer.start()
+
+    async def close(self) -> None:
+        await self._writer.close()
 
     async def issue(self, lang: str) -> tuple[str, IdentityRecord]:
         """A new identity with a generated pseudonym; returns the token (shown once)."""
         token = new_token()
-        record = await self._store.create_identity(str(uuid.uuid4()), token,
-                                                   pseudonyms.generate(lang), lang)
-        return token, record
+        identity = NewIdentity(str(uuid.uuid4()), hash_token(token), pseudonyms.generate(lang),
+                               lang)
+        await self._writer.write(identity)
+        return token, IdentityRecord(identity.id, identity.pseudonym, False, lang)
 
     async def resolve(self, token: str) -> IdentityRecord | None:
         if not token or len(token) > 128:

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 from chatserver.broker.base import Broker, EventMeta, StreamEntry
+from chatserver.core.loads import SingleFlight
 from chatserver.storage.store import RoomRecord, Store, StoredEvent
 
 REPLAY_LIMIT = 5_000
@@ -71,11 +72,17 @@ class RoomLog:
         self.broker = broker
         self.store = store
         self._floors: dict[str, int] = {}
+        self._loading_floors: SingleFlight[str, int] = SingleFlight()
+        # Per room, a number below which the database holds nothing (found by a history read
+        # that came back short; retention only ever deletes older events, so it stays true).
+        self._stored_from: dict[str, int] = {}
 
     async def _floor(self, room: RoomRecord) -> int:
         floor = self._floors.get(room.id)
         if floor is None:
-            floor = self._floors[room.id] = max(room.last_seq, await self.store.max_seq(room.id))
+            stored = await self._loading_floors.run(room.id, lambda: self.store.max_seq(room.id))
+            floor = max(room.last_seq, stored, self._floors.get(room.id, 0))
+            self._floors[room.id] = floor
         return floor
 
     async def append(self, room: RoomRecord, body: bytes, meta: EventMeta,
@@ -118,8 +125,16 @@ class RoomLog:
         buffered = await self.broker.tail(room.id, count)
         events = [(seq, frame.decode()) for seq, frame in buffered]
         if len(events) < count:
-            before = events[0][0] if events else None
+            # With nothing buffered: after the newest number known (a Redis that restarted
+            # empty may say 0 though the database holds the room's events).
+            before = events[0][0] if events else max(
+                await self.broker.head(room.id), self._floors.get(room.id, 0)) + 1
+            known = self._stored_from.get(room.id)
+            if known is not None and before <= known:
+                return events  # the buffer reaches back to where the stored history starts
             older = await self.store.last_events(room.id, count - len(events), before=before)
+            if len(older) < count - len(events):
+                self._stored_from[room.id] = older[0][0] if older else before
             events = older + events
         return events
 

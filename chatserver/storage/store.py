@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, event, func, select, text, update
+from sqlalchemy import CursorResult, Table, delete, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -66,6 +66,16 @@ class RoomRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NewIdentity:
+    """An anonymous identity to store: its token only as a hash."""
+
+    id: str
+    token_hash: str
+    pseudonym: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityRecord:
     id: str
     pseudonym: str
@@ -104,6 +114,7 @@ class Store:
         self.insert = (sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert)
         events_table = cast(Table, Event.__table__)
         self._insert_events = self.insert(events_table).on_conflict_do_nothing()
+        self._insert_identity = insert(cast(Table, Identity.__table__))
         self._raise_seq = text("UPDATE rooms SET last_seq = :seq "
                                "WHERE id = :room AND last_seq < :seq")
 
@@ -188,12 +199,20 @@ class Store:
 
     async def create_identity(self, identity_id: str, token: str, pseudonym: str,
                               lang: str) -> IdentityRecord:
-        today = _today()
-        async with self.sessions.begin() as s:
-            s.add(Identity(id=identity_id, token_hash=hash_token(token), pseudonym=pseudonym,
-                           pseudonym_chosen=False, lang=lang, created_at=today,
-                           last_seen_on=today))
+        await self.insert_identities([NewIdentity(identity_id, hash_token(token), pseudonym,
+                                                  lang)])
         return IdentityRecord(identity_id, pseudonym, False, lang)
+
+    async def insert_identities(self, identities: Sequence[NewIdentity]) -> None:
+        """Many new identities in one transaction (everyone arriving at the hour)."""
+        if not identities:
+            return
+        today = _today()
+        rows = [{"id": i.id, "token_hash": i.token_hash, "pseudonym": i.pseudonym,
+                 "pseudonym_chosen": False, "lang": i.lang, "created_at": today,
+                 "last_seen_on": today} for i in identities]
+        async with self.engine.begin() as conn:
+            await conn.execute(self._insert_identity, rows)
 
     async def identity_by_token(self, token: str) -> IdentityRecord | None:
         async with self.sessions() as s:

@@ -6,25 +6,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-
-from chatserver.storage.store import StoredEvent
+from typing import Generic, TypeVar
 
 log = logging.getLogger("chatserver.storage")
 
-Sink = Callable[[Sequence[StoredEvent]], Awaitable[None]]
+T = TypeVar("T")
 
 
-class GroupCommitWriter:
+class GroupCommitWriter(Generic[T]):
     """Collects events from many coroutines and writes them in batches, in arrival order.
 
     ``write`` returns once the event's batch is committed and raises the commit's error
     otherwise; callers resume in the order their events were queued.
     """
 
-    def __init__(self, sink: Sink, *, max_batch: int = 500) -> None:
+    def __init__(self, sink: Callable[[Sequence[T]], Awaitable[None]], *,
+                 max_batch: int = 500) -> None:
         self._sink = sink
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[StoredEvent, asyncio.Future[None]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[T, asyncio.Future[None]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -42,7 +42,7 @@ class GroupCommitWriter:
             pass
         self._task = None
 
-    async def write(self, event: StoredEvent) -> None:
+    async def write(self, event: T) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((event, future))
         await future

@@ -105,6 +105,7 @@ def create_app(settings: Settings) -> Starlette:
         server = wire(settings, store, broker, directory, secret)
         await server.crisis.current()  # every message's screen allows their numbers
         chat = server.chat
+        chat.identities.start()
         await broker.start(chat.on_event, chat.on_control, chat.resync)
         chat.start()
         server.one_to_one.start()
@@ -140,6 +141,7 @@ def create_app(settings: Settings) -> Starlette:
             await server.alerts.close()
             await chat.close()
             await server.one_to_one.close()
+            await chat.identities.close()
             await broker.close()
             await writer.close()
             await store.close()
