@@ -345,6 +345,9 @@ class StaffHttp:
         return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())}
 
     async def socket(self, ws_url: str, **kwargs: Any) -> ChatClient:
+        """The staff socket, as the server's own page opens it (a staff cookie is honoured
+        only with an allowed Origin)."""
+        kwargs.setdefault("origin", self.base_url)
         return await ChatClient.connect(ws_url, additional_headers=self.cookie_header(),
                                         **kwargs)
 

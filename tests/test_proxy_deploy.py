@@ -336,8 +336,9 @@ async def test_tls_proxy_makes_the_staff_cookie_secure_with_one_hsts(start_serve
         me = await https.get("/api/auth/me")
         assert me.status_code == 200 and me.json()["account"]["username"] == "admin"
         # The staff socket over wss carries the cookie and is signed in.
-        staff = await ChatClient.connect(proxy.wss_url, ssl=tls, additional_headers={
-            "Cookie": "; ".join(f"{k}={v}" for k, v in https.cookies.items())})
+        staff = await ChatClient.connect(proxy.wss_url, ssl=tls, origin=proxy.origin,
+                                         additional_headers={"Cookie": "; ".join(
+                                             f"{k}={v}" for k, v in https.cookies.items())})
         participant = await ChatClient.connect(proxy.wss_url, ssl=tls)
         roles = [next(f["role"] for f in c.frames if f["type"] == "welcome")
                  for c in (staff, participant)]

@@ -105,9 +105,9 @@ class RawSink(Protocol):
 class Client:
     """One WebSocket connection of this process."""
 
-    __slots__ = ("abort", "backlog", "close_pending", "closer", "id", "identity", "lang",
-                 "limit", "limits", "memberships", "process_key", "queue", "raw", "sender",
-                 "staff", "state", "writer")
+    __slots__ = ("abort", "address_key", "backlog", "close_pending", "closer", "forbidden",
+                 "id", "identity", "lang", "limit", "limits", "memberships", "process_key",
+                 "queue", "raw", "sender", "staff", "staff_session", "state", "writer")
 
     def __init__(self, sender: Sender, closer: Closer, abort: Callable[[], None] | None,
                  *, queue_size: int, process_key: str, limits: ConnectionLimits,
@@ -129,8 +129,15 @@ class Client:
             asyncio.Queue(queue_size) if raw is None else None)
         self.state = ClientState.OPEN
         self.identity: IdentityRecord | None = None
-        # Set when the socket was opened with a live staff session cookie.
+        # Set when the socket was opened with a live staff session cookie; the session's id
+        # (a hash, see web/auth.py) closes the socket when that session ends.
         self.staff: AccountRecord | None = None
+        self.staff_session: str | None = None
+        # A keyed hash of the client's address, for the limits shared across processes; the
+        # address itself is never kept.
+        self.address_key = ""
+        # Refused staff frames not yet audited: (minute started, count per frame type).
+        self.forbidden: tuple[float, dict[str, int]] | None = None
         self.lang = "fi"
         self.memberships: dict[str, Membership] = {}
         self.process_key = process_key

@@ -122,6 +122,7 @@ class ChatService:
                 ControlRoute("staff_alert", self._deliver_to_signed_in_staff),
                 ControlRoute("staff_disabled", self._sign_out),
                 ControlRoute("staff_changed", self._sign_out),
+                ControlRoute("staff_session_closed", self._session_closed),
                 ControlRoute("rooms_changed",
                              lambda _: spawn_into(self._tasks, self.directory.refresh())),
                 ControlRoute("resources_changed", self._resources_changed),
@@ -355,6 +356,18 @@ class ChatService:
         is authorised afresh from the database."""
         for client in list(self.hub.connected.values()):
             if client.staff is not None and client.staff.id == event.get("account"):
+                client.close_after_queue(1008, "signed out")
+
+    def _session_closed(self, event: dict[str, Any]) -> None:
+        """A staff session ended (logout; a password change ends all but the changer's):
+        the sockets opened with it close, the account's others stay."""
+        session, account, keep = event.get("session"), event.get("account"), event.get("keep")
+        for client in list(self.hub.connected.values()):
+            if client.staff is None:
+                continue
+            if (session is not None and client.staff_session == session) or (
+                    account is not None and client.staff.id == account
+                    and client.staff_session != keep):
                 client.close_after_queue(1008, "signed out")
 
 

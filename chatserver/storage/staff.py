@@ -105,9 +105,10 @@ class StaffStore:
             s.add(StaffSession(token_hash=_hash(token), account_id=account_id, csrf_token=csrf,
                                expires_at=expires_at))
 
-    async def session(self, token: str, now: datetime) -> tuple[AccountRecord, str] | None:
-        """The account and CSRF token of a live session, or None (expired, unknown, or the
-        account is disabled)."""
+    async def session(self, token: str, now: datetime
+                      ) -> tuple[AccountRecord, str, datetime] | None:
+        """The account, CSRF token and expiry of a live session, or None (expired, unknown,
+        or the account is disabled)."""
         async with self.sessions() as s:
             row = await s.get(StaffSession, _hash(token))
             if row is None:
@@ -120,7 +121,7 @@ class StaffStore:
             csrf = row.csrf_token
         if account is None or account.disabled:
             return None
-        return await self._record(account), csrf
+        return await self._record(account), csrf, expires
 
     async def close_session(self, token: str) -> None:
         async with self.sessions.begin() as s:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -43,6 +44,17 @@ class StaffContext:
     account: AccountRecord
     token: str
     csrf: str
+    expires_at: datetime
+
+    @property
+    def session_id(self) -> str:
+        return session_id(self.token)
+
+
+def session_id(token: str) -> str:
+    """What a socket remembers of the staff session it was opened with, and what a logout
+    names in its control event: a hash that is neither the cookie nor the stored key."""
+    return hashlib.sha256(b"socket-session\x00" + token.encode()).hexdigest()[:24]
 
 
 class Denied(Exception):
@@ -68,7 +80,7 @@ async def staff_from_cookie(conn: HTTPConnection) -> StaffContext | None:
     found = await staff.store.session(token, utcnow())
     if found is None:
         return None
-    return StaffContext(found[0], token, found[1])
+    return StaffContext(found[0], token, found[1], found[2])
 
 
 def actor(ctx: StaffContext) -> permissions.Actor:
@@ -125,6 +137,10 @@ def client_key(request: Request, secret: bytes) -> str:
     address = request.client.host if request.client else ""
     if settings.trust_proxy_headers:
         address = request.headers.get("x-forwarded-for", address).split(",")[0].strip()
+    return address_key(secret, address)
+
+
+def address_key(secret: bytes, address: str) -> str:
     return hmac.new(secret, b"client:" + address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -173,8 +189,13 @@ async def logout(request: Request) -> Response:
         ctx = await require_staff(request)
     except Denied as denied:
         return denied.response()
-    staff, _, _ = _services(request)
+    staff, broker, _ = _services(request)
     await staff.store.close_session(ctx.token)
+    # The sockets opened with this session close on every process (the others stay).
+    await broker.publish_control(msgspec.json.encode(
+        {"kind": "staff_session_closed", "session": ctx.session_id}))
+    await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
+                            action="logout")
     response = JSONResponse({"status": "signed_out"})
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
                            secure=_tls(request))
@@ -201,9 +222,13 @@ async def change_password(request: Request) -> Response:
     try:
         ctx = await require_staff(request)
         body = await read_json(request)
-        staff, _, _ = _services(request)
+        staff, broker, _ = _services(request)
         await staff.change_password(ctx.account, str_field(body, "old", limit=1024),
                                     str_field(body, "new", limit=1024), keep_session=ctx.token)
+        # Every other session of the account ended: their sockets close on every process.
+        await broker.publish_control(msgspec.json.encode(
+            {"kind": "staff_session_closed", "account": ctx.account.id,
+             "keep": ctx.session_id}))
         await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
                                 action="password_change", target=ctx.account.id)
     except Denied as denied:

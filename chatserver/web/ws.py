@@ -9,13 +9,14 @@ import time
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chatserver.core import metrics
+from chatserver.core.staff import utcnow
 from chatserver.core.hub import Client
 from chatserver.core.limits import ConnectionLimits
 from chatserver.core.service import ChatService, protocol_error
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
 from chatserver.storage.errors import DatabaseError
-from chatserver.web.auth import staff_from_cookie
+from chatserver.web.auth import COOKIE, address_key, staff_from_cookie
 from chatserver.web.security import origin_allowed
 from chatserver.web.transport import ABORT_EXTENSION, RAW_EXTENSION
 from moderation.ratelimit import StrikeCounter
@@ -30,8 +31,12 @@ _NOT_STRIKES = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL})
 async def websocket_endpoint(ws: WebSocket) -> None:
     service: ChatService = ws.app.state.server.chat
     settings = service.settings
-    if not origin_allowed(ws.headers, settings.allowed_origins):
-        await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets 403
+    if not origin_allowed(ws.headers, settings.allowed_origins) or (
+            COOKIE in ws.cookies and "origin" not in ws.headers):
+        # Before accept: the handshake gets 403. A staff cookie is honoured only from a page
+        # of an allowed origin: a client that sends the cookie without any Origin could be
+        # anything holding a stolen cookie, and a browser always sends one.
+        await ws.close(code=POLICY_VIOLATION)
         return
     await ws.accept()
     address = ws.client.host if ws.client else ""
@@ -62,7 +67,14 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
     except (DatabaseError, OSError):
         await ws.close(code=1013, reason="try again later")  # fail closed, not as a guest
         return
-    client.staff = staff.account if staff is not None else None
+    client.address_key = address_key(ws.app.state.hit_key, ws.client.host if ws.client else "")
+    expiry: asyncio.TimerHandle | None = None
+    if staff is not None:
+        client.staff, client.staff_session = staff.account, staff.session_id
+        # The session's end closes the socket, as a logout does.
+        expiry = asyncio.get_running_loop().call_later(
+            max(0.0, (staff.expires_at - utcnow()).total_seconds()),
+            client.close_after_queue, POLICY_VIOLATION, "session expired")
     service.hub.register(client)
     client.start()
     strikes = StrikeCounter(settings.abuse_limit, settings.abuse_window)
@@ -97,6 +109,8 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        if expiry is not None:
+            expiry.cancel()
         metrics.CONNECTIONS.dec()
         if client.writer is not None and not client.writer.done():
             # Let a pending 1008 close (or the last error frames) go out, briefly.
