@@ -7,6 +7,7 @@ the browser sent an Origin, come from this server.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -34,9 +35,19 @@ from moderation.permissions import Action
 from moderation.types import Role
 
 COOKIE = "chat_staff"
+# Failed sign-ins are counted in windows of LOGIN_WINDOW seconds (OWASP's authentication cheat
+# sheet): per username and client address, so a guesser is stopped without locking the owner
+# out from another address; per client address over every username (password spraying); and
+# per username from everywhere, with a much higher ceiling (a guess spread over many
+# addresses). A successful sign-in never counts. Usernames count whether or not the account
+# exists, so the limits reveal nothing.
 LOGIN_WINDOW = 900
-LOGIN_FAILURES_PER_ACCOUNT = 5  # failed attempts per username (existing or not) per window
-LOGIN_PER_CLIENT = 20  # attempts per client address per window
+LOGIN_FAILURES_PER_USER_AND_CLIENT = 5
+LOGIN_FAILURES_PER_CLIENT = 30
+LOGIN_FAILURES_PER_USER = 50
+# Each further failure of one username from one address is answered later: 0.5 s after the
+# third, then twice as long each time, up to LOGIN_DELAY_MAX.
+LOGIN_DELAY_MAX = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,20 +160,7 @@ async def login(request: Request) -> Response:
         body = await read_json(request)
         username, password = str_field(body, "username"), str_field(body, "password", limit=1024)
         staff, broker, secret = _services(request)
-        user_key = "login:user:" + hashlib.sha256(
-            normalise_username(username).encode()).hexdigest()[:32]
-        # Every attempt counts against the client; failures count against the username
-        # (existing or not, so the limit itself reveals nothing).
-        count, retry = await broker.hit(f"login:client:{client_key(request, secret)}",
-                                        LOGIN_WINDOW)
-        failures, user_retry = await broker.hit(user_key, LOGIN_WINDOW, amount=0)
-        if count > LOGIN_PER_CLIENT or failures >= LOGIN_FAILURES_PER_ACCOUNT:
-            raise Denied(429, "too_many_attempts",
-                         retry_after=max(1, round(max(retry, user_retry))))
-        account = await staff.authenticate(username, password)
-        if account is None:
-            await broker.hit(user_key, LOGIN_WINDOW)
-            raise Denied(401, "invalid_credentials")
+        account = await _limited_authenticate(broker, staff, request, secret, username, password)
         signed = await staff.sign_in(account, utcnow())
         await staff.store.audit(actor_id=account.id, actor_name=account.display_name,
                                 action="login")
@@ -175,6 +173,37 @@ async def login(request: Request) -> Response:
     response.set_cookie(COOKIE, signed.token, max_age=SESSION_HOURS * 3600, httponly=True,
                         samesite="strict", secure=_tls(request), path="/")
     return response
+
+
+async def _limited_authenticate(broker: Broker, staff: StaffService, request: Request,
+                                secret: bytes, username: str, password: str) -> AccountRecord:
+    """The account, if the password is right and no failure limit is reached; raises Denied
+    (429 with ``retry_after``, or 401 after the progressive delay) otherwise."""
+    user = hashlib.sha256(normalise_username(username).encode()).hexdigest()[:32]
+    client = client_key(request, secret)
+    keys = {f"login:uc:{user}:{client}": LOGIN_FAILURES_PER_USER_AND_CLIENT,
+            f"login:c:{client}": LOGIN_FAILURES_PER_CLIENT,
+            f"login:u:{user}": LOGIN_FAILURES_PER_USER}
+    counts = {key: await broker.hit(key, LOGIN_WINDOW, amount=0) for key in keys}
+    refused = [retry for key, (count, retry) in counts.items() if count >= keys[key]]
+    if refused:
+        raise Denied(429, "too_many_attempts", retry_after=max(1, round(max(refused))))
+    # Counted before the (slow) check, so that parallel guesses count too; given back when
+    # the password was right.
+    for key in keys:
+        await broker.hit(key, LOGIN_WINDOW)
+    account = await staff.authenticate(username, password)
+    if account is not None:
+        for key in keys:
+            await broker.hit(key, LOGIN_WINDOW, amount=-1)
+        pair = next(iter(keys))
+        if counts[pair][0]:  # the owner got in from here: earlier typos are forgiven
+            await broker.hit(pair, LOGIN_WINDOW, amount=-counts[pair][0])
+        return account
+    failures = counts[next(iter(keys))][0] + 1
+    if failures >= 3:
+        await asyncio.sleep(min(LOGIN_DELAY_MAX, 0.5 * 2 ** (failures - 3)))
+    raise Denied(401, "invalid_credentials")
 
 
 def _tls(request: Request) -> bool:
