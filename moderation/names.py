@@ -1,14 +1,19 @@
 """Pseudonym rules: what a participant may be called in a room.
 
 A pseudonym protects anonymity and must not let anyone pass for a facilitator, so names are
-compared by a *skeleton* that folds case, accents, look-alike digits and repeated letters.
+compared by a *skeleton* that folds case, accents, look-alike digits and repeated letters,
+and every character Unicode lists as confusable with another (UTS #39, the data that the
+confusable-homoglyphs package ships: a Cyrillic а, a Cherokee Ꭺ) to one of its class.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import unicodedata
 from collections.abc import Iterable
 from enum import StrEnum
+from importlib import resources
 
 MIN_LENGTH = 2
 MAX_LENGTH = 32
@@ -40,6 +45,47 @@ class NameProblem(StrEnum):
     LOOKS_LIKE_STAFF = "name_looks_like_staff"
 
 
+@functools.cache
+def _confusables() -> dict[str, str]:
+    """Each character of a UTS #39 confusable class mapped to one member of the class (an
+    ASCII letter where the class has one). The package's table lists every pair in both
+    directions; the classes are its connected components."""
+    table = json.loads((resources.files("confusable_homoglyphs") / "confusables.json")
+                       .read_text(encoding="utf-8"))
+    parent: dict[str, str] = {}
+
+    def find(c: str) -> str:
+        while parent.setdefault(c, c) != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for char, entries in table.items():
+        for entry in entries:
+            other = entry["c"].replace("\u200e", "")
+            if len(char) == 1 and len(other) == 1:
+                parent[find(char)] = find(other)
+    classes: dict[str, list[str]] = {}
+    for c in list(parent):
+        classes.setdefault(find(c), []).append(c)
+
+    def rank(c: str) -> tuple[int, str]:
+        return (0 if c.isascii() and c.islower() else 1 if c.isascii() and c.isalpha()
+                else 2 if c.isascii() else 3, c)
+
+    return {c: min(members, key=rank) for members in classes.values() for c in members}
+
+
+def confusable_key(name: str) -> str:
+    """Two names with the same key look the same (UTS #39 skeleton, case folded)."""
+    table = _confusables()
+    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", name))
+    for _ in range(2):  # a capital's look-alike, then the look-alikes of its small letter
+        text = unicodedata.normalize("NFD", "".join(table.get(c, c) for c in text).casefold())
+    # UTS #39 maps a capital I to l, so case folding would part "TYYNI" from "tyyni".
+    return text.replace("l", "i")
+
+
 def normalise(raw: str) -> str:
     """NFKC-normalise and collapse runs of white space; the form that is stored and shown."""
     return " ".join(unicodedata.normalize("NFKC", raw).split())
@@ -47,7 +93,7 @@ def normalise(raw: str) -> str:
 
 def skeleton(name: str) -> str:
     """A folded form for comparisons: two names with the same skeleton look alike."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    decomposed = unicodedata.normalize("NFKD", confusable_key(name))
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
     letters = letters.translate(_LOOKALIKES)
     letters = "".join(c for c in letters if c.isalnum())
@@ -66,8 +112,9 @@ def check_pseudonym(
 ) -> str | NameProblem:
     """Return the normalised name if a participant may use it here, else the problem.
 
-    ``present`` are the names of the room's present members (compared case-insensitively);
-    ``staff`` are staff display names a participant must not imitate.
+    ``present`` are the names of the room's present members (compared by their confusable
+    key: case and look-alike characters folded); ``staff`` are staff display names a
+    participant must not imitate.
     """
     name = normalise(raw)
     for c in name:
@@ -79,8 +126,8 @@ def check_pseudonym(
         return NameProblem.TOO_SHORT
     if len(name) > MAX_LENGTH:
         return NameProblem.TOO_LONG
-    folded = name.casefold()
-    if any(folded == other.casefold() for other in present):
+    key = confusable_key(name)
+    if any(key == confusable_key(other) for other in present):
         return NameProblem.TAKEN
     skel = skeleton(name)
     if any(word in skel for word in _RESERVED_SKELETONS):

@@ -53,3 +53,25 @@ def test_look_alikes_of_staff_names() -> None:
     assert check_pseudonym("mikkko", staff=staff) is NameProblem.LOOKS_LIKE_STAFF
     assert check_pseudonym("Mikaela", staff=staff) == "Mikaela"
     assert skeleton("Mïkko") == skeleton("MIKKO")
+
+
+@pytest.mark.parametrize("raw", [
+    "аdmin",  # Cyrillic а
+    "Fасilitator",  # Cyrillic а and с
+    "Ꭺdmin",  # Cherokee letter GO
+    "ꓮdmin",  # Lisu letter A
+    "Ѕtaff",  # Cyrillic DZE
+    "Μoderator",  # Greek capital MU
+])
+def test_confusable_letters_of_other_scripts_look_like_staff(raw: str) -> None:
+    assert check_pseudonym(raw) is NameProblem.LOOKS_LIKE_STAFF
+
+
+def test_confusable_letters_imitate_staff_and_present_names() -> None:
+    assert check_pseudonym("Sаnna", staff=["Sanna"]) is NameProblem.LOOKS_LIKE_STAFF
+    assert check_pseudonym("Ѕanna", staff=["Sanna"]) is NameProblem.LOOKS_LIKE_STAFF
+    assert check_pseudonym("Tyyni Sаukko", present=["Tyyni Saukko"]) is NameProblem.TAKEN
+    assert check_pseudonym("ТYYNI SAUKKO", present=["Tyyni Saukko"]) is NameProblem.TAKEN
+    # Other scripts are welcome in names of their own; accents still tell names apart.
+    assert check_pseudonym("Мария") == "Мария"
+    assert check_pseudonym("Säde", present=["Sade"]) == "Säde"
