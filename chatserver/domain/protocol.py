@@ -9,6 +9,8 @@ See docs/protocol.md for every frame with an example.
 
 from __future__ import annotations
 
+import functools
+import re
 import struct
 import time
 from typing import Annotated, Any, Literal
@@ -358,6 +360,7 @@ def decode_client_frame(data: str | bytes, *, max_bytes: int) -> ClientFrame:
     except RecursionError:  # valid JSON nested deeper than any frame needs
         raise ProtocolError(ErrorCode.INVALID_FRAME) from None
     _check_ids(frame)
+    _check_controls(frame)
     return frame
 
 
@@ -374,6 +377,44 @@ def _classify(data: str | bytes) -> ErrorCode:
     if not isinstance(kind, str) or kind not in CLIENT_TYPES:
         return ErrorCode.UNKNOWN_TYPE
     return ErrorCode.INVALID_FRAME
+
+
+# C0 and C1 control characters (and DEL): refused in every field at the edge. They break
+# PostgreSQL (a NUL in text), terminals and logs, and no person types them. Texts that may
+# span lines keep tab and newline.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Fields that may span lines; `name` fields are left to the pseudonym rules, which refuse a
+# control character with their own code (name_forbidden_character).
+_MULTILINE_FIELDS = frozenset({"text", "note", "reason", "topic", "answers"})
+_OWN_RULES = frozenset({"name"})
+
+
+def has_control(value: str, *, multiline: bool = False) -> bool:
+    """Whether ``value`` holds a control character (tab and newline allowed if
+    ``multiline``)."""
+    return (_CONTROL_IN_TEXT if multiline else _CONTROL).search(value) is not None
+
+
+@functools.cache
+def _text_fields(kind: type) -> tuple[tuple[str, bool], ...]:
+    fields: tuple[str, ...] = getattr(kind, "__struct_fields__", ())
+    return tuple((name, name in _MULTILINE_FIELDS) for name in fields
+                 if name not in _OWN_RULES and name != "type")
+
+
+def _check_controls(frame: ClientFrame) -> None:
+    for name, multiline in _text_fields(type(frame)):
+        value = getattr(frame, name)
+        if isinstance(value, str):
+            bad = has_control(value, multiline=multiline)
+        elif isinstance(value, dict):
+            bad = any(has_control(k) or has_control(v, multiline=True)
+                      for k, v in value.items())
+        else:
+            continue
+        if bad:
+            raise ProtocolError(ErrorCode.INVALID_FRAME)
 
 
 def _check_ids(frame: ClientFrame) -> None:

@@ -28,6 +28,7 @@ from chatserver.core.staff import (
     utcnow,
 )
 from chatserver.domain.errors import BackendUnavailable
+from chatserver.domain.protocol import has_control
 from chatserver.storage.staff import AccountRecord
 from chatserver.web.security import origin_allowed
 from moderation import permissions
@@ -123,12 +124,30 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise Denied(400, "bad_json") from None
     if not isinstance(body, dict):
         raise Denied(400, "bad_json")
+    for key, value in body.items():
+        if _holds_control(key) or _holds_control(value):
+            raise Denied(400, "invalid_field", field=key if not has_control(key) else "")
     return body
+
+
+def _holds_control(value: object, depth: int = 0) -> bool:
+    """A control character anywhere in a JSON value (tab and newline pass here; one-line
+    fields refuse them in ``str_field``)."""
+    if isinstance(value, str):
+        return has_control(value, multiline=True)
+    if depth > 32:
+        return True
+    if isinstance(value, list):
+        return any(_holds_control(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_control(k, depth + 1) or _holds_control(v, depth + 1)
+                   for k, v in value.items())
+    return False
 
 
 def str_field(body: dict[str, Any], key: str, *, limit: int = 256) -> str:
     value = body.get(key)
-    if not isinstance(value, str) or len(value) > limit:
+    if not isinstance(value, str) or len(value) > limit or has_control(value):
         raise Denied(400, "invalid_field", field=key)
     return value
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chatserver.domain.protocol import has_control
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -41,6 +43,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        field = _control_in_url(scope)
+        if field is not None:
+            # A control character in the path or the query (%00...) is refused before any
+            # route sees it: no database ever gets one.
+            body = b'{"error":"invalid_field","field":"%s"}' % field.encode()
+            await send({"type": "http.response.start", "status": 400, "headers": [
+                (b"content-type", b"application/json"), (b"cache-control", b"no-store"),
+                *_HEADERS]})
+            await send({"type": "http.response.body", "body": body})
+            return
         tls = scope.get("scheme") == "https"
         if not tls and self.trust_forwarded_proto:
             tls = Headers(scope=scope).get("x-forwarded-proto") == "https"
@@ -68,6 +80,15 @@ class SecurityHeaders:
             await send_with_headers({"type": "http.response.start", "status": 500, "headers": [
                 (b"content-type", b"application/json"), (b"cache-control", b"no-store")]})
             await send_with_headers({"type": "http.response.body", "body": _INTERNAL})
+
+
+def _control_in_url(scope: Scope) -> str | None:
+    if has_control(scope.get("path", "")):
+        return "path"
+    query = scope.get("query_string", b"")
+    if query and has_control(unquote_to_bytes(query).decode("utf-8", "replace")):
+        return "query"
+    return None
 
 
 def origin_allowed(headers: Headers, allowed: Iterable[str]) -> bool:

@@ -9,10 +9,10 @@ import time
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chatserver.core import metrics
-from chatserver.core.staff import utcnow
 from chatserver.core.hub import Client
 from chatserver.core.limits import ConnectionLimits
 from chatserver.core.service import ChatService, protocol_error
+from chatserver.core.staff import utcnow
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import ClientFrame, decode_client_frame, error_frame, frame_id
 from chatserver.storage.errors import DatabaseError
