@@ -58,6 +58,8 @@ log = logging.getLogger("chatserver.chat")
 
 # How long the list of staff names (which participants may not take) is reused.
 STAFF_NAMES_SECONDS = 30.0
+# Refused staff frames of one connection are audited together, once a minute at most.
+FORBIDDEN_AUDIT_SECONDS = 60.0
 
 
 class ChatService:
@@ -123,6 +125,7 @@ class ChatService:
                 ControlRoute("staff_disabled", self._sign_out),
                 ControlRoute("staff_changed", self._sign_out),
                 ControlRoute("staff_session_closed", self._session_closed),
+                ControlRoute("identity_erased", self._identity_erased),
                 ControlRoute("rooms_changed",
                              lambda _: spawn_into(self._tasks, self.directory.refresh())),
                 ControlRoute("resources_changed", self._resources_changed),
@@ -200,7 +203,52 @@ class ChatService:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE)
         if route.needs_hello and client.identity is None:
             raise ProtocolError(ErrorCode.HELLO_REQUIRED)
-        await route.endpoint(client, frame)
+        try:
+            await route.endpoint(client, frame)
+        except ProtocolError as exc:
+            if exc.code is ErrorCode.FORBIDDEN:
+                self._note_forbidden(client, frame)
+            raise
+
+    # Probing: refused staff frames, audited per connection and minute ----------------------
+
+    def _note_forbidden(self, client: Client, frame: ClientFrame) -> None:
+        kind = str(type(frame).__struct_config__.tag)
+        room = getattr(frame, "room", None)
+        if client.forbidden is None:
+            client.forbidden = (time.monotonic(), {})
+            spawn_into(self._tasks, self._audit_forbidden_later(client))
+        counts = client.forbidden[1]
+        counts[kind] = counts.get(kind, 0) + 1
+        if isinstance(room, str) and room in client.memberships:
+            counts["room:" + room] = counts.get("room:" + room, 0) + 1
+
+    async def _audit_forbidden_later(self, client: Client) -> None:
+        await asyncio.sleep(FORBIDDEN_AUDIT_SECONDS)
+        await self.audit_forbidden(client)
+
+    async def audit_forbidden(self, client: Client) -> None:
+        """One audit entry for the connection's refused frames of the last minute: how many
+        of each type and in which rooms it was a member (never a frame's text)."""
+        pending, client.forbidden = client.forbidden, None
+        if pending is None:
+            return
+        counts = pending[1]
+        rooms = sorted(k[5:] for k in counts if k.startswith("room:"))
+        frames = {k: v for k, v in counts.items() if not k.startswith("room:")}
+        staff = client.staff
+        room = rooms[0] if len(rooms) == 1 else None
+        member = client.memberships.get(room) if room else None
+        try:
+            await self.staff.store.audit(
+                actor_id=staff.id if staff else "participant",
+                actor_name=staff.display_name if staff else "participant",
+                action="forbidden_attempts", room_id=room,
+                target=member.member if member is not None and staff is None else None,
+                detail={"count": sum(frames.values()), "frames": frames, "rooms": rooms,
+                        "connection": f"{self.process_key}:{client.id}"})
+        except (DatabaseError, OSError) as exc:
+            log.warning("refused frames not audited", extra={"error": type(exc).__name__})
 
     async def ping(self, client: Client, frame: Ping) -> None:
         client.offer(encode({"type": "pong", "id": frame.id, "ts": now_ms()}))
@@ -237,6 +285,7 @@ class ChatService:
 
     async def disconnect(self, client: Client) -> None:
         try:
+            await self.audit_forbidden(client)  # before the memberships go
             await self.presence.withdraw_all(client)
             for handler in self._on_disconnect:
                 try:
@@ -357,6 +406,12 @@ class ChatService:
         for client in list(self.hub.connected.values()):
             if client.staff is not None and client.staff.id == event.get("account"):
                 client.close_after_queue(1008, "signed out")
+
+    def _identity_erased(self, event: dict[str, Any]) -> None:
+        """An admin erased a person's data: their sockets close (1008)."""
+        for client in list(self.hub.connected.values()):
+            if client.identity is not None and client.identity.id == event.get("identity"):
+                client.close_after_queue(1008, "erased")
 
     def _session_closed(self, event: dict[str, Any]) -> None:
         """A staff session ended (logout; a password change ends all but the changer's):

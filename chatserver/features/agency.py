@@ -116,6 +116,8 @@ class Agency:
         erased = await self.remove_messages(identity_id, await self.rooms.all_rooms(),
                                             by="writer")
         await self.store.delete_identity(identity_id)
+        # Their live sockets close on every process; the token no longer opens one.
+        await self.rooms.announce({"kind": "identity_erased", "identity": identity_id})
         return erased
 
     async def react(self, client: Client, frame: React) -> None:

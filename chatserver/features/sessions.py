@@ -39,7 +39,7 @@ from chatserver.domain.session_state import (
 )
 from chatserver.storage.errors import DatabaseError
 from chatserver.storage.sessions import ScheduleRecord, SessionRecord, SessionStore
-from chatserver.storage.staff import AccountRecord
+from chatserver.storage.staff import AccountRecord, StaffStore
 from chatserver.storage.store import RoomRecord, Store
 
 log = logging.getLogger("chatserver.sessions")
@@ -91,8 +91,9 @@ def occurrence_rows(record: ScheduleRecord, now: datetime,
 class SessionService:
     def __init__(self, rooms: RoomAccess, *, store: SessionStore, gate: SessionGate,
                  crisis: CrisisResources, broker: Broker, events: Store,
-                 alerts: AlertInbox) -> None:
+                 alerts: AlertInbox, staff: StaffStore) -> None:
         self.rooms = rooms
+        self.staff = staff
         self.alerts = alerts
         self.store = store
         self.gate = gate
@@ -333,6 +334,12 @@ class SessionService:
             except IllegalTransition:
                 raise ProtocolError(ErrorCode.SESSION_STATE) from None
             if changed is not None:
+                detail: dict[str, object] = {"session": changed.id, "state": changed.state}
+                if event == E.EXTEND:
+                    detail["minutes"] = minutes
+                await self.staff.audit(actor_id=account.id, actor_name=account.display_name,
+                                       action=f"session_{action}", room_id=changed.room_id,
+                                       detail=detail)
                 return changed
             fresh = await self.store.get(session.id)  # lost a race: try on the new state
             if fresh is None:
