@@ -136,6 +136,11 @@ class Broker(Protocol):
         """Drop the room's buffered events (retention: a session closed)."""
         ...
 
+    async def trim(self, room: str, before_ms: int) -> int:
+        """Retention in days: drop the buffered events (with their rewritten frames and
+        reactions) older than ``before_ms``; returns the highest number dropped, 0 if none."""
+        ...
+
     async def publish_control(self, payload: bytes) -> None: ...
 
     async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:

@@ -21,7 +21,7 @@ from chatserver.broker.base import (
     ResyncCallback,
     StreamEntry,
 )
-from chatserver.domain.protocol import splice_seq
+from chatserver.domain.protocol import frame_ts, splice_seq
 
 
 @dataclass(slots=True)
@@ -172,6 +172,16 @@ class MemoryBroker:
     async def forget_room(self, room: str) -> None:
         self._room(room).buffer.clear()
         self._room(room).reactions.clear()
+
+    async def trim(self, room: str, before_ms: int) -> int:
+        state = self._room(room)
+        upto = max((seq for seq, frame, _ in state.buffer if frame_ts(frame) < before_ms),
+                   default=0)
+        while state.buffer and state.buffer[0][0] <= upto:
+            state.buffer.popleft()
+        for seq in [s for s in state.reactions if s <= upto]:
+            del state.reactions[seq]
+        return upto
 
     async def publish_control(self, payload: bytes) -> None:
         if self._on_control is not None:

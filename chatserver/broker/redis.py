@@ -34,6 +34,7 @@ from chatserver.broker.base import (
     process_of,
 )
 from chatserver.domain.errors import BackendUnavailable
+from chatserver.domain.protocol import frame_ts
 
 log = logging.getLogger("chatserver.broker")
 
@@ -59,6 +60,10 @@ local seq = redis.call('INCR', KEYS[1])
 local frame = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'f', frame)
 redis.call('EXPIRE', KEYS[2], ARGV[4])
+-- Rewritten frames (redactions, erasure) and reactions live exactly as long as the buffer:
+-- an override that lapsed before its buffer would bring a removed text back.
+redis.call('EXPIRE', KEYS[6], ARGV[4])
+redis.call('EXPIRE', KEYS[7], ARGV[4])
 if ARGV[5] == '1' then
   redis.call('XADD', KEYS[3], '*', 'r', ARGV[9], 's', seq, 'k', ARGV[6], 'm', ARGV[7],
              't', ARGV[8], 'f', frame)
@@ -212,6 +217,9 @@ class RedisBroker:
             await self._pubsub.aclose()
         await self._sub_client.aclose()
         await self._redis.aclose()
+        # The pool was made here, so the client does not close it by itself.
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.connection_pool.disconnect()
 
     async def ready(self) -> bool:
         try:
@@ -290,7 +298,8 @@ class RedisBroker:
     async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
                      floor: int, once: str | None = None) -> tuple[int, bytes]:
         keys = [_k("seq", room), _k("buf", room), PERSIST_STREAM, _k("room", room),
-                P + "once:" + once if once else _k("seq", room)]
+                P + "once:" + once if once else _k("seq", room), _k("ovr", room),
+                _k("react", room)]
         args = [floor, body, self._buffer_events, self._buffer_seconds, "1" if persist else "0",
                 meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else ""]
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -313,7 +322,7 @@ class RedisBroker:
                 try:
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for call, _ in batch:
-                            await self._append(keys=call[:5], args=call[5:], client=pipe)
+                            await self._append(keys=call[:7], args=call[7:], client=pipe)
                         results = await pipe.execute(raise_on_error=False)
                 except (RedisError, OSError) as exc:
                     results = [exc] * len(batch)
@@ -411,6 +420,31 @@ class RedisBroker:
             await self._redis.delete(_k("buf", room), _k("ovr", room), _k("react", room))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis forget") from exc
+
+    async def trim(self, room: str, before_ms: int) -> int:
+        key, ovr, react = _k("buf", room), _k("ovr", room), _k("react", room)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.xrange(key, "-", "+")
+                pipe.hgetall(ovr)
+                entries, overrides = await pipe.execute()
+            upto = max((seq for seq, frame in _apply(entries, overrides)
+                        if frame_ts(frame) < before_ms), default=0)
+            if not upto:
+                return 0
+            dropped = [f for f in await self._redis.hkeys(react)
+                       if int(f.split(b"|", 1)[0]) <= upto]
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.xtrim(key, minid=f"{upto + 1}-0", approximate=False)
+                old = [k for k in overrides if int(k) <= upto]
+                if old:
+                    pipe.hdel(ovr, *old)
+                if dropped:
+                    pipe.hdel(react, *dropped)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis trim") from exc
+        return upto
 
     async def publish_control(self, payload: bytes) -> None:
         try:

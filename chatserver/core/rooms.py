@@ -116,7 +116,18 @@ class RoomLog:
                 complete = False  # an ephemeral room keeps only its short buffer
         if len(events) >= REPLAY_LIMIT:
             complete = False
+        if complete and room.persists_events and since < await self.purged_seq(room.id):
+            complete = False  # retention removed events after `since`
         return events, complete
+
+    async def purged_seq(self, room_id: str) -> int:
+        """The highest number retention removed in the room (any process may have applied
+        it; one read by key, only for a join that resumes)."""
+        return await self.store.purged_seq(room_id)
+
+    async def head(self, room: RoomRecord) -> int:
+        """The room's last number as the broker (or, failing it, this process) knows it."""
+        return max(await self.broker.head(room.id), await self._floor(room))
 
     async def history(self, room: RoomRecord, count: int) -> list[tuple[int, str]]:
         """The newest ``count`` events, for a member who joins with nothing to resume."""

@@ -480,6 +480,16 @@ def seq_of(frame: bytes | str) -> int:
     return int(head.split(b",", 1)[0])
 
 
+def frame_ts(frame: bytes | str) -> int:
+    """A stream frame's server timestamp (ms), 0 if it has none."""
+    try:
+        decoded = _loose.decode(frame)
+    except msgspec.DecodeError:
+        return 0
+    ts = decoded.get("ts") if isinstance(decoded, dict) else None
+    return ts if isinstance(ts, int) else 0
+
+
 def welcome_frame(*, token: str | None, pseudonym: str, limits: dict[str, Any],
                   heartbeat: float, role: str = "participant",
                   rooms: list[str] | None = None) -> str:

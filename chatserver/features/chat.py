@@ -131,6 +131,14 @@ class Chat:
             await self.rooms.withdraw(client, room.id)
             raise
         head = max([membership.last_seq, *[seq for seq, _ in events]])
+        if frame.since is not None and frame.since > head:
+            # Beyond the room's last event (a client that saw another history, or made the
+            # number up): tell it the real last number, or it would drop what comes next.
+            try:
+                head = max(head, min(frame.since, await self.roomlog.head(room)))
+            except BaseException:
+                await self.rooms.withdraw(client, room.id)
+                raise
         joined: dict[str, Any] = {
             "type": "joined", "id": frame.id, "room": room.id, "member": member, "name": name,
             "role": role, "seq": head, "members": members,

@@ -401,10 +401,7 @@ class SessionStore:
 
     async def delete_events_until(self, room_id: str, until: datetime) -> int:
         """Retention of a `session` room: its events up to the close."""
-        async with self.sessions.begin() as s:
-            result = cast(CursorResult[Any], await s.execute(delete(Event).where(
-                Event.room_id == room_id, Event.created_at <= until)))
-        return int(result.rowcount or 0)
+        return await self.store.delete_events(room_id, until=until)
 
     # Closed groups -------------------------------------------------------------------------
 

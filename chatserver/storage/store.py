@@ -284,10 +284,38 @@ class Store:
         return max(int(stored or 0), int(floor or 0))
 
     async def delete_room_events(self, room_id: str) -> int:
+        return await self.delete_events(room_id)
+
+    async def delete_events(self, room_id: str, *, before: datetime | None = None,
+                            until: datetime | None = None) -> int:
+        """Delete a room's events (those created before ``before`` / up to ``until``) and
+        remember the highest number removed, so a resume from before it says it is
+        incomplete (``purged_seq``)."""
+        where = [Event.room_id == room_id]
+        if before is not None:
+            where.append(Event.created_at < before)
+        if until is not None:
+            where.append(Event.created_at <= until)
         async with self.sessions.begin() as s:
-            result = cast(CursorResult[Any], await s.execute(
-                delete(Event).where(Event.room_id == room_id)))
+            highest = await s.scalar(select(func.max(Event.seq)).where(*where))
+            if highest is None:
+                return 0
+            result = cast(CursorResult[Any], await s.execute(delete(Event).where(*where)))
+        await self.mark_purged(room_id, int(highest))
         return int(result.rowcount or 0)
+
+    @staticmethod
+    def _purged_key(room_id: str) -> str:
+        return "purged:" + hashlib.sha256(room_id.encode()).hexdigest()[:32]
+
+    async def mark_purged(self, room_id: str, seq: int) -> None:
+        """Events up to ``seq`` were removed by retention (from the database or the broker)."""
+        if seq > await self.purged_seq(room_id):
+            await self.set_app_setting(self._purged_key(room_id), seq)
+
+    async def purged_seq(self, room_id: str) -> int:
+        value = await self.app_setting(self._purged_key(room_id))
+        return value if isinstance(value, int) else 0
 
     async def purge_expired(self, now: datetime) -> int:
         """Delete events older than their room's retention in days; returns how many."""
@@ -295,11 +323,8 @@ class Store:
         for room in await self.list_rooms():
             if room.retention != "days" or not room.retention_days:
                 continue
-            cutoff = now - timedelta(days=room.retention_days)
-            async with self.sessions.begin() as s:
-                result = cast(CursorResult[Any], await s.execute(delete(Event).where(
-                    Event.room_id == room.id, Event.created_at < cutoff)))
-            deleted += int(result.rowcount or 0)
+            deleted += await self.delete_events(
+                room.id, before=now - timedelta(days=room.retention_days))
         return deleted
 
     async def delete_identity(self, identity_id: str) -> None:

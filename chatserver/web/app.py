@@ -111,7 +111,7 @@ def create_app(settings: Settings) -> Starlette:
         server.one_to_one.start()
         server.alerts.start()
         server.sessions.start(settings.session_timer_seconds)
-        retention = asyncio.create_task(maintenance.run_forever(store, settings),
+        retention = asyncio.create_task(maintenance.run_forever(store, settings, broker),
                                         name="retention")
         app.state.server = server
         app.state.store = store
