@@ -31,6 +31,10 @@ Frame = dict[str, Any]
 # limits lifted, and the rooms' flood guards off.
 FAST: dict[str, Any] = {"send_rate": 1000, "send_burst": 1000, "frame_rate": 2000,
                         "frame_burst": 2000, "max_connections_per_client": 10000,
+                        "hello_rate": 1000, "hello_burst": 10000, "new_identity_rate": 1000,
+                        "new_identity_burst": 10000, "join_rate": 1000, "join_burst": 10000,
+                        "new_member_rate": 1000, "new_member_burst": 10000,
+                        "sanction_cooldown_seconds": 0,
                         "filter_defaults": '{"flood": false, "newcomer": false}'}
 FACILITATOR_PASSWORD = "hiljainen metsä ja kuu"
 

@@ -177,3 +177,9 @@ class Broker(Protocol):
         every process; returns the count so far and the seconds until the window ends.
         Keys must not hold personal data (hash an address with a server key first)."""
         ...
+
+    async def take_token(self, key: str, rate: float, burst: float) -> float:
+        """Take one token from the bucket ``key`` (``rate`` a second, up to ``burst``) shared
+        by every process; 0 if taken, else the seconds until one is there (none is taken).
+        Keys must not hold personal data (hash an address with a server key first)."""
+        ...

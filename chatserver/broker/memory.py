@@ -48,6 +48,7 @@ class MemoryBroker:
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
         self._hits: dict[str, tuple[int, float]] = {}
+        self._buckets: dict[str, float] = {}  # key -> theoretical arrival time (GCRA)
         self._once: dict[str, tuple[int, float]] = {}  # request name -> (seq, expires)
 
     async def start(self, on_event: EventCallback, on_control: ControlCallback,
@@ -233,6 +234,19 @@ class MemoryBroker:
             count, ends = 0, now + window_seconds
         self._hits[key] = (count + amount, ends)
         return count + amount, ends - now
+
+
+    async def take_token(self, key: str, rate: float, burst: float) -> float:
+        now = time.monotonic()
+        if len(self._buckets) > 10_000:  # forget full buckets now and then
+            self._buckets = {k: v for k, v in self._buckets.items() if v > now}
+        interval = 1 / rate
+        arrival = max(self._buckets.get(key, now), now) + interval
+        over = arrival - now - burst * interval
+        if over > 0:
+            return over
+        self._buckets[key] = arrival
+        return 0.0
 
 
 def _counts(kinds: dict[str, set[str]]) -> dict[str, int]:

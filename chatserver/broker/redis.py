@@ -143,6 +143,22 @@ return gone
 """
 
 
+# A token bucket as GCRA: the key holds the theoretical arrival time (ms, Redis's clock).
+# KEYS: the bucket. ARGV: interval (ms per token), burst. Returns 0 or the ms to wait.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+tat = tat + interval
+local over = tat - now - burst * interval
+if over > 0 then return math.ceil(over) end
+redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now) + 1)
+return 0
+"""
+
+
 def _k(kind: str, room: str) -> str:
     return f"{P}{kind}:{room}"
 
@@ -172,6 +188,7 @@ class RedisBroker:
         self._p_remove = self._redis.register_script(_PRESENCE_REMOVE)
         self._p_expire = self._redis.register_script(_PRESENCE_EXPIRE)
         self._p_alive = self._redis.register_script(_PRESENCE_ALIVE)
+        self._take = self._redis.register_script(_TAKE)
         self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
@@ -624,6 +641,15 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis hit") from exc
         return int(count), max(0.0, int(ttl_ms) / 1000)
+
+
+    async def take_token(self, key: str, rate: float, burst: float) -> float:
+        try:
+            wait_ms = await self._take(keys=[P + "bucket:" + key],
+                                       args=[1000 / rate, burst])
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis bucket") from exc
+        return int(wait_ms) / 1000
 
 
 def _reaction_counts(fields: list[bytes]) -> dict[int, dict[str, int]]:

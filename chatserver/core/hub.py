@@ -106,8 +106,9 @@ class Client:
     """One WebSocket connection of this process."""
 
     __slots__ = ("abort", "address_key", "backlog", "close_pending", "closer", "forbidden",
-                 "id", "identity", "lang", "limit", "limits", "memberships", "process_key",
-                 "queue", "raw", "sender", "staff", "staff_session", "state", "writer")
+                 "fresh", "id", "identity", "lang", "limit", "limits", "memberships",
+                 "process_key", "queue", "raw", "sender", "staff", "staff_session", "state",
+                 "writer")
 
     def __init__(self, sender: Sender, closer: Closer, abort: Callable[[], None] | None,
                  *, queue_size: int, process_key: str, limits: ConnectionLimits,
@@ -136,6 +137,8 @@ class Client:
         # A keyed hash of the client's address, for the limits shared across processes; the
         # address itself is never kept.
         self.address_key = ""
+        # The identity was made on this connection (a fresh pseudonym): limited per room.
+        self.fresh = False
         # Refused staff frames not yet audited: (minute started, count per frame type).
         self.forbidden: tuple[float, dict[str, int]] | None = None
         self.lang = "fi"

@@ -113,6 +113,21 @@ class RoomAccess(Protocol):
         facilitators and the admins), whether or not they have joined it."""
         ...
 
+    async def limit(self, key: str, rate: float, burst: float, *,
+                    fail_open: bool = False) -> None:
+        """Take from a rate limit shared by every process (keyed without personal data), or
+        ProtocolError(rate_limited) with the time to wait."""
+        ...
+
+    async def check_cooldown(self, client: Client, room_id: str) -> None:
+        """ProtocolError(rate_limited) while the client's address is cooling down after a
+        kick or a ban from the room."""
+        ...
+
+    async def start_cooldown(self, client: Client, room_id: str) -> None:
+        """Start that cooldown for the client's address (``*``: every room)."""
+        ...
+
     def spend(self, bucket: TokenBucket) -> None:
         """Take from a rate limit, or ProtocolError(rate_limited) with the time to wait."""
         ...

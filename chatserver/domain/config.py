@@ -61,6 +61,21 @@ class Settings:
     # Open WebSockets one client address may hold on one process (a connection flood guard;
     # a household or a clinic behind one NAT shares it, so keep it well above one person's).
     max_connections_per_client: int = 32
+    # Limits per client address, shared by every process through the broker (token buckets:
+    # so many a second, with bursts of so many): hellos, new anonymous identities, joins.
+    hello_rate: float = 2.0
+    hello_burst: float = 60.0
+    new_identity_rate: float = 0.1
+    new_identity_burst: float = 20.0
+    join_rate: float = 5.0
+    join_burst: float = 100.0
+    # Per room: joins by identities made on the joining connection (a flood of fresh
+    # pseudonyms from many addresses).
+    new_member_rate: float = 0.2
+    new_member_burst: float = 20.0
+    # After a kick or a ban, the room refuses participants' joins from the same client
+    # address this long (a keyed hash of it, in the broker); 0: off.
+    sanction_cooldown_seconds: int = 120
     # Frames queued for one client before it counts as stuck and is dropped.
     send_queue_frames: int = 512
     # How long a participant may edit a message after sending it (deleting: always).
@@ -120,10 +135,14 @@ class Settings:
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "edit_window_seconds", "max_connections_per_client",
                     "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds",
-                    "alert_escalate_seconds", "alert_retention_days")
+                    "alert_escalate_seconds", "alert_retention_days", "hello_rate",
+                    "hello_burst", "new_identity_rate", "new_identity_burst", "join_rate",
+                    "join_burst", "new_member_rate", "new_member_burst")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")
+        if self.sanction_cooldown_seconds < 0:
+            raise ConfigError("SANCTION_COOLDOWN_SECONDS must not be negative")
         if self.heartbeat_seconds >= self.presence_ttl_seconds:
             raise ConfigError("HEARTBEAT_SECONDS must be shorter than PRESENCE_TTL_SECONDS")
         if self.max_frame_bytes < self.max_message_chars:

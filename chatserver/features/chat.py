@@ -76,6 +76,17 @@ class Chat:
             client.identity = identity = type(identity)(identity.id, name, False, identity.lang)
         return identity.pseudonym
 
+    async def _limit_join(self, client: Client, room: RoomRecord) -> None:
+        """A participant's join: per client address, per room for fresh identities, and not
+        while the address cools down after a kick or a ban from the room."""
+        settings = self.rooms.settings
+        await self.rooms.check_cooldown(client, room.id)
+        await self.rooms.limit(f"join:{client.address_key}", settings.join_rate,
+                               settings.join_burst)
+        if client.fresh:
+            await self.rooms.limit(f"newmember:{room.id}", settings.new_member_rate,
+                                   settings.new_member_burst)
+
     async def join(self, client: Client, frame: Join) -> None:
         assert client.identity is not None
         room = await self.rooms.open_room(frame.room)
@@ -83,6 +94,8 @@ class Chat:
             raise ProtocolError(ErrorCode.ALREADY_IN_ROOM)
         if len(client.memberships) >= self.rooms.settings.max_rooms_per_connection:
             raise ProtocolError(ErrorCode.TOO_MANY_ROOMS)
+        if client.staff is None:
+            await self._limit_join(client, room)
         member = self.identities.member(client.identity.id, room.id)
         # One look at who is here serves the capacity and the pseudonym checks.
         present = await self.rooms.present(room.id)

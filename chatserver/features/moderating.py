@@ -68,6 +68,7 @@ class Moderator:
                 if client.identity is not None and client.identity.id == event.get("identity"):
                     client.offer(encode(notice))
                     client.close_after_queue(1008, "banned")
+                    await self.rooms.start_cooldown(client, "*")
             return
         for client, membership in self.rooms.local_members(room, str(member)):
             if what in ("mute", "shadow", "unmute"):
@@ -79,6 +80,7 @@ class Moderator:
             elif what in ("kick", "ban"):
                 client.offer(encode(notice))
                 await self.rooms.withdraw(client, room)
+                await self.rooms.start_cooldown(client, room)
 
     # Facilitators' frames ------------------------------------------------------------------
 
