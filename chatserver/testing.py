@@ -351,7 +351,9 @@ class StaffHttp:
     async def socket(self, ws_url: str, **kwargs: Any) -> ChatClient:
         """The staff socket, as the server's own page opens it (a staff cookie is honoured
         only with an allowed Origin)."""
-        kwargs.setdefault("origin", self.base_url)
+        scheme, rest = ws_url.split("://", 1)
+        kwargs.setdefault("origin", f"{'https' if scheme == 'wss' else 'http'}://"
+                                    f"{rest.split('/', 1)[0]}")
         return await ChatClient.connect(ws_url, additional_headers=self.cookie_header(),
                                         **kwargs)
 
