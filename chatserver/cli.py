@@ -14,7 +14,8 @@ from chatserver.storage.migrate import migrate
 # What chatserver.staff.StaffService.create accepts, said where people look for it.
 USERNAME_RULE = ("3-64 characters: letters, digits, '.', '-' and '_'; "
                  "upper and lower case are the same")
-PASSWORD_RULE = "at least 12 characters, not a common password, not containing the username"
+PASSWORD_RULE = ("at least 12 characters, not a common password, not containing the username, "
+                 "and hard to guess (a few uncommon words, not names, dates or keyboard rows)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +115,8 @@ def _create_staff(settings: Settings, args: argparse.Namespace, role: str) -> in
     except StaffError as exc:
         rule = {"username_invalid": f" (the username: {USERNAME_RULE})",
                 "display_name_invalid": " (the display name: 2-64 characters)"}.get(exc.code, "")
+        if exc.reason:
+            rule = f" ({exc.reason.replace('_', ' ')}: {PASSWORD_RULE})"
         print(f"chatserver: cannot create the {role}: {exc.code}{rule}", file=sys.stderr)
         return 1
     print(f"chatserver: {role} {args.username!r} created")

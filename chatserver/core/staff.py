@@ -18,6 +18,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+from zxcvbn.matching import add_frequency_lists
 
 from chatserver.storage.staff import AccountRecord, StaffStore
 
@@ -25,10 +27,21 @@ HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 SESSION_HOURS = 12
+_DATA = Path(__file__).parent / "data"
 _COMMON = frozenset(
     line.strip().casefold()
-    for line in (Path(__file__).parent / "data" / "common_passwords.txt").read_text().splitlines()
+    for line in (_DATA / "common_passwords.txt").read_text().splitlines()
     if line.strip() and not line.startswith("#"))
+# zxcvbn knows English words, names and leaked passwords; the people who choose passwords
+# here think in Finnish and Swedish too (the most frequent words, data/README.md).
+add_frequency_lists({
+    "finnish": (_DATA / "words_fi.txt").read_text(encoding="utf-8").split(),
+    "swedish": (_DATA / "words_sv.txt").read_text(encoding="utf-8").split(),
+    "local_passwords": sorted(_COMMON)})
+# zxcvbn's 0-4: 3 is "safely unguessable" (about 10^8 guesses or more), its own advice for a
+# password kept as a slow hash.
+MIN_SCORE = 3
+ZXCVBN_MAX = 72  # zxcvbn's own input limit; the first 72 characters being strong is enough
 # Verified against when the account does not exist, so both paths cost the same. A fixed
 # hash of a random password nobody kept (it opens no account): hashing one at import cost
 # every process and every CLI call ~0.5 s of CPU. A test keeps its parameters equal to HASHER's.
@@ -41,19 +54,61 @@ class PasswordProblem(StrEnum):
     TOO_LONG = "password_too_long"
     TOO_COMMON = "password_too_common"
     CONTAINS_USERNAME = "password_contains_username"
+    TOO_WEAK = "password_too_weak"
 
 
-def check_password(password: str, username: str = "") -> PasswordProblem | None:
+class WeakBecause(StrEnum):
+    """What makes a password easy to guess, as zxcvbn found it: the admin UI says what to do
+    about each (static/i18n: error.password_weak_*)."""
+
+    COMMON_PASSWORD = "common_password"  # a well-known password, or part of one
+    COMMON_WORDS = "common_words"  # everyday words (Finnish, Swedish, English)
+    NAMES = "names"  # first names or surnames
+    PERSONAL = "personal"  # the username or the display name
+    KEYBOARD = "keyboard_pattern"  # qwerty, asdf...
+    REPEATS = "repeats"  # aaaa, abcabc
+    SEQUENCE = "sequence"  # abcd, 1234
+    DATES = "dates"  # a year or a date
+    PREDICTABLE = "predictable"  # short, or otherwise guessable
+
+
+def check_password(password: str, username: str = "", display_name: str = ""
+                   ) -> tuple[PasswordProblem, WeakBecause | None] | None:
+    """None for an acceptable password, else the problem (and for a weak one, why)."""
     if len(password) < MIN_PASSWORD:
-        return PasswordProblem.TOO_SHORT
+        return PasswordProblem.TOO_SHORT, None
     if len(password) > MAX_PASSWORD:
-        return PasswordProblem.TOO_LONG
+        return PasswordProblem.TOO_LONG, None
     folded = unicodedata.normalize("NFKC", password).casefold()
     if folded in _COMMON or len(set(folded)) < 4:
-        return PasswordProblem.TOO_COMMON
+        return PasswordProblem.TOO_COMMON, None
     if username and len(username) >= 3 and username.casefold() in folded:
-        return PasswordProblem.CONTAINS_USERNAME
-    return None
+        return PasswordProblem.CONTAINS_USERNAME, None
+    inputs = [w for w in (username, *display_name.split()) if len(w) >= 3]
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=inputs)
+    if result["score"] >= MIN_SCORE:
+        return None
+    return PasswordProblem.TOO_WEAK, _weakness(result["sequence"])
+
+
+_DICTIONARIES = {"passwords": WeakBecause.COMMON_PASSWORD,
+                 "local_passwords": WeakBecause.COMMON_PASSWORD,
+                 "user_inputs": WeakBecause.PERSONAL, "male_names": WeakBecause.NAMES,
+                 "female_names": WeakBecause.NAMES, "surnames": WeakBecause.NAMES}
+_PATTERNS = {"spatial": WeakBecause.KEYBOARD, "repeat": WeakBecause.REPEATS,
+             "sequence": WeakBecause.SEQUENCE, "date": WeakBecause.DATES,
+             "regex": WeakBecause.DATES}
+
+
+def _weakness(sequence: list[dict[str, object]]) -> WeakBecause:
+    """The reason of the guessable part that covers most of the password."""
+    found = [m for m in sequence if m.get("pattern") != "bruteforce"]
+    if not found:
+        return WeakBecause.PREDICTABLE
+    longest = max(found, key=lambda m: len(str(m.get("token", ""))))
+    if longest.get("pattern") == "dictionary":
+        return _DICTIONARIES.get(str(longest.get("dictionary_name")), WeakBecause.COMMON_WORDS)
+    return _PATTERNS.get(str(longest.get("pattern")), WeakBecause.PREDICTABLE)
 
 
 def normalise_username(raw: str) -> str:
@@ -61,9 +116,10 @@ def normalise_username(raw: str) -> str:
 
 
 class StaffError(Exception):
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, reason: str | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.reason = reason  # a stable code: why a password is weak
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +145,9 @@ class StaffService:
             raise StaffError("display_name_invalid")
         if role not in ("facilitator", "admin"):
             raise StaffError("role_invalid")
-        problem = check_password(password, username)
+        problem = check_password(password, username, display_name)
         if problem is not None:
-            raise StaffError(problem.value)
+            raise StaffError(problem[0].value, problem[1] and problem[1].value)
         if await self.store.by_username(username) is not None:
             raise StaffError("username_taken")
         password_hash = await asyncio.to_thread(HASHER.hash, password)
@@ -122,9 +178,9 @@ class StaffService:
                               keep_session: str) -> None:
         if not await asyncio.to_thread(_verify, account.password_hash, old[:MAX_PASSWORD]):
             raise StaffError("invalid_credentials")
-        problem = check_password(new, account.username)
+        problem = check_password(new, account.username, account.display_name)
         if problem is not None:
-            raise StaffError(problem.value)
+            raise StaffError(problem[0].value, problem[1] and problem[1].value)
         await self.store.set_password_hash(account.id, await asyncio.to_thread(HASHER.hash, new))
         await self.store.close_sessions(account.id, keep=keep_session)
 

@@ -282,8 +282,13 @@ async def change_password(request: Request) -> Response:
     except Denied as denied:
         return denied.response()
     except StaffError as exc:
-        return Denied(400, exc.code).response()
+        return _staff_error(exc)
     return JSONResponse({"status": "changed"})
+
+
+def _staff_error(exc: StaffError) -> Response:
+    extra = {"reason": exc.reason} if exc.reason else {}
+    return Denied(400, exc.code, **extra).response()
 
 
 async def list_staff(request: Request) -> Response:
@@ -311,7 +316,7 @@ async def create_staff(request: Request) -> Response:
     except Denied as denied:
         return denied.response()
     except StaffError as exc:
-        return Denied(400, exc.code).response()
+        return _staff_error(exc)
     return JSONResponse(account.public(), status_code=201)
 
 

@@ -245,7 +245,10 @@ $("new-account").addEventListener("submit", async (e) => {
   const answer = await api.call("POST", "/api/staff", {
     username: $("new-username").value, display_name: $("new-display").value,
     password: $("new-password").value, role: $("new-role").value });
-  if (!answer.ok) { $("new-account-error").textContent = staffError(answer.body.error); return; }
+  if (!answer.ok) {
+    $("new-account-error").textContent = staffError(answer.body.error, answer.body.reason);
+    return;
+  }
   $("new-account").reset();
   say(t("admin.created", { name: answer.body.display_name }));
   await loadAccounts();

@@ -48,8 +48,11 @@ export class StaffApi {
 }
 
 /** The staff error code's text in the user's language. */
-export function staffError(code) {
-  return t(has(`error.${code}`) ? `error.${code}` : "error.generic");
+export function staffError(code, reason) {
+  const text = t(has(`error.${code}`) ? `error.${code}` : "error.generic");
+  // The server's reason (a weak password's), with what to do about it.
+  const why = reason && `error.password_weak_${reason}`;
+  return why && has(why) ? `${text} ${t(why)}` : text;
 }
 
 /**
