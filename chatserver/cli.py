@@ -145,10 +145,18 @@ def _serve(settings: Settings) -> int:
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The production transport settings; the conformance run (tests/conformance) uses the
     very same ones."""
+    from chatserver.web.transport import http_protocol
+
     return dict(
         host=settings.host,
         port=settings.port,
         ws="chatserver.web.transport:ChatWebSocketProtocol",
+        # Request headers within HEADER_TIMEOUT_SECONDS, and half-open connections counted
+        # against their address (slow-header floods).
+        http=http_protocol(header_timeout=settings.header_timeout_seconds,
+                           max_half_open=settings.max_connections_per_client,
+                           trust_proxy_headers=settings.trust_proxy_headers,
+                           forwarded_allow_ips=settings.forwarded_allow_ips),
         # Frames over 4x the protocol limit are a transport violation (1009); smaller ones
         # that are still too large get an error frame and the connection stays usable.
         ws_max_size=4 * settings.max_frame_bytes,

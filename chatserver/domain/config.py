@@ -53,6 +53,8 @@ class Settings:
     frame_rate: float = 20.0
     frame_burst: float = 60.0
     typing_interval: float = 3.0
+    # A connection that has not finished its request headers by then is closed (slow headers).
+    header_timeout_seconds: float = 10.0
     # A connection that has not said hello by then is closed (1008): idle sockets cost memory.
     hello_timeout: float = 30.0
     # Bad frames tolerated in `abuse_window` seconds before the socket is closed with 1008.
@@ -137,7 +139,8 @@ class Settings:
                     "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds",
                     "alert_escalate_seconds", "alert_retention_days", "hello_rate",
                     "hello_burst", "new_identity_rate", "new_identity_burst", "join_rate",
-                    "join_burst", "new_member_rate", "new_member_burst")
+                    "join_burst", "new_member_rate", "new_member_burst",
+                    "header_timeout_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")

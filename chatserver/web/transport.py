@@ -6,6 +6,10 @@
   the middle of a fragmented message (the close is answered normally, not failed with 1002),
   and a text message that is not UTF-8 closes with 1007 quietly (a client's bad bytes are
   not an error of the server's, and uvicorn's log line would carry the exception's text).
+- ``ChatHttpProtocol`` (HTTP, before any upgrade): a connection that has not finished its
+  request headers within ``HEADER_TIMEOUT_SECONDS`` is closed, and such half-open connections
+  count against their address: a slow-header flood neither holds sockets forever nor gets
+  round ``MAX_CONNECTIONS_PER_CLIENT``.
 - ``chatserver.raw``: write an already framed server message straight to the transport. A
   broadcast is framed once (server frames are not masked, so the bytes are the same for every
   member) and the same bytes go to every member, with no task switch or ASGI message per
@@ -14,9 +18,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
@@ -100,3 +106,80 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._on_drain = None
         super().connection_lost(exc)
+
+
+# Connections of this process that have not finished their request headers, per peer address
+# (memory only, never logged or stored).
+_half_open: dict[str, int] = {}
+
+
+def half_open(address: str) -> int:
+    """How many connections from ``address`` are still sending their request headers."""
+    return _half_open.get(address, 0)
+
+
+class ChatHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline for the request headers. Configured by
+    ``http_protocol(settings)``."""
+
+    header_timeout = 10.0
+    max_half_open = 32
+    exempt: frozenset[str] = frozenset()  # trusted proxies: they bring everyone's requests
+    exempt_all = False
+
+    _header_timer: asyncio.TimerHandle | None = None
+    _counted = ""  # the address this connection counts against while half-open
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if not self._begin_headers():
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._header_timer is None:  # the next request on a kept-alive connection
+            self._begin_headers()
+
+    def on_headers_complete(self) -> None:
+        self._end_headers()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end_headers()
+        super().connection_lost(exc)
+
+    def _begin_headers(self) -> bool:
+        address = self.client[0] if self.client else ""
+        if not (self.exempt_all or address in self.exempt):
+            if _half_open.get(address, 0) >= self.max_half_open:
+                return False
+            _half_open[address] = _half_open.get(address, 0) + 1
+            self._counted = address
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+        return True
+
+    def _end_headers(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+        if self._counted:
+            left = _half_open.pop(self._counted, 1) - 1
+            if left > 0:
+                _half_open[self._counted] = left
+            self._counted = ""
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        self._end_headers()
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def http_protocol(*, header_timeout: float, max_half_open: int, trust_proxy_headers: bool,
+                  forwarded_allow_ips: str) -> type[ChatHttpProtocol]:
+    """The HTTP protocol class for uvicorn with the server's settings."""
+    proxies = frozenset(p.strip() for p in forwarded_allow_ips.split(",") if p.strip())
+    return type("ConfiguredChatHttpProtocol", (ChatHttpProtocol,), {
+        "header_timeout": header_timeout, "max_half_open": max_half_open,
+        "exempt": proxies if trust_proxy_headers else frozenset(),
+        "exempt_all": trust_proxy_headers and "*" in proxies})

@@ -18,7 +18,7 @@ from chatserver.domain.protocol import ClientFrame, decode_client_frame, error_f
 from chatserver.storage.errors import DatabaseError
 from chatserver.web.auth import COOKIE, address_key, staff_from_cookie
 from chatserver.web.security import origin_allowed
-from chatserver.web.transport import ABORT_EXTENSION, RAW_EXTENSION
+from chatserver.web.transport import ABORT_EXTENSION, RAW_EXTENSION, half_open
 from moderation.ratelimit import StrikeCounter
 
 log = logging.getLogger("chatserver.ws")
@@ -40,7 +40,9 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     await ws.accept()
     address = ws.client.host if ws.client else ""
-    if not service.hub.admit_address(address, settings.max_connections_per_client):
+    # Connections from the address still sending their headers count against the cap too.
+    if not service.hub.admit_address(
+            address, settings.max_connections_per_client - half_open(address)):
         await ws.send_text(error_frame(ErrorCode.TOO_MANY_CONNECTIONS))
         await ws.close(code=POLICY_VIOLATION, reason="too many connections")
         metrics.FRAME_ERRORS.labels(ErrorCode.TOO_MANY_CONNECTIONS.value).inc()
