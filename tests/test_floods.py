@@ -22,14 +22,23 @@ async def test_connection_flood_from_one_address_is_capped_and_others_still_conn
     held = [await ChatClient.connect(server.ws_url) for _ in range(5)]
 
     async def one_more() -> tuple[dict, int | None]:
-        extra = await ChatClient.connect(server.ws_url, hello=False)
+        try:
+            extra = await ChatClient.connect(server.ws_url, hello=False)
+        except (websockets.InvalidMessage, EOFError, OSError):
+            # More than the cap still sending their headers at once: cut before the
+            # handshake (they count against the address too, issue 17).
+            return {"code": "cut_before_handshake"}, None
         code, _ = await asyncio.wait_for(extra.closed, 10)
         return extra.frames[0], code
 
-    # A flood of 100 more sockets from the same address: each is told why and closed.
+    # A flood of 100 more sockets from the same address, all at once: each is told why and
+    # closed, or (beyond the cap of connections still in their handshake) cut at once.
     answers = await asyncio.gather(*[one_more() for _ in range(100)])
-    assert all(frame["code"] == "too_many_connections" and code == 1008
+    assert all((frame["code"] == "too_many_connections" and code == 1008)
+               or frame["code"] == "cut_before_handshake"
                for frame, code in answers), answers[:3]
+    told = sum(frame["code"] == "too_many_connections" for frame, _ in answers)
+    print(f"\nconnection flood: {told} told too_many_connections, {100 - told} cut at once")
     # Someone on another address connects and chats as if nothing happened.
     other = await ChatClient.connect(server.ws_url, **OTHER)
     await other.join(ROOM)

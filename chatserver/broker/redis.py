@@ -22,6 +22,7 @@ import msgspec
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
+from chatserver.broker import redis_scripts as lua
 from chatserver.broker.base import (
     ONCE_SECONDS,
     BatchStore,
@@ -48,117 +49,6 @@ DEAD_MARKER_SECONDS = 86_400
 # Set once per Redis dataset: a new value means Redis restarted empty.
 EPOCH_KEY = P + "epoch"
 
-_APPEND = """
-if ARGV[10] ~= '' then
-  local prev = redis.call('GET', KEYS[5])
-  if prev then return -tonumber(prev) end
-end
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local floor = tonumber(ARGV[1])
-if cur < floor then redis.call('SET', KEYS[1], floor) end
-local seq = redis.call('INCR', KEYS[1])
-local frame = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'f', frame)
-redis.call('EXPIRE', KEYS[2], ARGV[4])
--- Rewritten frames (redactions, erasure) and reactions live exactly as long as the buffer:
--- an override that lapsed before its buffer would bring a removed text back.
-redis.call('EXPIRE', KEYS[6], ARGV[4])
-redis.call('EXPIRE', KEYS[7], ARGV[4])
-if ARGV[5] == '1' then
-  redis.call('XADD', KEYS[3], '*', 'r', ARGV[9], 's', seq, 'k', ARGV[6], 'm', ARGV[7],
-             't', ARGV[8], 'f', frame)
-end
-redis.call('PUBLISH', KEYS[4], frame)
-if ARGV[10] ~= '' then redis.call('SET', KEYS[5], seq, 'EX', ARGV[10]) end
-return seq
-"""
-
-# Presence is per connection, liveness per process: each process renews one score in
-# PRESENCE_PROCS per heartbeat, whatever its number of connections (a heartbeat per
-# connection made an idle server's presence the largest cost of all). A process that stops
-# renewing is expired as a whole by whichever process finds it first, from the set of its
-# connections; a marker tells a process that was only stalled that its presence is gone.
-
-# KEYS: info hash, member refcount hash, process's set, processes zset. ARGV: conn, member,
-# info, expires_at, room, process. True if the member was not present before.
-_PRESENCE_ADD = """
-redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[6])
-redis.call('SADD', KEYS[3], ARGV[5] .. '\\0' .. ARGV[1])
-if redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) == 1 then
-  return redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 and 1 or 0
-end
-return 0
-"""
-
-# KEYS: info hash, refcount hash, process's set. ARGV: conn, member, room.
-_PRESENCE_REMOVE = """
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-  redis.call('SREM', KEYS[3], ARGV[3] .. '\\0' .. ARGV[1])
-  if redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then
-    redis.call('HDEL', KEYS[2], ARGV[2])
-    return 1
-  end
-end
-return 0
-"""
-
-# The heartbeat. KEYS: processes zset, this process's "expired" marker, epoch key.
-# ARGV: process, expires_at, a new epoch. Returns {epoch, 1 if this process was expired}.
-_PRESENCE_ALIVE = """
-redis.call('SET', KEYS[3], ARGV[3], 'NX')
-local lost = redis.call('DEL', KEYS[2])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-return {redis.call('GET', KEYS[3]), lost}
-"""
-
-# KEYS: processes zset. ARGV: now, key prefix, marker TTL. Expires every process whose
-# liveness lapsed, with all its connections; returns room, info, room, info... of the
-# members now gone (each to exactly one caller: the script is atomic).
-_PRESENCE_EXPIRE = """
-local gone = {}
-for _, proc in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) do
-  redis.call('ZREM', KEYS[1], proc)
-  local set = ARGV[2] .. 'presp:' .. proc
-  for _, item in ipairs(redis.call('SMEMBERS', set)) do
-    local sep = string.find(item, '\\0', 1, true)
-    local room = string.sub(item, 1, sep - 1)
-    local conn = string.sub(item, sep + 1)
-    local infos = ARGV[2] .. 'pres:' .. room
-    local info = redis.call('HGET', infos, conn)
-    if info then
-      redis.call('HDEL', infos, conn)
-      local member = string.match(conn, '^([^|]*)|')
-      local counts = ARGV[2] .. 'presn:' .. room
-      if redis.call('HINCRBY', counts, member, -1) <= 0 then
-        redis.call('HDEL', counts, member)
-        table.insert(gone, room)
-        table.insert(gone, info)
-      end
-    end
-  end
-  redis.call('DEL', set)
-  redis.call('SET', ARGV[2] .. 'prespdead:' .. proc, '1', 'EX', ARGV[3])
-end
-return gone
-"""
-
-
-# A token bucket as GCRA: the key holds the theoretical arrival time (ms, Redis's clock).
-# KEYS: the bucket. ARGV: interval (ms per token), burst. Returns 0 or the ms to wait.
-_TAKE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-tat = tat + interval
-local over = tat - now - burst * interval
-if over > 0 then return math.ceil(over) end
-redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now) + 1)
-return 0
-"""
-
-
 def _k(kind: str, room: str) -> str:
     return f"{P}{kind}:{room}"
 
@@ -183,12 +73,12 @@ class RedisBroker:
         self._redis: Any = aioredis.Redis(connection_pool=pool)
         self._sub_client: Any = aioredis.Redis.from_url(url, socket_connect_timeout=2)
         self._pubsub: Any = self._sub_client.pubsub()
-        self._append = self._redis.register_script(_APPEND)
-        self._p_add = self._redis.register_script(_PRESENCE_ADD)
-        self._p_remove = self._redis.register_script(_PRESENCE_REMOVE)
-        self._p_expire = self._redis.register_script(_PRESENCE_EXPIRE)
-        self._p_alive = self._redis.register_script(_PRESENCE_ALIVE)
-        self._take = self._redis.register_script(_TAKE)
+        self._append = self._redis.register_script(lua.APPEND)
+        self._p_add = self._redis.register_script(lua.PRESENCE_ADD)
+        self._p_remove = self._redis.register_script(lua.PRESENCE_REMOVE)
+        self._p_expire = self._redis.register_script(lua.PRESENCE_EXPIRE)
+        self._p_alive = self._redis.register_script(lua.PRESENCE_ALIVE)
+        self._take = self._redis.register_script(lua.TAKE_TOKEN)
         self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None

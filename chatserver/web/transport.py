@@ -30,6 +30,9 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 ABORT_EXTENSION = "chatserver.abort"
+# How long a connection closed for a protocol violation is read (and dropped) before the
+# socket closes, so that the peer gets the close frame.
+LINGER_SECONDS = 2.0
 RAW_EXTENSION = "chatserver.raw"
 
 
@@ -44,6 +47,7 @@ class _ServerProtocol(ServerProtocol):
 
 class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
     _on_drain: Callable[[], None] | None = None
+    _lingering = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,6 +73,27 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
                 self.transport.pause_reading()
             return
         super().send_receive_event_to_app()
+
+    def handle_parser_exception(self) -> None:
+        """A protocol violation (1002, 1007, 1009): send the close frame, then close lingering
+        (RFC 6455 7.1.1): half-close and read on, discarding, until the peer closes or
+        LINGER_SECONDS pass. Closing at once with the peer's data unread resets the
+        connection, which can destroy the close frame before the peer has read it (seen with
+        Autobahn's 9.4.8, a 4 MiB message over the cap, on a loaded machine)."""
+        assert self.conn.close_sent is not None
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": self.conn.close_sent.code,
+                               "reason": self.conn.close_sent.reason})
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self._lingering = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return  # after our close: read and dropped, so the kernel sends no reset
+        super().data_received(data)
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)

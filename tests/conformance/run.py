@@ -67,10 +67,13 @@ def main() -> int:
     # Section 9 sends messages of up to 16 MiB; the production cap is 4 x MAX_FRAME_BYTES
     # (64 KiB), past which the server must close with 1009 "message too big". Those cases
     # pass when that is what happened.
+    # The suite itself reports those as FAILED (it expects every message echoed): said so,
+    # not hidden.
     capped = [c for c in failed if c.startswith("9.") and results[c]["remoteCloseCode"] == 1009]
     failed = [c for c in failed if c not in capped]
-    print(f"over the size cap, closed with 1009 as configured: {len(capped)}; "
-          f"FAILED cases: {len(failed)} {failed}")
+    print(f"reported FAILED by the suite: {len(capped) + len(failed)}; of them over the size "
+          f"cap and closed with 1009 by design: {len(capped)}; other FAILED: {len(failed)} "
+          f"{failed}")
     return 1 if failed else 0
 
 
