@@ -187,9 +187,10 @@ def answers(method: str, path: str, who: str, body: dict[str, Any] | None) -> di
     """What an operation may answer: the success, and the errors its row implies (a body can
     be refused, a signed-in role can be required, a path can name something that does not
     exist), plus `EXTRA_ANSWERS`. tests/conftest.py checks every answer the suite sees."""
-    out: dict[str, str] = {"200": "done"}
-    if body is not None:
-        out["400"] = "bad_json or invalid_field (`field` names it)"
+    # Any request may be refused for control characters in its path or query (and a body
+    # for those or for its fields): 400 invalid_field.
+    out: dict[str, str] = {"200": "done", "400": (
+        "bad_json or invalid_field (`field` names it; also control characters anywhere)")}
     if who != ANYONE:
         out["401"] = "not_signed_in"
         out["403"] = "forbidden, or csrf_failed (a change without the X-CSRF-Token header)"
