@@ -73,6 +73,8 @@ class RoomLog:
         self.store = store
         self._floors: dict[str, int] = {}
         self._loading_floors: SingleFlight[str, int] = SingleFlight()
+        self._loading_history: SingleFlight[tuple[str, int], list[tuple[int, str]]] = (
+            SingleFlight())
         # Per room, a number below which the database holds nothing (found by a history read
         # that came back short; retention only ever deletes older events, so it stays true).
         self._stored_from: dict[str, int] = {}
@@ -143,10 +145,13 @@ class RoomLog:
             known = self._stored_from.get(room.id)
             if known is not None and before <= known:
                 return events  # the buffer reaches back to where the stored history starts
-            older = await self.store.last_events(room.id, count - len(events), before=before)
-            if len(older) < count - len(events):
-                self._stored_from[room.id] = older[0][0] if older else before
-            events = older + events
+            # The people of a room arriving together share one read (they all start from the
+            # same buffered event).
+            stored = await self._loading_history.run(
+                (room.id, before), lambda: self.store.last_events(room.id, count, before=before))
+            if len(stored) < count:
+                self._stored_from[room.id] = stored[0][0] if stored else before
+            events = stored[max(0, len(stored) - (count - len(events))):] + events
         return events
 
 
