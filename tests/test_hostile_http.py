@@ -129,6 +129,7 @@ def matrix(ids: dict[str, str], report_id: int) -> dict[tuple[str, str],
         # The staff pages are static; their data needs a session (the /api rows below).
         ("GET", "/staff"): (fixed("/staff"), OPEN),
         ("GET", "/admin"): (fixed("/admin"), OPEN),
+        ("GET", "/report"): (fixed("/report"), OPEN),
         ("GET", "/healthz"): (fixed("/healthz"), OPEN),
         ("GET", "/readyz"): (fixed("/readyz"), OPEN),
         ("GET", "/metrics"): (fixed("/metrics"), OPEN),

@@ -151,6 +151,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", page("index.html")),
         Route("/staff", page("staff.html")),
         Route("/admin", page("admin.html")),
+        Route("/report", page("report.html")),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),

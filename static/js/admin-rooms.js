@@ -2,6 +2,7 @@
 // whole configuration; the server's verdict on a field is shown next to that field.
 // A group is not deleted (the server has no such endpoint; its sessions, feedback and figures
 // stay): with "open" off the landing page shows it closed and no one can join.
+import { checkinFields, checkinValid, readCheckin } from "./admin-checkin.js";
 import { $, button, el } from "./dom.js";
 import { LANGS, has, lang, t } from "./i18n.js";
 import { staffError } from "./staffapi.js";
@@ -106,6 +107,7 @@ function render() {
   const openRow = row("is_open", open, t("roomEdit.is_open"));
   openRow.className = "field check";
   box.append(openRow);
+  box.append(checkinFields(editing.checkin));
   showDays();
   $("room-edit-retention").addEventListener("change", showDays);
 }
@@ -130,6 +132,7 @@ function read() {
   if (body.retention !== "days") body.retention_days = null;
   body.time_zone = $("room-edit-time_zone").value.trim();
   body.is_open = $("room-edit-is_open").checked;
+  body.checkin = readCheckin();
   return body;
 }
 
@@ -192,6 +195,7 @@ export function startRoomEditor(staffApi, options) {
   $("room-edit").addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors();
+    if (!checkinValid()) { $("room-edit-error").textContent = t("roomEdit.checkBelow"); return; }
     const id = editing.id;
     const answer = await api.call("PATCH", `/api/rooms/${encodeURIComponent(id)}`, read());
     if (!answer.ok) { showError(answer); return; }

@@ -1,5 +1,6 @@
 // The participant page: rooms, ground rules, the chat. All user text goes in with
 // textContent, never as HTML.
+import { initCheckin } from "./checkin.js";
 import { ChatClient } from "./client.js";
 import { $, button, el } from "./dom.js";
 import { applyTo, formatDateTime, formatTime, has, lang, showConnection, startLang, t } from "./i18n.js";
@@ -42,6 +43,7 @@ function show(view) {
 // Quick exit: replace this page in the tab's history, so Back does not return here.
 function quickExit() {
   support.forget();
+  checkin.forget();
   client.stop();
   document.body.replaceChildren();
   location.replace(NEUTRAL_PAGE);
@@ -463,6 +465,7 @@ client.addEventListener("deleted", (e) => {
 $("forget").addEventListener("click", () => {
   ChatClient.forget();
   support.forget();
+  checkin.forget();
   client.stop();
   $("forgotten").textContent = t("settings.forgotten");
   state.me = null;
@@ -816,6 +819,8 @@ const beside = {
 
 // One-to-one support (static/js/support.js).
 const support = initSupport({ client, show, renderResources, beside });
+// How one feels at the start and the end of a session (static/js/checkin.js).
+const checkin = initCheckin({ client, room: () => state.room });
 
 // Start ------------------------------------------------------------------------------------
 
