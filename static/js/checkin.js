@@ -154,7 +154,7 @@ export function initCheckin({ client, room }) {
     const form = $("checkin-form");
     form.hidden = true;
     form.replaceChildren();
-    if (toComposer && !$("text").disabled) $("text").focus();
+    if (toComposer) ($("text").disabled ? $("messages") : $("text")).focus();
   }
 
   $("checkin-form").addEventListener("submit", (e) => {
@@ -167,8 +167,11 @@ export function initCheckin({ client, room }) {
     form.querySelector("fieldset").disabled = true;
     form.querySelector(".actions").hidden = true;
     $("checkin-status").textContent = t("checkin.kept");
-    setTimeout(() => { if (!form.hidden && form.querySelector("fieldset")?.disabled) hideStart(false); },
-      4000);
+    form.focus(); // the buttons went: the focus stays in the question, then goes on
+    setTimeout(() => {
+      if (form.hidden || !form.querySelector("fieldset")?.disabled) return;
+      hideStart(form.contains(document.activeElement));
+    }, 4000);
   });
 
   function joined(answer) {
@@ -249,6 +252,8 @@ export function initCheckin({ client, room }) {
       return;
     }
     form.querySelector(".actions").hidden = true;
+    form.tabIndex = -1;
+    form.focus(); // where the thanks (or what went wrong) is said
     sent.set(client.request(frame), "checkout");
   });
 
@@ -266,6 +271,8 @@ export function initCheckin({ client, room }) {
       const entry = recall(offered);
       if (typeof entry?.before !== "number") { hideOffer(); return; }
       actions.hidden = true;
+      box.tabIndex = -1;
+      box.focus();
       sent.set(client.request({ type: "checkin", session: offered, before: entry.before }),
         "offer");
     }, ""), button(t("checkin.offerNo"), () => {

@@ -66,9 +66,13 @@ async function load(announce = false) {
   if (!$("report-form").reportValidity()) return;
   const { from, to } = period();
   if (from >= to) { $("report-error").textContent = t("report.badPeriod"); return; }
-  const answer = await api.get(`/api/impact?${query({ lang: lang() })}`);
+  // One-to-one support is the whole service's, not a group's: for admins, with every group.
+  const whole = api.account.role === "admin" && !$("report-room").value;
+  const [answer, o2o] = await Promise.all([api.get(`/api/impact?${query({ lang: lang() })}`),
+    whole ? api.get(`/api/one-to-one/stats?${new URLSearchParams({
+      since: $("report-from").value, until: $("report-to").value })}`) : null]);
   if (!answer.ok) { $("report-error").textContent = staffError(answer.body.error); return; }
-  shown = answer.body;
+  shown = { ...answer.body, o2o: o2o?.ok ? o2o.body : null };
   $("report-csv").href = `/api/impact.csv?${query({ lang: lang() })}`;
   render();
   if (announce) {
@@ -88,16 +92,18 @@ function render() {
   const box = $("report-groups");
   box.replaceChildren(...shown.groups.map(renderGroup));
   if (!shown.groups.length) box.append(el("p", "hint", t("report.none")));
+  if (shown.o2o) box.append(oneToOne(shown.o2o));
 }
 
 // One group ------------------------------------------------------------------------------------
 
+/** Figures as a definition list: [key, {raw, text}, label (default: report.<key>)]. */
 function figures(rows) {
   const list = el("dl", "figures report-figures");
-  for (const [key, value] of rows) {
+  for (const [key, value, label] of rows) {
     const dd = el("dd", suppressed(value.raw) ? "fewer" : "", value.text);
     dd.dataset.figure = key;
-    list.append(el("dt", "", t(`report.${key}`)), dd);
+    list.append(el("dt", "", label ?? t(`report.${key}`)), dd);
   }
   return list;
 }
@@ -234,6 +240,27 @@ function alerts(group) {
     ["alertsAnswered", fig(a.answered, number)],
     ["alertsMedian", fig(a.median_minutes_to_answer, minutes)]]));
   return part;
+}
+
+/** One-to-one support for the period (GET /api/one-to-one/stats): counts and waits; the
+ * rating after conversations under the same rule as the groups' figures. */
+function oneToOne(o2o) {
+  const box = el("section", "report-group report-o2o");
+  const title = el("h2", "", t("stats.o2o"));
+  title.id = "o2o-report-title";
+  box.setAttribute("aria-labelledby", title.id);
+  const wait = (seconds) => fig(seconds === null || seconds === undefined ? null : seconds / 60,
+    minutes);
+  const rating = (o2o.feedback?.count ?? 0) < (shown.min_answers ?? 5) ? FEWER
+    : o2o.feedback.rating;
+  box.append(title, el("p", "hint", t("report.o2oHint")), figures([
+    ...["requests", "conversations", "abandoned", "crisis_flagged"].map((key) =>
+      [key, fig(o2o[key] ?? 0, number), t(`stats.${key}`)]),
+    ["wait_median", wait(o2o.wait_median_seconds), t("stats.wait_median_seconds")],
+    ["wait_p90", wait(o2o.wait_p90_seconds), t("stats.wait_p90_seconds")],
+    ["o2oFeedback", fig(o2o.feedback?.count ?? 0, number), t("report.feedbackCount")],
+    ["o2oRating", fig(rating), t("report.rating")]]));
+  return box;
 }
 
 // Start ------------------------------------------------------------------------------------

@@ -330,6 +330,10 @@ async def test_check_in_check_out_and_the_funders_report(browser, impact_server,
     await report.locator("#report-form").get_by_role("button").click()
     await wait_until(report, "document.querySelectorAll('.report-group').length > 1")
     groups = await report.locator(".report-group").count()
+    # With every group, an admin also sees the whole service's one-to-one support.
+    o2o = report.locator(".report-o2o")
+    assert await o2o.locator("[data-figure=requests]").inner_text() == "0"
+    assert await o2o.locator("[data-figure=o2oRating]").inner_text() == "fewer than 5"
     await report.emulate_media(media="print")
     for hidden in ("header.bar", "#report-form", "#report-print", "#report-csv"):
         assert not await report.is_visible(hidden), hidden
