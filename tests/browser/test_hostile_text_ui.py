@@ -112,8 +112,8 @@ async def test_every_page_carries_the_content_security_policy(start_server):
 
     server = start_server()
     async with httpx.AsyncClient(base_url=server.url) as http:
-        for path in ("/", "/staff", "/admin", "/static/js/staff.js", "/static/i18n/fi.json",
-                     "/api/rooms", "/api/auth/me", "/no-such-page"):
+        for path in ("/", "/staff", "/admin", "/report", "/static/js/staff.js",
+                     "/static/i18n/fi.json", "/api/rooms", "/api/auth/me", "/no-such-page"):
             response = await http.get(path)
             csp = response.headers.get("content-security-policy", "")
             assert "script-src 'self'" in csp, path
