@@ -2,12 +2,15 @@
 // bars with their numbers written beside them, and the mean change on a -4…+4 line with its
 // 95 % confidence interval. Decorative for screen readers (aria-hidden): the page gives the
 // same numbers as tables. Readable in black and white: one series hatched, the other solid,
-// and every number written out.
+// and every number written out. On a narrow screen (`compact`) each row's label goes above
+// its bars, so that the text stays large enough to read on a phone.
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 640;
-const LABEL = 200; // the labels' column
-const BAR = 360; // the longest bar
+const WIDE = { width: 640, label: 200, bar: 360 };
+const NARROW = { width: 400, label: 0, bar: 330 };
 let charts = 0;
+
+/** Whether the plots are drawn for a narrow screen (the report re-renders on a change). */
+export const compact = matchMedia("(max-width: 600px)");
 
 function node(tag, attrs = {}, text) {
   const n = document.createElementNS(SVG, tag);
@@ -18,8 +21,8 @@ function node(tag, attrs = {}, text) {
   return n;
 }
 
-function svgOf(height, className) {
-  const svg = node("svg", { viewBox: `0 0 ${WIDTH} ${height}`, "aria-hidden": "true",
+function svgOf(width, height, className) {
+  const svg = node("svg", { viewBox: `0 0 ${width} ${height}`, "aria-hidden": "true",
     focusable: "false", class: `plot ${className}` });
   charts += 1;
   const id = `hatch-${charts}`;
@@ -40,37 +43,43 @@ function svgOf(height, className) {
  * max: the value of the longest bar.
  */
 export function barChart(rows, series, max) {
+  const narrow = compact.matches;
+  const { width, label, bar } = narrow ? NARROW : WIDE;
   const perSeries = 20;
-  const rowHeight = series.length * perSeries + 14;
+  const heading = narrow ? 20 : 0; // the label's own line above the bars
+  const rowHeight = heading + series.length * perSeries + 14;
   const legend = series.length > 1 ? 34 : 0;
   const height = rows.length * rowHeight + legend + 6;
-  const { svg, hatch } = svgOf(height, "bars-plot");
+  const { svg, hatch } = svgOf(width, height, "bars-plot");
+  const fill = (style) => (style === "hatched" ? hatch : undefined);
   rows.forEach((row, i) => {
-    const top = 6 + i * rowHeight;
-    svg.append(node("text", { x: LABEL - 10, y: top + (series.length * perSeries) / 2 + 5,
-      "text-anchor": "end", class: "plot-label" }, row.label));
+    const top = 6 + i * rowHeight + heading;
+    svg.append(narrow
+      ? node("text", { x: 0, y: top - 6, class: "plot-label" }, row.label)
+      : node("text", { x: label - 10, y: top + (series.length * perSeries) / 2 + 5,
+        "text-anchor": "end", class: "plot-label" }, row.label));
+    const x0 = label + (narrow ? 1 : 0);
     series.forEach((s, k) => {
       const y = top + k * perSeries;
       const value = row.values[k];
-      const width = value ? Math.max(2, (BAR * value) / Math.max(1, max)) : 0;
-      if (width) {
-        svg.append(node("rect", { x: LABEL, y, width, height: perSeries - 4,
-          class: `plot-bar ${s.style}`, fill: s.style === "hatched" ? hatch : undefined }));
+      const length = value ? Math.max(2, (bar * value) / Math.max(1, max)) : 0;
+      if (length) {
+        svg.append(node("rect", { x: x0, y, width: length, height: perSeries - 4,
+          class: `plot-bar ${s.style}`, fill: fill(s.style) }));
       }
-      svg.append(node("text", { x: LABEL + width + 6, y: y + perSeries - 8,
-        class: "plot-value" }, row.texts[k]));
+      svg.append(node("text", { x: x0 + length + 6, y: y + perSeries - 8, class: "plot-value" },
+        row.texts[k]));
     });
-    svg.append(node("line", { x1: LABEL, x2: LABEL, y1: top - 3, y2: top + series.length * perSeries,
+    svg.append(node("line", { x1: x0, x2: x0, y1: top - 3, y2: top + series.length * perSeries,
       class: "plot-axis" }));
   });
   if (legend) {
-    let x = LABEL;
+    let x = label;
     const y = height - legend + 12;
     for (const s of series) {
       svg.append(node("rect", { x, y, width: 18, height: 14, class: `plot-bar ${s.style}`,
-        fill: s.style === "hatched" ? hatch : undefined }));
-      const text = node("text", { x: x + 24, y: y + 12, class: "plot-label" }, s.name);
-      svg.append(text);
+        fill: fill(s.style) }),
+      node("text", { x: x + 24, y: y + 12, class: "plot-label" }, s.name));
       x += 60 + s.name.length * 8;
     }
   }
@@ -80,10 +89,11 @@ export function barChart(rows, series, max) {
 /** The mean change as a dot on a -4…+4 line, its 95 % interval as a bar with ends;
  * `format` writes a number as the page does. */
 export function intervalChart(mean, low, high, format) {
+  const { width } = compact.matches ? NARROW : WIDE;
   const height = 96;
-  const { svg } = svgOf(height, "interval-plot");
-  const left = 40;
-  const right = WIDTH - 40;
+  const { svg } = svgOf(width, height, "interval-plot");
+  const left = 24;
+  const right = width - 24;
   const x = (v) => left + ((Math.max(-4, Math.min(4, v)) + 4) / 8) * (right - left);
   const axisY = 70;
   svg.append(node("line", { x1: left, x2: right, y1: axisY, y2: axisY, class: "plot-axis" }));

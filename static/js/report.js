@@ -7,7 +7,7 @@
 // print stylesheet makes an A4 page per group. Every text goes in with textContent.
 import { $, el } from "./dom.js";
 import { applyTo, lang, locale, startLang, t } from "./i18n.js";
-import { barChart, intervalChart } from "./report-charts.js";
+import { barChart, compact, intervalChart } from "./report-charts.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const FEWER = "fewer_than_5";
@@ -280,6 +280,7 @@ async function start() {
   $("report-to").value = isoDay(today);
   $("report-form").addEventListener("submit", (e) => { e.preventDefault(); load(true); });
   $("report-print").addEventListener("click", () => window.print());
+  compact.addEventListener("change", render); // the plots' layout follows the screen's width
   await signIn(api, async () => {
     showAccount(api);
     $("to-staff").hidden = false;

@@ -353,6 +353,12 @@ async def test_check_in_check_out_and_the_funders_report(browser, impact_server,
         "groups => groups.map(g => g.dataset.room)") == ["ilta"]
     assert await console.locator("#report-room option").count() == 2  # all mine, and ilta
     assert await console.is_hidden("#to-admin")
+    # On a phone the plots put each label above its bars; nothing scrolls sideways.
+    await console.set_viewport_size(PHONE)
+    await wait_until(console, "document.querySelector('.part-feelings svg')"
+                              ".getAttribute('viewBox').startsWith('0 0 400 ')")
+    width = await console.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the report scrolls sideways on a phone"
     other = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, path="/admin",
                           viewport=DESKTOP)
     await other.goto(server.url + "/report")
