@@ -59,6 +59,10 @@ export function face(level) {
   shape("circle", { cx: "14", cy: "16", r: "2.2", class: "face-ink" });
   shape("circle", { cx: "26", cy: "16", r: "2.2", class: "face-ink" });
   shape("path", { d: MOUTHS[level - 1], class: "face-line" });
+  if (level === 1) { // worried brows tell the worst from the next one at a glance
+    shape("path", { d: "M9 12 L16 9.5", class: "face-line" });
+    shape("path", { d: "M31 12 L24 9.5", class: "face-line" });
+  }
   return svg;
 }
 
