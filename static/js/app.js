@@ -2,7 +2,7 @@
 // textContent, never as HTML.
 import { initCheckin } from "./checkin.js";
 import { ChatClient } from "./client.js";
-import { $, button, el } from "./dom.js";
+import { $, button, el, menu } from "./dom.js";
 import { applyTo, formatDateTime, formatTime, has, lang, showConnection, startLang, t } from "./i18n.js";
 import { initSupport } from "./support.js";
 
@@ -29,7 +29,17 @@ const state = {
   resources: [], // the crisis lines, from the server (shown at once when help is pressed)
   helpRequest: null, // the id of the last "help" frame, to know its crisis_resources
   helpStatus: null, // the latest help_status: nobody_online, notified or seen
+  muted: null, // { until: ms or null, reason } while a facilitator has muted this person
+  slowUntil: 0, // slow mode: when the next message may be sent (ms)
 };
+// Closed groups this device's identity has joined with an invite code (kept with the token).
+const GROUPS_KEY = "vt.groups";
+const myGroups = () => new Set(JSON.parse(localStorage.getItem(GROUPS_KEY) ?? "[]"));
+function rememberGroup(room, member) {
+  const groups = myGroups();
+  if (member) groups.add(room); else groups.delete(room);
+  localStorage.setItem(GROUPS_KEY, JSON.stringify([...groups]));
+}
 const REACTIONS = [["heart", "\u2764\ufe0f"], ["hug", "\u{1F917}"], ["thanks", "\u{1F64F}"],
   ["metoo", "\u{1F91D}"]];
 
@@ -38,6 +48,8 @@ function show(view) {
   for (const id of ["landing", "rules", "chat", "closing", "support"]) $(id).hidden = id !== view;
   // In a room the page is an app: the header and the composer stay, only the messages scroll.
   document.body.classList.toggle("in-room", view === "chat");
+  // A new view starts from its top (its heading is never left under the sticky header).
+  window.scrollTo(0, 0);
 }
 
 // Quick exit: replace this page in the tab's history, so Back does not return here.
@@ -97,10 +109,12 @@ function sessionLine(room) {
 
 function renderRooms() {
   const list = $("rooms");
+  const groups = myGroups();
   list.replaceChildren();
   if (!state.rooms.length) list.append(el("li", "empty", t("landing.noRooms")));
   for (const room of state.rooms) {
     const item = el("li", "room");
+    item.dataset.room = room.id;
     item.append(el("h3", "", room.name[lang()] ?? room.name.fi));
     item.append(el("p", "badge", t(room.kind === "guided" ? "landing.guided" : "landing.unguided")));
     if (room.access === "closed") item.append(" ", el("p", "badge", t("landing.closedGroup")));
@@ -110,13 +124,63 @@ function renderRooms() {
     if (typeof room.members === "number") {
       item.append(el("p", "count", t("landing.members", { n: room.members })));
     }
-    const join = el("button", "", joinable(room) ? t("landing.join") : t("landing.closed"));
-    join.type = "button";
-    join.disabled = !joinable(room);
-    join.addEventListener("click", () => openRules(room));
-    item.append(join);
+    // A closed group someone here has not joined: by invitation, with the code right here
+    // (not "not open now", which reads as if it were only a matter of time).
+    const invited = room.access !== "closed" || groups.has(room.id);
+    if (!invited) item.append(inviteCard(room));
+    if (invited || joinable(room)) {
+      const join = el("button", invited ? "" : "secondary",
+        joinable(room) ? t(invited ? "landing.join" : "landing.joinMember") : t("landing.closed"));
+      join.type = "button";
+      join.disabled = !joinable(room);
+      join.addEventListener("click", () => openRules(room));
+      item.append(join);
+    }
+    if (state.cardNotice?.room === room.id) {
+      const notice = el("p", "invite-result", state.cardNotice.text);
+      notice.setAttribute("role", "status");
+      item.append(notice);
+    }
     list.append(item);
   }
+}
+
+/** Say something in a group's card on the landing page, and put the focus where it helps. */
+function cardNotice(room, text) {
+  state.cardNotice = { room, text };
+  renderRooms();
+  const card = $("rooms").querySelector(`.room[data-room="${CSS.escape(room)}"]`);
+  (card?.querySelector("input, button:not([disabled])") ?? card?.querySelector(".invite-result"))
+    ?.focus();
+}
+
+// The invite code form in a closed group's card.
+const redeeming = new Map(); // request id -> the room whose card asked
+function inviteCard(room) {
+  const box = el("form", "invite-inline");
+  box.dataset.room = room.id;
+  const id = `invite-code-${room.id}`;
+  const label = el("label", "", t("landing.inviteCode"));
+  label.htmlFor = id;
+  const input = el("input");
+  input.id = id;
+  input.autocomplete = "off";
+  input.maxLength = 40;
+  input.setAttribute("aria-describedby", `${id}-hint ${id}-result`);
+  const hint = el("p", "hint", t("landing.byInvitation"));
+  hint.id = `${id}-hint`;
+  const go = el("button", "", t("invite.redeem"));
+  go.type = "submit";
+  const result = el("p", "invite-result");
+  result.id = `${id}-result`;
+  result.setAttribute("role", "status");
+  box.append(hint, label, input, go, result);
+  box.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const code = input.value.trim();
+    if (code) redeeming.set(client.request({ type: "redeem", code }), room.id);
+  });
+  return box;
 }
 
 function renderResources(list, resources) {
@@ -211,6 +275,13 @@ function appendMessage(item, { follow = false } = {}) {
   else $("new-below").hidden = false;
 }
 $("new-below").addEventListener("click", () => { toEnd(); $("messages").focus(); });
+// The skip link: past the messages, straight to writing (or to why one cannot write now).
+$("skip-to-composer").addEventListener("click", (e) => {
+  e.preventDefault();
+  if (!$("text").disabled) { $("text").focus(); return; }
+  $("composer-note").tabIndex = -1;
+  $("composer-note").focus();
+});
 $("messages").addEventListener("scroll", () => {
   if (nearEnd($("messages"))) $("new-below").hidden = true;
 });
@@ -240,7 +311,7 @@ function setIgnored(member, name, on) {
   for (const [seq, frame] of state.frames) if (frame.member === member) refresh(seq);
   renderMembers();
   if (on) {
-    showPrivate([el("p", "", t("chat.ignoredNote", { name })),
+    showPrivateFrom(() => [el("p", "", t("chat.ignoredNote", { name })),
       button(t("chat.unignore"), () => { setIgnored(member, name, false); showPrivate([]); })]);
   }
 }
@@ -300,24 +371,26 @@ function renderMessage(frame, { live }) {
       item.append(warn);
     }
     item.append(text);
-    item.append(reactionBar(frame.seq));
-    const tools = el("p", "tools");
-    tools.append(button(t("chat.reply"), () => startReply(frame)));
+    // Two tab stops a message: the reactions (one toolbar, arrows inside) and one menu of
+    // actions; the skip link above the messages goes straight to the composer.
+    const tools = el("div", "tools");
+    tools.append(reactionBar(frame.seq));
+    const actions = [[t("chat.reply"), () => startReply(frame)]];
     if (mine) {
-      tools.append(button(t("chat.edit"), () => startEdit(frame)));
-      tools.append(button(t("chat.delete"), () => {
-        client.request({ type: "delete", room: state.room.id, seq: frame.seq });
-      }));
+      actions.push([t("chat.edit"), () => startEdit(frame)],
+        [t("chat.delete"), () => askDelete(frame)]);
     } else {
       // Facilitators' messages (warnings, guidance) are not for ignoring.
       if (frame.role === "participant") {
-        const ignore = button(t("chat.ignore"), () => setIgnored(frame.member, frame.name, true));
-        ignore.setAttribute("aria-label", t("chat.ignoreName", { name: frame.name }));
-        tools.append(ignore);
+        actions.push([t("chat.ignore"), () => setIgnored(frame.member, frame.name, true),
+          { "aria-label": t("chat.ignoreName", { name: frame.name }) }]);
       }
-      tools.append(button(t("chat.report"), () => openReport(frame)));
+      actions.push([t("chat.report"), () => openReport(frame)]);
     }
+    tools.append(menu(t("chat.actions"), t(mine ? "chat.actionsMine" : "chat.actionsFor",
+      { name: frame.name }), actions));
     item.append(tools);
+    if (state.deleting === frame.seq) item.append(deleteConfirm(frame));
   }
   if (existing) existing.replaceWith(item);
   else appendMessage(item, { follow: mine && live });
@@ -336,10 +409,34 @@ function folded(frame) {
   return frame.cw !== undefined || (frame.flag === "crisis" && frame.member !== state.me?.member);
 }
 
+// Deleting one's message removes it for everyone, for good: it asks first, in the message.
+function askDelete(frame) {
+  state.deleting = frame.seq;
+  refresh(frame.seq);
+  state.bySeq.get(frame.seq)?.querySelector(".delete-confirm button")?.focus();
+}
+function deleteConfirm(frame) {
+  const box = el("div", "delete-confirm");
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", t("chat.deleteQuestion"));
+  const done = (send) => {
+    state.deleting = null;
+    if (send) client.request({ type: "delete", room: state.room.id, seq: frame.seq });
+    refresh(frame.seq);
+    state.bySeq.get(frame.seq)?.querySelector(".menu-button")?.focus();
+  };
+  box.append(el("p", "", t("chat.deleteQuestion")),
+    button(t("chat.deleteYes"), () => done(true), "danger"),
+    button(t("common.cancel"), () => done(false), "secondary"));
+  return box;
+}
+
 function reactionBar(seq) {
-  const bar = el("p", "reactions");
-  bar.setAttribute("role", "group");
+  const bar = el("div", "reactions");
+  // A toolbar: one tab stop, the arrow keys move between the reactions.
+  bar.setAttribute("role", "toolbar");
   bar.setAttribute("aria-label", t("react.label"));
+  const current = state.reactionFocus?.seq === seq ? state.reactionFocus.kind : REACTIONS[0][0];
   const counts = state.reactions.get(seq) ?? {};
   const given = state.mine.get(seq) ?? new Set();
   for (const [kind, symbol] of REACTIONS) {
@@ -352,14 +449,30 @@ function reactionBar(seq) {
     b.setAttribute("aria-label", `${t(`react.${kind}`)} ${counts[kind] ?? 0}`);
     b.setAttribute("aria-pressed", String(given.has(kind)));
     b.dataset.reaction = kind;
+    b.tabIndex = kind === current ? 0 : -1;
+    b.addEventListener("focus", () => { state.reactionFocus = { seq, kind }; });
     bar.append(b);
   }
+  bar.addEventListener("keydown", (e) => {
+    const buttons = [...bar.querySelectorAll("button")];
+    const at = buttons.indexOf(document.activeElement);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[e.key];
+    if (to === undefined || at < 0) return;
+    e.preventDefault();
+    const next = buttons[(to + buttons.length) % buttons.length];
+    for (const b of buttons) b.tabIndex = b === next ? 0 : -1;
+    next.focus();
+  });
   return bar;
 }
 
 function refresh(seq) {
   const frame = state.frames.get(seq);
-  if (frame && state.bySeq.has(seq)) renderMessage(frame, { live: false });
+  if (!frame || !state.bySeq.has(seq)) return;
+  const focused = state.bySeq.get(seq).contains(document.activeElement)
+    ? document.activeElement.dataset.reaction : undefined;
+  renderMessage(frame, { live: false });
+  if (focused) state.bySeq.get(seq).querySelector(`[data-reaction="${focused}"]`)?.focus();
 }
 
 function startEdit(frame) {
@@ -464,6 +577,7 @@ client.addEventListener("deleted", (e) => {
 });
 $("forget").addEventListener("click", () => {
   ChatClient.forget();
+  localStorage.removeItem(GROUPS_KEY);
   support.forget();
   checkin.forget();
   client.stop();
@@ -529,6 +643,51 @@ function renderControls(controls) {
   const pinned = controls.pinned ? state.frames.get(controls.pinned) : null;
   $("room-pinned").hidden = !pinned?.text;
   $("room-pinned").replaceChildren(el("strong", "", t("controls.pinned")), " ", pinned?.text ?? "");
+  renderComposer();
+}
+
+// The composer says why one cannot write now, instead of letting a message fail: in the lobby,
+// in a locked group, while muted (until when, and why), and in slow mode (a countdown).
+let composerTimer = null;
+function renderComposer() {
+  clearTimeout(composerTimer);
+  const now = Date.now();
+  if (state.muted?.until && state.muted.until <= now) endMute();
+  const lobby = ["lobby", "scheduled"].includes(state.session?.state);
+  const locked = Boolean(state.controls?.locked);
+  const wait = Math.ceil((state.slowUntil - now) / 1000);
+  let text = "";
+  if (lobby) text = "";
+  else if (locked) text = t("composer.locked");
+  else if (state.muted) {
+    text = state.muted.until ? t("composer.mutedUntil", { time: formatTime(state.muted.until) })
+      : t("composer.muted");
+  } else if (wait > 0) text = t("composer.slowWait", { s: wait });
+  $("text").disabled = lobby || locked;
+  $("send-form").querySelector("button[type=submit]").disabled = lobby || locked
+    || Boolean(state.muted) || wait > 0;
+  $("composer-note").textContent = text;
+  $("composer-note").hidden = !text;
+  // The countdown (and the mute's end) tick without a reload.
+  const next = wait > 0 ? 1000 : state.muted?.until ? state.muted.until - now + 50 : 0;
+  if (next > 0) composerTimer = setTimeout(renderComposer, Math.min(next, 60000));
+}
+
+function startMute(until, reason) {
+  state.muted = { until: until ? Date.parse(until) : null, reason: reason ?? "" };
+  showPrivateFrom(() => {
+    const time = state.muted?.until ? formatTime(state.muted.until) : "";
+    const parts = [el("p", "", t(time ? "sanction.muteUntil" : "sanction.mute", { time }))];
+    if (state.muted?.reason) parts.push(el("p", "note-text", t("sanction.reason", { reason: state.muted.reason })));
+    return parts;
+  });
+  renderComposer();
+}
+
+function endMute() {
+  if (!state.muted) return;
+  state.muted = null;
+  showPrivateFrom(() => [el("p", "", t("sanction.unmuted"))]);
 }
 
 // Sessions: the lobby (read the rules, wait), live, ending, and the closing screen. ----------
@@ -550,8 +709,7 @@ function renderSession(session, event) {
   banner.replaceChildren(...lines);
   banner.hidden = !lines.length;
   // In the lobby one can read but not yet write (the server refuses it too).
-  $("text").disabled = lobby;
-  $("send-form").querySelector("button[type=submit]").disabled = lobby;
+  renderComposer();
   if (event === "facilitator_open" || event === "start_by_schedule") {
     $("announce").textContent = t("session.started");
   }
@@ -559,17 +717,36 @@ function renderSession(session, event) {
 
 function closeSession(event) {
   state.closedSession = event.session;
+  state.closing = event;
   client.rooms.delete(event.room); // closed: never rejoined on a reconnect
-  renderResources($("closing-resources"), event.resources ?? []);
+  renderClosing();
   $("feedback-form").reset();
   $("feedback-result").textContent = "";
   $("feedback-form").hidden = !event.feedback;
   $("feedback-send").disabled = false;
   state.room = null;
+  state.muted = null;
+  state.slowUntil = 0;
   show("closing");
   $("closing-title").tabIndex = -1;
   $("closing-title").focus();
   support.roomLeft();
+}
+
+// The closing screen: the facilitator's closing words (as written, in their language), the
+// next meeting in the reader's own time zone, the crisis lines.
+function renderClosing() {
+  const event = state.closing;
+  if (!event) return;
+  renderResources($("closing-resources"), event.resources ?? []);
+  const words = event.message?.trim() ?? "";
+  $("closing-words").hidden = !words;
+  $("closing-words-by").textContent = event.by ? t("closing.wordsBy", { name: event.by })
+    : t("closing.words");
+  $("closing-message").textContent = words;
+  $("closing-next").textContent = event.next
+    ? t("closing.next", { time: formatDateTime(event.next) }) : "";
+  $("closing-next").hidden = !event.next;
 }
 
 $("feedback-form").addEventListener("submit", (e) => {
@@ -581,7 +758,7 @@ $("feedback-form").addEventListener("submit", (e) => {
   if (text) frame.text = text;
   client.request(frame);
 });
-$("closing-back").addEventListener("click", () => { show("landing"); loadRooms(); });
+$("closing-back").addEventListener("click", () => { state.closing = null; show("landing"); loadRooms(); });
 
 // The sharing round: whose turn it is, and a hand to raise (or a pass).
 function renderRound(round) {
@@ -608,8 +785,16 @@ $("invite-form").addEventListener("submit", (e) => {
   if (code) client.request({ type: "redeem", code });
 });
 
+// What is said privately above the composer. Kept as the function that builds it, so that a
+// change of language says it again in the new one.
+let privateBuilder = null;
 function showPrivate(children) {
+  privateBuilder = null;
   $("private").replaceChildren(...children);
+}
+function showPrivateFrom(build) {
+  $("private").replaceChildren(...build());
+  privateBuilder = build;
 }
 
 // Server events ----------------------------------------------------------------------------
@@ -620,6 +805,7 @@ client.addEventListener("answer", (e) => {
   if (request.type === "join") {
     if (answer.type === "joined") {
       if (!$("chat").hidden && answer.room === state.room?.id) return; // a resume
+      if (state.room?.access === "closed") rememberGroup(answer.room, true);
       state.me.pseudonym = answer.name;
       enterChat(answer);
       if (!answer.complete) note(t("chat.missed"));
@@ -630,15 +816,34 @@ client.addEventListener("answer", (e) => {
         rulesChanged(request.room);
         return;
       }
+      if (answer.code === "not_a_member") {
+        // Not (or no longer) in the group: back to its card, with the code form.
+        rememberGroup(request.room, false);
+        show("landing");
+        cardNotice(request.room, errorText(answer.code));
+        return;
+      }
       $("name-error").textContent = errorText(answer.code);
     }
     return;
   }
   if (request.type === "send") settleSend(request, answer);
   if (request.type === "redeem") {
-    $("invite-result").textContent = answer.type === "redeemed"
-      ? t("invite.done", { room: roomName(answer.room) }) : errorText(answer.code);
-    if (answer.type === "redeemed") { $("invite-code").value = ""; loadRooms(); }
+    const card = redeeming.get(request.id);
+    redeeming.delete(request.id);
+    const done = answer.type === "redeemed";
+    const text = done ? t("invite.done", { room: roomName(answer.room) }) : errorText(answer.code);
+    if (done) rememberGroup(answer.room, true);
+    if (card) {
+      if (done) loadRooms().then(() => cardNotice(answer.room, text));
+      else {
+        const result = $(`invite-code-${card}-result`);
+        if (result) result.textContent = text;
+      }
+    } else {
+      $("invite-result").textContent = text;
+      if (done) { $("invite-code").value = ""; loadRooms(); }
+    }
   }
   if (request.type === "feedback") {
     const saved = answer.type === "feedback_saved" || answer.code === "feedback_given";
@@ -646,7 +851,7 @@ client.addEventListener("answer", (e) => {
     if (saved) $("feedback-send").disabled = true;
   }
   if (request.type === "report" && answer.type === "reported") {
-    showPrivate([el("p", "", t("chat.reported"))]);
+    showPrivateFrom(() => [el("p", "", t("chat.reported"))]);
   }
 });
 
@@ -655,17 +860,49 @@ function settleSend(request, answer) {
   if (!entry) return;
   outgoing.delete(request.id);
   const status = entry.item.querySelector(".status");
-  if (answer.type === "ack") { entry.item.remove(); return; }
+  if (answer.type === "ack") {
+    entry.item.remove();
+    if (state.controls?.slow_mode) {
+      state.slowUntil = Date.now() + state.controls.slow_mode * 1000;
+      renderComposer();
+    }
+    return;
+  }
   if (answer.type === "held") { status.textContent = t("chat.held"); return; }
   if (answer.type === "confirm") {
+    // Nothing was posted: the text goes back into the box, to send as it is or to edit.
     entry.item.remove();
-    const yes = el("button", "", t("confirm.send"));
-    yes.type = "button";
-    yes.addEventListener("click", () => {
-      showPrivate([]);
-      sendText(entry.text, { ...entry.extras, confirmed: true });
+    if (!$("text").value) $("text").value = entry.text;
+    showPrivateFrom(() => {
+      const yes = button(t("confirm.send"), () => {
+        showPrivate([]);
+        if ($("text").value.trim() === entry.text) $("text").value = "";
+        sendText(entry.text, { ...entry.extras, confirmed: true });
+      }, "");
+      const edit = button(t("confirm.edit"), () => {
+        showPrivate([]);
+        $("text").focus();
+      }, "secondary");
+      const actions = el("div", "actions");
+      actions.append(yes, edit);
+      return [el("p", "", t("confirm.personal")), actions];
     });
-    showPrivate([el("p", "", t("confirm.personal")), yes]);
+    $("private").querySelector("button")?.focus();
+    return;
+  }
+  // Muted, or too soon in slow mode: the composer says why and until when, and the text goes
+  // back into the box (nothing is lost, and there is nothing to "try again").
+  if (answer.type === "error" && ["muted", "slow_mode", "room_locked"].includes(answer.code)) {
+    entry.item.remove();
+    if (!$("text").value) $("text").value = entry.text;
+    if (answer.code === "muted" && !state.muted) {
+      startMute(answer.retry_after ? new Date(Date.now() + answer.retry_after * 1000).toISOString() : null, "");
+    } else if (answer.code === "slow_mode") {
+      state.slowUntil = Date.now() + (answer.retry_after ?? state.controls?.slow_mode ?? 0) * 1000;
+    } else if (answer.code === "room_locked") {
+      state.controls = { ...state.controls, locked: true };
+    }
+    renderComposer();
     return;
   }
   // Not sent: say so, keep the text, offer to try again. Nothing is lost silently.
@@ -755,10 +992,13 @@ client.addEventListener("crisis_resources", (e) => {
   // Crisis language in one's own message: the lines, privately, right above the composer;
   // nothing is blocked, and it can be put away.
   state.helpStatus = null;
-  const list = el("ul", "resources");
-  renderResources(list, e.detail.resources);
-  showPrivate([el("p", "", t("help.crisisNote")), list, el("p", "help-status"),
-    button(t("help.close"), () => showPrivate([]))]);
+  showPrivateFrom(() => {
+    const lines = el("ul", "resources");
+    renderResources(lines, state.resources);
+    const status = el("p", "help-status", state.helpStatus ? t(`help.status.${state.helpStatus}`) : "");
+    return [el("p", "", t("help.crisisNote")), lines, status,
+      button(t("help.close"), () => showPrivate([]))];
+  });
 });
 client.addEventListener("help_status", (e) => {
   if (e.detail.room !== state.room?.id) return;
@@ -766,15 +1006,18 @@ client.addEventListener("help_status", (e) => {
   renderHelpStatus();
   // "Seen" may come after the sheet was closed: then it is said above the composer.
   if (!$("help-dialog").open && !$("private").querySelector(".help-status")) {
-    showPrivate([el("p", "help-status", t(`help.status.${e.detail.status}`)),
+    showPrivateFrom(() => [el("p", "help-status", t(`help.status.${state.helpStatus}`)),
       button(t("help.close"), () => showPrivate([]))]);
   }
 });
 client.addEventListener("sanction", (e) => {
-  const key = { mute: "sanction.mute", kick: "sanction.kick", ban: "sanction.ban" }[e.detail.sanction];
-  if (key) showPrivate([el("p", "", t(key))]);
+  if (e.detail.room !== state.room?.id) return;
+  if (e.detail.sanction === "mute") { startMute(e.detail.until, e.detail.reason); return; }
+  if (e.detail.sanction === "unmute") { endMute(); renderComposer(); return; }
+  const key = { kick: "sanction.kick", ban: "sanction.ban" }[e.detail.sanction];
+  if (key) showPrivateFrom(() => [el("p", "", t(key))]);
 });
-client.addEventListener("warning", (e) => showPrivate([el("p", "", e.detail.text)]));
+client.addEventListener("warning", (e) => showPrivateFrom(() => [el("p", "", e.detail.text)]));
 showConnection(client, $("connection"));
 
 // A private conversation from an alert, beside the group (on a phone, a sheet over it that
@@ -824,18 +1067,38 @@ const checkin = initCheckin({ client, room: () => state.room });
 
 // Start ------------------------------------------------------------------------------------
 
+/** A new language: everything on screen says itself again in it (the texts people wrote stay
+ * as written). */
+function relabel() {
+  renderRooms();
+  renderResources($("resources"), state.resources);
+  support.relabel();
+  if (state.room && !$("chat").hidden) {
+    $("room-title").textContent = state.room.name[lang()] ?? state.room.name.fi;
+    renderMembers();
+    renderControls(state.controls ?? {});
+    renderSession(state.session ?? null, null);
+    renderRound(state.round ?? null);
+    for (const seq of state.bySeq.keys()) refresh(seq);
+    if (privateBuilder) $("private").replaceChildren(...privateBuilder());
+    const typed = $("text").value;
+    if (state.editing && state.frames.has(state.editing)) startEdit(state.frames.get(state.editing));
+    else if (state.replyTo && state.frames.has(state.replyTo)) startReply(state.frames.get(state.replyTo));
+    $("text").value = typed;
+  }
+  if (!$("closing").hidden) renderClosing();
+  if (!$("rules").hidden && state.room) {
+    const own = state.room.rules?.[lang()];
+    $("room-rules").textContent = own ?? "";
+    $("room-rules").hidden = !own;
+  }
+  if (!$("side-conv").hidden) renderSideToggle();
+  renderHelpStatus();
+  renderResources($("help-lines"), state.resources);
+}
+
 async function start() {
-  const chosen = await startLang($("lang"), () => {
-    renderRooms();
-    renderResources($("resources"), state.resources);
-    support.relabel();
-    if (state.members) renderMembers();
-    if (!$("side-conv").hidden) renderSideToggle();
-    if ($("help-dialog").open) {
-      renderHelpStatus();
-      renderResources($("help-lines"), state.resources);
-    }
-  });
+  const chosen = await startLang($("lang"), relabel);
   client.connect(chosen);
   support.load();
   await loadRooms();

@@ -5,7 +5,7 @@ import { initAlertInbox } from "./alert-inbox.js";
 import { initAlertSignals } from "./alert-signals.js";
 import { ChatClient } from "./client.js";
 import { relabelDebriefs, startDebriefs } from "./debrief.js";
-import { $, button, el } from "./dom.js";
+import { $, button, el, menu as sharedMenu } from "./dom.js";
 import { applyTo, formatDateTime, formatDuration, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 import { initSupportConsole } from "./support-console.js";
@@ -286,58 +286,10 @@ function actOnMessage(action, frame) {
   }
 }
 
-// The moderation menu: a disclosure button and a list of actions, all by keyboard too. -------
-
-let openMenu = null;
-function closeMenu(returnFocus) {
-  if (!openMenu) return;
-  const { toggle, list } = openMenu;
-  list.hidden = true;
-  toggle.setAttribute("aria-expanded", "false");
-  openMenu = null;
-  if (returnFocus) toggle.focus();
-}
-
-let menuCount = 0;
+// The moderation menu (dom.js): a disclosure button and a list of actions, all by keyboard too.
 function menu(name, items) {
-  const wrap = el("div", "menu-wrap");
-  const list = el("ul", "menu");
-  list.id = `menu-${++menuCount}`;
-  list.hidden = true;
-  const toggle = el("button", "menu-button", t("mod.menu"));
-  toggle.type = "button";
-  toggle.setAttribute("aria-label", t("mod.menuFor", { name }));
-  toggle.setAttribute("aria-expanded", "false");
-  toggle.setAttribute("aria-controls", list.id);
-  for (const [action, run] of items) {
-    const item = el("li");
-    item.append(button(t(`action.${action}`), () => { closeMenu(false); run(); }, "menu-item"));
-    list.append(item);
-  }
-  toggle.addEventListener("click", () => {
-    const wasOpen = openMenu?.toggle === toggle;
-    closeMenu(false);
-    if (wasOpen) return;
-    list.hidden = false;
-    toggle.setAttribute("aria-expanded", "true");
-    openMenu = { toggle, list };
-    list.querySelector("button").focus();
-    list.scrollIntoView({ block: "nearest" });
-  });
-  list.addEventListener("keydown", (e) => {
-    const buttons = [...list.querySelectorAll("button")];
-    const at = buttons.indexOf(document.activeElement);
-    if (e.key === "Escape") { e.preventDefault(); closeMenu(true); }
-    else if (e.key === "ArrowDown") { e.preventDefault(); buttons[(at + 1) % buttons.length].focus(); }
-    else if (e.key === "ArrowUp") { e.preventDefault(); buttons[(at - 1 + buttons.length) % buttons.length].focus(); }
-    else if (e.key === "Home") { e.preventDefault(); buttons[0].focus(); }
-    else if (e.key === "End") { e.preventDefault(); buttons.at(-1).focus(); }
-  });
-  wrap.addEventListener("focusout", (e) => {
-    if (openMenu?.toggle === toggle && !wrap.contains(e.relatedTarget)) closeMenu(false);
-  });
-  wrap.append(toggle, list);
-  return wrap;
+  return sharedMenu(t("mod.menu"), t("mod.menuFor", { name }),
+    items.map(([action, run]) => [t(`action.${action}`), run]));
 }
 
 // The action dialog: what to say and for how long, before a sanction is sent. -----------------
