@@ -60,3 +60,33 @@ def test_keys_the_pages_build_from_server_values_exist():
     wanted |= {"alerts.help", "alerts.crisis"}
     wanted |= {f"filters.{f.name}" for f in dataclasses.fields(FilterSettings)}
     assert wanted <= keys, sorted(wanted - keys)
+
+
+ROOT = STATIC.parent
+
+
+def test_every_protocol_error_code_has_a_translated_text():
+    """Issue 18, item 20: every error code the server sends (docs/protocol.md's table, which
+    is the ErrorCode enum) has its own text, so the browser never falls back to a generic one."""
+    from chatserver.domain.errors import ErrorCode
+
+    codes = {code.value for code in ErrorCode}
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|",
+                                (ROOT / "docs" / "protocol.md").read_text(), re.M))
+    assert documented == codes, (sorted(documented - codes), sorted(codes - documented))
+    for lang, texts in catalogues().items():
+        missing = sorted(code for code in codes if f"error.{code}" not in texts)
+        assert not missing, (lang, missing)
+
+
+def test_every_audited_action_has_a_readable_name():
+    """Issue 18, item 16: the audit log names each action in words, never by its raw key."""
+    sources = "".join(p.read_text() for p in (ROOT / "chatserver").rglob("*.py"))
+    actions = set(re.findall(r'\baction="([a-z_]+)"', sources))
+    actions |= set(re.findall(r'_audit\((?:[^,()]+, ){1,2}"([a-z_]+)"', sources))
+    actions |= set(re.findall(r'"(staff_(?:disable|enable))"', sources))
+    actions -= {"store_true", "store_false"}  # the command line's argparse, not the audit log
+    assert {"one_to_one_settings", "group_member_removed", "alert_ack"} <= actions, actions
+    keys = set(catalogues()["fi"])
+    unnamed = sorted(a for a in actions if f"audit.{a}" not in keys and f"action.{a}" not in keys)
+    assert not unnamed, unnamed

@@ -5,6 +5,7 @@ import { relabelOneToOneSettings, startOneToOneSettings } from "./admin-o2o.js";
 import { editButton, relabelRoomEditor, startRoomEditor } from "./admin-rooms.js";
 import { relabelStats, renderStatsRooms, startStats } from "./admin-stats.js";
 import { $, button, el, field } from "./dom.js";
+import { inviteMaker, roster } from "./group-members.js";
 import { LANGS, applyTo, formatDateTime, has, lang, locale, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
@@ -30,6 +31,7 @@ async function loadRooms() {
 
 function renderRoomCards() {
   const list = $("room-cards");
+  const open = new Set([...list.querySelectorAll("details[open]")].map((d) => d.dataset.room));
   list.replaceChildren();
   for (const room of state.rooms) {
     const item = el("li", "card");
@@ -38,8 +40,22 @@ function renderRoomCards() {
         kind: t(room.kind === "guided" ? "landing.guided" : "landing.unguided"),
         mode: t(room.session_mode === "sessions" ? "rooms.modeSessions" : "rooms.modeAlways") })),
       editButton(room));
+    // A closed group's invite codes and members, right beside the group.
+    if (room.access === "closed") item.append(groupMembers(room, open.has(room.id)));
     list.append(item);
   }
+}
+
+function groupMembers(room, open) {
+  const box = el("details", "group-members");
+  box.dataset.room = room.id;
+  box.append(el("summary", "", t("rooms.invitesAndMembers", { name: roomName(room) })));
+  const members = el("div", "roster-box");
+  const view = roster(api, room.id, members, { say });
+  box.append(inviteMaker(api, room.id, { say }), members);
+  box.addEventListener("toggle", () => { if (box.open) view.load(); });
+  box.open = open;
+  return box;
 }
 
 // Names, descriptions, who it is for and the room's own ground rules, in every language.
@@ -217,12 +233,20 @@ function renderAccounts() {
         choice.append(check, " ", roomName(room));
         box.append(choice);
       }
+      const result = el("p", "save-result");
+      result.setAttribute("role", "status");
       box.append(button(t("admin.saveRooms"), async () => {
         const rooms = [...box.querySelectorAll("input:checked")].map((c) => c.value);
         const answer = await api.call("PATCH", `/api/staff/${account.id}`, { rooms });
         say(answer.ok ? t("admin.saved") : staffError(answer.body.error));
+        // Said where the admin is looking too, with what was saved.
+        result.className = answer.ok ? "save-result saved" : "save-result error";
+        result.textContent = answer.ok ? t("admin.roomsSaved", { name: account.display_name,
+          rooms: rooms.map((id) => roomName(state.rooms.find((r) => r.id === id) ?? { name: { fi: id } })).join(", ")
+            || t("admin.noRooms") })
+          : staffError(answer.body.error);
         if (answer.ok) Object.assign(account, answer.body);
-      }, "secondary"));
+      }, "secondary"), result);
       item.append(box);
     }
     if (account.id !== api.account.id) {
@@ -444,23 +468,67 @@ async function loadAudit(more = false) {
   renderAudit();
 }
 
+// What an entry did, in words: switches say which way they went (lock on, lock off).
+function auditWhat(entry) {
+  const detail = entry.detail ?? {};
+  const onOff = { lock: "locked", premoderate: "premoderated" }[entry.action];
+  if (onOff && typeof detail[onOff] === "boolean") {
+    return t(`audit.${entry.action}.${detail[onOff] ? "on" : "off"}`);
+  }
+  if (entry.action === "slow_mode" && typeof detail.slow_mode === "number") {
+    return detail.slow_mode ? t("audit.slow_mode.on", { s: detail.slow_mode }) : t("audit.slow_mode.off");
+  }
+  if (entry.action === "mute" && detail.shadow) return t("action.shadow");
+  const key = [`audit.${entry.action}`, `action.${entry.action}`].find(has);
+  return key ? t(key) : t("audit.other", { action: entry.action });
+}
+
+function auditTarget(entry) {
+  if (entry.target_name) return entry.target_name;
+  // A staff account that no longer has a name here, or a participant's id in the group.
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(entry.target) ? t("audit.someAccount") : t("audit.participant");
+}
+
 function renderAudit() {
   const list = $("audit");
   list.replaceChildren();
   for (const entry of state.audit) {
     const item = el("li", "audit-entry");
+    // The server's instant (UTC, with Z), shown in the reader's own time zone.
     const time = el("time", "", formatStamp(entry.at));
     time.dateTime = entry.at;
-    const key = [`audit.${entry.action}`, `action.${entry.action}`].find(has);
-    const what = key ? t(key) : entry.action;
-    item.append(time, " ", el("strong", "", entry.actor_name ?? ""), " ", el("span", "", what));
-    if (entry.room) item.append(" ", el("span", "hint", t("audit.inRoom", { room: entry.room })));
-    if (entry.target) item.append(" ", el("span", "hint", t("audit.target", { target: entry.target })));
+    item.append(time, " ", el("strong", "", entry.actor_name ?? ""), " ", el("span", "", auditWhat(entry)));
+    if (entry.room) {
+      const room = state.rooms.find((r) => r.id === entry.room);
+      item.append(" ", el("span", "hint", t("audit.inRoom", { room: room ? roomName(room) : entry.room })));
+    }
+    if (entry.target) item.append(" ", el("span", "hint", t("audit.target", { target: auditTarget(entry) })));
     if (entry.reason) item.append(" ", el("q", "", entry.reason));
     list.append(item);
   }
 }
 $("audit-more").addEventListener("click", () => loadAudit(true));
+
+// Sections: one at a time, chosen by the URL's fragment (#staff-section), so that a reload,
+// a bookmark or Back returns to the same one.
+const sections = () => [...document.querySelectorAll("#admin > section.panel")].map((s) => s.id);
+function showSection(wanted, focus) {
+  const all = sections();
+  const chosen = all.includes(wanted) ? wanted : all[0];
+  for (const id of all) $(id).hidden = id !== chosen;
+  for (const link of document.querySelectorAll("#admin nav.sections a")) {
+    if (link.getAttribute("href") === `#${chosen}`) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  if (focus) {
+    const heading = $(chosen).querySelector("h2");
+    heading.tabIndex = -1;
+    heading.focus();
+  }
+}
+window.addEventListener("hashchange", () => {
+  if (api.account?.role === "admin") showSection(location.hash.slice(1), true);
+});
 
 // Start ------------------------------------------------------------------------------------
 
@@ -507,6 +575,7 @@ async function start() {
       }
       return;
     }
+    showSection(location.hash.slice(1), false);
     startRoomEditor(api, { say, saved: loadRooms });
     startExceptions(api, { say, reload: loadSchedules });
     await loadRooms();

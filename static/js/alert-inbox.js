@@ -127,13 +127,9 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     }
     if (alert.state !== "resolved") {
       if (person && !alert.conv) {
-        const talk = actionButton("talk", t("alerts.talk"), () => {
-          problems.delete(alert.id);
-          requests.set(client.request({ type: "conv_open", alert: alert.id }),
-            { type: "conv_open", alert: alert.id });
-        });
-        talk.setAttribute("aria-label", t("alerts.talkTo", { name: alert.name ?? "" }));
-        tools.append(talk);
+        const talkButton = actionButton("talk", t("alerts.talk"), () => talk(alert.id));
+        talkButton.setAttribute("aria-label", t("alerts.talkTo", { name: alert.name ?? "" }));
+        tools.append(talkButton);
       }
       tools.append(actionButton("resolve", t("alerts.resolve"), () => {
         const form = nodes.get(alert.id)?.form;
@@ -266,9 +262,17 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     else render();
   });
 
+  function talk(id) {
+    problems.delete(id);
+    requests.set(client.request({ type: "conv_open", alert: id }), { type: "conv_open", alert: id });
+  }
+
   return {
     load,
     render,
+    talk,
+    /** The alert a report raised (its person is the writer of the reported message). */
+    ofReport: (report) => [...alerts.values()].find((a) => a.kind === "report" && a.report === report),
     /** open: nobody has taken it yet (a report is counted once, with the reports);
      * unresolved: open or being handled. */
     counts() {

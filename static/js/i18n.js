@@ -39,9 +39,21 @@ export function has(key) {
   return Object.hasOwn(catalogue, key);
 }
 
+/** Fill a node with a translated text and remember its key (and values), so that a change of
+ * language translates it in place (applyTo). */
+export function keyed(node, key, vars) {
+  node.textContent = t(key, vars);
+  node.dataset.i18n = key;
+  if (vars) node.dataset.i18nVars = JSON.stringify(vars);
+  else delete node.dataset.i18nVars;
+  return node;
+}
+
 /** Fill every element that names a key: text, title and placeholder. */
 export function applyTo(root) {
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n]")) {
+    el.textContent = t(el.dataset.i18n, el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : {});
+  }
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
     el.placeholder = t(el.dataset.i18nPlaceholder);

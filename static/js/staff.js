@@ -6,6 +6,7 @@ import { initAlertSignals } from "./alert-signals.js";
 import { ChatClient } from "./client.js";
 import { relabelDebriefs, startDebriefs } from "./debrief.js";
 import { $, button, el, menu as sharedMenu } from "./dom.js";
+import { roster as makeRoster } from "./group-members.js";
 import { applyTo, formatDateTime, formatDuration, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 import { initSupportConsole } from "./support-console.js";
@@ -21,6 +22,8 @@ const state = {
   current: null,
   reports: new Map(), // id -> report
   held: new Map(), // id -> held message
+  mySessions: [], // my upcoming sessions
+  resources: [], // the crisis lines, to hand on from a report
 };
 
 // What each moderation action asks before it is sent (docs/protocol.md, "moderate").
@@ -82,7 +85,7 @@ const inbox = initAlertInbox({
   client, api, roomName, signals, urgent, say, conversations: supportConsole,
   mayGoTo: (room) => Boolean(state.rooms.get(room)?.info),
   goTo: (room, seq) => { signals.closeInbox(); selectRoom(room, seq); },
-  onChange: updateCounts,
+  onChange: () => { updateCounts(); if (state.reportsShown) renderReports(); },
 });
 
 function reportedText(report) {
@@ -95,7 +98,10 @@ function reportedText(report) {
 }
 
 function renderReports() {
+  state.reportsShown = true;
   const list = $("reports");
+  const focused = document.activeElement?.closest?.("#reports li")?.dataset.report;
+  const focusedText = focused ? document.activeElement.textContent : null;
   list.replaceChildren();
   for (const report of state.reports.values()) {
     const item = el("li", "report-item");
@@ -108,15 +114,48 @@ function renderReports() {
     item.append(quote);
     if (report.note) item.append(el("p", "note-text", t("reports.note", { note: report.note })));
     const tools = el("p", "tools");
+    // Someone is worried about the writer: first a private word with them and the crisis
+    // lines to hand on; removing or muting is not the answer to worry.
+    if (report.category === "worried") {
+      item.classList.add("worried");
+      item.append(el("p", "hint", t("reports.worriedHint")));
+      const alert = inbox.ofReport(report.id);
+      if (alert?.conv && supportConsole.has(alert.conv)) {
+        tools.append(button(t("alerts.convShow"), () => supportConsole.show(alert.conv)));
+      } else if (alert && alert.state !== "resolved" && !alert.conv) {
+        const talk = button(t("alerts.talk"), () => inbox.talk(alert.id), "");
+        talk.setAttribute("aria-label", t("alerts.talkTo", { name }));
+        tools.append(talk);
+      }
+      const lines = el("details", "report-lines");
+      lines.append(el("summary", "", t("reports.crisisLines")));
+      const list2 = el("ul", "resources");
+      for (const r of state.resources) {
+        const line = el("li");
+        line.append(el("strong", "", r.name[lang()] ?? r.name.fi), " ", el("span", "phone", r.phone));
+        if (r.hours) line.append(" ", el("span", "hours", `(${r.hours[lang()] ?? r.hours.fi})`));
+        list2.append(line);
+      }
+      lines.append(list2);
+      item.append(lines);
+    }
+    tools.append(button(t("reports.show"), () => selectRoom(report.room, report.seq)));
+    if (report.category !== "worried") {
+      tools.append(
+        button(t("action.redact"), () => moderate(report.room, { action: "redact", seq: report.seq })),
+        button(t("action.mute"), () => openAction("mute", report.room, { member: report.target, name })));
+    }
     tools.append(
-      button(t("reports.show"), () => selectRoom(report.room, report.seq)),
-      button(t("action.redact"), () => moderate(report.room, { action: "redact", seq: report.seq })),
-      button(t("action.mute"), () => openAction("mute", report.room, { member: report.target, name })),
       button(t("reports.dismiss"), () => resolve(report, "dismissed")),
       button(t("reports.actioned"), () => resolve(report, "actioned")),
     );
     item.append(tools);
     list.append(item);
+  }
+  if (focused) {
+    const buttons = [...(list.querySelector(`li[data-report="${CSS.escape(focused)}"]`)
+      ?.querySelectorAll("button") ?? [])];
+    (buttons.find((b) => b.textContent === focusedText) ?? buttons[0])?.focus();
   }
   updateCounts();
 }
@@ -190,6 +229,11 @@ function selectRoom(id, focusSeq, moveFocus = true) {
   renderRound();
   $("invite-panel").hidden = roomState(id).info?.access !== "closed";
   $("invite-codes").replaceChildren();
+  $("roster").replaceChildren();
+  if (roomState(id).info?.access === "closed") {
+    if (state.roster?.room !== id) state.roster = { room: id, view: makeRoster(api, id, $("roster"), { say }) };
+    state.roster.view.load();
+  }
   renderMembers();
   $("messages").replaceChildren();
   for (const frame of [...room.frames.values()].sort((a, b) => a.seq - b.seq)) renderMessage(frame);
@@ -388,24 +432,47 @@ $("session-open").addEventListener("click", () => sessionAction("open"));
 $("session-extend").addEventListener("click", () => sessionAction("extend", { minutes: 15 }));
 $("session-close").addEventListener("click", () => {
   $("session-confirm").hidden = false;
-  $("session-close-yes").focus();
+  $("session-close-message").focus();
 });
 $("session-close-no").addEventListener("click", () => {
   $("session-confirm").hidden = true;
   $("session-close").focus();
 });
-$("session-close-yes").addEventListener("click", () => sessionAction("close"));
+$("session-close-yes").addEventListener("click", () => {
+  // Closing words, if any: everyone sees them on the closing screen.
+  const message = $("session-close-message").value.trim();
+  sessionAction("close", message ? { message } : {});
+});
 
 async function loadMySessions() {
   const answer = await api.get("/api/sessions/mine");
+  if (!answer.ok) return;
+  state.mySessions = answer.body;
+  renderMySessions();
+}
+
+function renderMySessions() {
   const list = $("my-sessions");
   list.replaceChildren();
-  if (!answer.ok) return;
-  for (const session of answer.body.slice(0, 8)) {
+  for (const session of state.mySessions.slice(0, 8)) {
     list.append(el("li", "", t("session.mine", { room: roomName(session.room),
       time: formatDateTime(session.starts_at), state: t(`session.state.${session.state}`) })));
   }
-  if (!answer.body.length) list.append(el("li", "hint", t("session.noneComing")));
+  if (!state.mySessions.length) list.append(el("li", "hint", t("session.noneComing")));
+}
+
+// Every room's name (alerts, reports and sessions can come from any), before anything that
+// names a room is shown, and again with each new connection.
+async function loadNames() {
+  const rooms = await fetch("/api/rooms", { cache: "no-store" }).then((r) => r.json()).catch(() => null);
+  if (!rooms) return null;
+  state.names = new Map(rooms.map((r) => [r.id, r.name]));
+  return rooms;
+}
+
+async function loadResources() {
+  const answer = await fetch("/api/crisis-resources").then((r) => r.json()).catch(() => null);
+  if (answer) state.resources = answer;
 }
 
 function renderRound() {
@@ -485,9 +552,13 @@ function updateFrame(target, room, change) {
 
 client.addEventListener("welcome", async (e) => {
   if (!e.detail.role) return; // not a staff connection: the cookie has expired
-  const rooms = await fetch("/api/rooms").then((r) => r.json());
-  state.names = new Map(rooms.map((r) => [r.id, r.name]));
-  inbox.render(); // the rooms' names
+  const rooms = await loadNames();
+  if (!rooms) return;
+  // The rooms' names, wherever a room is named.
+  inbox.render();
+  renderReports();
+  renderHeld();
+  renderMySessions();
   const mine = e.detail.role === "admin" ? rooms.map((r) => r.id) : e.detail.rooms;
   for (const info of rooms) {
     if (mine.includes(info.id)) roomState(info.id).info = info;
@@ -591,7 +662,7 @@ function relabel() {
   renderReports();
   renderHeld();
   renderRoomList();
-  loadMySessions();
+  renderMySessions();
   relabelDebriefs();
   if (state.current) selectRoom(state.current, null, false);
   if (api.account) showAccount(api);
@@ -608,6 +679,7 @@ async function start() {
     $("to-admin").hidden = api.account.role !== "admin";
     $("console").hidden = false;
     signals.show();
+    await Promise.all([loadNames(), loadResources()]);
     client.connect(lang());
     await Promise.all([loadQueues(), loadMySessions(), startDebriefs(api, client),
       supportConsole.start(), inbox.load()]);

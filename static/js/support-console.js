@@ -528,7 +528,8 @@ export function initSupportConsole({ client, api, roomName }) {
   // is asked for (what was said while the socket was down comes with the history).
   client.addEventListener("welcome", () => {
     if (!active()) return;
-    if (state.on && state.wanted?.capacity > 0) sendAvailability(state.wanted.capacity, state.wanted.auto);
+    // Also off duty (capacity 0): the server then still lists who is waiting.
+    if (state.on) sendAvailability(state.wanted?.capacity ?? 0, state.wanted?.auto ?? false);
     else {
       for (const conv of state.convs.values()) {
         if (!conv.ended) client.request({ type: "conv_resume", conv: conv.frame.conv });
@@ -559,12 +560,13 @@ export function initSupportConsole({ client, api, roomName }) {
       if (answer?.ok) state.questions = (await answer.json()).questions ?? [];
       renderQueue();
       renderTabs();
+      // Not on duty until they say so, but they see who is waiting from the start.
       const saved = JSON.parse(sessionStorage.getItem(AVAILABILITY_KEY) ?? "null");
-      if (saved) {
+      if (saved?.capacity > 0) {
         $("supporter-capacity").value = String(saved.capacity);
         $("supporter-auto").checked = Boolean(saved.auto);
-        sendAvailability(saved.capacity, saved.auto);
       }
+      sendAvailability(saved?.capacity ?? 0, Boolean(saved?.auto));
     },
     relabel() {
       if (!state.on) return;

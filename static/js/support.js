@@ -2,7 +2,7 @@
 // pre-chat questions, the queue with a live place and wait, the private conversation and its
 // closing view. All user text goes in with textContent, never as HTML.
 import { $, button, el } from "./dom.js";
-import { formatDateTime, formatTime, has, lang, t } from "./i18n.js";
+import { formatDateTime, formatTime, has, keyed, lang, t } from "./i18n.js";
 
 const PHASES = ["closed", "form", "waiting", "lost", "conv", "ended"];
 // The place in the queue or the open conversation, for this tab only (ids, no text): a phone
@@ -21,6 +21,7 @@ const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
 export function initSupport({ client, show, renderResources, beside }) {
   const state = {
     info: null, phase: null, request: null, status: null, last: null, conv: null,
+    feedback: null, // { conv, key } after a conversation that asks for feedback
     name: "", resources: [], outgoing: new Map(), echoes: [], endedResources: [],
     fromAlert: false, // opened by a facilitator from an alert (not asked for in the queue)
     side: false, // shown beside the group chat
@@ -65,8 +66,12 @@ export function initSupport({ client, show, renderResources, beside }) {
     return state.info;
   }
 
+  // Open, but no supporter on duty: said honestly, since nobody could answer yet.
+  const nobodyOnDuty = (info) => Boolean(info?.open) && info.supporters_available === 0;
+
   function openingLine(info) {
     if (!info) return t("support.unknown");
+    if (nobodyOnDuty(info)) return t("support.nobodyNow");
     if (info.open) return t("support.openNow");
     return info.next_open ? t("support.opensAt", { time: formatDateTime(info.next_open) })
       : t("support.noHours");
@@ -90,6 +95,11 @@ export function initSupport({ client, show, renderResources, beside }) {
     setPhase("form");
   });
 
+  function renderNobody() {
+    $("support-nobody").hidden = !nobodyOnDuty(state.info);
+    renderResources($("support-nobody-resources"), state.resources);
+  }
+
   function renderHelp() {
     renderResources($("support-resources"), state.resources);
   }
@@ -103,6 +113,7 @@ export function initSupport({ client, show, renderResources, beside }) {
   // The pre-chat questions ----------------------------------------------------------------
 
   function renderForm() {
+    renderNobody();
     const box = $("support-questions");
     const before = collectAnswers();
     box.replaceChildren();
@@ -268,8 +279,8 @@ export function initSupport({ client, show, renderResources, beside }) {
     $("support-conv-title").textContent = t("support.convWith", { name: state.name });
   }
 
-  function note(text) {
-    const item = el("li", "note", text);
+  function note(key, vars) {
+    const item = keyed(el("li", "note"), key, vars);
     $("support-messages").append(item);
     toEnd();
   }
@@ -283,10 +294,10 @@ export function initSupport({ client, show, renderResources, beside }) {
   function addMessage(frame, mine) {
     const item = el("li", mine ? "message mine" : "message");
     const head = el("p", "meta");
-    if (mine) head.append(el("span", "name", t("support.you")));
+    if (mine) head.append(keyed(el("span", "name"), "support.you"));
     else {
       head.append(el("span", "name", frame.name ?? state.name), " ",
-        el("span", "role", t(state.fromAlert ? "role.facilitator" : "support.supporterRole")));
+        keyed(el("span", "role"), state.fromAlert ? "role.facilitator" : "support.supporterRole"));
     }
     head.append(" ", el("time", "", formatTime(frame.ts ?? Date.now())));
     item.append(head, el("p", "text", frame.text));
@@ -361,10 +372,33 @@ export function initSupport({ client, show, renderResources, beside }) {
     $("support-questions").replaceChildren();
     state.endedResources = frame.resources ?? state.resources;
     renderResources($("support-ended-resources"), state.endedResources);
-    $("support-ended-by").textContent = !frame.by ? ""
-      : t(frame.by === "participant" ? "support.endedByYou" : "support.endedBySupporter");
+    if (frame.by) {
+      keyed($("support-ended-by"), frame.by === "participant" ? "support.endedByYou"
+        : "support.endedBySupporter");
+    } else {
+      $("support-ended-by").textContent = "";
+      delete $("support-ended-by").dataset.i18n;
+    }
+    // Anonymous feedback, once, with the key only this person's end frame carried.
+    state.feedback = frame.feedback && frame.feedback_key ? { conv: frame.conv, key: frame.feedback_key } : null;
+    $("support-feedback").reset();
+    $("support-feedback-result").textContent = "";
+    $("support-feedback-send").disabled = false;
+    $("support-feedback").hidden = !state.feedback;
     setPhase("ended");
   }
+
+  $("support-feedback").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!state.feedback) return;
+    const rating = Number(new FormData($("support-feedback")).get("support-rating"));
+    if (!rating) { keyed($("support-feedback-result"), "feedback.choose"); return; }
+    const frame = { type: "conv_feedback", conv: state.feedback.conv, key: state.feedback.key, rating };
+    const text = $("support-feedback-text").value.trim();
+    if (text) frame.text = text;
+    $("support-feedback-send").disabled = true;
+    client.request(frame);
+  });
 
   // Beside the group: the ending is said in the conversation itself, with the crisis lines,
   // and the person closes it when they are ready; the group stays as it was.
@@ -372,12 +406,12 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.conv = null;
     remember();
     if (frame.by) {
-      note(t(frame.by === "participant" ? "support.endedByYou" : "support.endedByFacilitator"));
+      note(frame.by === "participant" ? "support.endedByYou" : "support.endedByFacilitator");
     }
     const list = el("ul", "resources");
     renderResources(list, frame.resources ?? state.resources);
-    $("support-notice").replaceChildren(el("p", "", t("support.endedLead")), list,
-      button(t("support.closeBeside"), closeBeside, ""));
+    $("support-notice").replaceChildren(keyed(el("p"), "support.endedLead"), list,
+      keyed(button("", closeBeside, ""), "support.closeBeside"));
     $("support-end-confirm").hidden = true;
     setComposer(false);
     say(t("support.endedTitle"));
@@ -427,6 +461,16 @@ export function initSupport({ client, show, renderResources, beside }) {
       if (answer.code === "conversation_not_found") ended({ resources: state.resources });
     } else if (request.type === "conv_send") {
       settleSend(request, answer);
+    } else if (request.type === "conv_feedback") {
+      const saved = answer.type === "conv_feedback_saved" || answer.code === "feedback_given";
+      if (saved) {
+        keyed($("support-feedback-result"), "feedback.thanks");
+        state.feedback = null;
+      } else {
+        $("support-feedback-result").textContent = errorText(answer.code);
+        delete $("support-feedback-result").dataset.i18n;
+        $("support-feedback-send").disabled = false;
+      }
     } else if (request.type === "conv_end" && answer.type === "error"
         && answer.code !== "conversation_not_found") {
       setError(answer.code);
@@ -457,12 +501,12 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.name = e.detail.name;
     remember();
     renderConvTitle();
-    note(t("support.transferred", { name: e.detail.name }));
+    note("support.transferred", { name: e.detail.name });
     say(t("support.transferred", { name: e.detail.name }));
   });
   client.addEventListener("conv_warned", (e) => {
     if (e.detail.conv !== state.conv) return;
-    const parts = [el("p", "", t("support.warned"))];
+    const parts = [keyed(el("p"), "support.warned")];
     if (e.detail.reason) parts.push(el("p", "note-text", e.detail.reason));
     $("support-notice").replaceChildren(...parts);
   });
@@ -484,7 +528,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     if (state.phase === "conv") {
       const list = el("ul", "resources");
       renderResources(list, e.detail.resources);
-      $("support-notice").replaceChildren(el("p", "", t("support.helpSent")), list);
+      $("support-notice").replaceChildren(keyed(el("p"), "support.helpSent"), list);
     }
   });
   // A dropped socket leaves the queue on the server: say so plainly, and offer the same
@@ -545,6 +589,12 @@ export function initSupport({ client, show, renderResources, beside }) {
     relabel() {
       renderEntry();
       if (state.phase === "form") renderForm();
+      if (state.phase === "conv") {
+        // The person's own unsent texts keep their words; the statuses follow the language.
+        for (const status of $("support-messages").querySelectorAll(".pending .status")) {
+          status.textContent = t("chat.sending");
+        }
+      }
       if (state.phase === "closed") renderClosed(state.info?.next_open ?? null);
       if (state.phase === "conv") renderConvTitle();
       if (state.phase === "waiting" && state.status) renderStatus(state.status, false);
