@@ -626,6 +626,8 @@ client.addEventListener("member_left", (e) => {
 client.addEventListener("session", (e) => {
   if (inRoom(e.detail, (room) => { room.session = e.detail.session; })) renderSession();
   loadMySessions();
+  // A meeting that begins or ends changes who came to what.
+  if (state.roster?.room === e.detail.room && state.current === e.detail.room) state.roster.view.load();
 });
 client.addEventListener("round", (e) => {
   if (inRoom(e.detail, (room) => { room.round = e.detail.round; })) renderRound();
