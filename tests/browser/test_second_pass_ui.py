@@ -321,3 +321,178 @@ async def test_a_closed_group_by_invitation_and_its_roster(browser, timed, axe_s
     await group.locator(".roster-box h4").wait_for()
     await no_violations(admin_page, axe_source, "invite codes in /admin")
     assert page.errors == [] and console.errors == [] and admin_page.errors == []
+
+
+# Facilitators and supporters ------------------------------------------------------------
+
+
+async def test_a_reloaded_console_names_groups_and_a_worry_is_answered_privately(
+        browser, staff_server, axe_source):
+    """Items 11 and 13: after a reload the console names the group (not its id) in alerts,
+    reports and upcoming sessions; a "worried about the writer" report offers a private
+    conversation and the crisis lines, not remove or mute."""
+    server, _ = staff_server
+    writer = await person(browser, server.url)
+    reader = await person(browser, server.url)
+    await enter(writer, "Olohuone", "Tiira")
+    await enter(reader, "Olohuone", "Kuikka")
+    await say(writer, "Kaikki tuntuu niin raskaalta taas")
+    await reader.locator(".message .text", has_text="raskaalta").wait_for()
+    await message_actions(reader, "raskaalta", "Ilmoita")
+    await reader.wait_for_selector("#report-dialog[open]")
+    await reader.check("#report-form input[value=worried]")
+    await reader.click("#report-send")
+    await reader.locator("#private", has_text="ilmoituksesi").wait_for()
+
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, bypass_csp=True)
+    await console.reload()
+    await console.wait_for_selector("#room-view:not([hidden])")
+    item = console.locator("#reports li", has_text="raskaalta")
+    await item.wait_for()
+    head = await item.locator(".queue-head").inner_text()
+    assert "Olohuone" in head and "olohuone" not in head, head
+    alert = await console.locator("#alerts li").first.inner_text()
+    assert "Olohuone" in alert and "olohuone" not in alert, alert
+    assert "olohuone" not in await console.inner_text("#my-sessions")
+
+    # The worry: talk privately and the crisis lines to pass on; no remove, no mute.
+    names = [b.strip() for b in await item.locator(".tools button").all_inner_texts()]
+    assert "Mykistä" not in names and "Poista viesti" not in names, names
+    talk = item.get_by_role("button", name="Keskustele kahden kesken: Tiira")
+    await talk.wait_for()
+    await item.locator("summary").click()
+    assert "112" in await item.locator(".report-lines").inner_text()
+    await in_every_language(console, axe_source, "a worried report")
+    await talk.click()
+    await writer.wait_for_selector("#side-conv:not([hidden])")
+    await console.locator("#support-panel:not([hidden])").wait_for()
+    await console.locator("#reports li", has_text="raskaalta").get_by_role(
+        "button", name="Näytä keskustelu").wait_for()
+    assert writer.errors == [] and reader.errors == [] and console.errors == []
+
+
+async def test_nobody_on_duty_is_said_and_feedback_after_one_to_one(browser, staff_server,
+                                                                    axe_source):
+    """Items 12, 15 and 4: with no supporter on duty the page says so with the crisis lines;
+    a supporter off duty still sees who waits; after the conversation, anonymous feedback; an
+    open conversation follows a change of language."""
+    from tests.browser.test_one_to_one_ui import make_sanna_a_supporter
+
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    page = await person(browser, server.url, viewport=PHONE)
+    await page.locator("#support-entry-state", has_text="kukaan vertaistukija ei ole vuorossa").wait_for()
+    await page.click("#support-start")
+    await page.wait_for_selector("#support-nobody:not([hidden])")
+    assert "112" in await page.inner_text("#support-nobody")
+    await in_every_language(page, axe_source, "nobody on duty")
+    await page.fill("#support-topic", "unettomuus")
+    await page.click("#support-ask")
+    await page.wait_for_selector("#support-waiting:not([hidden])")
+
+    # Sanna is not on duty, and sees who is waiting all the same.
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, bypass_csp=True)
+    await sanna.wait_for_selector("#support-panel:not([hidden])")
+    waiting = sanna.locator("#supporter-queue li", has_text="unettomuus")
+    await waiting.wait_for()
+    assert await waiting.get_by_role("button").is_disabled()
+    assert "Et ole nyt vuorossa" in await sanna.inner_text("#supporter-status")
+    await sanna.fill("#supporter-capacity", "1")
+    await sanna.click("#supporter-save")
+    await sanna.locator("#supporter-status", has_text="enintään 1").wait_for()
+    await waiting.get_by_role("button").click()
+    await page.wait_for_selector("#support-conv:not([hidden])")
+    box = sanna.locator("#supporter-conv .conv-text").first
+    await box.fill("Hei, olen tässä.")
+    await box.press("Enter")
+    await page.locator("#support-messages .text", has_text="olen tässä").wait_for()
+    await page.fill("#support-text", "Kiitos")
+    await page.press("#support-text", "Enter")
+    await page.locator("#support-messages .message.mine:not(.pending)").wait_for()
+
+    # A change of language reaches the open conversation.
+    await page.select_option("#lang", "sv")
+    await page.locator("#support-messages .mine .name", has_text="Du").wait_for()
+    await page.locator("#support-end", has_text="Avsluta").wait_for()
+    await page.select_option("#lang", "fi")
+    await page.locator("#support-messages .mine .name", has_text="Sinä").wait_for()
+
+    # The supporter ends it: the participant may give anonymous feedback, once.
+    await sanna.locator("#supporter-conv").get_by_role("button", name="Lopeta", exact=True).first.click()
+    await sanna.locator("#supporter-conv .end-panel:not([hidden]) button").first.click()
+    await page.wait_for_selector("#support-ended:not([hidden])")
+    await page.wait_for_selector("#support-feedback:not([hidden])")
+    await in_every_language(page, axe_source, "feedback after one-to-one")
+    await page.check("#support-feedback input[value='5']")
+    await page.fill("#support-feedback-text", "Auttoi paljon.")
+    await page.click("#support-feedback-send")
+    await page.locator("#support-feedback-result", has_text="Kiitos palautteestasi").wait_for()
+    assert await page.is_disabled("#support-feedback-send")
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    stats = (await admin.http.get("/api/one-to-one/stats")).json()
+    await admin.close()
+    assert stats["feedback"]["count"] == 1 and stats["feedback"]["rating"] == 5, stats
+    assert page.errors == [] and sanna.errors == []
+
+
+# Admins -----------------------------------------------------------------------------------
+
+
+async def test_the_audit_log_reads_well_and_the_admin_area_has_sections(
+        browser, staff_server, axe_source):
+    """Items 16 and 19: audit times in the reader's zone, actions in words (lock on and off
+    told apart), names instead of ids; one section at a time, by the URL's fragment, kept over
+    a reload; a facilitator's saved groups are confirmed where the admin looks."""
+    server, admin_password = staff_server
+    http = StaffHttp(server.url)
+    await http.login("admin", admin_password)
+    staff = (await http.http.get("/api/staff")).json()
+    sanna = next(a for a in staff if a["username"] == "sanna")
+    assert (await http.put("/api/one-to-one/settings", {"supporters": [sanna["id"]]})).status_code == 200
+    socket = await http.socket(server.ws_url)
+    await socket.join("olohuone")
+    for on in (True, False):
+        answer = await socket.request({"type": "moderate", "room": "olohuone", "action": "lock",
+                                       "on": on})
+        assert answer["type"] == "done", answer
+    await socket.close()
+    audit = (await http.http.get("/api/audit")).json()
+    await http.close()
+
+    zone = ZoneInfo("America/New_York")
+    page = await sign_in(browser, server.url + "/admin#audit-section", "admin", admin_password,
+                         path="", bypass_csp=True, timezone_id="America/New_York")
+    await page.wait_for_selector("#audit-section:not([hidden])")
+    assert await page.is_hidden("#rooms-section") and await page.is_hidden("#staff-section")
+    await page.reload()
+    await page.wait_for_selector("#audit-section:not([hidden])")
+    await page.locator("#audit li").first.wait_for()
+    assert await page.locator("nav.sections a[aria-current=page]").get_attribute("href") \
+        == "#audit-section"
+    text = await page.inner_text("#audit")
+    for raw in ("one_to_one_settings", sanna["id"], "olohuone"):
+        assert raw not in text, raw
+    assert "muutti kahdenkeskisen tuen asetuksia" in text
+    assert "lukitsi ryhmän" in text and "avasi ryhmän lukituksen" in text
+    assert "Olohuone" in text
+    newest = datetime.fromisoformat(audit[0]["at"].replace("Z", "+00:00")).astimezone(zone)
+    first = await page.locator("#audit li time").first.inner_text()
+    assert f"{newest.hour}.{newest.minute:02d}" in first, (first, newest)
+    await in_every_language(page, axe_source, "the audit log")
+
+    # The staff section: saving a facilitator's groups says so where one is looking.
+    await page.click("nav.sections a[href='#staff-section']")
+    await page.wait_for_selector("#staff-section:not([hidden])")
+    assert page.url.endswith("#staff-section") and await page.is_hidden("#audit-section")
+    card = page.locator("#accounts li", has_text="Sanna")
+    await card.get_by_label("Läheisten ilta").check()
+    await card.get_by_role("button", name="Tallenna ryhmät").click()
+    await card.locator(".save-result", has_text="Tallennettu").wait_for()
+    assert "Läheisten ilta" in await card.locator(".save-result").inner_text()
+    for section in ("rooms-section", "schedules-section", "staff-section", "filters-section",
+                    "resources-section", "stats-section", "o2o-section"):
+        await page.click(f"nav.sections a[href='#{section}']")
+        await page.wait_for_selector(f"#{section}:not([hidden])")
+        await no_violations(page, axe_source, section)
+    assert page.errors == []
