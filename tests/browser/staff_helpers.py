@@ -15,6 +15,12 @@ def no_dialogs_or_errors(page: Page) -> list[str]:
     return errors
 
 
+async def admin_section(page: Page, section: str) -> None:
+    """Open one section of /admin (one is shown at a time) by its link in the navigation."""
+    await page.click(f"nav.sections a[href='#{section}']")
+    await page.wait_for_selector(f"#{section}:not([hidden])")
+
+
 async def sign_in(browser: Browser, url: str, username: str, password: str,
                   path: str = "/staff", **context: object) -> Page:
     ctx = await browser.new_context(**context)
@@ -35,7 +41,9 @@ async def sign_in(browser: Browser, url: str, username: str, password: str,
 
 async def report(page: Page, text: str, category: str = "worried", note: str = "") -> None:
     """A participant reports the message with this text: why, and an optional note."""
-    await page.locator(".message", has_text=text).get_by_role("button", name="Ilmoita").click()
+    line = page.locator(".message", has_text=text)
+    await line.locator(".menu-button").click()  # the message's one menu of actions
+    await line.locator(".menu:not([hidden])").get_by_role("button", name="Ilmoita").click()
     await page.wait_for_selector("#report-dialog[open]")
     await page.check(f"#report-form input[value={category}]")
     if note:

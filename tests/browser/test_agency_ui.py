@@ -40,11 +40,14 @@ async def test_a_reaction_with_the_keyboard_alone(browser, start_server):
     await say(writer, "Tänään oli vaikeaa.")
     await reader.locator(".message .text", has_text="vaikeaa").wait_for()
     await reader.focus("#text")
+    heart = reader.locator(".message .reaction[data-reaction='heart']")
     hug = reader.locator(".message .reaction[data-reaction='hug']")
-    for _ in range(40):  # Shift+Tab back from the message box to the hug button
-        if await hug.evaluate("b => b === document.activeElement"):
+    for _ in range(40):  # Shift+Tab back from the message box to the reactions (one stop)
+        if await heart.evaluate("b => b === document.activeElement"):
             break
         await reader.keyboard.press("Shift+Tab")
+    assert await heart.evaluate("b => b === document.activeElement")
+    await reader.keyboard.press("ArrowRight")  # the arrows move within the reactions
     assert await hug.evaluate("b => b === document.activeElement")
     await reader.keyboard.press("Enter")
     counted = writer.locator(".message .reaction[data-reaction='hug']")
@@ -62,6 +65,7 @@ async def test_edit_delete_and_leave_with_erase(browser, start_server):
     await say(writer, "kirjoitin väärin")
     mine = writer.locator(".message:not(.pending)", has_text="kirjoitin väärin")
     await mine.wait_for()
+    await mine.locator(".menu-button").click()
     await mine.get_by_role("button", name="Muokkaa").click()
     await writer.fill("#text", "kirjoitin oikein")
     await writer.press("#text", "Enter")
@@ -71,7 +75,9 @@ async def test_edit_delete_and_leave_with_erase(browser, start_server):
     await say(writer, "tämän poistan")
     doomed = writer.locator(".message:not(.pending)", has_text="tämän poistan")
     await doomed.wait_for()
+    await doomed.locator(".menu-button").click()
     await doomed.get_by_role("button", name="Poista").click()
+    await doomed.get_by_role("button", name="Kyllä, poista").click()  # it asks first
     await reader.locator(".message .removed", has_text="Kirjoittaja").wait_for()
     assert await reader.locator(".message .text", has_text="tämän poistan").count() == 0
     # Leaving with erase: plain words first, then everything of theirs is gone for others.

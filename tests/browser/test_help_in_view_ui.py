@@ -181,6 +181,7 @@ async def test_esc_closes_a_dialog_and_never_quick_exits_from_one(browser, start
     # The same in the report dialog.
     await asyncio.sleep(0.7)
     message = page.locator(".message", has_text="Hei kaikki")
+    await message.locator(".menu-button").click()
     await message.get_by_role("button", name="Ilmoita").click()
     await page.wait_for_selector("#report-dialog[open]")
     await page.keyboard.press("Escape")

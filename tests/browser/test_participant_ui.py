@@ -222,6 +222,7 @@ async def test_ignoring_someone_folds_their_messages_for_me_only(browser, start_
     for page, name in ((alice, "Alli"), (bob, "Pekka"), (carol, "Kaisa")):
         await join(page, name=name)
     await say(bob, "ensimmäinen")
+    await alice.locator(".message", has_text="ensimmäinen").locator(".menu-button").click()
     await alice.locator(".message", has_text="ensimmäinen").get_by_role(
         "button", name="Ohita henkilön Pekka viestit").click()
     await alice.locator("#private", has_text="Et enää näe henkilön Pekka viestejä").wait_for()
