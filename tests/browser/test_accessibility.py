@@ -114,9 +114,16 @@ async def test_no_violations_on_any_page(browser, staff_server, axe_source, lang
     await admin.fill("#password", admin_password)
     await admin.press("#password", "Enter")
     await admin.wait_for_selector("#admin:not([hidden])")
-    await admin.wait_for_selector("#audit li")
-    await admin.wait_for_selector("#filter-fields label")
-    await no_violations(admin, axe_source, f"admin {lang}")
+    # One section at a time: each is checked.
+    for section in await admin.evaluate(
+            "[...document.querySelectorAll('#admin > section.panel')].map(s => s.id)"):
+        await admin.click(f"nav.sections a[href='#{section}']")
+        await admin.wait_for_selector(f"#{section}:not([hidden])")
+        if section == "audit-section":
+            await admin.wait_for_selector("#audit li")
+        if section == "filters-section":
+            await admin.wait_for_selector("#filter-fields label")
+        await no_violations(admin, axe_source, f"admin {section} {lang}")
     for p in (page, other, console, admin):
         assert p.errors == []
     # The check itself can fail: an unlabelled field is a violation axe reports.
@@ -193,20 +200,29 @@ async def test_no_violations_on_statistics_editors_and_debriefs(browser, staff_s
     await http.close()
 
     admin = await signed_in(browser, server.url + "/admin", lang, "admin", admin_password)
-    await admin.wait_for_selector("#stats-rooms li")
-    await admin.wait_for_selector("#schedule-list .date-actions")
+    # One section at a time (by the URL's fragment): each is checked as it is being used.
+    await admin.wait_for_selector("#room-cards li")
     await admin.locator("#room-cards li").first.locator("button").click()
     await admin.wait_for_selector("#room-edit:not([hidden])")
     await admin.fill("#room-edit-time_zone", "Mars/Olympus")
     await admin.click("#room-edit button[type=submit]")
     await admin.wait_for_selector("#room-edit-time_zone[aria-invalid=true]")
+    await no_violations(admin, axe_source, f"admin group editor {lang}")
+    await admin.click("nav.sections a[href='#schedules-section']")
+    await admin.wait_for_selector("#schedule-list .date-actions")
     dates = admin.locator("#schedule-list .date-actions")
     await dates.nth(0).locator("button").nth(0).click()  # cancel: the confirmation
     await dates.nth(1).locator("button").nth(1).click()  # move: the new start
+    await no_violations(admin, axe_source, f"admin schedule exceptions {lang}")
+    await admin.click("nav.sections a[href='#stats-section']")
+    await admin.wait_for_selector("#stats-rooms li")
+    await no_violations(admin, axe_source, f"admin statistics {lang}")
+    await admin.click("nav.sections a[href='#o2o-section']")
+    await admin.wait_for_selector("#o2o-section:not([hidden])")
     await admin.click("#o2o-question-add")
     await admin.locator("#o2o-questions > li").last.locator("button").first.click()  # a choice
     await admin.click("#o2o-hours-add")
-    await no_violations(admin, axe_source, f"admin statistics and editors {lang}")
+    await no_violations(admin, axe_source, f"admin one-to-one settings {lang}")
 
     console = await signed_in(browser, server.url + "/staff", lang, "sanna",
                               FACILITATOR_PASSWORD)

@@ -23,7 +23,7 @@ from chatserver.testing import (
     add_facilitator,
     create_admin,
 )
-from tests.browser.staff_helpers import sign_in
+from tests.browser.staff_helpers import admin_section, sign_in
 from tests.browser.test_participant_ui import SHOTS, open_page, wait_until
 from tests.calendar_dates import this_year
 from tests.test_sessions_flow import local_minute, make_room, make_session
@@ -81,6 +81,7 @@ async def test_an_admin_edits_a_group_its_schedule_and_one_to_one_settings(brows
     assert "Uusi kuvaus: tervetuloa myös vain lukemaan." in await card.inner_text()
 
     # The schedule's next dates, in the reader's time (Stockholm: 17.00 for 18:00 Helsinki).
+    await admin_section(admin, "schedules-section")
     await admin.select_option("#schedule-room", "olohuone")
     dates = admin.locator("#schedule-list li.card ol.dates > li")
     await wait_until(admin, "document.querySelectorAll('#schedule-list ol.dates > li')"
@@ -112,6 +113,7 @@ async def test_an_admin_edits_a_group_its_schedule_and_one_to_one_settings(brows
     assert f"{third.isoformat()}T18:30:00Z" in [s["starts_at"] for s in landing_times]
 
     # One-to-one settings: a question and opening hours, saved and seen by participants.
+    await admin_section(admin, "o2o-section")
     await admin.click("#o2o-question-add")
     question = admin.locator("#o2o-questions > li").last
     for lang, text in (("suomi", "Mistä haluaisit puhua?"), ("ruotsi", "Vad vill du prata om?"),
@@ -224,6 +226,7 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
     admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin",
                           viewport={"width": 1280, "height": 1200}, locale="fi-FI",
                           accept_downloads=True)
+    await admin_section(admin, "stats-section")
     ilta = admin.locator("#stats-rooms li", has_text="Iltaryhmä")
     await ilta.wait_for()
     figures = dict(zip(await ilta.locator("dt").all_inner_texts(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chatserver.testing import FACILITATOR_PASSWORD
-from tests.browser.staff_helpers import sign_in
+from tests.browser.staff_helpers import admin_section, sign_in
 from tests.browser.test_participant_ui import join, open_page, say, wait_until
 
 pytestmark = pytest.mark.browser
@@ -17,6 +17,7 @@ async def test_an_admin_creates_a_facilitator_who_then_moderates_the_room(browse
                                                                           staff_server):
     server, admin_password = staff_server
     admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin")
+    await admin_section(admin, "staff-section")
     await admin.wait_for_selector("#accounts li")
     # A weak password is refused with the reason, and nothing is created.
     await admin.fill("#new-username", "mikko")
@@ -37,10 +38,12 @@ async def test_an_admin_creates_a_facilitator_who_then_moderates_the_room(browse
     assert await console.inner_text("#my-rooms") == "Olohuone"
     # The audit log shows who did what, in plain words.
     await admin.reload()
+    await admin_section(admin, "audit-section")
     await admin.wait_for_selector("#audit li")
     audit = await admin.inner_text("#audit")
     assert "loi tilin" in audit and "muutti ohjattavia ryhmiä" in audit
     # Disabling the account ends its console's connection.
+    await admin_section(admin, "staff-section")
     await card.get_by_role("button", name="Poista käytöstä").click()
     await admin.locator("#accounts li", has_text="Pois käytöstä").wait_for()
     await console.wait_for_selector("#connection:not([hidden])")
@@ -51,6 +54,7 @@ async def test_crisis_resources_and_filters_edited_by_an_admin_reach_participant
         browser, staff_server):
     server, admin_password = staff_server
     admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin")
+    await admin_section(admin, "resources-section")
     await admin.wait_for_selector("#resource-list li")
     first = admin.locator("#resource-list li").first
     await first.get_by_label("Aukioloajat (suomi)").fill("aina, myös pyhinä")
@@ -66,6 +70,7 @@ async def test_crisis_resources_and_filters_edited_by_an_admin_reach_participant
     await admin.get_by_role("button", name="Poista numero 5").click()
     assert await admin.locator("#resource-list li").count() == 4
 
+    await admin_section(admin, "filters-section")
     assert await admin.input_value("#filter-room") == "olohuone"
     extra = admin.get_by_label("Lisäsanat estettäviksi")
     await extra.wait_for()

@@ -11,7 +11,7 @@ from playwright.async_api import Page
 from chatserver.core.seed import seed_example_rooms
 from chatserver.storage.store import Store
 from chatserver.testing import FAST, StaffHttp, create_admin
-from tests.browser.staff_helpers import report, sign_in
+from tests.browser.staff_helpers import admin_section, report, sign_in
 from tests.browser.test_participant_ui import join, open_page, say, wait_until
 
 pytestmark = pytest.mark.browser
@@ -57,6 +57,7 @@ async def test_hostile_text_in_every_field_renders_as_text(browser, start_server
 
     # An admin types a hostile crisis-line name in the admin page.
     admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin")
+    await admin_section(admin, "resources-section")
     await admin.wait_for_selector("#resource-list li")
     first = admin.locator("#resource-list li").first
     for lang in ("suomi", "ruotsi", "englanti"):
@@ -96,6 +97,7 @@ async def test_hostile_text_in_every_field_renders_as_text(browser, start_server
     await console.click("#action-confirm")
     await participant.locator("#private", has_text="poisti sinut").wait_for()
     await admin.reload()
+    await admin_section(admin, "audit-section")
     await admin.wait_for_selector("#audit li")
     assert PAYLOADS[3] in await admin.inner_text("#audit")
     # The room with the hostile name, in the console.

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
-from tests.browser.staff_helpers import report, sign_in
+from tests.browser.staff_helpers import admin_section, report, sign_in
 from tests.browser.test_accessibility import no_violations
 from tests.browser.test_participant_ui import SHOTS, open_page, say, wait_until
 
@@ -61,6 +61,7 @@ async def test_a_session_from_the_admins_schedule_to_feedback(browser, start_ser
     await form.get_by_role("button", name="Luo ryhmä").click()
     await wait_until(admin, "document.getElementById('status-live').textContent"
                             ".startsWith('Ryhmä luotu')")
+    await admin_section(admin, "staff-section")
     card = admin.locator("#accounts li", has_text="Sanna")
     await card.get_by_label("Torstain ilta").check()
     await card.get_by_role("button", name="Tallenna ryhmät").click()
@@ -69,6 +70,7 @@ async def test_a_session_from_the_admins_schedule_to_feedback(browser, start_ser
     # A weekly schedule starting in ten minutes; the preview shows the dates in local time.
     start = (datetime.now(HELSINKI) + timedelta(minutes=10)).replace(second=0, microsecond=0)
     clock = f"{start.hour}.{start.minute:02d}"  # as Finnish shows it: 6.05, 18.30
+    await admin_section(admin, "schedules-section")
     await admin.select_option("#schedule-room", "torstai")
     await admin.select_option("#schedule-frequency", "weekly")
     await admin.check(f"#schedule-weekdays input[value='{start.weekday()}']")
