@@ -241,6 +241,9 @@ function enterChat(joined) {
   state.me.member = joined.member;
   state.readers = joined.readers ?? 0;
   state.reactions = new Map(Object.entries(joined.reactions ?? {}).map(([k, v]) => [Number(k), v]));
+  state.muted = null;
+  state.slowUntil = 0;
+  state.deleting = null;
   renderControls(joined.controls ?? {});
   renderSession(joined.session ?? null, null);
   renderRound(joined.round ?? null);

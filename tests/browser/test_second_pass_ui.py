@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
 from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
 from tests.browser.test_accessibility import no_violations
-from tests.browser.test_participant_ui import say, wait_until
+from tests.browser.test_participant_ui import SHOTS, say, wait_until
 from tests.test_sessions_flow import local_minute
 
 pytestmark = pytest.mark.browser
@@ -286,7 +286,8 @@ async def test_a_closed_group_by_invitation_and_its_roster(browser, timed, axe_s
     await card.locator(".invite-result", has_text="Koodi ei kelpaa").wait_for()
     await no_violations(page, axe_source, "a closed group's card")
 
-    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, bypass_csp=True)
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, bypass_csp=True,
+                            viewport={"width": 1366, "height": 900})
     await console.click("#invite-make")
     code = await console.locator("#invite-codes li").first.inner_text()
     await card.get_by_label("Kutsukoodi").fill(code)
@@ -304,6 +305,8 @@ async def test_a_closed_group_by_invitation_and_its_roster(browser, timed, axe_s
     await roster.locator("tr", has_text=name).wait_for()
     await roster.locator("tr", has_text=name).locator("td.came").wait_for()
     assert "klo" in await roster.locator("thead").inner_text(), "the meeting by its time"
+    await roster.scroll_into_view_if_needed()
+    await console.screenshot(path=str(SHOTS / "roster-desktop.png"))
     await roster.get_by_role("button", name=f"Poista {name} ryhmästä").click()
     assert "Poistetaanko" in await roster.inner_text()
     await in_every_language(console, axe_source, "the roster with a question")
@@ -381,7 +384,8 @@ async def test_nobody_on_duty_is_said_and_feedback_after_one_to_one(browser, sta
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
     page = await person(browser, server.url, viewport=PHONE)
-    await page.locator("#support-entry-state", has_text="kukaan vertaistukija ei ole vuorossa").wait_for()
+    entry = page.locator("#support-entry-state", has_text="kukaan vertaistukija ei ole vuorossa")
+    await entry.wait_for()
     await page.click("#support-start")
     await page.wait_for_selector("#support-nobody:not([hidden])")
     assert "112" in await page.inner_text("#support-nobody")
@@ -418,7 +422,8 @@ async def test_nobody_on_duty_is_said_and_feedback_after_one_to_one(browser, sta
     await page.locator("#support-messages .mine .name", has_text="Sinä").wait_for()
 
     # The supporter ends it: the participant may give anonymous feedback, once.
-    await sanna.locator("#supporter-conv").get_by_role("button", name="Lopeta", exact=True).first.click()
+    conv = sanna.locator("#supporter-conv")
+    await conv.get_by_role("button", name="Lopeta", exact=True).first.click()
     await sanna.locator("#supporter-conv .end-panel:not([hidden]) button").first.click()
     await page.wait_for_selector("#support-ended:not([hidden])")
     await page.wait_for_selector("#support-feedback:not([hidden])")
@@ -449,7 +454,8 @@ async def test_the_audit_log_reads_well_and_the_admin_area_has_sections(
     await http.login("admin", admin_password)
     staff = (await http.http.get("/api/staff")).json()
     sanna = next(a for a in staff if a["username"] == "sanna")
-    assert (await http.put("/api/one-to-one/settings", {"supporters": [sanna["id"]]})).status_code == 200
+    saved = await http.put("/api/one-to-one/settings", {"supporters": [sanna["id"]]})
+    assert saved.status_code == 200, saved.text
     socket = await http.socket(server.ws_url)
     await socket.join("olohuone")
     for on in (True, False):

@@ -133,9 +133,12 @@ async def test_a_session_from_the_admins_schedule_to_feedback(browser, start_ser
 
     # The facilitator closes the group: the closing screen, crisis lines, feedback once.
     await console.click("#session-close")
+    await console.fill("#session-close-message", "Kiitos kaikille tästä illasta. Nähdään taas!")
     await console.click("#session-close-yes")
     for page in (alice, bob):
         await page.wait_for_selector("#closing:not([hidden])")
+        assert "Nähdään taas!" in await page.inner_text("#closing-words")
+        assert "Seuraava tapaaminen" in await page.inner_text("#closing-next")
         assert await page.locator("#closing-resources li").count() >= 1
         assert "112" in await page.inner_text("#closing-resources")
     await no_violations(bob, axe_source, "closing screen")

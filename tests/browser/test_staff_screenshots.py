@@ -54,7 +54,8 @@ async def test_screenshots_of_the_console_and_the_admin_pages(browser, staff_ser
         for section in ("rooms-section", "staff-section", "filters-section", "audit-section"):
             await admin_section(admin, section)
             if section == "filters-section":
-                await wait_until(admin, "document.querySelectorAll('#filter-fields label').length > 5")
+                await wait_until(admin,
+                                 "document.querySelectorAll('#filter-fields label').length > 5")
             width = await admin.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"admin {section} scrolls sideways at {label}"
         await console.context.close()
