@@ -98,7 +98,7 @@ async def test_no_violations_on_any_page(browser, staff_server, axe_source, lang
     await other.wait_for_selector("#report-dialog[open]")
     await no_violations(other, axe_source, f"report dialog {lang}")
     await other.click("#report-send")
-    await console.locator("#reports li").wait_for()
+    await console.locator("#reports > li").wait_for()
     await console.locator("#messages .message .menu-button").first.click()
     await no_violations(console, axe_source, f"console {lang}")
     await console.keyboard.press("Escape")

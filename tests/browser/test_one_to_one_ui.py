@@ -243,6 +243,11 @@ async def test_keyboard_only(browser, staff_server):
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#support-form:not([hidden])")
     assert await page.evaluate("document.activeElement.id") == "support-form-title"
+    # Nobody is on duty yet: said first, with the crisis lines (one tab stop each).
+    assert await page.is_visible("#support-nobody")
+    for _ in range(await page.locator("#support-nobody a").count()):
+        await page.keyboard.press("Tab")
+    assert (await page.evaluate("document.activeElement.href")).startswith("tel:")
     # Tab to the first question, type, pick a choice with the arrow keys, submit with Enter.
     await page.keyboard.press("Tab")
     await page.keyboard.type("Haluaisin jutella")
