@@ -497,7 +497,9 @@ function renderAudit() {
     // The server's instant (UTC, with Z), shown in the reader's own time zone.
     const time = el("time", "", formatStamp(entry.at));
     time.dateTime = entry.at;
-    item.append(time, " ", el("strong", "", entry.actor_name ?? ""), " ", el("span", "", auditWhat(entry)));
+    // Refused frames of a participant are audited with no account: "a participant".
+    const actor = entry.actor_id === "participant" ? t("audit.participant") : entry.actor_name ?? "";
+    item.append(time, " ", el("strong", "", actor), " ", el("span", "", auditWhat(entry)));
     if (entry.room) {
       const room = state.rooms.find((r) => r.id === entry.room);
       item.append(" ", el("span", "hint", t("audit.inRoom", { room: room ? roomName(room) : entry.room })));
