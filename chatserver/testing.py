@@ -129,6 +129,7 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self, timeout: float = 30) -> ServerProcess:
+        provide_sqlite_schema(self.env.get("DATABASE_URL", ""))
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "chatserver", "serve"],
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
@@ -293,17 +294,71 @@ class ChatClient:
             await self._reader
 
 
+_SCHEMA_TEMPLATE: list[Path] = []
+
+
+def provide_sqlite_schema(database_url: str) -> None:
+    """A fresh SQLite file for a test starts as a copy of one migrated once per test run:
+    the server's own migration then finds nothing to do (hundreds of server starts each ran
+    every migration otherwise). The migrations themselves are tested on their own."""
+    prefix = "sqlite+aiosqlite:///"
+    if not database_url.startswith(prefix):
+        return
+    target = Path(database_url[len(prefix):])
+    if target.exists() or str(target) == ":memory:":
+        return
+    if not _SCHEMA_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="chat-schema-"))
+        template = folder / "template.sqlite3"
+        subprocess.run([sys.executable, "-m", "chatserver", "migrate"],
+                       env={**os.environ, "DATABASE_URL": prefix + str(template)},
+                       capture_output=True, timeout=120, check=True)
+        _SCHEMA_TEMPLATE.append(template)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_SCHEMA_TEMPLATE[0], target)
+
+
 def create_admin(env: Mapping[str, str], username: str = "admin",
                  display_name: str = "Ylläpito") -> str:
-    """Create an admin with `chatserver users create-admin --generate`; returns the password."""
-    out = subprocess.run(
-        [sys.executable, "-m", "chatserver", "users", "create-admin", "--username", username,
-         "--display-name", display_name, "--generate"],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=True)
-    for line in out.stdout.splitlines():
-        if "password (shown once):" in line:
-            return line.rsplit(": ", 1)[1].strip()
-    raise RuntimeError("no password printed")
+    """Create an admin as `chatserver users create-admin --generate` does, in this process
+    (a thread of its own, since the caller's event loop may be running); returns the
+    password. tests/test_migrations_log.py and test_cli_help.py run the command itself."""
+    import secrets
+
+    from chatserver.core.staff import StaffService
+    from chatserver.storage.migrate import migrate
+    from chatserver.storage.staff import StaffStore
+    from chatserver.storage.store import Store
+
+    url = env["DATABASE_URL"]
+    provide_sqlite_schema(url)
+    password = secrets.token_urlsafe(18)
+
+    async def create() -> None:
+        await migrate(url)
+        store = Store.from_url(url)
+        try:
+            await StaffService(StaffStore(store)).create(username, display_name, password,
+                                                         "admin")
+        finally:
+            await store.close()
+
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(create())
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    import threading
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(60)
+    if failure:
+        raise failure[0]
+    return password
 
 
 # (method, path, status) of every HTTP answer the helpers here received: the suite checks

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.staff_helpers import sign_in
+from tests.browser.staff_helpers import admin_section, sign_in
 from tests.browser.test_participant_ui import wait_until
 
 pytestmark = pytest.mark.browser
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 async def test_a_weak_password_is_refused_with_what_to_do(browser, staff_server):
     server, admin_password = staff_server
     admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin")
+    await admin_section(admin, "staff-section")
     await admin.wait_for_selector("#accounts li")
     await admin.fill("#new-username", "liisa")
     await admin.fill("#new-display", "Liisa")
