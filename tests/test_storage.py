@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,3 +101,14 @@ async def test_retention_purges_old_events_and_unused_identities(store):
     events, identities = await apply_retention(store, settings, later)
     assert identities == 2  # both unused for 200 days at that moment
     assert await store.identity_by_token("tok-old") is None
+
+
+async def test_retention_running_twice_at_once_keeps_the_highest_mark(store):
+    """A session's close and the retention sweep can purge the same room at the same moment
+    (they did, and the facilitator's close failed with an integrity error)."""
+    await asyncio.gather(*(store.mark_purged("laheiset", seq) for seq in (5, 9, 7, 3)))
+    assert await store.purged_seq("laheiset") == 9
+    await asyncio.gather(store.mark_purged("laheiset", 4), store.mark_purged("laheiset", 12))
+    assert await store.purged_seq("laheiset") == 12
+    await asyncio.gather(*(store.set_app_setting("x", n) for n in range(4)))
+    assert await store.app_setting("x") in range(4)

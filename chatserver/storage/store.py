@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -172,12 +172,27 @@ class Store:
         return row.value if row else None
 
     async def set_app_setting(self, name: str, value: object) -> None:
-        async with self.sessions.begin() as s:
-            row = await s.get(AppSetting, name)
-            if row is None:
-                s.add(AppSetting(name=name, value=value))
-            else:
-                row.value = value
+        await self._write_app_setting(name, lambda _: value)
+
+    async def _write_app_setting(self, name: str,
+                                 choose: Callable[[object | None], object | None]) -> None:
+        """Write ``choose(current)`` unless it is None. Two writers may race to create the
+        row (a close and the retention sweep purge the same room): the loser updates it."""
+        for attempt in range(2):
+            try:
+                async with self.sessions.begin() as s:
+                    row = await s.get(AppSetting, name, with_for_update=True)
+                    value = choose(row.value if row is not None else None)
+                    if value is None:
+                        return
+                    if row is None:
+                        s.add(AppSetting(name=name, value=value))
+                    else:
+                        row.value = value
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
 
     async def set_filter_settings(self, room_id: str, settings: dict[str, object] | None) -> None:
         async with self.sessions.begin() as s:
@@ -359,8 +374,9 @@ class Store:
 
     async def mark_purged(self, room_id: str, seq: int) -> None:
         """Events up to ``seq`` were removed by retention (from the database or the broker)."""
-        if seq > await self.purged_seq(room_id):
-            await self.set_app_setting(self._purged_key(room_id), seq)
+        await self._write_app_setting(
+            self._purged_key(room_id),
+            lambda current: seq if not isinstance(current, int) or seq > current else None)
 
     async def purged_seq(self, room_id: str) -> int:
         value = await self.app_setting(self._purged_key(room_id))
