@@ -24,21 +24,37 @@ class SessionGate:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
         self._current: dict[str, SessionRecord] = {}  # room → its session in lobby/live
+        # Rooms whose session changed while a reload was reading, one set per reload.
+        self._changed_during: list[set[str]] = []
 
     def current(self, room_id: str) -> SessionRecord | None:
         return self._current.get(room_id)
 
     async def refresh(self) -> None:
-        """Reload the current session of every room from the database."""
-        found = await self.store.find(states=[str(s) for s in CURRENT])
+        """Reload the current session of every room from the database. A change announced
+        while the read was under way is newer than what it read (or the same): it is kept,
+        or a meeting closed a moment ago would come back as the room's current one."""
+        changed: set[str] = set()
+        self._changed_during.append(changed)
+        try:
+            found = await self.store.find(states=[str(s) for s in CURRENT])
+        finally:
+            self._changed_during.remove(changed)
         current: dict[str, SessionRecord] = {}
         for session in found:
             current.setdefault(session.room_id, session)
+        for room_id in changed:
+            if (kept := self._current.get(room_id)) is not None:
+                current[room_id] = kept
+            else:
+                current.pop(room_id, None)
         self._current = current
 
     def on_session(self, event: dict[str, Any]) -> None:
         """A `session` control event: a session changed state on some process."""
         session = SessionRecord.from_wire(event["session"])
+        for changed in self._changed_during:
+            changed.add(session.room_id)
         if session.state in CURRENT:
             self._current[session.room_id] = session
         elif (current := self._current.get(session.room_id)) and current.id == session.id:
