@@ -1,4 +1,4 @@
-"""The Markdown table, the targets of issue 7 and the latency-versus-load plot."""
+"""The Markdown table, the targets of issues 7 and 20 and the latency-versus-load plot."""
 
 from __future__ import annotations
 
@@ -135,6 +135,52 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def targets_small_groups(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 20's targets: many small groups at once and everyone arriving at the hour."""
+    out: list[dict[str, Any]] = []
+
+    def add(target: str, measured: str, met: bool | None) -> None:
+        out.append({"target": target, "measured": measured, "met": met})
+
+    ceiling = _get(doc, "websockets", "small_rooms", "cpu_us_per_delivery")
+    for kind, p99_limit, cpu_limit in (("product", 20.0, 3.0), ("product-redis", 30.0, 4.0)):
+        run = _get(doc, kind, "small_rooms")
+        if not run:
+            continue
+        lossless = run["lost"] == 0 and run["duplicated"] == 0
+        add(f"small rooms: p99 < {p99_limit:g} ms, nothing lost ({kind})",
+            f"{_fmt(run['p99_ms'], 2)} ms at {_fmt(run['deliveries_per_s'], 0)} deliveries/s, "
+            f"lost {run['lost']}, duplicated {run['duplicated']}",
+            run["p99_ms"] is not None and run["p99_ms"] < p99_limit and lossless)
+        cpu = _get(doc, kind, "small_rooms", "cpu_us_per_delivery")
+        r = _ratio(cpu, ceiling)
+        add(f"small rooms: CPU/delivery ≤ {cpu_limit:g}× websockets ({kind})",
+            f"{_fmt(cpu, 1)} µs vs {_fmt(ceiling, 1)} µs = {_fmt(r, 2)}×",
+            None if r is None else r <= cpu_limit)
+    add("small-rooms knee ≥ 2,500 msg/s (1 process), ≥ 1,500 (Redis)",
+        "not measured: the knee is stepped in the big room only", None)
+    for kind, limit in (("product", 2.0), ("product-redis", 3.0)):
+        peak = _get(doc, kind, "peak")
+        if peak is None:
+            continue
+        add(f"{_fmt(peak['requested'])} connect + join at once ≤ {limit:g} s, none failed "
+            f"({kind})", f"{_fmt(peak['seconds'], 2)} s, failed {peak['failed']}",
+            peak["seconds"] <= limit and peak["failed"] == 0)
+        setup = (_get(doc, kind, "big_room_setup") or {}).get("setup_per_s")
+        add(f"connection set-up ≥ 1,000 per second ({kind})",
+            f"{_fmt(setup, 0)} per second (big room's set-up)",
+            None if setup is None else setup >= 1000)
+    for kind in ("product", "product-redis"):
+        idle = _get(doc, kind, "idle")
+        if not idle:
+            continue
+        share, kb = idle.get("idle_cpu_share"), idle.get("rss_per_connection_kb")
+        add(f"idle {_fmt(idle.get('connections'))} connections < 1 % of a core, ≤ 20 KB each "
+            f"({kind})", f"{_fmt(None if share is None else 100 * share, 2)} %, {_fmt(kb, 1)} KB",
+            None if share is None or kb is None else share < 0.01 and kb <= 20.0)
+    return out
+
+
 def _flag(run: dict[str, Any] | None) -> str:
     if not run:
         return ""
@@ -166,6 +212,11 @@ def markdown(doc: dict[str, Any]) -> str:
         "| --- | --- | --- |",
     ]
     for t in doc["targets"]:
+        verdict = "n/a" if t["met"] is None else ("**met**" if t["met"] else "**missed**")
+        lines.append(f"| {t['target']} | {t['measured']} | {verdict} |")
+    lines += ["", "## Targets of issue 20 (many small groups, everyone at the hour)", "",
+              "| target | measured | met |", "| --- | --- | --- |"]
+    for t in targets_small_groups(doc):
         verdict = "n/a" if t["met"] is None else ("**met**" if t["met"] else "**missed**")
         lines.append(f"| {t['target']} | {t['measured']} | {verdict} |")
     lines += [

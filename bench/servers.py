@@ -36,8 +36,13 @@ PRODUCT_ENV = {
     "LOG_LEVEL": "WARNING",
     "SEND_RATE": "100000", "SEND_BURST": "100000",
     "FRAME_RATE": "200000", "FRAME_BURST": "200000",
-    # Every simulated person connects from the loopback: one address.
+    # Every simulated person connects from the loopback: one address, so the per-address
+    # limits on connections, hellos, new identities and joins (issue 17) are lifted too.
     "MAX_CONNECTIONS_PER_CLIENT": "1000000",
+    "HELLO_RATE": "1000000", "HELLO_BURST": "1000000",
+    "NEW_IDENTITY_RATE": "1000000", "NEW_IDENTITY_BURST": "1000000",
+    "JOIN_RATE": "1000000", "JOIN_BURST": "1000000",
+    "NEW_MEMBER_RATE": "1000000", "NEW_MEMBER_BURST": "1000000",
     "FILTER_DEFAULTS": '{"flood": false, "newcomer": false}',
     "SECRET_KEY": "benchmark-secret-key-not-for-production",
 }
