@@ -127,6 +127,9 @@ class Store:
                           and url.database != ":memory:" else None)
         self._raw: aiosqlite.Connection | None = None
         self._raw_lock = asyncio.Lock()
+        # Read-then-write of an app setting: PostgreSQL locks the row (FOR UPDATE) across
+        # processes; SQLite ignores FOR UPDATE, and serves one process, so a lock here does.
+        self._settings_lock = asyncio.Lock()
         created = cast(Table, Event.__table__).c.created_at.type
         self._bind_time = created.dialect_impl(engine.dialect).bind_processor(engine.dialect)
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -180,7 +183,7 @@ class Store:
         row (a close and the retention sweep purge the same room): the loser updates it."""
         for attempt in range(2):
             try:
-                async with self.sessions.begin() as s:
+                async with self._settings_lock, self.sessions.begin() as s:
                     row = await s.get(AppSetting, name, with_for_update=True)
                     value = choose(row.value if row is not None else None)
                     if value is None:
