@@ -15,6 +15,20 @@ def no_dialogs_or_errors(page: Page) -> list[str]:
     return errors
 
 
+async def participant_page(browser: Browser, url: str, **context: object) -> Page:
+    """A participant's landing page in a context of their own (a person of their own): a
+    JavaScript dialog fails the test, page errors are collected, and quick exit's destination
+    is answered here (no internet)."""
+    ctx = await browser.new_context(**context)
+    page = await ctx.new_page()
+    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
+    await page.route("https://www.google.com/**", lambda route: route.fulfill(
+        body="<p>weather</p>", content_type="text/html"))  # where quick exit goes
+    await page.goto(url)
+    await page.wait_for_selector(".room")
+    return page
+
+
 async def admin_section(page: Page, section: str) -> None:
     """Open one section of /admin (one is shown at a time) by its link in the navigation."""
     await page.click(f"nav.sections a[href='#{section}']")

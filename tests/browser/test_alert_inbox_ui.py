@@ -24,9 +24,9 @@ from chatserver.testing import (
     add_facilitator,
     create_admin,
 )
-from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
+from tests.browser.staff_helpers import no_dialogs_or_errors, participant_page, sign_in
 from tests.browser.test_accessibility import new_page, no_violations
-from tests.browser.test_help_in_view_ui import DESKTOP, PHONE, in_view, participant
+from tests.browser.test_help_in_view_ui import DESKTOP, PHONE, in_view
 from tests.browser.test_participant_ui import SHOTS, join, say, wait_until
 from tests.test_catalogues import STATIC
 
@@ -91,7 +91,7 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
     admin = await console_page(browser, b.url, "admin", admin_password)
     await wait_until(sanna, "document.getElementById('no-alerts').hidden === false")
     assert sanna.joins, "her console tried to join (and was kept from it)"  # type: ignore[attr-defined]
-    person = await participant(browser, b.url, PHONE)
+    person = await participant_page(browser, b.url, viewport=PHONE)
     await join(person, name="Kuikka")
 
     # "I need help now": the facilitator who joined nothing has it within a second.
@@ -165,7 +165,7 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
 async def test_nobody_online_is_said_at_once_with_the_lines(browser, start_server):
     server = start_server(**FAST)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    person = await participant(browser, server.url, PHONE)
+    person = await participant_page(browser, server.url, viewport=PHONE)
     await join(person, name="Tyyni Saukko")
     await person.click("#help-now")
     started = time.monotonic()
@@ -184,7 +184,7 @@ async def test_a_private_conversation_from_an_alert_opens_beside_the_group_and_e
     server, _ = staff_server
     SHOTS.mkdir(parents=True, exist_ok=True)
     sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, viewport=DESKTOP)
-    person = await participant(browser, server.url, PHONE)
+    person = await participant_page(browser, server.url, viewport=PHONE)
     await join(person, name="Kuikka")
     other = await ChatClient.connect(server.ws_url)
     await other.join("olohuone", name="Kaisla")
@@ -259,8 +259,8 @@ async def test_a_private_conversation_from_an_alert_opens_beside_the_group_and_e
 async def test_crisis_messages_are_folded_for_others_live_and_in_history(browser, staff_server):
     server, _ = staff_server
     sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
-    writer = await participant(browser, server.url, PHONE)
-    reader = await participant(browser, server.url, PHONE)
+    writer = await participant_page(browser, server.url, viewport=PHONE)
+    reader = await participant_page(browser, server.url, viewport=PHONE)
     await join(writer, name="Kuikka")
     await join(reader, name="Tiira")
     await say(writer, CRISIS_TEXT)
@@ -283,7 +283,7 @@ async def test_crisis_messages_are_folded_for_others_live_and_in_history(browser
     # The writer leaves; a newcomer reads the history: folded there too.
     await writer.click("#leave")
     await writer.click("#leave-only")
-    newcomer = await participant(browser, server.url, PHONE)
+    newcomer = await participant_page(browser, server.url, viewport=PHONE)
     await join(newcomer, name="Kaisla")
     earlier = newcomer.locator("#messages .message", has_text="Sisältövaroitus")
     await earlier.wait_for()

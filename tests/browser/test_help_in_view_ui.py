@@ -9,10 +9,10 @@ import asyncio
 import re
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, ChatClient
-from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
+from tests.browser.staff_helpers import no_dialogs_or_errors, participant_page, sign_in
 from tests.browser.test_accessibility import new_page, no_violations
 from tests.browser.test_participant_ui import join, wait_until
 
@@ -70,16 +70,6 @@ async def in_view(page: Page, selector: str) -> bool:
     return bool(await page.evaluate(IN_VIEW, selector))
 
 
-async def participant(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
-    ctx = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-    page = await ctx.new_page()
-    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
-    await page.route("https://www.google.com/**", lambda route: route.fulfill(
-        body="<p>weather</p>", content_type="text/html"))  # where quick exit goes
-    await page.goto(url)
-    await page.wait_for_selector(".room")
-    return page
-
 
 async def fifty_messages(url: str, *, check: object = None) -> ChatClient:
     """Another participant (a protocol client) writes 50 messages; ``check`` is awaited after
@@ -98,7 +88,7 @@ async def fifty_messages(url: str, *, check: object = None) -> ChatClient:
 async def test_help_and_quick_exit_stay_in_view_and_only_the_messages_scroll(
         browser, start_server, viewport):
     server = start_server(**FAST)
-    page = await participant(browser, server.url, viewport)
+    page = await participant_page(browser, server.url, viewport=viewport)
     await join(page, name="Tyyni Saukko")
     narrow = viewport["width"] <= 700
 
@@ -162,7 +152,7 @@ async def test_help_and_quick_exit_stay_in_view_and_only_the_messages_scroll(
 
 async def test_esc_closes_a_dialog_and_never_quick_exits_from_one(browser, start_server):
     server = start_server(**FAST)
-    page = await participant(browser, server.url, PHONE)
+    page = await participant_page(browser, server.url, viewport=PHONE)
     await join(page, name="Tyyni Saukko")
     writer = await ChatClient.connect(server.ws_url)
     await writer.join("olohuone", name="Kaisla")
@@ -201,7 +191,7 @@ async def test_esc_closes_a_dialog_and_never_quick_exits_from_one(browser, start
 async def test_the_help_button_on_the_landing_page_shows_the_lines_without_telling_anyone(
         browser, start_server):
     server = start_server(**FAST)
-    page = await participant(browser, server.url, PHONE)
+    page = await participant_page(browser, server.url, viewport=PHONE)
     assert await in_view(page, "#help-now")
     await page.click("#help-now")
     await page.wait_for_selector("#help-dialog[open]")

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
-from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
+from tests.browser.staff_helpers import participant_page, sign_in
 from tests.browser.test_participant_ui import SHOTS, XSS, wait_until
 from tests.test_one_to_one import QUESTIONS
 
@@ -45,17 +45,6 @@ async def available(browser: Browser, url: str, capacity: int = 1, auto: bool = 
     await sanna.locator("#supporter-status", has_text=f"enintään {capacity}").wait_for()
     return sanna
 
-
-async def open_page(browser: Browser, url: str, **context: object) -> Page:
-    """A participant's landing page in a fresh context (a person of their own)."""
-    ctx = await browser.new_context(**context)
-    page = await ctx.new_page()
-    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
-    await page.route("https://www.google.com/**", lambda route: route.fulfill(
-        body="<p>weather</p>", content_type="text/html"))  # where quick exit goes
-    await page.goto(url)
-    await page.wait_for_selector(".room")
-    return page
 
 
 async def queue(page: Page, *, topic: str = "", about: str = "", age: str | None = None,
@@ -92,7 +81,7 @@ async def test_queue_take_talk_and_end(browser, staff_server):
     await sanna_http.close()
 
     sanna = await available(browser, server.url, viewport=DESKTOP)
-    aino = await open_page(browser, server.url, viewport=PHONE)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
     assert "Auki nyt" in await aino.inner_text("#support-entry-state")
     await queue(aino, topic="Unettomuus", about=XSS, age="o18", now="ok")
     await place(aino, 1)
@@ -100,7 +89,7 @@ async def test_queue_take_talk_and_end(browser, staff_server):
     # The crisis lines are within reach while waiting.
     assert "112" in await aino.inner_text("#support-resources")
 
-    ville = await open_page(browser, server.url, viewport=PHONE)
+    ville = await participant_page(browser, server.url, viewport=PHONE)
     await queue(ville, topic=XSS)
     await place(ville, 2)
     await ville.locator("#support-estimate", has_text="noin 10 min").wait_for()
@@ -110,7 +99,7 @@ async def test_queue_take_talk_and_end(browser, staff_server):
     assert await ville.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # A crisis answer goes to the front, flagged (and announced) in Sanna's list.
-    kaisa = await open_page(browser, server.url, viewport=PHONE)
+    kaisa = await participant_page(browser, server.url, viewport=PHONE)
     await queue(kaisa, topic="Tarvitsen apua", now="crisis")
     await place(kaisa, 1)
     await place(aino, 2)
@@ -187,7 +176,7 @@ async def test_a_place_lost_in_a_restart_is_offered_again_in_one_click(browser,
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
     sanna = await available(browser, server.url)
-    aino = await open_page(browser, server.url)
+    aino = await participant_page(browser, server.url)
     await queue(aino, topic="Yksinäisyys", about="Ilta on pitkä", age="o18")
     await place(aino, 1)
     server.stop()  # every socket drops; one process's queue is in its memory: it is gone
@@ -224,7 +213,7 @@ async def test_closed_hours_and_errors_are_said_in_words(browser, staff_server):
         {"weekdays": [later.weekday()], "start": later.strftime("%H:%M"), "minutes": 1}]})
     assert put.status_code == 200, put.text
     await admin.close()
-    page = await open_page(browser, server.url)
+    page = await participant_page(browser, server.url)
     await page.locator("#support-entry-state", has_text="Aukeaa").wait_for()
     await page.click("#support-start")
     await page.wait_for_selector("#support-closed:not([hidden])")
@@ -238,7 +227,7 @@ async def test_keyboard_only(browser, staff_server):
     await make_sanna_a_supporter(server.url, admin_password)
     sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
     await sanna.wait_for_selector("#support-panel:not([hidden])")
-    page = await open_page(browser, server.url)
+    page = await participant_page(browser, server.url)
     await page.focus("#support-start")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#support-form:not([hidden])")
@@ -301,7 +290,7 @@ async def test_handover_to_another_supporter_with_a_note(browser, staff_server):
     await other.click("#supporter-save")
     await other.locator("#supporter-status", has_text="enintään 2").wait_for()
 
-    aino = await open_page(browser, server.url)
+    aino = await participant_page(browser, server.url)
     await queue(aino, topic="Läheisen juominen")
     await place(aino, 1)
     await sanna.click("#supporter-take-next")
@@ -347,7 +336,7 @@ async def test_a_ban_ends_the_conversation_and_the_next_request_is_refused_in_wo
     await make_sanna_a_supporter(server.url, admin_password)
     # "Take automatically": the next person comes without a click.
     sanna = await available(browser, server.url, auto=True, viewport=PHONE)
-    aino = await open_page(browser, server.url)
+    aino = await participant_page(browser, server.url)
     await queue(aino, topic="Häiriköinti")
     await aino.wait_for_selector("#support-conv:not([hidden])")
     assert await sanna.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -386,7 +375,7 @@ async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
     await admin.close()
     await make_sanna_a_supporter(b.url, password)
     sanna = await available(browser, a.url)
-    aino = await open_page(browser, b.url)
+    aino = await participant_page(browser, b.url)
     await queue(aino, topic="Paniikki")
     await sanna.click("#supporter-take-next")
     await aino.wait_for_selector("#support-conv:not([hidden])")
@@ -433,7 +422,7 @@ async def test_a_reloaded_tab_keeps_the_place_and_the_conversation(browser, staf
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
     sanna = await available(browser, server.url)
-    aino = await open_page(browser, server.url, viewport=PHONE)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
     await queue(aino, topic="Ilta")
     await place(aino, 1)
     await aino.reload()

@@ -12,10 +12,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
-from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
+from tests.browser.staff_helpers import participant_page, sign_in
 from tests.browser.test_accessibility import no_violations
 from tests.browser.test_participant_ui import SHOTS, say, wait_until
 from tests.test_sessions_flow import local_minute
@@ -24,17 +24,6 @@ pytestmark = pytest.mark.browser
 LANGS = ("fi", "sv", "en")
 PHONE = {"width": 390, "height": 844}
 
-
-async def person(browser: Browser, url: str, **context: object) -> Page:
-    """A participant's landing page in a context of their own (CSP bypassed for axe only)."""
-    ctx = await browser.new_context(bypass_csp=True, **context)
-    page = await ctx.new_page()
-    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
-    await page.route("https://www.google.com/**", lambda route: route.fulfill(
-        body="<p>weather</p>", content_type="text/html"))  # where quick exit goes
-    await page.goto(url)
-    await page.wait_for_selector(".room")
-    return page
 
 
 async def enter(page: Page, room_name: str, name: str | None = None) -> None:
@@ -101,7 +90,7 @@ async def test_the_composer_says_why_and_until_when_and_actions_ask_first(
     delete asks, Esc in the report dialog closes only it, two tab stops a message and a skip
     link, and the personal-details question keeps the text."""
     server, _ = staff_server
-    page = await person(browser, server.url)
+    page = await participant_page(browser, server.url, bypass_csp=True)
     await enter(page, "Olohuone", "Kuikka")
     console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, bypass_csp=True)
     await console.fill("#text", "Tervetuloa, kirjoitetaan rauhassa.")
@@ -210,7 +199,8 @@ async def test_closing_words_and_the_next_meeting_in_the_readers_time(
     await wait_for_lobby(server, "ilta")
 
     # A reader in New York, on a phone that scrolled the landing page first.
-    page = await person(browser, server.url, viewport=PHONE, timezone_id="America/New_York")
+    page = await participant_page(browser, server.url, bypass_csp=True, viewport=PHONE,
+                                  timezone_id="America/New_York")
     await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     await enter(page, "Ryhmä ilta", "Kuikka")
     console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, bypass_csp=True)
@@ -245,7 +235,7 @@ async def test_a_language_switch_changes_everything_on_screen(browser, staff_ser
     """Item 4: the landing page's crisis lines, the room's title, the buttons and the crisis
     note follow a change of language at once."""
     server, _ = staff_server
-    page = await person(browser, server.url)
+    page = await participant_page(browser, server.url, bypass_csp=True)
     resources = await page.evaluate("fetch('/api/crisis-resources').then(r => r.json())")
     rooms = await page.evaluate("fetch('/api/rooms').then(r => r.json())")
     living = next(r for r in rooms if r["id"] == "olohuone")
@@ -277,7 +267,7 @@ async def test_a_closed_group_by_invitation_and_its_roster(browser, timed, axe_s
     assert made.status_code == 201, made.text
     await wait_for_lobby(server, "tiistai")
 
-    page = await person(browser, server.url, viewport=PHONE)
+    page = await participant_page(browser, server.url, bypass_csp=True, viewport=PHONE)
     card = page.locator(".room", has_text="Ryhmä tiistai")
     text = await card.inner_text()
     assert "kutsulla" in text and "Ei auki nyt" not in text, text
@@ -335,8 +325,8 @@ async def test_a_reloaded_console_names_groups_and_a_worry_is_answered_privately
     reports and upcoming sessions; a "worried about the writer" report offers a private
     conversation and the crisis lines, not remove or mute."""
     server, _ = staff_server
-    writer = await person(browser, server.url)
-    reader = await person(browser, server.url)
+    writer = await participant_page(browser, server.url, bypass_csp=True)
+    reader = await participant_page(browser, server.url, bypass_csp=True)
     await enter(writer, "Olohuone", "Tiira")
     await enter(reader, "Olohuone", "Kuikka")
     await say(writer, "Kaikki tuntuu niin raskaalta taas")
@@ -383,7 +373,7 @@ async def test_nobody_on_duty_is_said_and_feedback_after_one_to_one(browser, sta
 
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
-    page = await person(browser, server.url, viewport=PHONE)
+    page = await participant_page(browser, server.url, bypass_csp=True, viewport=PHONE)
     entry = page.locator("#support-entry-state", has_text="kukaan vertaistukija ei ole vuorossa")
     await entry.wait_for()
     await page.click("#support-start")
