@@ -528,8 +528,10 @@ export function initSupportConsole({ client, api, roomName }) {
   // is asked for (what was said while the socket was down comes with the history).
   client.addEventListener("welcome", () => {
     if (!active()) return;
-    // Also off duty (capacity 0): the server then still lists who is waiting.
-    if (state.on) sendAvailability(state.wanted?.capacity ?? 0, state.wanted?.auto ?? false);
+    // Also off duty (capacity 0): the server then still lists who is waiting. Before start()
+    // has said anything (wanted is null) it is start() that says it, from what the tab saved:
+    // saying 0 here would overwrite that saved availability while start() is still loading.
+    if (state.on && state.wanted) sendAvailability(state.wanted.capacity, state.wanted.auto);
     else {
       for (const conv of state.convs.values()) {
         if (!conv.ended) client.request({ type: "conv_resume", conv: conv.frame.conv });

@@ -27,6 +27,7 @@ from chatserver.core.alerts import ONE_TO_ONE_CRISIS, AlertInbox
 from chatserver.core.crisis import CrisisResources, resources_frame
 from chatserver.core.hub import Client
 from chatserver.core.identities import Identities
+from chatserver.core.loads import Coalesced
 from chatserver.core.ports import ControlRoute, FrameHandler, FrameRoute, RoomAccess
 from chatserver.domain import queueing
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
@@ -97,7 +98,7 @@ class OneToOne:
         # Requests whose last socket here went away: kept until this (monotonic) deadline, so
         # a participant who reconnects (`queue_resume`) keeps their place.
         self._orphans: dict[str, float] = {}
-        self._refresh_pending = False
+        self._refresh = Coalesced(self._refresh_now)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
 
@@ -111,6 +112,7 @@ class OneToOne:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
+        await self._refresh.close()
         try:
             # A clean stop hands this process's conversations back at once; the people waiting
             # here reconnect elsewhere (1012) and claim their places with queue_resume, and
@@ -202,14 +204,10 @@ class OneToOne:
         task.add_done_callback(self._tasks.discard)
 
     def _schedule_refresh(self) -> None:
-        """Coalesce bursts of changes into one look at the queue."""
-        if not self._refresh_pending:
-            self._refresh_pending = True
-            self._spawn(self._refresh())
+        """Bursts of changes make one look at the queue, one at a time (Coalesced)."""
+        self._refresh.schedule()
 
-    async def _refresh(self) -> None:
-        await asyncio.sleep(0.05)
-        self._refresh_pending = False
+    async def _refresh_now(self) -> None:
         try:
             await self._auto_offer()
             await self.push_statuses()
