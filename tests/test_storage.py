@@ -59,6 +59,32 @@ async def test_retention_by_days_and_by_room(store):
     assert await store.count_events("laheiset") == 0
 
 
+async def test_retention_over_many_rooms_and_lengths_marks_each_room(store, monkeypatch):
+    """The sweep reads and deletes many rooms per statement (issue 20): rooms of different
+    lengths each keep their own days, a room with nothing old is left alone, and each purged
+    room remembers the highest number removed (a resume from before it is incomplete)."""
+    import chatserver.storage.store as store_module
+
+    monkeypatch.setattr(store_module, "_ROOMS_PER_STATEMENT", 2)  # several chunks per length
+    for name, days in [("viikko1", 7), ("viikko2", 7), ("viikko3", 7), ("kuukausi", 30)]:
+        await store.add_room(id=name, names={"fi": name}, descriptions={"fi": ""},
+                             kind="unguided", access="drop_in", capacity=10,
+                             retention="days", retention_days=days, position=9)
+    await store.insert_events([ev(1, room="viikko1", days_ago=8), ev(2, room="viikko1", days_ago=8),
+                               ev(3, room="viikko1", days_ago=6)])
+    await store.insert_events([ev(1, room="viikko2", days_ago=1)])
+    await store.insert_events([ev(4, room="viikko3", days_ago=20), ev(5, room="viikko3")])
+    await store.insert_events([ev(1, room="kuukausi", days_ago=20),
+                               ev(2, room="kuukausi", days_ago=31)])
+    assert await store.purge_expired(datetime.now(UTC)) == 4
+    remaining = {room: [s for s, _ in await store.events_after(room, 0)]
+                 for room in ("viikko1", "viikko2", "viikko3", "kuukausi")}
+    assert remaining == {"viikko1": [3], "viikko2": [1], "viikko3": [5], "kuukausi": [1]}
+    marks = {room: await store.purged_seq(room)
+             for room in ("viikko1", "viikko2", "viikko3", "kuukausi")}
+    assert marks == {"viikko1": 2, "viikko2": 0, "viikko3": 4, "kuukausi": 2}
+
+
 async def test_identity_tokens_are_stored_only_as_hashes(store):
     record = await store.create_identity("id-1", "secret-token-value", "Tyyni Saukko", "fi")
     assert record.pseudonym == "Tyyni Saukko"

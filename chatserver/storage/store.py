@@ -108,6 +108,9 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+# Rooms named in one IN (...) list: well under SQLite's limit on bound parameters.
+_ROOMS_PER_STATEMENT = 500
+
 _RAW_INSERT_EVENT = ("INSERT INTO events (room_id, seq, kind, member, created_at, frame) "
                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
 _RAW_RAISE_SEQ = "UPDATE rooms SET last_seq = ? WHERE id = ? AND last_seq < ?"
@@ -386,13 +389,33 @@ class Store:
         return value if isinstance(value, int) else 0
 
     async def purge_expired(self, now: datetime) -> int:
-        """Delete events older than their room's retention in days; returns how many."""
-        deleted = 0
+        """Delete events older than their room's retention in days; returns how many.
+
+        One grouped read and one delete per retention length (and per 500 rooms), not two
+        statements per room: with hundreds of rooms the sweep at start-up (a restart just
+        before the hour) would otherwise queue hundreds of statements in front of the joins."""
+        by_days: dict[int, list[str]] = {}
         for room in await self.list_rooms():
-            if room.retention != "days" or not room.retention_days:
-                continue
-            deleted += await self.delete_events(
-                room.id, before=now - timedelta(days=room.retention_days))
+            if room.retention == "days" and room.retention_days:
+                by_days.setdefault(room.retention_days, []).append(room.id)
+        deleted = 0
+        for days, room_ids in by_days.items():
+            cutoff = now - timedelta(days=days)
+            for start in range(0, len(room_ids), _ROOMS_PER_STATEMENT):
+                chunk = room_ids[start:start + _ROOMS_PER_STATEMENT]
+                async with self.sessions.begin() as s:
+                    highest = (await s.execute(
+                        select(Event.room_id, func.max(Event.seq))
+                        .where(Event.room_id.in_(chunk), Event.created_at < cutoff)
+                        .group_by(Event.room_id))).all()
+                    if not highest:
+                        continue
+                    result = cast(CursorResult[Any], await s.execute(delete(Event).where(
+                        Event.room_id.in_([room_id for room_id, _ in highest]),
+                        Event.created_at < cutoff)))
+                    deleted += int(result.rowcount or 0)
+                for room_id, seq in highest:
+                    await self.mark_purged(room_id, int(seq))
         return deleted
 
     async def delete_identity(self, identity_id: str) -> None:
