@@ -145,12 +145,16 @@ def _serve(settings: Settings) -> int:
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The production transport settings; the conformance run (tests/conformance) uses the
     very same ones."""
-    from chatserver.web.transport import http_protocol
+    from chatserver.web.transport import http_protocol, ws_protocol
 
     return dict(
         host=settings.host,
         port=settings.port,
-        ws="chatserver.web.transport:ChatWebSocketProtocol",
+        # Keep-alive pings every WS_PING_INTERVAL_SECONDS to a peer that said nothing, 1011
+        # after WS_PING_TIMEOUT_SECONDS without an answer: in one sweep per process
+        # (chatserver.web.transport.KeepAlive), so uvicorn's own per-connection pings are off.
+        ws=ws_protocol(ping_interval=settings.ws_ping_interval_seconds,
+                       ping_timeout=settings.ws_ping_timeout_seconds),
         # Request headers within HEADER_TIMEOUT_SECONDS, and half-open connections counted
         # against their address (slow-header floods).
         http=http_protocol(header_timeout=settings.header_timeout_seconds,
@@ -163,8 +167,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # Per-message compression costs CPU per member on every broadcast and opens
         # compression side channels; peer-support chat frames are small.
         ws_per_message_deflate=False,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
+        ws_ping_interval=None,
+        ws_ping_timeout=None,
         # uvicorn believes X-Forwarded-For/-Proto from 127.0.0.1 by default; the server
         # believes them only when told to (TRUST_PROXY_HEADERS), else a local client could
         # pose as https or as any address.

@@ -331,6 +331,11 @@ class RedisBroker:
     async def trim(self, room: str, before_ms: int) -> int:
         key, ovr, react = _k("buf", room), _k("ovr", room), _k("react", room)
         try:
+            # Most buffers are gone (they expire) or began after the cut-off: one look at the
+            # oldest entry settles it, instead of reading every buffer whole at every sweep.
+            oldest = await self._redis.xrange(key, "-", "+", count=1)
+            if not oldest or frame_ts(oldest[0][1][b"f"]) >= before_ms:
+                return 0
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.xrange(key, "-", "+")
                 pipe.hgetall(ovr)

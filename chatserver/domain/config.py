@@ -55,6 +55,11 @@ class Settings:
     typing_interval: float = 3.0
     # A connection that has not finished its request headers by then is closed (slow headers).
     header_timeout_seconds: float = 10.0
+    # WebSocket keep-alive: a ping to a peer that has sent nothing this long (it keeps NAT and
+    # proxy mappings open and finds phones that went away), and the connection closed (1011)
+    # when nothing comes back within the timeout. 0 turns the pings off.
+    ws_ping_interval_seconds: float = 20.0
+    ws_ping_timeout_seconds: float = 20.0
     # A connection that has not said hello by then is closed (1008): idle sockets cost memory.
     hello_timeout: float = 30.0
     # Bad frames tolerated in `abuse_window` seconds before the socket is closed with 1008.
@@ -140,10 +145,12 @@ class Settings:
                     "alert_escalate_seconds", "alert_retention_days", "hello_rate",
                     "hello_burst", "new_identity_rate", "new_identity_burst", "join_rate",
                     "join_burst", "new_member_rate", "new_member_burst",
-                    "header_timeout_seconds")
+                    "header_timeout_seconds", "ws_ping_timeout_seconds")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")
+        if self.ws_ping_interval_seconds < 0:
+            raise ConfigError("WS_PING_INTERVAL_SECONDS must not be negative")
         if self.sanction_cooldown_seconds < 0:
             raise ConfigError("SANCTION_COOLDOWN_SECONDS must not be negative")
         if self.heartbeat_seconds >= self.presence_ttl_seconds:

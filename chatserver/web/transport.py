@@ -10,6 +10,12 @@
   request headers within ``HEADER_TIMEOUT_SECONDS`` is closed, and such half-open connections
   count against their address: a slow-header flood neither holds sockets forever nor gets
   round ``MAX_CONNECTIONS_PER_CLIENT``.
+- Keep-alive in one sweep per process instead of two timers per connection (uvicorn's): every
+  few seconds one pass over the open connections pings those that have said nothing for
+  ``WS_PING_INTERVAL_SECONDS`` (one constant, pre-framed ping) and closes with 1011 those that
+  have not answered within ``WS_PING_TIMEOUT_SECONDS``. Any bytes from the peer count as an
+  answer. With 5,000 idle connections uvicorn's timers, random payloads and per-ping framing
+  cost ~5 % of a core; the sweep costs a fraction of that (bench/README.md, issue 20).
 - ``chatserver.raw``: write an already framed server message straight to the transport. A
   broadcast is framed once (server frames are not masked, so the bytes are the same for every
   member) and the same bytes go to every member, with no task switch or ASGI message per
@@ -19,6 +25,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +41,53 @@ ABORT_EXTENSION = "chatserver.abort"
 # socket closes, so that the peer gets the close frame.
 LINGER_SECONDS = 2.0
 RAW_EXTENSION = "chatserver.raw"
+# A server's ping with no payload: FIN + opcode 9, length 0, not masked (RFC 6455 5.5.2).
+PING_FRAME = b"\x89\x00"
+
+
+class KeepAlive:
+    """The keep-alive of every WebSocket of one event loop, in one periodic pass."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float, timeout: float) -> None:
+        self.loop = loop
+        self.interval = interval
+        self.timeout = timeout
+        # A ping goes out within a quarter of the shorter time of its due moment, and a
+        # silent peer is closed within a quarter of it after its timeout.
+        self.period = max(0.05, min(interval, timeout) / 4)
+        self.connections: set[ChatWebSocketProtocol] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, conn: ChatWebSocketProtocol) -> None:
+        self.connections.add(conn)
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.period, self._sweep)
+
+    def discard(self, conn: ChatWebSocketProtocol) -> None:
+        self.connections.discard(conn)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        for conn in list(self.connections):
+            if conn.ping_sent_at > conn.last_heard:  # a ping is out and nothing came back
+                if now - conn.ping_sent_at >= self.timeout:
+                    conn.keepalive_failed()
+            elif now - conn.last_heard >= self.interval and conn.send_ping_frame():
+                conn.ping_sent_at = now
+        if self.connections:
+            self._timer = self.loop.call_later(self.period, self._sweep)
+
+
+_sweeps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, KeepAlive] = (
+    weakref.WeakKeyDictionary())
+
+
+def keepalive_for(loop: asyncio.AbstractEventLoop, interval: float, timeout: float) -> KeepAlive:
+    sweep = _sweeps.get(loop)
+    if sweep is None or (sweep.interval, sweep.timeout) != (interval, timeout):
+        sweep = _sweeps[loop] = KeepAlive(loop, interval, timeout)
+    return sweep
 
 
 class _ServerProtocol(ServerProtocol):
@@ -48,6 +102,13 @@ class _ServerProtocol(ServerProtocol):
 class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
     _on_drain: Callable[[], None] | None = None
     _lingering = False
+    # Configured by ws_protocol(); 0 turns the keep-alive off.
+    ping_every = 20.0
+    pong_within = 20.0
+    _keepalive: KeepAlive | None = None
+    # Loop times (seconds): the peer's last bytes, our last unanswered ping.
+    last_heard = 0.0
+    ping_sent_at = 0.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,7 +154,37 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return  # after our close: read and dropped, so the kernel sends no reset
+        self.last_heard = self.loop.time()
         super().data_received(data)
+
+    # Keep-alive (KeepAlive above) instead of uvicorn's per-connection timers --------------
+
+    def start_keepalive(self) -> None:
+        if self.ping_every > 0:
+            self.last_heard = self.loop.time()
+            self._keepalive = keepalive_for(self.loop, self.ping_every, self.pong_within)
+            self._keepalive.add(self)
+
+    def stop_keepalive(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.discard(self)
+            self._keepalive = None
+
+    def handle_pong(self, event: Frame) -> None:
+        pass  # its bytes already counted as heard (data_received)
+
+    def send_ping_frame(self) -> bool:
+        return self.raw_write(PING_FRAME)
+
+    def keepalive_failed(self) -> None:
+        """No answer to a ping in time: fail the connection with 1011, as uvicorn does."""
+        self.stop_keepalive()
+        if self.close_sent or self.transport.is_closing():
+            return
+        self.conn.fail(1011, "keepalive ping timeout")
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.transport.close()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -198,6 +289,12 @@ class ChatHttpProtocol(HttpToolsProtocol):
         self._end_headers()
         if not self.transport.is_closing():
             self.transport.close()
+
+
+def ws_protocol(*, ping_interval: float, ping_timeout: float) -> type[ChatWebSocketProtocol]:
+    """The WebSocket protocol class for uvicorn with the keep-alive settings."""
+    return type("ConfiguredChatWebSocketProtocol", (ChatWebSocketProtocol,), {
+        "ping_every": ping_interval, "pong_within": ping_timeout})
 
 
 def http_protocol(*, header_timeout: float, max_half_open: int, trust_proxy_headers: bool,

@@ -1,0 +1,105 @@
+"""WebSocket keep-alive (docs/protocol.md, issue 20): a peer that has sent nothing for
+WS_PING_INTERVAL_SECONDS gets a ping; one that then sends nothing for WS_PING_TIMEOUT_SECONDS
+is closed with 1011 (a phone that went away leaves the room instead of staying listed); one
+that answers, or is talking anyway, stays. The pings come from one sweep per process
+(chatserver.web.transport.KeepAlive), not from a timer per connection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import time
+
+from websockets.frames import Frame, Opcode
+
+from chatserver.testing import FAST, ChatClient
+
+KEEPALIVE = {"ws_ping_interval_seconds": 0.6, "ws_ping_timeout_seconds": 0.8}
+
+
+async def silent_peer(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket opened by hand that will never write again (no pong either)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                 f"Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:{port}\r\n\r\n"
+                 .encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+async def frames_until_closed(reader: asyncio.StreamReader,
+                              limit: float) -> list[tuple[int, bytes]]:
+    """Server frames (opcode, payload) until the server closes the socket."""
+    data = b""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        chunk = await asyncio.wait_for(reader.read(4096), deadline - time.monotonic())
+        if not chunk:
+            break
+        data += chunk
+    frames = []
+    while len(data) >= 2:
+        length = data[1] & 0x7F
+        frames.append((data[0] & 0x0F, data[2:2 + length]))
+        data = data[2 + length:]
+    return frames
+
+
+async def test_a_silent_peer_is_pinged_then_closed_and_a_live_one_stays(start_server, tmp_path):
+    server = start_server(database_url=f"sqlite+aiosqlite:///{tmp_path}/ka.sqlite3",
+                          **FAST, **KEEPALIVE)
+    live = await ChatClient.connect(server.ws_url)  # websockets answers pings by itself
+    await live.join("olohuone")
+    reader, writer = await silent_peer(server.port)
+    started = time.monotonic()
+    frames = await frames_until_closed(reader, limit=10)
+    closed_after = time.monotonic() - started
+    writer.close()
+    opcodes = [op for op, _ in frames]
+    assert opcodes[0] == 0x9, frames  # pinged first
+    assert opcodes[-1] == 0x8 and int.from_bytes(frames[-1][1][:2], "big") == 1011, frames
+    # Interval + timeout, each checked every quarter of the shorter one.
+    assert 1.3 <= closed_after < 3.0, closed_after
+    await asyncio.sleep(2.0)  # well past both for the live client, which answered
+    assert (await live.request({"type": "ping"}))["type"] == "pong"
+    await live.close()
+
+
+async def test_a_peer_that_talks_is_not_pinged(start_server, tmp_path):
+    """Any frame proves the peer is there: no ping while it talks, and no close though it
+    never answers a ping."""
+    server = start_server(database_url=f"sqlite+aiosqlite:///{tmp_path}/ka2.sqlite3",
+                          **FAST, **KEEPALIVE)
+    reader, writer = await silent_peer(server.port)
+    frame = Frame(Opcode.TEXT, b'{"type":"ping"}').serialize(mask=True, extensions=[])
+    data = b""
+    for _ in range(12):  # 3.6 s: several intervals and timeouts
+        writer.write(frame)
+        await writer.drain()
+        try:
+            data += await asyncio.wait_for(reader.read(4096), 0.3)
+        except TimeoutError:
+            pass
+    writer.close()
+    opcodes = []
+    while len(data) >= 2:
+        opcodes.append(data[0] & 0x0F)
+        data = data[2 + (data[1] & 0x7F):]
+    assert opcodes and set(opcodes) == {0x1}, opcodes  # pongs of the app only: text frames
+
+
+async def test_zero_turns_the_pings_off(start_server, tmp_path):
+    server = start_server(database_url=f"sqlite+aiosqlite:///{tmp_path}/ka3.sqlite3",
+                          **FAST, ws_ping_interval_seconds=0)
+    reader, writer = await silent_peer(server.port)
+    try:
+        got = await asyncio.wait_for(reader.read(10), 3.0)
+    except TimeoutError:
+        got = b"(nothing)"
+    assert got == b"(nothing)"  # no ping, no close
+    writer.close()
