@@ -113,12 +113,14 @@ async def main_async(args: argparse.Namespace) -> int:
                 print(servers.log_tail(), file=sys.stderr)
             finally:
                 await servers.stop()
+    out_dir = Path(args.out) if args.out else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
     prof = None
     if not args.no_profile and "product" in kinds:
         log("profile: product, big room, py-spy")
         try:
             prof = await profile.big_room(KINDS["product"], rooms, logdir, sizes,
-                                          RESULTS / "profile-big-room.txt", log)
+                                          out_dir / "profile-big-room.txt", log)
         except Exception as exc:
             traceback.print_exc()
             prof = {"error": f"{type(exc).__name__}: {exc}"}
@@ -126,7 +128,13 @@ async def main_async(args: argparse.Namespace) -> int:
         log("profile: product, many small rooms, py-spy")
         try:
             await profile.big_room(KINDS["product"], rooms, logdir, sizes,
-                                   RESULTS / "profile-small-rooms.txt", log, small_rooms=True)
+                                   out_dir / "profile-small-rooms.txt", log, small_rooms=True)
+        except Exception:
+            traceback.print_exc()
+        log("profile: product, the 18:00 join peak, py-spy")
+        try:
+            await profile.join_peak(KINDS["product"], rooms, logdir, sizes,
+                                    out_dir / "profile-join-peak.txt", log)
         except Exception:
             traceback.print_exc()
     total = time.monotonic() - started
@@ -139,8 +147,6 @@ async def main_async(args: argparse.Namespace) -> int:
                                     "pinned, its backends' CPU is counted"},
                 "kinds": results, "profile": prof, "total_seconds": round(total, 1)}
     document["targets"] = report.targets(document)
-    out_dir = Path(args.out) if args.out else RESULTS
-    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{stamp}.json").write_text(json.dumps(document, indent=1) + "\n")
     (out_dir / "latest.md").write_text(report.markdown(document))
     report.plot(document, out_dir / "latency-vs-load.png")

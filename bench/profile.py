@@ -1,10 +1,12 @@
-"""A py-spy profile of the product in the big-room scenario: where its CPU goes."""
+"""py-spy profiles of the product (big room, many small rooms, the 18:00 join peak): where its
+CPU goes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -129,6 +131,43 @@ async def big_room(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, sizes
                          log)
 
 
+async def join_peak(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, sizes: Sizes,
+                    out: Path, log: Any) -> dict[str, Any]:
+    """Profile the product while `sizes.peak` people connect, say hello and join rooms of
+    `sizes.small_size` at once (`sizes.peak_concurrency` in flight): the 18:00 peak."""
+    servers = ServerSet(kind, rooms, logdir)
+    await servers.start()
+    bench = Bench(servers, timeout=60.0)
+    raw_path = out.parent / "raw" / (out.stem + ".raw.txt")
+    raw_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        await bench.open(["w0"] * sizes.small_size, sizes.small_size)  # warm, as capacity()
+        await asyncio.sleep(1.0)
+        spy = subprocess.Popen(  # noqa: ASYNC220
+            pinned([_py_spy(), "record", "--pid", str(servers.pids[0]), "--rate", "200",
+                    "--duration", "600", "--format", "raw", "--output", str(raw_path),
+                    "--nonblocking", "--gil"], GENERATOR_CORE),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        await asyncio.sleep(0.5)
+        result = await bench.open([f"c{i // sizes.small_size}" for i in range(sizes.peak)],
+                                  sizes.peak_concurrency)
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it has on an interrupt
+        while spy.poll() is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        if not raw_path.exists():
+            err = spy.stderr.read().decode(errors="replace") if spy.stderr else ""
+            raise RuntimeError(f"py-spy failed ({spy.returncode}): {err[-300:]}")
+    finally:
+        await bench.close_all()
+        await servers.stop()
+    header = ("# py-spy profile of the product (1 process, in-process broker, SQLite) at the "
+              "18:00 peak\n"
+              f"# {sizes.peak} people connect, say hello and join rooms of {sizes.small_size} "
+              f"at once, {sizes.peak_concurrency} in flight; sampled at 200 Hz (--nonblocking), "
+              "only while a thread holds the GIL (--gil)")
+    return write_summary(raw_path.read_text(), out, header, result, log)
+
+
 def scenario_line(sizes: Sizes, small_rooms: bool) -> str:
     scenario = (f"{sizes.small_rooms} rooms of {sizes.small_size}, one sender each, "
                 f"{sizes.small_rate:g} msg/s" if small_rooms else
@@ -147,7 +186,8 @@ def write_summary(raw: str, out: Path, header: str, result: dict[str, Any],
         f"# {samples} samples of non-idle threads (the aiosqlite thread included)",
         "# run under the profiler: " + json.dumps({k: result.get(k) for k in (
             "deliveries_per_s", "p50_ms", "p99_ms", "lost", "duplicated",
-            "cpu_us_per_delivery", "server_cpu_share")}),
+            "cpu_us_per_delivery", "server_cpu_share", "seconds", "connected",
+            "failed") if k in result}),
         "",
         "## By area (first marker found on the sample's stack)",
         f"{'%':>6}  {'samples':>7}  area",
