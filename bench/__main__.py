@@ -176,6 +176,7 @@ def main() -> int:
         document = json.loads(Path(args.report).read_text())
         document["targets"] = report.targets(document)
         out_dir = Path(args.out) if args.out else Path(args.report).parent
+        out_dir.mkdir(parents=True, exist_ok=True)
         Path(args.report).write_text(json.dumps(document, indent=1) + "\n")
         (out_dir / "latest.md").write_text(report.markdown(document))
         report.plot(document, out_dir / "latency-vs-load.png")

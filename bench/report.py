@@ -181,6 +181,10 @@ def targets_small_groups(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _percent(share: float | None) -> float | None:
+    return None if share is None else 100 * share
+
+
 def _flag(run: dict[str, Any] | None) -> str:
     if not run:
         return ""
@@ -278,7 +282,7 @@ def markdown(doc: dict[str, Any]) -> str:
         f"and the 18:00 peak ({s['peak']:,} connect + join at once, "
         f"{s['peak_concurrency']} in flight)",
         "",
-        "| server | KB/idle connection | × ceiling | Redis KB/connection | idle CPU | "
+        "| server | KB/idle connection | × ceiling | Redis KB/connection | idle CPU % of a core | "
         "peak seconds | peak failed | joins/s | join p99 ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -294,7 +298,7 @@ def markdown(doc: dict[str, Any]) -> str:
             f"| {doc['kinds'][k]['label']} | {_fmt(idle.get('rss_per_connection_kb'), 1)} | "
             f"{_fmt(_ratio(idle.get('rss_per_connection_kb'), kb_ws), 2)} | "
             f"{_fmt(idle.get('redis_per_connection_kb'), 2)} | "
-            f"{_fmt(idle.get('idle_cpu_share'), 3)} | {_fmt(peak.get('seconds'), 2)} | "
+            f"{_fmt(_percent(idle.get('idle_cpu_share')), 2)} | {_fmt(peak.get('seconds'), 2)} | "
             f"{_fmt(peak.get('failed'))} | {_fmt(peak.get('setup_per_s'), 0)} | "
             f"{_fmt(peak.get('join_p99_ms'), 0)} |")
     big = _get(doc, "product", "idle_max")

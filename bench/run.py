@@ -39,13 +39,19 @@ class Sizes:
         25, 50, 75, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800, 1000, 1200])
     drain: float = 3.0
     profile_duration: float = 10.0
+    # Idle CPU is read over one keep-alive interval (every server pings every 20 s, so each
+    # connection is pinged once in the window, whatever its phase), after a settle time for
+    # what the set-up left behind. (Read over 3 s right after the set-up, as before, it saw
+    # no keep-alive at all: the first pings were still 17 s away.)
+    idle_settle: float = 5.0
+    idle_window: float = 20.0
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(big_members=50, big_senders=5, big_rate=100, small_rooms=40, small_size=8,
                    small_rate=40, idle=500, idle_product=1000, peak=200, peak_concurrency=100,
                    duration=3.0, knee_duration=1.5, knee_rates=[100, 400, 1600], drain=2.0,
-                   profile_duration=3.0)
+                   profile_duration=3.0, idle_settle=1.0, idle_window=3.0)
 
 
 def _ms(ns: float) -> float:
@@ -304,11 +310,11 @@ async def capacity(servers: ServerSet, sizes: Sizes, log: Any,
         log(f"  peak: {peak['connected']}/{peak['requested']} joined in {peak['seconds']} s, "
             f"failed {peak['failed']}")
         more = await bench.open([f"c{i // size}" for i in range(sizes.peak, sizes.idle)], 100)
-        await asyncio.sleep(3.0)
+        await asyncio.sleep(sizes.idle_settle)
         rss1 = servers.rss()
         idle_n = len(bench.conns) - base
         cpu0, t0 = servers.cpu(), time.monotonic()
-        await asyncio.sleep(3.0)
+        await asyncio.sleep(sizes.idle_window)
         cpu1, t1 = servers.cpu(), time.monotonic()
         out["idle"] = {
             "connections": idle_n, "setup": more, "warm_connections": base,
@@ -316,10 +322,12 @@ async def capacity(servers: ServerSet, sizes: Sizes, log: Any,
             "rss_per_connection_kb": round((rss1["app_kb"] - rss0["app_kb"]) / max(idle_n, 1), 2),
             "redis_per_connection_kb": round(
                 (rss1["redis_kb"] - rss0["redis_kb"]) / max(idle_n, 1), 2),
-            "idle_cpu_share": round((cpu1["app"] - cpu0["app"]) / (t1 - t0), 3),
+            "idle_cpu_share": round((cpu1["app"] - cpu0["app"]) / (t1 - t0), 4),
+            "idle_redis_cpu_share": round((cpu1["redis"] - cpu0["redis"]) / (t1 - t0), 4),
+            "idle_window_s": round(t1 - t0, 1),
         }
         log(f"  idle: {idle_n} connections, {out['idle']['rss_per_connection_kb']} KB each, "
-            f"idle CPU {out['idle']['idle_cpu_share']:.0%}")
+            f"idle CPU {out['idle']['idle_cpu_share']:.1%}")
         conns = [c for c in bench.conns[base:] if c.room is not None
                  and int(c.room[1:]) < sizes.small_rooms]
         by_room: dict[str, list[Conn]] = {}

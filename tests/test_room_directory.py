@@ -35,3 +35,14 @@ async def test_a_stale_table_is_read_again_in_the_background(store):
         assert time.monotonic() < deadline, "the room table was never read again"
         await asyncio.sleep(0.05)
     assert (await directory.get("uusi")).names == EXAMPLE_ROOMS[0]["names"]
+
+
+async def test_an_unknown_room_is_looked_up_at_once_at_most_once_a_second(store):
+    """The table is read in the background once a minute; a room made meanwhile (on another
+    process whose event was lost, or straight in the database) is found when asked for."""
+    directory = RoomDirectory(store)
+    await directory.refresh()
+    await store.add_room(**{**EXAMPLE_ROOMS[0], "id": "uusi", "position": 9})
+    assert await directory.get("uusi") is None  # read less than a second ago: not again
+    await asyncio.sleep(1.1)
+    assert (await directory.get("uusi")).names == EXAMPLE_ROOMS[0]["names"]

@@ -18,10 +18,13 @@ log = logging.getLogger("chatserver.rooms")
 
 class RoomDirectory:
     """Rooms read from the database. An admin's change reaches every process at once through
-    a control event (``rooms_changed``); besides, the table is read again every few seconds,
-    in the background, so a message never waits for that read."""
+    a control event (``rooms_changed``), and after the broker lost its subscription (when
+    such events may have been missed) the table is read again (``ChatService.resync``).
+    Besides, it is read again in the background once a minute, so a message never waits for
+    that read, and at once (at most once a second) when a room is asked for that is not
+    known yet. (Every 10 s, the table of 630 rooms cost ~0.3 % of a core while idle.)"""
 
-    def __init__(self, store: Store, *, max_age: float = 10.0) -> None:
+    def __init__(self, store: Store, *, max_age: float = 60.0) -> None:
         self._store = store
         self._max_age = max_age
         self._rooms: dict[str, RoomRecord] = {}
@@ -57,7 +60,11 @@ class RoomDirectory:
 
     async def get(self, room_id: str) -> RoomRecord | None:
         await self._ensure_loaded()
-        return self._rooms.get(room_id)
+        room = self._rooms.get(room_id)
+        if room is None and time.monotonic() - self._loaded > 1.0:
+            await self.refresh()  # made by another process, or its event was missed
+            room = self._rooms.get(room_id)
+        return room
 
     async def all(self) -> list[RoomRecord]:
         await self._ensure_loaded()

@@ -174,6 +174,8 @@ class ChatService:
     async def resync(self) -> None:
         """After the broker lost its subscription: send each local room what it missed.
         Retried with backoff until every room has caught up (or has no local member)."""
+        with contextlib.suppress(DatabaseError, OSError):
+            await self.directory.refresh()  # rooms_changed events may have been missed too
         pending = set(self.hub.rooms)
         delay = 0.1
         while pending:
