@@ -183,3 +183,11 @@ class Broker(Protocol):
         by every process; 0 if taken, else the seconds until one is there (none is taken).
         Keys must not hold personal data (hash an address with a server key first)."""
         ...
+
+    async def admit(self, buckets: Sequence[tuple[str, float, float]],
+                    cooldowns: Sequence[str] = ()) -> float:
+        """Several limits in one look (one round trip to Redis, where a join made four):
+        0 when no ``cooldowns`` window (see ``hit``) has a hit and every bucket
+        (key, rate, burst) has a token, and then one is taken from each; else the seconds to
+        wait (at least 1 for a cooldown), and nothing is taken."""
+        ...

@@ -236,6 +236,25 @@ class MemoryBroker:
         return count + amount, ends - now
 
 
+    async def admit(self, buckets: Sequence[tuple[str, float, float]],
+                    cooldowns: Sequence[str] = ()) -> float:
+        now = time.monotonic()
+        for key in cooldowns:
+            count, ends = self._hits.get(key, (0, 0.0))
+            if count > 0 and ends > now:
+                return max(ends - now, 1.0)
+        wait, arrivals = 0.0, []
+        for key, rate, burst in buckets:
+            interval = 1 / rate
+            arrival = max(self._buckets.get(key, now), now) + interval
+            wait = max(wait, arrival - now - burst * interval)
+            arrivals.append((key, arrival))
+        if wait > 0:
+            return wait
+        for key, arrival in arrivals:
+            self._buckets[key] = arrival
+        return 0.0
+
     async def take_token(self, key: str, rate: float, burst: float) -> float:
         now = time.monotonic()
         if len(self._buckets) > 10_000:  # forget full buckets now and then

@@ -79,6 +79,7 @@ class RedisBroker:
         self._p_expire = self._redis.register_script(lua.PRESENCE_EXPIRE)
         self._p_alive = self._redis.register_script(lua.PRESENCE_ALIVE)
         self._take = self._redis.register_script(lua.TAKE_TOKEN)
+        self._admit = self._redis.register_script(lua.ADMIT)
         self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
@@ -537,6 +538,19 @@ class RedisBroker:
             raise BackendUnavailable("redis hit") from exc
         return int(count), max(0.0, int(ttl_ms) / 1000)
 
+
+    async def admit(self, buckets: Sequence[tuple[str, float, float]],
+                    cooldowns: Sequence[str] = ()) -> float:
+        keys = [P + "hits:" + key for key in cooldowns] + [P + "bucket:" + key
+                                                          for key, _, _ in buckets]
+        args: list[Any] = [len(cooldowns)]
+        for _, rate, burst in buckets:
+            args += [1000 / rate, burst]
+        try:
+            wait_ms = await self._admit(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis admit") from exc
+        return int(wait_ms) / 1000
 
     async def take_token(self, key: str, rate: float, burst: float) -> float:
         try:

@@ -113,3 +113,33 @@ if over > 0 then return math.ceil(over) end
 redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now) + 1)
 return 0
 """
+
+# Several limits at once (see Broker.admit). KEYS: the cooldown windows' keys, then the buckets'.
+# ARGV: how many cooldown keys, then interval (ms per token) and burst per bucket. Returns 0 or
+# the ms to wait; a bucket's token is taken only when every limit lets the request through.
+ADMIT = """
+local nc = tonumber(ARGV[1])
+for i = 1, nc do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then
+    local ttl = redis.call('PTTL', KEYS[i])
+    if ttl ~= -2 then return math.max(ttl, 1000) end
+  end
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wait, tats = 0, {}
+for j = 1, #KEYS - nc do
+  local interval, burst = tonumber(ARGV[2 * j]), tonumber(ARGV[2 * j + 1])
+  local tat = tonumber(redis.call('GET', KEYS[nc + j]) or now)
+  if tat < now then tat = now end
+  tat = tat + interval
+  local over = tat - now - burst * interval
+  if over > wait then wait = over end
+  tats[j] = tat
+end
+if wait > 0 then return math.ceil(wait) end
+for j = 1, #KEYS - nc do
+  redis.call('SET', KEYS[nc + j], tats[j], 'PX', math.ceil(tats[j] - now) + 1)
+end
+return 0
+"""

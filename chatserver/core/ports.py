@@ -113,15 +113,13 @@ class RoomAccess(Protocol):
         facilitators and the admins), whether or not they have joined it."""
         ...
 
-    async def limit(self, key: str, rate: float, burst: float, *,
+    async def limit(self, buckets: Sequence[tuple[str, float, float]], *,
+                    cooling: tuple[Client, str] | None = None,
                     fail_open: bool = False) -> None:
-        """Take from a rate limit shared by every process (keyed without personal data), or
-        ProtocolError(rate_limited) with the time to wait."""
-        ...
-
-    async def check_cooldown(self, client: Client, room_id: str) -> None:
-        """ProtocolError(rate_limited) while the client's address is cooling down after a
-        kick or a ban from the room."""
+        """Take a token from each of several rate limits (key without personal data, rate,
+        burst) shared by every process, all or none, in one look; with ``cooling`` (client,
+        room) refused too while the client's address cools down after a kick or a ban from
+        the room. Else ProtocolError(rate_limited) with the time to wait."""
         ...
 
     async def start_cooldown(self, client: Client, room_id: str) -> None:

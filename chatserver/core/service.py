@@ -275,16 +275,18 @@ class ChatService:
         token: str | None = None
         identity = None
         settings = self.settings
-        # Per client address, on every process: a loop of new sockets is slowed down here.
-        await self.limit(f"hello:{client.address_key}", settings.hello_rate,
-                         settings.hello_burst, fail_open=True)
+        # Per client address, on every process: a loop of new sockets is slowed down here,
+        # and a loop of new identities more.
+        buckets = [(f"hello:{client.address_key}", settings.hello_rate, settings.hello_burst)]
+        if frame.token is None:
+            buckets.append((f"identity:{client.address_key}", settings.new_identity_rate,
+                            settings.new_identity_burst))
+        await self.limit(buckets, fail_open=True)
         if frame.token is not None:
             identity = await self.identities.resolve(frame.token)
             if identity is None:
                 raise ProtocolError(ErrorCode.INVALID_TOKEN)
         else:
-            await self.limit(f"identity:{client.address_key}", settings.new_identity_rate,
-                             settings.new_identity_burst, fail_open=True)
             token, identity = await self.identities.issue(frame.lang)
             client.fresh = True
         client.identity = identity
@@ -343,30 +345,26 @@ class ChatService:
     async def to_signed_in_staff(self, room_id: str, frame: dict[str, Any]) -> None:
         await self.announce({"kind": "staff_alert", "room": room_id, "frame": frame})
 
-    async def limit(self, key: str, rate: float, burst: float, *,
+    async def limit(self, buckets: Sequence[tuple[str, float, float]], *,
+                    cooling: tuple[Client, str] | None = None,
                     fail_open: bool = False) -> None:
-        """Take a token from a bucket shared by every process, or ProtocolError(rate_limited)
-        with the time to wait. ``fail_open``: without the broker, let it pass."""
+        """Tokens from buckets shared by every process, all or none (Broker.admit: one round
+        trip), or ProtocolError(rate_limited) with the time to wait. ``cooling`` (client,
+        room): also refused while the client's address cools down after a kick or a ban from
+        that room or from all (`sanction_cooldown_seconds`): a fresh pseudonym does not get
+        round it. ``fail_open``: without the broker, let it pass."""
+        cooldowns: list[str] = []
+        if cooling is not None and self.settings.sanction_cooldown_seconds:
+            client, room_id = cooling
+            cooldowns = [f"cool:{scope}:{client.address_key}" for scope in (room_id, "*")]
         try:
-            retry = await self.broker.take_token(key, rate, burst)
+            retry = await self.broker.admit(buckets, cooldowns)
         except BackendUnavailable:
             if fail_open:
                 return
             raise
         if retry:
             raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=retry)
-
-    async def check_cooldown(self, client: Client, room_id: str) -> None:
-        """After a kick or a ban, the room refuses participants from that client address
-        for a while (`sanction_cooldown_seconds`): a fresh pseudonym does not get round it."""
-        if not self.settings.sanction_cooldown_seconds:
-            return
-        for scope in (room_id, "*"):
-            count, retry = await self.broker.hit(f"cool:{scope}:{client.address_key}",
-                                                 self.settings.sanction_cooldown_seconds,
-                                                 amount=0)
-            if count > 0:
-                raise ProtocolError(ErrorCode.RATE_LIMITED, retry_after=max(retry, 1.0))
 
     async def start_cooldown(self, client: Client, room_id: str) -> None:
         """The client was kicked or banned from the room (``*``: from every room)."""

@@ -80,12 +80,11 @@ class Chat:
         """A participant's join: per client address, per room for fresh identities, and not
         while the address cools down after a kick or a ban from the room."""
         settings = self.rooms.settings
-        await self.rooms.check_cooldown(client, room.id)
-        await self.rooms.limit(f"join:{client.address_key}", settings.join_rate,
-                               settings.join_burst)
+        buckets = [(f"join:{client.address_key}", settings.join_rate, settings.join_burst)]
         if client.fresh:
-            await self.rooms.limit(f"newmember:{room.id}", settings.new_member_rate,
-                                   settings.new_member_burst)
+            buckets.append((f"newmember:{room.id}", settings.new_member_rate,
+                            settings.new_member_burst))
+        await self.rooms.limit(buckets, cooling=(client, room.id))
 
     async def join(self, client: Client, frame: Join) -> None:
         assert client.identity is not None
