@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from chatserver.storage.models import AppSetting, Event, Identity, Room, ServerSecret
+from chatserver.storage.raw_reads import RawReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +131,15 @@ class Store:
                           and url.database != ":memory:" else None)
         self._raw: aiosqlite.Connection | None = None
         self._raw_lock = asyncio.Lock()
+        # The reads of a room's first join, on SQLite (storage/raw_reads.py).
+        self.raw_reader = RawReader(self._raw_path) if self._raw_path else None
         # Read-then-write of an app setting: PostgreSQL locks the row (FOR UPDATE) across
         # processes; SQLite ignores FOR UPDATE, and serves one process, so a lock here does.
         self._settings_lock = asyncio.Lock()
         created = cast(Table, Event.__table__).c.created_at.type
         self._bind_time = created.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+        self.read_time = created.dialect_impl(engine.dialect).result_processor(engine.dialect,
+                                                                               None)
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.insert = (sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert)
         events_table = cast(Table, Event.__table__)
@@ -148,6 +153,8 @@ class Store:
         return cls(make_engine(url))
 
     async def close(self) -> None:
+        if self.raw_reader is not None:
+            await self.raw_reader.close()
         if self._raw is not None:
             await self._raw.close()
             self._raw = None
@@ -339,6 +346,11 @@ class Store:
     async def last_events(self, room_id: str, count: int,
                           before: int | None = None) -> list[tuple[int, str]]:
         """The newest ``count`` events (below ``before``), oldest first."""
+        if self.raw_reader is not None:
+            raw = await self.raw_reader.rows(
+                "SELECT seq, frame FROM events WHERE room_id = ? AND seq < ? "
+                "ORDER BY seq DESC LIMIT ?", (room_id, 2**62 if before is None else before, count))
+            return [(int(seq), frame) for seq, frame in reversed(list(raw))]
         q = select(Event.seq, Event.frame).where(Event.room_id == room_id)
         if before is not None:
             q = q.where(Event.seq < before)
@@ -348,6 +360,11 @@ class Store:
         return [(int(seq), frame) for seq, frame in reversed(rows)]
 
     async def max_seq(self, room_id: str) -> int:
+        if self.raw_reader is not None:
+            row = next(iter(await self.raw_reader.rows(
+                "SELECT (SELECT max(seq) FROM events WHERE room_id = ?), "
+                "(SELECT last_seq FROM rooms WHERE id = ?)", (room_id, room_id))))
+            return max(int(row[0] or 0), int(row[1] or 0))
         async with self.sessions() as s:
             stored = await s.scalar(select(func.max(Event.seq)).where(Event.room_id == room_id))
             floor = await s.scalar(select(Room.last_seq).where(Room.id == room_id))
