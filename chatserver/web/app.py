@@ -197,6 +197,8 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
          secret: str) -> Server:
     """Build the core and the features, and register the features' frames with the core."""
     hub = Hub(broker)
+    # Read when scraped (a count kept per connection cost a lock each time).
+    metrics.CONNECTIONS.set_function(lambda: len(hub.connected))
     staff = StaffService(StaffStore(store))
     roomlog = RoomLog(broker, store)
     identities = Identities(store, secret)

@@ -80,7 +80,6 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
     service.hub.register(client)
     client.start()
     strikes = StrikeCounter(settings.abuse_limit, settings.abuse_window)
-    metrics.CONNECTIONS.inc()
     try:
         while True:
             if client.identity is None:
@@ -113,7 +112,6 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
     finally:
         if expiry is not None:
             expiry.cancel()
-        metrics.CONNECTIONS.dec()
         if client.writer is not None and not client.writer.done():
             # Let a pending 1008 close (or the last error frames) go out, briefly.
             try:
