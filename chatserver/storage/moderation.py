@@ -77,20 +77,12 @@ class ModerationStore:
     async def in_force(self, room_id: str, now: datetime) -> list[RoomSanction]:
         """Every sanction not lifted nor expired in one room ("*": bans from all rooms), for
         the guard's cache: one query per room instead of one per join."""
-        raw = self.store.raw_reader
-        if raw is not None:  # SQLite: one hop (storage/raw_reads.py)
-            parse = self.store.read_time
-            found = [RoomSanction(member, identity_id, SanctionRecord(
-                kind, _aware(parse(until) if parse and until is not None else until), reason))
-                for member, identity_id, kind, until, reason in await raw.rows(
-                    "SELECT member, identity_id, kind, until, reason FROM sanctions "
-                    "WHERE lifted = 0 AND room_id = ?", (room_id,))]
-        else:
-            q = select(Sanction).where(Sanction.lifted.is_(False), Sanction.room_id == room_id)
-            async with self.sessions() as s:
-                rows = (await s.scalars(q)).all()
-            found = [RoomSanction(r.member, r.identity_id, SanctionRecord(
-                r.kind, _aware(r.until), r.reason)) for r in rows]
+        parse = self.store.read_time  # storage/raw_reads.py: the plain driver
+        found = [RoomSanction(member, identity_id, SanctionRecord(
+            kind, _aware(parse(until) if parse and until is not None else until), reason))
+            for member, identity_id, kind, until, reason in await self.store.raw_reader.rows(
+                "SELECT member, identity_id, kind, until, reason FROM sanctions "
+                "WHERE lifted = ? AND room_id = ?", (False, room_id))]
         return [f for f in found if f.sanction.until is None or f.sanction.until > now]
 
     async def identity_ids(self) -> AsyncIterator[str]:
@@ -102,18 +94,11 @@ class ModerationStore:
     # Room controls ----------------------------------------------------------------------
 
     async def controls(self, room_id: str) -> Controls:
-        raw = self.store.raw_reader
-        if raw is not None:  # SQLite: one hop (storage/raw_reads.py)
-            for slow, locked, premoderated, pinned in await raw.rows(
-                    "SELECT slow_mode_seconds, locked, premoderated, pinned_seq "
-                    "FROM room_controls WHERE room_id = ?", (room_id,)):
-                return Controls(slow, bool(locked), bool(premoderated), pinned)
-            return Controls()
-        async with self.sessions() as s:
-            row = await s.get(RoomControls, room_id)
-        if row is None:
-            return Controls()
-        return Controls(row.slow_mode_seconds, row.locked, row.premoderated, row.pinned_seq)
+        for slow, locked, premoderated, pinned in await self.store.raw_reader.rows(
+                "SELECT slow_mode_seconds, locked, premoderated, pinned_seq "
+                "FROM room_controls WHERE room_id = ?", (room_id,)):
+            return Controls(slow, bool(locked), bool(premoderated), pinned)
+        return Controls()
 
     async def set_controls(self, room_id: str, controls: Controls) -> None:
         async with self.sessions.begin() as s:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from chatserver.storage.models import AppSetting, Event, Identity, Room, ServerSecret
-from chatserver.storage.raw_reads import RawReader
+from chatserver.storage.raw_reads import PgRawReader, RawReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,8 @@ class Store:
         self._raw: aiosqlite.Connection | None = None
         self._raw_lock = asyncio.Lock()
         # The reads of a room's first join, on SQLite (storage/raw_reads.py).
-        self.raw_reader = RawReader(self._raw_path) if self._raw_path else None
+        self.raw_reader: RawReader | PgRawReader = (
+            RawReader(self._raw_path) if self._raw_path else PgRawReader(url))
         # Read-then-write of an app setting: PostgreSQL locks the row (FOR UPDATE) across
         # processes; SQLite ignores FOR UPDATE, and serves one process, so a lock here does.
         self._settings_lock = asyncio.Lock()
@@ -153,8 +154,7 @@ class Store:
         return cls(make_engine(url))
 
     async def close(self) -> None:
-        if self.raw_reader is not None:
-            await self.raw_reader.close()
+        await self.raw_reader.close()
         if self._raw is not None:
             await self._raw.close()
             self._raw = None
@@ -346,29 +346,16 @@ class Store:
     async def last_events(self, room_id: str, count: int,
                           before: int | None = None) -> list[tuple[int, str]]:
         """The newest ``count`` events (below ``before``), oldest first."""
-        if self.raw_reader is not None:
-            raw = await self.raw_reader.rows(
-                "SELECT seq, frame FROM events WHERE room_id = ? AND seq < ? "
-                "ORDER BY seq DESC LIMIT ?", (room_id, 2**62 if before is None else before, count))
-            return [(int(seq), frame) for seq, frame in reversed(list(raw))]
-        q = select(Event.seq, Event.frame).where(Event.room_id == room_id)
-        if before is not None:
-            q = q.where(Event.seq < before)
-        q = q.order_by(Event.seq.desc()).limit(count)
-        async with self.sessions() as s:
-            rows = (await s.execute(q)).all()
-        return [(int(seq), frame) for seq, frame in reversed(rows)]
+        raw = await self.raw_reader.rows(
+            "SELECT seq, frame FROM events WHERE room_id = ? AND seq < ? "
+            "ORDER BY seq DESC LIMIT ?", (room_id, 2**62 if before is None else before, count))
+        return [(int(seq), frame) for seq, frame in reversed(list(raw))]
 
     async def max_seq(self, room_id: str) -> int:
-        if self.raw_reader is not None:
-            row = next(iter(await self.raw_reader.rows(
-                "SELECT (SELECT max(seq) FROM events WHERE room_id = ?), "
-                "(SELECT last_seq FROM rooms WHERE id = ?)", (room_id, room_id))))
-            return max(int(row[0] or 0), int(row[1] or 0))
-        async with self.sessions() as s:
-            stored = await s.scalar(select(func.max(Event.seq)).where(Event.room_id == room_id))
-            floor = await s.scalar(select(Room.last_seq).where(Room.id == room_id))
-        return max(int(stored or 0), int(floor or 0))
+        row = next(iter(await self.raw_reader.rows(
+            "SELECT (SELECT max(seq) FROM events WHERE room_id = ?), "
+            "(SELECT last_seq FROM rooms WHERE id = ?)", (room_id, room_id))))
+        return max(int(row[0] or 0), int(row[1] or 0))
 
     async def delete_room_events(self, room_id: str) -> int:
         return await self.delete_events(room_id)
