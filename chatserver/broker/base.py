@@ -148,6 +148,12 @@ class Broker(Protocol):
         its member was not present before."""
         ...
 
+    async def presence_join(self, entry: PresenceEntry,
+                            expires_at: float) -> tuple[bool, list[bytes]]:
+        """``presence_add`` and, in the same step, ``presence_list`` of the room with this
+        connection in it (one round trip to Redis for a join instead of two)."""
+        ...
+
     async def presence_refresh(self, process: str, expires_at: float,
                                entries: Callable[[], Sequence[PresenceEntry]]
                                ) -> list[PresenceEntry]:

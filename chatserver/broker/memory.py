@@ -197,6 +197,10 @@ class MemoryBroker:
         state.refs[entry.member] = state.refs.get(entry.member, 0) + 1
         return state.refs[entry.member] == 1
 
+    async def presence_join(self, entry: PresenceEntry,
+                            expires_at: float) -> tuple[bool, list[bytes]]:
+        return await self.presence_add(entry, expires_at), await self.presence_list(entry.room)
+
     async def presence_refresh(self, process: str, expires_at: float,
                                entries: Callable[[], Sequence[PresenceEntry]]
                                ) -> list[PresenceEntry]:

@@ -75,6 +75,7 @@ class RedisBroker:
         self._pubsub: Any = self._sub_client.pubsub()
         self._append = self._redis.register_script(lua.APPEND)
         self._p_add = self._redis.register_script(lua.PRESENCE_ADD)
+        self._p_join = self._redis.register_script(lua.PRESENCE_JOIN)
         self._p_remove = self._redis.register_script(lua.PRESENCE_REMOVE)
         self._p_expire = self._redis.register_script(lua.PRESENCE_EXPIRE)
         self._p_alive = self._redis.register_script(lua.PRESENCE_ALIVE)
@@ -506,15 +507,21 @@ class RedisBroker:
             raise BackendUnavailable("redis presence") from exc
         return [(flat[i].decode(), flat[i + 1]) for i in range(0, len(flat), 2)]
 
+    async def presence_join(self, entry: PresenceEntry,
+                            expires_at: float) -> tuple[bool, list[bytes]]:
+        keys, args = self._add_call(entry, expires_at)
+        try:
+            first, values = await self._p_join(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis presence") from exc
+        return bool(first), _one_per_member(values)
+
     async def presence_list(self, room: str) -> list[bytes]:
         try:
             values = await self._redis.hvals(_k("pres", room))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
-        seen: dict[str, bytes] = {}
-        for info in values:
-            seen.setdefault(msgspec.json.decode(info)["member"], info)
-        return list(seen.values())
+        return _one_per_member(values)
 
     async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]:
         try:
@@ -559,6 +566,14 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis bucket") from exc
         return int(wait_ms) / 1000
+
+
+def _one_per_member(infos: list[bytes]) -> list[bytes]:
+    """A member with several connections (tabs) is listed once."""
+    seen: dict[str, bytes] = {}
+    for info in infos:
+        seen.setdefault(msgspec.json.decode(info)["member"], info)
+    return list(seen.values())
 
 
 def _reaction_counts(fields: list[bytes]) -> dict[int, dict[str, int]]:

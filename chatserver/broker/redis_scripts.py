@@ -44,6 +44,18 @@ return 0
 """
 
 
+# PRESENCE_ADD, then every info of the room: {1 if the member is new, infos}.
+PRESENCE_JOIN = """
+redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[5] .. '\\0' .. ARGV[1])
+local first = 0
+if redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) == 1 then
+  first = redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 and 1 or 0
+end
+return {first, redis.call('HVALS', KEYS[1])}
+"""
+
+
 # KEYS: info hash, refcount hash, process's set. ARGV: conn, member, room.
 PRESENCE_REMOVE = """
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then

@@ -44,15 +44,20 @@ class Presence:
         self._unannounced: list[Membership] = []
         self._departures_lock = asyncio.Lock()
 
-    async def enter(self, client: Client, room: RoomRecord, membership: Membership) -> None:
+    async def enter(self, client: Client, room: RoomRecord,
+                    membership: Membership) -> list[dict[str, Any]]:
         """Subscribe first, then announce: nothing published from here on is missed. The
-        caller replays the history and then calls `hub.finish_sync`."""
+        caller replays the history and then calls `hub.finish_sync`. Returns who is present
+        with this member (read with the addition, in one step: whoever is added after it is
+        announced by an event this subscription receives)."""
         await self.hub.add(client, membership)
         entry = PresenceEntry(room.id, client.conn_key(membership.member), membership.member,
                               membership.info)
         expires = time.time() + self.settings.presence_ttl_seconds
-        if await self.broker.presence_add(entry, expires) and not membership.hidden:
+        first, infos = await self.broker.presence_join(entry, expires)
+        if first and not membership.hidden:
             await self._append(room, membership, "member_joined")
+        return [msgspec.json.decode(raw) for raw in infos]
 
     def synced(self, client: Client, membership: Membership) -> None:
         """The history has been replayed: live frames that waited are queued now."""

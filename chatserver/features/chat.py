@@ -127,8 +127,7 @@ class Chat:
             await self._check_rules(room, member, frame.rules)
         # Subscribe first, then announce and replay: nothing published from here on is missed.
         try:
-            await self.presence.enter(client, room, membership)
-            everyone = await self.rooms.present(room.id)
+            everyone = await self.presence.enter(client, room, membership)
             # Readers who chose not to be listed are only counted (staff see them).
             members = [m for m in everyone if not m.get("hidden") or m["member"] == member
                        or membership.is_staff]
