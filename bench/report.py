@@ -56,12 +56,13 @@ def _below_knee_faults(doc: dict[str, Any], kind: str) -> tuple[int, int, list[s
             dup += run["duplicated"]
             if run["lost"] or run["duplicated"]:
                 where.append(name)
-    for step in _get(doc, kind, "knee", "steps") or []:
-        if step.get("p99_ms") is not None and step["p99_ms"] <= 100 and (
-                step["lost"] or step["duplicated"]):
-            lost += step["lost"]
-            dup += step["duplicated"]
-            where.append(f"knee {step['rate_msgs_per_s']:g} msg/s")
+    for key, label in (("knee", "knee"), ("small_knee", "small-rooms knee")):
+        for step in _get(doc, kind, key, "steps") or []:
+            if step.get("p99_ms") is not None and step["p99_ms"] <= 100 and (
+                    step["lost"] or step["duplicated"]):
+                lost += step["lost"]
+                dup += step["duplicated"]
+                where.append(f"{label} {step['rate_msgs_per_s']:g} msg/s")
     where = [w for w in where if not w.startswith("not counted")] + [
         w for w in where if w.startswith("not counted")]
     return lost, dup, where
@@ -157,8 +158,16 @@ def targets_small_groups(doc: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"small rooms: CPU/delivery ≤ {cpu_limit:g}× websockets ({kind})",
             f"{_fmt(cpu, 1)} µs vs {_fmt(ceiling, 1)} µs = {_fmt(r, 2)}×",
             None if r is None else r <= cpu_limit)
-    add("small-rooms knee ≥ 2,500 msg/s (1 process), ≥ 1,500 (Redis)",
-        "not measured: the knee is stepped in the big room only", None)
+    ceiling_knee = _get(doc, "websockets", "small_knee", "knee_msgs_per_s")
+    for kind, limit in (("product", 2500.0), ("product-redis", 1500.0)):
+        knee = _get(doc, kind, "small_knee")
+        if knee is None:
+            continue
+        reached = knee.get("knee_msgs_per_s")
+        end = " (the last step; not over)" if knee.get("reached_end") else ""
+        add(f"small-rooms knee ≥ {limit:,.0f} msg/s ({kind})",
+            f"{_fmt(reached, 0)} msg/s{end}; websockets {_fmt(ceiling_knee, 0)} msg/s",
+            None if reached is None and not knee.get("steps") else (reached or 0) >= limit)
     for kind, limit in (("product", 2.0), ("product-redis", 3.0)):
         peak = _get(doc, kind, "peak")
         if peak is None:
@@ -166,9 +175,14 @@ def targets_small_groups(doc: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"{_fmt(peak['requested'])} connect + join at once ≤ {limit:g} s, none failed "
             f"({kind})", f"{_fmt(peak['seconds'], 2)} s, failed {peak['failed']}",
             peak["seconds"] <= limit and peak["failed"] == 0)
-        setup = (_get(doc, kind, "big_room_setup") or {}).get("setup_per_s")
+        # The idle phase's connections (connect, hello, join a room of 8; 100 in flight): the
+        # issue's "connections set up per second (5,000)". The big room's set-up is slower by
+        # design (each join is announced to everyone already there) and stays in its table.
+        idle_setup = _get(doc, kind, "idle", "setup") or {}
+        setup = idle_setup.get("setup_per_s")
         add(f"connection set-up ≥ 1,000 per second ({kind})",
-            f"{_fmt(setup, 0)} per second (big room's set-up)",
+            f"{_fmt(setup, 0)} per second ({_fmt(idle_setup.get('connected'))} connections "
+            "with hello and a join to a room of 8, 100 in flight)",
             None if setup is None else setup >= 1000)
     for kind in ("product", "product-redis"):
         idle = _get(doc, kind, "idle")
@@ -306,25 +320,28 @@ def markdown(doc: dict[str, Any]) -> str:
         lines += ["", f"Product, one process, {big['connections']:,} idle connections: "
                       f"{big['rss_per_connection_kb']} KB each, {big['setup']['failed']} "
                       f"failed, set up at {big['setup']['setup_per_s']} connections/s."]
-    lines += [
-        "",
-        "## The knee (big room; the rate raised step by step until p99 > 100 ms or a loss)",
-        "",
-        "| server | knee msg/s | deliveries/s at the knee | first step over (msg/s: p99 ms, "
-        "lost) | generator saturated near the knee |",
-        "| --- | ---: | ---: | --- | --- |",
-    ]
-    for k in kinds:
-        knee = _get(doc, k, "knee")
-        if not knee:
+    for key, title in (("knee", "The knee (big room; the rate raised step by step until p99 > "
+                                "100 ms or a loss)"),
+                       ("small_knee", f"The small-rooms knee ({s['small_rooms']} rooms of "
+                                      f"{s['small_size']}, one sender each; the rate raised "
+                                      "step by step until p99 > 100 ms or a loss)")):
+        rows = [(k, _get(doc, k, key)) for k in kinds if _get(doc, k, key)]
+        if not rows:
             continue
-        steps = knee["steps"]
-        over = steps[-1] if steps and not knee["reached_end"] else None
-        over_text = (f"{over['rate_msgs_per_s']:g}: {_fmt(over['p99_ms'], 1)} ms, "
-                     f"{_fmt(over['lost'])} lost" if over else "none (end of the steps)")
-        lines.append(f"| {doc['kinds'][k]['label']} | {_fmt(knee['knee_msgs_per_s'], 0)} | "
-                     f"{_fmt(knee['knee_deliveries_per_s'], 0)} | {over_text} | "
-                     f"{_fmt(knee['generator_saturated_at_knee'])} |")
+        lines += [
+            "", f"## {title}", "",
+            "| server | knee msg/s | deliveries/s at the knee | first step over (msg/s: p99 ms, "
+            "lost) | generator saturated near the knee |",
+            "| --- | ---: | ---: | --- | --- |",
+        ]
+        for k, knee in rows:
+            steps = knee["steps"]
+            over = steps[-1] if steps and not knee["reached_end"] else None
+            over_text = (f"{over['rate_msgs_per_s']:g}: {_fmt(over['p99_ms'], 1)} ms, "
+                         f"{_fmt(over['lost'])} lost" if over else "none (end of the steps)")
+            lines.append(f"| {doc['kinds'][k]['label']} | {_fmt(knee['knee_msgs_per_s'], 0)} | "
+                         f"{_fmt(knee['knee_deliveries_per_s'], 0)} | {over_text} | "
+                         f"{_fmt(knee['generator_saturated_at_knee'])} |")
     prof = doc.get("profile")
     if prof and "own_top" in prof:
         lines += ["", "## Profile (product, big room; bench/results/profile-big-room.txt)",

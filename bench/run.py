@@ -37,6 +37,9 @@ class Sizes:
     knee_duration: float = 4.0
     knee_rates: list[float] = field(default_factory=lambda: [
         25, 50, 75, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800, 1000, 1200])
+    # The small-rooms knee (issue 20), for the ceiling, the Starlette baseline and the product.
+    small_knee_rates: list[float] = field(default_factory=lambda: [
+        400, 800, 1200, 1600, 2000, 2500, 3000, 4000])
     drain: float = 3.0
     profile_duration: float = 10.0
     # Idle CPU is read over one keep-alive interval (every server pings every 20 s, so each
@@ -51,7 +54,8 @@ class Sizes:
         return cls(big_members=50, big_senders=5, big_rate=100, small_rooms=40, small_size=8,
                    small_rate=40, idle=500, idle_product=1000, peak=200, peak_concurrency=100,
                    duration=3.0, knee_duration=1.5, knee_rates=[100, 400, 1600], drain=2.0,
-                   profile_duration=3.0, idle_settle=1.0, idle_window=3.0)
+                   profile_duration=3.0, idle_settle=1.0, idle_window=3.0,
+                   small_knee_rates=[40, 160])
 
 
 def _ms(ns: float) -> float:
@@ -235,10 +239,38 @@ class Bench:
         await asyncio.sleep(0.5)
 
 
+SMALL_KNEE_KINDS = ("websockets", "starlette", "product", "product-redis")
+
+
 def good(step: dict[str, Any]) -> bool:
     p99 = step.get("p99_ms")
     return (p99 is not None and p99 <= 100.0 and step["lost"] == 0
             and step["duplicated"] == 0 and step["servers_alive"])
+
+
+async def step_knee(bench: Bench, conns: list[Conn], senders: list[Conn], rates: list[float],
+                    sizes: Sizes, log: Any, name: str) -> dict[str, Any]:
+    """Raise the rate step by step until p99 > 100 ms or anything is lost or doubled."""
+    steps = []
+    knee = None
+    for rate in rates:
+        await asyncio.sleep(0.5)
+        step = await bench.traffic(conns, senders, rate, sizes.knee_duration, 2.0,
+                                   f"{name}_{rate:g}")
+        steps.append(step)
+        ok = good(step)
+        log(f"  {name} {rate:>6.0f} msg/s: p99 {step['p99_ms']} ms lost {step['lost']} "
+            f"dup {step['duplicated']} server {step['server_cpu_share']:.0%} "
+            f"gen {step['generator_cpu_share']:.0%} {'ok' if ok else 'OVER'}")
+        if not ok:
+            break
+        knee = step
+    return {"steps": steps,
+            "knee_msgs_per_s": knee["rate_msgs_per_s"] if knee else None,
+            "knee_deliveries_per_s": knee["deliveries_per_s"] if knee else None,
+            "reached_end": bool(steps) and good(steps[-1]),
+            "generator_saturated_at_knee": bool(
+                any(s["generator_saturated"] for s in steps[-2:]))}
 
 
 async def throughput(servers: ServerSet, sizes: Sizes, log: Any) -> dict[str, Any]:
@@ -268,26 +300,8 @@ async def throughput(servers: ServerSet, sizes: Sizes, log: Any) -> dict[str, An
         log(f"  big room: {big['deliveries_per_s']:.0f} deliveries/s p99 {big['p99_ms']} ms "
             f"lost {big['lost']} dup {big['duplicated']} cpu/delivery "
             f"{big['cpu_us_per_delivery']} µs gen {big['generator_cpu_share']:.0%}")
-        steps = []
-        knee = None
-        for rate in sizes.knee_rates:
-            await asyncio.sleep(0.5)
-            step = await bench.traffic(conns, senders, rate, sizes.knee_duration, 2.0,
-                                       f"knee_{rate:g}")
-            steps.append(step)
-            ok = good(step)
-            log(f"  knee {rate:>6.0f} msg/s: p99 {step['p99_ms']} ms lost {step['lost']} "
-                f"dup {step['duplicated']} server {step['server_cpu_share']:.0%} "
-                f"gen {step['generator_cpu_share']:.0%} {'ok' if ok else 'OVER'}")
-            if not ok:
-                break
-            knee = step
-        out["knee"] = {"steps": steps,
-                       "knee_msgs_per_s": knee["rate_msgs_per_s"] if knee else None,
-                       "knee_deliveries_per_s": knee["deliveries_per_s"] if knee else None,
-                       "reached_end": bool(steps) and good(steps[-1]),
-                       "generator_saturated_at_knee": bool(
-                           any(s["generator_saturated"] for s in steps[-2:]))}
+        out["knee"] = await step_knee(bench, conns, senders, sizes.knee_rates, sizes, log,
+                                      "knee")
     finally:
         await bench.close_all()
     return out
@@ -340,6 +354,9 @@ async def capacity(servers: ServerSet, sizes: Sizes, log: Any,
         log(f"  small rooms: {small['rooms']} rooms {small['deliveries_per_s']:.0f} "
             f"deliveries/s p99 {small['p99_ms']} ms lost {small['lost']} dup "
             f"{small['duplicated']} cpu/delivery {small['cpu_us_per_delivery']} µs")
+        if servers.kind.name in SMALL_KNEE_KINDS:
+            out["small_knee"] = await step_knee(bench, conns, senders, sizes.small_knee_rates,
+                                                sizes, log, "small-rooms knee")
         if product and sizes.idle_product > sizes.idle:
             extra = await bench.open([f"c{i // size}" for i in range(sizes.idle,
                                                                       sizes.idle_product)], 100)
