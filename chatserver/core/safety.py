@@ -24,7 +24,7 @@ from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import RoomRecord
 from moderation.normalize import digest
 from moderation.policy import decide
-from moderation.settings import with_allowed_numbers
+from moderation.settings import FilterSettings, SettingsError, with_allowed_numbers
 from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdict
 
 
@@ -36,6 +36,29 @@ class Safety:
         self.store = store
         self.crisis = crisis
         self.alerts = alerts
+        # Per room: the room record and crisis numbers its settings were made from, and the
+        # validated settings (or, when invalid, the raw ones: decide then holds every message).
+        self._compiled: dict[str, tuple[RoomRecord, list[str],
+                                        FilterSettings | dict[str, Any]]] = {}
+
+    def _settings_for(self, room: RoomRecord) -> FilterSettings | dict[str, Any]:
+        """The room's filter settings, validated once and kept until the room record (a
+        new one comes with every change) or the crisis numbers change: validating them for
+        every message cost more than some filters (issue 20)."""
+        phones = self.crisis.phones()
+        cached = self._compiled.get(room.id)
+        if cached is not None and cached[0] is room and cached[1] == phones:
+            return cached[2]
+        raw = with_allowed_numbers(self.filter_settings(room), phones)
+        settings: FilterSettings | dict[str, Any]
+        try:
+            settings = FilterSettings.from_dict(raw)
+        except SettingsError:
+            settings = raw
+        if len(self._compiled) > 10_000:
+            self._compiled.clear()  # a bound, not an eviction policy: it refills
+        self._compiled[room.id] = (room, phones, settings)
+        return settings
 
     def filter_settings(self, room: RoomRecord) -> dict[str, Any]:
         defaults = self.settings.filter_defaults
@@ -52,8 +75,7 @@ class Safety:
                                 history=SenderHistory() if edit else membership.history)
         # The crisis lines shown to people may always be posted (the seeded ones until the
         # edited ones are loaded).
-        settings = with_allowed_numbers(self.filter_settings(room), self.crisis.phones())
-        verdict = decide(text, settings=settings, sender_context=context, now=now,
+        verdict = decide(text, settings=self._settings_for(room), sender_context=context, now=now,
                          confirmed=confirmed)
         # A message waiting for the sender's confirmation is not sent yet: recording it would
         # make the confirmed resend look like a second, too-quick message.
