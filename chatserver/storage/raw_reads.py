@@ -92,6 +92,20 @@ class PgRawReader:
                 TimeoutError) as exc:
             raise OperationalError(sql, params, exc) from exc
 
+    async def write(self, steps: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+        """Statements (each with its rows, executemany) in one transaction: the events'
+        durable write, ~1.2 ms of CPU a batch through the engine (issue 20). Not a read, but
+        the same pool and the same reason."""
+        try:
+            pool = await self._connections()
+            async with pool.acquire(timeout=10) as conn, conn.transaction():
+                for sql, rows in steps:
+                    if rows:
+                        await conn.executemany(self._sql(sql), rows, timeout=10)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError,
+                TimeoutError) as exc:
+            raise OperationalError(steps[0][0], None, exc) from exc
+
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:

@@ -115,6 +115,8 @@ _ROOMS_PER_STATEMENT = 500
 _RAW_INSERT_EVENT = ("INSERT INTO events (room_id, seq, kind, member, created_at, frame) "
                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
 _RAW_RAISE_SEQ = "UPDATE rooms SET last_seq = ? WHERE id = ? AND last_seq < ?"
+# PostgreSQL's driver types each numbered parameter once: the same number twice.
+_RAW_RAISE_SEQ_PG = "UPDATE rooms SET last_seq = $1 WHERE id = $2 AND last_seq < $1"
 
 
 class Store:
@@ -143,11 +145,7 @@ class Store:
                                                                                None)
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.insert = (sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert)
-        events_table = cast(Table, Event.__table__)
-        self._insert_events = self.insert(events_table).on_conflict_do_nothing()
         self._insert_identity = insert(cast(Table, Identity.__table__))
-        self._raise_seq = text("UPDATE rooms SET last_seq = :seq "
-                               "WHERE id = :room AND last_seq < :seq")
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -292,22 +290,20 @@ class Store:
         so a batch may be written twice after a crash without doubling anything."""
         if not events:
             return
-        rows = [{"room_id": e.room_id, "seq": e.seq, "kind": e.kind, "member": e.member,
-                 "created_at": e.created_at, "frame": e.frame} for e in events]
         heads: dict[str, int] = {}
         for e in events:
             heads[e.room_id] = max(heads.get(e.room_id, 0), e.seq)
         if self._raw_path is not None:
             await self._insert_events_raw(events, heads)
             return
-        # Core statements on a plain connection: the ORM's bulk path costs more per row than
-        # the database does, and this runs for every message.
-        # One executemany for the high-water marks too: a batch from many small rooms would
-        # otherwise cost a round trip to the driver per room.
-        async with self.engine.begin() as conn:
-            await conn.execute(self._insert_events, rows)
-            await conn.execute(self._raise_seq,
-                               [{"room": room_id, "seq": seq} for room_id, seq in heads.items()])
+        # PostgreSQL: the driver's executemany in one transaction (storage/raw_reads.py), for
+        # the events and for the high-water marks (a batch from many small rooms would
+        # otherwise cost a round trip per room).
+        assert isinstance(self.raw_reader, PgRawReader)
+        await self.raw_reader.write([
+            (_RAW_INSERT_EVENT, [(e.room_id, e.seq, e.kind, e.member, e.created_at, e.frame)
+                                 for e in events]),
+            (_RAW_RAISE_SEQ_PG, [(seq, room_id) for room_id, seq in heads.items()])])
 
     async def _insert_events_raw(self, events: Sequence[StoredEvent],
                                  heads: dict[str, int]) -> None:
