@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 from redis import asyncio as aioredis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from chatserver.broker import redis_scripts as lua
 from chatserver.broker.base import (
@@ -229,10 +229,15 @@ class RedisBroker:
             while self._batch:
                 batch, self._batch = self._batch[:256], self._batch[256:]
                 try:
-                    async with self._redis.pipeline(transaction=False) as pipe:
-                        for call, _ in batch:
-                            await self._append(keys=call[:7], args=call[7:], client=pipe)
-                        results = await pipe.execute(raise_on_error=False)
+                    results = await self._append_batch(batch)
+                    again = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
+                    if again:
+                        # Not run (a new or restarted Redis has no scripts): load it and run
+                        # those once more.
+                        await self._redis.script_load(lua.APPEND)
+                        for i, result in zip(again, await self._append_batch(
+                                [batch[i] for i in again]), strict=True):
+                            results[i] = result
                 except (RedisError, OSError) as exc:
                     results = [exc] * len(batch)
                 for (_, future), result in zip(batch, results, strict=True):
@@ -242,6 +247,15 @@ class RedisBroker:
                         future.set_exception(BackendUnavailable("redis append"))
                     else:
                         future.set_result(int(result))
+
+    async def _append_batch(self, batch: list[tuple[list[Any], asyncio.Future[int]]]
+                            ) -> list[Any]:
+        # EVALSHA by hand: a Script object in a pipeline makes redis-py ask SCRIPT EXISTS
+        # first, a second round trip for every batch.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for call, _ in batch:
+                pipe.evalsha(self._append.sha, 7, *call)
+            return list(await pipe.execute(raise_on_error=False))
 
     async def publish_ephemeral(self, room: str, frame: bytes) -> None:
         with contextlib.suppress(RedisError, OSError):
