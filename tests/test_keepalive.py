@@ -103,3 +103,51 @@ async def test_zero_turns_the_pings_off(start_server, tmp_path):
         got = b"(nothing)"
     assert got == b"(nothing)"  # no ping, no close
     writer.close()
+
+
+class _Peer:
+    """What KeepAlive reads and calls on a connection (a unit test of the wheel alone)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, answers: bool) -> None:
+        self.loop, self.answers = loop, answers
+        self.last_heard = loop.time()
+        self.ping_sent_at = 0.0
+        self.keepalive_slot = 0
+        self.pinged: list[float] = []
+        self.failed_at: float | None = None
+
+    def send_ping_frame(self) -> bool:
+        self.pinged.append(self.loop.time())
+        if self.answers:  # the pong comes back a moment later
+            self.loop.call_later(0.01, setattr, self, "last_heard", self.loop.time() + 0.01)
+        return True
+
+    def keepalive_failed(self) -> None:
+        self.failed_at = self.loop.time()
+
+
+async def test_pings_stay_spread_as_the_connections_came():
+    """Everyone arriving in the same minute must not be pinged in the same instant (their
+    pongs, all at once, held up messages): each is pinged an interval after its own last
+    bytes, within one slot of the wheel."""
+    from chatserver.web.transport import KeepAlive
+
+    loop = asyncio.get_running_loop()
+    wheel = KeepAlive(loop, interval=1.0, timeout=1.0)
+    peers = []
+    for _ in range(10):  # arriving over 2 s
+        peer = _Peer(loop, answers=True)
+        wheel.add(peer)  # type: ignore[arg-type]
+        peers.append(peer)
+        await asyncio.sleep(0.2)
+    silent = _Peer(loop, answers=False)
+    wheel.add(silent)  # type: ignore[arg-type]
+    started = silent.last_heard
+    await asyncio.sleep(3.2)
+    for peer in peers:
+        assert peer.failed_at is None
+        assert len(peer.pinged) >= 2  # pinged again an interval after each pong
+    firsts = sorted(p.pinged[0] for p in peers)
+    assert firsts[-1] - firsts[0] > 1.5  # spread like the arrivals, not one burst
+    assert silent.failed_at is not None and 1.9 <= silent.failed_at - started <= 2.8
+    assert wheel.count == len(peers)

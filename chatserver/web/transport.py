@@ -46,43 +46,72 @@ PING_FRAME = b"\x89\x00"
 
 
 class KeepAlive:
-    """The keep-alive of every WebSocket of one event loop, in one periodic pass."""
+    """The keep-alive of every WebSocket of one event loop: a timing wheel of half-second
+    slots, turned by one timer. Each connection sits in the slot of the moment it must be
+    looked at again (a ping due, or a pong awaited), so a turn touches only those due then:
+    pings stay spread as the connections arrived (a pass over all of them every few seconds
+    sent the pings of everyone who came in the same minute at once, and the pongs all came
+    back together, which held up messages for ~100 ms)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, interval: float, timeout: float) -> None:
         self.loop = loop
         self.interval = interval
         self.timeout = timeout
-        # A ping goes out within a quarter of the shorter time of its due moment, and a
-        # silent peer is closed within a quarter of it after its timeout.
-        self.period = max(0.05, min(interval, timeout) / 4)
-        self.connections: set[ChatWebSocketProtocol] = set()
+        self.period = max(0.05, min(0.5, min(interval, timeout) / 4))
+        self.slots: dict[int, set[ChatWebSocketProtocol]] = {}
+        self.count = 0
+        self._turned = int(loop.time() / self.period)  # slots up to this one are done
         self._timer: asyncio.TimerHandle | None = None
 
+    def _place(self, conn: ChatWebSocketProtocol, when: float) -> None:
+        # Never in a slot already turned: the next turn takes it.
+        slot = max(int(when / self.period) + 1, self._turned + 1)
+        conn.keepalive_slot = slot
+        self.slots.setdefault(slot, set()).add(conn)
+
     def add(self, conn: ChatWebSocketProtocol) -> None:
-        self.connections.add(conn)
+        self._place(conn, conn.last_heard + self.interval)
+        self.count += 1
         if self._timer is None:
-            self._timer = self.loop.call_later(self.period, self._sweep)
+            self._turned = max(self._turned, int(self.loop.time() / self.period))
+            self._timer = self.loop.call_later(self.period, self._turn)
 
     def discard(self, conn: ChatWebSocketProtocol) -> None:
-        self.connections.discard(conn)
+        members = self.slots.get(conn.keepalive_slot)
+        if members is not None and conn in members:
+            members.discard(conn)
+            self.count -= 1
+            if not members:
+                del self.slots[conn.keepalive_slot]
 
-    def _sweep(self) -> None:
+    def _turn(self) -> None:
         self._timer = None
         now = self.loop.time()
-        quiet_since = now - self.interval
-        unanswered_since = now - self.timeout
-        failed = []
-        for conn in self.connections:  # ~0.5 µs a connection: 5,000 in a few ms
+        current = int(now / self.period)
+        due: list[ChatWebSocketProtocol] = []
+        for slot in range(self._turned + 1, current + 1):
+            members = self.slots.pop(slot, None)
+            if members:
+                due.extend(members)
+        self._turned = current
+        for conn in due:
             heard = conn.last_heard
             if conn.ping_sent_at > heard:  # a ping is out and nothing came back
-                if conn.ping_sent_at <= unanswered_since:
-                    failed.append(conn)
-            elif heard <= quiet_since and conn.send_ping_frame():
+                if now - conn.ping_sent_at >= self.timeout:
+                    self.count -= 1
+                    conn.keepalive_failed()
+                    continue
+                self._place(conn, conn.ping_sent_at + self.timeout)
+            elif now - heard >= self.interval:
+                if not conn.send_ping_frame():
+                    self.count -= 1  # closing: connection_lost takes it out for good
+                    continue
                 conn.ping_sent_at = now
-        for conn in failed:
-            conn.keepalive_failed()
-        if self.connections:
-            self._timer = self.loop.call_later(self.period, self._sweep)
+                self._place(conn, now + self.timeout)
+            else:  # heard from since it was placed: look again an interval after that
+                self._place(conn, heard + self.interval)
+        if self.count > 0:
+            self._timer = self.loop.call_later(self.period, self._turn)
 
 
 _sweeps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, KeepAlive] = (
@@ -115,6 +144,7 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
     # Loop times (seconds): the peer's last bytes, our last unanswered ping.
     last_heard = 0.0
     ping_sent_at = 0.0
+    keepalive_slot = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
