@@ -10,12 +10,12 @@
   request headers within ``HEADER_TIMEOUT_SECONDS`` is closed, and such half-open connections
   count against their address: a slow-header flood neither holds sockets forever nor gets
   round ``MAX_CONNECTIONS_PER_CLIENT``.
-- Keep-alive in one sweep per process instead of two timers per connection (uvicorn's): every
-  few seconds one pass over the open connections pings those that have said nothing for
-  ``WS_PING_INTERVAL_SECONDS`` (one constant, pre-framed ping) and closes with 1011 those that
-  have not answered within ``WS_PING_TIMEOUT_SECONDS``. Any bytes from the peer count as an
+- Keep-alive with one timer per process instead of two per connection (uvicorn's): a timing
+  wheel (``KeepAlive``) pings each connection that has said nothing for
+  ``WS_PING_INTERVAL_SECONDS`` (one constant, pre-framed ping) and closes with 1011 one that
+  has not answered within ``WS_PING_TIMEOUT_SECONDS``. Any bytes from the peer count as an
   answer. With 5,000 idle connections uvicorn's timers, random payloads and per-ping framing
-  cost ~5 % of a core; the sweep costs a fraction of that (bench/README.md, issue 20).
+  cost ~5 % of a core; this costs a fraction of that (bench/README.md, issue 20).
 - ``chatserver.raw``: write an already framed server message straight to the transport. A
   broadcast is framed once (server frames are not masked, so the bytes are the same for every
   member) and the same bytes go to every member, with no task switch or ASGI message per
