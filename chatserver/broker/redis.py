@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import msgspec
 from redis import asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
@@ -33,6 +32,12 @@ from chatserver.broker.base import (
     ResyncCallback,
     StreamEntry,
     process_of,
+)
+from chatserver.broker.redis_entries import (
+    apply_overrides,
+    one_per_member,
+    reaction_counts,
+    seq_of_id,
 )
 from chatserver.domain.errors import BackendUnavailable
 from chatserver.domain.protocol import frame_ts
@@ -278,8 +283,8 @@ class RedisBroker:
                 first, entries, overrides = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis recent") from exc
-        low = _seq_of_id(first[0][0]) if first else None
-        return _apply(entries, overrides), low
+        low = seq_of_id(first[0][0]) if first else None
+        return apply_overrides(entries, overrides), low
 
     async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:
         if count <= 0:
@@ -291,7 +296,7 @@ class RedisBroker:
                 entries, overrides = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis tail") from exc
-        return _apply(list(reversed(entries)), overrides)
+        return apply_overrides(list(reversed(entries)), overrides)
 
     async def replace_buffered(self, room: str, seq: int, frame: bytes) -> None:
         # Stream entries cannot be rewritten in place: overrides live beside the buffer, with
@@ -320,11 +325,11 @@ class RedisBroker:
                 *_, fields = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis react") from exc
-        return _reaction_counts(fields).get(seq, {})
+        return reaction_counts(fields).get(seq, {})
 
     async def reactions(self, room: str) -> dict[int, dict[str, int]]:
         try:
-            return _reaction_counts(await self._redis.hkeys(_k("react", room)))
+            return reaction_counts(await self._redis.hkeys(_k("react", room)))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis reactions") from exc
 
@@ -356,7 +361,7 @@ class RedisBroker:
                 pipe.xrange(key, "-", "+")
                 pipe.hgetall(ovr)
                 entries, overrides = await pipe.execute()
-            upto = max((seq for seq, frame in _apply(entries, overrides)
+            upto = max((seq for seq, frame in apply_overrides(entries, overrides)
                         if frame_ts(frame) < before_ms), default=0)
             if not upto:
                 return 0
@@ -528,14 +533,14 @@ class RedisBroker:
             first, values = await self._p_join(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
-        return bool(first), _one_per_member(values)
+        return bool(first), one_per_member(values)
 
     async def presence_list(self, room: str) -> list[bytes]:
         try:
             values = await self._redis.hvals(_k("pres", room))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
-        return _one_per_member(values)
+        return one_per_member(values)
 
     async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]:
         try:
@@ -580,33 +585,3 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis bucket") from exc
         return int(wait_ms) / 1000
-
-
-def _one_per_member(infos: list[bytes]) -> list[bytes]:
-    """A member with several connections (tabs) is listed once."""
-    seen: dict[str, bytes] = {}
-    for info in infos:
-        seen.setdefault(msgspec.json.decode(info)["member"], info)
-    return list(seen.values())
-
-
-def _reaction_counts(fields: list[bytes]) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {}
-    for field in fields:
-        seq, reaction, _ = field.decode().split("|", 2)
-        per = counts.setdefault(int(seq), {})
-        per[reaction] = per.get(reaction, 0) + 1
-    return counts
-
-
-def _apply(entries: list[Any], overrides: dict[bytes, bytes]) -> list[tuple[int, bytes]]:
-    out = []
-    for eid, fields in entries:
-        seq = _seq_of_id(eid)
-        out.append((seq, overrides.get(str(seq).encode(), fields[b"f"])))
-    return out
-
-
-def _seq_of_id(entry_id: bytes | str) -> int:
-    raw = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return int(raw.split("-", 1)[0])
