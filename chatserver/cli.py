@@ -151,8 +151,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         host=settings.host,
         port=settings.port,
         # Keep-alive pings every WS_PING_INTERVAL_SECONDS to a peer that said nothing, 1011
-        # after WS_PING_TIMEOUT_SECONDS without an answer: in one sweep per process
-        # (chatserver.web.transport.KeepAlive), so uvicorn's own per-connection pings are off.
+        # after WS_PING_TIMEOUT_SECONDS without an answer: one timer per process (a timing
+        # wheel, chatserver.web.transport.KeepAlive), so uvicorn's own per-connection pings
+        # are off.
         ws=ws_protocol(ping_interval=settings.ws_ping_interval_seconds,
                        ping_timeout=settings.ws_ping_timeout_seconds),
         # Request headers within HEADER_TIMEOUT_SECONDS, and half-open connections counted

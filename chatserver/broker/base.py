@@ -184,12 +184,6 @@ class Broker(Protocol):
         Keys must not hold personal data (hash an address with a server key first)."""
         ...
 
-    async def take_token(self, key: str, rate: float, burst: float) -> float:
-        """Take one token from the bucket ``key`` (``rate`` a second, up to ``burst``) shared
-        by every process; 0 if taken, else the seconds until one is there (none is taken).
-        Keys must not hold personal data (hash an address with a server key first)."""
-        ...
-
     async def admit(self, buckets: Sequence[tuple[str, float, float]],
                     cooldowns: Sequence[str] = ()) -> float:
         """Several limits in one look (one round trip to Redis, where a join made four):

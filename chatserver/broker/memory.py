@@ -243,6 +243,8 @@ class MemoryBroker:
     async def admit(self, buckets: Sequence[tuple[str, float, float]],
                     cooldowns: Sequence[str] = ()) -> float:
         now = time.monotonic()
+        if len(self._buckets) > 10_000:  # forget full buckets now and then
+            self._buckets = {k: v for k, v in self._buckets.items() if v > now}
         for key in cooldowns:
             count, ends = self._hits.get(key, (0, 0.0))
             if count > 0 and ends > now:
@@ -259,17 +261,6 @@ class MemoryBroker:
             self._buckets[key] = arrival
         return 0.0
 
-    async def take_token(self, key: str, rate: float, burst: float) -> float:
-        now = time.monotonic()
-        if len(self._buckets) > 10_000:  # forget full buckets now and then
-            self._buckets = {k: v for k, v in self._buckets.items() if v > now}
-        interval = 1 / rate
-        arrival = max(self._buckets.get(key, now), now) + interval
-        over = arrival - now - burst * interval
-        if over > 0:
-            return over
-        self._buckets[key] = arrival
-        return 0.0
 
 
 def _counts(kinds: dict[str, set[str]]) -> dict[str, int]:

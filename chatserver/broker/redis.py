@@ -84,7 +84,6 @@ class RedisBroker:
         self._p_remove = self._redis.register_script(lua.PRESENCE_REMOVE)
         self._p_expire = self._redis.register_script(lua.PRESENCE_EXPIRE)
         self._p_alive = self._redis.register_script(lua.PRESENCE_ALIVE)
-        self._take = self._redis.register_script(lua.TAKE_TOKEN)
         self._admit = self._redis.register_script(lua.ADMIT)
         self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
@@ -576,12 +575,4 @@ class RedisBroker:
             wait_ms = await self._admit(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis admit") from exc
-        return int(wait_ms) / 1000
-
-    async def take_token(self, key: str, rate: float, burst: float) -> float:
-        try:
-            wait_ms = await self._take(keys=[P + "bucket:" + key],
-                                       args=[1000 / rate, burst])
-        except (RedisError, OSError) as exc:
-            raise BackendUnavailable("redis bucket") from exc
         return int(wait_ms) / 1000

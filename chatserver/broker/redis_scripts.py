@@ -34,26 +34,17 @@ return seq
 
 # KEYS: info hash, member refcount hash, process's set, processes zset. ARGV: conn, member,
 # info, expires_at, room, process. True if the member was not present before.
-PRESENCE_ADD = """
-redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[6])
-redis.call('SADD', KEYS[3], ARGV[5] .. '\\0' .. ARGV[1])
-if redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) == 1 then
-  return redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 and 1 or 0
-end
-return 0
-"""
-
-
-# PRESENCE_ADD, then every info of the room: {1 if the member is new, infos}.
-PRESENCE_JOIN = """
+_PRESENCE_ADD_BODY = """
 redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[5] .. '\\0' .. ARGV[1])
 local first = 0
 if redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) == 1 then
   first = redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 and 1 or 0
 end
-return {first, redis.call('HVALS', KEYS[1])}
 """
+PRESENCE_ADD = _PRESENCE_ADD_BODY + "return first\n"
+# PRESENCE_ADD, then every info of the room: {1 if the member is new, infos}.
+PRESENCE_JOIN = _PRESENCE_ADD_BODY + "return {first, redis.call('HVALS', KEYS[1])}\n"
 
 
 # KEYS: info hash, refcount hash, process's set. ARGV: conn, member, room.
@@ -111,22 +102,8 @@ return gone
 """
 
 
-# A token bucket as GCRA: the key holds the theoretical arrival time (ms, Redis's clock).
-# KEYS: the bucket. ARGV: interval (ms per token), burst. Returns 0 or the ms to wait.
-TAKE_TOKEN = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-tat = tat + interval
-local over = tat - now - burst * interval
-if over > 0 then return math.ceil(over) end
-redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now) + 1)
-return 0
-"""
-
-# Several limits at once (see Broker.admit). KEYS: the cooldown windows' keys, then the buckets'.
+# Several limits at once (see Broker.admit); a bucket is a GCRA: its key holds the theoretical
+# arrival time (ms, Redis's clock). KEYS: the cooldown windows' keys, then the buckets'.
 # ARGV: how many cooldown keys, then interval (ms per token) and burst per bucket. Returns 0 or
 # the ms to wait; a bucket's token is taken only when every limit lets the request through.
 ADMIT = """
