@@ -562,6 +562,9 @@ export function initSupportConsole({ client, api, roomName }) {
       if (answer?.ok) state.questions = (await answer.json()).questions ?? [];
       renderQueue();
       renderTabs();
+      // A supporter who saved their availability while the questions were loading has said
+      // it already: what the tab had saved before must not overwrite it.
+      if (state.wanted) return;
       // Not on duty until they say so, but they see who is waiting from the start.
       const saved = JSON.parse(sessionStorage.getItem(AVAILABILITY_KEY) ?? "null");
       if (saved?.capacity > 0) {

@@ -7,8 +7,12 @@ keyboard; screenshots."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
+
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, Route, WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
 from tests.browser.staff_helpers import participant_page, sign_in
@@ -457,3 +461,65 @@ async def test_a_reloaded_tab_keeps_the_place_and_the_conversation(browser, staf
     await aino.wait_for_selector("#support-ended:not([hidden])")
     assert "112" in await aino.inner_text("#support-ended-resources")
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_availability_saved_while_the_console_loads_is_not_overwritten(
+        browser, staff_server):
+    """Sanna saves "2 at once" while her console is still loading the pre-chat questions and
+    before the server has answered: when the questions arrive, the console must not send the
+    tab's older availability (none: off duty) over what she has just said (a CI flake once)."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+
+    questions_may_come = asyncio.Event()
+    held: list[str] = []  # the server's availability answers, held until the questions came
+    sent: list[dict] = []  # what the console asked for
+
+    async def hold_questions(route: Route) -> None:
+        await questions_may_come.wait()
+        await route.continue_()
+
+    pages: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        pages.append(ws)
+        server_ws = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "support_available":
+                sent.append(frame)
+            server_ws.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            if not questions_may_come.is_set() and '"support_status"' in str(message):
+                held.append(str(message))
+            else:
+                ws.send(message)
+
+        ws.on_message(to_server)
+        server_ws.on_message(to_page)
+
+    await sanna.route("**/api/one-to-one", hold_questions)
+    await sanna.route_web_socket(re.compile(r".*/ws$"), through)
+    await sanna.reload()
+    await sanna.wait_for_selector("#support-panel:not([hidden])")
+    await sanna.fill("#supporter-capacity", "2")
+    await sanna.click("#supporter-save")
+    for _ in range(100):
+        if any(f["capacity"] == 2 for f in sent) and held:
+            break
+        await asyncio.sleep(0.05)
+    assert [f["capacity"] for f in sent] == [2] and held
+
+    async with sanna.expect_response("**/api/one-to-one"):
+        questions_may_come.set()
+    await sanna.evaluate("new Promise((done) => setTimeout(done, 300))")  # start() goes on
+    for message in held:  # now the server's answers reach the console, in their order
+        pages[-1].send(message)
+    await sanna.locator("#supporter-status", has_text="enintään 2").wait_for()
+    await sanna.evaluate("new Promise((done) => setTimeout(done, 300))")
+    assert [f["capacity"] for f in sent] == [2], sent  # nothing said over it
+    assert "enintään 2" in await sanna.inner_text("#supporter-status")
+    assert sanna.errors == []  # type: ignore[attr-defined]
