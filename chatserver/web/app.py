@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from chatserver.broker import StreamEntry, create_broker
 from chatserver.broker.base import Broker
 from chatserver.broker.queue import create_queue
-from chatserver.core import maintenance, metrics
+from chatserver.core import heap, maintenance, metrics
 from chatserver.core.alerts import AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.guard import RoomGuard
@@ -131,12 +131,14 @@ def create_app(settings: Settings) -> Starlette:
         decide("", settings={}, sender_context=SenderContext(), now=0.0)
         gc.collect()
         gc.freeze()
+        collections = asyncio.create_task(heap.keep_collections_short(), name="heap")
         log.info("server ready", extra={"broker": broker.name,
                                         "database": store.engine.dialect.name})
         try:
             yield
         finally:
             retention.cancel()
+            collections.cancel()
             await server.sessions.close()
             await server.alerts.close()
             await chat.close()
