@@ -279,9 +279,15 @@ _EMAIL_SPELLED = re.compile(
 )
 
 
+# What every spelled-out address ends with ("piste fi", "(dot) com"): a search that starts
+# only at those words, so the costly pattern runs only on the few messages that have one.
+_SPELLED_END = re.compile(rf"{_DOT}{_CLOSE}{_TLDS}\b", re.IGNORECASE)
+
+
 def find_email(text: str) -> bool:
     """True if ``text`` holds an e-mail address, also one spelled out to dodge a filter."""
-    return bool(_EMAIL.search(text) or _EMAIL_SPELLED.search(text))
+    return bool(("@" in text and _EMAIL.search(text))
+                or (_SPELLED_END.search(text) and _EMAIL_SPELLED.search(text)))
 
 
 def email_spans(text: str) -> list[tuple[int, int]]:
@@ -381,10 +387,18 @@ long short good bad hard easy whole same first second third
 """.split())
 
 
+# Necessary for the patterns above, and cheap: the Finnish and Swedish forms need a word and
+# then a number, the English one a number and then a word.
+_WORD_NUMBER = re.compile(rf"[{_L}]\s+\d", re.IGNORECASE)
+_NUMBER_WORD = re.compile(r"\d[a-z]?\s+[a-z]", re.IGNORECASE)
+
+
 def find_address(text: str) -> bool:
     """True if ``text`` seems to hold a street address with a house number."""
-    if _FI_ADDRESS.search(text) or _SV_ADDRESS.search(text):
+    if _WORD_NUMBER.search(text) and (_FI_ADDRESS.search(text) or _SV_ADDRESS.search(text)):
         return True
+    if not _NUMBER_WORD.search(text):
+        return False
     for m in _EN_ADDRESS.finditer(text):
         words = m.group(1).casefold().split()
         if not any(w in _NOT_STREET_NAME for w in words):
