@@ -57,19 +57,16 @@ def test_a_cycle_that_forms_after_the_freeze_is_found_by_the_thaw(thawed: None) 
     assert ref() is None
 
 
-async def test_while_the_keeper_runs_full_collections_freeze_and_young_ones_are_rarer(
+async def test_what_survives_a_full_collection_is_frozen_while_the_keeper_runs(
         thawed: None) -> None:
     gc.unfreeze()
-    original = gc.get_threshold()
     keeper = asyncio.create_task(heap.keep_collections_short(freeze_seconds=3600))
     await asyncio.sleep(0)
     gc.collect()
     assert gc.get_freeze_count() > 0
-    assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
     keeper.cancel()
     with pytest.raises(asyncio.CancelledError):
         await keeper
-    assert gc.get_threshold() == original
     gc.unfreeze()
     gc.collect()
     assert gc.get_freeze_count() == 0  # stopped: the collector is as it was
