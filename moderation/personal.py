@@ -390,7 +390,7 @@ long short good bad hard easy whole same first second third
 # Necessary for the patterns above, and cheap: the Finnish and Swedish forms need a word and
 # then a number, the English one a number and then a word.
 _WORD_NUMBER = re.compile(rf"[{_L}]\s+\d", re.IGNORECASE)
-_NUMBER_WORD = re.compile(r"\d[a-z]?\s+[a-z]", re.IGNORECASE)
+_NUMBER_WORD = re.compile(r"\d[a-z]?\s+[a-z']", re.IGNORECASE)
 
 
 def find_address(text: str) -> bool:

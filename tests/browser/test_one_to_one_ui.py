@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, Route, WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
 from tests.browser.staff_helpers import participant_page, sign_in
-from tests.browser.test_participant_ui import SHOTS, XSS, wait_until
+from tests.browser.test_participant_ui import SHOTS, XSS, Frame, relay, wait_until
 from tests.test_one_to_one import QUESTIONS
 
 pytestmark = pytest.mark.browser
@@ -482,27 +482,21 @@ async def test_availability_saved_while_the_console_loads_is_not_overwritten(
 
     pages: list[WebSocketRoute] = []
 
-    def through(ws: WebSocketRoute) -> None:
-        pages.append(ws)
-        server_ws = ws.connect_to_server()
+    def to_server(page_side: WebSocketRoute, message: Frame) -> bool:
+        frame = json.loads(message)
+        if frame.get("type") == "support_available":
+            sent.append(frame)
+        return True
 
-        def to_server(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("type") == "support_available":
-                sent.append(frame)
-            server_ws.send(message)
-
-        def to_page(message: str | bytes) -> None:
-            if not questions_may_come.is_set() and '"support_status"' in str(message):
-                held.append(str(message))
-            else:
-                ws.send(message)
-
-        ws.on_message(to_server)
-        server_ws.on_message(to_page)
+    def to_page(page_side: WebSocketRoute, message: Frame) -> bool:
+        pages[-1:] = [page_side]  # the latest socket of the page
+        if not questions_may_come.is_set() and '"support_status"' in str(message):
+            held.append(str(message))
+            return False
+        return True
 
     await sanna.route("**/api/one-to-one", hold_questions)
-    await sanna.route_web_socket(re.compile(r".*/ws$"), through)
+    await sanna.route_web_socket(re.compile(r".*/ws$"), relay(to_server, to_page))
     await sanna.reload()
     await sanna.wait_for_selector("#support-panel:not([hidden])")
     await sanna.fill("#supporter-capacity", "2")

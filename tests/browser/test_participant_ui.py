@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,33 @@ from chatserver.testing import FAST
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+
+
+Frame = str | bytes
+
+
+def relay(to_server: Callable[[WebSocketRoute, Frame], bool] | None = None,
+          to_page: Callable[[WebSocketRoute, Frame], bool] | None = None,
+          ) -> Callable[[WebSocketRoute], None]:
+    """A ``route_web_socket`` handler that carries frames both ways between the page and the
+    server. Each callback sees a frame first (with the page's side of the socket) and says
+    whether it goes on: a test can count, hold back or drop what passes."""
+
+    def handler(page_side: WebSocketRoute) -> None:
+        server_side = page_side.connect_to_server()
+
+        def up(message: Frame) -> None:
+            if to_server is None or to_server(page_side, message):
+                server_side.send(message)
+
+        def down(message: Frame) -> None:
+            if to_page is None or to_page(page_side, message):
+                page_side.send(message)
+
+        page_side.on_message(up)
+        server_side.on_message(down)
+
+    return handler
 
 
 async def wait_until(page: Page, expression: str, timeout: float = 15) -> None:
@@ -171,29 +199,23 @@ async def test_a_message_whose_answer_was_lost_is_sent_again_and_stored_once(bro
     dropped: list[dict] = []
     closing: list[asyncio.Future[None]] = []
 
-    async def between(page_side: WebSocketRoute) -> None:
-        server_side = page_side.connect_to_server()
+    def from_page(page_side: WebSocketRoute, message: Frame) -> bool:
+        frame = json.loads(message)
+        if frame.get("type") == "send":
+            sends.append(frame)
+        return True
 
-        def from_page(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("type") == "send":
-                sends.append(frame)
-            server_side.send(message)
-
-        def from_server(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("type") == "ack" and sends and not dropped:
-                dropped.append(frame)  # lost on the way: the page never sees this ack
-                closing.append(asyncio.ensure_future(page_side.close(code=1001)))
-                return
-            page_side.send(message)
-
-        page_side.on_message(from_page)
-        server_side.on_message(from_server)
+    def from_server(page_side: WebSocketRoute, message: Frame) -> bool:
+        frame = json.loads(message)
+        if frame.get("type") == "ack" and sends and not dropped:
+            dropped.append(frame)  # lost on the way: the page never sees this ack
+            closing.append(asyncio.ensure_future(page_side.close(code=1001)))
+            return False
+        return True
 
     ctx = await browser.new_context()
     alice = await ctx.new_page()
-    await alice.route_web_socket(re.compile(r"/ws$"), between)
+    await alice.route_web_socket(re.compile(r"/ws$"), relay(from_page, from_server))
     await alice.goto(server.url)
     await alice.wait_for_selector(".room")
     await join(alice)
