@@ -505,7 +505,8 @@ async def test_availability_saved_while_the_console_loads_is_not_overwritten(
         if any(f["capacity"] == 2 for f in sent) and held:
             break
         await asyncio.sleep(0.05)
-    assert [f["capacity"] for f in sent] == [2] and held
+    # (A welcome that came after the click says the wanted 2 again: also 2.)
+    assert sent and {f["capacity"] for f in sent} == {2} and held
 
     async with sanna.expect_response("**/api/one-to-one"):
         questions_may_come.set()
@@ -514,6 +515,6 @@ async def test_availability_saved_while_the_console_loads_is_not_overwritten(
         pages[-1].send(message)
     await sanna.locator("#supporter-status", has_text="enintään 2").wait_for()
     await sanna.evaluate("new Promise((done) => setTimeout(done, 300))")
-    assert [f["capacity"] for f in sent] == [2], sent  # nothing said over it
+    assert {f["capacity"] for f in sent} == {2}, sent  # nothing said over it
     assert "enintään 2" in await sanna.inner_text("#supporter-status")
     assert sanna.errors == []  # type: ignore[attr-defined]
