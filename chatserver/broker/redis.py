@@ -33,6 +33,7 @@ from chatserver.broker.base import (
     StreamEntry,
     process_of,
 )
+from chatserver.broker.redis_coalescer import Coalescer
 from chatserver.broker.redis_entries import (
     apply_overrides,
     one_per_member,
@@ -85,6 +86,9 @@ class RedisBroker:
         self._p_expire = self._redis.register_script(lua.PRESENCE_EXPIRE)
         self._p_alive = self._redis.register_script(lua.PRESENCE_ALIVE)
         self._admit = self._redis.register_script(lua.ADMIT)
+        # The commands of a join, a send, a leave: many callers' in one pipeline per loop turn.
+        self._rpc = Coalescer(self._redis, {script.sha: script.script for script in (
+            self._p_add, self._p_join, self._p_remove, self._admit)})
         self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
@@ -124,6 +128,7 @@ class RedisBroker:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, RedisError):
                 await task
+        await self._rpc.close()
         with contextlib.suppress(RedisError, OSError):
             await self._drain_persist_queue()
         with contextlib.suppress(RedisError, OSError):
@@ -263,11 +268,11 @@ class RedisBroker:
 
     async def publish_ephemeral(self, room: str, frame: bytes) -> None:
         with contextlib.suppress(RedisError, OSError):
-            await self._redis.publish(_k("room", room), frame)
+            await self._rpc.one("PUBLISH", _k("room", room), frame)
 
     async def head(self, room: str) -> int:
         try:
-            return int(await self._redis.get(_k("seq", room)) or 0)
+            return int(await self._rpc.one("GET", _k("seq", room)) or 0)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis head") from exc
 
@@ -275,11 +280,10 @@ class RedisBroker:
                      limit: int) -> tuple[list[tuple[int, bytes]], int | None]:
         key = _k("buf", room)
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.xrange(key, "-", "+", count=1)
-                pipe.xrange(key, f"{after + 1}-0", "+", count=limit)
-                pipe.hgetall(_k("ovr", room))
-                first, entries, overrides = await pipe.execute()
+            first, entries, overrides = await self._rpc.call(
+                ("XRANGE", key, "-", "+", "COUNT", 1),
+                ("XRANGE", key, f"{after + 1}-0", "+", "COUNT", limit),
+                ("HGETALL", _k("ovr", room)))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis recent") from exc
         low = seq_of_id(first[0][0]) if first else None
@@ -289,10 +293,9 @@ class RedisBroker:
         if count <= 0:
             return []
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.xrevrange(_k("buf", room), "+", "-", count=count)
-                pipe.hgetall(_k("ovr", room))
-                entries, overrides = await pipe.execute()
+            entries, overrides = await self._rpc.call(
+                ("XREVRANGE", _k("buf", room), "+", "-", "COUNT", count),
+                ("HGETALL", _k("ovr", room)))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis tail") from exc
         return apply_overrides(list(reversed(entries)), overrides)
@@ -328,7 +331,7 @@ class RedisBroker:
 
     async def reactions(self, room: str) -> dict[int, dict[str, int]]:
         try:
-            return reaction_counts(await self._redis.hkeys(_k("react", room)))
+            return reaction_counts(await self._rpc.one("HKEYS", _k("react", room)))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis reactions") from exc
 
@@ -475,7 +478,7 @@ class RedisBroker:
     async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
         keys, args = self._add_call(entry, expires_at)
         try:
-            return bool(await self._p_add(keys=keys, args=args))
+            return bool(await self._rpc.one("EVALSHA", self._p_add.sha, len(keys), *keys, *args))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
 
@@ -511,9 +514,10 @@ class RedisBroker:
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
         try:
-            return bool(await self._p_remove(
-                keys=[_k("pres", room), _k("presn", room), _k("presp", process_of(conn_key))],
-                args=[conn_key, member, room]))
+            return bool(await self._rpc.one(
+                "EVALSHA", self._p_remove.sha, 3,
+                _k("pres", room), _k("presn", room), _k("presp", process_of(conn_key)),
+                conn_key, member, room))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
 
@@ -529,24 +533,24 @@ class RedisBroker:
                             expires_at: float) -> tuple[bool, list[bytes]]:
         keys, args = self._add_call(entry, expires_at)
         try:
-            first, values = await self._p_join(keys=keys, args=args)
+            first, values = await self._rpc.one("EVALSHA", self._p_join.sha, len(keys), *keys,
+                                                *args)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
         return bool(first), one_per_member(values)
 
     async def presence_list(self, room: str) -> list[bytes]:
         try:
-            values = await self._redis.hvals(_k("pres", room))
+            values = await self._rpc.one("HVALS", _k("pres", room))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
         return one_per_member(values)
 
     async def presence_counts(self, rooms: Sequence[str]) -> dict[str, int]:
+        if not rooms:
+            return {}
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for room in rooms:
-                    pipe.hlen(_k("presn", room))
-                counts = await pipe.execute()
+            counts = await self._rpc.call(*[("HLEN", _k("presn", room)) for room in rooms])
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
         return {room: int(c) for room, c in zip(rooms, counts, strict=True)}
@@ -572,7 +576,7 @@ class RedisBroker:
         for _, rate, burst in buckets:
             args += [1000 / rate, burst]
         try:
-            wait_ms = await self._admit(keys=keys, args=args)
+            wait_ms = await self._rpc.one("EVALSHA", self._admit.sha, len(keys), *keys, *args)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis admit") from exc
         return int(wait_ms) / 1000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -131,13 +132,10 @@ class Chat:
             # Readers who chose not to be listed are only counted (staff see them).
             members = [m for m in everyone if not m.get("hidden") or m["member"] == member
                        or membership.is_staff]
-            reactions = await self.broker.reactions(room.id)
             controls = await self.guard.controls(room.id)
-            if frame.since is not None:
-                events, complete = await self.roomlog.replay(room, frame.since)
-            else:
-                events, complete = await self.roomlog.history(
-                    room, self.rooms.settings.history_on_join), True
+            # Side by side: with Redis both reads share one round trip.
+            reactions, (events, complete) = await asyncio.gather(
+                self.broker.reactions(room.id), self._events_for(room, frame.since))
         except BaseException:
             await self.rooms.withdraw(client, room.id)
             raise
@@ -175,6 +173,14 @@ class Chat:
                     client.offer(shown)
         self.presence.synced(client, membership)
         client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
+
+    async def _events_for(self, room: RoomRecord,
+                          since: int | None) -> tuple[list[tuple[int, str]], bool]:
+        """What a joining member is shown first: the events after ``since`` when resuming,
+        else the room's latest (and whether nothing is missing)."""
+        if since is not None:
+            return await self.roomlog.replay(room, since)
+        return await self.roomlog.history(room, self.rooms.settings.history_on_join), True
 
     async def _check_rules(self, room: RoomRecord, member: str, accepted: str | None) -> None:
         """A room with ground rules is joined by those who accepted their current version:

@@ -1,0 +1,141 @@
+"""Redis commands issued in the same turn of the event loop, sent in one pipeline.
+
+At the hour, hundreds of people join at once and each join asks Redis several things in
+series (its limits, who is present, the room's last events). One round trip per command and
+caller made Redis and the process switch for every reply; here every command queued while
+the loop runs one turn goes out in one write and its replies come back in one read
+(auto-pipelining, as ioredis and Lettuce do). A caller alone still waits one round trip; a
+crowd shares them.
+
+Each caller gets its own reply or error: a command that Redis refuses fails only its caller,
+a lost connection fails everyone in that pipeline (as it would have failed each alone).
+Commands of one ``call`` stay adjacent and in order; calls from different coroutines were
+never ordered, and are not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from redis.exceptions import NoScriptError, RedisError
+
+# One pipeline's size at most: a bigger crowd is split, so one reply never gets very long.
+MAX_COMMANDS = 512
+# Pipelines on their way at once: while that many wait for Redis, new commands gather for
+# the next ones (a slow Redis gets fewer, bigger pipelines instead of a queue for the pool).
+MAX_IN_FLIGHT = 8
+
+Command = tuple[Any, ...]
+
+
+class _Call:
+    __slots__ = ("commands", "future")
+
+    def __init__(self, commands: Sequence[Command], future: asyncio.Future[list[Any]]) -> None:
+        self.commands = commands
+        self.future = future
+
+
+class Coalescer:
+    """Queue commands, send everything queued in one loop turn as one pipeline."""
+
+    def __init__(self, redis: Any, scripts: dict[str, str]) -> None:
+        self._redis = redis
+        self._scripts = scripts  # sha -> source, to load a script Redis does not have
+        self._queue: list[_Call] = []
+        self._scheduled = False
+        self._sending: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    async def call(self, *commands: Command) -> list[Any]:
+        """Run ``commands`` (each a tuple such as ``("HGETALL", key)``) in order, adjacent,
+        in the next pipeline; their replies, or the first error (a ``RedisError`` or
+        ``OSError``) of any of them."""
+        if self._closed:
+            raise RedisError("closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Any]] = loop.create_future()
+        self._queue.append(_Call(commands, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
+        return await future
+
+    async def one(self, *command: Any) -> Any:
+        return (await self.call(tuple(command)))[0]
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._sending):
+            task.cancel()
+        for task in list(self._sending):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for queued in self._queue:
+            if not queued.future.done():
+                queued.future.set_exception(RedisError("closing"))
+        self._queue.clear()
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if len(self._sending) >= MAX_IN_FLIGHT:
+            return  # the next pipeline to come back sends what is queued
+        queue, self._queue = self._queue, []
+        loop = asyncio.get_running_loop()
+        start = 0
+        while start < len(queue) and len(self._sending) < MAX_IN_FLIGHT:
+            end, size = start + 1, len(queue[start].commands)
+            while end < len(queue) and size + len(queue[end].commands) <= MAX_COMMANDS:
+                size += len(queue[end].commands)
+                end += 1
+            task = loop.create_task(self._send(queue[start:end]))
+            self._sending.add(task)
+            task.add_done_callback(self._sent)
+            start = end
+        self._queue[:0] = queue[start:]
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if self._queue and not self._scheduled and not self._closed:
+            self._scheduled = True
+            task.get_loop().call_soon(self._flush)
+
+    async def _send(self, batch: list[_Call]) -> None:
+        commands = [command for call in batch for command in call.commands]
+        try:
+            replies = await self._pipeline(commands)
+            missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+            if missing:
+                # A new or restarted Redis has no scripts: load them, run those once more.
+                for sha in {commands[i][1] for i in missing}:
+                    await self._redis.script_load(self._scripts[sha])
+                again = await self._pipeline([commands[i] for i in missing])
+                for i, reply in zip(missing, again, strict=True):
+                    replies[i] = reply
+        except (RedisError, OSError) as exc:
+            replies = [exc] * len(commands)
+        except BaseException as exc:  # cancelled at shutdown: nobody waits forever
+            for call in batch:
+                if not call.future.done():
+                    call.future.set_exception(RedisError(type(exc).__name__))
+            raise
+        start = 0
+        for call in batch:
+            mine = replies[start:start + len(call.commands)]
+            start += len(call.commands)
+            if call.future.done():  # the caller was cancelled
+                continue
+            error = next((r for r in mine if isinstance(r, BaseException)), None)
+            if error is not None:
+                call.future.set_exception(error)
+            else:
+                call.future.set_result(mine)
+
+    async def _pipeline(self, commands: Sequence[Command]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute(raise_on_error=False))
