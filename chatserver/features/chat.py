@@ -94,11 +94,14 @@ class Chat:
             raise ProtocolError(ErrorCode.ALREADY_IN_ROOM)
         if len(client.memberships) >= self.rooms.settings.max_rooms_per_connection:
             raise ProtocolError(ErrorCode.TOO_MANY_ROOMS)
-        if client.staff is None:
-            await self._limit_join(client, room)
         member = self.identities.member(client.identity.id, room.id)
-        # One look at who is here serves the capacity and the pseudonym checks.
-        present = await self.rooms.present(room.id)
+        # One look at who is here serves the capacity and the pseudonym checks; a
+        # participant's limits are checked beside it (with Redis, in the same round trip).
+        if client.staff is None:
+            _, present = await asyncio.gather(self._limit_join(client, room),
+                                              self.rooms.present(room.id))
+        else:
+            present = await self.rooms.present(room.id)
         if len(present) >= room.capacity and member not in {p["member"] for p in present}:
             raise ProtocolError(ErrorCode.ROOM_FULL)
         role = "participant"
