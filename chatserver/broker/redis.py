@@ -4,7 +4,8 @@ One Lua script per append takes the room's next number, keeps the frame in the r
 buffer, queues it for the database and publishes it, atomically: so the order of publication
 is the order of the numbers on every process, and an acknowledged event survives the death of
 the process that took it (another process stores it from the queue). One subscription per
-process multiplexes all its rooms; appends are pipelined through one batcher.
+process multiplexes all its rooms; the commands of one loop turn, appends included, go in one
+pipeline (redis_coalescer.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis import asyncio as aioredis
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from chatserver.broker import redis_scripts as lua
 from chatserver.broker.base import (
@@ -86,17 +87,16 @@ class RedisBroker:
         self._p_expire = self._redis.register_script(lua.PRESENCE_EXPIRE)
         self._p_alive = self._redis.register_script(lua.PRESENCE_ALIVE)
         self._admit = self._redis.register_script(lua.ADMIT)
-        # The commands of a join, a send, a leave: many callers' in one pipeline per loop turn.
+        # The commands of joins, sends and leaves (appends included): all callers' of one
+        # loop turn in one pipeline.
         self._rpc = Coalescer(self._redis, {script.sha: script.script for script in (
-            self._p_add, self._p_join, self._p_remove, self._admit)})
+            self._append, self._p_add, self._p_join, self._p_remove, self._admit)})
         self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
         self._on_resync: ResyncCallback | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
-        self._batch: list[tuple[list[Any], asyncio.Future[int]]] = []
-        self._batch_wakeup = asyncio.Event()
         self._closing = False
         self.connected = False
         self._ever_connected = False
@@ -115,14 +115,12 @@ class RedisBroker:
         await self._pubsub.subscribe(CONTROL_CHANNEL)
         self._tasks = [
             asyncio.create_task(self._listen(), name="redis-listen"),
-            asyncio.create_task(self._run_batches(), name="redis-batches"),
             asyncio.create_task(self._persist_loop(), name="redis-persist"),
         ]
         await asyncio.wait_for(waiter, 5)
 
     async def close(self) -> None:
         self._closing = True
-        self._batch_wakeup.set()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -220,51 +218,14 @@ class RedisBroker:
                 _k("react", room)]
         args = [floor, body, self._buffer_events, self._buffer_seconds, "1" if persist else "0",
                 meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else ""]
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._batch.append((keys + args, future))
-        self._batch_wakeup.set()
-        seq = await future
+        try:
+            seq = int(await self._rpc.one("EVALSHA", self._append.sha, len(keys), *keys, *args))
+        except (RedisError, OSError) as exc:
+            raise BackendUnavailable("redis append") from exc
         if seq < 0:  # the same request was appended before: answer with its number
             seq = -seq
         # Rebuilt here rather than returned by the script: it saves sending it back.
         return seq, b'{"seq":%d,%s' % (seq, body[1:])
-
-    async def _run_batches(self) -> None:
-        """Send all appends waiting at this moment in one pipeline: one round trip for many
-        messages, and no pool exhaustion however many members send at once."""
-        while not self._closing:
-            await self._batch_wakeup.wait()
-            self._batch_wakeup.clear()
-            while self._batch:
-                batch, self._batch = self._batch[:256], self._batch[256:]
-                try:
-                    results = await self._append_batch(batch)
-                    again = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
-                    if again:
-                        # Not run (a new or restarted Redis has no scripts): load it and run
-                        # those once more.
-                        await self._redis.script_load(lua.APPEND)
-                        for i, result in zip(again, await self._append_batch(
-                                [batch[i] for i in again]), strict=True):
-                            results[i] = result
-                except (RedisError, OSError) as exc:
-                    results = [exc] * len(batch)
-                for (_, future), result in zip(batch, results, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(BackendUnavailable("redis append"))
-                    else:
-                        future.set_result(int(result))
-
-    async def _append_batch(self, batch: list[tuple[list[Any], asyncio.Future[int]]]
-                            ) -> list[Any]:
-        # EVALSHA by hand: a Script object in a pipeline makes redis-py ask SCRIPT EXISTS
-        # first, a second round trip for every batch.
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for call, _ in batch:
-                pipe.evalsha(self._append.sha, 7, *call)
-            return list(await pipe.execute(raise_on_error=False))
 
     async def publish_ephemeral(self, room: str, frame: bytes) -> None:
         with contextlib.suppress(RedisError, OSError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from redis.exceptions import NoScriptError, RedisError
@@ -42,7 +42,7 @@ class _Call:
 class Coalescer:
     """Queue commands, send everything queued in one loop turn as one pipeline."""
 
-    def __init__(self, redis: Any, scripts: dict[str, str]) -> None:
+    def __init__(self, redis: Any, scripts: Mapping[str, object]) -> None:
         self._redis = redis
         self._scripts = scripts  # sha -> source, to load a script Redis does not have
         self._queue: list[_Call] = []
