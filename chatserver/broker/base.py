@@ -73,6 +73,9 @@ BatchStore = Callable[[Sequence[StreamEntry]], Awaitable[None]]
 
 class Broker(Protocol):
     name: str
+    # Each call is a round trip over the network: independent calls are worth issuing side by
+    # side (they share one). In memory they return at once, and side by side costs tasks.
+    remote: bool
 
     async def start(self, on_event: EventCallback, on_control: ControlCallback,
                     on_resync: ResyncCallback) -> None: ...

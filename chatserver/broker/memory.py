@@ -37,6 +37,7 @@ class _Room:
 
 class MemoryBroker:
     name = "memory"
+    remote = False
 
     def __init__(self, durable_write: DurableWrite, *, buffer_events: int,
                  buffer_seconds: float) -> None:

@@ -62,6 +62,7 @@ def _k(kind: str, room: str) -> str:
 
 class RedisBroker:
     name = "redis"
+    remote = True
 
     def __init__(self, url: str, store_batch: BatchStore, *, buffer_events: int,
                  buffer_seconds: int) -> None:

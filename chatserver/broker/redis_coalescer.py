@@ -25,8 +25,10 @@ from redis.exceptions import NoScriptError, RedisError
 # One pipeline's size at most: a bigger crowd is split, so one reply never gets very long.
 MAX_COMMANDS = 512
 # Pipelines on their way at once: while that many wait for Redis, new commands gather for
-# the next ones (a slow Redis gets fewer, bigger pipelines instead of a queue for the pool).
-MAX_IN_FLIGHT = 8
+# the next ones, so a crowd (or a slow Redis) gets fewer, bigger pipelines. At the join peak
+# 8 in flight cost more than 1 or 2 (more, smaller pipelines; the appends alone used to have
+# one in flight).
+MAX_IN_FLIGHT = 2
 
 Command = tuple[Any, ...]
 

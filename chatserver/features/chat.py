@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -28,6 +28,9 @@ from chatserver.storage.sessions import SessionStore
 from chatserver.storage.store import RoomRecord, Store
 from moderation.names import NameProblem, check_pseudonym
 from moderation.types import Outcome
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 class Chat:
@@ -98,8 +101,8 @@ class Chat:
         # One look at who is here serves the capacity and the pseudonym checks; a
         # participant's limits are checked beside it (with Redis, in the same round trip).
         if client.staff is None:
-            _, present = await asyncio.gather(self._limit_join(client, room),
-                                              self.rooms.present(room.id))
+            _, present = await self._both(self._limit_join(client, room),
+                                          self.rooms.present(room.id))
         else:
             present = await self.rooms.present(room.id)
         if len(present) >= room.capacity and member not in {p["member"] for p in present}:
@@ -136,8 +139,7 @@ class Chat:
             members = [m for m in everyone if not m.get("hidden") or m["member"] == member
                        or membership.is_staff]
             controls = await self.guard.controls(room.id)
-            # Side by side: with Redis both reads share one round trip.
-            reactions, (events, complete) = await asyncio.gather(
+            reactions, (events, complete) = await self._both(
                 self.broker.reactions(room.id), self._events_for(room, frame.since))
         except BaseException:
             await self.rooms.withdraw(client, room.id)
@@ -176,6 +178,20 @@ class Chat:
                     client.offer(shown)
         self.presence.synced(client, membership)
         client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
+
+    async def _both(self, first: Coroutine[Any, Any, A],
+                    second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+        """Two independent steps of a join: side by side when the broker is remote (with Redis
+        they share one round trip), else one after the other (no tasks to make)."""
+        if self.broker.remote:
+            a, b = await asyncio.gather(first, second)
+            return a, b
+        try:
+            a = await first
+        except BaseException:
+            second.close()  # never started: nothing to undo
+            raise
+        return a, await second
 
     async def _events_for(self, room: RoomRecord,
                           since: int | None) -> tuple[list[tuple[int, str]], bool]:
