@@ -210,6 +210,10 @@ class RedisBroker:
             await self._redis.connection_pool.disconnect(inuse_connections=False)
         await resync()
 
+    async def _eval(self, script: Any, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        """Run one of the scripts given to the coalescer, in the next shared pipeline."""
+        return await self._rpc.one("EVALSHA", script.sha, len(keys), *keys, *args)
+
     # The stream ----------------------------------------------------------------------------
 
     async def append(self, room: str, body: bytes, meta: EventMeta, *, persist: bool,
@@ -220,7 +224,7 @@ class RedisBroker:
         args = [floor, body, self._buffer_events, self._buffer_seconds, "1" if persist else "0",
                 meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else ""]
         try:
-            seq = int(await self._rpc.one("EVALSHA", self._append.sha, len(keys), *keys, *args))
+            seq = int(await self._eval(self._append, keys, args))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis append") from exc
         if seq < 0:  # the same request was appended before: answer with its number
@@ -440,7 +444,7 @@ class RedisBroker:
     async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
         keys, args = self._add_call(entry, expires_at)
         try:
-            return bool(await self._rpc.one("EVALSHA", self._p_add.sha, len(keys), *keys, *args))
+            return bool(await self._eval(self._p_add, keys, args))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
 
@@ -476,10 +480,10 @@ class RedisBroker:
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
         try:
-            return bool(await self._rpc.one(
-                "EVALSHA", self._p_remove.sha, 3,
-                _k("pres", room), _k("presn", room), _k("presp", process_of(conn_key)),
-                conn_key, member, room))
+            return bool(await self._eval(
+                self._p_remove,
+                [_k("pres", room), _k("presn", room), _k("presp", process_of(conn_key))],
+                [conn_key, member, room]))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
 
@@ -495,8 +499,7 @@ class RedisBroker:
                             expires_at: float) -> tuple[bool, list[bytes]]:
         keys, args = self._add_call(entry, expires_at)
         try:
-            first, values = await self._rpc.one("EVALSHA", self._p_join.sha, len(keys), *keys,
-                                                *args)
+            first, values = await self._eval(self._p_join, keys, args)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
         return bool(first), one_per_member(values)
@@ -538,7 +541,7 @@ class RedisBroker:
         for _, rate, burst in buckets:
             args += [1000 / rate, burst]
         try:
-            wait_ms = await self._rpc.one("EVALSHA", self._admit.sha, len(keys), *keys, *args)
+            wait_ms = await self._eval(self._admit, keys, args)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis admit") from exc
         return int(wait_ms) / 1000

@@ -11,6 +11,9 @@ Each caller gets its own reply or error: a command that Redis refuses fails only
 a lost connection fails everyone in that pipeline (as it would have failed each alone).
 Commands of one ``call`` stay adjacent and in order; calls from different coroutines were
 never ordered, and are not here.
+
+Scripts run as plain EVALSHA, loaded on NOSCRIPT: a redis-py Script object in a pipeline asks
+SCRIPT EXISTS first, a second round trip for every pipeline.
 """
 
 from __future__ import annotations
