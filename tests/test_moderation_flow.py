@@ -209,6 +209,35 @@ async def test_mute_shadow_mute_slow_mode_and_lock(world):
         await c.close()
 
 
+async def test_two_consoles_changing_controls_at_once_do_not_undo_each_other(world):
+    """Two of a room's consoles on one process lock it and turn pre-moderation on (then both
+    off) at the same moment: both changes hold, in the database, in the room's last
+    `room_controls` and in what a member is refused; each answer names its own event."""
+    a, _, _, staff = world
+    first = await staff["sanna"].socket(a.ws_url)
+    second = await staff["sanna"].socket(a.ws_url)
+    for console in (first, second):
+        await console.join("olohuone")
+    for on in (True, False, True, False, True):
+        locked, held = await asyncio.gather(
+            act(first, room="olohuone", action="lock", on=on),
+            act(second, room="olohuone", action="premoderate", on=on))
+        assert (locked["type"], held["type"]) == ("done", "done")
+        assert locked["controls"]["locked"] is on and held["controls"]["premoderated"] is on
+        last = max(locked["event"], held["event"])
+        echo = await first.wait_for(lambda f, last=last: f["type"] == "room_controls"
+                                    and f["seq"] == last)
+        assert (echo["locked"], echo["premoderated"]) == (on, on)
+        answered = locked if locked["event"] == last else held
+        assert (answered["controls"]["locked"], answered["controls"]["premoderated"]) == (on, on)
+    member = await ChatClient.connect(a.ws_url)
+    joined = await member.join("olohuone")
+    assert (joined["controls"]["locked"], joined["controls"]["premoderated"]) == (True, True)
+    assert (await member.say("olohuone", "kuuleeko kukaan?"))["code"] == "room_locked"
+    for c in (first, second, member):
+        await c.close()
+
+
 async def test_reports_reach_facilitators_live_and_in_the_queue(world):
     a, b, _, staff = world
     writer = await ChatClient.connect(a.ws_url)

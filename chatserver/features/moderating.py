@@ -26,7 +26,7 @@ from chatserver.core.identities import Identities
 from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess, spawn_into
 from chatserver.domain.errors import ErrorCode, ProtocolError
 from chatserver.domain.protocol import Help, Moderate, Report, encode, event_body, now_ms
-from chatserver.storage.moderation import Controls, ModerationStore
+from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import RoomRecord
 from moderation import permissions
@@ -50,6 +50,7 @@ class Moderator:
         self.identities = identities
         self.staff = staff
         self._tasks: set[asyncio.Task[None]] = set()
+        self._control_locks: dict[str, asyncio.Lock] = {}
 
     def frame_routes(self) -> Sequence[FrameRoute]:
         return [FrameRoute(Moderate, self.moderate), FrameRoute(Report, self.report),
@@ -112,6 +113,8 @@ class Moderator:
         room = await self.rooms.open_room(frame.room)
         action = frame.action
         detail: dict[str, object] = {}
+        answer: dict[str, object] = {"type": "done", "id": frame.id, "room": room.id,
+                                     "action": action}
         target: str | None = None
         if action == "redact":
             if frame.seq is None:
@@ -143,12 +146,13 @@ class Moderator:
             target = await self._target(client, room, frame.member)
             detail.update(await self.sanction(room, target, frame, client.staff.id))
         else:
-            detail.update(await self.set_controls(room, frame, actor))
+            changed = await self.set_controls(room, frame, actor)
+            detail.update(changed["controls"])
+            answer.update(changed)
         await self.staff.audit(
             actor_id=client.staff.id, actor_name=client.staff.display_name, action=action,
             room_id=room.id, target=target, reason=frame.reason, detail=detail)
-        client.offer(encode({"type": "done", "id": frame.id, "room": room.id,
-                             "action": action}))
+        client.offer(encode(answer))
 
     async def add_warning(self, room: RoomRecord, seq: int, topic: str,
                           actor: Membership) -> str:
@@ -199,30 +203,42 @@ class Moderator:
         return {"until": event["until"], "scope": frame.scope, "shadow": bool(frame.on)}
 
     async def set_controls(self, room: RoomRecord, frame: Moderate,
-                           actor: Membership) -> dict[str, object]:
-        current = await self.store.controls(room.id)
-        values = {"slow_mode_seconds": current.slow_mode_seconds, "locked": current.locked,
-                  "premoderated": current.premoderated, "pinned_seq": current.pinned_seq}
+                           actor: Membership) -> dict[str, Any]:
+        """Change one control; the answer carries the controls after it and the number of the
+        `room_controls` event that tells the room, so a console can tell its own change from
+        an older echo."""
+        change: dict[str, int | bool | None]
         if frame.action == "slow_mode":
-            values["slow_mode_seconds"] = min(frame.seconds or 0, 3600)
+            change = {"slow_mode_seconds": min(frame.seconds or 0, 3600)}
         elif frame.action in ("lock", "premoderate"):
             if frame.on is None:
                 raise ProtocolError(ErrorCode.INVALID_FRAME)
-            values["locked" if frame.action == "lock" else "premoderated"] = frame.on
+            change = {"locked" if frame.action == "lock" else "premoderated": frame.on}
         elif frame.action == "pin":
             if frame.seq is None or await self.history.find_frame(room, frame.seq) is None:
                 raise ProtocolError(ErrorCode.MESSAGE_NOT_FOUND)
-            values["pinned_seq"] = frame.seq
-        elif frame.action == "unpin":
-            values["pinned_seq"] = None
-        controls = Controls(**values)  # type: ignore[arg-type]
-        await self.store.set_controls(room.id, controls)
-        await self.rooms.announce({"kind": "controls", "room": room.id, "controls": values})
-        ts = now_ms()
-        await self.rooms.publish(room, event_body(
-            {"type": "room_controls", "room": room.id, "ts": ts, **controls.public()}),
-            EventMeta("room_controls", actor.member, ts))
-        return controls.public()
+            change = {"pinned_seq": frame.seq}
+        else:  # unpin
+            change = {"pinned_seq": None}
+        # One change of a room's controls at a time in this process: what every process's
+        # guard and every console last hears is then the controls as stored.
+        async with self._controls_lock(room.id):
+            controls = await self.store.change_controls(room.id, **change)
+            values = {"slow_mode_seconds": controls.slow_mode_seconds,
+                      "locked": controls.locked, "premoderated": controls.premoderated,
+                      "pinned_seq": controls.pinned_seq}
+            await self.rooms.announce({"kind": "controls", "room": room.id, "controls": values})
+            ts = now_ms()
+            seq, _ = await self.rooms.publish(room, event_body(
+                {"type": "room_controls", "room": room.id, "ts": ts, **controls.public()}),
+                EventMeta("room_controls", actor.member, ts))
+        return {"controls": controls.public(), "event": seq}
+
+    def _controls_lock(self, room_id: str) -> asyncio.Lock:
+        lock = self._control_locks.get(room_id)
+        if lock is None:
+            lock = self._control_locks[room_id] = asyncio.Lock()
+        return lock
 
     async def decide_held(self, room: RoomRecord, hold_id: int, *, approve: bool) -> str:
         held = await self.store.take_held(hold_id, room.id)

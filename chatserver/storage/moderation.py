@@ -100,16 +100,18 @@ class ModerationStore:
             return Controls(slow, bool(locked), bool(premoderated), pinned)
         return Controls()
 
-    async def set_controls(self, room_id: str, controls: Controls) -> None:
+    async def change_controls(self, room_id: str, **change: int | bool | None) -> Controls:
+        """Set the given controls only and return all of the room's controls after it: two
+        facilitators changing different controls at once must not undo each other (a read of
+        the row, then a write of every column, would)."""
+        columns = ("slow_mode_seconds", "locked", "premoderated", "pinned_seq")
+        upsert = self.store.insert(RoomControls).values(room_id=room_id, **change)
+        upsert = upsert.on_conflict_do_update(index_elements=["room_id"], set_=change)
         async with self.sessions.begin() as s:
-            row = await s.get(RoomControls, room_id)
-            if row is None:
-                row = RoomControls(room_id=room_id)
-                s.add(row)
-            row.slow_mode_seconds = controls.slow_mode_seconds
-            row.locked = controls.locked
-            row.premoderated = controls.premoderated
-            row.pinned_seq = controls.pinned_seq
+            row = (await s.execute(upsert.returning(
+                *(getattr(RoomControls, c) for c in columns)))).one()
+        slow, locked, premoderated, pinned = row
+        return Controls(slow or 0, bool(locked), bool(premoderated), pinned)
 
     # Events ------------------------------------------------------------------------------
 

@@ -198,7 +198,8 @@ async function loadQueues() {
 function roomState(id) {
   if (!state.rooms.has(id)) {
     state.rooms.set(id, { info: null, joined: false, error: null, frames: new Map(),
-      members: new Map(), controls: {}, me: null, session: null, round: null });
+      members: new Map(), controls: {}, controlsSeq: 0, setting: new Map(), me: null,
+      session: null, round: null });
   }
   return state.rooms.get(id);
 }
@@ -249,7 +250,10 @@ function selectRoom(id, focusSeq, moveFocus = true) {
 }
 
 function renderControls() {
-  const controls = state.rooms.get(state.current)?.controls ?? {};
+  const room = state.rooms.get(state.current);
+  // A control whose change is on its way shows what the facilitator set, not an older echo.
+  const controls = { ...(room?.controls ?? {}) };
+  for (const [key, { value }] of room?.setting ?? []) controls[key] = value;
   $("slow-mode").value = String(controls.slow_mode ?? 0);
   if ($("slow-mode").selectedIndex < 0) $("slow-mode").value = "0";
   $("lock").checked = Boolean(controls.locked);
@@ -386,9 +390,11 @@ $("action-form").addEventListener("submit", (e) => {
 $("action-cancel").addEventListener("click", () => $("action-dialog").close());
 
 const requests = new Map(); // request id -> { frame, fromDialog }
+const CONTROL_ACTIONS = new Set(["slow_mode", "lock", "premoderate", "pin", "unpin"]);
 function moderate(room, frame, fromDialog = false) {
   const id = client.request({ type: "moderate", room, ...frame });
   requests.set(id, { frame, fromDialog });
+  return id;
 }
 
 function settleModeration(request, answer) {
@@ -511,12 +517,30 @@ $("invite-make").addEventListener("click", async () => {
 
 // Room controls ----------------------------------------------------------------------------
 
-$("slow-mode").addEventListener("change", () =>
-  moderate(state.current, { action: "slow_mode", seconds: Number($("slow-mode").value) }));
+function setControl(key, value, frame) {
+  const id = moderate(state.current, frame);
+  roomState(state.current).setting.set(key, { id, value });
+}
+$("slow-mode").addEventListener("change", () => {
+  const seconds = Number($("slow-mode").value);
+  setControl("slow_mode", seconds, { action: "slow_mode", seconds });
+});
 $("lock").addEventListener("change", () =>
-  moderate(state.current, { action: "lock", on: $("lock").checked }));
-$("premoderate").addEventListener("change", () =>
-  moderate(state.current, { action: "premoderate", on: $("premoderate").checked }));
+  setControl("locked", $("lock").checked, { action: "lock", on: $("lock").checked }));
+$("premoderate").addEventListener("change", () => setControl(
+  "premoderated", $("premoderate").checked, { action: "premoderate", on: $("premoderate").checked }));
+
+// The answer to a change of controls: the controls after it, as of its room_controls event.
+function settleControls(request, answer) {
+  const room = state.rooms.get(request.room);
+  if (!room) return;
+  for (const [key, entry] of room.setting) if (entry.id === request.id) room.setting.delete(key);
+  if (answer.type === "done" && answer.controls && answer.event > room.controlsSeq) {
+    room.controls = answer.controls;
+    room.controlsSeq = answer.event;
+  }
+  if (request.room === state.current) renderControls();
+}
 
 $("send-form").addEventListener("submit", (e) => {
   e.preventDefault();
@@ -577,6 +601,8 @@ client.addEventListener("joined", (e) => {
   room.me = e.detail.member;
   room.members = new Map(e.detail.members.map((m) => [m.member, m]));
   room.controls = e.detail.controls ?? {};
+  room.controlsSeq = 0; // the replay that follows brings its room_controls in order
+  room.setting.clear();
   room.session = e.detail.session ?? null;
   room.round = e.detail.round ?? null;
   if (e.detail.room === state.current) { renderControls(); renderMembers(); renderSession(); renderRound(); }
@@ -589,6 +615,7 @@ client.addEventListener("answer", (e) => {
     roomState(request.room).error = answer.code;
     renderRoomList();
   } else if (request.type === "moderate") {
+    if (CONTROL_ACTIONS.has(request.action)) settleControls(request, answer);
     settleModeration(request, answer);
   } else if (request.type === "session" || request.type === "round") {
     requests.delete(request.id);
@@ -633,10 +660,12 @@ client.addEventListener("round", (e) => {
   if (inRoom(e.detail, (room) => { room.round = e.detail.round; })) renderRound();
 });
 client.addEventListener("room_controls", (e) => {
-  const { slow_mode, locked, premoderated, pinned } = e.detail;
-  if (inRoom(e.detail, (room) => { room.controls = { slow_mode, locked, premoderated, pinned }; })) {
-    renderControls();
-  }
+  const { seq, slow_mode, locked, premoderated, pinned } = e.detail;
+  const room = state.rooms.get(e.detail.room);
+  if (!room || seq < room.controlsSeq) return; // older than a change this console has seen done
+  room.controls = { slow_mode, locked, premoderated, pinned };
+  room.controlsSeq = seq;
+  if (e.detail.room === state.current) renderControls();
 });
 client.addEventListener("report", (e) => {
   const report = e.detail.report;

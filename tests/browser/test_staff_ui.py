@@ -3,11 +3,15 @@ moderation from the menus, the keyboard alone."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
+from playwright.async_api import WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD
 from tests.browser.staff_helpers import report, sign_in
-from tests.browser.test_participant_ui import join, open_page, say, wait_until
+from tests.browser.test_participant_ui import Frame, join, open_page, relay, say, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -177,3 +181,56 @@ async def test_room_controls_and_the_held_queue(browser, staff_server):
     assert await second.is_checked("#lock")
     assert not await second.is_checked("#premoderate")
     assert console.errors == [] and second.errors == []
+
+
+async def test_a_control_stays_as_set_while_older_echoes_arrive(browser, staff_server):
+    """Sanna turns pre-moderation off and at once locks the room; the server's answers and
+    its `room_controls` events reach the console late, in the worst order (both answers,
+    then the echo of "pre-moderation off", which still says "not locked"). The lock box
+    stays ticked throughout: it must not flicker back (a CI flake once showed it did, and a
+    facilitator on a slow link would click again and undo her lock)."""
+    server, _ = staff_server
+    console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    await console.check("#premoderate")
+    await wait_until(console, "document.getElementById('status-live').textContent"
+                              ".includes('Ennakkomoderointi')")
+    held: list[tuple[WebSocketRoute, str]] = []
+    holding = False
+
+    def to_page(page_side: WebSocketRoute, message: Frame) -> bool:
+        frame = json.loads(message)
+        late = frame.get("type") == "room_controls" or (
+            frame.get("type") == "done" and frame.get("action") in ("lock", "premoderate"))
+        if holding and late:
+            held.append((page_side, str(message)))
+            return False
+        return True
+
+    await console.route_web_socket(re.compile(r"/ws$"), relay(to_page=to_page))
+    await console.reload()
+    await console.wait_for_selector("#room-title:not(:empty)")
+    await wait_until(console, "document.getElementById('premoderate').checked")
+    holding = True
+    await console.uncheck("#premoderate")
+    await console.check("#lock")
+    for _ in range(100):
+        if len(held) == 4:
+            break
+        await console.evaluate("new Promise((done) => setTimeout(done, 50))")
+    frames = [json.loads(m) for _, m in held]
+    assert sorted(f["type"] for f in frames) == ["done", "done", "room_controls", "room_controls"]
+    held.sort(key=lambda item: json.loads(item[1])["type"])  # the answers first
+    holding = False
+
+    async def shown() -> tuple[bool, bool]:
+        return await console.is_checked("#lock"), await console.is_checked("#premoderate")
+
+    assert await shown() == (True, False)
+    for page_side, message in held:
+        page_side.send(message)
+        await console.evaluate("new Promise((done) => setTimeout(done, 150))")
+        assert await shown() == (True, False), f"after {json.loads(message)}"
+    # What the server holds: a new console shows the same.
+    second = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    assert await second.is_checked("#lock") and not await second.is_checked("#premoderate")
+    assert console.errors == [] and second.errors == []  # type: ignore[attr-defined]
