@@ -50,14 +50,32 @@ P = "chat:"
 CONTROL_CHANNEL = P + "ctl"
 PERSIST_STREAM = P + "persist"
 PERSIST_GROUP = "persisters"
+PERSIST_BATCH = 500
+# Events read from the persistence queue are stored together once this much time has passed
+# since the first of them (or a batch is full). Reading stays eager, so an acknowledged event
+# leaves Redis (into this process) as soon as before; only the database's copy waits. At a
+# chat's rates (a few hundred messages a second over many rooms) each read brings one event,
+# and storing each at once cost a database transaction and a Redis round trip per message.
+PERSIST_LINGER_SECONDS = 0.05
 PRESENCE_PROCS = P + "presprocs"
 # How long a stalled process is told, at its next heartbeat, that it was expired.
 DEAD_MARKER_SECONDS = 86_400
 # Set once per Redis dataset: a new value means Redis restarted empty.
 EPOCH_KEY = P + "epoch"
 
+
 def _k(kind: str, room: str) -> str:
     return f"{P}{kind}:{room}"
+
+
+def _stream_entries(entries: list[Any]) -> list[StreamEntry]:
+    """The persistence queue's entries as events to store (an entry deleted meanwhile has no
+    fields and is left out)."""
+    return [StreamEntry(room=f[b"r"].decode(), seq=int(f[b"s"]),
+                        meta=EventMeta(kind=f[b"k"].decode(), member=f[b"m"].decode(),
+                                       ts_ms=int(f[b"t"])),
+                        frame=f[b"f"])
+            for _, f in entries if f]
 
 
 class RedisBroker:
@@ -99,6 +117,8 @@ class RedisBroker:
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
         self._closing = False
+        self._unstored: list[Any] = []  # read from the persistence queue, not yet stored
+        self._unacked: list[Any] = []  # stored, not yet acknowledged to the queue
         self.connected = False
         self._ever_connected = False
         self._epoch: bytes | None = None
@@ -365,19 +385,30 @@ class RedisBroker:
     async def _persist_loop(self) -> None:
         last_claim = 0.0
         backoff = 0.2
+        first_read = 0.0  # when the oldest event in self._unstored was read
         while not self._closing:
             try:
+                # What was read is stored first: while Redis is down, the database may not be.
+                if self._unacked or (self._unstored and (
+                        len(self._unstored) >= PERSIST_BATCH
+                        or time.monotonic() - first_read >= PERSIST_LINGER_SECONDS)):
+                    await self._store_read()
                 now = time.monotonic()
                 if now - last_claim > 5:
                     last_claim = now
                     await self._claim_abandoned()
-                reply = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
-                                                     {PERSIST_STREAM: ">"}, count=500, block=1000)
+                wait = first_read + PERSIST_LINGER_SECONDS - now if self._unstored else 1.0
+                reply = await self._redis.xreadgroup(
+                    PERSIST_GROUP, self.consumer, {PERSIST_STREAM: ">"},
+                    count=PERSIST_BATCH, block=max(1, int(wait * 1000)))
                 for _, entries in reply or []:
-                    await self._store_entries(entries)
+                    if entries and not self._unstored:
+                        first_read = time.monotonic()
+                    self._unstored.extend(entries)
                 backoff = 0.2
             except ResponseError as exc:
                 if "NOGROUP" in str(exc):  # Redis restarted empty: make the group again
+                    self._unacked = []
                     await self._ensure_group()
                     continue
                 raise
@@ -388,6 +419,18 @@ class RedisBroker:
                             extra={"error": type(exc).__name__})
                 await asyncio.sleep(backoff * (0.5 + random.random()))
                 backoff = min(backoff * 2, 5.0)
+
+    async def _store_read(self) -> None:
+        """Store what this process has read into the database, then acknowledge it to Redis.
+        Each part is kept until it succeeds: after a Redis restart without persistence, what
+        was read is the only copy."""
+        if self._unstored:
+            await self._store_batch(_stream_entries(self._unstored))
+            self._unacked.extend(eid for eid, _ in self._unstored)
+            self._unstored = []
+        if self._unacked:
+            await self._acknowledge(self._unacked)
+            self._unacked = []
 
     async def _claim_abandoned(self) -> None:
         """Take over entries a dead process read but never stored (idle for 10 s)."""
@@ -403,6 +446,7 @@ class RedisBroker:
 
     async def _drain_persist_queue(self) -> None:
         """On shutdown: store what this process holds or can still read, without blocking."""
+        await self._store_read()
         pending = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
                                                {PERSIST_STREAM: "0"}, count=1000)
         for _, entries in pending or []:
@@ -413,24 +457,17 @@ class RedisBroker:
             await self._store_entries(entries)
 
     async def _store_entries(self, entries: list[Any]) -> None:
-        batch = []
-        ids = []
-        for eid, f in entries:
-            ids.append(eid)
-            if not f:  # deleted meanwhile
-                continue
-            batch.append(StreamEntry(
-                room=f[b"r"].decode(), seq=int(f[b"s"]),
-                meta=EventMeta(kind=f[b"k"].decode(), member=f[b"m"].decode(),
-                               ts_ms=int(f[b"t"])),
-                frame=f[b"f"]))
+        batch = _stream_entries(entries)
         if batch:
             await self._store_batch(batch)
-        if ids:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.xack(PERSIST_STREAM, PERSIST_GROUP, *ids)
-                pipe.xdel(PERSIST_STREAM, *ids)
-                await pipe.execute()
+        if entries:
+            await self._acknowledge([eid for eid, _ in entries])
+
+    async def _acknowledge(self, ids: list[Any]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xack(PERSIST_STREAM, PERSIST_GROUP, *ids)
+            pipe.xdel(PERSIST_STREAM, *ids)
+            await pipe.execute()
 
     # Presence ------------------------------------------------------------------------------
 

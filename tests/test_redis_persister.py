@@ -1,0 +1,89 @@
+"""The Redis persister (chatserver/broker/redis.py, issue 20): events acknowledged one by one
+reach the database in few transactions, and what a process has read from the persistence
+queue reaches the database even when Redis is lost before it could be stored. Against a real
+redis-server; the database is a recording callback (what the broker hands it is the point)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Sequence
+
+from chatserver.broker import create_broker
+from chatserver.broker.base import EventMeta, StreamEntry
+from chatserver.testing import RedisServer
+
+
+class RecordingStore:
+    """Stands in for the database's batch insert; it can be made to fail (an outage)."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.attempts = 0
+        self.failing = False
+
+    async def __call__(self, entries: Sequence[StreamEntry]) -> None:
+        self.attempts += 1
+        if self.failing:
+            raise ConnectionError("database unavailable")
+        self.batches.append([e.seq for e in entries])
+
+    def stored(self) -> set[int]:
+        return {seq for batch in self.batches for seq in batch}
+
+
+async def _nothing(*_: object) -> None:
+    return None
+
+
+async def _until(condition, what: str, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.02)
+
+
+async def _append(broker, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+    seqs = []
+    for i in range(count):  # one after another, as people write: each acked before the next
+        seq, _ = await broker.append("olohuone", b'{"type":"message","text":"%d"}' % i,
+                                     EventMeta("message", "m1", int(time.time() * 1000)),
+                                     persist=True, floor=0)
+        seqs.append(seq)
+    return seqs
+
+
+async def test_events_written_one_by_one_are_stored_together(redis_server: RedisServer) -> None:
+    store = RecordingStore()
+    broker = create_broker(redis_server.url, durable_write=_nothing, store_batch=store,
+                           buffer_events=100, buffer_seconds=60)
+    await broker.start(lambda *_: None, lambda _: None, _nothing)
+    try:
+        seqs = await _append(broker, 60)
+        await _until(lambda: store.stored() >= set(seqs), "not every event was stored")
+        assert sorted(s for batch in store.batches for s in batch) == seqs  # each once
+        # Stored one by one, 60 events were 60 transactions (and 60 more Redis round trips).
+        assert len(store.batches) <= 12, store.batches
+    finally:
+        await broker.close()
+
+
+async def test_what_was_read_is_stored_after_redis_is_lost(redis_server: RedisServer) -> None:
+    """The database fails when the persister first tries; then Redis (no persistence) is
+    killed, so the queue's copy is gone: the process's own copy still reaches the database
+    once it is back, while Redis is still down."""
+    store = RecordingStore()
+    store.failing = True
+    broker = create_broker(redis_server.url, durable_write=_nothing, store_batch=store,
+                           buffer_events=100, buffer_seconds=60)
+    await broker.start(lambda *_: None, lambda _: None, _nothing)
+    try:
+        seqs = await _append(broker, 5)
+        await _until(lambda: store.attempts > 0, "the persister never read the events")
+        redis_server.stop(signal.SIGKILL)
+        store.failing = False
+        await _until(lambda: store.stored() >= set(seqs),
+                     f"acknowledged events lost with Redis: stored {sorted(store.stored())}")
+    finally:
+        await broker.close()
