@@ -148,8 +148,13 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError, RedisError):
                 await task
         await self._rpc.close()
-        with contextlib.suppress(RedisError, OSError):
+        try:
             await self._drain_persist_queue()
+        except (RedisError, OSError):
+            pass
+        except Exception as exc:  # the database: what is left stays queued for the others
+            log.warning("persisting events at shutdown failed",
+                        extra={"error": type(exc).__name__})
         with contextlib.suppress(RedisError, OSError):
             await self._pubsub.aclose()
         await self._sub_client.aclose()
