@@ -8,6 +8,7 @@ acts on it at once; changes everyone should see also enter the room's stream.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -224,10 +225,8 @@ class Moderator:
         # guard and every console last hears is then the controls as stored.
         async with self._controls_lock(room.id):
             controls = await self.store.change_controls(room.id, **change)
-            values = {"slow_mode_seconds": controls.slow_mode_seconds,
-                      "locked": controls.locked, "premoderated": controls.premoderated,
-                      "pinned_seq": controls.pinned_seq}
-            await self.rooms.announce({"kind": "controls", "room": room.id, "controls": values})
+            await self.rooms.announce({"kind": "controls", "room": room.id,
+                                       "controls": dataclasses.asdict(controls)})
             ts = now_ms()
             seq, _ = await self.rooms.publish(room, event_body(
                 {"type": "room_controls", "room": room.id, "ts": ts, **controls.public()}),
