@@ -188,17 +188,38 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     onChange();
   }
 
+  // An alert only moves forward (open, acknowledged, resolved; once escalated it stays so),
+  // but its frames come from any process and can overtake each other: an escalation sent
+  // just before someone acknowledged may arrive after. A telling that ranks below what is
+  // known is stale, and must not show a taken alert as untaken again.
+  function later(known, told) {
+    if (!known || ORDER[told.state] >= ORDER[known.state]) {
+      return known?.escalated && !told.escalated ? { ...told, escalated: true } : told;
+    }
+    return told.escalated && !known.escalated ? { ...known, escalated: true } : known;
+  }
+
+  let toldSinceLoad = null; // ids told by frames while /api/alerts is on its way
   function upsert(alert) {
     const before = alerts.get(alert.id);
-    alerts.set(alert.id, alert);
-    return before;
+    const now = later(before, alert);
+    alerts.set(alert.id, now);
+    toldSinceLoad?.add(alert.id);
+    return { before, now };
   }
 
   async function load() {
+    const told = new Set();
+    toldSinceLoad = told;
     const answer = await api.get("/api/alerts");
+    if (toldSinceLoad === told) toldSinceLoad = null;
     if (!answer.ok) return;
+    const known = new Map(alerts);
     alerts.clear();
-    for (const alert of answer.body.alerts ?? []) alerts.set(alert.id, alert);
+    for (const alert of answer.body.alerts ?? []) {
+      alerts.set(alert.id, later(known.get(alert.id), alert));
+    }
+    for (const id of told) if (!alerts.has(id) && known.has(id)) alerts.set(id, known.get(id));
     render();
     conversations.resumeFrom([...alerts.values()].filter((a) => a.conv && a.state !== "resolved"
       && mine(a.acknowledged_by)).map((a) => a.conv));
@@ -220,23 +241,22 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   client.addEventListener("alert", (e) => {
     const alert = e.detail.alert;
     if (!alert) return; // every alert comes with its stored form
-    const before = upsert(alert);
+    const { before } = upsert(alert);
     render();
     if (!before) announceNew(alert, false);
   });
   client.addEventListener("alert_changed", (e) => {
-    const alert = e.detail.alert;
-    const before = upsert(alert);
+    const { before, now } = upsert(e.detail.alert);
     render();
-    if (before?.state === "open" && alert.state !== "open" && !mine(alert.acknowledged_by)) {
-      say(t("alerts.takenAnnounce", { name: alert.acknowledged_by ?? "", what: what(alert),
-        who: alert.name ?? "" }));
+    if (before?.state === "open" && now.state !== "open" && !mine(now.acknowledged_by)) {
+      say(t("alerts.takenAnnounce", { name: now.acknowledged_by ?? "", what: what(now),
+        who: now.name ?? "" }));
     }
   });
   client.addEventListener("alert_escalated", (e) => {
-    upsert(e.detail.alert);
+    const { now } = upsert(e.detail.alert);
     render();
-    announceNew(e.detail.alert, true);
+    if (now.state === "open") announceNew(now, true); // not when someone took it meanwhile
   });
   client.addEventListener("answer", (e) => {
     const { request, answer } = e.detail;

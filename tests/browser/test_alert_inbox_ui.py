@@ -27,7 +27,7 @@ from chatserver.testing import (
 from tests.browser.staff_helpers import no_dialogs_or_errors, participant_page, sign_in
 from tests.browser.test_accessibility import new_page, no_violations
 from tests.browser.test_help_in_view_ui import DESKTOP, PHONE, in_view
-from tests.browser.test_participant_ui import SHOTS, join, say, wait_until
+from tests.browser.test_participant_ui import SHOTS, Frame, join, relay, say, wait_until
 from tests.test_catalogues import STATIC
 
 pytestmark = pytest.mark.browser
@@ -159,6 +159,71 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
     assert "Hoidettu: tuettu keskustelussa (Sanna)" in await resolved.inner_text()
     assert "Soitti kriisipuhelimeen." in await resolved.inner_text()
     for page in (sanna, ville, admin, person):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_late_escalation_does_not_show_a_taken_alert_as_untaken(
+        browser, start_server, tmp_path):
+    """The escalation of an alert is sent just before Sanna acknowledges it and reaches the
+    consoles after her acknowledgement (frames from two processes can overtake each other;
+    here they are held back). Both consoles keep showing that Sanna handles it, with the
+    escalation marked: no "Kuittaa" button comes back, and the admin is not told that an
+    alert nobody has taken was escalated."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/late.sqlite3"
+    admin_password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, alert_escalate_seconds=2, **FAST)
+    admin_http = StaffHttp(server.url)
+    await admin_http.login("admin", admin_password)
+    await add_facilitator(admin_http, "sanna", ["olohuone"])
+    await admin_http.close()
+    held: list[tuple[WebSocketRoute, str]] = []
+
+    def hold_escalations(page_side: WebSocketRoute, message: Frame) -> bool:
+        frame = json.loads(message)
+        alert = frame.get("alert") or {}
+        # A facilitator is told of an escalation as a change, an admin as an escalation.
+        if frame.get("type") in ("alert_changed", "alert_escalated") and alert.get("escalated") \
+                and alert.get("state") == "open":
+            held.append((page_side, str(message)))
+            return False
+        return True
+
+    pages = []
+    for username, password in (("sanna", FACILITATOR_PASSWORD), ("admin", admin_password)):
+        page = await console_page(browser, server.url, username, password)
+        await page.route_web_socket(re.compile(r"/ws$"), relay(to_page=hold_escalations))
+        await page.reload()
+        await page.wait_for_selector("#console:not([hidden])")
+        pages.append(page)
+    sanna, admin = pages
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    alert = {page: page.locator("#alerts li", has_text="Tarvitsee apua nyt")
+             for page in pages}
+    await alert[sanna].wait_for()
+    await alert[admin].wait_for()
+    for _ in range(150):  # nobody acknowledges within 2 s: both escalations are held
+        if len(held) == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert len(held) == 2, held
+
+    await alert[sanna].get_by_role("button", name="Kuittaa").click()
+    await alert[sanna].locator(".alert-state", has_text="Sinä hoidat tätä.").wait_for()
+    await alert[admin].locator(".alert-state", has_text="Hoitaa: Sanna").wait_for()
+    for page_side, message in held:
+        page_side.send(message)
+    await alert[sanna].locator(".escalated").wait_for()
+    await alert[admin].locator(".escalated").wait_for()
+    await asyncio.sleep(0.3)  # the admin's read-out is written 50 ms after it is asked
+    assert "Sinä hoidat tätä." in await alert[sanna].inner_text()
+    assert "Hoitaa: Sanna" in await alert[admin].inner_text()
+    for page in pages:
+        assert await alert[page].get_by_role("button", name="Kuittaa").count() == 0
+        assert await page.locator("#alerts li.state-open").count() == 0
+    assert not (await admin.inner_text("#urgent-live")).startswith("Kuittaamaton")
+    for page in (sanna, admin, person):
         assert page.errors == []  # type: ignore[attr-defined]
 
 
