@@ -87,3 +87,22 @@ async def test_what_was_read_is_stored_after_redis_is_lost(redis_server: RedisSe
                      f"acknowledged events lost with Redis: stored {sorted(store.stored())}")
     finally:
         await broker.close()
+
+
+async def test_an_acknowledged_event_survives_redis_killed_at_once(
+        redis_server: RedisServer) -> None:
+    """An append reads its own event from the persistence queue in the same script: once the
+    sender has its acknowledgement, the process holds the event, however soon Redis (without
+    persistence) dies after it."""
+    store = RecordingStore()
+    broker = create_broker(redis_server.url, durable_write=_nothing, store_batch=store,
+                           buffer_events=100, buffer_seconds=60)
+    await broker.start(lambda *_: None, lambda _: None, _nothing)
+    try:
+        seqs = await _append(broker, 20)
+        redis_server.stop(signal.SIGKILL)  # at once: no time for a separate read
+        await _until(lambda: store.stored() >= set(seqs),
+                     f"acknowledged events lost with Redis: stored {sorted(store.stored())}")
+        assert sorted(s for batch in store.batches for s in batch) == seqs
+    finally:
+        await broker.close()

@@ -52,11 +52,15 @@ PERSIST_STREAM = P + "persist"
 PERSIST_GROUP = "persisters"
 PERSIST_BATCH = 500
 # Events read from the persistence queue are stored together once this much time has passed
-# since the first of them (or a batch is full). Reading stays eager, so an acknowledged event
-# leaves Redis (into this process) as soon as before; only the database's copy waits. At a
-# chat's rates (a few hundred messages a second over many rooms) each read brings one event,
-# and storing each at once cost a database transaction and a Redis round trip per message.
+# since the first of them (or a batch is full). An append reads its own event (and whatever
+# else nobody has read) in its script, so an acknowledged event is in this process's hands
+# with its acknowledgement; only the database's copy waits. At a chat's rates (a few hundred
+# messages a second over many rooms) storing each at once cost a database transaction and a
+# Redis round trip per message, and reading each a third.
 PERSIST_LINGER_SECONDS = 0.05
+# How often the persister itself reads the queue, for what no append took (the group was
+# gone after a Redis restart, or this process had a full batch waiting for the database).
+PERSIST_SWEEP_SECONDS = 0.5
 PRESENCE_PROCS = P + "presprocs"
 # How long a stalled process is told, at its next heartbeat, that it was expired.
 DEAD_MARKER_SECONDS = 86_400
@@ -118,6 +122,8 @@ class RedisBroker:
         self._background: set[asyncio.Task[None]] = set()
         self._closing = False
         self._unstored: list[Any] = []  # read from the persistence queue, not yet stored
+        self._first_taken = 0.0  # when the oldest of them was read
+        self._taken = asyncio.Event()  # set when the first of a batch is read
         self._unacked: list[Any] = []  # stored, not yet acknowledged to the queue
         self.connected = False
         self._ever_connected = False
@@ -246,14 +252,22 @@ class RedisBroker:
         keys = [_k("seq", room), _k("buf", room), PERSIST_STREAM, _k("room", room),
                 P + "once:" + once if once else _k("seq", room), _k("ovr", room),
                 _k("react", room)]
+        # A process with a full batch unstored (the database away) takes no more: the rest
+        # waits in Redis, unread, as it would for the persister.
+        taker = self.consumer if len(self._unstored) < PERSIST_BATCH else ""
         args = [floor, body, self._buffer_events, self._buffer_seconds, "1" if persist else "0",
-                meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else ""]
+                meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else "",
+                taker, PERSIST_GROUP, PERSIST_BATCH]
         try:
-            seq = int(await self._eval(self._append, keys, args))
+            reply = await self._eval(self._append, keys, args)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis append") from exc
-        if seq < 0:  # the same request was appended before: answer with its number
-            seq = -seq
+        if isinstance(reply, int):  # the same request was appended before: its number
+            return -reply, b'{"seq":%d,%s' % (-reply, body[1:])
+        seq = int(reply[0])
+        if reply[1]:
+            self._take([(eid, dict(zip(fields[::2], fields[1::2], strict=True)))
+                        for eid, fields in reply[1] if fields])
         # Rebuilt here rather than returned by the script: it saves sending it back.
         return seq, b'{"seq":%d,%s' % (seq, body[1:])
 
@@ -387,29 +401,42 @@ class RedisBroker:
             if "BUSYGROUP" not in str(exc):
                 raise
 
+    def _take(self, entries: list[Any]) -> None:
+        """Entries of the persistence queue now read by this process (in its pending list):
+        stored together, PERSIST_LINGER_SECONDS after the first."""
+        if entries and not self._unstored:
+            self._first_taken = time.monotonic()
+            self._taken.set()
+        self._unstored.extend(entries)
+
     async def _persist_loop(self) -> None:
-        last_claim = 0.0
+        last_claim = last_sweep = 0.0
         backoff = 0.2
-        first_read = 0.0  # when the oldest event in self._unstored was read
         while not self._closing:
             try:
                 # What was read is stored first: while Redis is down, the database may not be.
                 if self._unacked or (self._unstored and (
                         len(self._unstored) >= PERSIST_BATCH
-                        or time.monotonic() - first_read >= PERSIST_LINGER_SECONDS)):
+                        or time.monotonic() - self._first_taken >= PERSIST_LINGER_SECONDS)):
                     await self._store_read()
                 now = time.monotonic()
                 if now - last_claim > 5:
                     last_claim = now
                     await self._claim_abandoned()
-                wait = first_read + PERSIST_LINGER_SECONDS - now if self._unstored else 1.0
-                reply = await self._redis.xreadgroup(
-                    PERSIST_GROUP, self.consumer, {PERSIST_STREAM: ">"},
-                    count=PERSIST_BATCH, block=max(1, int(wait * 1000)))
-                for _, entries in reply or []:
-                    if entries and not self._unstored:
-                        first_read = time.monotonic()
-                    self._unstored.extend(entries)
+                if now - last_sweep >= PERSIST_SWEEP_SECONDS and \
+                        len(self._unstored) < PERSIST_BATCH:
+                    last_sweep = now
+                    reply = await self._redis.xreadgroup(
+                        PERSIST_GROUP, self.consumer, {PERSIST_STREAM: ">"},
+                        count=PERSIST_BATCH)
+                    for _, entries in reply or []:
+                        self._take(entries)
+                self._taken.clear()
+                wait = (self._first_taken + PERSIST_LINGER_SECONDS if self._unstored
+                        else last_sweep + PERSIST_SWEEP_SECONDS) - time.monotonic()
+                if wait > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._taken.wait(), wait)
                 backoff = 0.2
             except ResponseError as exc:
                 if "NOGROUP" in str(exc):  # Redis restarted empty: make the group again
@@ -430,9 +457,14 @@ class RedisBroker:
         Each part is kept until it succeeds: after a Redis restart without persistence, what
         was read is the only copy."""
         if self._unstored:
-            await self._store_batch(_stream_entries(self._unstored))
-            self._unacked.extend(eid for eid, _ in self._unstored)
-            self._unstored = []
+            # Appends go on taking entries while this batch is stored: they start the next.
+            batch, self._unstored = self._unstored, []
+            try:
+                await self._store_batch(_stream_entries(batch))
+            except BaseException:
+                self._unstored = batch + self._unstored
+                raise
+            self._unacked.extend(eid for eid, _ in batch)
         if self._unacked:
             await self._acknowledge(self._unacked)
             self._unacked = []

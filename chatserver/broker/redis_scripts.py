@@ -1,6 +1,10 @@
 """The Redis broker's Lua scripts (chatserver/broker/redis.py): each runs atomically, so every
 process sees one order of numbers, one presence and one token bucket."""
 
+# KEYS: seq, buffer, persistence queue, room channel, once key, overrides, reactions.
+# ARGV: floor, body, buffer events, buffer seconds, persist, kind, member, ts, room, once
+# seconds, consumer ('' takes nothing), group, count. Returns {seq, entries taken} (a
+# negative seq alone for a request appended before).
 APPEND = """
 if ARGV[10] ~= '' then
   local prev = redis.call('GET', KEYS[5])
@@ -23,7 +27,17 @@ if ARGV[5] == '1' then
 end
 redis.call('PUBLISH', KEYS[4], frame)
 if ARGV[10] ~= '' then redis.call('SET', KEYS[5], seq, 'EX', ARGV[10]) end
-return seq
+-- The appending process takes what nobody has read from the persistence queue (this event
+-- and any other), as its persister's XREADGROUP would: the event is in its hands with the
+-- reply, and no separate read per event is needed. pcall: with the group gone (Redis
+-- restarted empty) the event stays queued for the persister, and the append still counts.
+local taken = {}
+if ARGV[5] == '1' and ARGV[11] ~= '' then
+  local read = redis.pcall('XREADGROUP', 'GROUP', ARGV[12], ARGV[11], 'COUNT', ARGV[13],
+                           'STREAMS', KEYS[3], '>')
+  if type(read) == 'table' and read[1] then taken = read[1][2] end
+end
+return {seq, taken}
 """
 
 # Presence is per connection, liveness per process: each process renews one score in
