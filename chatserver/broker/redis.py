@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis import asyncio as aioredis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from chatserver.broker import redis_scripts as lua
 from chatserver.broker.base import (
@@ -31,7 +30,6 @@ from chatserver.broker.base import (
     EventMeta,
     PresenceEntry,
     ResyncCallback,
-    StreamEntry,
     process_of,
 )
 from chatserver.broker.redis_coalescer import Coalescer
@@ -41,6 +39,12 @@ from chatserver.broker.redis_entries import (
     reaction_counts,
     seq_of_id,
 )
+from chatserver.broker.redis_persister import (
+    PERSIST_BATCH,
+    PERSIST_GROUP,
+    PERSIST_STREAM,
+    Persister,
+)
 from chatserver.domain.errors import BackendUnavailable
 from chatserver.domain.protocol import frame_ts
 
@@ -48,19 +52,6 @@ log = logging.getLogger("chatserver.broker")
 
 P = "chat:"
 CONTROL_CHANNEL = P + "ctl"
-PERSIST_STREAM = P + "persist"
-PERSIST_GROUP = "persisters"
-PERSIST_BATCH = 500
-# Events read from the persistence queue are stored together once this much time has passed
-# since the first of them (or a batch is full). An append reads its own event (and whatever
-# else nobody has read) in its script, so an acknowledged event is in this process's hands
-# with its acknowledgement; only the database's copy waits. At a chat's rates (a few hundred
-# messages a second over many rooms) storing each at once cost a database transaction and a
-# Redis round trip per message, and reading each a third.
-PERSIST_LINGER_SECONDS = 0.05
-# How often the persister itself reads the queue, for what no append took (the group was
-# gone after a Redis restart, or this process had a full batch waiting for the database).
-PERSIST_SWEEP_SECONDS = 0.5
 PRESENCE_PROCS = P + "presprocs"
 # How long a stalled process is told, at its next heartbeat, that it was expired.
 DEAD_MARKER_SECONDS = 86_400
@@ -72,16 +63,6 @@ def _k(kind: str, room: str) -> str:
     return f"{P}{kind}:{room}"
 
 
-def _stream_entries(entries: list[Any]) -> list[StreamEntry]:
-    """The persistence queue's entries as events to store (an entry deleted meanwhile has no
-    fields and is left out)."""
-    return [StreamEntry(room=f[b"r"].decode(), seq=int(f[b"s"]),
-                        meta=EventMeta(kind=f[b"k"].decode(), member=f[b"m"].decode(),
-                                       ts_ms=int(f[b"t"])),
-                        frame=f[b"f"])
-            for _, f in entries if f]
-
-
 class RedisBroker:
     name = "redis"
     remote = True
@@ -89,10 +70,8 @@ class RedisBroker:
     def __init__(self, url: str, store_batch: BatchStore, *, buffer_events: int,
                  buffer_seconds: int) -> None:
         self._url = url
-        self._store_batch = store_batch
         self._buffer_events = buffer_events
         self._buffer_seconds = buffer_seconds
-        self.consumer = f"proc-{uuid.uuid4().hex[:12]}"
         # A stalled Redis (frozen, network cut) must turn into `unavailable` soon: a send
         # makes several calls in series, each may wait this long. The longest blocking call
         # (the persister's XREADGROUP) blocks 1 s.
@@ -121,10 +100,7 @@ class RedisBroker:
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
         self._closing = False
-        self._unstored: list[Any] = []  # read from the persistence queue, not yet stored
-        self._first_taken = 0.0  # when the oldest of them was read
-        self._taken = asyncio.Event()  # set when the first of a batch is read
-        self._unacked: list[Any] = []  # stored, not yet acknowledged to the queue
+        self._persister = Persister(self._redis, store_batch, f"proc-{uuid.uuid4().hex[:12]}")
         self.connected = False
         self._ever_connected = False
         self._epoch: bytes | None = None
@@ -134,7 +110,7 @@ class RedisBroker:
     async def start(self, on_event: EventCallback, on_control: ControlCallback,
                     on_resync: ResyncCallback) -> None:
         self._on_event, self._on_control, self._on_resync = on_event, on_control, on_resync
-        await self._ensure_group()
+        await self._persister.ensure_group()
         await self._redis.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
         self._epoch = await self._redis.get(EPOCH_KEY)
         waiter = asyncio.get_running_loop().create_future()
@@ -142,12 +118,12 @@ class RedisBroker:
         await self._pubsub.subscribe(CONTROL_CHANNEL)
         self._tasks = [
             asyncio.create_task(self._listen(), name="redis-listen"),
-            asyncio.create_task(self._persist_loop(), name="redis-persist"),
+            asyncio.create_task(self._persister.run(), name="redis-persist"),
         ]
         await asyncio.wait_for(waiter, 5)
 
     async def close(self) -> None:
-        self._closing = True
+        self._closing = self._persister.closing = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -155,7 +131,7 @@ class RedisBroker:
                 await task
         await self._rpc.close()
         try:
-            await self._drain_persist_queue()
+            await self._persister.drain()
         except (RedisError, OSError):
             pass
         except Exception as exc:  # the database: what is left stays queued for the others
@@ -252,12 +228,9 @@ class RedisBroker:
         keys = [_k("seq", room), _k("buf", room), PERSIST_STREAM, _k("room", room),
                 P + "once:" + once if once else _k("seq", room), _k("ovr", room),
                 _k("react", room)]
-        # A process with a full batch unstored (the database away) takes no more: the rest
-        # waits in Redis, unread, as it would for the persister.
-        taker = self.consumer if len(self._unstored) < PERSIST_BATCH else ""
         args = [floor, body, self._buffer_events, self._buffer_seconds, "1" if persist else "0",
                 meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else "",
-                taker, PERSIST_GROUP, PERSIST_BATCH]
+                self._persister.taker, PERSIST_GROUP, PERSIST_BATCH]
         try:
             reply = await self._eval(self._append, keys, args)
         except (RedisError, OSError) as exc:
@@ -266,7 +239,7 @@ class RedisBroker:
             return -reply, b'{"seq":%d,%s' % (-reply, body[1:])
         seq = int(reply[0])
         if reply[1]:
-            self._take([(eid, dict(zip(fields[::2], fields[1::2], strict=True)))
+            self._persister.take([(eid, dict(zip(fields[::2], fields[1::2], strict=True)))
                         for eid, fields in reply[1] if fields])
         # Rebuilt here rather than returned by the script: it saves sending it back.
         return seq, b'{"seq":%d,%s' % (seq, body[1:])
@@ -391,120 +364,6 @@ class RedisBroker:
             await self._redis.publish(CONTROL_CHANNEL, payload)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis control") from exc
-
-    # Persistence: a consumer group, so whichever process is alive stores what was queued ----
-
-    async def _ensure_group(self) -> None:
-        try:
-            await self._redis.xgroup_create(PERSIST_STREAM, PERSIST_GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
-    def _take(self, entries: list[Any]) -> None:
-        """Entries of the persistence queue now read by this process (in its pending list):
-        stored together, PERSIST_LINGER_SECONDS after the first."""
-        if entries and not self._unstored:
-            self._first_taken = time.monotonic()
-            self._taken.set()
-        self._unstored.extend(entries)
-
-    async def _persist_loop(self) -> None:
-        last_claim = last_sweep = 0.0
-        backoff = 0.2
-        while not self._closing:
-            try:
-                # What was read is stored first: while Redis is down, the database may not be.
-                if self._unacked or (self._unstored and (
-                        len(self._unstored) >= PERSIST_BATCH
-                        or time.monotonic() - self._first_taken >= PERSIST_LINGER_SECONDS)):
-                    await self._store_read()
-                now = time.monotonic()
-                if now - last_claim > 5:
-                    last_claim = now
-                    await self._claim_abandoned()
-                if now - last_sweep >= PERSIST_SWEEP_SECONDS and \
-                        len(self._unstored) < PERSIST_BATCH:
-                    last_sweep = now
-                    reply = await self._redis.xreadgroup(
-                        PERSIST_GROUP, self.consumer, {PERSIST_STREAM: ">"},
-                        count=PERSIST_BATCH)
-                    for _, entries in reply or []:
-                        self._take(entries)
-                self._taken.clear()
-                wait = (self._first_taken + PERSIST_LINGER_SECONDS if self._unstored
-                        else last_sweep + PERSIST_SWEEP_SECONDS) - time.monotonic()
-                if wait > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._taken.wait(), wait)
-                backoff = 0.2
-            except ResponseError as exc:
-                if "NOGROUP" in str(exc):  # Redis restarted empty: make the group again
-                    self._unacked = []
-                    await self._ensure_group()
-                    continue
-                raise
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database or Redis outage: entries stay pending
-                log.warning("persisting events failed; will retry",
-                            extra={"error": type(exc).__name__})
-                await asyncio.sleep(backoff * (0.5 + random.random()))
-                backoff = min(backoff * 2, 5.0)
-
-    async def _store_read(self) -> None:
-        """Store what this process has read into the database, then acknowledge it to Redis.
-        Each part is kept until it succeeds: after a Redis restart without persistence, what
-        was read is the only copy."""
-        if self._unstored:
-            # Appends go on taking entries while this batch is stored: they start the next.
-            batch, self._unstored = self._unstored, []
-            try:
-                await self._store_batch(_stream_entries(batch))
-            except BaseException:
-                self._unstored = batch + self._unstored
-                raise
-            self._unacked.extend(eid for eid, _ in batch)
-        if self._unacked:
-            await self._acknowledge(self._unacked)
-            self._unacked = []
-
-    async def _claim_abandoned(self) -> None:
-        """Take over entries a dead process read but never stored (idle for 10 s)."""
-        start = "0-0"
-        while True:
-            reply = await self._redis.xautoclaim(PERSIST_STREAM, PERSIST_GROUP, self.consumer,
-                                                 min_idle_time=10_000, start_id=start, count=500)
-            start, entries = reply[0], reply[1]
-            if entries:
-                await self._store_entries(entries)
-            if not entries or start in (b"0-0", "0-0"):
-                return
-
-    async def _drain_persist_queue(self) -> None:
-        """On shutdown: store what this process holds or can still read, without blocking."""
-        await self._store_read()
-        pending = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
-                                               {PERSIST_STREAM: "0"}, count=1000)
-        for _, entries in pending or []:
-            await self._store_entries(entries)
-        reply = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
-                                             {PERSIST_STREAM: ">"}, count=1000)
-        for _, entries in reply or []:
-            await self._store_entries(entries)
-
-    async def _store_entries(self, entries: list[Any]) -> None:
-        batch = _stream_entries(entries)
-        if batch:
-            await self._store_batch(batch)
-        if entries:
-            await self._acknowledge([eid for eid, _ in entries])
-
-    async def _acknowledge(self, ids: list[Any]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xack(PERSIST_STREAM, PERSIST_GROUP, *ids)
-            pipe.xdel(PERSIST_STREAM, *ids)
-            await pipe.execute()
 
     # Presence ------------------------------------------------------------------------------
 
