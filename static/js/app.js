@@ -29,6 +29,7 @@ const state = {
   resources: [], // the crisis lines, from the server (shown at once when help is pressed)
   helpRequest: null, // the id of the last "help" frame, to know its crisis_resources
   helpStatus: null, // the latest help_status: nobody_online, notified or seen
+  seenAlerts: new Set(), // alerts a facilitator has seen: an older word on one is stale
   muted: null, // { until: ms or null, reason } while a facilitator has muted this person
   slowUntil: 0, // slow mode: when the next message may be sent (ms)
 };
@@ -1005,7 +1006,12 @@ client.addEventListener("crisis_resources", (e) => {
 });
 client.addEventListener("help_status", (e) => {
   if (e.detail.room !== state.room?.id) return;
-  state.helpStatus = e.detail.status;
+  // "Seen" can overtake "told" (they come from different processes): a person a facilitator
+  // has seen must not be told afterwards that one was only told, or that nobody is there.
+  const { alert, status } = e.detail;
+  if (status === "seen" && alert != null) state.seenAlerts.add(alert);
+  else if (alert != null && state.seenAlerts.has(alert)) return;
+  state.helpStatus = status;
   renderHelpStatus();
   // "Seen" may come after the sheet was closed: then it is said above the composer.
   if (!$("help-dialog").open && !$("private").querySelector(".help-status")) {

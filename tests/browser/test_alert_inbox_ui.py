@@ -227,6 +227,39 @@ async def test_a_late_escalation_does_not_show_a_taken_alert_as_untaken(
         assert page.errors == []  # type: ignore[attr-defined]
 
 
+async def test_seen_is_not_undone_by_a_late_first_word(browser, staff_server):
+    """The person is told "a facilitator has been told" by the process they are on and "a
+    facilitator has seen it" by the facilitator's: the second can arrive first (held back
+    here). The page keeps saying that a facilitator has seen it."""
+    server, _ = staff_server
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    held: list[tuple[WebSocketRoute, str]] = []
+
+    def hold_told(page_side: WebSocketRoute, message: Frame) -> bool:
+        frame = json.loads(message)
+        if frame.get("type") == "help_status" and frame.get("status") == "notified":
+            held.append((page_side, str(message)))
+            return False
+        return True
+
+    await person.route_web_socket(re.compile(r"/ws$"), relay(to_page=hold_told))
+    await person.reload()
+    await person.wait_for_selector(".room")
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    alert = sanna.locator("#alerts li", has_text="Tarvitsee apua nyt")
+    await alert.get_by_role("button", name="Kuittaa").click()
+    status = person.locator("#help-dialog-status")
+    await status.filter(has_text="Ohjaaja on nähnyt").wait_for()
+    assert len(held) == 1, held
+    page_side, message = held[0]
+    page_side.send(message)
+    await asyncio.sleep(0.5)
+    assert "Ohjaaja on nähnyt" in await status.inner_text()
+    assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
+
+
 async def test_nobody_online_is_said_at_once_with_the_lines(browser, start_server):
     server = start_server(**FAST)
     SHOTS.mkdir(parents=True, exist_ok=True)
