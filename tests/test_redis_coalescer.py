@@ -147,6 +147,25 @@ async def test_a_cancelled_caller_leaves_the_others_their_replies(redis) -> None
     await rpc.close()
 
 
+async def test_a_cancelled_caller_s_reply_still_reaches_its_handler(redis) -> None:
+    """An append's reply hands the process events to store: the sender hanging up while it
+    is on its way must not drop them."""
+    rpc = Coalescer(redis, {})
+    handed: list[list[Any]] = []
+    doomed = asyncio.ensure_future(rpc.call(("INCR", "e"), on_reply=handed.append))
+    await asyncio.sleep(0)
+    doomed.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await doomed
+    for _ in range(100):
+        if handed:
+            break
+        await asyncio.sleep(0.01)
+    assert handed == [[1]]
+    assert await rpc.one("GET", "e") == b"1"
+    await rpc.close()
+
+
 async def _nothing(*_: object) -> None:
     return None
 

@@ -232,17 +232,24 @@ class RedisBroker:
                 meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else "",
                 self._persister.taker, PERSIST_GROUP, PERSIST_BATCH]
         try:
-            reply = await self._eval(self._append, keys, args)
+            reply = (await self._rpc.call(("EVALSHA", self._append.sha, len(keys), *keys, *args),
+                                          on_reply=self._took))[0]
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis append") from exc
         if isinstance(reply, int):  # the same request was appended before: its number
             return -reply, b'{"seq":%d,%s' % (-reply, body[1:])
         seq = int(reply[0])
-        if reply[1]:
-            self._persister.take([(eid, dict(zip(fields[::2], fields[1::2], strict=True)))
-                        for eid, fields in reply[1] if fields])
         # Rebuilt here rather than returned by the script: it saves sending it back.
         return seq, b'{"seq":%d,%s' % (seq, body[1:])
+
+    def _took(self, replies: list[Any]) -> None:
+        """What an append's script read from the persistence queue for this process: handed
+        to the persister even if the sender has gone meanwhile (it is in this process's
+        pending list now, and may hold other processes' acknowledged events)."""
+        reply = replies[0]
+        if not isinstance(reply, int) and reply[1]:
+            self._persister.take([(eid, dict(zip(fields[::2], fields[1::2], strict=True)))
+                                  for eid, fields in reply[1] if fields])
 
     async def publish_ephemeral(self, room: str, frame: bytes) -> None:
         with contextlib.suppress(RedisError, OSError):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from redis.exceptions import NoScriptError, RedisError
@@ -37,11 +37,13 @@ Command = tuple[Any, ...]
 
 
 class _Call:
-    __slots__ = ("commands", "future")
+    __slots__ = ("commands", "future", "on_reply")
 
-    def __init__(self, commands: Sequence[Command], future: asyncio.Future[list[Any]]) -> None:
+    def __init__(self, commands: Sequence[Command], future: asyncio.Future[list[Any]],
+                 on_reply: Callable[[list[Any]], None] | None) -> None:
         self.commands = commands
         self.future = future
+        self.on_reply = on_reply
 
 
 class Coalescer:
@@ -55,15 +57,17 @@ class Coalescer:
         self._sending: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    async def call(self, *commands: Command) -> list[Any]:
+    async def call(self, *commands: Command,
+                   on_reply: Callable[[list[Any]], None] | None = None) -> list[Any]:
         """Run ``commands`` (each a tuple such as ``("HGETALL", key)``) in order, adjacent,
         in the next pipeline; their replies, or the first error (a ``RedisError`` or
-        ``OSError``) of any of them."""
+        ``OSError``) of any of them. ``on_reply`` gets the replies as soon as they come,
+        even if the caller was cancelled meanwhile (what a reply hands over is not lost)."""
         if self._closed:
             raise RedisError("closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Any]] = loop.create_future()
-        self._queue.append(_Call(commands, future))
+        self._queue.append(_Call(commands, future, on_reply))
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._flush)
@@ -131,9 +135,11 @@ class Coalescer:
         for call in batch:
             mine = replies[start:start + len(call.commands)]
             start += len(call.commands)
+            error = next((r for r in mine if isinstance(r, BaseException)), None)
+            if error is None and call.on_reply is not None:
+                call.on_reply(mine)
             if call.future.done():  # the caller was cancelled
                 continue
-            error = next((r for r in mine if isinstance(r, BaseException)), None)
             if error is not None:
                 call.future.set_exception(error)
             else:
