@@ -73,8 +73,8 @@ class RedisBroker:
         self._buffer_events = buffer_events
         self._buffer_seconds = buffer_seconds
         # A stalled Redis (frozen, network cut) must turn into `unavailable` soon: a send
-        # makes several calls in series, each may wait this long. The longest blocking call
-        # (the persister's XREADGROUP) blocks 1 s.
+        # makes several calls in series, each may wait this long. No call blocks in Redis
+        # (the persister reads without BLOCK).
         pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=24, timeout=5,
                                                         socket_connect_timeout=2,
                                                         socket_timeout=3)
