@@ -44,6 +44,13 @@ async def _until(condition, what: str, timeout: float = 10) -> None:  # type: ig
         await asyncio.sleep(0.02)
 
 
+async def _started(redis_server: RedisServer, store: RecordingStore):  # type: ignore[no-untyped-def]
+    broker = create_broker(redis_server.url, durable_write=_nothing, store_batch=store,
+                           buffer_events=100, buffer_seconds=60)
+    await broker.start(lambda *_: None, lambda _: None, _nothing)
+    return broker
+
+
 async def _append(broker, count: int) -> list[int]:  # type: ignore[no-untyped-def]
     seqs = []
     for i in range(count):  # one after another, as people write: each acked before the next
@@ -56,9 +63,7 @@ async def _append(broker, count: int) -> list[int]:  # type: ignore[no-untyped-d
 
 async def test_events_written_one_by_one_are_stored_together(redis_server: RedisServer) -> None:
     store = RecordingStore()
-    broker = create_broker(redis_server.url, durable_write=_nothing, store_batch=store,
-                           buffer_events=100, buffer_seconds=60)
-    await broker.start(lambda *_: None, lambda _: None, _nothing)
+    broker = await _started(redis_server, store)
     try:
         seqs = await _append(broker, 60)
         await _until(lambda: store.stored() >= set(seqs), "not every event was stored")
@@ -75,9 +80,7 @@ async def test_what_was_read_is_stored_after_redis_is_lost(redis_server: RedisSe
     once it is back, while Redis is still down."""
     store = RecordingStore()
     store.failing = True
-    broker = create_broker(redis_server.url, durable_write=_nothing, store_batch=store,
-                           buffer_events=100, buffer_seconds=60)
-    await broker.start(lambda *_: None, lambda _: None, _nothing)
+    broker = await _started(redis_server, store)
     try:
         seqs = await _append(broker, 5)
         await _until(lambda: store.attempts > 0, "the persister never read the events")
@@ -95,9 +98,7 @@ async def test_an_acknowledged_event_survives_redis_killed_at_once(
     sender has its acknowledgement, the process holds the event, however soon Redis (without
     persistence) dies after it."""
     store = RecordingStore()
-    broker = create_broker(redis_server.url, durable_write=_nothing, store_batch=store,
-                           buffer_events=100, buffer_seconds=60)
-    await broker.start(lambda *_: None, lambda _: None, _nothing)
+    broker = await _started(redis_server, store)
     try:
         seqs = await _append(broker, 20)
         redis_server.stop(signal.SIGKILL)  # at once: no time for a separate read

@@ -27,7 +27,14 @@ from chatserver.testing import (
 from tests.browser.staff_helpers import no_dialogs_or_errors, participant_page, sign_in
 from tests.browser.test_accessibility import new_page, no_violations
 from tests.browser.test_help_in_view_ui import DESKTOP, PHONE, in_view
-from tests.browser.test_participant_ui import SHOTS, Frame, join, relay, say, wait_until
+from tests.browser.test_participant_ui import (
+    SHOTS,
+    HeldFrames,
+    join,
+    relay,
+    say,
+    wait_until,
+)
 from tests.test_catalogues import STATIC
 
 pytestmark = pytest.mark.browser
@@ -176,17 +183,11 @@ async def test_a_late_escalation_does_not_show_a_taken_alert_as_untaken(
     await admin_http.login("admin", admin_password)
     await add_facilitator(admin_http, "sanna", ["olohuone"])
     await admin_http.close()
-    held: list[tuple[WebSocketRoute, str]] = []
-
-    def hold_escalations(page_side: WebSocketRoute, message: Frame) -> bool:
-        frame = json.loads(message)
-        alert = frame.get("alert") or {}
-        # A facilitator is told of an escalation as a change, an admin as an escalation.
-        if frame.get("type") in ("alert_changed", "alert_escalated") and alert.get("escalated") \
-                and alert.get("state") == "open":
-            held.append((page_side, str(message)))
-            return False
-        return True
+    # A facilitator is told of an escalation as a change, an admin as an escalation.
+    hold_escalations = HeldFrames(lambda frame: frame.get("type") in (
+        "alert_changed", "alert_escalated") and (frame.get("alert") or {}).get("escalated")
+        and frame["alert"].get("state") == "open")
+    held = hold_escalations.frames
 
     pages = []
     for username, password in (("sanna", FACILITATOR_PASSWORD), ("admin", admin_password)):
@@ -234,14 +235,9 @@ async def test_seen_is_not_undone_by_a_late_first_word(browser, staff_server):
     server, _ = staff_server
     sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
     person = await participant_page(browser, server.url, viewport=PHONE)
-    held: list[tuple[WebSocketRoute, str]] = []
-
-    def hold_told(page_side: WebSocketRoute, message: Frame) -> bool:
-        frame = json.loads(message)
-        if frame.get("type") == "help_status" and frame.get("status") == "notified":
-            held.append((page_side, str(message)))
-            return False
-        return True
+    hold_told = HeldFrames(lambda frame: frame.get("type") == "help_status"
+                           and frame.get("status") == "notified")
+    held = hold_told.frames
 
     await person.route_web_socket(re.compile(r"/ws$"), relay(to_page=hold_told))
     await person.reload()

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, WebSocketRoute
@@ -43,6 +44,22 @@ def relay(to_server: Callable[[WebSocketRoute, Frame], bool] | None = None,
         server_side.on_message(down)
 
     return handler
+
+
+class HeldFrames:
+    """A ``to_page`` callback for `relay` that holds back the frames from the server that
+    ``matches`` picks (while ``holding``), to be released later in any order."""
+
+    def __init__(self, matches: Callable[[dict[str, Any]], bool], holding: bool = True) -> None:
+        self.matches = matches
+        self.holding = holding
+        self.frames: list[tuple[WebSocketRoute, str]] = []
+
+    def __call__(self, page_side: WebSocketRoute, message: Frame) -> bool:
+        if self.holding and self.matches(json.loads(message)):
+            self.frames.append((page_side, str(message)))
+            return False
+        return True
 
 
 async def wait_until(page: Page, expression: str, timeout: float = 15) -> None:

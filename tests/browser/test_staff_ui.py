@@ -7,11 +7,17 @@ import json
 import re
 
 import pytest
-from playwright.async_api import WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD
 from tests.browser.staff_helpers import report, sign_in
-from tests.browser.test_participant_ui import Frame, join, open_page, relay, say, wait_until
+from tests.browser.test_participant_ui import (
+    HeldFrames,
+    join,
+    open_page,
+    relay,
+    say,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -194,23 +200,15 @@ async def test_a_control_stays_as_set_while_older_echoes_arrive(browser, staff_s
     await console.check("#premoderate")
     await wait_until(console, "document.getElementById('status-live').textContent"
                               ".includes('Ennakkomoderointi')")
-    held: list[tuple[WebSocketRoute, str]] = []
-    holding = False
-
-    def to_page(page_side: WebSocketRoute, message: Frame) -> bool:
-        frame = json.loads(message)
-        late = frame.get("type") == "room_controls" or (
-            frame.get("type") == "done" and frame.get("action") in ("lock", "premoderate"))
-        if holding and late:
-            held.append((page_side, str(message)))
-            return False
-        return True
-
-    await console.route_web_socket(re.compile(r"/ws$"), relay(to_page=to_page))
+    late = HeldFrames(lambda frame: frame.get("type") == "room_controls" or (
+        frame.get("type") == "done" and frame.get("action") in ("lock", "premoderate")),
+        holding=False)
+    held = late.frames
+    await console.route_web_socket(re.compile(r"/ws$"), relay(to_page=late))
     await console.reload()
     await console.wait_for_selector("#room-title:not(:empty)")
     await wait_until(console, "document.getElementById('premoderate').checked")
-    holding = True
+    late.holding = True
     await console.uncheck("#premoderate")
     await console.check("#lock")
     for _ in range(100):
@@ -220,7 +218,7 @@ async def test_a_control_stays_as_set_while_older_echoes_arrive(browser, staff_s
     frames = [json.loads(m) for _, m in held]
     assert sorted(f["type"] for f in frames) == ["done", "done", "room_controls", "room_controls"]
     held.sort(key=lambda item: json.loads(item[1])["type"])  # the answers first
-    holding = False
+    late.holding = False
 
     async def shown() -> tuple[bool, bool]:
         return await console.is_checked("#lock"), await console.is_checked("#premoderate")
