@@ -238,6 +238,38 @@ async def test_two_consoles_changing_controls_at_once_do_not_undo_each_other(wor
         await c.close()
 
 
+async def test_controls_changed_at_once_on_two_processes_are_enforced_as_stored(world):
+    """Sanna on process A locks the room while a second console of hers on process B turns
+    pre-moderation on, at the same moment, again and again. Each process's guard (what a
+    member is held to) and the room's last `room_controls` end as stored, both changes
+    included: an announcement of one change overtaken by the other's must not leave either
+    process enforcing the older controls."""
+    a, b, _, staff = world
+    first = await staff["sanna"].socket(a.ws_url)
+    second = await staff["sanna"].socket(b.ws_url)
+    for console in (first, second):
+        await console.join("olohuone")
+    for on in (True, False) * 8 + (True,):
+        locked, held = await asyncio.gather(
+            act(first, room="olohuone", action="lock", on=on),
+            act(second, room="olohuone", action="premoderate", on=on))
+        assert (locked["type"], held["type"]) == ("done", "done")
+        last = max(locked["event"], held["event"])
+        await first.wait_for(lambda f, last=last: f["type"] == "room_controls"
+                             and f["seq"] >= last)
+        await asyncio.sleep(0.1)  # the other process's announcement on its way
+        for server in (a, b):
+            member = await ChatClient.connect(server.ws_url)
+            joined = await member.join("olohuone")
+            assert (joined["controls"]["locked"], joined["controls"]["premoderated"]) \
+                == (on, on), (server.url, on)
+            await member.close()
+    latest = [f for f in first.frames if f["type"] == "room_controls"][-1]
+    assert (latest["locked"], latest["premoderated"]) == (True, True)
+    for c in (first, second):
+        await c.close()
+
+
 async def test_reports_reach_facilitators_live_and_in_the_queue(world):
     a, b, _, staff = world
     writer = await ChatClient.connect(a.ws_url)

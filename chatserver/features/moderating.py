@@ -27,7 +27,7 @@ from chatserver.core.identities import Identities
 from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess, spawn_into
 from chatserver.domain.errors import ErrorCode, ProtocolError
 from chatserver.domain.protocol import Help, Moderate, Report, encode, event_body, now_ms
-from chatserver.storage.moderation import ModerationStore
+from chatserver.storage.moderation import Controls, ModerationStore
 from chatserver.storage.staff import StaffStore
 from chatserver.storage.store import RoomRecord
 from moderation import permissions
@@ -225,13 +225,27 @@ class Moderator:
         # guard and every console last hears is then the controls as stored.
         async with self._controls_lock(room.id):
             controls = await self.store.change_controls(room.id, **change)
-            await self.rooms.announce({"kind": "controls", "room": room.id,
-                                       "controls": dataclasses.asdict(controls)})
-            ts = now_ms()
-            seq, _ = await self.rooms.publish(room, event_body(
-                {"type": "room_controls", "room": room.id, "ts": ts, **controls.public()}),
-                EventMeta("room_controls", actor.member, ts))
+            seq = await self._tell_controls(room, controls, actor)
+            # Another process may have changed another control at the same moment and told
+            # everyone before this one did: then what was told last is older than what is
+            # stored, and every process would enforce it. Read again after telling; the last
+            # process to tell anything reads what is stored and tells that.
+            stored = await self.store.controls(room.id)
+            if stored != controls:
+                controls = stored
+                seq = await self._tell_controls(room, controls, actor)
         return {"controls": controls.public(), "event": seq}
+
+    async def _tell_controls(self, room: RoomRecord, controls: Controls,
+                             actor: Membership) -> int:
+        """Every process's guard, then the room (its `room_controls` event's number)."""
+        await self.rooms.announce({"kind": "controls", "room": room.id,
+                                   "controls": dataclasses.asdict(controls)})
+        ts = now_ms()
+        seq, _ = await self.rooms.publish(room, event_body(
+            {"type": "room_controls", "room": room.id, "ts": ts, **controls.public()}),
+            EventMeta("room_controls", actor.member, ts))
+        return seq
 
     def _controls_lock(self, room_id: str) -> asyncio.Lock:
         lock = self._control_locks.get(room_id)
