@@ -147,13 +147,19 @@ async def test_nobody_online_is_said_at_once_and_an_alert_nobody_takes_escalates
     assert escalated["alert"]["escalated"] and escalated["alert"]["state"] == "open"
     on_duty = await pekka.wait_for(lambda f: f["type"] == "alert_escalated", timeout=3)
     assert on_duty["alert"]["id"] == escalated["alert"]["id"]
+    # The person is told honestly that nobody has answered yet (never left at "told").
+    unanswered = await person.wait_for(lambda f: f["type"] == "help_status"
+                                       and f["status"] == "unanswered", timeout=3)
+    assert unanswered["alert"] == escalated["alert"]["id"]
     # On duty, Pekka keeps it after a reload though it is not his room's.
     assert escalated["alert"]["id"] in [x["id"] for x in await listed(staff["pekka"])]
     (listed_for_sanna,) = await listed(staff["sanna"])
     assert listed_for_sanna["escalated"] is True
-    # Escalated once, not on every tick.
+    # Escalated once, not on every tick; the person told once.
     await asyncio.sleep(ESCALATE)
     assert len([f for f in admin.frames if f["type"] == "alert_escalated"]) == 1
+    assert [f["status"] for f in person.frames if f["type"] == "help_status"] == [
+        "nobody_online", "unanswered"]
 
 
 async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_the_person(world):

@@ -160,12 +160,17 @@ class AlertInbox:
 
     async def _after_acknowledged(self, alert: AlertRecord) -> None:
         await self._publish("alert_changed", alert)
+        # The person learns that a facilitator has seen it; never who, and never who
+        # reported anything.
+        await self._tell_person(alert, "seen")
+
+    async def _tell_person(self, alert: AlertRecord, status: str) -> None:
+        """A `help_status` to the person an alert is about (help and crisis alerts only),
+        wherever they are connected."""
         if alert.kind in TOLD_KINDS and alert.room_id and alert.member:
-            # The person learns that a facilitator has seen it; never who, and never who
-            # reported anything.
             await self.broker.publish_control(msgspec.json.encode({
                 "kind": "to_member", "room": alert.room_id, "member": alert.member,
-                "frame": {"type": "help_status", "room": alert.room_id, "status": "seen",
+                "frame": {"type": "help_status", "room": alert.room_id, "status": status,
                           "alert": alert.id}}))
 
     async def conversation_opened(self, alert_id: int, conv: str) -> AlertRecord | None:
@@ -214,6 +219,8 @@ class AlertInbox:
             alert = await self.store.escalate(alert_id, now)
             if alert is not None:
                 await self._publish("alert_escalated", alert)
+                # Honest to the person too: "told" has not become "seen" in all this time.
+                await self._tell_person(alert, "unanswered")
                 done += 1
         return done
 

@@ -1013,10 +1013,18 @@ client.addEventListener("help_status", (e) => {
   else if (alert != null && state.seenAlerts.has(alert)) return;
   state.helpStatus = status;
   renderHelpStatus();
-  // "Seen" may come after the sheet was closed: then it is said above the composer.
+  // A later word may come after the sheet was closed: then it is said above the composer,
+  // with the crisis lines unless a facilitator has seen it.
   if (!$("help-dialog").open && !$("private").querySelector(".help-status")) {
-    showPrivateFrom(() => [el("p", "help-status", t(`help.status.${state.helpStatus}`)),
-      button(t("help.close"), () => showPrivate([]))]);
+    showPrivateFrom(() => {
+      const parts = [el("p", "help-status", t(`help.status.${state.helpStatus}`))];
+      if (status !== "seen") {
+        const lines = el("ul", "resources");
+        renderResources(lines, state.resources);
+        parts.push(lines);
+      }
+      return [...parts, button(t("help.close"), () => showPrivate([]))];
+    });
   }
 });
 client.addEventListener("sanction", (e) => {

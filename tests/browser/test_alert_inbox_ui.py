@@ -256,6 +256,32 @@ async def test_seen_is_not_undone_by_a_late_first_word(browser, staff_server):
     assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_person_nobody_answers_is_told_so_with_the_lines(browser, start_server,
+                                                                tmp_path):
+    """Sanna is signed in, so the person is told that a facilitator has been told; nobody
+    takes the alert within the escalation time (2 s here). The person, who closed the help
+    sheet, is then told above the composer that no facilitator has answered yet, with the
+    crisis lines: never left believing someone is coming."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/unanswered.sqlite3"
+    admin_password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, alert_escalate_seconds=2, **FAST)
+    admin_http = StaffHttp(server.url)
+    await admin_http.login("admin", admin_password)
+    await add_facilitator(admin_http, "sanna", ["olohuone"])
+    await admin_http.close()
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await person.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await person.click("#help-close")
+    told = person.locator("#private", has_text="Kukaan ohjaaja ei ole vielä ehtinyt vastata")
+    await told.wait_for(timeout=15000)
+    await told.locator(".resources a[href='tel:112']").wait_for()
+    assert await in_view(person, "#private .help-status")
+    assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
+
+
 async def test_nobody_online_is_said_at_once_with_the_lines(browser, start_server):
     server = start_server(**FAST)
     SHOTS.mkdir(parents=True, exist_ok=True)
