@@ -28,6 +28,7 @@ const state = {
   shownOnce: new Set(), // seqs of ignored messages opened one at a time
   resources: [], // the crisis lines, from the server (shown at once when help is pressed)
   helpRequest: null, // the id of the last "help" frame, to know its crisis_resources
+  helpUnsent: null, // { room, at } of a "help" that did not reach the server (sent on resume)
   helpStatus: null, // the latest help_status: nobody_online, notified or seen
   seenAlerts: new Set(), // alerts a facilitator has seen: an older word on one is stale
   muted: null, // { until: ms or null, reason } while a facilitator has muted this person
@@ -594,9 +595,7 @@ $("forget").addEventListener("click", () => {
 // and the sheet says honestly whether anyone is there (help_status).
 function openHelp() {
   const inRoom = Boolean(state.room) && !$("chat").hidden;
-  state.helpStatus = null;
-  state.helpRequest = inRoom ? client.request({ type: "help", room: state.room.id }) : null;
-  renderHelpStatus();
+  askForHelp(inRoom ? state.room.id : null);
   renderResources($("help-lines"), state.resources);
   const dialog = $("help-dialog");
   if (!dialog.open) dialog.showModal();
@@ -604,6 +603,12 @@ function openHelp() {
   // shown from its top: its title and quick exit first.
   $("help-lines").focus({ preventScroll: true });
   dialog.scrollTop = 0;
+}
+function askForHelp(room) {
+  state.helpStatus = null;
+  state.helpUnsent = null;
+  state.helpRequest = room ? client.request({ type: "help", room }) : null;
+  renderHelpStatus();
 }
 function renderHelpStatus() {
   const status = $("help-dialog-status");
@@ -806,6 +811,14 @@ function showPrivateFrom(build) {
 client.addEventListener("welcome", (e) => { state.me = { pseudonym: e.detail.pseudonym }; });
 client.addEventListener("answer", (e) => {
   const { request, answer } = e.detail;
+  if (request.type === "help" && answer.type === "error" && request.id === state.helpRequest) {
+    // Nobody was told (offline, or the server could not take it): say so, never "telling
+    // the facilitators" on; it goes out again when the room is joined again after a break.
+    state.helpStatus = "not_sent";
+    state.helpUnsent = { room: request.room, at: Date.now() };
+    renderHelpStatus();
+    return;
+  }
   if (request.type === "join") {
     if (answer.type === "joined") {
       if (!$("chat").hidden && answer.room === state.room?.id) return; // a resume
@@ -1003,6 +1016,15 @@ client.addEventListener("crisis_resources", (e) => {
     return [el("p", "", t("help.crisisNote")), lines, status,
       button(t("help.close"), () => showPrivate([]))];
   });
+});
+// Back in the room after a break (the client joins again by itself): a request for help
+// that did not get through goes out now, if it is recent (not on a visit hours later).
+const HELP_RESEND_MS = 10 * 60 * 1000;
+client.addEventListener("joined", (e) => {
+  const unsent = state.helpUnsent;
+  if (unsent?.room === e.detail.room && Date.now() - unsent.at < HELP_RESEND_MS) {
+    askForHelp(unsent.room);
+  }
 });
 client.addEventListener("help_status", (e) => {
   if (e.detail.room !== state.room?.id) return;

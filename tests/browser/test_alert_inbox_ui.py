@@ -282,6 +282,27 @@ async def test_a_person_nobody_answers_is_told_so_with_the_lines(browser, start_
     assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
 
 
+async def test_help_asked_while_offline_is_said_not_sent_and_sent_on_return(browser,
+                                                                           start_server):
+    """The connection is down (the server restarting) when the person asks for help: the
+    sheet says at once that the facilitators could not be reached, with the lines, never
+    that they are being told; once the room is back the request goes out and the sheet says
+    what really happened."""
+    server = start_server(**FAST)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    server.stop()
+    await person.locator("#connection", has_text="Yhdistetään").wait_for()
+    await person.click("#help-now")
+    status = person.locator("#help-dialog-status")
+    await status.filter(has_text="Ohjaajille ei juuri nyt saatu tietoa").wait_for(timeout=5000)
+    assert "Kerromme" not in await status.inner_text()
+    assert await person.locator("#help-lines a[href='tel:112']").count() == 1
+    server.start()
+    await status.filter(has_text="Yksikään ohjaaja ei ole").wait_for(timeout=20000)
+    assert person.errors == []  # type: ignore[attr-defined]
+
+
 async def test_nobody_online_is_said_at_once_with_the_lines(browser, start_server):
     server = start_server(**FAST)
     SHOTS.mkdir(parents=True, exist_ok=True)
