@@ -169,20 +169,28 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
         assert page.errors == []  # type: ignore[attr-defined]
 
 
-async def test_a_late_escalation_does_not_show_a_taken_alert_as_untaken(
-        browser, start_server, tmp_path):
-    """The escalation of an alert is sent just before Sanna acknowledges it and reaches the
-    consoles after her acknowledgement (frames from two processes can overtake each other;
-    here they are held back). Both consoles keep showing that Sanna handles it, with the
-    escalation marked: no "Kuittaa" button comes back, and the admin is not told that an
-    alert nobody has taken was escalated."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/late.sqlite3"
+@pytest.fixture
+async def quick_escalation(start_server, tmp_path):
+    """One process (SQLite) whose alerts escalate after 2 s; an admin and Sanna (Olohuone).
+    Yields the server and the admin's password."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/escalation.sqlite3"
     admin_password = create_admin({"DATABASE_URL": db})
     server = start_server(database_url=db, alert_escalate_seconds=2, **FAST)
     admin_http = StaffHttp(server.url)
     await admin_http.login("admin", admin_password)
     await add_facilitator(admin_http, "sanna", ["olohuone"])
     await admin_http.close()
+    yield server, admin_password
+
+
+async def test_a_late_escalation_does_not_show_a_taken_alert_as_untaken(
+        browser, quick_escalation):
+    """The escalation of an alert is sent just before Sanna acknowledges it and reaches the
+    consoles after her acknowledgement (frames from two processes can overtake each other;
+    here they are held back). Both consoles keep showing that Sanna handles it, with the
+    escalation marked: no "Kuittaa" button comes back, and the admin is not told that an
+    alert nobody has taken was escalated."""
+    server, admin_password = quick_escalation
     # A facilitator is told of an escalation as a change, an admin as an escalation.
     hold_escalations = HeldFrames(lambda frame: frame.get("type") in (
         "alert_changed", "alert_escalated") and (frame.get("alert") or {}).get("escalated")
@@ -256,19 +264,12 @@ async def test_seen_is_not_undone_by_a_late_first_word(browser, staff_server):
     assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
 
 
-async def test_a_person_nobody_answers_is_told_so_with_the_lines(browser, start_server,
-                                                                tmp_path):
+async def test_a_person_nobody_answers_is_told_so_with_the_lines(browser, quick_escalation):
     """Sanna is signed in, so the person is told that a facilitator has been told; nobody
     takes the alert within the escalation time (2 s here). The person, who closed the help
     sheet, is then told above the composer that no facilitator has answered yet, with the
     crisis lines: never left believing someone is coming."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/unanswered.sqlite3"
-    admin_password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, alert_escalate_seconds=2, **FAST)
-    admin_http = StaffHttp(server.url)
-    await admin_http.login("admin", admin_password)
-    await add_facilitator(admin_http, "sanna", ["olohuone"])
-    await admin_http.close()
+    server, _ = quick_escalation
     sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
     person = await participant_page(browser, server.url, viewport=PHONE)
     await join(person, name="Kuikka")
