@@ -217,9 +217,11 @@ class RedisBroker:
             await self._redis.connection_pool.disconnect(inuse_connections=False)
         await resync()
 
-    async def _eval(self, script: Any, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+    async def _eval(self, script: Any, keys: Sequence[Any], args: Sequence[Any],
+                    on_reply: Callable[[list[Any]], None] | None = None) -> Any:
         """Run one of the scripts given to the coalescer, in the next shared pipeline."""
-        return await self._rpc.one("EVALSHA", script.sha, len(keys), *keys, *args)
+        return (await self._rpc.call(("EVALSHA", script.sha, len(keys), *keys, *args),
+                                     on_reply=on_reply))[0]
 
     # The stream ----------------------------------------------------------------------------
 
@@ -232,8 +234,7 @@ class RedisBroker:
                 meta.kind, meta.member, meta.ts_ms, room, ONCE_SECONDS if once else "",
                 self._persister.taker, PERSIST_GROUP, PERSIST_BATCH]
         try:
-            reply = (await self._rpc.call(("EVALSHA", self._append.sha, len(keys), *keys, *args),
-                                          on_reply=self._took))[0]
+            reply = await self._eval(self._append, keys, args, on_reply=self._took)
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis append") from exc
         if isinstance(reply, int):  # the same request was appended before: its number

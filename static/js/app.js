@@ -29,7 +29,7 @@ const state = {
   resources: [], // the crisis lines, from the server (shown at once when help is pressed)
   helpRequest: null, // the id of the last "help" frame, to know its crisis_resources
   helpUnsent: null, // { room, at } of a "help" that did not reach the server (sent on resume)
-  helpStatus: null, // the latest help_status: nobody_online, notified or seen
+  helpStatus: null, // nobody_online, notified, seen, unanswered (help_status) or not_sent
   seenAlerts: new Set(), // alerts a facilitator has seen: an older word on one is stale
   muted: null, // { until: ms or null, reason } while a facilitator has muted this person
   slowUntil: 0, // slow mode: when the next message may be sent (ms)
@@ -604,6 +604,11 @@ function openHelp() {
   $("help-lines").focus({ preventScroll: true });
   dialog.scrollTop = 0;
 }
+function crisisLines() {
+  const lines = el("ul", "resources");
+  renderResources(lines, state.resources);
+  return lines;
+}
 function askForHelp(room) {
   state.helpStatus = null;
   state.helpUnsent = null;
@@ -1010,8 +1015,7 @@ client.addEventListener("crisis_resources", (e) => {
   // nothing is blocked, and it can be put away.
   state.helpStatus = null;
   showPrivateFrom(() => {
-    const lines = el("ul", "resources");
-    renderResources(lines, state.resources);
+    const lines = crisisLines();
     const status = el("p", "help-status", state.helpStatus ? t(`help.status.${state.helpStatus}`) : "");
     return [el("p", "", t("help.crisisNote")), lines, status,
       button(t("help.close"), () => showPrivate([]))];
@@ -1040,11 +1044,7 @@ client.addEventListener("help_status", (e) => {
   if (!$("help-dialog").open && !$("private").querySelector(".help-status")) {
     showPrivateFrom(() => {
       const parts = [el("p", "help-status", t(`help.status.${state.helpStatus}`))];
-      if (status !== "seen") {
-        const lines = el("ul", "resources");
-        renderResources(lines, state.resources);
-        parts.push(lines);
-      }
+      if (status !== "seen") parts.push(crisisLines());
       return [...parts, button(t("help.close"), () => showPrivate([]))];
     });
   }
