@@ -20,6 +20,7 @@ from chatserver.testing import (
 )
 
 ESCALATE = 1.5
+GONE = 3.0  # ALERT_HANDLER_GONE_SECONDS
 ROOM = "olohuone"
 
 
@@ -28,7 +29,7 @@ async def world(start_server, redis_server, pg_url):
     """Two processes; an admin; Sanna facilitates olohuone, Pekka laheiset (and may give
     one-to-one support)."""
     admin_password = create_admin({"DATABASE_URL": pg_url})
-    env = {**FAST, "alert_escalate_seconds": ESCALATE}
+    env = {**FAST, "alert_escalate_seconds": ESCALATE, "alert_handler_gone_seconds": GONE}
     a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
     b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
     admin = StaffHttp(a.url)
@@ -160,6 +161,50 @@ async def test_nobody_online_is_said_at_once_and_an_alert_nobody_takes_escalates
     assert len([f for f in admin.frames if f["type"] == "alert_escalated"]) == 1
     assert [f["status"] for f in person.frames if f["type"] == "help_status"] == [
         "nobody_online", "unanswered"]
+
+
+async def test_an_alert_whose_handler_goes_offline_is_untaken_again_and_the_person_told(world):
+    """Sanna takes a help alert and goes offline without closing it (her laptop shut): after
+    ALERT_HANDLER_GONE_SECONDS it is untaken again on every console and escalates, and the
+    person learns that the facilitator had to leave and that others have been told. A console
+    that is back within that time (a reload, on the other process) keeps it hers."""
+    a, _b, staff, console, participant = world
+    admin = await console("admin", a)
+    sanna = await console("sanna")
+    person = await participant()
+    await person.send({"type": "help", "id": "h1", "room": ROOM})
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", timeout=1.0))["alert"]["id"]
+    taken = await sanna.request({"type": "alert_ack", "alert": alert})
+    assert taken["alert"]["state"] == "acknowledged"
+    await person.wait_for(lambda f: f.get("status") == "seen", timeout=1.0)
+
+    await sanna.close()
+    sanna = await console("sanna", a)
+    await asyncio.sleep(GONE + 1.5)
+    (kept,) = await listed(staff["admin"])
+    assert (kept["state"], kept["acknowledged_by"], kept["releases"]) == (
+        "acknowledged", "Sanna", 0)
+
+    mark = len(admin.frames)
+    await sanna.close()
+    untaken = await admin.wait_for(lambda f: f["type"] == "alert_escalated"
+                                   and f["alert"]["id"] == alert, timeout=GONE + 4, start=mark)
+    assert (untaken["alert"]["state"], untaken["alert"]["released_by"],
+            untaken["alert"]["releases"], untaken["alert"]["escalated"]) == (
+        "open", "Sanna", 1, True)
+    told = await person.wait_for(lambda f: f.get("status") == "released", timeout=3)
+    assert told["alert"] == alert and "Sanna" not in str(told)
+    (listed_alert,) = await listed(staff["admin"])
+    assert (listed_alert["state"], listed_alert["acknowledged_by"]) == ("open", None)
+
+    # The admin takes it: the person hears again that someone has seen it.
+    again = await admin.request({"type": "alert_ack", "alert": alert})
+    assert (again["type"], again["alert"]["state"]) == ("done", "acknowledged")
+    await person.wait_for(lambda f: f.get("status") == "seen",
+                          start=person.frames.index(told) + 1, timeout=1.0)
+    await asyncio.sleep(GONE + 1)  # the admin stays: nothing more happens
+    assert [f["status"] for f in person.frames if f["type"] == "help_status"] == [
+        "notified", "seen", "released", "seen"]
 
 
 async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_the_person(world):

@@ -51,6 +51,7 @@ def test_keys_the_pages_build_from_server_values_exist():
     import dataclasses
     import typing
 
+    from chatserver.core.alerts import PERSON_STATUSES
     from chatserver.domain.protocol import ModerationAction, ReportCategory
     from moderation.settings import FilterSettings
 
@@ -58,6 +59,7 @@ def test_keys_the_pages_build_from_server_values_exist():
     wanted = {f"action.{a}" for a in typing.get_args(ModerationAction)} | {"action.shadow"}
     wanted |= {f"report.{c}" for c in typing.get_args(ReportCategory)}
     wanted |= {"alerts.help", "alerts.crisis"}
+    wanted |= {f"help.status.{status}" for status in PERSON_STATUSES}
     wanted |= {f"filters.{f.name}" for f in dataclasses.fields(FilterSettings)}
     assert wanted <= keys, sorted(wanted - keys)
 

@@ -138,3 +138,24 @@ async def test_retention_running_twice_at_once_keeps_the_highest_mark(store):
     assert await store.purged_seq("laheiset") == 12
     await asyncio.gather(*(store.set_app_setting("x", n) for n in range(4)))
     assert await store.app_setting("x") in range(4)
+
+
+async def test_the_migrations_build_exactly_the_schema_the_models_describe(database_url):
+    """A column, index or type the models have and no migration made (or the other way round)
+    would work in tests that create tables from the models and fail on a production database
+    built by the migrations."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from chatserver.storage.models import Base
+    from chatserver.storage.store import make_engine
+
+    await migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            drift = await conn.run_sync(lambda sync: compare_metadata(
+                MigrationContext.configure(sync), Base.metadata))
+    finally:
+        await engine.dispose()
+    assert drift == []

@@ -8,7 +8,9 @@ staff connections allowed to see the room. The person it is about is told honest
 that nobody who could see it is online (and that the crisis lines answer now), that a
 facilitator has been told, and, once one acknowledges, that a facilitator has seen it. An alert
 nobody acknowledges within ALERT_ESCALATE_SECONDS goes to every admin and every on-duty
-one-to-one supporter.
+one-to-one supporter. An alert whose handler has been offline (no signed-in connection on any
+process) for ALERT_HANDLER_GONE_SECONDS without closing it is untaken again: nobody is left
+believing it is handled.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,6 +46,9 @@ log = logging.getLogger("chatserver.alerts")
 HELP, CRISIS, REPORT, NO_FACILITATOR, ONE_TO_ONE_CRISIS, HARM_TO_OTHERS = (
     "help", "crisis", "report", "no_facilitator", "one_to_one_crisis", "harm_to_others")
 TOLD_KINDS = frozenset({HELP, CRISIS})
+# What the person is told of their help or crisis alert (`help_status`, docs/protocol.md).
+PERSON_STATUSES = ("nobody_online", "notified", "seen", "unanswered", "released",
+                   "released_nobody_online")
 OUTCOMES = frozenset({"supported", "referred", "emergency", "no_action", "unreachable"})
 NOTE_CHARS = 500
 # Resolved alerts stay in the inbox this long, so a shift sees what the last one handled.
@@ -69,6 +75,8 @@ class AlertInbox:
         # feature's settings know, and the wiring says so here.
         self.may_support: MaySupport = _nobody
         self._task: asyncio.Task[None] | None = None
+        # Acknowledged alerts whose handler this process found offline: since when (monotonic).
+        self._handler_gone: dict[int, float] = {}
 
     # Who may see and handle -------------------------------------------------------------
 
@@ -199,12 +207,15 @@ class AlertInbox:
                 await self._task
 
     async def _run(self) -> None:
-        # Often enough that an alert escalates within a quarter of the wait after it is due.
-        every = min(5.0, max(0.2, self.settings.alert_escalate_seconds / 4))
+        # Often enough that an alert escalates (or an abandoned one is untaken) within a
+        # quarter of the wait after it is due.
+        waits = (self.settings.alert_escalate_seconds, self.settings.alert_handler_gone_seconds)
+        every = min(5.0, max(0.2, min(waits) / 4))
         while True:
             await asyncio.sleep(every)
             try:
                 await self.escalate_due(datetime.now(UTC))
+                await self.release_abandoned(time.monotonic())
             except (BackendUnavailable, DatabaseError, OSError) as exc:
                 log.warning("alert escalation failed", extra={"error": type(exc).__name__})
             except Exception:
@@ -222,6 +233,40 @@ class AlertInbox:
                 # Honest to the person too: "told" has not become "seen" in all this time.
                 await self._tell_person(alert, "unanswered")
                 done += 1
+        return done
+
+    async def release_abandoned(self, now: float) -> int:
+        """Untake every acknowledged alert whose handler has been offline for
+        ALERT_HANDLER_GONE_SECONDS (as this process has seen it, so a reload or a network
+        change is not counted): the other staff are told, it escalates if it had not, and the
+        person learns that the facilitator who saw it had to leave."""
+        handled = await self.store.handled()
+        if not handled:
+            self._handler_gone.clear()
+            return 0
+        online = {info.get("member") for info in await self.presence.staff_online()}
+        gone = {alert: account for alert, account in handled if account not in online}
+        self._handler_gone = {alert: self._handler_gone.get(alert, now) for alert in gone}
+        due = [alert for alert, since in self._handler_gone.items()
+               if now - since >= self.settings.alert_handler_gone_seconds]
+        done = 0
+        for alert_id in due:
+            del self._handler_gone[alert_id]
+            released = await self.store.release(alert_id, gone[alert_id])
+            if released is None:
+                continue  # resolved meanwhile, or another process was first
+            done += 1
+            metrics.ALERTS_RELEASED.inc()
+            escalated = None if released.escalated else await self.store.escalate(
+                alert_id, datetime.now(UTC))
+            if escalated is not None:
+                await self._publish("alert_escalated", escalated)
+            else:
+                await self._publish("alert_changed", released)
+            if released.room_id is not None:
+                others = await self.staff_online(released.room_id)
+                await self._tell_person(
+                    released, "released" if others else "released_nobody_online")
         return done
 
     # Delivery (on every process) ----------------------------------------------------------

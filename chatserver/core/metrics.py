@@ -34,3 +34,6 @@ VERDICTS = Counter("chat_verdicts_total", "Automated-safety verdicts on messages
                    registry=REGISTRY)
 ALERTS = Counter("chat_alerts_total", "Alerts raised for staff, by kind (help, crisis, report, "
                  "no_facilitator, one_to_one_crisis)", ["kind"], registry=REGISTRY)
+ALERTS_RELEASED = Counter("chat_alerts_released_total",
+                          "Acknowledged alerts untaken again because their handler went offline "
+                          "without closing them", registry=REGISTRY)

@@ -38,6 +38,8 @@ class AlertRecord:
     outcome: str | None
     note: str | None
     conv: str | None
+    releases: int = 0  # times its handler went offline without closing it
+    released_name: str | None = None
 
     def public(self) -> dict[str, Any]:
         """What staff see (account ids stay on the server; names are what staff know)."""
@@ -48,7 +50,8 @@ class AlertRecord:
                 "acknowledged_by": self.acknowledged_name,
                 "acknowledged_at": _iso(self.acknowledged_at),
                 "resolved_by": self.resolved_name, "resolved_at": _iso(self.resolved_at),
-                "outcome": self.outcome, "note": self.note, "conv": self.conv}
+                "outcome": self.outcome, "note": self.note, "conv": self.conv,
+                "releases": self.releases, "released_by": self.released_name}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -64,7 +67,8 @@ def _record(row: Alert) -> AlertRecord:
                        row.session_id, row.report_id, row.state, utc(row.created_at),
                        row.escalated_at is not None, row.acknowledged_by,
                        row.acknowledged_name, _aware(row.acknowledged_at), row.resolved_name,
-                       _aware(row.resolved_at), row.outcome, row.note, row.conv)
+                       _aware(row.resolved_at), row.outcome, row.note, row.conv,
+                       row.releases or 0, row.released_name)
 
 
 class AlertStore:
@@ -125,6 +129,26 @@ class AlertStore:
             done = await s.execute(update(Alert).where(
                 Alert.id == alert_id, Alert.state == OPEN,
                 Alert.escalated_at.is_(None)).values(escalated_at=now))
+            if not done.rowcount:  # type: ignore[attr-defined]
+                return None
+        return await self.get(alert_id)
+
+    async def handled(self) -> list[tuple[int, str]]:
+        """(alert, account) of every acknowledged alert not yet resolved."""
+        query = select(Alert.id, Alert.acknowledged_by).where(Alert.state == ACKNOWLEDGED)
+        async with self.sessions() as s:
+            return [(i, str(a)) for i, a in (await s.execute(query)).all() if a is not None]
+
+    async def release(self, alert_id: int, account: str) -> AlertRecord | None:
+        """Untake an alert `account` acknowledged and has not resolved: nobody handles it
+        now. None if it has meanwhile been resolved, or released by another process."""
+        async with self.sessions.begin() as s:
+            done = await s.execute(update(Alert).where(
+                Alert.id == alert_id, Alert.state == ACKNOWLEDGED,
+                Alert.acknowledged_by == account).values(
+                state=OPEN, released_name=Alert.acknowledged_name,
+                releases=Alert.releases + 1, acknowledged_by=None, acknowledged_name=None,
+                acknowledged_at=None))
             if not done.rowcount:  # type: ignore[attr-defined]
                 return None
         return await self.get(alert_id)

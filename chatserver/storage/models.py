@@ -437,6 +437,10 @@ class Alert(Base):
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # a fixed list
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)  # staff's own words
     conv: Mapped[str | None] = mapped_column(String(64), nullable=True)  # opened from it
+    # Its handler went offline without closing it and it was untaken again: how many times
+    # (consoles order what they are told by it) and the name of the last one who left it.
+    releases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    released_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class RulesAcceptance(Base):

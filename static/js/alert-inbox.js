@@ -37,8 +37,10 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
 
   function stateLine(alert) {
     const line = el("p", "alert-state");
-    if (alert.state === "open") line.append(el("strong", "", t("alerts.stateOpen")));
-    else if (alert.state === "acknowledged") {
+    if (alert.state === "open") {
+      line.append(el("strong", "", t("alerts.stateOpen")));
+      if (alert.released_by) line.append(" ", t("alerts.releasedBy", { name: alert.released_by }));
+    } else if (alert.state === "acknowledged") {
       line.append(el("strong", "", mine(alert.acknowledged_by) ? t("alerts.handledByYou")
         : t("alerts.handledBy", { name: alert.acknowledged_by ?? "" })));
     } else {
@@ -188,12 +190,14 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     onChange();
   }
 
-  // An alert only moves forward (open, acknowledged, resolved; once escalated it stays so),
-  // but its frames come from any process and can overtake each other: an escalation sent
-  // just before someone acknowledged may arrive after. A telling that ranks below what is
-  // known is stale, and must not show a taken alert as untaken again.
+  // An alert only moves forward (open, acknowledged, resolved; once escalated it stays so;
+  // untaken again only when its handler went offline, which counts up `releases`), but its
+  // frames come from any process and can overtake each other: an escalation sent just before
+  // someone acknowledged may arrive after. A telling that ranks below what is known is stale,
+  // and must not show a taken alert as untaken again.
+  const rank = (alert) => (alert.releases ?? 0) * 3 + ORDER[alert.state];
   function later(known, told) {
-    if (!known || ORDER[told.state] >= ORDER[known.state]) {
+    if (!known || rank(told) >= rank(known)) {
       return known?.escalated && !told.escalated ? { ...told, escalated: true } : told;
     }
     return told.escalated && !known.escalated ? { ...known, escalated: true } : known;
@@ -245,18 +249,30 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     render();
     if (!before) announceNew(alert, false);
   });
+  // Its handler went offline without closing it: someone else must take it.
+  function announceReleased(alert) {
+    const words = { name: alert.released_by ?? "", what: what(alert), who: alert.name ?? "" };
+    urgent(t("alerts.releasedAnnounce", words));
+    signals.signal({ title: t("alerts.releasedTitle"), tag: `alert-${alert.id}`,
+      body: t("alerts.notifyBody", { what: what(alert),
+        room: alert.room ? roomName(alert.room) : t("alerts.oneToOneWhere") }) });
+  }
+  const released = (before, now) => before && before.state !== "open" && now.state === "open";
+
   client.addEventListener("alert_changed", (e) => {
     const { before, now } = upsert(e.detail.alert);
     render();
-    if (before?.state === "open" && now.state !== "open" && !mine(now.acknowledged_by)) {
+    if (released(before, now)) announceReleased(now);
+    else if (before?.state === "open" && now.state !== "open" && !mine(now.acknowledged_by)) {
       say(t("alerts.takenAnnounce", { name: now.acknowledged_by ?? "", what: what(now),
         who: now.name ?? "" }));
     }
   });
   client.addEventListener("alert_escalated", (e) => {
-    const { now } = upsert(e.detail.alert);
+    const { before, now } = upsert(e.detail.alert);
     render();
-    if (now.state === "open") announceNew(now, true); // not when someone took it meanwhile
+    if (released(before, now)) announceReleased(now);
+    else if (now.state === "open") announceNew(now, true); // not when someone took it meanwhile
   });
   client.addEventListener("answer", (e) => {
     const { request, answer } = e.detail;

@@ -29,7 +29,9 @@ const state = {
   resources: [], // the crisis lines, from the server (shown at once when help is pressed)
   helpRequest: null, // the id of the last "help" frame, to know its crisis_resources
   helpUnsent: null, // { room, at } of a "help" that did not reach the server (sent on resume)
-  helpStatus: null, // nobody_online, notified, seen, unanswered (help_status) or not_sent
+  // nobody_online, notified, seen, unanswered, released, released_nobody_online (help_status)
+  // or not_sent
+  helpStatus: null,
   seenAlerts: new Set(), // alerts a facilitator has seen: an older word on one is stale
   muted: null, // { until: ms or null, reason } while a facilitator has muted this person
   slowUntil: 0, // slow mode: when the next message may be sent (ms)
@@ -1034,8 +1036,10 @@ client.addEventListener("help_status", (e) => {
   if (e.detail.room !== state.room?.id) return;
   // "Seen" can overtake "told" (they come from different processes): a person a facilitator
   // has seen must not be told afterwards that one was only told, or that nobody is there.
+  // Only the facilitator's leaving without answering (released...) undoes "seen".
   const { alert, status } = e.detail;
   if (status === "seen" && alert != null) state.seenAlerts.add(alert);
+  else if (status.startsWith("released")) state.seenAlerts.delete(alert);
   else if (alert != null && state.seenAlerts.has(alert)) return;
   state.helpStatus = status;
   renderHelpStatus();

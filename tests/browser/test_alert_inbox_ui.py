@@ -171,11 +171,13 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
 
 @pytest.fixture
 async def quick_escalation(start_server, tmp_path):
-    """One process (SQLite) whose alerts escalate after 2 s; an admin and Sanna (Olohuone).
-    Yields the server and the admin's password."""
+    """One process (SQLite) whose alerts escalate after 2 s, and are untaken again 2 s after
+    their handler went offline; an admin and Sanna (Olohuone). Yields the server and the
+    admin's password."""
     db = f"sqlite+aiosqlite:///{tmp_path}/escalation.sqlite3"
     admin_password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, alert_escalate_seconds=2, **FAST)
+    server = start_server(database_url=db, alert_escalate_seconds=2,
+                          alert_handler_gone_seconds=2, **FAST)
     admin_http = StaffHttp(server.url)
     await admin_http.login("admin", admin_password)
     await add_facilitator(admin_http, "sanna", ["olohuone"])
@@ -281,6 +283,39 @@ async def test_a_person_nobody_answers_is_told_so_with_the_lines(browser, quick_
     await told.locator(".resources a[href='tel:112']").wait_for()
     assert await in_view(person, "#private .help-status")
     assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_person_whose_facilitator_leaves_is_told_and_others_see_it_untaken(
+        browser, quick_escalation):
+    """Sanna has seen the person's call for help and goes offline (her page closed) without
+    answering. 2 s later the person, whose help sheet is closed, is told above the composer
+    that she had to leave and that no other facilitator is online, with the crisis lines:
+    "seen" is not left standing. The admin who signs in then finds the alert untaken, with who
+    left it; when the admin takes it, the person is told that a facilitator has seen it."""
+    server, admin_password = quick_escalation
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await sanna.locator("#alerts li", has_text="Tarvitsee apua nyt").get_by_role(
+        "button", name="Kuittaa").click()
+    await person.locator("#help-dialog-status", has_text="Ohjaaja on nähnyt").wait_for()
+    await person.click("#help-close")
+    assert sanna.errors == []  # type: ignore[attr-defined]
+    await sanna.context.close()
+
+    told = person.locator("#private", has_text="joutui lähtemään, eikä muita ohjaajia")
+    await told.wait_for(timeout=15000)
+    await told.locator(".resources a[href='tel:112']").wait_for()
+    assert await in_view(person, "#private .help-status")
+
+    admin = await console_page(browser, server.url, "admin", admin_password)
+    untaken = admin.locator("#alerts li.state-open", has_text="Tarvitsee apua nyt")
+    await untaken.wait_for()
+    assert "Sanna poistui linjoilta sulkematta tätä." in await untaken.inner_text()
+    await untaken.get_by_role("button", name="Kuittaa").click()
+    await person.locator("#private .help-status", has_text="Ohjaaja on nähnyt").wait_for()
+    assert person.errors == [] and admin.errors == []  # type: ignore[attr-defined]
 
 
 async def test_help_asked_while_offline_is_said_not_sent_and_sent_on_return(browser,
