@@ -11,6 +11,9 @@ from chatserver import logs
 from chatserver.domain.config import ConfigError, Settings
 from chatserver.storage.migrate import migrate
 
+# The exit code uvicorn gives a server that did not start (a port in use, a failed start-up).
+STARTUP_FAILURE = 3
+
 # What chatserver.staff.StaffService.create accepts, said where people look for it.
 USERNAME_RULE = ("3-64 characters: letters, digits, '.', '-' and '_'; "
                  "upper and lower case are the same")
@@ -129,7 +132,7 @@ def _create_staff(settings: Settings, args: argparse.Namespace, role: str) -> in
 
 
 def _serve(settings: Settings) -> int:
-    import uvicorn
+    from chatserver.web.main_loop import serve
 
     if settings.migrate_on_start:
         asyncio.run(migrate(settings.database_url))
@@ -137,9 +140,9 @@ def _serve(settings: Settings) -> int:
     print(f"chatserver: open http://{shown_host}:{settings.port}/ in your browser "
           f"(broker: {'redis' if settings.redis_enabled else 'in-process'}, "
           f"database: {settings.database_url.split(':', 1)[0]})", flush=True)
-    uvicorn.run("chatserver.web.app:create_app_from_env", factory=True,
-                **uvicorn_options(settings))
-    return 0
+    started = serve({"app": "chatserver.web.app:create_app_from_env", "factory": True,
+                     **uvicorn_options(settings)})
+    return 0 if started else STARTUP_FAILURE
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
