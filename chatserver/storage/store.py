@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
@@ -11,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-import aiosqlite
 from sqlalchemy import CursorResult, Table, delete, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from chatserver.storage.models import AppSetting, Event, Identity, Room, ServerSecret
 from chatserver.storage.raw_reads import PgRawReader, RawReader
+from chatserver.storage.sqlite_writes import SqliteBatchWriter
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +126,14 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         # SQLite: every message's durable write goes through one plain driver connection of
-        # its own (executemany and commit, three hops to its thread); through the engine the
-        # same batch cost five times the CPU (measured: 850 µs against 157 µs for a batch of
-        # two), which with many small rooms was a large part of the server's work.
+        # its own, on a thread of its own, one hop per batch (storage/sqlite_writes.py);
+        # through the engine the same batch cost five times the CPU (measured: 850 µs
+        # against 157 µs for a batch of two), which with many small rooms was a large part
+        # of the server's work.
         url = engine.url
         self._raw_path = (url.database if url.get_backend_name() == "sqlite" and url.database
                           and url.database != ":memory:" else None)
-        self._raw: aiosqlite.Connection | None = None
-        self._raw_lock = asyncio.Lock()
+        self._raw = SqliteBatchWriter(self._raw_path) if self._raw_path else None
         # The reads of a room's first join, on SQLite (storage/raw_reads.py).
         self.raw_reader: RawReader | PgRawReader = (
             RawReader(self._raw_path) if self._raw_path else PgRawReader(url))
@@ -157,7 +156,6 @@ class Store:
         await self.raw_reader.close()
         if self._raw is not None:
             await self._raw.close()
-            self._raw = None
         await self.engine.dispose()
 
     async def ping(self) -> None:
@@ -302,8 +300,8 @@ class Store:
         heads: dict[str, int] = {}
         for e in events:
             heads[e.room_id] = max(heads.get(e.room_id, 0), e.seq)
-        if self._raw_path is not None:
-            await self._insert_events_raw(events, heads)
+        if self._raw is not None:
+            await self._insert_events_raw(self._raw, events, heads)
             return
         # PostgreSQL: the driver's executemany in one transaction (storage/raw_reads.py), for
         # the events and for the high-water marks (a batch from many small rooms would
@@ -314,29 +312,13 @@ class Store:
                                  for e in events]),
             (_RAW_RAISE_SEQ_PG, [(seq, room_id) for room_id, seq in heads.items()])])
 
-    async def _insert_events_raw(self, events: Sequence[StoredEvent],
-                                 heads: dict[str, int]) -> None:
+    async def _insert_events_raw(self, writer: SqliteBatchWriter,
+                                 events: Sequence[StoredEvent], heads: dict[str, int]) -> None:
         bind = self._bind_time
         rows = [(e.room_id, e.seq, e.kind, e.member,
                  bind(e.created_at) if bind else e.created_at, e.frame) for e in events]
-        async with self._raw_lock:
-            try:
-                if self._raw is None:
-                    assert self._raw_path is not None
-                    self._raw = await aiosqlite.connect(self._raw_path, timeout=15)
-                    for pragma in ("journal_mode=WAL", "synchronous=NORMAL",
-                                   "busy_timeout=10000"):
-                        await self._raw.execute(f"PRAGMA {pragma}")
-                await self._raw.executemany(_RAW_INSERT_EVENT, rows)
-                await self._raw.executemany(_RAW_RAISE_SEQ,
-                                            [(seq, room, seq) for room, seq in heads.items()])
-                await self._raw.commit()
-            except Exception:
-                raw, self._raw = self._raw, None  # start afresh next time
-                if raw is not None:
-                    with contextlib.suppress(Exception):
-                        await raw.close()
-                raise
+        await writer.write([(_RAW_INSERT_EVENT, rows),
+                            (_RAW_RAISE_SEQ, [(seq, room, seq) for room, seq in heads.items()])])
 
     async def events_after(self, room_id: str, after: int, before: int | None = None,
                            limit: int = 10_000) -> list[tuple[int, str]]:
