@@ -20,7 +20,7 @@ from chatserver.testing import (
 )
 
 ESCALATE = 1.5
-GONE = 3.0  # ALERT_HANDLER_GONE_SECONDS
+GONE = 3.0  # HANDLER_GONE_SECONDS
 ROOM = "olohuone"
 
 
@@ -29,7 +29,7 @@ async def world(start_server, redis_server, pg_url):
     """Two processes; an admin; Sanna facilitates olohuone, Pekka laheiset (and may give
     one-to-one support)."""
     admin_password = create_admin({"DATABASE_URL": pg_url})
-    env = {**FAST, "alert_escalate_seconds": ESCALATE, "alert_handler_gone_seconds": GONE}
+    env = {**FAST, "alert_escalate_seconds": ESCALATE, "handler_gone_seconds": GONE}
     a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
     b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
     admin = StaffHttp(a.url)
@@ -165,7 +165,7 @@ async def test_nobody_online_is_said_at_once_and_an_alert_nobody_takes_escalates
 
 async def test_an_alert_whose_handler_goes_offline_is_untaken_again_and_the_person_told(world):
     """Sanna takes a help alert and goes offline without closing it (her laptop shut): after
-    ALERT_HANDLER_GONE_SECONDS it is untaken again on every console and escalates, and the
+    HANDLER_GONE_SECONDS it is untaken again on every console and escalates, and the
     person learns that the facilitator had to leave and that others have been told. A console
     that is back within that time (a reload, on the other process) keeps it hers."""
     a, _b, staff, console, participant = world

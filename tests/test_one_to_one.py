@@ -568,3 +568,49 @@ async def test_a_deploy_keeps_the_places_of_people_waiting_on_the_stopped_proces
         await c.close()
     await aino_http.close()
     await admin.close()
+
+
+async def test_people_are_told_when_their_supporter_is_gone_and_when_back(
+        start_server, redis_server, pg_url):
+    """Aino's laptop shuts mid-conversation (her socket goes, her process lives on): after
+    HANDLER_GONE_SECONDS the participant is told that she is away, with the crisis lines,
+    never left writing to nobody. A reload within that time (here on the other process) says
+    nothing. What the participant writes meanwhile reaches her when she is back, and the
+    participant is told that she is."""
+    password = create_admin({"DATABASE_URL": pg_url})
+    env = {**FAST, "handler_gone_seconds": 2}
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
+    admin = StaffHttp(b.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(b.ws_url)
+    await _queue(p, "")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+
+    await aino.close()
+    aino = await aino_http.socket(b.ws_url)
+    await aino.request({"type": "support_available", "capacity": 1})
+    await aino.wait_for(_is("conv_started", conv=conv, resumed=True))
+    await asyncio.sleep(4)
+    assert not [f for f in p.frames if f["type"] == "conv_supporter_away"]
+
+    mark = len(p.frames)
+    await aino.close()
+    away = await p.wait_for(_is("conv_supporter_away", conv=conv), timeout=15, start=mark)
+    assert "112" in str(away["resources"])
+    sent = await p.request({"type": "conv_send", "conv": conv, "text": "Oletko siellä?"})
+    assert sent["type"] != "error", sent
+    aino = await aino_http.socket(a.ws_url)
+    await aino.request({"type": "support_available", "capacity": 1})
+    resumed = await aino.wait_for(_is("conv_started", conv=conv, resumed=True))
+    assert [m["text"] for m in resumed["history"]] == ["Oletko siellä?"]
+    await p.wait_for(_is("conv_supporter_back", conv=conv), start=mark)
+    assert len([f for f in p.frames if f["type"] == "conv_supporter_away"]) == 1
+    for c in (p, aino):
+        await c.close()
+    await admin.close()
+    await aino_http.close()

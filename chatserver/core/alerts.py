@@ -9,7 +9,7 @@ that nobody who could see it is online (and that the crisis lines answer now), t
 facilitator has been told, and, once one acknowledges, that a facilitator has seen it. An alert
 nobody acknowledges within ALERT_ESCALATE_SECONDS goes to every admin and every on-duty
 one-to-one supporter. An alert whose handler has been offline (no signed-in connection on any
-process) for ALERT_HANDLER_GONE_SECONDS without closing it is untaken again: nobody is left
+process) for HANDLER_GONE_SECONDS without closing it is untaken again: nobody is left
 believing it is handled.
 """
 
@@ -209,7 +209,7 @@ class AlertInbox:
     async def _run(self) -> None:
         # Often enough that an alert escalates (or an abandoned one is untaken) within a
         # quarter of the wait after it is due.
-        waits = (self.settings.alert_escalate_seconds, self.settings.alert_handler_gone_seconds)
+        waits = (self.settings.alert_escalate_seconds, self.settings.handler_gone_seconds)
         every = min(5.0, max(0.2, min(waits) / 4))
         while True:
             await asyncio.sleep(every)
@@ -237,7 +237,7 @@ class AlertInbox:
 
     async def release_abandoned(self, now: float) -> int:
         """Untake every acknowledged alert whose handler has been offline for
-        ALERT_HANDLER_GONE_SECONDS (as this process has seen it, so a reload or a network
+        HANDLER_GONE_SECONDS (as this process has seen it, so a reload or a network
         change is not counted): the other staff are told, it escalates if it had not, and the
         person learns that the facilitator who saw it had to leave."""
         handled = await self.store.handled()
@@ -248,7 +248,7 @@ class AlertInbox:
         gone = {alert: account for alert, account in handled if account not in online}
         self._handler_gone = {alert: self._handler_gone.get(alert, now) for alert in gone}
         due = [alert for alert, since in self._handler_gone.items()
-               if now - since >= self.settings.alert_handler_gone_seconds]
+               if now - since >= self.settings.handler_gone_seconds]
         done = 0
         for alert_id in due:
             del self._handler_gone[alert_id]

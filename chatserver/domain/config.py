@@ -108,10 +108,12 @@ class Settings:
     # An alert (crisis language, a help press, a report...) that no staff member acknowledges
     # within this many seconds goes to every admin and every on-duty one-to-one supporter.
     alert_escalate_seconds: float = 60.0
-    # An alert whose handler has had no signed-in connection on any process for this long
-    # (not a reload or a phone changing networks) is untaken again: the other staff are told,
-    # it escalates if it had not, and the person is told that the facilitator had to leave.
-    alert_handler_gone_seconds: float = 60.0
+    # A staff member handling someone who has had no signed-in connection on any process for
+    # this long (not a reload or a phone changing networks) is gone: an alert they took is
+    # untaken again (the other staff are told, it escalates if it had not, and the person is
+    # told that the facilitator had to leave), and the people in their private conversations
+    # are told that they are away.
+    handler_gone_seconds: float = 60.0
     # Alerts (room, kind, pseudonym, times, outcome; never message text) are kept this many
     # days for the handling-time figures, then deleted.
     alert_retention_days: int = 90
@@ -146,7 +148,7 @@ class Settings:
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "edit_window_seconds", "max_connections_per_client",
                     "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds",
-                    "alert_escalate_seconds", "alert_handler_gone_seconds",
+                    "alert_escalate_seconds", "handler_gone_seconds",
                     "alert_retention_days", "hello_rate",
                     "hello_burst", "new_identity_rate", "new_identity_burst", "join_rate",
                     "join_burst", "new_member_rate", "new_member_burst",

@@ -23,6 +23,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     info: null, phase: null, request: null, status: null, last: null, conv: null,
     feedback: null, // { conv, key } after a conversation that asks for feedback
     name: "", resources: [], outgoing: new Map(), echoes: [], endedResources: [],
+    supporterAway: false, // told that the supporter has had no connection for a while
     fromAlert: false, // opened by a facilitator from an alert (not asked for in the queue)
     side: false, // shown beside the group chat
   };
@@ -238,6 +239,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     remember();
     state.request = null;
     state.echoes = [];
+    state.supporterAway = false;
     $("support-messages").replaceChildren();
     $("support-notice").replaceChildren();
     $("support-end-confirm").hidden = true;
@@ -517,6 +519,25 @@ export function initSupport({ client, show, renderResources, beside }) {
     startWaiting(e.detail.request);
     $("support-returned").hidden = false;
     say(t("support.interrupted"));
+  });
+  // The supporter has had no connection for a while (HANDLER_GONE_SECONDS): said honestly,
+  // with the lines; the conversation stays, and what is written reaches them if they return.
+  client.addEventListener("conv_supporter_away", (e) => {
+    if (e.detail.conv !== state.conv) return;
+    state.supporterAway = true;
+    if (e.detail.resources) state.resources = e.detail.resources;
+    const list = el("ul", "resources");
+    renderResources(list, state.resources);
+    $("support-notice").replaceChildren(keyed(el("p"), "support.supporterAway",
+      { name: state.name }), list);
+    say(t("support.supporterAway", { name: state.name }));
+  });
+  client.addEventListener("conv_supporter_back", (e) => {
+    if (e.detail.conv !== state.conv || !state.supporterAway) return;
+    state.supporterAway = false;
+    $("support-notice").replaceChildren();
+    note("support.supporterBack", { name: state.name });
+    say(t("support.supporterBack", { name: state.name }));
   });
   client.addEventListener("conv_ended", (e) => {
     if (e.detail.conv === state.conv) ended(e.detail);

@@ -177,7 +177,7 @@ async def quick_escalation(start_server, tmp_path):
     db = f"sqlite+aiosqlite:///{tmp_path}/escalation.sqlite3"
     admin_password = create_admin({"DATABASE_URL": db})
     server = start_server(database_url=db, alert_escalate_seconds=2,
-                          alert_handler_gone_seconds=2, **FAST)
+                          handler_gone_seconds=2, **FAST)
     admin_http = StaffHttp(server.url)
     await admin_http.login("admin", admin_password)
     await add_facilitator(admin_http, "sanna", ["olohuone"])

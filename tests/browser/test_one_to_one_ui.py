@@ -420,6 +420,43 @@ async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_person_whose_supporter_is_gone_is_told_with_the_lines_and_when_back(
+        browser, start_server, tmp_path):
+    """One process (SQLite, in-process broker). Sanna's console closes mid-conversation (her
+    laptop shut): 2 s later (HANDLER_GONE_SECONDS) the participant's page says that she is
+    away and may return, with the crisis lines; when she signs in again the page says that she
+    is back, and what was written meanwhile is in her conversation."""
+    from chatserver.testing import FAST, add_facilitator, create_admin
+
+    db = f"sqlite+aiosqlite:///{tmp_path}/gone.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, handler_gone_seconds=2, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    await admin.close()
+    await make_sanna_a_supporter(server.url, password)
+    sanna = await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Paniikki")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    assert sanna.errors == []  # type: ignore[attr-defined]
+    await sanna.context.close()
+
+    notice = aino.locator("#support-notice", has_text="eikä hän ole vielä palannut")
+    await notice.wait_for(timeout=15000)
+    await notice.locator(".resources a[href='tel:112']").wait_for()
+    await aino.fill("#support-text", "Oletko siellä?")
+    await aino.press("#support-text", "Enter")
+    sanna = await available(browser, server.url)
+    back = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await back.locator(".text", has_text="Oletko siellä?").wait_for()
+    await aino.locator("#support-messages .note", has_text="on taas paikalla").wait_for()
+    assert await aino.locator("#support-notice .resources").count() == 0
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
 async def test_a_reloaded_tab_keeps_the_place_and_the_conversation(browser, staff_server):
     """A phone reloads a tab it had put away: the place in the queue is kept (queue_resume),
     and later the conversation comes back with its history (conv_resume)."""

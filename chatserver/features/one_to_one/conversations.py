@@ -107,6 +107,14 @@ class Conversations:
         """Either side, after a reload: the conversation again with its history so far."""
         conv, side = await self._conversation(client, frame.conv)
         client.offer(encode(await self.resumed(conv, side, frame.id)))
+        if side == "supporter":
+            await self.supporter_back(conv)
+
+    async def supporter_back(self, conv: Conversation) -> None:
+        """The supporter's console has the conversation again: a participant who was told
+        that they were away learns that they are back (a page that was not told ignores it)."""
+        await self._send([conv["request"]["identity"]],
+                         {"type": "conv_supporter_back", "conv": conv["id"]})
 
     async def resumed(self, conv: Conversation, side: str,
                        frame_id: str | None = None) -> dict[str, Any]:

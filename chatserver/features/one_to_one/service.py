@@ -29,6 +29,7 @@ from chatserver.core.hub import Client
 from chatserver.core.identities import Identities
 from chatserver.core.loads import Coalesced
 from chatserver.core.ports import ControlRoute, FrameHandler, FrameRoute, RoomAccess
+from chatserver.core.presence import STAFF_ROOM
 from chatserver.domain import queueing
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import (
@@ -98,6 +99,9 @@ class OneToOne:
         # Requests whose last socket here went away: kept until this (monotonic) deadline, so
         # a participant who reconnects (`queue_resume`) keeps their place.
         self._orphans: dict[str, float] = {}
+        # Staff whose last socket here went away (account -> monotonic time): the people in
+        # their private conversations are told they are away unless they are back in time.
+        self._staff_left: dict[str, float] = {}
         self._refresh = Coalesced(self._refresh_now)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
@@ -131,6 +135,7 @@ class OneToOne:
                 await self.backend.heartbeat(self.process, now + settings.presence_ttl_seconds)
                 await self._swept(*await self.backend.sweep(now))
                 await self._expire_orphans()
+                await self._tell_if_supporters_gone()
             except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
                 log.warning("one-to-one heartbeat failed", extra={"error": type(exc).__name__})
             except Exception:
@@ -158,6 +163,26 @@ class OneToOne:
             if request is not None:
                 await self._record(request, served=False)
                 await self._changed()
+
+    async def _tell_if_supporters_gone(self) -> None:
+        """Staff who left this process and have had no signed-in socket anywhere for
+        HANDLER_GONE_SECONDS: the people in their private conversations are told that they are
+        away, with the crisis lines (a console back in time, after a reload or on another
+        process, is not gone). Their words still reach the supporter if they come back."""
+        grace = self.rooms.settings.handler_gone_seconds
+        now = time.monotonic()
+        due = [account for account, since in self._staff_left.items() if now - since >= grace]
+        if not due:
+            return
+        online = {info.get("member") for info in await self.rooms.present(STAFF_ROOM)}
+        for account in due:
+            del self._staff_left[account]
+            if account in online:
+                continue
+            for conv in await self.backend.conversations_of(account):
+                await self._send([conv["request"]["identity"]], {
+                    "type": "conv_supporter_away", "conv": conv["id"],
+                    "resources": await self.crisis.current()})
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
         for conv in returned:
@@ -405,6 +430,7 @@ class OneToOne:
         # the history so far, to this socket only.
         for conv in await self.backend.conversations_of(account.id):
             client.offer(encode(await self.conversations.resumed(conv, "supporter")))
+            await self.conversations.supporter_back(conv)
         await self._changed()
 
     async def take(self, client: Client, frame: SupportTake) -> None:
@@ -487,6 +513,10 @@ class OneToOne:
                 self._orphans[request_id] = (time.monotonic()
                                              + self.rooms.settings.queue_reattach_seconds)
         if client.staff is not None:
+            account = client.staff.id
+            if not any(other is not client and other.staff is not None
+                       and other.staff.id == account for other in self.rooms.local_clients()):
+                self._staff_left[account] = time.monotonic()
             supporter = self.supporters.get(client.staff.id)
             if supporter is not None:
                 supporter.clients.pop(client.id, None)
