@@ -318,6 +318,31 @@ async def test_a_person_whose_facilitator_leaves_is_told_and_others_see_it_untak
     assert person.errors == [] and admin.errors == []  # type: ignore[attr-defined]
 
 
+async def test_an_admin_online_hears_that_an_alert_is_untaken_again(browser, quick_escalation):
+    """The admin is signed in when Sanna, who took the alert, goes offline: the admin's console
+    reads out that it is untaken again and by whom it was left, shows it open with the
+    "Kuittaa" button back, and the person is told that the other facilitators know."""
+    server, admin_password = quick_escalation
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    admin = await console_page(browser, server.url, "admin", admin_password)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await sanna.locator("#alerts li", has_text="Tarvitsee apua nyt").get_by_role(
+        "button", name="Kuittaa").click()
+    alert = admin.locator("#alerts li", has_text="Tarvitsee apua nyt")
+    await alert.locator(".alert-state", has_text="Hoitaa: Sanna").wait_for()
+    await sanna.context.close()
+
+    await alert.locator(".alert-state", has_text="Sanna poistui linjoilta").wait_for(
+        timeout=15000)
+    await wait_until(admin, "document.getElementById('urgent-live').textContent"
+                     ".startsWith('Taas hoitamatta (Sanna poistui linjoilta)')")
+    assert await alert.get_by_role("button", name="Kuittaa").count() == 1
+    await person.locator("#help-dialog-status", has_text="Muille ohjaajille on kerrottu").wait_for()
+    assert person.errors == [] and admin.errors == []  # type: ignore[attr-defined]
+
+
 async def test_help_asked_while_offline_is_said_not_sent_and_sent_on_return(browser,
                                                                            start_server):
     """The connection is down (the server restarting) when the person asks for help: the
