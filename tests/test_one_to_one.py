@@ -71,6 +71,18 @@ async def _setup(admin: StaffHttp, *, supporters: list[str],
     return ids
 
 
+async def _two_processes(start_server: Any, redis_server: Any, pg_url: str,
+                         **env: Any) -> tuple[Any, Any, StaffHttp]:
+    """Two processes sharing Redis and PostgreSQL with these settings, and the admin signed in
+    on the second."""
+    password = create_admin({"DATABASE_URL": pg_url})
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **{**FAST, **env})
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **{**FAST, **env})
+    admin = StaffHttp(b.url)
+    await admin.login("admin", password)
+    return a, b, admin
+
+
 @pytest.fixture
 def pair(start_server, redis_server, pg_url):
     password = create_admin({"DATABASE_URL": pg_url})
@@ -534,12 +546,8 @@ async def test_a_deploy_keeps_the_places_of_people_waiting_on_the_stopped_proces
     """SIGTERM (a deploy): the people waiting on that process reconnect to another one and
     claim their places; a place nobody claims is dropped by the other process after the
     grace time and counted as abandoned."""
-    password = create_admin({"DATABASE_URL": pg_url})
-    env = {**FAST, "queue_reattach_seconds": 4}
-    a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
-    b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
-    admin = StaffHttp(b.url)
-    await admin.login("admin", password)
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url,
+                                       queue_reattach_seconds=4)
     await _setup(admin, supporters=["aino"])
     aino_http, aino = await _supporter(b.url, b.ws_url, "aino")
     await aino.request({"type": "support_available", "capacity": 1})
@@ -577,12 +585,8 @@ async def test_people_are_told_when_their_supporter_is_gone_and_when_back(
     never left writing to nobody. A reload within that time (here on the other process) says
     nothing. What the participant writes meanwhile reaches her when she is back, and the
     participant is told that she is."""
-    password = create_admin({"DATABASE_URL": pg_url})
-    env = {**FAST, "handler_gone_seconds": 2}
-    a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
-    b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
-    admin = StaffHttp(b.url)
-    await admin.login("admin", password)
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url,
+                                       handler_gone_seconds=2)
     await _setup(admin, supporters=["aino"])
     aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
     await aino.request({"type": "support_available", "capacity": 1})
