@@ -35,6 +35,7 @@ async def test_a_stale_table_is_read_again_in_the_background(store):
         assert time.monotonic() < deadline, "the room table was never read again"
         await asyncio.sleep(0.05)
     assert (await directory.get("uusi")).names == EXAMPLE_ROOMS[0]["names"]
+    await directory.close()  # a read it started may still be under way
 
 
 async def test_an_unknown_room_is_looked_up_at_once_at_most_once_a_second(store):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import UTC, datetime
@@ -44,6 +45,13 @@ class RoomDirectory:
         if self._background is None or self._background.done():
             self._background = asyncio.create_task(self._refresh_quietly(),
                                                    name="room-directory-refresh")
+
+    async def close(self) -> None:
+        """Let a background read that is under way finish, so that the database's connection
+        goes back to its pool before the pool is closed (not left open, then collected)."""
+        if self._background is not None:
+            with contextlib.suppress(Exception):
+                await self._background
 
     async def _refresh_quietly(self) -> None:
         try:

@@ -146,6 +146,7 @@ def create_app(settings: Settings) -> Starlette:
             await chat.identities.close()
             await broker.close()
             await writer.close()
+            await directory.close()
             await store.close()
             log.info("server stopped")
 
