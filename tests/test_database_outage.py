@@ -119,3 +119,46 @@ async def test_postgres_stopped_and_started_clear_errors_no_crash_nothing_lost(
     assert '"level":"ERROR"' not in log and "Traceback" not in log, log[-2000:]
     await alice.close()
     await bob.close()
+
+
+@pytest.mark.slow
+async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_after(
+        private_pg, start_server, redis_server):
+    """Redis carries the room while PostgreSQL is away, so a message with crisis language is
+    posted; its alert cannot be stored. The writer is told at once that the facilitators
+    could not be reached (beside the crisis lines), never left believing they were told; when
+    the database is back, the alert is stored and reaches the facilitator, and the writer is
+    told that a facilitator has been told."""
+    from chatserver.testing import StaffHttp, add_facilitator, create_admin
+
+    password = create_admin({"DATABASE_URL": private_pg.url})
+    server = start_server(database_url=private_pg.url, redis_url=redis_server.url, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", [ROOM])
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", "hiljainen metsä ja kuu")
+    sanna = await sanna_http.socket(server.ws_url)
+    person = await ChatClient.connect(server.ws_url)
+    await person.join(ROOM)
+    await say_until_acked(person, ROOM, "hei kaikki", ledger=Ledger())
+
+    private_pg.stop("immediate")
+    await wait_ready(server, 503, timeout=20)
+    await person.send({"type": "send", "room": ROOM, "id": "c1",
+                       "text": "en jaksa enää, haluan kuolla"})
+    await person.wait_for(lambda f: f["type"] == "crisis_resources", timeout=30)
+    unsent = await person.wait_for(lambda f: f["type"] == "help_status", timeout=30)
+    assert unsent["status"] == "not_sent", unsent
+    assert not [f for f in sanna.frames if f["type"] == "alert"]
+
+    private_pg.start()
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=60)
+    assert (alert["why"], alert["room"]) == ("crisis", ROOM)
+    told = await person.wait_for(lambda f: f["type"] == "help_status"
+                                 and f["status"] == "notified", timeout=10)
+    assert told["alert"] == alert["alert"]["id"]
+    for c in (person, sanna):
+        await c.close()
+    for http in (admin, sanna_http):
+        await http.close()

@@ -48,7 +48,7 @@ HELP, CRISIS, REPORT, NO_FACILITATOR, ONE_TO_ONE_CRISIS, HARM_TO_OTHERS = (
 TOLD_KINDS = frozenset({HELP, CRISIS})
 # What the person is told of their help or crisis alert (`help_status`, docs/protocol.md).
 PERSON_STATUSES = ("nobody_online", "notified", "seen", "unanswered", "released",
-                   "released_nobody_online")
+                   "released_nobody_online", "not_sent")
 OUTCOMES = frozenset({"supported", "referred", "emergency", "no_action", "unreachable"})
 NOTE_CHARS = 500
 # Resolved alerts stay in the inbox this long, so a shift sees what the last one handled.
@@ -112,7 +112,9 @@ class AlertInbox:
                                      seq=seq, session_id=session_id, report_id=report_id,
                                      now=datetime.now(UTC))
         if room_id is not None and kind in TOLD_KINDS:
-            await self.gate.count_alert(room_id)
+            # A statistic: never a reason for the stored alert not to be announced.
+            with contextlib.suppress(DatabaseError, OSError):
+                await self.gate.count_alert(room_id)
         await self._publish("alert_new", alert, extra)
         metrics.ALERTS.labels(kind).inc()
         if tell is not None and room_id is not None:

@@ -8,6 +8,8 @@ core rather than in any one feature.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -17,15 +19,25 @@ from chatserver.broker.base import Broker
 from chatserver.core import metrics
 from chatserver.core.alerts import CRISIS, HARM_TO_OTHERS, AlertInbox
 from chatserver.core.crisis import CrisisResources
-from chatserver.core.hub import Client, Membership
+from chatserver.core.hub import Client, ClientState, Membership
 from chatserver.domain.config import Settings
+from chatserver.domain.errors import BackendUnavailable
 from chatserver.domain.protocol import encode
+from chatserver.storage.errors import DatabaseError
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import RoomRecord
 from moderation.normalize import digest
 from moderation.policy import decide
 from moderation.settings import FilterSettings, SettingsError, with_allowed_numbers
 from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdict
+
+log = logging.getLogger("chatserver.safety")
+
+# A crisis alert the database could not store is tried again for this long, with a growing
+# pause (at most CRISIS_RETRY_PAUSE), so that a database outage does not keep it from the
+# facilitators; the person is told meanwhile that they could not be reached.
+CRISIS_RETRY_SECONDS = 600.0
+CRISIS_RETRY_PAUSE = 15.0
 
 
 class Safety:
@@ -40,6 +52,7 @@ class Safety:
         # validated settings (or, when invalid, the raw ones: decide then holds every message).
         self._compiled: dict[str, tuple[RoomRecord, list[str],
                                         FilterSettings | dict[str, Any]]] = {}
+        self._retries: set[asyncio.Task[None]] = set()
 
     def _settings_for(self, room: RoomRecord) -> FilterSettings | dict[str, Any]:
         """The room's filter settings, validated once and kept until the room record (a
@@ -97,10 +110,50 @@ class Safety:
     async def crisis_alert(self, client: Client, room: RoomRecord, membership: Membership,
                            seq: int | None) -> None:
         """The facilitators are alerted (the message's number, never its text), and the
-        writer is told whether anyone who could answer is online."""
-        await self.alerts.raise_alert(kind=CRISIS, room_id=room.id, member=membership.member,
-                                      name=membership.name, seq=seq, tell=client)
+        writer is told whether anyone who could answer is online. With the database away,
+        the writer is told at once that the facilitators could not be reached (beside the
+        crisis lines they already have) and the alert is tried again until it is stored; the
+        broker away after it was stored leaves it to the escalation, which announces it."""
+        try:
+            await self._raise_crisis_alert(client, room, membership, seq)
+        except (DatabaseError, OSError, BackendUnavailable) as exc:
+            log.warning("crisis alert not raised", extra={"error": type(exc).__name__})
+            client.offer(encode({"type": "help_status", "room": room.id,
+                                 "status": "not_sent"}))
+            if not isinstance(exc, BackendUnavailable):
+                retry = asyncio.create_task(self._retry_crisis_alert(
+                    client, room, membership, seq), name="crisis-alert-retry")
+                self._retries.add(retry)
+                retry.add_done_callback(self._retries.discard)
+
+    async def _raise_crisis_alert(self, client: Client, room: RoomRecord,
+                                  membership: Membership, seq: int | None) -> None:
+        await self.alerts.raise_alert(
+            kind=CRISIS, room_id=room.id, member=membership.member, name=membership.name,
+            seq=seq, tell=client if client.state is ClientState.OPEN else None)
         metrics.CRISIS_ALERTS.inc()
+
+    async def _retry_crisis_alert(self, client: Client, room: RoomRecord,
+                                  membership: Membership, seq: int | None) -> None:
+        deadline = time.monotonic() + CRISIS_RETRY_SECONDS
+        pause = 1.0
+        while True:
+            await asyncio.sleep(pause)
+            try:
+                await self._raise_crisis_alert(client, room, membership, seq)
+                log.info("crisis alert raised after a retry")
+                return
+            except (DatabaseError, OSError) as exc:
+                if time.monotonic() + pause > deadline:
+                    log.error("crisis alert never stored", extra={"error": type(exc).__name__})
+                    return
+                pause = min(pause * 2, CRISIS_RETRY_PAUSE)
+            except BackendUnavailable:
+                return  # stored; the escalation announces it
+
+    async def close(self) -> None:
+        for retry in list(self._retries):
+            retry.cancel()
 
     async def harm_alert(self, room: RoomRecord, membership: Membership,
                          verdict: Verdict) -> None:

@@ -140,6 +140,7 @@ def create_app(settings: Settings) -> Starlette:
             retention.cancel()
             collections.cancel()
             await server.sessions.close()
+            await server.safety.close()
             await server.alerts.close()
             await chat.close()
             await server.one_to_one.close()
