@@ -203,8 +203,9 @@ async def test_an_alert_whose_handler_goes_offline_is_untaken_again_and_the_pers
     await person.wait_for(lambda f: f.get("status") == "seen",
                           start=person.frames.index(told) + 1, timeout=1.0)
     await asyncio.sleep(GONE + 1)  # the admin stays: nothing more happens
-    assert [f["status"] for f in person.frames if f["type"] == "help_status"] == [
-        "notified", "seen", "released", "seen"]
+    statuses = [f["status"] for f in person.frames if f["type"] == "help_status"]
+    # (An "unanswered" before the first "seen" would only say that Sanna was slow to take it.)
+    assert statuses[statuses.index("seen"):] == ["seen", "released", "seen"], statuses
 
 
 async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_the_person(world):

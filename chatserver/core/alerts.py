@@ -240,8 +240,8 @@ class AlertInbox:
     async def release_abandoned(self, now: float) -> int:
         """Untake every acknowledged alert whose handler has been offline for
         HANDLER_GONE_SECONDS (as this process has seen it, so a reload or a network
-        change is not counted): the other staff are told, it escalates if it had not, and the
-        person learns that the facilitator who saw it had to leave."""
+        change is not counted): the other staff are told, it escalates if it had not (in the
+        same change), and the person learns that the facilitator who saw it had to leave."""
         handled = await self.store.handled()
         if not handled:
             self._handler_gone.clear()
@@ -254,17 +254,14 @@ class AlertInbox:
         done = 0
         for alert_id in due:
             del self._handler_gone[alert_id]
-            released = await self.store.release(alert_id, gone[alert_id])
-            if released is None:
+            result = await self.store.release(alert_id, gone[alert_id], datetime.now(UTC))
+            if result is None:
                 continue  # resolved meanwhile, or another process was first
+            released, escalated_now = result
             done += 1
             metrics.ALERTS_RELEASED.inc()
-            escalated = None if released.escalated else await self.store.escalate(
-                alert_id, datetime.now(UTC))
-            if escalated is not None:
-                await self._publish("alert_escalated", escalated)
-            else:
-                await self._publish("alert_changed", released)
+            await self._publish("alert_escalated" if escalated_now else "alert_changed",
+                                released)
             if released.room_id is not None:
                 others = await self.staff_online(released.room_id)
                 await self._tell_person(

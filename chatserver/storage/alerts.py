@@ -139,19 +139,28 @@ class AlertStore:
         async with self.sessions() as s:
             return [(i, str(a)) for i, a in (await s.execute(query)).all() if a is not None]
 
-    async def release(self, alert_id: int, account: str) -> AlertRecord | None:
+    async def release(self, alert_id: int, account: str,
+                      now: datetime) -> tuple[AlertRecord, bool] | None:
         """Untake an alert `account` acknowledged and has not resolved: nobody handles it
-        now. None if it has meanwhile been resolved, or released by another process."""
+        now, and it is escalated in the same change if it had not been (so no process's
+        escalation tells the person a second time). The alert and whether this escalated
+        it; None if it has meanwhile been resolved, or released by another process."""
         async with self.sessions.begin() as s:
+            row = (await s.execute(select(Alert.escalated_at).where(
+                Alert.id == alert_id, Alert.state == ACKNOWLEDGED,
+                Alert.acknowledged_by == account).with_for_update())).first()
+            if row is None:
+                return None
             done = await s.execute(update(Alert).where(
                 Alert.id == alert_id, Alert.state == ACKNOWLEDGED,
                 Alert.acknowledged_by == account).values(
                 state=OPEN, released_name=Alert.acknowledged_name,
                 releases=Alert.releases + 1, acknowledged_by=None, acknowledged_name=None,
-                acknowledged_at=None))
+                acknowledged_at=None, escalated_at=row[0] or now))
             if not done.rowcount:  # type: ignore[attr-defined]
                 return None
-        return await self.get(alert_id)
+        released = await self.get(alert_id)
+        return (released, row[0] is None) if released is not None else None
 
     async def due_for_escalation(self, created_before: datetime) -> list[int]:
         query = select(Alert.id).where(Alert.state == OPEN, Alert.escalated_at.is_(None),
