@@ -126,10 +126,7 @@ class AlertInbox:
     async def staff_online(self, room_id: str) -> bool:
         """Whether any staff member who may see the room has a signed-in connection, on any
         process (the staff console counts even if they have not joined the room)."""
-        for info in await self.presence.staff_online():
-            if info.get("role") == "admin" or room_id in info.get("rooms", ()):
-                return True
-        return False
+        return _any_sees_room(await self.presence.staff_online(), room_id)
 
     # Handling ------------------------------------------------------------------------------
 
@@ -246,7 +243,8 @@ class AlertInbox:
         if not handled:
             self._handler_gone.clear()
             return 0
-        online = {info.get("member") for info in await self.presence.staff_online()}
+        staff = await self.presence.staff_online()
+        online = {info.get("member") for info in staff}
         gone = {alert: account for alert, account in handled if account not in online}
         self._handler_gone = {alert: self._handler_gone.get(alert, now) for alert in gone}
         due = [alert for alert, since in self._handler_gone.items()
@@ -262,8 +260,8 @@ class AlertInbox:
             metrics.ALERTS_RELEASED.inc()
             await self._publish("alert_escalated" if escalated_now else "alert_changed",
                                 released)
-            if released.room_id is not None:
-                others = await self.staff_online(released.room_id)
+            if released.room_id is not None:  # who is online was read above, for all
+                others = _any_sees_room(staff, released.room_id)
                 await self._tell_person(
                     released, "released" if others else "released_nobody_online")
         return done
@@ -301,6 +299,11 @@ class AlertInbox:
                 client.offer(text)
             elif self._sees_room(staff, room):
                 client.offer(changed if kind == "alert_escalated" else text)
+
+
+def _any_sees_room(staff: list[dict[str, Any]], room_id: str) -> bool:
+    """Whether any of these signed-in staff connections (presence infos) may see the room."""
+    return any(info.get("role") == "admin" or room_id in info.get("rooms", ()) for info in staff)
 
 
 async def _nobody(account: AccountRecord) -> bool:

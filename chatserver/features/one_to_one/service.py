@@ -175,14 +175,14 @@ class OneToOne:
         if not due:
             return
         online = {info.get("member") for info in await self.rooms.present(STAFF_ROOM)}
+        resources = await self.crisis.current()
         for account in due:
             del self._staff_left[account]
             if account in online:
                 continue
             for conv in await self.backend.conversations_of(account):
                 await self._send([conv["request"]["identity"]], {
-                    "type": "conv_supporter_away", "conv": conv["id"],
-                    "resources": await self.crisis.current()})
+                    "type": "conv_supporter_away", "conv": conv["id"], "resources": resources})
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
         for conv in returned:
