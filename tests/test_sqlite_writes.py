@@ -32,6 +32,10 @@ def _stored(path: Path) -> list[tuple[str, int]]:
         conn.close()
 
 
+def _log_size(path: Path) -> int:
+    return os.path.getsize(f"{path}-wal")
+
+
 async def test_small_batches_are_written_on_the_loop_and_large_ones_on_the_thread(
         tmp_path: Path) -> None:
     path = tmp_path / "chat.sqlite3"
@@ -101,7 +105,7 @@ async def test_the_log_is_checkpointed_while_batches_are_written_on_the_loop(
             await writer.write([(INSERT, [("a", n, frame)])])
             if n % sqlite_writes.CHECKPOINT_EVERY == 0:
                 await asyncio.sleep(0.05)  # the checkpoint runs on the thread meanwhile
-                sizes.append(os.path.getsize(f"{path}-wal"))
+                sizes.append(_log_size(path))
     finally:
         await writer.close()
     assert writer.inline_batches == 6 * sqlite_writes.CHECKPOINT_EVERY
