@@ -10,6 +10,7 @@ import asyncio
 import signal
 from typing import Any
 
+import hiredis
 import pytest
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
@@ -23,25 +24,45 @@ SCRIPT = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
 
 
 class CountingRedis:
-    """A real client that counts the pipelines it sends (to see that callers share them)."""
+    """A real client that counts the pipelines it sends and the commands in each (to see
+    that callers share them)."""
 
     def __init__(self, url: str) -> None:
         self.client: Any = aioredis.Redis.from_url(url)
         self.pipelines: list[int] = []
+        self.connection_pool = self
 
-    def pipeline(self, transaction: bool) -> Any:
-        pipe = self.client.pipeline(transaction=transaction)
-        execute = pipe.execute
+    async def get_connection(self) -> Any:
+        return _Counted(await self.client.connection_pool.get_connection(), self.pipelines)
 
-        async def counted(raise_on_error: bool = True) -> Any:
-            self.pipelines.append(len(pipe.command_stack))
-            return await execute(raise_on_error=raise_on_error)
+    async def release(self, counted: _Counted) -> None:
+        await self.client.connection_pool.release(counted.conn)
 
-        pipe.execute = counted
-        return pipe
+    async def parse_response(self, counted: _Counted, command: Any) -> Any:
+        return await self.client.parse_response(counted.conn, command)
 
     async def script_load(self, source: str) -> Any:
         return await self.client.script_load(source)
+
+
+class _Counted:
+    """A pooled connection whose writes are counted in commands."""
+
+    def __init__(self, conn: Any, pipelines: list[int]) -> None:
+        self.conn = conn
+        self.pipelines = pipelines
+
+    async def send_packed_command(self, packed: bytes, check_health: bool = True) -> None:
+        reader = hiredis.Reader()
+        reader.feed(packed)
+        commands = 0
+        while reader.gets() is not False:
+            commands += 1
+        self.pipelines.append(commands)
+        await self.conn.send_packed_command(packed, check_health=check_health)
+
+    async def disconnect(self, nowait: bool = False) -> None:
+        await self.conn.disconnect(nowait=nowait)
 
 
 @pytest.fixture
@@ -92,6 +113,10 @@ async def test_while_redis_is_slow_new_commands_gather_for_the_next_pipeline(
         redis_server: RedisServer, redis) -> None:
     rpc = Coalescer(redis, {})
     await rpc.one("PING")
+    # Connections for every pipeline in flight are open before Redis stops answering.
+    warm = [await redis.get_connection() for _ in range(MAX_IN_FLIGHT)]
+    for counted in warm:
+        await redis.release(counted)
     redis.pipelines.clear()
     redis_server.send_signal(signal.SIGSTOP)  # every pipeline on its way waits
     try:
