@@ -73,10 +73,10 @@ class SqliteBatchWriter:
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 return False  # rolled back: the thread waits for the lock instead
-            self._inline = _closed(self._inline)
+            self._close_inline()
             raise
         except Exception:
-            self._inline = _closed(self._inline)
+            self._close_inline()
             raise
         return True
 
@@ -86,7 +86,7 @@ class SqliteBatchWriter:
         try:
             _run(self._conn, statements)
         except Exception:
-            self._conn = _closed(self._conn)
+            self._close_thread()
             raise
 
     def _checkpoint(self) -> None:
@@ -98,14 +98,19 @@ class SqliteBatchWriter:
         except sqlite3.Error as exc:  # the next one tries again; SQLite's own readers too
             log.warning("sqlite checkpoint failed", extra={"error": type(exc).__name__})
 
+    def _close_inline(self) -> None:
+        conn, self._inline = self._inline, None
+        _close(conn)
+
     async def close(self) -> None:
-        self._inline = _closed(self._inline)
+        self._close_inline()
         with contextlib.suppress(RuntimeError):  # closed already
             await asyncio.get_running_loop().run_in_executor(self._thread, self._close_thread)
         self._thread.shutdown(wait=False)
 
     def _close_thread(self) -> None:
-        self._conn = _closed(self._conn)
+        conn, self._conn = self._conn, None
+        _close(conn)
 
 
 def _connect(path: str, pragmas: Sequence[str], *, timeout: float) -> sqlite3.Connection:
@@ -122,8 +127,7 @@ def _run(conn: sqlite3.Connection, statements: Sequence[Statement]) -> None:
                 conn.executemany(sql, rows)
 
 
-def _closed(conn: sqlite3.Connection | None) -> None:
+def _close(conn: sqlite3.Connection | None) -> None:
     if conn is not None:
         with contextlib.suppress(Exception):
             conn.close()
-    return None
