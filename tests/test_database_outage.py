@@ -162,3 +162,49 @@ async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_af
         await c.close()
     for http in (admin, sanna_http):
         await http.close()
+
+
+@pytest.mark.slow
+async def test_help_asked_while_the_database_is_away_reaches_the_facilitators_after(
+        private_pg, start_server, redis_server):
+    """"I need help now" with PostgreSQL away (Redis carries the room): the person gets the
+    crisis lines and is told at once that the facilitators could not be reached, not an
+    error; the server tries again by itself (the connection stays up, so the page would never
+    send it again), and when the database is back the facilitator gets the alert and the
+    person hears that a facilitator has been told."""
+    from chatserver.testing import StaffHttp, add_facilitator, create_admin
+
+    password = create_admin({"DATABASE_URL": private_pg.url})
+    server = start_server(database_url=private_pg.url, redis_url=redis_server.url, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", [ROOM])
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", "hiljainen metsä ja kuu")
+    sanna = await sanna_http.socket(server.ws_url)
+    person = await ChatClient.connect(server.ws_url)
+    await person.join(ROOM)
+
+    private_pg.stop("immediate")
+    await wait_ready(server, 503, timeout=20)
+    mark = len(person.frames)
+    await person.send({"type": "help", "room": ROOM, "id": "h1"})
+    lines = await person.wait_for(lambda f: f.get("id") == "h1", timeout=30, start=mark)
+    assert lines["type"] == "crisis_resources" and lines["resources"], lines
+    unsent = await person.wait_for(lambda f: f["type"] == "help_status", timeout=30, start=mark)
+    assert unsent["status"] == "not_sent", unsent
+    await asyncio.sleep(1.5)  # a retry or two against the stopped database
+    assert not [f for f in person.frames[mark:] if f["type"] == "error"], person.frames[mark:]
+    assert not [f for f in sanna.frames if f["type"] == "alert"]
+
+    private_pg.start()
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=60)
+    assert (alert["why"], alert["room"]) == ("help", ROOM)
+    told = await person.wait_for(lambda f: f["type"] == "help_status"
+                                 and f["status"] == "notified", timeout=10)
+    assert told["alert"] == alert["alert"]["id"]
+    assert len([f for f in sanna.frames if f["type"] == "alert"]) == 1  # told once
+    for c in (person, sanna):
+        await c.close()
+    for http in (admin, sanna_http):
+        await http.close()

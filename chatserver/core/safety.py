@@ -33,9 +33,10 @@ from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdic
 
 log = logging.getLogger("chatserver.safety")
 
-# A crisis alert the database could not store is tried again for this long, with a growing
-# pause (at most CRISIS_RETRY_PAUSE), so that a database outage does not keep it from the
-# facilitators; the person is told meanwhile that they could not be reached.
+# An alert about a person (crisis language, "I need help now") that the database could not
+# store is tried again for this long, with a growing pause (at most CRISIS_RETRY_PAUSE), so
+# that a database outage does not keep it from the facilitators; the person is told meanwhile
+# that they could not be reached.
 CRISIS_RETRY_SECONDS = 600.0
 CRISIS_RETRY_PAUSE = 15.0
 
@@ -109,43 +110,50 @@ class Safety:
 
     async def crisis_alert(self, client: Client, room: RoomRecord, membership: Membership,
                            seq: int | None) -> None:
-        """The facilitators are alerted (the message's number, never its text), and the
-        writer is told whether anyone who could answer is online. With the database away,
-        the writer is told at once that the facilitators could not be reached (beside the
-        crisis lines they already have) and the alert is tried again until it is stored; the
-        broker away after it was stored leaves it to the escalation, which announces it."""
+        """The facilitators are alerted to crisis language (the message's number, never its
+        text); see ``person_alert``."""
+        await self.person_alert(client, room.id, membership, kind=CRISIS, seq=seq)
+
+    async def person_alert(self, client: Client, room_id: str, membership: Membership, *,
+                           kind: str, seq: int | None = None) -> None:
+        """An alert about the person on ``client`` (crisis language, or "I need help now"),
+        and the person is told whether anyone who could answer is online. With the database
+        away, the person is told at once that the facilitators could not be reached (beside
+        the crisis lines they already have) and the alert is tried again until it is stored;
+        the broker away after it was stored leaves it to the escalation, which announces it."""
         try:
-            await self._raise_crisis_alert(client, room, membership, seq)
+            await self._raise_person_alert(client, room_id, membership, kind, seq)
         except (DatabaseError, OSError, BackendUnavailable) as exc:
-            log.warning("crisis alert not raised", extra={"error": type(exc).__name__})
-            client.offer(encode({"type": "help_status", "room": room.id,
+            log.warning("alert not raised", extra={"kind": kind, "error": type(exc).__name__})
+            client.offer(encode({"type": "help_status", "room": room_id,
                                  "status": "not_sent"}))
             if not isinstance(exc, BackendUnavailable):
-                retry = asyncio.create_task(self._retry_crisis_alert(
-                    client, room, membership, seq), name="crisis-alert-retry")
+                retry = asyncio.create_task(self._retry_person_alert(
+                    client, room_id, membership, kind, seq), name="alert-retry")
                 self._retries.add(retry)
                 retry.add_done_callback(self._retries.discard)
 
-    async def _raise_crisis_alert(self, client: Client, room: RoomRecord,
-                                  membership: Membership, seq: int | None) -> None:
+    async def _raise_person_alert(self, client: Client, room_id: str, membership: Membership,
+                                  kind: str, seq: int | None) -> None:
         await self.alerts.raise_alert(
-            kind=CRISIS, room_id=room.id, member=membership.member, name=membership.name,
+            kind=kind, room_id=room_id, member=membership.member, name=membership.name,
             seq=seq, tell=client if client.state is ClientState.OPEN else None)
         metrics.CRISIS_ALERTS.inc()
 
-    async def _retry_crisis_alert(self, client: Client, room: RoomRecord,
-                                  membership: Membership, seq: int | None) -> None:
+    async def _retry_person_alert(self, client: Client, room_id: str, membership: Membership,
+                                  kind: str, seq: int | None) -> None:
         deadline = time.monotonic() + CRISIS_RETRY_SECONDS
         pause = 1.0
         while True:
             await asyncio.sleep(pause)
             try:
-                await self._raise_crisis_alert(client, room, membership, seq)
-                log.info("crisis alert raised after a retry")
+                await self._raise_person_alert(client, room_id, membership, kind, seq)
+                log.info("alert raised after a retry", extra={"kind": kind})
                 return
             except (DatabaseError, OSError) as exc:
                 if time.monotonic() + pause > deadline:
-                    log.error("crisis alert never stored", extra={"error": type(exc).__name__})
+                    log.error("alert never stored", extra={"kind": kind,
+                                                           "error": type(exc).__name__})
                     return
                 pause = min(pause * 2, CRISIS_RETRY_PAUSE)
             except BackendUnavailable:

@@ -17,7 +17,6 @@ from typing import Any
 import msgspec
 
 from chatserver.broker.base import EventMeta
-from chatserver.core import metrics
 from chatserver.core.alerts import HELP, REPORT, AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.guard import apply_mute
@@ -25,6 +24,7 @@ from chatserver.core.history import RoomHistory
 from chatserver.core.hub import Client, Membership
 from chatserver.core.identities import Identities
 from chatserver.core.ports import ControlRoute, FrameRoute, RoomAccess, spawn_into
+from chatserver.core.safety import Safety
 from chatserver.domain.errors import ErrorCode, ProtocolError
 from chatserver.domain.protocol import Help, Moderate, Report, encode, event_body, now_ms
 from chatserver.storage.moderation import Controls, ModerationStore
@@ -42,8 +42,9 @@ REMOVE_RECENT_MINUTES = 30
 class Moderator:
     def __init__(self, rooms: RoomAccess, *, store: ModerationStore, history: RoomHistory,
                  alerts: AlertInbox, crisis: CrisisResources, identities: Identities,
-                 staff: StaffStore) -> None:
+                 staff: StaffStore, safety: Safety) -> None:
         self.rooms = rooms
+        self.safety = safety
         self.store = store
         self.history = history
         self.alerts = alerts
@@ -293,11 +294,11 @@ class Moderator:
                                       seq=frame.seq, report_id=report_id)
 
     async def help(self, client: Client, frame: Help) -> None:
+        """The crisis lines at once, then the facilitators are told (with the database away,
+        the person hears that they could not be reached and it is tried again)."""
         membership = self.rooms.member_of(client, frame.room)
         client.offer(encode({**await self.crisis.frame(frame.room), "id": frame.id}))
-        await self.alerts.raise_alert(kind=HELP, room_id=frame.room, member=membership.member,
-                                      name=membership.name, tell=client)
-        metrics.CRISIS_ALERTS.inc()
+        await self.safety.person_alert(client, frame.room, membership, kind=HELP)
 
 
 _ACTIONS = {

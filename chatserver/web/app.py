@@ -219,7 +219,7 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
     chat = ChatService(settings, store, broker, hub, identities, directory, roomlog, staff,
                        presence, crisis, guard, gate, inbox)
     mod = Moderator(chat, store=moderation_store, history=history, alerts=inbox,
-                    crisis=crisis, identities=identities, staff=staff.store)
+                    crisis=crisis, identities=identities, staff=staff.store, safety=safety)
     agency = Agency(chat, store=store, moderation=moderation_store, broker=broker,
                     history=history, safety=safety, identities=identities)
     sessions = SessionService(chat, store=session_store, gate=gate, crisis=crisis,

@@ -1038,6 +1038,14 @@ client.addEventListener("help_status", (e) => {
   // has seen must not be told afterwards that one was only told, or that nobody is there.
   // Only the facilitator's leaving without answering (released...) undoes "seen".
   const { alert, status } = e.detail;
+  // A help asked for here that the server could not pass on yet (the database away): it
+  // tries again itself, and the page sends it again if the connection breaks before any
+  // other word came.
+  if (status === "not_sent" && state.helpRequest !== null) {
+    state.helpUnsent = { room: e.detail.room, at: Date.now() };
+  } else if (status !== "not_sent" && state.helpUnsent?.room === e.detail.room) {
+    state.helpUnsent = null;
+  }
   if (status === "seen" && alert != null) state.seenAlerts.add(alert);
   else if (status.startsWith("released")) state.seenAlerts.delete(alert);
   else if (alert != null && state.seenAlerts.has(alert)) return;
