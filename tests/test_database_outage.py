@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -121,14 +122,10 @@ async def test_postgres_stopped_and_started_clear_errors_no_crash_nothing_lost(
     await bob.close()
 
 
-@pytest.mark.slow
-async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_after(
-        private_pg, start_server, redis_server):
-    """Redis carries the room while PostgreSQL is away, so a message with crisis language is
-    posted; its alert cannot be stored. The writer is told at once that the facilitators
-    could not be reached (beside the crisis lines), never left believing they were told; when
-    the database is back, the alert is stored and reaches the facilitator, and the writer is
-    told that a facilitator has been told."""
+async def _facilitator_and_person(private_pg: PrivatePostgres, start_server: Any,
+                                  redis_server: Any) -> tuple[Any, tuple[Any, ...], Any, Any]:
+    """A Redis-backed server on the private PostgreSQL, with the facilitator Sanna signed in
+    (her console's socket open) and a person in the room."""
     from chatserver.testing import StaffHttp, add_facilitator, create_admin
 
     password = create_admin({"DATABASE_URL": private_pg.url})
@@ -141,6 +138,19 @@ async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_af
     sanna = await sanna_http.socket(server.ws_url)
     person = await ChatClient.connect(server.ws_url)
     await person.join(ROOM)
+    return server, (admin, sanna_http), sanna, person
+
+
+@pytest.mark.slow
+async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_after(
+        private_pg, start_server, redis_server):
+    """Redis carries the room while PostgreSQL is away, so a message with crisis language is
+    posted; its alert cannot be stored. The writer is told at once that the facilitators
+    could not be reached (beside the crisis lines), never left believing they were told; when
+    the database is back, the alert is stored and reaches the facilitator, and the writer is
+    told that a facilitator has been told."""
+    server, https, sanna, person = await _facilitator_and_person(private_pg, start_server,
+                                                                 redis_server)
     await say_until_acked(person, ROOM, "hei kaikki", ledger=Ledger())
 
     private_pg.stop("immediate")
@@ -160,7 +170,7 @@ async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_af
     assert told["alert"] == alert["alert"]["id"]
     for c in (person, sanna):
         await c.close()
-    for http in (admin, sanna_http):
+    for http in https:
         await http.close()
 
 
@@ -172,18 +182,8 @@ async def test_help_asked_while_the_database_is_away_reaches_the_facilitators_af
     error; the server tries again by itself (the connection stays up, so the page would never
     send it again), and when the database is back the facilitator gets the alert and the
     person hears that a facilitator has been told."""
-    from chatserver.testing import StaffHttp, add_facilitator, create_admin
-
-    password = create_admin({"DATABASE_URL": private_pg.url})
-    server = start_server(database_url=private_pg.url, redis_url=redis_server.url, **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await add_facilitator(admin, "sanna", [ROOM])
-    sanna_http = StaffHttp(server.url)
-    await sanna_http.login("sanna", "hiljainen metsä ja kuu")
-    sanna = await sanna_http.socket(server.ws_url)
-    person = await ChatClient.connect(server.ws_url)
-    await person.join(ROOM)
+    server, https, sanna, person = await _facilitator_and_person(private_pg, start_server,
+                                                                 redis_server)
 
     private_pg.stop("immediate")
     await wait_ready(server, 503, timeout=20)
@@ -206,5 +206,5 @@ async def test_help_asked_while_the_database_is_away_reaches_the_facilitators_af
     assert len([f for f in sanna.frames if f["type"] == "alert"]) == 1  # told once
     for c in (person, sanna):
         await c.close()
-    for http in (admin, sanna_http):
+    for http in https:
         await http.close()
