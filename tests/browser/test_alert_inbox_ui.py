@@ -364,6 +364,54 @@ async def test_help_asked_while_offline_is_said_not_sent_and_sent_on_return(brow
     assert person.errors == []  # type: ignore[attr-defined]
 
 
+async def test_help_the_server_could_not_pass_on_goes_again_after_a_break(browser,
+                                                                          staff_server):
+    """The server got "I need help now" but could not store its alert (the database away):
+    it answered with the lines and `not_sent` (played here by the relay; the server's own
+    retry is tests/test_database_outage.py). The connection then breaks before any other
+    word came, as when that server restarts: the page, back in the room, sends the help
+    again, and the facilitator gets it."""
+    server, _ = staff_server
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    sockets: list[WebSocketRoute] = []
+    kept: list[dict] = []
+
+    def keep_the_first_help(page_side: WebSocketRoute, message: str | bytes) -> bool:
+        frame = json.loads(message)
+        if frame.get("type") != "help" or kept:
+            return True
+        kept.append(frame)
+        lines = [{"id": "emergency", "phone": "112",
+                  "name": {"fi": "Hätänumero", "sv": "Nödnumret", "en": "Emergency number"}}]
+        page_side.send(json.dumps({"type": "crisis_resources", "id": frame["id"],
+                                   "room": frame["room"], "resources": lines}))
+        page_side.send(json.dumps({"type": "help_status", "room": frame["room"],
+                                   "status": "not_sent"}))
+        return False
+
+    def route(page_side: WebSocketRoute) -> None:
+        sockets.append(page_side)
+        relay(to_server=keep_the_first_help)(page_side)
+
+    await person.route_web_socket(re.compile(r"/ws$"), route)
+    await person.reload()
+    await person.wait_for_selector(".room")
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    status = person.locator("#help-dialog-status")
+    await status.filter(has_text="Ohjaajille ei juuri nyt saatu tietoa").wait_for()
+    await asyncio.sleep(0.5)
+    assert await sanna.locator("#alerts li", has_text="Kuikka").count() == 0
+    assert len(kept) == 1
+
+    await sockets[-1].close()  # the connection breaks; the page comes back by itself
+    await sanna.locator("#alerts li", has_text="Kuikka").wait_for(timeout=20000)
+    await status.filter(has_text="Ohjaajalle on kerrottu").wait_for()
+    assert len(sockets) >= 2 and len(kept) == 1
+    assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
+
+
 async def test_nobody_online_is_said_at_once_with_the_lines(browser, start_server):
     server = start_server(**FAST)
     SHOTS.mkdir(parents=True, exist_ok=True)
