@@ -31,6 +31,8 @@ def test_values_are_cast():
     ({"REDIS_URL": "http://x"}, "REDIS_URL"),
     ({"HEARTBEAT_SECONDS": "10", "PRESENCE_TTL_SECONDS": "5"}, "HEARTBEAT_SECONDS"),
     ({"MAX_FRAME_BYTES": "100"}, "MAX_FRAME_BYTES"),
+    ({"HANDLER_GONE_SECONDS": "300"}, "SUPPORTER_REQUEUE_SECONDS"),
+    ({"SUPPORTER_REQUEUE_SECONDS": "0"}, "SUPPORTER_REQUEUE_SECONDS"),
 ])
 def test_wrong_values_name_the_variable(env, names):
     with pytest.raises(ConfigError, match=names):

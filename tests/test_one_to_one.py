@@ -618,3 +618,56 @@ async def test_people_are_told_when_their_supporter_is_gone_and_when_back(
         await c.close()
     await admin.close()
     await aino_http.close()
+
+
+@pytest.mark.parametrize("broker", ["memory", "redis"])
+async def test_a_supporter_gone_too_long_hands_their_people_back_to_the_queue(
+        start_server, redis_server, tmp_path, broker):
+    """Aino's laptop shuts mid-conversation and she does not come back: the participant is
+    told she is away (HANDLER_GONE_SECONDS), and at SUPPORTER_REQUEUE_SECONDS the
+    conversation ends and the participant is back at the front of the queue, where Ville
+    takes them; Aino's load is freed. Someone else's conversation, whose supporter stayed,
+    is untouched."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/requeue.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, redis_url=redis_server.url if broker == "redis"
+                          else "", handler_gone_seconds=2, supporter_requeue_seconds=5, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=["aino", "ville"])
+    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
+    ville_http, ville = await _supporter(server.url, server.ws_url, "ville")
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(server.ws_url)
+    await _queue(p, "uni", now="ok")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    await ville.request({"type": "support_available", "capacity": 1})
+    other = await ChatClient.connect(server.ws_url)
+    await _queue(other, "")
+    kept = (await ville.request({"type": "support_take"}))["conv"]
+    await other.wait_for(_is("conv_started", conv=kept))
+
+    mark = len(p.frames)
+    await aino.close()
+    await p.wait_for(_is("conv_supporter_away", conv=conv), timeout=15, start=mark)
+    assert not [f for f in p.frames[mark:] if f["type"] == "conv_interrupted"]
+    await p.wait_for(_is("conv_interrupted", conv=conv), timeout=20, start=mark)
+    back = await _position(p, 1, start=mark)
+    assert back.get("returned") is True
+    assert (await ville.request({"type": "conv_end", "conv": kept}))["type"] == "conv_closed"
+    taken = await ville.request({"type": "support_take"})
+    assert taken["type"] == "taken", taken
+    started = await p.wait_for(_is("conv_started", conv=taken["conv"]), start=mark)
+    assert started["name"] == "Ville"
+    # Aino's slot is free again: back online, she can take the next person.
+    aino = await aino_http.socket(server.ws_url)
+    await aino.request({"type": "support_available", "capacity": 1})
+    third = await ChatClient.connect(server.ws_url)
+    await _queue(third, "")
+    assert (await aino.request({"type": "support_take"}))["type"] == "taken"
+    assert not [f for f in other.frames if f["type"] == "conv_interrupted"]
+    for c in (p, other, third, aino, ville):
+        await c.close()
+    for http in (admin, aino_http, ville_http):
+        await http.close()

@@ -79,6 +79,11 @@ class QueueBackend(Protocol):
         FULL if they have no free slot (or are not available), None if it is gone."""
         ...
 
+    async def return_to_queue(self, conv_id: str, band: int) -> Conversation | None:
+        """End a conversation whose supporter is gone and put its person back in the queue
+        (in ``band``, marked returned, keeping their arrival time); None if it had ended."""
+        ...
+
     async def heartbeat(self, process: str, expires_at: float) -> None: ...
 
     async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
@@ -204,6 +209,12 @@ class MemoryQueue:
         self._convs[conv_id] = conv
         return conv
 
+    async def return_to_queue(self, conv_id: str, band: int) -> Conversation | None:
+        conv = await self.end(conv_id)
+        if conv is not None:
+            await self.enqueue({**conv["request"], "band": band, "returned": True})
+        return conv
+
     async def heartbeat(self, process: str, expires_at: float) -> None:
         return None  # one process: it cannot outlive itself
 
@@ -279,6 +290,24 @@ local c = cjson.decode(enc)
 redis.call('DEL', 'oo:c:' .. ARGV[1], 'oo:t:' .. ARGV[1])
 redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
 unload(KEYS[1], c['supporter'])
+return enc
+"""
+
+# KEYS: queue, load. ARGV: conv id, band. The conversation ends and its person is queued
+# again (as the sweep does for a dead process's conversations).
+_RETURN = _LIB + """
+local enc = redis.call('GET', 'oo:c:' .. ARGV[1])
+if not enc then return false end
+local c = cjson.decode(enc)
+local r = c['request']
+r['band'] = tonumber(ARGV[2])
+r['returned'] = true
+redis.call('SET', 'oo:r:' .. r['id'], cjson.encode(r))
+redis.call('ZADD', KEYS[1], r['band'] * 1e13 + r['arrived'], r['id'])
+redis.call('SADD', 'oo:pr:' .. r['process'], r['id'])
+redis.call('DEL', 'oo:c:' .. ARGV[1], 'oo:t:' .. ARGV[1])
+redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
+unload(KEYS[2], c['supporter'])
 return enc
 """
 
@@ -395,6 +424,7 @@ class RedisQueue:
         self._end = self._redis.register_script(_END)
         self._transfer = self._redis.register_script(_TRANSFER)
         self._sweep = self._redis.register_script(_SWEEP)
+        self._return = self._redis.register_script(_RETURN)
         self._flag = self._redis.register_script(_FLAG)
         self._claim = self._redis.register_script(_CLAIM)
         # A transcript outlives no conversation; the TTL only bounds one a crash left behind.
@@ -482,6 +512,11 @@ class RedisQueue:
 
     async def end(self, conv_id: str) -> Conversation | None:
         conv: Conversation | None = _decode(await self._end(keys=[LOAD], args=[conv_id]))
+        return conv
+
+    async def return_to_queue(self, conv_id: str, band: int) -> Conversation | None:
+        conv: Conversation | None = _decode(await self._return(keys=[QUEUE, LOAD],
+                                                               args=[conv_id, band]))
         return conv
 
     async def transfer(self, conv_id: str, to: str) -> Conversation | str | None:

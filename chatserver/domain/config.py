@@ -114,6 +114,10 @@ class Settings:
     # told that the facilitator had to leave), and the people in their private conversations
     # are told that they are away.
     handler_gone_seconds: float = 60.0
+    # A one-to-one supporter gone this long (no signed-in connection anywhere; the people were
+    # told at HANDLER_GONE_SECONDS) has their conversations ended and the people put back at
+    # the front of the queue, for another supporter to take.
+    supporter_requeue_seconds: float = 240.0
     # Alerts (room, kind, pseudonym, times, outcome; never message text) are kept this many
     # days for the handling-time figures, then deleted.
     alert_retention_days: int = 90
@@ -149,6 +153,7 @@ class Settings:
                     "edit_window_seconds", "max_connections_per_client",
                     "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds",
                     "alert_escalate_seconds", "handler_gone_seconds",
+                    "supporter_requeue_seconds",
                     "alert_retention_days", "hello_rate",
                     "hello_burst", "new_identity_rate", "new_identity_burst", "join_rate",
                     "join_burst", "new_member_rate", "new_member_burst",
@@ -160,6 +165,9 @@ class Settings:
             raise ConfigError("WS_PING_INTERVAL_SECONDS must not be negative")
         if self.sanction_cooldown_seconds < 0:
             raise ConfigError("SANCTION_COOLDOWN_SECONDS must not be negative")
+        if self.supporter_requeue_seconds < self.handler_gone_seconds:
+            raise ConfigError("SUPPORTER_REQUEUE_SECONDS must not be shorter than "
+                              "HANDLER_GONE_SECONDS")
         if self.heartbeat_seconds >= self.presence_ttl_seconds:
             raise ConfigError("HEARTBEAT_SECONDS must be shorter than PRESENCE_TTL_SECONDS")
         if self.max_frame_bytes < self.max_message_chars:

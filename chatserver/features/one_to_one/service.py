@@ -102,6 +102,9 @@ class OneToOne:
         # Staff whose last socket here went away (account -> monotonic time): the people in
         # their private conversations are told they are away unless they are back in time.
         self._staff_left: dict[str, float] = {}
+        # Of those, the ones whose people were told (account -> when they left): at
+        # SUPPORTER_REQUEUE_SECONDS their conversations go back to the queue unless they are back.
+        self._staff_away: dict[str, float] = {}
         self._refresh = Coalesced(self._refresh_now)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
@@ -168,21 +171,46 @@ class OneToOne:
         """Staff who left this process and have had no signed-in socket anywhere for
         HANDLER_GONE_SECONDS: the people in their private conversations are told that they are
         away, with the crisis lines (a console back in time, after a reload or on another
-        process, is not gone). Their words still reach the supporter if they come back."""
-        grace = self.rooms.settings.handler_gone_seconds
+        process, is not gone). Their words still reach the supporter if they come back. At
+        SUPPORTER_REQUEUE_SECONDS the conversations end and their people are back at the
+        front of the queue, for another supporter."""
+        settings = self.rooms.settings
         now = time.monotonic()
-        due = [account for account, since in self._staff_left.items() if now - since >= grace]
-        if not due:
+        due = [account for account, since in self._staff_left.items()
+               if now - since >= settings.handler_gone_seconds]
+        requeue = [account for account, since in self._staff_away.items()
+                   if now - since >= settings.supporter_requeue_seconds]
+        if not due and not requeue:
             return
         online = {info.get("member") for info in await self.rooms.present(STAFF_ROOM)}
+        for account in requeue:
+            del self._staff_away[account]
+            if account not in online:
+                await self._requeue_conversations_of(account)
+        if not due:
+            return
         resources = await self.crisis.current()
         for account in due:
-            del self._staff_left[account]
+            since = self._staff_left.pop(account)
             if account in online:
                 continue
-            for conv in await self.backend.conversations_of(account):
+            convs = await self.backend.conversations_of(account)
+            if convs:
+                self._staff_away[account] = since
+            for conv in convs:
                 await self._send([conv["request"]["identity"]], {
                     "type": "conv_supporter_away", "conv": conv["id"], "resources": resources})
+
+    async def _requeue_conversations_of(self, account: str) -> None:
+        returned = 0
+        for conv in await self.backend.conversations_of(account):
+            back = await self.backend.return_to_queue(conv["id"], queueing.BAND_RETURNED)
+            if back is not None:  # not ended meanwhile
+                await self._returned(back)
+                returned += 1
+        if returned:
+            log.info("conversations returned to the queue", extra={"count": returned})
+            await self._changed()
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
         for conv in returned:
@@ -471,7 +499,8 @@ class OneToOne:
     # Endings -------------------------------------------------------------------------------
 
     async def _returned(self, conv: Conversation) -> None:
-        """The supporter's process died: the participant is back at the front, and told."""
+        """The supporter's process died, or the supporter has been gone too long: the
+        participant is back at the front, and told."""
         request = conv["request"]
         await self._send([request["identity"]], {
             "type": "conv_interrupted", "conv": conv["id"], "request": request["id"]})
@@ -517,6 +546,7 @@ class OneToOne:
             if not any(other is not client and other.staff is not None
                        and other.staff.id == account for other in self.rooms.local_clients()):
                 self._staff_left[account] = time.monotonic()
+                self._staff_away.pop(account, None)  # a new absence starts again
             supporter = self.supporters.get(client.staff.id)
             if supporter is not None:
                 supporter.clients.pop(client.id, None)
