@@ -253,6 +253,19 @@ _LIB = """
 local function unload(load, supporter)
   if redis.call('HINCRBY', load, supporter, -1) <= 0 then redis.call('HDEL', load, supporter) end
 end
+-- A conversation ends and its person is queued again in band, marked returned.
+local function requeue(queue, load, id, enc, band)
+  local c = cjson.decode(enc)
+  local r = c['request']
+  r['band'] = band
+  r['returned'] = true
+  redis.call('SET', 'oo:r:' .. r['id'], cjson.encode(r))
+  redis.call('ZADD', queue, r['band'] * 1e13 + r['arrived'], r['id'])
+  redis.call('SADD', 'oo:pr:' .. r['process'], r['id'])
+  redis.call('DEL', 'oo:c:' .. id, 'oo:t:' .. id)
+  unload(load, c['supporter'])
+  return c
+end
 """
 
 # KEYS: queue, load. ARGV: supporter, capacity, process, conv id, now ms, request id or '',
@@ -298,16 +311,8 @@ return enc
 _RETURN = _LIB + """
 local enc = redis.call('GET', 'oo:c:' .. ARGV[1])
 if not enc then return false end
-local c = cjson.decode(enc)
-local r = c['request']
-r['band'] = tonumber(ARGV[2])
-r['returned'] = true
-redis.call('SET', 'oo:r:' .. r['id'], cjson.encode(r))
-redis.call('ZADD', KEYS[1], r['band'] * 1e13 + r['arrived'], r['id'])
-redis.call('SADD', 'oo:pr:' .. r['process'], r['id'])
-redis.call('DEL', 'oo:c:' .. ARGV[1], 'oo:t:' .. ARGV[1])
+local c = requeue(KEYS[1], KEYS[2], ARGV[1], enc, tonumber(ARGV[2]))
 redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
-unload(KEYS[2], c['supporter'])
 return enc
 """
 
@@ -350,15 +355,7 @@ for _, proc in ipairs(procs) do
   for _, id in ipairs(redis.call('SMEMBERS', 'oo:pc:' .. proc)) do
     local enc = redis.call('GET', 'oo:c:' .. id)
     if enc then
-      local c = cjson.decode(enc)
-      local r = c['request']
-      r['band'] = tonumber(ARGV[3])
-      r['returned'] = true
-      redis.call('SET', 'oo:r:' .. r['id'], cjson.encode(r))
-      redis.call('ZADD', KEYS[2], r['band'] * 1e13 + r['arrived'], r['id'])
-      redis.call('SADD', 'oo:pr:' .. r['process'], r['id'])
-      redis.call('DEL', 'oo:c:' .. id, 'oo:t:' .. id)
-      unload(KEYS[3], c['supporter'])
+      requeue(KEYS[2], KEYS[3], id, enc, tonumber(ARGV[3]))
       table.insert(returned, enc)
     end
   end
