@@ -652,7 +652,8 @@ async def test_a_supporter_gone_too_long_hands_their_people_back_to_the_queue(
     await aino.close()
     await p.wait_for(_is("conv_supporter_away", conv=conv), timeout=15, start=mark)
     assert not [f for f in p.frames[mark:] if f["type"] == "conv_interrupted"]
-    await p.wait_for(_is("conv_interrupted", conv=conv), timeout=20, start=mark)
+    interrupted = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=20, start=mark)
+    assert interrupted["reason"] == "supporter_gone"
     back = await _position(p, 1, start=mark)
     assert back.get("returned") is True
     assert (await ville.request({"type": "conv_end", "conv": kept}))["type"] == "conv_closed"

@@ -517,8 +517,12 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.conv = null;
     remember();
     startWaiting(e.detail.request);
-    $("support-returned").hidden = false;
-    say(t("support.interrupted"));
+    // Said as it is: a supporter who did not come back, or a fault on the server's side.
+    const gone = e.detail.reason === "supporter_gone";
+    const line = gone ? keyed($("support-returned"), "support.supporterGone", { name: state.name })
+      : keyed($("support-returned"), "support.returned");
+    line.hidden = false;
+    say(gone ? line.textContent : t("support.interrupted"));
   });
   // The supporter has had no connection for a while (HANDLER_GONE_SECONDS): said honestly,
   // with the lines; the conversation stays, and what is written reaches them if they return.

@@ -457,6 +457,39 @@ async def test_a_person_whose_supporter_is_gone_is_told_with_the_lines_and_when_
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_person_whose_supporter_never_comes_back_is_first_in_the_queue(
+        browser, start_server, tmp_path):
+    """Sanna's console closes mid-conversation and she does not come back: after
+    SUPPORTER_REQUEUE_SECONDS the participant's page says that she did not come back and that
+    they are first in the queue for the next supporter, never a technical fault."""
+    from chatserver.testing import FAST, add_facilitator, create_admin
+
+    db = f"sqlite+aiosqlite:///{tmp_path}/requeue.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, handler_gone_seconds=2,
+                          supporter_requeue_seconds=4, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    await admin.close()
+    await make_sanna_a_supporter(server.url, password)
+    sanna = await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Paniikki")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    await sanna.context.close()
+
+    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=20000)
+    returned = aino.locator("#support-returned:not([hidden])")
+    await returned.filter(has_text="Sanna ei palannut. Olet jonon kärjessä").wait_for()
+    assert "teknisen vian" not in await returned.inner_text()
+    await place(aino, 1)
+    await aino.select_option("#lang", "en")
+    await returned.filter(has_text="Sanna did not come back.").wait_for()
+    assert aino.errors == []  # type: ignore[attr-defined]
+
+
 async def test_a_reloaded_tab_keeps_the_place_and_the_conversation(browser, staff_server):
     """A phone reloads a tab it had put away: the place in the queue is kept (queue_resume),
     and later the conversation comes back with its history (conv_resume)."""

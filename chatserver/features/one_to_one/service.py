@@ -206,7 +206,7 @@ class OneToOne:
         for conv in await self.backend.conversations_of(account):
             back = await self.backend.return_to_queue(conv["id"], queueing.BAND_RETURNED)
             if back is not None:  # not ended meanwhile
-                await self._returned(back)
+                await self._returned(back, reason="supporter_gone")
                 returned += 1
         if returned:
             log.info("conversations returned to the queue", extra={"count": returned})
@@ -498,12 +498,15 @@ class OneToOne:
 
     # Endings -------------------------------------------------------------------------------
 
-    async def _returned(self, conv: Conversation) -> None:
-        """The supporter's process died, or the supporter has been gone too long: the
-        participant is back at the front, and told."""
+    async def _returned(self, conv: Conversation, *, reason: str | None = None) -> None:
+        """The supporter's process died, or the supporter has been gone too long (``reason``
+        ``supporter_gone``): the participant is back at the front, and told."""
         request = conv["request"]
-        await self._send([request["identity"]], {
-            "type": "conv_interrupted", "conv": conv["id"], "request": request["id"]})
+        frame: dict[str, Any] = {"type": "conv_interrupted", "conv": conv["id"],
+                                 "request": request["id"]}
+        if reason is not None:
+            frame["reason"] = reason
+        await self._send([request["identity"]], frame)
         # Their socket (on a live process) now waits for this request again.
         await self.rooms.announce(
             {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]})
