@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, Route, WebSocketRoute
@@ -420,17 +421,15 @@ async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
 
-async def test_a_person_whose_supporter_is_gone_is_told_with_the_lines_and_when_back(
-        browser, start_server, tmp_path):
-    """One process (SQLite, in-process broker). Sanna's console closes mid-conversation (her
-    laptop shut): 2 s later (HANDLER_GONE_SECONDS) the participant's page says that she is
-    away and may return, with the crisis lines; when she signs in again the page says that she
-    is back, and what was written meanwhile is in her conversation."""
+async def _talking_with_sanna(browser: Browser, start_server: Any, tmp_path: Any,
+                             **env: object) -> tuple[Any, Page, Page]:
+    """One process (SQLite, in-process broker) with these settings: Aino on a phone in a
+    private conversation with Sanna. Returns the server, Sanna's console and Aino's page."""
     from chatserver.testing import FAST, add_facilitator, create_admin
 
     db = f"sqlite+aiosqlite:///{tmp_path}/gone.sqlite3"
     password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, handler_gone_seconds=2, **FAST)
+    server = start_server(database_url=db, **env, **FAST)
     admin = StaffHttp(server.url)
     await admin.login("admin", password)
     await add_facilitator(admin, "sanna", ["olohuone"])
@@ -442,7 +441,18 @@ async def test_a_person_whose_supporter_is_gone_is_told_with_the_lines_and_when_
     await sanna.click("#supporter-take-next")
     await aino.wait_for_selector("#support-conv:not([hidden])")
     assert sanna.errors == []  # type: ignore[attr-defined]
-    await sanna.context.close()
+    return server, sanna, aino
+
+
+async def test_a_person_whose_supporter_is_gone_is_told_with_the_lines_and_when_back(
+        browser, start_server, tmp_path):
+    """One process (SQLite, in-process broker). Sanna's console closes mid-conversation (her
+    laptop shut): 2 s later (HANDLER_GONE_SECONDS) the participant's page says that she is
+    away and may return, with the crisis lines; when she signs in again the page says that she
+    is back, and what was written meanwhile is in her conversation."""
+    server, sanna, aino = await _talking_with_sanna(browser, start_server, tmp_path,
+                                                    handler_gone_seconds=2)
+    await sanna.context.close()  # her laptop shuts
 
     notice = aino.locator("#support-notice", has_text="eikä hän ole vielä palannut")
     await notice.wait_for(timeout=15000)
@@ -462,23 +472,10 @@ async def test_a_person_whose_supporter_never_comes_back_is_first_in_the_queue(
     """Sanna's console closes mid-conversation and she does not come back: after
     SUPPORTER_REQUEUE_SECONDS the participant's page says that she did not come back and that
     they are first in the queue for the next supporter, never a technical fault."""
-    from chatserver.testing import FAST, add_facilitator, create_admin
-
-    db = f"sqlite+aiosqlite:///{tmp_path}/requeue.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, handler_gone_seconds=2,
-                          supporter_requeue_seconds=4, **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await add_facilitator(admin, "sanna", ["olohuone"])
-    await admin.close()
-    await make_sanna_a_supporter(server.url, password)
-    sanna = await available(browser, server.url)
-    aino = await participant_page(browser, server.url, viewport=PHONE)
-    await queue(aino, topic="Paniikki")
-    await sanna.click("#supporter-take-next")
-    await aino.wait_for_selector("#support-conv:not([hidden])")
-    await sanna.context.close()
+    _, sanna, aino = await _talking_with_sanna(browser, start_server, tmp_path,
+                                                    handler_gone_seconds=2,
+                                                    supporter_requeue_seconds=4)
+    await sanna.context.close()  # her laptop shuts, and she does not come back
 
     await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=20000)
     returned = aino.locator("#support-returned:not([hidden])")
