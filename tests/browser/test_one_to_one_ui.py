@@ -66,7 +66,9 @@ async def queue(page: Page, *, topic: str = "", about: str = "", age: str | None
     if topic:
         await page.fill("#support-topic", topic)
     await page.click("#support-ask")
-    await page.wait_for_selector("#support-waiting:not([hidden])")
+    # Queued: waiting, or taken at once (a supporter who takes automatically may answer
+    # before the waiting view has been drawn).
+    await page.wait_for_selector("#support-waiting:not([hidden]), #support-conv:not([hidden])")
 
 
 async def place(page: Page, n: int) -> None:
