@@ -105,7 +105,8 @@ async def test_a_crowd_larger_than_one_pipeline_is_split(redis) -> None:
     rpc = Coalescer(redis, {})
     replies = await asyncio.gather(*[rpc.one("INCR", "crowd") for _ in range(MAX_COMMANDS + 10)])
     assert sorted(replies) == list(range(1, MAX_COMMANDS + 11))
-    assert redis.pipelines == [MAX_COMMANDS, 10]
+    # The two pipelines go out at once on two connections; either may be written first.
+    assert sorted(redis.pipelines) == [10, MAX_COMMANDS]
     await rpc.close()
 
 
