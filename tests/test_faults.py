@@ -240,3 +240,101 @@ async def test_server_killed_mid_broadcast_clients_resume_on_the_other(start_ser
           f"to the other process, {checked} events checked, none lost or doubled")
     for c in [*everyone, listing]:
         await c.close()
+
+
+async def _sanna_on_b_and_a_person_on_a(start_server, redis_server, pg_url):
+    """Two Redis-backed processes a and b (alerts escalate only after five minutes), the
+    facilitator Sanna's console on b, a person in the room on a."""
+    from chatserver.testing import StaffHttp, add_facilitator, create_admin
+
+    password = create_admin({"DATABASE_URL": pg_url})
+    settings = {**FAST, "alert_escalate_seconds": 300}
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **settings)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **settings)
+    admin = StaffHttp(a.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", [ROOM])
+    sanna_http = StaffHttp(b.url)
+    await sanna_http.login("sanna", "hiljainen metsä ja kuu")
+    sanna = await sanna_http.socket(b.ws_url)
+    person = await ChatClient.connect(a.ws_url)
+    await person.join(ROOM)
+    return (a, b), (admin, sanna_http), sanna, person
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["SIGKILL", "SIGSTOP"])
+async def test_help_asked_while_redis_is_away_reaches_a_facilitator_on_another_process(
+        fault, start_server, redis_server, pg_url):
+    """"I need help now" while Redis is away (killed, or frozen so that no subscription
+    notices): the alert is stored, but it cannot be announced. The person is told at once
+    that the facilitators could not be reached (beside the crisis lines); once Redis is back,
+    the facilitator, whose console is on the other process, gets the alert within seconds, not
+    only when it escalates (five minutes here), and the person hears that a facilitator has
+    been told, not that nobody is online while the processes list their staff again."""
+    _servers, https, sanna, person = await _sanna_on_b_and_a_person_on_a(
+        start_server, redis_server, pg_url)
+    if fault == "SIGKILL":
+        redis_server.stop(signal.SIGKILL)
+    else:  # frozen: the subscriptions stay up, so only the announcement itself can tell
+        redis_server.send_signal(signal.SIGSTOP)
+    mark = len(person.frames)
+    await person.send({"type": "help", "room": ROOM, "id": "h1"})
+    lines = await person.wait_for(lambda f: f.get("id") == "h1", timeout=30, start=mark)
+    assert lines["type"] == "crisis_resources" and lines["resources"], lines
+    unsent = await person.wait_for(lambda f: f["type"] == "help_status", timeout=30, start=mark)
+    assert unsent["status"] == "not_sent", unsent
+    assert not [f for f in sanna.frames if f["type"] == "alert"]
+
+    if fault == "SIGKILL":
+        redis_server.start()  # empty, as after a crash
+    else:
+        redis_server.send_signal(signal.SIGCONT)
+    back = time.monotonic()
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=40)
+    assert (alert["why"], alert["room"], alert["alert"]["state"]) == ("help", ROOM, "open")
+    told = await person.wait_for(lambda f: f["type"] == "help_status"
+                                 and f["status"] == "notified", timeout=40, start=mark)
+    assert told["alert"] == alert["alert"]["id"]
+    print(f"\nhelp raised during a Redis outage reached the facilitator "
+          f"{time.monotonic() - back:.1f} s after Redis came back")
+    # She can take it as usual.
+    taken = await sanna.request({"type": "alert_ack", "alert": told["alert"]}, timeout=20)
+    assert taken["type"] == "done", taken
+    await person.wait_for(lambda f: f["type"] == "help_status" and f["status"] == "seen", 20)
+    for c in (person, sanna):
+        await c.close()
+    for http in https:
+        await http.close()
+
+
+@pytest.mark.slow
+async def test_an_alert_taken_while_redis_was_away_shows_as_taken_on_every_console_after(
+        start_server, redis_server, pg_url):
+    """An admin takes a person's call for help while Redis is away: it is stored, but the
+    change cannot be announced. Once Redis is back, Sanna's console on the other process
+    learns that it is handled (and by whom) without a reload, so two people do not both
+    believe the other has it, or both go to it."""
+    (a, _b), https, sanna, person = await _sanna_on_b_and_a_person_on_a(
+        start_server, redis_server, pg_url)
+    admin = await https[0].socket(a.ws_url)
+    await person.send({"type": "help", "room": ROOM, "id": "h1"})
+    new = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=10)
+    alert_id = new["alert"]["id"]
+    await admin.wait_for(lambda f: f["type"] == "alert", timeout=10)
+
+    redis_server.stop(signal.SIGKILL)
+    await admin.request({"type": "alert_ack", "alert": alert_id}, timeout=30)
+    listed = (await https[0].http.get("/api/alerts")).json()["alerts"]
+    assert [(x["id"], x["state"]) for x in listed] == [(alert_id, "acknowledged")]
+    assert not [f for f in sanna.frames if f["type"] == "alert_changed"]
+
+    redis_server.start()  # empty, as after a crash
+    changed = await sanna.wait_for(lambda f: f["type"] == "alert_changed", timeout=30)
+    assert changed["alert"]["id"] == alert_id
+    assert (changed["alert"]["state"], changed["alert"]["acknowledged_by"]) == (
+        "acknowledged", "Ylläpito")
+    for c in (person, sanna, admin):
+        await c.close()
+    for http in https:
+        await http.close()

@@ -10,7 +10,9 @@ facilitator has been told, and, once one acknowledges, that a facilitator has se
 nobody acknowledges within ALERT_ESCALATE_SECONDS goes to every admin and every on-duty
 one-to-one supporter. An alert whose handler has been offline (no signed-in connection on any
 process) for HANDLER_GONE_SECONDS without closing it is untaken again: nobody is left
-believing it is handled.
+believing it is handled. An alert stored while the broker was away is announced as soon as it
+is back (and every process offers its staff what they may have missed when its subscription
+returns), not only when it escalates.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from chatserver.core.session_gate import SessionGate
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import encode, now_ms
-from chatserver.storage.alerts import AlertRecord, AlertStore
+from chatserver.storage.alerts import OPEN, AlertRecord, AlertStore
 from chatserver.storage.errors import DatabaseError
 from chatserver.storage.staff import AccountRecord
 from moderation import permissions
@@ -53,6 +55,10 @@ OUTCOMES = frozenset({"supported", "referred", "emergency", "no_action", "unreac
 NOTE_CHARS = 500
 # Resolved alerts stay in the inbox this long, so a shift sees what the last one handled.
 RECENT = timedelta(hours=24)
+# An alert that could not be stored, or stored but not announced (the database or the broker
+# away), is tried again for this long, with a pause growing to at most RETRY_PAUSE.
+RETRY_SECONDS = 600.0
+RETRY_PAUSE = 15.0
 
 MaySupport = Callable[[AccountRecord], Awaitable[bool]]
 
@@ -77,6 +83,7 @@ class AlertInbox:
         self._task: asyncio.Task[None] | None = None
         # Acknowledged alerts whose handler this process found offline: since when (monotonic).
         self._handler_gone: dict[int, float] = {}
+        self._announcing: set[asyncio.Task[None]] = set()
 
     # Who may see and handle -------------------------------------------------------------
 
@@ -115,13 +122,70 @@ class AlertInbox:
             # A statistic: never a reason for the stored alert not to be announced.
             with contextlib.suppress(DatabaseError, OSError):
                 await self.gate.count_alert(room_id)
-        await self._publish("alert_new", alert, extra)
         metrics.ALERTS.labels(kind).inc()
+        try:
+            await self._publish("alert_new", alert, extra)
+        except BackendUnavailable:
+            # Stored (a reloaded console lists it), but nobody was told: announce it as soon
+            # as the broker is back rather than when it escalates.
+            spawn = asyncio.create_task(self._announce_when_back(alert.id, extra),
+                                        name="alert-announce")
+            self._announcing.add(spawn)
+            spawn.add_done_callback(self._announcing.discard)
+            raise
         if tell is not None and room_id is not None:
             status = "notified" if await self.staff_online(room_id) else "nobody_online"
             tell.offer(encode({"type": "help_status", "room": room_id, "status": status,
                                "alert": alert.id}))
         return alert
+
+    async def _announce_when_back(self, alert_id: int, extra: dict[str, Any] | None) -> None:
+        """Announce a stored alert once the broker takes it, and tell the person it is about
+        (on whichever connection they have by then) whether anyone could see it."""
+        deadline = time.monotonic() + RETRY_SECONDS
+        pause = 1.0
+        while time.monotonic() + pause <= deadline:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RETRY_PAUSE)
+            try:
+                alert = await self.store.get(alert_id)
+                if alert is None or alert.state != OPEN:
+                    return  # taken from a reloaded console meanwhile: nothing left to say
+                await self._publish("alert_new", alert, extra)
+            except (BackendUnavailable, DatabaseError, OSError):
+                continue
+            log.info("alert announced after a retry", extra={"kind": alert.kind})
+            if alert.room_id is not None:
+                try:
+                    await self._tell_person_after_retry(alert, alert.room_id)
+                except (BackendUnavailable, OSError) as exc:  # they still have "not sent"
+                    log.warning("person not told", extra={"error": type(exc).__name__})
+            return
+        log.error("alert never announced", extra={"alert": alert_id})
+
+    async def _tell_person_after_retry(self, alert: AlertRecord, room_id: str) -> None:
+        online = await self.staff_online(room_id)
+        if not online:
+            # A Redis back empty lists each process's staff again on its next heartbeat:
+            # never say "nobody" before they had the time to be listed.
+            await asyncio.sleep(self.settings.heartbeat_seconds * 1.5)
+            online = await self.staff_online(room_id)
+        await self._tell_person(alert, "notified" if online else "nobody_online")
+
+    async def missed_events(self) -> list[tuple[str, dict[str, Any]]]:
+        """After this process's broker subscription was lost and is back: the alerts its
+        signed-in staff may have missed meanwhile (unresolved, or resolved lately), as control
+        events to deliver here only. An open one is `alert_new` (a console that knows it
+        stays quiet), an escalated one is announced as escalated, a taken one as changed."""
+        if not any(c.staff is not None for c in self.hub.connected.values()):
+            return []
+        events = []
+        for alert in await self.store.visible(None, roomless=True,
+                                              resolved_since=datetime.now(UTC) - RECENT):
+            kind = ("alert_changed" if alert.state != OPEN else
+                    "alert_escalated" if alert.escalated else "alert_new")
+            events.append((kind, {"kind": kind, "alert": alert.public(), "extra": {}}))
+        return events
 
     async def staff_online(self, room_id: str) -> bool:
         """Whether any staff member who may see the room has a signed-in connection, on any
@@ -200,6 +264,8 @@ class AlertInbox:
         self._task = asyncio.create_task(self._run(), name="alert-escalation")
 
     async def close(self) -> None:
+        for task in list(self._announcing):
+            task.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

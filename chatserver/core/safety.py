@@ -17,7 +17,7 @@ import msgspec
 
 from chatserver.broker.base import Broker
 from chatserver.core import metrics
-from chatserver.core.alerts import CRISIS, HARM_TO_OTHERS, AlertInbox
+from chatserver.core.alerts import CRISIS, HARM_TO_OTHERS, RETRY_PAUSE, RETRY_SECONDS, AlertInbox
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.hub import Client, ClientState, Membership
 from chatserver.domain.config import Settings
@@ -33,12 +33,6 @@ from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdic
 
 log = logging.getLogger("chatserver.safety")
 
-# An alert about a person (crisis language, "I need help now") that the database could not
-# store is tried again for this long, with a growing pause (at most CRISIS_RETRY_PAUSE), so
-# that a database outage does not keep it from the facilitators; the person is told meanwhile
-# that they could not be reached.
-CRISIS_RETRY_SECONDS = 600.0
-CRISIS_RETRY_PAUSE = 15.0
 
 
 class Safety:
@@ -119,8 +113,9 @@ class Safety:
         """An alert about the person on ``client`` (crisis language, or "I need help now"),
         and the person is told whether anyone who could answer is online. With the database
         away, the person is told at once that the facilitators could not be reached (beside
-        the crisis lines they already have) and the alert is tried again until it is stored;
-        the broker away after it was stored leaves it to the escalation, which announces it."""
+        the crisis lines they already have) and the alert is tried again until it is stored
+        (for RETRY_SECONDS); with the broker away after it was stored, the inbox announces it
+        when the broker is back and tells the person then."""
         try:
             await self._raise_person_alert(client, room_id, membership, kind, seq)
         except (DatabaseError, OSError, BackendUnavailable) as exc:
@@ -142,7 +137,7 @@ class Safety:
 
     async def _retry_person_alert(self, client: Client, room_id: str, membership: Membership,
                                   kind: str, seq: int | None) -> None:
-        deadline = time.monotonic() + CRISIS_RETRY_SECONDS
+        deadline = time.monotonic() + RETRY_SECONDS
         pause = 1.0
         while True:
             await asyncio.sleep(pause)
@@ -155,9 +150,9 @@ class Safety:
                     log.error("alert never stored", extra={"kind": kind,
                                                            "error": type(exc).__name__})
                     return
-                pause = min(pause * 2, CRISIS_RETRY_PAUSE)
+                pause = min(pause * 2, RETRY_PAUSE)
             except BackendUnavailable:
-                return  # stored; the escalation announces it
+                return  # stored; the inbox announces it when the broker is back
 
     async def close(self) -> None:
         for retry in list(self._retries):

@@ -176,6 +176,11 @@ class ChatService:
         Retried with backoff until every room has caught up (or has no local member)."""
         with contextlib.suppress(DatabaseError, OSError):
             await self.directory.refresh()  # rooms_changed events may have been missed too
+        with contextlib.suppress(DatabaseError, OSError):
+            # So were alerts: a person's call for help must not wait for its escalation.
+            for kind, event in await self.alerts.missed_events():
+                for handler in self._controls.get(kind, ()):
+                    handler(event)
         pending = set(self.hub.rooms)
         delay = 0.1
         while pending:
