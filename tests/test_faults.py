@@ -311,10 +311,11 @@ async def test_help_asked_while_redis_is_away_reaches_a_facilitator_on_another_p
 @pytest.mark.slow
 async def test_an_alert_taken_while_redis_was_away_shows_as_taken_on_every_console_after(
         start_server, redis_server, pg_url):
-    """An admin takes a person's call for help while Redis is away: it is stored, but the
-    change cannot be announced. Once Redis is back, Sanna's console on the other process
-    learns that it is handled (and by whom) without a reload, so two people do not both
-    believe the other has it, or both go to it."""
+    """An admin takes a person's call for help while Redis is away: it is stored and the
+    admin is answered, but the change cannot be announced. Once Redis is back, Sanna's console
+    on the other process learns that it is handled (and by whom) without a reload, so two
+    people do not both believe the other has it, or both go to it; and the person hears that a
+    facilitator has seen it."""
     (a, _b), https, sanna, person = await _sanna_on_b_and_a_person_on_a(
         start_server, redis_server, pg_url)
     admin = await https[0].socket(a.ws_url)
@@ -324,7 +325,8 @@ async def test_an_alert_taken_while_redis_was_away_shows_as_taken_on_every_conso
     await admin.wait_for(lambda f: f["type"] == "alert", timeout=10)
 
     redis_server.stop(signal.SIGKILL)
-    await admin.request({"type": "alert_ack", "alert": alert_id}, timeout=30)
+    taken = await admin.request({"type": "alert_ack", "alert": alert_id}, timeout=30)
+    assert (taken["type"], taken["alert"]["state"]) == ("done", "acknowledged"), taken
     listed = (await https[0].http.get("/api/alerts")).json()["alerts"]
     assert [(x["id"], x["state"]) for x in listed] == [(alert_id, "acknowledged")]
     assert not [f for f in sanna.frames if f["type"] == "alert_changed"]
@@ -334,6 +336,9 @@ async def test_an_alert_taken_while_redis_was_away_shows_as_taken_on_every_conso
     assert changed["alert"]["id"] == alert_id
     assert (changed["alert"]["state"], changed["alert"]["acknowledged_by"]) == (
         "acknowledged", "Ylläpito")
+    seen = await person.wait_for(lambda f: f["type"] == "help_status"
+                                 and f["status"] == "seen", timeout=30)
+    assert seen["alert"] == alert_id
     for c in (person, sanna, admin):
         await c.close()
     for http in https:

@@ -128,10 +128,7 @@ class AlertInbox:
         except BackendUnavailable:
             # Stored (a reloaded console lists it), but nobody was told: announce it as soon
             # as the broker is back rather than when it escalates.
-            spawn = asyncio.create_task(self._announce_when_back(alert.id, extra),
-                                        name="alert-announce")
-            self._announcing.add(spawn)
-            spawn.add_done_callback(self._announcing.discard)
+            self._announce_when_back(alert.id, "alert_new", extra)
             raise
         if tell is not None and room_id is not None:
             status = "notified" if await self.staff_online(room_id) else "nobody_online"
@@ -139,9 +136,17 @@ class AlertInbox:
                                "alert": alert.id}))
         return alert
 
-    async def _announce_when_back(self, alert_id: int, extra: dict[str, Any] | None) -> None:
-        """Announce a stored alert once the broker takes it, and tell the person it is about
-        (on whichever connection they have by then) whether anyone could see it."""
+    def _announce_when_back(self, alert_id: int, kind: str,
+                            extra: dict[str, Any] | None = None) -> None:
+        """A stored alert (`alert_new`) or change of one (`alert_changed`) that the broker did
+        not take: announced as soon as it does, as the alert then stands."""
+        task = asyncio.create_task(self._announce_retried(alert_id, kind, extra),
+                                   name="alert-announce")
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _announce_retried(self, alert_id: int, kind: str,
+                                extra: dict[str, Any] | None) -> None:
         deadline = time.monotonic() + RETRY_SECONDS
         pause = 1.0
         while time.monotonic() + pause <= deadline:
@@ -149,27 +154,34 @@ class AlertInbox:
             pause = min(pause * 2, RETRY_PAUSE)
             try:
                 alert = await self.store.get(alert_id)
-                if alert is None or alert.state != OPEN:
-                    return  # taken from a reloaded console meanwhile: nothing left to say
-                await self._publish("alert_new", alert, extra)
+                if alert is None or (kind == "alert_new" and alert.state != OPEN):
+                    return  # taken from a reloaded console meanwhile: that change told it
+                await self._publish(kind, alert, extra)
             except (BackendUnavailable, DatabaseError, OSError):
                 continue
             log.info("alert announced after a retry", extra={"kind": alert.kind})
-            if alert.room_id is not None:
-                try:
-                    await self._tell_person_after_retry(alert, alert.room_id)
-                except (BackendUnavailable, OSError) as exc:  # they still have "not sent"
-                    log.warning("person not told", extra={"error": type(exc).__name__})
+            try:
+                await self._tell_person_after_retry(alert, kind)
+            except (BackendUnavailable, OSError) as exc:  # they keep what they were told
+                log.warning("person not told", extra={"error": type(exc).__name__})
             return
         log.error("alert never announced", extra={"alert": alert_id})
 
-    async def _tell_person_after_retry(self, alert: AlertRecord, room_id: str) -> None:
-        online = await self.staff_online(room_id)
+    async def _tell_person_after_retry(self, alert: AlertRecord, kind: str) -> None:
+        """What the person would have heard had the broker taken it at once: whether anyone
+        could see their new alert, or "seen" for an acknowledgement still standing."""
+        if alert.kind not in TOLD_KINDS or alert.room_id is None:
+            return
+        if kind == "alert_changed":
+            if alert.state != OPEN and alert.acknowledged_at is not None:
+                await self._tell_person(alert, "seen")
+            return
+        online = await self.staff_online(alert.room_id)
         if not online:
             # A Redis back empty lists each process's staff again on its next heartbeat:
             # never say "nobody" before they had the time to be listed.
             await asyncio.sleep(self.settings.heartbeat_seconds * 1.5)
-            online = await self.staff_online(room_id)
+            online = await self.staff_online(alert.room_id)
         await self._tell_person(alert, "notified" if online else "nobody_online")
 
     async def missed_events(self) -> list[tuple[str, dict[str, Any]]]:
@@ -226,14 +238,24 @@ class AlertInbox:
         if before.state == "open":
             await self._after_acknowledged(changed)
         else:
-            await self._publish("alert_changed", changed)
+            await self._publish_change(changed)
         return changed
 
     async def _after_acknowledged(self, alert: AlertRecord) -> None:
-        await self._publish("alert_changed", alert)
-        # The person learns that a facilitator has seen it; never who, and never who
-        # reported anything.
-        await self._tell_person(alert, "seen")
+        if await self._publish_change(alert):
+            # The person learns that a facilitator has seen it; never who, and never who
+            # reported anything.
+            await self._tell_person(alert, "seen")
+
+    async def _publish_change(self, alert: AlertRecord) -> bool:
+        """Announce a stored change; with the broker away the one who made it is still
+        answered (it is done), and the others and the person hear of it once it is back."""
+        try:
+            await self._publish("alert_changed", alert)
+        except BackendUnavailable:
+            self._announce_when_back(alert.id, "alert_changed")
+            return False
+        return True
 
     async def _tell_person(self, alert: AlertRecord, status: str) -> None:
         """A `help_status` to the person an alert is about (help and crisis alerts only),
