@@ -194,6 +194,10 @@ async def test_help_asked_while_the_database_is_away_reaches_the_facilitators_af
     unsent = await person.wait_for(lambda f: f["type"] == "help_status", timeout=30, start=mark)
     assert unsent["status"] == "not_sent", unsent
     await asyncio.sleep(1.5)  # a retry or two against the stopped database
+    # Her console's reload is told the database is away (it answered a bare 500 before).
+    away = await https[1].http.get("/api/alerts")
+    assert (away.status_code, away.json(), away.headers["retry-after"]) == (
+        503, {"error": "unavailable"}, "5")
     assert not [f for f in person.frames[mark:] if f["type"] == "error"], person.frames[mark:]
     assert not [f for f in sanna.frames if f["type"] == "alert"]
 

@@ -329,6 +329,10 @@ async def test_an_alert_taken_while_redis_was_away_shows_as_taken_on_every_conso
     assert (taken["type"], taken["alert"]["state"]) == ("done", "acknowledged"), taken
     listed = (await https[0].http.get("/api/alerts")).json()["alerts"]
     assert [(x["id"], x["state"]) for x in listed] == [(alert_id, "acknowledged")]
+    # What needs Redis says so clearly (it answered a bare 500 before).
+    away = await https[0].http.get("/api/one-to-one")
+    assert (away.status_code, away.json(), away.headers["retry-after"]) == (
+        503, {"error": "unavailable"}, "5")
     assert not [f for f in sanna.frames if f["type"] == "alert_changed"]
 
     redis_server.start()  # empty, as after a crash

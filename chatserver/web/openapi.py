@@ -190,7 +190,9 @@ def answers(method: str, path: str, who: str, body: dict[str, Any] | None) -> di
     # Any request may be refused for control characters in its path or query (and a body
     # for those or for its fields): 400 invalid_field.
     out: dict[str, str] = {"200": "done", "400": (
-        "bad_json or invalid_field (`field` names it; also control characters anywhere)")}
+        "bad_json or invalid_field (`field` names it; also control characters anywhere)"),
+        "503": "unavailable (the database or Redis is away; Retry-After says when to try "
+               "again)"}
     if who != ANYONE:
         out["401"] = "not_signed_in"
         out["403"] = "forbidden, or csrf_failed (a change without the X-CSRF-Token header)"

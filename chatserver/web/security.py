@@ -9,7 +9,10 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chatserver.broker.errors import BrokerError
+from chatserver.domain.errors import BackendUnavailable
 from chatserver.domain.protocol import has_control
+from chatserver.storage.errors import DatabaseError
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -26,14 +29,18 @@ _HEADERS = [
 ]
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _INTERNAL = b'{"error":"internal"}'
+_UNAVAILABLE = b'{"error":"unavailable"}'
+# A database or Redis that is away: the request may be tried again, as on the WebSocket.
+_AWAY = (BackendUnavailable, DatabaseError, BrokerError, OSError)
 
 log = logging.getLogger("chatserver.http")
 
 
 class SecurityHeaders:
     """Pure ASGI middleware (no per-request objects on the WebSocket path). It also answers a
-    handler's unexpected exception itself, so that a 500 carries the headers too and the log
-    gets the class name only (an exception's text can quote SQL parameters or user input)."""
+    handler's exception itself, so that the answer carries the headers too and the log gets
+    the class name only (an exception's text can quote SQL parameters or user input): 503
+    `unavailable` with Retry-After when the database or Redis is away, else 500."""
 
     def __init__(self, app: ASGIApp, *, trust_forwarded_proto: bool = False) -> None:
         self.app = app
@@ -73,6 +80,14 @@ class SecurityHeaders:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except _AWAY as exc:
+            log.warning("request failed: a backend is away", extra={"error": type(exc).__name__})
+            if started:
+                raise
+            await send_with_headers({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", b"application/json"), (b"cache-control", b"no-store"),
+                (b"retry-after", b"5")]})
+            await send_with_headers({"type": "http.response.body", "body": _UNAVAILABLE})
         except Exception:
             log.exception("request failed")
             if started:
