@@ -526,7 +526,7 @@ async def test_a_supporters_new_socket_gets_their_open_conversations_back(
     await aino.close()  # the page is reloaded
     again = await aino_http.socket(server.ws_url)
     status = await again.request({"type": "support_available", "capacity": 0})
-    assert status["type"] == "support_status"
+    assert (status["type"], status["convs"]) == ("support_status", [conv])
     resumed = await again.wait_for(_is("conv_started", conv=conv))
     assert resumed["role"] == "supporter" and resumed["resumed"] is True
     assert resumed["topic"] == "uni" and resumed["answers"] == {"now": "ok"}

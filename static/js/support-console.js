@@ -84,9 +84,25 @@ export function initSupportConsole({ client, api, roomName }) {
     $("supporter-take-next").disabled = state.capacity <= 0 || !state.queue.waiting.length;
   }
 
+  // support_available request id -> the conversations this console had open when it asked.
+  const openWhenAsked = new Map();
   function sendAvailability(capacity, auto) {
     state.wanted = { capacity, auto };
-    client.request({ type: "support_available", capacity, auto });
+    const id = client.request({ type: "support_available", capacity, auto });
+    openWhenAsked.set(id, [...state.convs.values()].filter((c) => !c.ended).map((c) => c.frame.conv));
+  }
+
+  // The server's status lists the conversations still this supporter's: one this console had
+  // open that is not there ended while it was away (handed back to the queue). Say so now,
+  // not when the supporter next writes into it.
+  function endGoneConversations(askedWith, stillMine) {
+    if (!Array.isArray(stillMine)) return;
+    for (const id of askedWith ?? []) {
+      const conv = state.convs.get(id);
+      if (!conv || conv.ended || stillMine.includes(id)) continue;
+      conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.gone")));
+      ended(conv, "gone");
+    }
   }
 
   $("supporter-availability").addEventListener("submit", (e) => {
@@ -438,12 +454,15 @@ export function initSupportConsole({ client, api, roomName }) {
     // A conversation asked back after a reload that has ended (or is another's): nothing to say.
     if (request.type === "conv_resume" && answer.type === "error" && !state.convs.has(request.conv)) return;
     if (request.type === "support_available") {
+      const askedWith = openWhenAsked.get(request.id);
+      openWhenAsked.delete(request.id);
       if (answer.type === "support_status") {
         state.capacity = answer.capacity;
         state.auto = answer.auto;
         sessionStorage.setItem(AVAILABILITY_KEY, JSON.stringify(state.wanted));
         renderQueue();
         say($("supporter-status").textContent);
+        endGoneConversations(askedWith, answer.convs);
       } else say(errorText(answer.code));
     } else if (request.type === "support_take") {
       if (answer.type === "error") say(errorText(answer.code));

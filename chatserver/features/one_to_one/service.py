@@ -452,11 +452,14 @@ class OneToOne:
         await self.backend.set_available(self.process, account.id, account.display_name,
                                          frame.capacity)
         self._last_status.pop(client.id, None)
-        client.offer(encode({"type": "support_status", "id": frame.id,
-                             "capacity": frame.capacity, "auto": frame.auto}))
         # Conversations still theirs (a reloaded console, another tab): each again, with
-        # the history so far, to this socket only.
-        for conv in await self.backend.conversations_of(account.id):
+        # the history so far, to this socket only. Their ids in the status let a console that
+        # was away see at once which of its conversations ended meanwhile.
+        convs = await self.backend.conversations_of(account.id)
+        client.offer(encode({"type": "support_status", "id": frame.id,
+                             "capacity": frame.capacity, "auto": frame.auto,
+                             "convs": [conv["id"] for conv in convs]}))
+        for conv in convs:
             client.offer(encode(await self.conversations.resumed(conv, "supporter")))
             await self.conversations.supporter_back(conv)
         await self._changed()
