@@ -208,6 +208,46 @@ async def test_an_alert_whose_handler_goes_offline_is_untaken_again_and_the_pers
     assert statuses[statuses.index("seen"):] == ["seen", "released", "seen"], statuses
 
 
+async def test_a_person_back_in_the_room_hears_where_their_call_for_help_stands(world):
+    """A phone loses its connection right after "I need help now", and Sanna takes the alert
+    meanwhile: back in the room (the page joins again by itself, or is reloaded) the person
+    hears that a facilitator has seen it. Away again while Sanna leaves without closing it:
+    back, they hear that she had to leave and that nobody is online now, not the old "seen".
+    Someone with no call open hears nothing of the kind."""
+    a, _b, staff, console, participant = world
+    sanna = await console("sanna")
+    person = await participant()
+    await person.send({"type": "help", "id": "h1", "room": ROOM})
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", timeout=2))["alert"]["id"]
+    await person.wait_for(lambda f: f.get("status") == "notified", timeout=2)
+    token = person.token
+    await person.close()  # a tunnel
+    taken = await sanna.request({"type": "alert_ack", "alert": alert})
+    assert taken["alert"]["state"] == "acknowledged"
+
+    back = await ChatClient.connect(a.ws_url, token=token)
+    await back.join(ROOM)
+    told = await back.wait_for(lambda f: f["type"] == "help_status", timeout=5)
+    assert (told["status"], told["alert"]) == ("seen", alert)
+    await back.close()
+    await sanna.close()  # her laptop shuts, and the alert is hers
+    for _ in range(40):
+        (now,) = await listed(staff["admin"])
+        if now["releases"]:
+            break
+        await asyncio.sleep(0.25)
+    assert (now["state"], now["releases"]) == ("open", 1)
+
+    again = await ChatClient.connect(a.ws_url, token=token)
+    await again.join(ROOM)
+    told = await again.wait_for(lambda f: f["type"] == "help_status", timeout=5)
+    assert (told["status"], told["alert"]) == ("released_nobody_online", alert)
+    other = await participant()
+    await asyncio.sleep(0.5)
+    assert not [f for f in other.frames if f["type"] == "help_status"]
+    await again.close()
+
+
 async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_the_person(world):
     _a, b, staff, console, participant = world
     sanna = await console("sanna")

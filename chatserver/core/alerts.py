@@ -35,7 +35,7 @@ from chatserver.core.session_gate import SessionGate
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import encode, now_ms
-from chatserver.storage.alerts import OPEN, AlertRecord, AlertStore
+from chatserver.storage.alerts import OPEN, RESOLVED, AlertRecord, AlertStore
 from chatserver.storage.errors import DatabaseError
 from chatserver.storage.staff import AccountRecord
 from moderation import permissions
@@ -84,6 +84,11 @@ class AlertInbox:
         # Acknowledged alerts whose handler this process found offline: since when (monotonic).
         self._handler_gone: dict[int, float] = {}
         self._announcing: set[asyncio.Task[None]] = set()
+        # (room, member) -> their latest unresolved help or crisis alert, kept from the alert
+        # events every process gets, so a person back in the room can be told where it stands
+        # without a database read for everyone else who joins.
+        self._told: dict[tuple[str, str], int] = {}
+        self._told_loaded = False
 
     # Who may see and handle -------------------------------------------------------------
 
@@ -199,6 +204,50 @@ class AlertInbox:
             events.append((kind, {"kind": kind, "alert": alert.public(), "extra": {}}))
         return events
 
+    # The person back ---------------------------------------------------------------------
+
+    def track(self, event: dict[str, Any]) -> None:
+        """Keep `_told` from an alert event (new, changed, escalated; live or sent again after
+        an outage)."""
+        alert = event["alert"]
+        if alert.get("kind") not in TOLD_KINDS or not alert.get("room") or not alert.get("member"):
+            return
+        key = (alert["room"], alert["member"])
+        if alert.get("state") == RESOLVED:
+            if self._told.get(key) == alert["id"]:
+                del self._told[key]
+        elif alert["id"] >= self._told.get(key, 0):
+            self._told[key] = alert["id"]
+
+    async def _load_told(self) -> None:
+        for alert in await self.store.visible(None, roomless=False,
+                                              resolved_since=datetime.now(UTC)):
+            self.track({"alert": alert.public()})
+        self._told_loaded = True
+
+    async def status_on_return(self, room_id: str, member: str) -> dict[str, Any] | None:
+        """Where the person's latest help or crisis alert in the room stands, as the
+        `help_status` they would have heard had they been connected (a phone that lost its
+        connection, a reloaded page): above all, a facilitator who saw it and then had to leave
+        must not still look like someone who is there. None if they have none open."""
+        alert_id = self._told.get((room_id, member))
+        if alert_id is None:
+            return None
+        alert = await self.store.get(alert_id)
+        if alert is None or alert.state == RESOLVED or \
+                alert.created_at < datetime.now(UTC) - RECENT:
+            self._told.pop((room_id, member), None)
+            return None
+        if alert.state != OPEN:
+            status = "seen"
+        elif alert.releases:
+            status = "released" if await self.staff_online(room_id) else "released_nobody_online"
+        elif alert.escalated:
+            status = "unanswered"
+        else:
+            status = "notified" if await self.staff_online(room_id) else "nobody_online"
+        return {"type": "help_status", "room": room_id, "status": status, "alert": alert.id}
+
     async def staff_online(self, room_id: str) -> bool:
         """Whether any staff member who may see the room has a signed-in connection, on any
         process (the staff console counts even if they have not joined the room)."""
@@ -301,6 +350,8 @@ class AlertInbox:
         while True:
             await asyncio.sleep(every)
             try:
+                if not self._told_loaded:
+                    await self._load_told()
                 await self.escalate_due(datetime.now(UTC))
                 await self.release_abandoned(time.monotonic())
             except (BackendUnavailable, DatabaseError, OSError) as exc:

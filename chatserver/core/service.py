@@ -133,6 +133,8 @@ class ChatService:
                 ControlRoute("sanction", self.guard.on_sanction),
                 ControlRoute("session", self.gate.on_session),
                 *(ControlRoute(kind, functools.partial(self.alerts.deliver, kind))
+                  for kind in ("alert_new", "alert_changed", "alert_escalated")),
+                *(ControlRoute(kind, self.alerts.track)
                   for kind in ("alert_new", "alert_changed", "alert_escalated"))]
 
     # Life cycle ----------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from chatserver.core.rooms import RoomLog
 from chatserver.core.safety import Safety
 from chatserver.core.session_gate import SessionGate
 from chatserver.domain import pseudonyms
-from chatserver.domain.errors import ErrorCode, ProtocolError
+from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.ground_rules import rules_version
 from chatserver.domain.protocol import Join, Leave, Send, Typing, encode, event_body, now_ms
+from chatserver.storage.errors import DatabaseError
 from chatserver.storage.rules import RulesStore
 from chatserver.storage.sessions import SessionStore
 from chatserver.storage.store import RoomRecord, Store
@@ -178,6 +179,18 @@ class Chat:
                     client.offer(shown)
         self.presence.synced(client, membership)
         client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
+        if not membership.is_staff:
+            await self._help_status_on_return(client, room.id, member)
+
+    async def _help_status_on_return(self, client: Client, room_id: str, member: str) -> None:
+        """A person back in the room with a call for help still open hears where it stands
+        (what they may have missed while away); the join itself is done either way."""
+        try:
+            told = await self.safety.alerts.status_on_return(room_id, member)
+        except (BackendUnavailable, DatabaseError, OSError):
+            return
+        if told is not None:
+            client.offer(encode(told))
 
     async def _both(self, first: Coroutine[Any, Any, A],
                     second: Coroutine[Any, Any, B]) -> tuple[A, B]:

@@ -32,6 +32,7 @@ const state = {
   // nobody_online, notified, seen, unanswered, released, released_nobody_online (help_status)
   // or not_sent
   helpStatus: null,
+  helpAlert: null, // the alert the last help_status was about
   seenAlerts: new Set(), // alerts a facilitator has seen: an older word on one is stale
   muted: null, // { until: ms or null, reason } while a facilitator has muted this person
   slowUntil: 0, // slow mode: when the next message may be sent (ms)
@@ -1038,6 +1039,8 @@ client.addEventListener("help_status", (e) => {
   // has seen must not be told afterwards that one was only told, or that nobody is there.
   // Only the facilitator's leaving without answering (released...) undoes "seen".
   const { alert, status } = e.detail;
+  // Said again when this person is back in the room (a reconnect): nothing new to show.
+  if (alert != null && alert === state.helpAlert && status === state.helpStatus) return;
   // A help asked for here that the server could not pass on yet (the database away): it
   // tries again itself, and the page sends it again if the connection breaks before any
   // other word came.
@@ -1050,6 +1053,7 @@ client.addEventListener("help_status", (e) => {
   else if (status.startsWith("released")) state.seenAlerts.delete(alert);
   else if (alert != null && state.seenAlerts.has(alert)) return;
   state.helpStatus = status;
+  if (alert != null) state.helpAlert = alert;
   renderHelpStatus();
   // A later word may come after the sheet was closed: then it is said above the composer,
   // with the crisis lines unless a facilitator has seen it.

@@ -266,6 +266,29 @@ async def test_seen_is_not_undone_by_a_late_first_word(browser, staff_server):
     assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_reloaded_page_hears_where_its_call_for_help_stands(browser, staff_server):
+    """On a phone, "I need help now", then the page is reloaded (or the browser was closed);
+    Sanna takes the alert while the page is not in the room, so the word that she has seen it
+    reaches nobody. Back in the room, the page says that a facilitator has seen it, rather
+    than nothing at all."""
+    server, _ = staff_server
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await person.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await person.reload()
+    await person.wait_for_selector(".room")
+    await sanna.locator("#alerts li", has_text="Tarvitsee apua nyt").get_by_role(
+        "button", name="Kuittaa").click()
+    await sanna.locator("#alerts li", has_text="Sinä hoidat tätä").wait_for()
+    await join(person, name="Kuikka")
+    told = person.locator("#private .help-status", has_text="Ohjaaja on nähnyt")
+    await told.wait_for()
+    assert await in_view(person, "#private .help-status")
+    assert person.errors == [] and sanna.errors == []  # type: ignore[attr-defined]
+
+
 async def test_a_person_nobody_answers_is_told_so_with_the_lines(browser, quick_escalation):
     """Sanna is signed in, so the person is told that a facilitator has been told; nobody
     takes the alert within the escalation time (2 s here). The person, who closed the help
