@@ -10,13 +10,12 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from chatserver.testing import FAST, ChatClient, free_port
 from tests.invariants import Ledger, check_room
-from tests.test_faults import say_until_acked, wait_ready
+from tests.test_faults import facilitator_and_person, say_until_acked, wait_ready
 
 ROOM = "olohuone"
 
@@ -122,25 +121,6 @@ async def test_postgres_stopped_and_started_clear_errors_no_crash_nothing_lost(
     await bob.close()
 
 
-async def _facilitator_and_person(private_pg: PrivatePostgres, start_server: Any,
-                                  redis_server: Any) -> tuple[Any, tuple[Any, ...], Any, Any]:
-    """A Redis-backed server on the private PostgreSQL, with the facilitator Sanna signed in
-    (her console's socket open) and a person in the room."""
-    from chatserver.testing import StaffHttp, add_facilitator, create_admin
-
-    password = create_admin({"DATABASE_URL": private_pg.url})
-    server = start_server(database_url=private_pg.url, redis_url=redis_server.url, **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await add_facilitator(admin, "sanna", [ROOM])
-    sanna_http = StaffHttp(server.url)
-    await sanna_http.login("sanna", "hiljainen metsä ja kuu")
-    sanna = await sanna_http.socket(server.ws_url)
-    person = await ChatClient.connect(server.ws_url)
-    await person.join(ROOM)
-    return server, (admin, sanna_http), sanna, person
-
-
 @pytest.mark.slow
 async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_after(
         private_pg, start_server, redis_server):
@@ -149,8 +129,8 @@ async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_af
     could not be reached (beside the crisis lines), never left believing they were told; when
     the database is back, the alert is stored and reaches the facilitator, and the writer is
     told that a facilitator has been told."""
-    server, https, sanna, person = await _facilitator_and_person(private_pg, start_server,
-                                                                 redis_server)
+    (server,), https, sanna, person = await facilitator_and_person(
+        start_server, private_pg.url, redis_server.url)
     await say_until_acked(person, ROOM, "hei kaikki", ledger=Ledger())
 
     private_pg.stop("immediate")
@@ -182,8 +162,8 @@ async def test_help_asked_while_the_database_is_away_reaches_the_facilitators_af
     error; the server tries again by itself (the connection stays up, so the page would never
     send it again), and when the database is back the facilitator gets the alert and the
     person hears that a facilitator has been told."""
-    server, https, sanna, person = await _facilitator_and_person(private_pg, start_server,
-                                                                 redis_server)
+    (server,), https, sanna, person = await facilitator_and_person(
+        start_server, private_pg.url, redis_server.url)
 
     private_pg.stop("immediate")
     await wait_ready(server, 503, timeout=20)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import signal
 import time
+from typing import Any
 
 import pytest
 import websockets
@@ -242,24 +243,27 @@ async def test_server_killed_mid_broadcast_clients_resume_on_the_other(start_ser
         await c.close()
 
 
-async def _sanna_on_b_and_a_person_on_a(start_server, redis_server, pg_url):
-    """Two Redis-backed processes a and b (alerts escalate only after five minutes), the
-    facilitator Sanna's console on b, a person in the room on a."""
+async def facilitator_and_person(start_server: Any, database_url: str, redis_url: str, *,
+                                 processes: int = 1, **settings: object
+                                 ) -> tuple[list[ServerProcess], tuple[Any, Any], ChatClient,
+                                            ChatClient]:
+    """Redis-backed processes on this database: the facilitator Sanna signed in (her
+    console's socket open) on the last, a person in the room on the first. Returns the
+    processes, the admin's and Sanna's HTTP sessions, her console and the person."""
     from chatserver.testing import StaffHttp, add_facilitator, create_admin
 
-    password = create_admin({"DATABASE_URL": pg_url})
-    settings = {**FAST, "alert_escalate_seconds": 300}
-    a = start_server(database_url=pg_url, redis_url=redis_server.url, **settings)
-    b = start_server(database_url=pg_url, redis_url=redis_server.url, **settings)
-    admin = StaffHttp(a.url)
+    password = create_admin({"DATABASE_URL": database_url})
+    servers = [start_server(database_url=database_url, redis_url=redis_url,
+                            **{**FAST, **settings}) for _ in range(processes)]
+    admin = StaffHttp(servers[0].url)
     await admin.login("admin", password)
     await add_facilitator(admin, "sanna", [ROOM])
-    sanna_http = StaffHttp(b.url)
+    sanna_http = StaffHttp(servers[-1].url)
     await sanna_http.login("sanna", "hiljainen metsä ja kuu")
-    sanna = await sanna_http.socket(b.ws_url)
-    person = await ChatClient.connect(a.ws_url)
+    sanna = await sanna_http.socket(servers[-1].ws_url)
+    person = await ChatClient.connect(servers[0].ws_url)
     await person.join(ROOM)
-    return (a, b), (admin, sanna_http), sanna, person
+    return servers, (admin, sanna_http), sanna, person
 
 
 @pytest.mark.slow
@@ -272,8 +276,9 @@ async def test_help_asked_while_redis_is_away_reaches_a_facilitator_on_another_p
     the facilitator, whose console is on the other process, gets the alert within seconds, not
     only when it escalates (five minutes here), and the person hears that a facilitator has
     been told, not that nobody is online while the processes list their staff again."""
-    _servers, https, sanna, person = await _sanna_on_b_and_a_person_on_a(
-        start_server, redis_server, pg_url)
+    # Alerts escalate only after five minutes here.
+    _servers, https, sanna, person = await facilitator_and_person(
+        start_server, pg_url, redis_server.url, processes=2, alert_escalate_seconds=300)
     if fault == "SIGKILL":
         redis_server.stop(signal.SIGKILL)
     else:  # frozen: the subscriptions stay up, so only the announcement itself can tell
@@ -316,8 +321,8 @@ async def test_an_alert_taken_while_redis_was_away_shows_as_taken_on_every_conso
     on the other process learns that it is handled (and by whom) without a reload, so two
     people do not both believe the other has it, or both go to it; and the person hears that a
     facilitator has seen it."""
-    (a, _b), https, sanna, person = await _sanna_on_b_and_a_person_on_a(
-        start_server, redis_server, pg_url)
+    (a, _b), https, sanna, person = await facilitator_and_person(
+        start_server, pg_url, redis_server.url, processes=2, alert_escalate_seconds=300)
     admin = await https[0].socket(a.ws_url)
     await person.send({"type": "help", "room": ROOM, "id": "h1"})
     new = await sanna.wait_for(lambda f: f["type"] == "alert", timeout=10)
