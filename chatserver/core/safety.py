@@ -34,7 +34,6 @@ from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdic
 log = logging.getLogger("chatserver.safety")
 
 
-
 class Safety:
     def __init__(self, settings: Settings, broker: Broker, store: ModerationStore,
                  crisis: CrisisResources, alerts: AlertInbox) -> None:
