@@ -25,6 +25,8 @@ _SELF_FI = r"it(se|te)(ni|äni|nsä|ään|äänsä)|ittiäni|itteeni"
 _SELF_FI_PARTITIVE = r"it(se|te)(äni|ään)|ittiäni|itteeni"
 _ME_SV = r"mig|mej"
 _SELF_EN = r"myself|meself|myslef"
+# What "if I ..." ends with when the writer imagines their own absence.
+_GONE_EN = r"died|die|dead|gone|disappeared|disappear|vanished|killed|unalived|suicided"
 
 
 def _p(label: str, *parts: str, gaps: tuple[int, ...] = (), gap: int = 0,
@@ -321,6 +323,19 @@ FINNISH = (
     _p("fi:ei syytä elää", r"syytä|syyt|järkeä|järkee|pointtia", r"elää"),
     _p("fi:pois tästä elämästä", r"pois", r"elämästä", gap=1),
     _p("fi:parempi ilman minua", r"parempi|paremmin", r"ilman", r"minua|mua", gaps=(0, 0)),
+    # Conditional only: the present "kukaan ei kaipaa minua" is loneliness, not an absence.
+    _p("fi:kukaan ei kaipaisi minua", r"kukaan|kenkään", r"ei",
+       r"kaipais\w*|ikävöis\w*|suris\w*", r"minua|mua|minuu|meikää", gaps=(0, 1, 1)),
+    _p("fi:kukaan ei jäisi kaipaamaan", r"kukaan|kenkään", r"ei", r"jäis\w*",
+       r"kaipaamaan|ikävöimään|suremaan", gaps=(0, 1, 1)),
+    # Nobody would care if I died: the writer's own absence, never someone else's ("sua").
+    _p("fi:kukaan ei välittäisi jos kuolisin", r"kukaan|ketään|kenenkään|kenkään", r"ei|eis",
+       r"välittäis\w*|huomais\w*|kaipais\w*|kiinnostais\w*|suris\w*|ikävöis\w*",
+       r"jos|vaikka|kun", r"kuolisin|kuolis|kuolen|katoaisin|katoisin|katoan|tappaisin",
+       gaps=(0, 1, 0, 2)),
+    # Not "hävitä" (also: to lose a game), and not for a while ("kadota hetkeksi").
+    _p("fi:kadota lopullisesti", r"kadota|katoaisin|katoan|katoamaan|kadotakseni",
+       r"pysyvästi|lopullisesti|ikuisesti|ikiajoiksi", gap=1),
     # Not "mee viiltelee" (go and cut: said to someone, see harm.py).
     _p("fi:viiltelen", r"viiltel\w*|viiltely\w*|viillel\w*", not_before=r"mee|mene|menkää|mees"),
     _p("fi:viillän ranteet", r"vii(l|ll|lt)\w*", r"rante\w*", gap=1),
@@ -360,6 +375,10 @@ SWEDISH = (
     _p("sv:hänga mig", r"hänga|hänger|hängt", r"mig|mej|sig"),
     _p("sv:döda mig själv", r"döda|dödar", _ME_SV, r"själv"),
     _p("sv:bättre utan mig", r"bättre", r"utan", _ME_SV, gaps=(1, 0)),
+    _p("sv:ingen skulle bry sig om jag dog", r"ingen", r"om|ifall|när", r"jag",
+       r"dog|dör|döde|dött|död|försvann|försvinner|försvinna", gaps=(3, 0, 2)),
+    _p("sv:ingen skulle sakna mig", r"ingen", r"skulle|kommer|ska", r"sakna|saknar|sörja",
+       _ME_SV, gaps=(0, 2, 0)),
 )
 
 ENGLISH = (
@@ -384,6 +403,21 @@ ENGLISH = (
     _p("en:pills on purpose", r"overdos\w*|pills|tablets|meds", r"on", r"purpose", gaps=(2, 0)),
     _p("en:better off dead", r"better", r"off", r"dead"),
     _p("en:better off without me", r"better", r"off", r"without", r"me"),
+    _p("en:nobody would miss me", r"nobody|noone|nobodys|nobodyd", r"would|will|wd|gonna|d|s",
+       r"miss|mourn", r"me", gaps=(0, 2, 0)),
+    _p("en:nobody would miss me", r"nobody|noone|nobodys|nobodyd", r"miss|mourn", r"me",
+       gaps=(2, 0)),
+    _p("en:no one would miss me", r"no", r"one|1", r"would|will|wd|gonna|d|s",
+       r"miss|mourn", r"me", gaps=(0, 0, 2, 0)),
+    _p("en:nobody would care if i died", r"nobody|noone|nobodys|nobodyd",
+       r"would|will|wd|gonna|d|s", r"care|notice|miss|mind", r"if|when", r"i|im|id", _GONE_EN,
+       gaps=(0, 1, 0, 0, 1)),
+    _p("en:no one would care if i died", r"no", r"one|1", r"would|will|wd|gonna|d|s",
+       r"care|notice|miss|mind", r"if|when", r"i|im|id", _GONE_EN, gaps=(0, 0, 1, 0, 0, 1)),
+    _p("en:if i live or die", r"if|whether", r"i", r"live|lived", r"or", r"die|died"),
+    _p("en:my last day alive", r"my", r"last", r"day|night|hours", r"alive"),
+    _p("en:my last day on earth", r"my", r"last", r"day|night", r"on", r"earth",
+       gaps=(0, 0, 0, 1)),
     _p("en:dont want to live", r"dont|not|never", r"want", r"to", r"live|exist",
        gaps=(1, 0, 0), not_after=r"in|with|here|there|near|like|together|alone|at|on|without"),
     _p("en:dont want to be alive", r"dont|not|never", r"want", r"to", r"be", r"alive",

@@ -67,8 +67,13 @@ ENGLISH = (
            gaps=(0, 0, 0, 1), not_after=r"later|soon|tomorrow"),
     phrase("nobody would miss you", r"nobody|noone|nobodyd",
            r"would|will|gonna|d|wud", r"miss|mourn", r"you|u"),
+    # "No one would care if I died" is the writer's own despair (crisis.py), never harm: an
+    # "if" or "when" must be followed by "you".
+    phrase("nobody would miss you", r"no", r"one", r"would|will|gonna|d|wud|is|s",
+           r"care|miss|notice|cry|mourn|grieve|going", r"you|u|if|when|about",
+           r"you|u|ur|youd|ud", gaps=(0, 0, 0, 0, 1), not_after=r"later|soon|tomorrow"),
     phrase("nobody would miss you", r"no", r"one", r"would|will|gonna|d|wud",
-           r"care|miss|notice|cry|mourn", r"you|u|if|when", gaps=(0, 0, 0, 1)),
+           r"miss|mourn", r"you|u"),
     phrase("do everyone a favour and die", r"favour|favor", r"die|diee|kys|kill|end|hang|jump|off|"
            r"unalive|od|overdose", gap=3),
     phrase("go jump off a bridge", r"go|just|pls|please|plz|should|gotta", r"jump",

@@ -291,6 +291,20 @@ CRISIS_POSITIVE = (
     Example("haluaisin vain nukahtaa enkä herätä", "fi"),
     Example("viillän itseäni", "fi"),
     Example("I took too many pills on purpose", "en"),
+    Example("no one would care if i died", "en", "was held as harm to others"),
+    Example("nobody would notice if I was gone", "en"),
+    Example("no one will miss me when I'm gone", "en"),
+    Example("nobody's gonna miss me", "en"),
+    Example("nobody cares if I live or die", "en"),
+    Example("this is my last day on earth", "en"),
+    Example("tonight is my last night alive", "en"),
+    Example("kukaan ei välittäisi jos kuolisin", "fi"),
+    Example("kukaan ei edes kaipais mua", "fi"),
+    Example("kukaan ei jäis kaipaamaan mua", "fi"),
+    Example("haluan vaan kadota lopullisesti", "fi"),
+    Example("ingen skulle bry sig om jag dog", "sv"),
+    Example("ingen skulle märka om jag försvann", "sv"),
+    Example("ingen kommer att sakna mig", "sv"),
 )
 
 CRISIS_NEGATIVE = (
@@ -347,6 +361,13 @@ CRISIS_NEGATIVE = (
     Example("I nearly died laughing", "en"),
     Example("I'm dead tired", "en"),
     Example("I took my pills on time today", "en"),
+    Example("nobody would care if I left the group early", "en"),
+    Example("no one would notice if I was late", "en"),
+    Example("my last day on the job was hard", "en"),
+    Example("kukaan ei huomaisi jos tulisin myöhässä", "fi"),
+    Example("haluan kadota hetkeksi mökille", "fi"),
+    Example("en halua hävitä lopullisesti", "fi", "hävitä: to lose a game"),
+    Example("ingen skulle märka om jag kom sent", "sv"),
 )
 
 # --- links (room setting links: hold; mieli.fi allowed) ---------------------------------

@@ -51,6 +51,27 @@ def test_caring_questions_and_lookalikes_are_not_harm(text: str) -> None:
     assert not v.harm_alert and v.outcome is not Outcome.REJECT, text
 
 
+@pytest.mark.parametrize("text", [
+    "no one would care if i died", "no one would notice if I disappeared",
+    "no one will miss me when I'm gone", "kukaan ei välittäisi jos kuolisin",
+    "ingen skulle bry sig om jag dog",
+])
+def test_nobody_would_care_about_oneself_is_a_crisis_not_harm(text: str) -> None:
+    """The writer's own despair: posted, with the crisis lines and an alert about them. "No one
+    would care if i died" was refused as harm to others, with no lines and no alert."""
+    v = run(text)
+    assert v.outcome is Outcome.ALLOW_AND_ALERT and v.alert and not v.harm_alert, text
+
+
+@pytest.mark.parametrize("text", [
+    "no one would care if you died", "no one would miss you", "nobody would miss you",
+    "ingen skulle sakna dig", "kukaan ei kaipaisi sua",
+])
+def test_nobody_would_miss_you_is_still_harm(text: str) -> None:
+    v = run(text)
+    assert v.outcome is Outcome.REJECT and v.harm_alert and not v.alert, text
+
+
 def test_harm_and_a_crisis_of_ones_own_are_held_with_both_alerts() -> None:
     v = run("kys, I'm going to kill myself too")
     assert v.outcome is Outcome.HOLD and v.alert and v.harm_alert
