@@ -323,6 +323,9 @@ FINNISH = (
     _p("fi:ei syytä elää", r"syytä|syyt|järkeä|järkee|pointtia", r"elää"),
     _p("fi:pois tästä elämästä", r"pois", r"elämästä", gap=1),
     _p("fi:parempi ilman minua", r"parempi|paremmin", r"ilman", r"minua|mua", gaps=(0, 0)),
+    _p("fi:olen taakka kaikille", r"olen|oon|olin|tunnen|tunnun|koen|olevani",
+       r"taakk\w*|rasit\w*", r"kaikille|läheisilleni|perheelleni|muille|kaikkien|"
+       r"läheisteni|perheeni", gaps=(2, 0), not_after=r"\w+(ille|jille|jen|ien)"),
     # Conditional only: the present "kukaan ei kaipaa minua" is loneliness, not an absence.
     _p("fi:kukaan ei kaipaisi minua", r"kukaan|kenkään", r"ei",
        r"kaipais\w*|ikävöis\w*|suris\w*", r"minua|mua|minuu|meikää", gaps=(0, 1, 1)),
@@ -375,6 +378,12 @@ SWEDISH = (
     _p("sv:hänga mig", r"hänga|hänger|hängt", r"mig|mej|sig"),
     _p("sv:döda mig själv", r"döda|dödar", _ME_SV, r"själv"),
     _p("sv:bättre utan mig", r"bättre", r"utan", _ME_SV, gaps=(1, 0)),
+    _p("sv:hoppas att jag dör", r"hoppas|ber", r"jag", r"dör|dog", gaps=(1,),
+       not_after=r"av|för|skratt"),
+    _p("sv:hoppas att jag inte vaknar", r"hoppas|ber", r"jag", r"inte|aldrig", r"vaknar|vakna",
+       gaps=(1, 0, 0)),
+    _p("sv:jag är en börda", r"är|känner|blivit|var", r"börda|belastning", r"för",
+       r"alla|min|mina|andra", gaps=(3, 0, 0), negatable=True),
     _p("sv:ingen skulle bry sig om jag dog", r"ingen", r"om|ifall|när", r"jag",
        r"dog|dör|döde|dött|död|försvann|försvinner|försvinna", gaps=(3, 0, 2)),
     _p("sv:ingen skulle sakna mig", r"ingen", r"skulle|kommer|ska", r"sakna|saknar|sörja",
@@ -392,6 +401,12 @@ ENGLISH = (
     _p("en:wanna die", r"wanna|gonna", r"die|diee", not_after=r"laughing|of|for|from|on|in|with",
        not_before=r"dont|not|never|didnt"),
     _p("en:wish i was dead", r"wish", r"i", r"was|were", r"dead"),
+    _p("en:hope i die", r"hope|hoping|pray|praying", r"i", r"die|dont|never", r"in|tonight|soon|"
+       r"wake|before|already|young|$", gaps=(1, 0, 1), not_after=r"laughing|of|for|from|on"),
+    # Being a burden, said of oneself now ("I don't want to be a burden when I'm old" is not).
+    _p("en:i am a burden", r"im|am|feel|felt|being|been", r"burden", r"to|on|for",
+       r"everyone|everybody|my|all|the", gaps=(3, 0, 0), negatable=True,
+       not_after=r"tax\w*|bill\w*|company|team|project"),
     _p("en:end it all", r"end|ending|ended", r"it", r"all"),
     _p("en:end my life", r"end|ending|ended|take|taking|took", r"my|own", r"life",
        gaps=(1, 1), not_after=r"back|in|into|over|seriously"),

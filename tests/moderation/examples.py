@@ -305,6 +305,15 @@ CRISIS_POSITIVE = (
     Example("ingen skulle bry sig om jag dog", "sv"),
     Example("ingen skulle märka om jag försvann", "sv"),
     Example("ingen kommer att sakna mig", "sv"),
+    Example("i hope i die in my sleep", "en"),
+    Example("i hope i don't wake up", "en"),
+    Example("jag hoppas att jag dör", "sv"),
+    Example("jag hoppas jag inte vaknar", "sv"),
+    Example("i feel like a burden to everyone", "en"),
+    Example("i'm just a burden to my family", "en"),
+    Example("tunnen olevani taakka kaikille", "fi"),
+    Example("olen vain rasite perheelleni", "fi"),
+    Example("jag känner mig som en börda för min familj", "sv"),
 )
 
 CRISIS_NEGATIVE = (
@@ -368,6 +377,13 @@ CRISIS_NEGATIVE = (
     Example("haluan kadota hetkeksi mökille", "fi"),
     Example("en halua hävitä lopullisesti", "fi", "hävitä: to lose a game"),
     Example("ingen skulle märka om jag kom sent", "sv"),
+    Example("i hope i die laughing", "en"),
+    Example("i hope i don't fail the exam", "en"),
+    Example("jag hoppas jag inte missar bussen", "sv"),
+    Example("I don't want to be a burden to my kids when I'm old", "en"),
+    Example("the tax burden on everyone is high", "en"),
+    Example("en halua olla taakka perheelleni vanhana", "fi"),
+    Example("jag vill inte vara en börda för mina barn", "sv"),
 )
 
 # --- links (room setting links: hold; mieli.fi allowed) ---------------------------------
