@@ -25,6 +25,11 @@ _SELF_FI = r"it(se|te)(ni|äni|nsä|ään|äänsä)|ittiäni|itteeni"
 _SELF_FI_PARTITIVE = r"it(se|te)(äni|ään)|ittiäni|itteeni"
 _ME_SV = r"mig|mej"
 _SELF_EN = r"myself|meself|myslef"
+# What "took too much" is not about (the next two words are looked at).
+_NOT_TAKEN_EN = (r"time|money|food|sugar|salt|coffee|caffeine|work|on|off|space|risk|care|"
+                 r"notice|responsibility|photos|pictures|breaks|shifts|classes|courses|days|"
+                 r"hours|notes|steps|sun|weight|stress|vacation|holiday|leave|credit|debt|of|"
+                 r"to|in|at|with|from|for|advice|pressure|water|data|memory|room|damage")
 # What "if I ..." ends with when the writer imagines their own absence.
 _GONE_EN = r"died|die|dead|gone|disappeared|disappear|vanished|killed|unalived|suicided"
 
@@ -323,6 +328,10 @@ FINNISH = (
     _p("fi:ei syytä elää", r"syytä|syyt|järkeä|järkee|pointtia", r"elää"),
     _p("fi:pois tästä elämästä", r"pois", r"elämästä", gap=1),
     _p("fi:parempi ilman minua", r"parempi|paremmin", r"ilman", r"minua|mua", gaps=(0, 0)),
+    _p("fi:otin liikaa", r"otin|ottanut|ottanu|ottaa|vedin|vetänyt|vetäny|käytin|käyttänyt|"
+       r"nappasin|popsin", r"liikaa|överit|överiä|yliannostuksen", gap=1,
+       not_after=r"aikaa|rahaa|vastuuta|töitä|kahvia|sokeria|suolaa|ruokaa|kuvia|paineita|"
+       r"herkkuja|karkkia|pullaa|aurinkoa|lomaa|stressiä|velkaa|lainaa|kurssej\w*|tilaa"),
     _p("fi:olen taakka kaikille", r"olen|oon|olin|tunnen|tunnun|koen|olevani",
        r"taakk\w*|rasit\w*", r"kaikille|läheisilleni|perheelleni|muille|kaikkien|"
        r"läheisteni|perheeni", gaps=(2, 0), not_after=r"\w+(ille|jille|jen|ien)"),
@@ -378,6 +387,11 @@ SWEDISH = (
     _p("sv:hänga mig", r"hänga|hänger|hängt", r"mig|mej|sig"),
     _p("sv:döda mig själv", r"döda|dödar", _ME_SV, r"själv"),
     _p("sv:bättre utan mig", r"bättre", r"utan", _ME_SV, gaps=(1, 0)),
+    _p("sv:bryr mig inte om jag dör", r"bryr|bryter", r"mig|mej", r"inte", r"om|ifall",
+       r"jag|det", r"dör|dog|död|dödar", gaps=(0, 0, 0, 0, 1)),
+    _p("sv:tagit för mycket", r"tog|tagit|använt|använde|knaprat|knaprade", r"för",
+       r"mycket|många", not_after=r"tid|pengar|kaffe|socker|salt|mat|ansvar|bilder|plats|sol|"
+       r"semester|lån|stress|kurser|av|på|med|till"),
     _p("sv:hoppas att jag dör", r"hoppas|ber", r"jag", r"dör|dog", gaps=(1,),
        not_after=r"av|för|skratt"),
     _p("sv:hoppas att jag inte vaknar", r"hoppas|ber", r"jag", r"inte|aldrig", r"vaknar|vakna",
@@ -401,8 +415,18 @@ ENGLISH = (
     _p("en:wanna die", r"wanna|gonna", r"die|diee", not_after=r"laughing|of|for|from|on|in|with",
        not_before=r"dont|not|never|didnt"),
     _p("en:wish i was dead", r"wish", r"i", r"was|were", r"dead"),
-    _p("en:hope i die", r"hope|hoping|pray|praying", r"i", r"die|dont|never", r"in|tonight|soon|"
-       r"wake|before|already|young|$", gaps=(1, 0, 1), not_after=r"laughing|of|for|from|on"),
+    _p("en:hope i dont wake up", r"hope|hoping|pray|praying", r"i", r"dont|never|wont",
+       r"wake", gaps=(1, 0, 0)),
+    _p("en:hope i die", r"hope|hoping|pray|praying", r"i", r"die", gaps=(1,),
+       not_after=r"laughing|of|for|from|on|with|trying|doing|happy|old|rich|first|before|at"),
+    _p("en:dont care if i die", r"dont|not|never|wouldnt", r"care", r"if|whether", r"i|it",
+       r"die|died|dead|kills|killed|kill|live", gaps=(1, 0, 0, 1)),
+    # An overdose now (a medical emergency as much as a crisis): not time, money, food...
+    # Not "too much time", "too much salt", "too much of my day".
+    _p("en:took too much", r"took|taken|used", r"too", r"much|many",
+       not_after=_NOT_TAKEN_EN),
+    _p("en:wants to die", r"wants|wanted|keeps|says|said", r"to", r"die|kill",
+       gaps=(1, 0), not_after=r"laughing|of|for|from|on|in|with|time|off|it|the|a|his|her|my"),
     # Being a burden, said of oneself now ("I don't want to be a burden when I'm old" is not).
     _p("en:i am a burden", r"im|am|feel|felt|being|been", r"burden", r"to|on|for",
        r"everyone|everybody|my|all|the", gaps=(3, 0, 0), negatable=True,

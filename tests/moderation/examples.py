@@ -314,6 +314,16 @@ CRISIS_POSITIVE = (
     Example("tunnen olevani taakka kaikille", "fi"),
     Example("olen vain rasite perheelleni", "fi"),
     Example("jag känner mig som en börda för min familj", "sv"),
+    Example("i think i took too much", "en", "an overdose now"),
+    Example("i took too much and i can't breathe", "en"),
+    Example("olen ottanut liikaa enkä saa henkeä", "fi"),
+    Example("vedin överit", "fi"),
+    Example("jag har tagit för mycket och kan inte andas", "sv"),
+    Example("i don't care if i die", "en"),
+    Example("i don't care if it kills me", "en"),
+    Example("jag bryr mig inte om jag dör", "sv"),
+    Example("my son says he wants to die", "en"),
+    Example("i hope i die", "en"),
 )
 
 CRISIS_NEGATIVE = (
@@ -384,6 +394,14 @@ CRISIS_NEGATIVE = (
     Example("the tax burden on everyone is high", "en"),
     Example("en halua olla taakka perheelleni vanhana", "fi"),
     Example("jag vill inte vara en börda för mina barn", "sv"),
+    Example("i took too much time on this", "en"),
+    Example("i used too much salt", "en"),
+    Example("otin liikaa aikaa tähän", "fi"),
+    Example("söin liikaa eilen", "fi"),
+    Example("jag tog för mycket tid", "sv"),
+    Example("nobody wants to die on that hill", "en", "an idiom"),
+    Example("i don't care if it rains", "en"),
+    Example("i hope i die before i get old", "en", "a song"),
 )
 
 # --- links (room setting links: hold; mieli.fi allowed) ---------------------------------
