@@ -328,6 +328,9 @@ FINNISH = (
     _p("fi:ei syytä elää", r"syytä|syyt|järkeä|järkee|pointtia", r"elää"),
     _p("fi:pois tästä elämästä", r"pois", r"elämästä", gap=1),
     _p("fi:parempi ilman minua", r"parempi|paremmin", r"ilman", r"minua|mua", gaps=(0, 0)),
+    _p("fi:käski tappaa itteni", r"käski|käskee|käskivät|sanoi|sano|sanoivat|sanottiin|"
+       r"käskettiin|kirjoitti|kirjotti|kirjoitettiin", r"tapa|tappaa|tappamaan|hirttää|"
+       r"hirttäydy|hirttäytymään", r"it(se|te)(s|si|ni|nsä)|ittes|ittees", gaps=(3, 0)),
     _p("fi:otin liikaa", r"otin|ottanut|ottanu|ottaa|vedin|vetänyt|vetäny|käytin|käyttänyt|"
        r"nappasin|popsin", r"liikaa|överit|överiä|yliannostuksen", gap=1,
        not_after=r"aikaa|rahaa|vastuuta|töitä|kahvia|sokeria|suolaa|ruokaa|kuvia|paineita|"
@@ -415,6 +418,12 @@ ENGLISH = (
     _p("en:wanna die", r"wanna|gonna", r"die|diee", not_after=r"laughing|of|for|from|on|in|with",
        not_before=r"dont|not|never|didnt"),
     _p("en:wish i was dead", r"wish", r"i", r"was|were", r"dead"),
+    # "kys" of oneself, or told to the writer: also harm (harm.py), so the message is held
+    # with both alerts, and the writer gets the crisis lines instead of a bare refusal.
+    _p("en:gonna kys", r"gonna|wanna|finna|imma|ima", r"kys"),
+    _p("en:going to kys", r"going|about|ready|want|wanted|need|planning|plan", r"to", r"kys"),
+    _p("en:told me to kys", r"told|tells|telling|said|says|wrote|writes|kept|keeps", r"me|i",
+       r"to|should", r"kys", gaps=(0, 0, 1)),
     _p("en:hope i dont wake up", r"hope|hoping|pray|praying", r"i", r"dont|never|wont",
        r"wake", gaps=(1, 0, 0)),
     _p("en:hope i die", r"hope|hoping|pray|praying", r"i", r"die", gaps=(1,),

@@ -72,6 +72,17 @@ def test_nobody_would_miss_you_is_still_harm(text: str) -> None:
     assert v.outcome is Outcome.REJECT and v.harm_alert and not v.alert, text
 
 
+@pytest.mark.parametrize("text", [
+    "i'm going to kys", "i'm gonna kys", "someone told me to kys", "he said i should kys",
+    "mulle sanottiin että tapa ittes",
+])
+def test_kys_of_oneself_or_told_to_the_writer_is_held_with_the_crisis_alert(text: str) -> None:
+    """These were refused as harm to others alone: the writer, who may be the one at risk,
+    got no crisis lines and the facilitators no crisis alert."""
+    v = run(text)
+    assert v.outcome is Outcome.HOLD and v.alert and v.harm_alert, text
+
+
 def test_harm_and_a_crisis_of_ones_own_are_held_with_both_alerts() -> None:
     v = run("kys, I'm going to kill myself too")
     assert v.outcome is Outcome.HOLD and v.alert and v.harm_alert
