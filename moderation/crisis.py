@@ -19,7 +19,7 @@ from moderation.matching import Part, Phrase, phrase, spelled
 
 # First-person (and third-person, for loss: "tappoi itsensä") reflexive pronouns, standard
 # and colloquial: itseni, itseäni, itteni, itsensä, itseään.
-_SELF_FI = r"it(se|te)(ni|äni|nsä|ään|äänsä)|ittiäni|itteeni"
+_SELF_FI = r"it(se|te)(ni|äni|nsä|ään|äänsä)|ittiäni|itteeni|ittei"
 # Partitive only ("satutan itseäni": an ongoing act), so "satutin itseni pyörällä" (hurt myself
 # on a bike) stays out.
 _SELF_FI_PARTITIVE = r"it(se|te)(äni|ään)|ittiäni|itteeni"
@@ -124,7 +124,8 @@ MEANS_FI = (
     phrase("fi:ei mitään syytä jatkaa", r"enää|mitään|mitää", r"syytä|syyt|järkeä|järkee|"
            r"pointtia|tarkoitusta", r"jatkaa|elää|yrittää|olla|taistella", gaps=(1, 0)),
     phrase("fi:nukkua ikuisesti", r"nukkua|nukahtaa|nukkuisin|nukahtaisin|nukahdan|nukun|"
-           r"nukkumaan", r"ikuisesti|pysyvästi|ikiajoiksi|ikuiseen|lopullisesti", gap=1),
+           r"nukkumaan", r"ikuisesti|pysyvästi|ikiajoiksi|ikuiseen|lopullisesti|ikuisiksi",
+           gap=1),
     phrase("fi:lakata olemasta", r"lakata|lakkaan|lakkaisin|lakkaamaan", r"olemasta|elämästä"),
     phrase("fi:hyvästi kaikki", r"hyvästi|hyvästit|jäähyväiset",
            r"kaikki|kaikille|te|teille|maailma|rakkaat|ystävät|kaverit|ryhmä|kaikki\w*",
@@ -210,7 +211,7 @@ MEANS_SV = (
            r"dog|dör|försvann|borta|död|fanns", gaps=(2, 0, 1)),
     phrase("sv:försvinna för alltid", r"försvinna|försvann|försvinner", r"för",
            r"alltid|gott"),
-    phrase("sv:sova för alltid", r"sova|somna|somnar|sover", r"för", r"alltid|gott"),
+    phrase("sv:sova för alltid", r"sova|somna|somnar|sover", r"för", r"alltid|gott|evigt"),
     phrase("sv:aldrig vakna", r"vill|önskar|somna|sova|hoppas|ville", r"aldrig",
            r"vakna|vaknar", gaps=(3, 0)),
     phrase("sv:skär mig i armarna", r"skurit|skar|skär|skära|skuren", r"mig|mej", r"i|på",
@@ -335,6 +336,12 @@ FINNISH = (
        r"nappasin|popsin", r"liikaa|överit|överiä|yliannostuksen", gap=1,
        not_after=r"aikaa|rahaa|vastuuta|töitä|kahvia|sokeria|suolaa|ruokaa|kuvia|paineita|"
        r"herkkuja|karkkia|pullaa|aurinkoa|lomaa|stressiä|velkaa|lainaa|kurssej\w*|tilaa"),
+    _p("fi:en jaksa tätä elämää", r"en|enkä", r"jaksa\w*|kestä\w*", r"tätä|tällaista|enää",
+       r"elämää", gaps=(1, 0, 1)),
+    _p("fi:parempi olla olematta", r"parempi|parempaa|helpompi|haluan|haluun|haluaisin|"
+       r"haluisin", r"olla", r"olematta", gaps=(2, 0)),
+    _p("fi:etten olisi syntynyt", r"etten|enkä|en", r"olisi|olis|ois|olisin", r"syntynyt|"
+       r"syntyny|syntyneenä", gaps=(0, 1)),
     _p("fi:olen taakka kaikille", r"olen|oon|olin|tunnen|tunnun|koen|olevani",
        r"taakk\w*|rasit\w*", r"kaikille|läheisilleni|perheelleni|muille|kaikkien|"
        r"läheisteni|perheeni", gaps=(2, 0), not_after=r"\w+(ille|jille|jen|ien)"),
@@ -395,6 +402,7 @@ SWEDISH = (
     _p("sv:tagit för mycket", r"tog|tagit|använt|använde|knaprat|knaprade", r"för",
        r"mycket|många", not_after=r"tid|pengar|kaffe|socker|salt|mat|ansvar|bilder|plats|sol|"
        r"semester|lån|stress|kurser|av|på|med|till"),
+    _p("sv:aldrig hade fötts", r"aldrig", r"hade|ha|blivit", r"fötts|född", gaps=(1, 0)),
     _p("sv:hoppas att jag dör", r"hoppas|ber", r"jag", r"dör|dog", gaps=(1,),
        not_after=r"av|för|skratt"),
     _p("sv:hoppas att jag inte vaknar", r"hoppas|ber", r"jag", r"inte|aldrig", r"vaknar|vakna",
@@ -424,6 +432,13 @@ ENGLISH = (
     _p("en:going to kys", r"going|about|ready|want|wanted|need|planning|plan", r"to", r"kys"),
     _p("en:told me to kys", r"told|tells|telling|said|says|wrote|writes|kept|keeps", r"me|i",
        r"to|should", r"kys", gaps=(0, 0, 1)),
+    _p("en:never been born", r"never|not", r"been", r"born", not_after=r"in|on|at|yet|when|again|"
+       r"before|into"),
+    _p("en:tired of living", r"tired|sick|exhausted", r"of|with", r"living|existing|life",
+       not_after=r"in|on|at|with|like|this|here|there|alone|paycheck|pay"),
+    _p("en:tired of being alive", r"tired|sick|exhausted", r"of", r"being", r"alive"),
+    _p("en:want everything to end", r"want|wish|need|wanting", r"everything|life", r"to",
+       r"end|stop"),
     _p("en:hope i dont wake up", r"hope|hoping|pray|praying", r"i", r"dont|never|wont",
        r"wake", gaps=(1, 0, 0)),
     _p("en:hope i die", r"hope|hoping|pray|praying", r"i", r"die", gaps=(1,),

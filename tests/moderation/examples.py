@@ -324,6 +324,17 @@ CRISIS_POSITIVE = (
     Example("jag bryr mig inte om jag dör", "sv"),
     Example("my son says he wants to die", "en"),
     Example("i hope i die", "en"),
+    Example("mä en jaksa tätä elämää", "fi"),
+    Example("ois parempi olla olematta", "fi"),
+    Example("mä tapan ittei", "fi"),
+    Example("haluan nukahtaa ikuisiksi ajoiksi", "fi"),
+    Example("toivon etten olisi koskaan syntynyt", "fi"),
+    Example("jag vill sova för evigt", "sv"),
+    Example("jag önskar att jag aldrig hade fötts", "sv"),
+    Example("i'm tired of living", "en"),
+    Example("im so tired of being alive", "en"),
+    Example("i want everything to end", "en"),
+    Example("i wish i'd never been born", "en"),
 )
 
 CRISIS_NEGATIVE = (
@@ -402,6 +413,12 @@ CRISIS_NEGATIVE = (
     Example("nobody wants to die on that hill", "en", "an idiom"),
     Example("i don't care if it rains", "en"),
     Example("i hope i die before i get old", "en", "a song"),
+    Example("en jaksa tätä kiirettä", "fi"),
+    Example("en ollut vielä syntynyt silloin", "fi"),
+    Example("i'm tired of living in this city", "en"),
+    Example("sick of living paycheck to paycheck", "en"),
+    Example("the baby has not been born yet", "en"),
+    Example("i want everything to be perfect", "en"),
 )
 
 # --- links (room setting links: hold; mieli.fi allowed) ---------------------------------
