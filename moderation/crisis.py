@@ -214,10 +214,10 @@ MEANS_SV = (
     phrase("sv:sova för alltid", r"sova|somna|somnar|sover", r"för", r"alltid|gott|evigt"),
     phrase("sv:aldrig vakna", r"vill|önskar|somna|sova|hoppas|ville", r"aldrig",
            r"vakna|vaknar", gaps=(3, 0)),
-    phrase("sv:skär mig i armarna", r"skurit|skar|skär|skära|skuren", r"mig|mej", r"i|på",
+    phrase("sv:skär mig i armarna", r"skurit|skar|skär|skära|skuren", r"mig|mej|sig", r"i|på",
            r"armarna|armen|handleden|handlederna|låren|benen|magen|huden|armar|lår|"
            r"handlederna", gaps=(0, 0, 1)),
-    phrase("sv:skär mig igen", r"skurit|skär|skära", r"mig|mej", r"igen|djupt"),
+    phrase("sv:skär mig igen", r"skurit|skär|skära", r"mig|mej|sig", r"igen|djupt"),
     phrase("sv:bränner mig", r"bränner|bränt|brände|bränna", r"mig|mej", r"med|på",
            r"cigarett\w*|tändare\w*|strykjärn\w*|cigg\w*", gaps=(0, 0, 1)),
     phrase("sv:vill skada mig", r"vill|ska|tänker|måste|kommer|behöver", r"skada|skadar",
@@ -392,6 +392,9 @@ SWEDISH = (
     _p("sv:sluta leva", r"sluta", r"leva"),
     _p("sv:inte värt att leva", r"inte", r"värt", r"att", r"leva", gaps=(1, 0, 0)),
     _p("sv:skada mig själv", r"skad\w*", _ME_SV, r"själv"),
+    # Someone close, now (a relative writing): the present only ("skadade sig själv när han
+    # föll" is an accident).
+    _p("sv:skadar sig själv", r"skadar", r"sig", r"själv"),
     # Strict: "skär" (I cut, present) and never "skar" (cut, past: "skar mig i fingret").
     _p("sv:skär mig", r"skär|skära", _ME_SV, strict=(0,), not_after=r"i|på"),
     _p("sv:hänga mig", r"hänga|hänger|hängt", r"mig|mej|sig"),
@@ -461,6 +464,10 @@ ENGLISH = (
     _p("en:self harm", r"self", r"harm\w*"),
     _p("en:selfharm", r"selfharm\w*"),
     _p("en:harm myself", r"harm\w*|hurt|hurting|hurts", _SELF_EN, gap=1),
+    # Someone close, now (a relative writing): the present only ("cut himself shaving").
+    _p("en:cuts herself", r"cuts|cutting|harms|harming", r"herself|himself|themselves|themself",
+       not_after=r"shaving|cooking|accidentally|chopping|while|on|with|by|playing|a|an|some|"
+       r"the|another|off|out|free|loose"),
     _p("en:cut myself", r"cut|cutting|cuts", _SELF_EN, gap=1,
        not_after=r"shaving|cooking|accidentally|chopping|while"),
     _p("en:pills on purpose", r"overdos\w*|pills|tablets|meds", r"on", r"purpose", gaps=(2, 0)),

@@ -335,6 +335,10 @@ CRISIS_POSITIVE = (
     Example("im so tired of being alive", "en"),
     Example("i want everything to end", "en"),
     Example("i wish i'd never been born", "en"),
+    Example("my daughter cuts herself", "en", "a relative writing"),
+    Example("my son has been cutting himself", "en"),
+    Example("min dotter skadar sig själv", "sv"),
+    Example("hon skär sig i armarna", "sv"),
 )
 
 CRISIS_NEGATIVE = (
@@ -419,6 +423,10 @@ CRISIS_NEGATIVE = (
     Example("sick of living paycheck to paycheck", "en"),
     Example("the baby has not been born yet", "en"),
     Example("i want everything to be perfect", "en"),
+    Example("he cut himself shaving", "en"),
+    Example("she is cutting herself off from friends", "en"),
+    Example("han skadade sig själv när han föll", "sv"),
+    Example("färgerna skär sig", "sv", "the colours clash"),
 )
 
 # --- links (room setting links: hold; mieli.fi allowed) ---------------------------------
