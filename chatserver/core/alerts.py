@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -61,6 +61,23 @@ RETRY_SECONDS = 600.0
 RETRY_PAUSE = 15.0
 
 MaySupport = Callable[[AccountRecord], Awaitable[bool]]
+T = TypeVar("T")
+
+
+async def retry_with_backoff(attempt: Callable[[], Awaitable[T]],
+                             retry_on: tuple[type[BaseException], ...]) -> T:
+    """``attempt()`` after 1 s, then again after 2, 4, 8 and every RETRY_PAUSE seconds while it
+    raises one of ``retry_on``, for RETRY_SECONDS; its result, or TimeoutError at the end."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    pause = 1.0
+    while time.monotonic() + pause <= deadline:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, RETRY_PAUSE)
+        try:
+            return await attempt()
+        except retry_on:
+            continue
+    raise TimeoutError("never done")
 
 
 def actor(account: AccountRecord, *, supporter: bool = False) -> permissions.Actor:
@@ -136,7 +153,7 @@ class AlertInbox:
             self._announce_when_back(alert.id, "alert_new", extra)
             raise
         if tell is not None and room_id is not None:
-            status = "notified" if await self.staff_online(room_id) else "nobody_online"
+            status = await self._reach(room_id, "notified", "nobody_online")
             tell.offer(encode({"type": "help_status", "room": room_id, "status": status,
                                "alert": alert.id}))
         return alert
@@ -152,25 +169,26 @@ class AlertInbox:
 
     async def _announce_retried(self, alert_id: int, kind: str,
                                 extra: dict[str, Any] | None) -> None:
-        deadline = time.monotonic() + RETRY_SECONDS
-        pause = 1.0
-        while time.monotonic() + pause <= deadline:
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, RETRY_PAUSE)
-            try:
-                alert = await self.store.get(alert_id)
-                if alert is None or (kind == "alert_new" and alert.state != OPEN):
-                    return  # taken from a reloaded console meanwhile: that change told it
-                await self._publish(kind, alert, extra)
-            except (BackendUnavailable, DatabaseError, OSError):
-                continue
-            log.info("alert announced after a retry", extra={"kind": alert.kind})
-            try:
-                await self._tell_person_after_retry(alert, kind)
-            except (BackendUnavailable, OSError) as exc:  # they keep what they were told
-                log.warning("person not told", extra={"error": type(exc).__name__})
+        async def announce() -> AlertRecord | None:
+            alert = await self.store.get(alert_id)
+            if alert is None or (kind == "alert_new" and alert.state != OPEN):
+                return None  # taken from a reloaded console meanwhile: that change told it
+            await self._publish(kind, alert, extra)
+            return alert
+
+        try:
+            alert = await retry_with_backoff(announce, (BackendUnavailable, DatabaseError,
+                                                        OSError))
+        except TimeoutError:
+            log.error("alert never announced", extra={"alert": alert_id})
             return
-        log.error("alert never announced", extra={"alert": alert_id})
+        if alert is None:
+            return
+        log.info("alert announced after a retry", extra={"kind": alert.kind})
+        try:
+            await self._tell_person_after_retry(alert, kind)
+        except (BackendUnavailable, OSError) as exc:  # they keep what they were told
+            log.warning("person not told", extra={"error": type(exc).__name__})
 
     async def _tell_person_after_retry(self, alert: AlertRecord, kind: str) -> None:
         """What the person would have heard had the broker taken it at once: whether anyone
@@ -181,13 +199,13 @@ class AlertInbox:
             if alert.state != OPEN and alert.acknowledged_at is not None:
                 await self._tell_person(alert, "seen")
             return
-        online = await self.staff_online(alert.room_id)
-        if not online:
+        status = await self._reach(alert.room_id, "notified", "nobody_online")
+        if status == "nobody_online":
             # A Redis back empty lists each process's staff again on its next heartbeat:
             # never say "nobody" before they had the time to be listed.
             await asyncio.sleep(self.settings.heartbeat_seconds * 1.5)
-            online = await self.staff_online(alert.room_id)
-        await self._tell_person(alert, "notified" if online else "nobody_online")
+            status = await self._reach(alert.room_id, "notified", "nobody_online")
+        await self._tell_person(alert, status)
 
     async def missed_events(self) -> list[tuple[str, dict[str, Any]]]:
         """After this process's broker subscription was lost and is back: the alerts its
@@ -241,12 +259,16 @@ class AlertInbox:
         if alert.state != OPEN:
             status = "seen"
         elif alert.releases:
-            status = "released" if await self.staff_online(room_id) else "released_nobody_online"
+            status = await self._reach(room_id, "released", "released_nobody_online")
         elif alert.escalated:
             status = "unanswered"
         else:
-            status = "notified" if await self.staff_online(room_id) else "nobody_online"
+            status = await self._reach(room_id, "notified", "nobody_online")
         return {"type": "help_status", "room": room_id, "status": status, "alert": alert.id}
+
+    async def _reach(self, room_id: str, someone: str, nobody: str) -> str:
+        """``someone`` if a staff member who may see the room is online, else ``nobody``."""
+        return someone if await self.staff_online(room_id) else nobody
 
     async def staff_online(self, room_id: str) -> bool:
         """Whether any staff member who may see the room has a signed-in connection, on any

@@ -17,7 +17,7 @@ import msgspec
 
 from chatserver.broker.base import Broker
 from chatserver.core import metrics
-from chatserver.core.alerts import CRISIS, HARM_TO_OTHERS, RETRY_PAUSE, RETRY_SECONDS, AlertInbox
+from chatserver.core.alerts import CRISIS, HARM_TO_OTHERS, AlertInbox, retry_with_backoff
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.hub import Client, ClientState, Membership
 from chatserver.domain.config import Settings
@@ -113,7 +113,7 @@ class Safety:
         and the person is told whether anyone who could answer is online. With the database
         away, the person is told at once that the facilitators could not be reached (beside
         the crisis lines they already have) and the alert is tried again until it is stored
-        (for RETRY_SECONDS); with the broker away after it was stored, the inbox announces it
+        (for alerts.RETRY_SECONDS); with the broker away after it was stored, the inbox announces it
         when the broker is back and tells the person then."""
         try:
             await self._raise_person_alert(client, room_id, membership, kind, seq)
@@ -136,22 +136,14 @@ class Safety:
 
     async def _retry_person_alert(self, client: Client, room_id: str, membership: Membership,
                                   kind: str, seq: int | None) -> None:
-        deadline = time.monotonic() + RETRY_SECONDS
-        pause = 1.0
-        while True:
-            await asyncio.sleep(pause)
-            try:
-                await self._raise_person_alert(client, room_id, membership, kind, seq)
-                log.info("alert raised after a retry", extra={"kind": kind})
-                return
-            except (DatabaseError, OSError) as exc:
-                if time.monotonic() + pause > deadline:
-                    log.error("alert never stored", extra={"kind": kind,
-                                                           "error": type(exc).__name__})
-                    return
-                pause = min(pause * 2, RETRY_PAUSE)
-            except BackendUnavailable:
-                return  # stored; the inbox announces it when the broker is back
+        try:
+            await retry_with_backoff(lambda: self._raise_person_alert(
+                client, room_id, membership, kind, seq), (DatabaseError, OSError))
+            log.info("alert raised after a retry", extra={"kind": kind})
+        except TimeoutError:
+            log.error("alert never stored", extra={"kind": kind})
+        except BackendUnavailable:
+            pass  # stored; the inbox announces it when the broker is back
 
     async def close(self) -> None:
         for retry in list(self._retries):
