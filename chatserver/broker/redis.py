@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,6 +44,7 @@ from chatserver.broker.redis_persister import (
     PERSIST_STREAM,
     Persister,
 )
+from chatserver.broker.redis_subscriber import Subscriber
 from chatserver.domain.errors import BackendUnavailable
 from chatserver.domain.protocol import frame_ts
 
@@ -80,8 +80,8 @@ class RedisBroker:
                                                         socket_timeout=3)
         # Typed as Any: redis-py's annotations do not follow its bytes/str decoding option.
         self._redis: Any = aioredis.Redis(connection_pool=pool)
-        self._sub_client: Any = aioredis.Redis.from_url(url, socket_connect_timeout=2)
-        self._pubsub: Any = self._sub_client.pubsub()
+        self._subscriber = Subscriber(url, self._on_message, self._on_subscribed,
+                                      self._on_lost)
         self._append = self._redis.register_script(lua.APPEND)
         self._p_add = self._redis.register_script(lua.PRESENCE_ADD)
         self._p_join = self._redis.register_script(lua.PRESENCE_JOIN)
@@ -93,7 +93,6 @@ class RedisBroker:
         # loop turn in one pipeline.
         self._rpc = Coalescer(self._redis, {script.sha: script.script for script in (
             self._append, self._p_add, self._p_join, self._p_remove, self._admit)})
-        self._pending_subs: dict[str, asyncio.Future[None]] = {}
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
         self._on_resync: ResyncCallback | None = None
@@ -113,14 +112,8 @@ class RedisBroker:
         await self._persister.ensure_group()
         await self._redis.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
         self._epoch = await self._redis.get(EPOCH_KEY)
-        waiter = asyncio.get_running_loop().create_future()
-        self._pending_subs[CONTROL_CHANNEL] = waiter
-        await self._pubsub.subscribe(CONTROL_CHANNEL)
-        self._tasks = [
-            asyncio.create_task(self._listen(), name="redis-listen"),
-            asyncio.create_task(self._persister.run(), name="redis-persist"),
-        ]
-        await asyncio.wait_for(waiter, 5)
+        await self._subscriber.start(CONTROL_CHANNEL, 5)
+        self._tasks = [asyncio.create_task(self._persister.run(), name="redis-persist")]
 
     async def close(self) -> None:
         self._closing = self._persister.closing = True
@@ -137,9 +130,7 @@ class RedisBroker:
         except Exception as exc:  # the database: what is left stays queued for the others
             log.warning("persisting events at shutdown failed",
                         extra={"error": type(exc).__name__})
-        with contextlib.suppress(RedisError, OSError):
-            await self._pubsub.aclose()
-        await self._sub_client.aclose()
+        await self._subscriber.close()
         await self._redis.aclose()
         # The pool was made here, so the client does not close it by itself.
         with contextlib.suppress(RedisError, OSError):
@@ -154,62 +145,39 @@ class RedisBroker:
     # Subscriptions -------------------------------------------------------------------------
 
     async def subscribe(self, room: str) -> None:
-        channel = _k("room", room)
-        waiter = asyncio.get_running_loop().create_future()
-        self._pending_subs[channel] = waiter
         try:
-            await self._pubsub.subscribe(channel)
-            await asyncio.wait_for(asyncio.shield(waiter), 5)
+            await self._subscriber.subscribe(_k("room", room), 5)
         except (RedisError, OSError, TimeoutError) as exc:
             raise BackendUnavailable("redis subscribe") from exc
 
     async def unsubscribe(self, room: str) -> None:
-        with contextlib.suppress(RedisError, OSError):
-            await self._pubsub.unsubscribe(_k("room", room))
+        self._subscriber.unsubscribe(_k("room", room))
 
-    async def _listen(self) -> None:
-        backoff = 0.1
-        while not self._closing:
-            try:
-                msg = await self._pubsub.get_message(timeout=1.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the listener must outlive any error
-                if self.connected:
-                    log.warning("redis subscription lost", extra={"error": type(exc).__name__})
-                if not isinstance(exc, (RedisError, OSError)):
-                    log.exception("redis listener error")
-                self.connected = False
-                # Backoff with jitter so many processes do not reconnect in lock step.
-                await asyncio.sleep(backoff * (0.5 + random.random()))
-                backoff = min(backoff * 2, 5.0)
-                continue
-            if msg is None:
-                continue
-            backoff = 0.1
-            kind = msg["type"]
-            channel = msg["channel"].decode()
-            if kind == "message":
-                if channel == CONTROL_CHANNEL:
-                    if self._on_control is not None:
-                        self._on_control(msg["data"])
-                elif self._on_event is not None:
-                    self._on_event(channel[len(P) + 5:], msg["data"])
-            elif kind == "subscribe":
-                waiter = self._pending_subs.pop(channel, None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
-                if channel == CONTROL_CHANNEL:
-                    was_connected, self.connected = self.connected, True
-                    restored = not was_connected and self._ever_connected
-                    self._ever_connected = True
-                    if restored and self._on_resync is not None:
-                        # Resubscribed after an outage: events published meanwhile were not
-                        # delivered here, so the local rooms catch up from the buffers.
-                        log.info("redis subscription restored")
-                        task = asyncio.create_task(self._restored(self._on_resync))
-                        self._background.add(task)
-                        task.add_done_callback(self._background.discard)
+    def _on_message(self, channel: str, data: bytes) -> None:
+        if channel == CONTROL_CHANNEL:
+            if self._on_control is not None:
+                self._on_control(data)
+        elif self._on_event is not None:
+            self._on_event(channel[len(P) + 5:], data)
+
+    def _on_subscribed(self, channel: str) -> None:
+        if channel != CONTROL_CHANNEL:
+            return
+        was_connected, self.connected = self.connected, True
+        restored = not was_connected and self._ever_connected
+        self._ever_connected = True
+        if restored and self._on_resync is not None:
+            # Resubscribed after an outage: events published meanwhile were not delivered
+            # here, so the local rooms catch up from the buffers.
+            log.info("redis subscription restored")
+            task = asyncio.create_task(self._restored(self._on_resync))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    def _on_lost(self, exc: BaseException) -> None:
+        if self.connected:
+            log.warning("redis subscription lost", extra={"error": type(exc).__name__})
+        self.connected = False
 
     async def _restored(self, resync: ResyncCallback) -> None:
         # Idle pooled connections predate the outage and would fail once each: drop them.
