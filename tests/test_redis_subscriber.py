@@ -118,3 +118,21 @@ async def test_a_subscription_redis_never_confirms_times_out(redis_server: Redis
     finally:
         redis_server.send_signal(signal.SIGCONT)
         await sub.close()
+
+
+async def test_a_room_asked_for_when_redis_is_back_does_not_wait_for_the_backoff(
+        redis_server: RedisServer) -> None:
+    """A join right after Redis came back is subscribed at once, not when the reconnection's
+    backoff (grown while Redis was away, up to several seconds) next tries."""
+    seen = Recorder()
+    sub = Subscriber(redis_server.url, seen.on_message, seen.on_subscribed, seen.on_lost)
+    try:
+        await sub.start("ctl", 5)
+        redis_server.stop(signal.SIGKILL)
+        await asyncio.sleep(4.0)  # the backoff has grown to 1.6-4.8 s between tries
+        redis_server.start()
+        started = time.monotonic()
+        await sub.subscribe("room:a", 10)
+        assert time.monotonic() - started < 0.5
+    finally:
+        await sub.close()

@@ -47,6 +47,9 @@ class Subscriber:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._first = ""
+        # Set by a subscription asked for while the connection is down: try again at once
+        # rather than at the end of the backoff (redis-py's PubSub connected on demand).
+        self._wake = asyncio.Event()
 
     async def start(self, first: str, timeout: float) -> None:
         """Connect (an error if Redis cannot be reached), subscribe ``first`` and return once
@@ -73,6 +76,8 @@ class Subscriber:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(channel, []).append(waiter)
         self._channels.add(channel)
+        if self._writer is None:
+            self._wake.set()
         self._send("SUBSCRIBE", channel)
         try:
             await asyncio.wait_for(waiter, timeout)
@@ -128,7 +133,9 @@ class Subscriber:
             await self._drop()
             while not self._closing:
                 # Backoff with jitter so many processes do not reconnect in lock step.
-                await asyncio.sleep(backoff * (0.5 + random.random()))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), backoff * (0.5 + random.random()))
                 backoff = min(backoff * 2, 5.0)
                 try:
                     reader = await self._connect()
