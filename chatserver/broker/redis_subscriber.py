@@ -157,7 +157,9 @@ class Subscriber:
     def _handle(self, reply: Any) -> None:
         if isinstance(reply, hiredis.ReplyError):
             raise RedisConnectionError(f"redis refused a subscription: {reply}")
-        if not isinstance(reply, list) or len(reply) < 3:
+        # [kind, channel, payload]; anything else (a push of another kind, with RESP3) is
+        # not for this connection to act on.
+        if not isinstance(reply, list) or len(reply) != 3 or not isinstance(reply[1], bytes):
             return
         kind, channel = reply[0], reply[1].decode()
         if kind == b"message":
