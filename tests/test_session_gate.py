@@ -18,13 +18,13 @@ def session(id_: int, state: str) -> SessionRecord:
 
 
 class HeldStore:
-    """`find` answers what the database held when the read began, once released."""
+    """`in_states` answers what the database held when the read began, once released."""
 
     def __init__(self, rows: list[SessionRecord]) -> None:
         self.rows = rows
         self.release = asyncio.Event()
 
-    async def find(self, **_: Any) -> list[SessionRecord]:
+    async def in_states(self, *_: Any) -> list[SessionRecord]:
         rows = list(self.rows)
         await self.release.wait()
         return rows

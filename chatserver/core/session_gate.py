@@ -37,7 +37,7 @@ class SessionGate:
         changed: set[str] = set()
         self._changed_during.append(changed)
         try:
-            found = await self.store.find(states=[str(s) for s in CURRENT])
+            found = await self.store.in_states([str(s) for s in CURRENT])
         finally:
             self._changed_during.remove(changed)
         current: dict[str, SessionRecord] = {}

@@ -95,6 +95,11 @@ def iso(value: datetime) -> str:
     return utc(value).isoformat().replace("+00:00", "Z")
 
 
+# The columns of a SessionRecord, in its order (SessionStore._read).
+_COLUMNS = ("id, room_id, schedule_id, state, starts_at, ends_at, extended_minutes, theme, "
+            "meeting_number, alerted, first_seq, closed_at, attendance, messages, alerts")
+
+
 def _session(row: ChatSession) -> SessionRecord:
     return SessionRecord(row.id, row.room_id, row.schedule_id, row.state, utc(row.starts_at),
                          utc(row.ends_at), row.extended_minutes, row.theme, row.meeting_number,
@@ -251,11 +256,33 @@ class SessionStore:
 
     async def active_near(self, now: datetime, horizon: timedelta) -> list[SessionRecord]:
         """Sessions not finished whose start is before now + horizon (the timer's work)."""
-        async with self.sessions() as s:
-            rows = (await s.scalars(select(ChatSession).where(
-                ChatSession.state.in_(OPEN_STATES), ChatSession.starts_at <= now + horizon)
-                .order_by(ChatSession.starts_at))).all()
-        return [_session(r) for r in rows]
+        marks = ", ".join("?" * len(OPEN_STATES))
+        return await self._read(f"state IN ({marks}) AND starts_at <= ? ORDER BY starts_at",
+                                (*OPEN_STATES, self.store.time_param(now + horizon)))
+
+    async def in_states(self, states: Sequence[str], limit: int = 200) -> list[SessionRecord]:
+        """Sessions in these states, earliest first."""
+        marks = ", ".join("?" * len(states))
+        return await self._read(f"state IN ({marks}) ORDER BY starts_at LIMIT {int(limit)}",
+                                tuple(states))
+
+    async def _read(self, where: str, params: tuple[Any, ...]) -> list[SessionRecord]:
+        """Sessions through the plain driver (storage/raw_reads.py): every process's session
+        timer reads them every few seconds, idle or not, and through an ORM session a read
+        cost several times as much CPU (issue 20: idle processes)."""
+        parse = self.store.read_time
+
+        def when(value: Any) -> datetime:
+            return utc(cast(datetime, parse(value) if parse is not None else value))
+
+        rows = await self.store.raw_reader.rows(f"SELECT {_COLUMNS} FROM sessions WHERE {where}",
+                                                params)
+        return [SessionRecord(id_, room_id, schedule_id, state, when(starts), when(ends),
+                              extended, theme, number, bool(alerted), first_seq,
+                              when(closed) if closed is not None else None, attendance,
+                              messages, alerts)
+                for (id_, room_id, schedule_id, state, starts, ends, extended, theme, number,
+                     alerted, first_seq, closed, attendance, messages, alerts) in rows]
 
     async def find(self, *, room_id: str | None = None, rooms: Sequence[str] | None = None,
                    after: datetime | None = None, before: datetime | None = None,

@@ -312,6 +312,11 @@ class Store:
                                  for e in events]),
             (_RAW_RAISE_SEQ_PG, [(seq, room_id) for room_id, seq in heads.items()])])
 
+    def time_param(self, value: datetime) -> Any:
+        """A time as a plain-driver read's parameter: as the engine would store it (SQLite
+        keeps a text that sorts as the time does)."""
+        return self._bind_time(value) if self._bind_time else value
+
     async def _insert_events_raw(self, writer: SqliteBatchWriter,
                                  events: Sequence[StoredEvent], heads: dict[str, int]) -> None:
         bind = self._bind_time
