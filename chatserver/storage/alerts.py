@@ -73,6 +73,7 @@ def _record(row: Alert) -> AlertRecord:
 
 class AlertStore:
     def __init__(self, store: Store) -> None:
+        self.store = store
         self.sessions = store.sessions
 
     async def add(self, *, room_id: str | None, kind: str, member: str | None,
@@ -133,11 +134,14 @@ class AlertStore:
                 return None
         return await self.get(alert_id)
 
+    # The alert loop's two reads, made every few seconds by every process idle or not, go
+    # through the plain driver (storage/raw_reads.py), not an ORM session each.
+
     async def handled(self) -> list[tuple[int, str]]:
         """(alert, account) of every acknowledged alert not yet resolved."""
-        query = select(Alert.id, Alert.acknowledged_by).where(Alert.state == ACKNOWLEDGED)
-        async with self.sessions() as s:
-            return [(i, str(a)) for i, a in (await s.execute(query)).all() if a is not None]
+        rows = await self.store.raw_reader.rows(
+            "SELECT id, acknowledged_by FROM alerts WHERE state = ?", (ACKNOWLEDGED,))
+        return [(int(i), str(a)) for i, a in rows if a is not None]
 
     async def release(self, alert_id: int, account: str,
                       now: datetime) -> tuple[AlertRecord, bool] | None:
@@ -163,10 +167,10 @@ class AlertStore:
         return (released, row[0] is None) if released is not None else None
 
     async def due_for_escalation(self, created_before: datetime) -> list[int]:
-        query = select(Alert.id).where(Alert.state == OPEN, Alert.escalated_at.is_(None),
-                                       Alert.created_at <= created_before)
-        async with self.sessions() as s:
-            return list((await s.scalars(query)).all())
+        rows = await self.store.raw_reader.rows(
+            "SELECT id FROM alerts WHERE state = ? AND escalated_at IS NULL "
+            "AND created_at <= ?", (OPEN, self.store.time_param(created_before)))
+        return [int(i) for i, in rows]
 
     async def visible(self, rooms: Sequence[str] | None, *, roomless: bool,
                       resolved_since: datetime, limit: int = 200) -> list[AlertRecord]:
