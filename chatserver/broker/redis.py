@@ -98,7 +98,6 @@ class RedisBroker:
         self._on_resync: ResyncCallback | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
-        self._closing = False
         self._persister = Persister(self._redis, store_batch, f"proc-{uuid.uuid4().hex[:12]}")
         self.connected = False
         self._ever_connected = False
@@ -116,7 +115,7 @@ class RedisBroker:
         self._tasks = [asyncio.create_task(self._persister.run(), name="redis-persist")]
 
     async def close(self) -> None:
-        self._closing = self._persister.closing = True
+        self._persister.closing = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

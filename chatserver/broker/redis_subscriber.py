@@ -106,10 +106,8 @@ class Subscriber:
             await conn.disconnect()
             raise RedisConnectionError("redis connection without a stream")
         self._conn, self._writer = conn, writer
-        if self._channels:
-            rest = sorted(self._channels - {self._first})
-            self._send("SUBSCRIBE", *rest, *([self._first] if self._first in self._channels
-                                             else []))
+        if self._channels:  # the first channel (always among them) last
+            self._send("SUBSCRIBE", *sorted(self._channels - {self._first}), self._first)
         return reader
 
     async def _drop(self) -> None:
@@ -123,7 +121,6 @@ class Subscriber:
         while not self._closing:
             try:
                 await self._read(reader)
-                raise RedisConnectionError("redis closed the subscription")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the listener must outlive any error
@@ -145,11 +142,12 @@ class Subscriber:
                 break
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
+        """Hand on what arrives until the connection ends (always by an exception)."""
         parser = hiredis.Reader()
         while True:
             data = await reader.read(READ_SIZE)
             if not data:
-                return
+                raise RedisConnectionError("redis closed the subscription")
             parser.feed(data)
             while (reply := parser.gets()) is not False:
                 self._handle(reply)

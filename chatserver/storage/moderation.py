@@ -49,12 +49,6 @@ class Controls:
                 "premoderated": self.premoderated, "pinned": self.pinned_seq}
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 class ModerationStore:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -77,9 +71,8 @@ class ModerationStore:
     async def in_force(self, room_id: str, now: datetime) -> list[RoomSanction]:
         """Every sanction not lifted nor expired in one room ("*": bans from all rooms), for
         the guard's cache: one query per room instead of one per join."""
-        parse = self.store.read_time  # storage/raw_reads.py: the plain driver
         found = [RoomSanction(member, identity_id, SanctionRecord(
-            kind, _aware(parse(until) if parse and until is not None else until), reason))
+            kind, self.store.time_value(until) if until is not None else None, reason))
             for member, identity_id, kind, until, reason in await self.store.raw_reader.rows(
                 "SELECT member, identity_id, kind, until, reason FROM sanctions "
                 "WHERE lifted = ? AND room_id = ?", (False, room_id))]

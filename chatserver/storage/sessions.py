@@ -270,11 +270,7 @@ class SessionStore:
         """Sessions through the plain driver (storage/raw_reads.py): every process's session
         timer reads them every few seconds, idle or not, and through an ORM session a read
         cost several times as much CPU (issue 20: idle processes)."""
-        parse = self.store.read_time
-
-        def when(value: Any) -> datetime:
-            return utc(cast(datetime, parse(value) if parse is not None else value))
-
+        when = self.store.time_value
         rows = await self.store.raw_reader.rows(f"SELECT {_COLUMNS} FROM sessions WHERE {where}",
                                                 params)
         return [SessionRecord(id_, room_id, schedule_id, state, when(starts), when(ends),

@@ -142,8 +142,8 @@ class Store:
         self._settings_lock = asyncio.Lock()
         created = cast(Table, Event.__table__).c.created_at.type
         self._bind_time = created.dialect_impl(engine.dialect).bind_processor(engine.dialect)
-        self.read_time = created.dialect_impl(engine.dialect).result_processor(engine.dialect,
-                                                                               None)
+        self._read_time = created.dialect_impl(engine.dialect).result_processor(engine.dialect,
+                                                                                None)
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.insert = (sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert)
         self._insert_identity = insert(cast(Table, Identity.__table__))
@@ -313,15 +313,19 @@ class Store:
             (_RAW_RAISE_SEQ_PG, [(seq, room_id) for room_id, seq in heads.items()])])
 
     def time_param(self, value: datetime) -> Any:
-        """A time as a plain-driver read's parameter: as the engine would store it (SQLite
-        keeps a text that sorts as the time does)."""
+        """A time as a plain-driver statement's parameter: as the engine would store it
+        (SQLite keeps a text that sorts as the time does)."""
         return self._bind_time(value) if self._bind_time else value
+
+    def time_value(self, value: Any) -> datetime:
+        """A time a plain-driver read returned, in UTC (SQLite gives text, naive)."""
+        parsed = cast(datetime, self._read_time(value) if self._read_time else value)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
     async def _insert_events_raw(self, writer: SqliteBatchWriter,
                                  events: Sequence[StoredEvent], heads: dict[str, int]) -> None:
-        bind = self._bind_time
-        rows = [(e.room_id, e.seq, e.kind, e.member,
-                 bind(e.created_at) if bind else e.created_at, e.frame) for e in events]
+        rows = [(e.room_id, e.seq, e.kind, e.member, self.time_param(e.created_at), e.frame)
+                for e in events]
         await writer.write([(_RAW_INSERT_EVENT, rows),
                             (_RAW_RAISE_SEQ, [(seq, room, seq) for room, seq in heads.items()])])
 
