@@ -10,8 +10,13 @@ import signal
 import time
 from collections.abc import Sequence
 
-from chatserver.broker import create_broker
+import pytest
+from redis.asyncio import Redis
+
+from chatserver.broker import create_broker, redis_persister
+from chatserver.broker import redis as redis_broker
 from chatserver.broker.base import EventMeta, StreamEntry
+from chatserver.broker.redis_persister import PERSIST_GROUP, PERSIST_STREAM
 from chatserver.testing import RedisServer
 
 
@@ -105,5 +110,56 @@ async def test_an_acknowledged_event_survives_redis_killed_at_once(
         await _until(lambda: store.stored() >= set(seqs),
                      f"acknowledged events lost with Redis: stored {sorted(store.stored())}")
         assert sorted(s for batch in store.batches for s in batch) == seqs
+    finally:
+        await broker.close()
+
+
+@pytest.fixture
+def slow_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The persister's own sweep as backed off as it gets on an idle server, and more: what
+    these tests see stored soon was read because the persister knew it had to, not by a
+    sweep that happened to come."""
+    monkeypatch.setattr(redis_persister, "PERSIST_SWEEP_SECONDS", 60.0)
+    monkeypatch.setattr(redis_persister, "PERSIST_SWEEP_MAX_SECONDS", 60.0)
+
+
+async def test_an_event_no_append_could_read_is_stored_at_once_when_the_group_is_gone(
+        redis_server: RedisServer, slow_sweep: None) -> None:
+    """The persistence queue's group is gone (as after Redis restarted empty): an append's
+    own read fails, so the event waits unread; the persister makes the group again and reads
+    it then, not at its next sweep."""
+    store = RecordingStore()
+    broker = await _started(redis_server, store)
+    admin = Redis.from_url(redis_server.url)
+    try:
+        await asyncio.sleep(0.3)  # the first sweep at start has come and gone
+        await admin.xgroup_destroy(PERSIST_STREAM, PERSIST_GROUP)
+        seqs = await _append(broker, 3)
+        await _until(lambda: store.stored() >= set(seqs),
+                     f"unread events waited for the sweep: stored {sorted(store.stored())}",
+                     timeout=5)
+    finally:
+        await admin.aclose()
+        await broker.close()
+
+
+async def test_what_a_full_batch_left_unread_is_stored_as_soon_as_the_batch_is(
+        redis_server: RedisServer, slow_sweep: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database is down, so this process's batch fills and its appends stop reading (the
+    rest waits in Redis); once the database is back, the batch is stored and what was left
+    unread follows at once."""
+    monkeypatch.setattr(redis_persister, "PERSIST_BATCH", 4)
+    monkeypatch.setattr(redis_broker, "PERSIST_BATCH", 4)  # the appends' reads
+    store = RecordingStore()
+    store.failing = True
+    broker = await _started(redis_server, store)
+    try:
+        seqs = await _append(broker, 10)
+        await _until(lambda: store.attempts > 0, "the persister never tried the database")
+        store.failing = False
+        await _until(lambda: store.stored() >= set(seqs),
+                     f"unread events waited for the sweep: stored {sorted(store.stored())} "
+                     f"attempts {store.attempts}", timeout=8)
+        assert sorted(s for batch in store.batches for s in batch) == seqs  # each once
     finally:
         await broker.close()

@@ -182,6 +182,7 @@ class RedisBroker:
         # Idle pooled connections predate the outage and would fail once each: drop them.
         with contextlib.suppress(RedisError, OSError):
             await self._redis.connection_pool.disconnect(inuse_connections=False)
+        self._persister.hurry()  # a Redis back empty has lost the group: make it again now
         await resync()
 
     async def _eval(self, script: Any, keys: Sequence[Any], args: Sequence[Any],
@@ -215,9 +216,13 @@ class RedisBroker:
         to the persister even if the sender has gone meanwhile (it is in this process's
         pending list now, and may hold other processes' acknowledged events)."""
         reply = replies[0]
-        if not isinstance(reply, int) and reply[1]:
+        if isinstance(reply, int):
+            return
+        if reply[1]:
             self._persister.take([(eid, dict(zip(fields[::2], fields[1::2], strict=True)))
                                   for eid, fields in reply[1] if fields])
+        if len(reply) > 2:  # its read failed (the group is gone): the event waits unread
+            self._persister.hurry()
 
     async def publish_ephemeral(self, room: str, frame: bytes) -> None:
         with contextlib.suppress(RedisError, OSError):

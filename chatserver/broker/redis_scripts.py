@@ -30,11 +30,13 @@ if ARGV[10] ~= '' then redis.call('SET', KEYS[5], seq, 'EX', ARGV[10]) end
 -- The appending process takes what nobody has read from the persistence queue (this event
 -- and any other), as its persister's XREADGROUP would: the event is in its hands with the
 -- reply, and no separate read per event is needed. pcall: with the group gone (Redis
--- restarted empty) the event stays queued for the persister, and the append still counts.
+-- restarted empty) the event stays queued for the persister, and the append still counts;
+-- a third element says so, and the persister sweeps at once.
 local taken = {}
 if ARGV[5] == '1' and ARGV[11] ~= '' then
   local read = redis.pcall('XREADGROUP', 'GROUP', ARGV[12], ARGV[11], 'COUNT', ARGV[13],
                            'STREAMS', KEYS[3], '>')
+  if type(read) == 'table' and read['err'] then return {seq, taken, 1} end
   if type(read) == 'table' and read[1] then taken = read[1][2] end
 end
 return {seq, taken}
