@@ -140,6 +140,24 @@ MEANS_FI = (
     phrase("fi:mua ei kohta enää ole", r"mua|minua|musta|minusta", r"ei", r"enää",
            r"oo|ole|ois|olis|olisi", gaps=(1, 1, 0),
            not_after=r"\w+(nut|nyt|ttu|tty|nu|ny)"),
+    # "En halua enää olla." said as a whole: what one no longer wants to be is not said
+    # ("en halua enää olla hänen kanssaan" is about someone else), so the end of the message.
+    phrase("fi:en halua enää olla", r"en|enkä", r"halu\w*|jaksa\w*|haluis\w*|viitsi",
+           r"enää", r"olla|elää", gaps=(0, 1, 0), not_after=r"\w+"),
+    phrase("fi:en halua enää olla täällä", r"en|enkä", r"halu\w*|jaksa\w*|haluis\w*",
+           r"enää", r"olla|elää", r"täällä|tääl|elossa|hengissä|maailmassa",
+           gaps=(0, 1, 0, 0),
+           not_after=r"töissä|töis|duunissa|koulussa|ryhmässä|kaupungissa|kylässä|kotona|"
+                     r"yksin|asumassa|kanssa|suhteessa|naimisissa|perheessä|tällä|tässä|"
+                     r"osastolla|hoidossa|laitoksella|katkolla|kuntoutuksessa"),
+    # Weighing a jump ("oon miettiny et hyppään"): not into water or a vehicle.
+    phrase("fi:mietin että hyppään", r"mietin|mietiny|miettiny|miettinyt|mietiskelen|"
+           r"ajattelen|ajatellu|ajatellut|harkitsen|harkinnut|harkinnu|suunnittelen",
+           r"et|että|ett|jos|josko", _JUMP_FI, gaps=(2, 2),
+           not_after=r"järveen|veteen|mereen|uimaan|mukaan|kyytiin|bussiin|junaan|autoon|"
+                     r"laivaan|remmiin|sänkyyn|saunaan|avantoon|altaaseen|trampoliinille|"
+                     r"hyppyyn|laskuvarjo\w*|benji\w*|lavalle|rooliin|projektiin|ryhmään|"
+                     r"porukkaan|juttuun|kelkkaan"),
     phrase("fi:hyvästikirje", r"hyvästi\w*kirje\w*|jäähyväiskirje\w*|itsemurhaviesti\w*|"
            r"itsemurhakirje\w*|jäähyväisviesti\w*|hyvästelykirje\w*|hyvästelyviesti\w*"),
     # Wishing to be dead, in other words.
@@ -272,6 +290,13 @@ MEANS_EN = (
     phrase("en:goodbye forever", r"goodbye|bye|farewell", r"forever|cruel|world"),
     phrase("en:wont be here tomorrow", r"wont|not", r"be", r"here|around|alive",
            r"tomorrow|anymore|longer|by", gaps=(0, 0, 1)),
+    # "I can't go on" as a whole, or going on with living: not "go on holiday/the trip".
+    phrase("en:cant go on", r"cant|cannot", r"go|carry|keep", r"on|going", not_after=r"\w+"),
+    phrase("en:cant go on anymore", r"cant|cannot", r"go|carry|keep", r"on|going",
+           r"anymore|living|any|much"),
+    # "Today is my last day." said as a whole: not the last day of a job, a course, a stay.
+    phrase("en:today is my last day", r"this|today|tonight", r"is|will|s",
+           r"my", r"last", r"day|night", gaps=(0, 1, 0, 0), not_after=r"\w+"),
     phrase("en:done with everything", r"done", r"with", r"everything|life|living",
            not_after=r"on|in|for|at|that|i|id|to|from|today|this|there|and|but"),
     phrase("en:make it all stop", r"want|wish|need|make|let", r"it", r"all", r"to|stop|end",
