@@ -110,3 +110,29 @@ async def test_members_of_a_dead_process_leave_within_seconds(pair):
     _, rooms = b.get("/api/rooms")
     assert {r["id"]: r["members"] for r in rooms}["olohuone"] == 1
     await watcher.close()
+
+
+async def test_members_of_a_stalled_process_leave_and_come_back_when_it_does(pair):
+    """A process that stops answering (SIGSTOP: a stalled host) is taken for dead: its members
+    leave. When it runs again its next heartbeat finds that out and lists them again, so the
+    others see them come back rather than stay gone while they are still connected."""
+    a, b = pair
+    watcher = await ChatClient.connect(b.ws_url)
+    me = (await watcher.join("olohuone"))["member"]
+    stalled = await ChatClient.connect(a.ws_url)
+    await stalled.join("olohuone")
+    joined = await watcher.wait_for(lambda f: f["type"] == "member_joined" and f["member"] != me)
+    a.proc.send_signal(signal.SIGSTOP)
+    try:
+        left = await watcher.wait_for(lambda f: f["type"] == "member_left"
+                                      and f["member"] == joined["member"], timeout=20)
+    finally:
+        a.proc.send_signal(signal.SIGCONT)
+    back = await watcher.wait_for(lambda f: f["type"] == "member_joined"
+                                  and f["member"] == joined["member"], timeout=15,
+                                  start=watcher.frames.index(left) + 1)
+    assert back["seq"] > left["seq"]
+    _, rooms = b.get("/api/rooms")
+    assert {r["id"]: r["members"] for r in rooms}["olohuone"] == 2
+    await stalled.close()
+    await watcher.close()

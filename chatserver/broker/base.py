@@ -157,22 +157,19 @@ class Broker(Protocol):
         connection in it (one round trip to Redis for a join instead of two)."""
         ...
 
-    async def presence_refresh(self, process: str, expires_at: float,
-                               entries: Callable[[], Sequence[PresenceEntry]]
-                               ) -> list[PresenceEntry]:
-        """The heartbeat: the process's connections stay present until ``expires_at``, in one
-        step whatever their number. If its presence was lost meanwhile, every connection from
-        ``entries()`` is added again; returns those whose member is present again (a
-        member_joined is due)."""
+    async def presence_heartbeat(self, process: str, expires_at: float, now: float,
+                                 entries: Callable[[], Sequence[PresenceEntry]]
+                                 ) -> tuple[list[PresenceEntry], list[tuple[str, bytes]]]:
+        """The heartbeat, in one step whatever the number of connections: the process's
+        connections stay present until ``expires_at``; if its presence was lost meanwhile,
+        every connection from ``entries()`` is added again. Then the connections of
+        processes whose heartbeat lapsed by ``now`` (a process died) are removed. Returns
+        the entries whose member is present again (a member_joined is due) and (room, info)
+        of the members now gone (each returned to exactly one caller)."""
         ...
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
         """Remove a connection; True if its member has no connection left in the room."""
-        ...
-
-    async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
-        """Remove the connections of processes whose heartbeat lapsed (a process died);
-        returns (room, info) of members now gone. Each is returned to exactly one caller."""
         ...
 
     async def presence_list(self, room: str) -> list[bytes]:

@@ -202,10 +202,12 @@ class MemoryBroker:
                             expires_at: float) -> tuple[bool, list[bytes]]:
         return await self.presence_add(entry, expires_at), await self.presence_list(entry.room)
 
-    async def presence_refresh(self, process: str, expires_at: float,
-                               entries: Callable[[], Sequence[PresenceEntry]]
-                               ) -> list[PresenceEntry]:
-        return []  # one process: its presence cannot lapse while it runs
+    async def presence_heartbeat(self, process: str, expires_at: float, now: float,
+                                 entries: Callable[[], Sequence[PresenceEntry]]
+                                 ) -> tuple[list[PresenceEntry], list[tuple[str, bytes]]]:
+        # One process: its presence cannot lapse while it runs, and no other process's
+        # connections can be left behind.
+        return [], []
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
         state = self._room(room)
@@ -217,9 +219,6 @@ class MemoryBroker:
             return True
         state.refs[member] = left
         return False
-
-    async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
-        return []  # no other process whose connections could be left behind
 
     async def presence_list(self, room: str) -> list[bytes]:
         seen: dict[str, bytes] = {}

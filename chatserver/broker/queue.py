@@ -16,7 +16,6 @@ conversation lasts (ephemeral), capped, so a transfer keeps the conversation.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 from redis import asyncio as aioredis
@@ -84,11 +83,12 @@ class QueueBackend(Protocol):
         (in ``band``, marked returned, keeping their arrival time); None if it had ended."""
         ...
 
-    async def heartbeat(self, process: str, expires_at: float) -> None: ...
-
-    async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
-        """Processes whose heartbeat lapsed: their conversations go back to the front of the
-        queue (returned), their waiting participants are dropped (abandoned)."""
+    async def heartbeat(self, process: str, expires_at: float,
+                        now: float) -> tuple[list[Conversation], list[Request]]:
+        """Renew ``process`` until ``expires_at`` and sweep the processes whose heartbeat
+        lapsed by ``now`` (one step: it runs every few seconds on every process, idle or
+        not): their conversations go back to the front of the queue (returned), their
+        waiting participants are dropped (abandoned)."""
         ...
 
     async def drop_process(self, process: str, keep_requests_until: float | None = None
@@ -215,11 +215,9 @@ class MemoryQueue:
             await self.enqueue({**conv["request"], "band": band, "returned": True})
         return conv
 
-    async def heartbeat(self, process: str, expires_at: float) -> None:
-        return None  # one process: it cannot outlive itself
-
-    async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
-        return [], []
+    async def heartbeat(self, process: str, expires_at: float,
+                        now: float) -> tuple[list[Conversation], list[Request]]:
+        return [], []  # one process: it cannot outlive itself
 
     async def drop_process(self, process: str, keep_requests_until: float | None = None
                            ) -> tuple[list[Conversation], list[Request]]:
@@ -340,9 +338,11 @@ return enc
 # KEYS: procs, queue, load, avail. ARGV: now, or '' with ARGV[2] = one process to drop;
 # ARGV[3]: the band of returned people; ARGV[4]: '' or a time until which the dropped
 # process's waiting requests are kept (a clean stop: their people reconnect elsewhere and
-# claim them; a later sweep drops the rest). Returns {returned conversations..., '|',
-# abandoned requests...}.
+# claim them; a later sweep drops the rest); ARGV[5], ARGV[6]: '' or a process renewed until
+# a time first (its heartbeat, in the same round trip). Returns {returned conversations...,
+# '|', abandoned requests...}.
 _SWEEP = _LIB + """
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], ARGV[6], ARGV[5]) end
 local procs
 if ARGV[1] ~= '' then
   procs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -523,23 +523,23 @@ class RedisQueue:
         conv: Conversation | None = _decode(got)
         return conv
 
-    async def heartbeat(self, process: str, expires_at: float) -> None:
-        await self._redis.zadd(PROCS, {process: expires_at})
-
-    async def _run_sweep(self, args: Sequence[Any]) -> tuple[list[Conversation], list[Request]]:
-        now, process, keep_until = args
+    async def _run_sweep(self, now: float | str, process: str, keep_until: float | str,
+                         renew: tuple[str, float] | None = None
+                         ) -> tuple[list[Conversation], list[Request]]:
+        alive, until = renew if renew is not None else ("", "")
         out = await self._sweep(keys=[PROCS, QUEUE, LOAD, AVAIL],
-                                args=[now, process, BAND_RETURNED, keep_until])
+                                args=[now, process, BAND_RETURNED, keep_until, alive, until])
         split = out.index(b"|")
         return [json.loads(c) for c in out[:split]], [json.loads(r) for r in out[split + 1:]]
 
-    async def sweep(self, now: float) -> tuple[list[Conversation], list[Request]]:
-        return await self._run_sweep([now, "", ""])
+    async def heartbeat(self, process: str, expires_at: float,
+                        now: float) -> tuple[list[Conversation], list[Request]]:
+        return await self._run_sweep(now, "", "", renew=(process, expires_at))
 
     async def drop_process(self, process: str, keep_requests_until: float | None = None
                            ) -> tuple[list[Conversation], list[Request]]:
-        return await self._run_sweep(["", process,
-                                      "" if keep_requests_until is None else keep_requests_until])
+        return await self._run_sweep("", process,
+                                     "" if keep_requests_until is None else keep_requests_until)
 
     async def append_transcript(self, conv_id: str, frame: str) -> None:
         key = P + "t:" + conv_id

@@ -86,8 +86,7 @@ class RedisBroker:
         self._p_add = self._redis.register_script(lua.PRESENCE_ADD)
         self._p_join = self._redis.register_script(lua.PRESENCE_JOIN)
         self._p_remove = self._redis.register_script(lua.PRESENCE_REMOVE)
-        self._p_expire = self._redis.register_script(lua.PRESENCE_EXPIRE)
-        self._p_alive = self._redis.register_script(lua.PRESENCE_ALIVE)
+        self._p_heartbeat = self._redis.register_script(lua.PRESENCE_HEARTBEAT)
         self._admit = self._redis.register_script(lua.ADMIT)
         # The commands of joins, sends and leaves (appends included): all callers' of one
         # loop turn in one pipeline.
@@ -102,6 +101,9 @@ class RedisBroker:
         self.connected = False
         self._ever_connected = False
         self._epoch: bytes | None = None
+        # Why this process's presence must be added again ("lost": another process expired
+        # it; "restarted": Redis lost its data), until that has been done.
+        self._readd: str | None = None
 
     # Life cycle ----------------------------------------------------------------------------
 
@@ -361,35 +363,47 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
 
-    async def presence_refresh(self, process: str, expires_at: float,
-                               entries: Callable[[], Sequence[PresenceEntry]]
-                               ) -> list[PresenceEntry]:
+    async def presence_heartbeat(self, process: str, expires_at: float, now: float,
+                                 entries: Callable[[], Sequence[PresenceEntry]]
+                                 ) -> tuple[list[PresenceEntry], list[tuple[str, bytes]]]:
         """One step whatever the number of connections. Only when this process's presence
         was lost (another process expired it while this one was stalled, or Redis restarted
         empty) are all its connections added again; the members present again are returned
         for a member_joined, except after Redis lost its data (nobody was told that anyone
         had left)."""
         try:
-            epoch, lost = await self._p_alive(
+            flat = await self._p_heartbeat(
                 keys=[PRESENCE_PROCS, _k("prespdead", process), EPOCH_KEY],
-                args=[process, expires_at, uuid.uuid4().hex])
-            known, self._epoch = self._epoch, epoch
-            restarted = known is not None and epoch != known
-            if not lost and not restarted:
-                return []
-            again = list(entries())
-            if not again:
-                return []
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for e in again:
-                    keys, args = self._add_call(e, expires_at)
-                    await self._p_add(keys=keys, args=args, client=pipe)
-                results = await pipe.execute()
+                args=[process, expires_at, uuid.uuid4().hex, now, P, DEAD_MARKER_SECONDS])
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
-        if restarted:
-            return []
-        return [e for e, added in zip(again, results, strict=True) if added]
+        epoch, lost = flat[0], flat[1]
+        gone = [(flat[i].decode(), flat[i + 1]) for i in range(2, len(flat), 2)]
+        known, self._epoch = self._epoch, epoch
+        if known is not None and epoch != known:
+            self._readd = "restarted"
+        elif lost and self._readd is None:
+            self._readd = "lost"
+        if self._readd is None:
+            return [], gone
+        # The marker that said so is gone now: until the connections are back, this process
+        # remembers it itself (a failed attempt is tried again at the next heartbeat).
+        again = list(entries())
+        try:
+            results: list[Any] = []
+            if again:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for e in again:
+                        keys, args = self._add_call(e, expires_at)
+                        await self._p_add(keys=keys, args=args, client=pipe)
+                    results = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("presence not restored yet", extra={"error": type(exc).__name__})
+            return [], gone  # the departures found are announced all the same
+        why, self._readd = self._readd, None
+        if why == "restarted":  # Redis lost its data: nobody was told that anyone had left
+            return [], gone
+        return [e for e, added in zip(again, results, strict=True) if added], gone
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
         try:
@@ -399,14 +413,6 @@ class RedisBroker:
                 [conn_key, member, room]))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis presence") from exc
-
-    async def presence_expire(self, now: float) -> list[tuple[str, bytes]]:
-        try:
-            flat = await self._p_expire(keys=[PRESENCE_PROCS],
-                                        args=[now, P, DEAD_MARKER_SECONDS])
-        except (RedisError, OSError) as exc:
-            raise BackendUnavailable("redis presence") from exc
-        return [(flat[i].decode(), flat[i + 1]) for i in range(0, len(flat), 2)]
 
     async def presence_join(self, entry: PresenceEntry,
                             expires_at: float) -> tuple[bool, list[bytes]]:

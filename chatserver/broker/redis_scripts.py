@@ -76,45 +76,40 @@ return 0
 """
 
 
-# The heartbeat. KEYS: processes zset, this process's "expired" marker, epoch key.
-# ARGV: process, expires_at, a new epoch. Returns {epoch, 1 if this process was expired}.
-PRESENCE_ALIVE = """
+# The heartbeat, in one round trip: this process stays alive, then every process whose
+# liveness lapsed is expired with all its connections. KEYS: processes zset, this process's
+# "expired" marker, epoch key. ARGV: process, expires_at, a new epoch, now, key prefix,
+# marker TTL. Returns {epoch, 1 if this process had been expired, then room, info, room,
+# info... of the members now gone (each to exactly one caller: the script is atomic)}.
+PRESENCE_HEARTBEAT = """
 redis.call('SET', KEYS[3], ARGV[3], 'NX')
 local lost = redis.call('DEL', KEYS[2])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-return {redis.call('GET', KEYS[3]), lost}
-"""
-
-
-# KEYS: processes zset. ARGV: now, key prefix, marker TTL. Expires every process whose
-# liveness lapsed, with all its connections; returns room, info, room, info... of the
-# members now gone (each to exactly one caller: the script is atomic).
-PRESENCE_EXPIRE = """
-local gone = {}
-for _, proc in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) do
+local out = {redis.call('GET', KEYS[3]), lost}
+for _, proc in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])) do
   redis.call('ZREM', KEYS[1], proc)
-  local set = ARGV[2] .. 'presp:' .. proc
+  local set = ARGV[5] .. 'presp:' .. proc
   for _, item in ipairs(redis.call('SMEMBERS', set)) do
     local sep = string.find(item, '\\0', 1, true)
     local room = string.sub(item, 1, sep - 1)
     local conn = string.sub(item, sep + 1)
-    local infos = ARGV[2] .. 'pres:' .. room
+    local infos = ARGV[5] .. 'pres:' .. room
     local info = redis.call('HGET', infos, conn)
     if info then
       redis.call('HDEL', infos, conn)
       local member = string.match(conn, '^([^|]*)|')
-      local counts = ARGV[2] .. 'presn:' .. room
+      local counts = ARGV[5] .. 'presn:' .. room
       if redis.call('HINCRBY', counts, member, -1) <= 0 then
         redis.call('HDEL', counts, member)
-        table.insert(gone, room)
-        table.insert(gone, info)
+        table.insert(out, room)
+        table.insert(out, info)
       end
     end
   end
   redis.call('DEL', set)
-  redis.call('SET', ARGV[2] .. 'prespdead:' .. proc, '1', 'EX', ARGV[3])
+  redis.call('SET', ARGV[5] .. 'prespdead:' .. proc, '1', 'EX', ARGV[6])
 end
-return gone
+return out
 """
 
 

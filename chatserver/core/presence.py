@@ -141,8 +141,8 @@ class Presence:
         await self._announce_departures()
         now = time.time()
         # One step whatever the number of connections; all of them only if ours was lost.
-        back = await self.broker.presence_refresh(
-            self.process_key, now + self.settings.presence_ttl_seconds, self._entries)
+        back, gone = await self.broker.presence_heartbeat(
+            self.process_key, now + self.settings.presence_ttl_seconds, now, self._entries)
         if back:
             by_key = {c.conn_key(m.member): m for c, m in self.hub.members_here()}
             for entry in back:
@@ -152,7 +152,7 @@ class Presence:
                 room = await self.directory.get(entry.room)
                 if room is not None:
                     await self._append(room, membership, "member_joined")
-        for room_id, info in await self.broker.presence_expire(now):
+        for room_id, info in gone:
             room = await self.directory.get(room_id)
             if room is None:
                 continue

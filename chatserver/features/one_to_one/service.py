@@ -135,8 +135,8 @@ class OneToOne:
         while True:
             try:
                 now = time.time()
-                await self.backend.heartbeat(self.process, now + settings.presence_ttl_seconds)
-                await self._swept(*await self.backend.sweep(now))
+                await self._swept(*await self.backend.heartbeat(
+                    self.process, now + settings.presence_ttl_seconds, now))
                 await self._expire_orphans()
                 await self._tell_if_supporters_gone()
             except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
