@@ -22,7 +22,7 @@ const state = {
   current: null,
   reports: new Map(), // id -> report
   held: new Map(), // id -> held message
-  mySessions: [], // my upcoming sessions
+  mySessions: null, // my upcoming sessions (null until loaded: not "none")
   resources: [], // the crisis lines, to hand on from a report
 };
 
@@ -460,6 +460,7 @@ async function loadMySessions() {
 function renderMySessions() {
   const list = $("my-sessions");
   list.replaceChildren();
+  if (state.mySessions === null) return; // not loaded yet: saying "none coming" would be wrong
   for (const session of state.mySessions.slice(0, 8)) {
     list.append(el("li", "", t("session.mine", { room: roomName(session.room),
       time: formatDateTime(session.starts_at), state: t(`session.state.${session.state}`) })));

@@ -107,7 +107,8 @@ async def test_a_session_from_the_admins_schedule_to_feedback(browser, start_ser
     console = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, **LOCAL)
     assert await console.inner_text("#room-title") == "Torstain ilta"
     assert "Odotustila" in await console.inner_text("#session-state")
-    assert "Torstain ilta" in await console.inner_text("#my-sessions")
+    # Her own sessions are listed once loaded (never "none coming" before that).
+    await console.locator("#my-sessions li", has_text="Torstain ilta").first.wait_for()
     await no_violations(console, axe_source, "console with a session")
     await console.click("#session-open")
     await wait_until(alice, "!document.getElementById('text').disabled")
