@@ -96,13 +96,19 @@ async def test_acknowledged_messages_survive_a_crash_right_after_the_ack(pair, p
     await reader.close()
 
 
-async def test_members_of_a_dead_process_leave_within_seconds(pair):
-    a, b = pair
+async def _watched(a, b):  # type: ignore[no-untyped-def]
+    """A watcher on B and a member on A, both in olohuone: (watcher, member, its joined)."""
     watcher = await ChatClient.connect(b.ws_url)
     me = (await watcher.join("olohuone"))["member"]
-    doomed = await ChatClient.connect(a.ws_url)
-    await doomed.join("olohuone")
+    member = await ChatClient.connect(a.ws_url)
+    await member.join("olohuone")
     joined = await watcher.wait_for(lambda f: f["type"] == "member_joined" and f["member"] != me)
+    return watcher, member, joined
+
+
+async def test_members_of_a_dead_process_leave_within_seconds(pair):
+    a, b = pair
+    watcher, _, joined = await _watched(a, b)
     a.stop(signal.SIGKILL)
     left = await watcher.wait_for(lambda f: f["type"] == "member_left"
                                   and f["member"] == joined["member"], timeout=15)
@@ -117,11 +123,7 @@ async def test_members_of_a_stalled_process_leave_and_come_back_when_it_does(pai
     leave. When it runs again its next heartbeat finds that out and lists them again, so the
     others see them come back rather than stay gone while they are still connected."""
     a, b = pair
-    watcher = await ChatClient.connect(b.ws_url)
-    me = (await watcher.join("olohuone"))["member"]
-    stalled = await ChatClient.connect(a.ws_url)
-    await stalled.join("olohuone")
-    joined = await watcher.wait_for(lambda f: f["type"] == "member_joined" and f["member"] != me)
+    watcher, stalled, joined = await _watched(a, b)
     a.proc.send_signal(signal.SIGSTOP)
     try:
         left = await watcher.wait_for(lambda f: f["type"] == "member_left"
