@@ -151,3 +151,44 @@ async def test_pings_stay_spread_as_the_connections_came():
     assert firsts[-1] - firsts[0] > 1.5  # spread like the arrivals, not one burst
     assert silent.failed_at is not None and 1.9 <= silent.failed_at - started <= 2.8
     assert wheel.count == len(peers)
+
+
+async def test_a_peer_that_answers_each_ping_stays_and_pong_look_alikes_stay_data(
+        start_server, tmp_path):
+    """A peer that only answers the pings, each with an empty pong in one write (what an idle
+    browser does, and what the server reads without its frame parser), stays open past
+    several intervals and timeouts. Six bytes that look like such a pong but are the middle
+    of a frame (its mask, after its header came alone) are read as that frame: nothing of it
+    is lost."""
+    server = start_server(database_url=f"sqlite+aiosqlite:///{tmp_path}/ka4.sqlite3",
+                          **FAST, **KEEPALIVE)
+    reader, writer = await silent_peer(server.port)
+    pings = 0
+    deadline = time.monotonic() + 3.6  # several intervals (0.6 s) and timeouts (0.8 s)
+    while time.monotonic() < deadline:
+        try:
+            head = await asyncio.wait_for(reader.readexactly(2), deadline - time.monotonic())
+        except TimeoutError:
+            break
+        assert head[0] & 0x0F == 0x9, head  # nothing but pings, and never a close
+        await reader.readexactly(head[1] & 0x7F)
+        pings += 1
+        writer.write(b"\x8a\x80" + os.urandom(4))  # an empty masked pong, in one write
+        await writer.drain()
+    assert pings >= 3, pings
+    # A text frame whose mask starts like a pong, sent header / mask + 2 bytes / the rest.
+    mask = b"\x8a\x80" + os.urandom(2)
+    payload = b'{"type":"ping"}'
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    for part in (bytes([0x81, 0x80 | len(payload)]), mask + masked[:2], masked[2:]):
+        writer.write(part)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+    answer = b""
+    while b'"pong"' not in answer:
+        head = await asyncio.wait_for(reader.readexactly(2), 5)
+        body = await reader.readexactly(head[1] & 0x7F)
+        assert head[0] & 0x0F in (0x1, 0x9), (head, body)  # no close: the frame was whole
+        if head[0] & 0x0F == 0x1:
+            answer = body
+    writer.close()
