@@ -113,22 +113,12 @@ class Persister:
                     await self._claim_abandoned()
                 if (self._hurry or now - last_sweep >= self._sweep_every) and self.taker:
                     last_sweep = now
-                    self._hurry = False
-                    reply = await self._redis.xreadgroup(
-                        PERSIST_GROUP, self.consumer, {PERSIST_STREAM: ">"},
-                        count=PERSIST_BATCH)
-                    found = 0
-                    for _, entries in reply or []:
-                        found += len(entries)
-                        self.take(entries)
-                    if found >= PERSIST_BATCH:  # a full read: there may be more
-                        self._hurry = True
-                    self._sweep_every = (PERSIST_SWEEP_SECONDS if found else
-                                         min(self._sweep_every * 2, PERSIST_SWEEP_MAX_SECONDS))
+                    await self._sweep()
                 self._taken.clear()
-                wait = (self._first_taken + PERSIST_LINGER_SECONDS if self._unstored
-                        else 0.0 if self._hurry
-                        else last_sweep + self._sweep_every) - time.monotonic()
+                if self._unstored:
+                    wait = self._first_taken + PERSIST_LINGER_SECONDS - time.monotonic()
+                else:
+                    wait = 0.0 if self._hurry else last_sweep + self._sweep_every - time.monotonic()
                 if wait > 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._taken.wait(), wait)
@@ -147,6 +137,21 @@ class Persister:
                             extra={"error": type(exc).__name__})
                 await asyncio.sleep(backoff * (0.5 + random.random()))
                 backoff = min(backoff * 2, 5.0)
+
+    async def _sweep(self) -> None:
+        """Read what no append took; the next sweep comes sooner when this one found some
+        (at once when it came back full: there may be more), later when it found none."""
+        self._hurry = False
+        reply = await self._redis.xreadgroup(PERSIST_GROUP, self.consumer,
+                                             {PERSIST_STREAM: ">"}, count=PERSIST_BATCH)
+        found = 0
+        for _, entries in reply or []:
+            found += len(entries)
+            self.take(entries)
+        if found >= PERSIST_BATCH:
+            self._hurry = True
+        self._sweep_every = (PERSIST_SWEEP_SECONDS if found else
+                             min(self._sweep_every * 2, PERSIST_SWEEP_MAX_SECONDS))
 
     async def _store_read(self) -> None:
         """Store what this process has read into the database, then acknowledge it to Redis.
