@@ -26,6 +26,9 @@ _GROUP = re.compile(r"\+?\(?\d+\)?")
 _MAX_GROUPS = 6
 _DATE_LIKE = re.compile(r"\d{1,2}-\d{1,2}-\d{2,4}|\d{4}-\d{1,2}-\d{1,2}")
 _NANP = re.compile(r"\(?\d{3}\)?[ -]\d{3}[ -]\d{4}")
+# The fewest digits any number _looks_like_phone takes (a national one, or one written digit
+# by digit in more than _MAX_GROUPS groups).
+_MIN_DIGITS = 7
 
 
 def canonical_number(number: str) -> str:
@@ -77,6 +80,8 @@ def find_phone(text: str, allowed: Iterable[str] = ()) -> bool:
         # stretches of consecutive digit groups are tried; an allowed number is skipped whole
         # first, so that a part of it ("+358 9 2525") is not taken for another number.
         raw_run = run.group(0)
+        if sum(c.isdigit() for c in raw_run) < _MIN_DIGITS:
+            continue  # "30 päivää", "klo 18": too few digits for any stretch of it
         groups = [g.span() for g in _GROUP.finditer(raw_run)]
         if (len(groups) > _MAX_GROUPS and all(e - s == 1 for s, e in groups)
                 and canonical_number(raw_run) not in allowed_set
@@ -358,17 +363,22 @@ _L = "a-zåäöéü"
 _FI_STREET = (r"tie|tiellä|katu|kadulla|kuja|kujalla|polku|polulla|väylä|väylällä|raitti|"
               r"raitilla|rinne|rinteellä|kaari|kaarella|piha|pihalla|tori|torilla|aukio|"
               r"aukiolla|kierros|kierroksella|tanhua|portti")
+_FI_STREET_ENDS = tuple(_FI_STREET.split("|"))
 _FI_ADDRESS = re.compile(
     rf"(?<![{_L}])(?!(?:valta|kanta|seutu|moottori|maan)tie)[{_L}]{{2,}}(?:{_FI_STREET})"
     rf"\s+\d{{1,4}}(?:\s*[a-h](?![{_L}]))?(?:\s*\d{{1,3}})?(?![\d{_L}])",
     re.IGNORECASE,
 )
 # Swedish: "Storgatan 5", "Kungsvägen 12 B".
+_SV_STREET = ("gatan|gata|vägen|väg|gränd|gränden|stigen|torget|backen|allén|allé|leden|"
+              "gången")
 _SV_ADDRESS = re.compile(
-    rf"(?<![{_L}])[{_L}]{{2,}}(?:gatan|gata|vägen|väg|gränd|gränden|stigen|torget|backen|"
-    rf"allén|allé|leden|gången)\s+\d{{1,4}}(?:\s*[a-h](?![{_L}]))?(?![\d{_L}])",
+    rf"(?<![{_L}])[{_L}]{{2,}}(?:{_SV_STREET})\s+\d{{1,4}}(?:\s*[a-h](?![{_L}]))?(?![\d{_L}])",
     re.IGNORECASE,
 )
+# What a word before a number must end with to start a Finnish or Swedish address: the
+# address patterns scan the whole text at every letter, so they run only after one is seen.
+_STREET_ENDS = _FI_STREET_ENDS + tuple(_SV_STREET.split("|"))
 # English: "12 Baker Street", "221b Baker St", "5 Church Lane".
 _EN_ADDRESS = re.compile(
     r"(?<!\w)\d{1,5}[a-z]?\s+((?:[a-z']+\s+){1,3})"
@@ -393,9 +403,16 @@ _WORD_NUMBER = re.compile(rf"[{_L}]\s+\d", re.IGNORECASE)
 _NUMBER_WORD = re.compile(r"\d[a-z]?\s+[a-z']", re.IGNORECASE)
 
 
+def _street_before_number(text: str) -> bool:
+    """Whether a word that ends like a street name comes right before a number (necessary
+    for the Finnish and Swedish patterns: their street word, spaces, a digit)."""
+    return any(text[max(0, m.start() - 16):m.start() + 1].casefold().endswith(_STREET_ENDS)
+               for m in _WORD_NUMBER.finditer(text))
+
+
 def find_address(text: str) -> bool:
     """True if ``text`` seems to hold a street address with a house number."""
-    if _WORD_NUMBER.search(text) and (_FI_ADDRESS.search(text) or _SV_ADDRESS.search(text)):
+    if _street_before_number(text) and (_FI_ADDRESS.search(text) or _SV_ADDRESS.search(text)):
         return True
     if not _NUMBER_WORD.search(text):
         return False

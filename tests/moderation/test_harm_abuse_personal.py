@@ -5,6 +5,7 @@ settings, ``*`` masks, phone numbers in words, and the crisis lines a room shows
 from __future__ import annotations
 
 from collections.abc import Mapping
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given
@@ -226,15 +227,19 @@ def test_with_allowed_numbers_adds_a_rooms_crisis_lines() -> None:
     assert with_allowed_numbers({"flood": False}, []) == {"flood": False}
 
 
-# The cheap searches in front of the e-mail and address patterns only skip texts the patterns
-# could not match: whatever the text, the answer is the one the patterns alone give.
+# The cheap searches in front of the e-mail, address and phone patterns only skip texts the
+# patterns could not match: whatever the text, the answer is the one the patterns alone give.
 _PIECES = ["@", " at ", "(at)", " miukumauku ", " piste ", " dot ", ".", " fi", " com", " se",
            "nimi", "posti", "Mannerheimintie", "Storgatan", " 12", " 5 B", "221b", " Baker",
-           " Street", " road", " 'ere", " tie", " katu", " ", "\n", "ä", "x", "7", "-"]
+           " Street", " road", " 'ere", " tie", " katu", " ", "\n", "ä", "x", "7", "-",
+           "KATU", "tiellä", "valtatie", "Kungsvägen", "allé", "klo", "päivää", "o", "O", "(",
+           ")", "+", "/", ",", "0", "1", "30", "040", "358", "123", "4567", "00", "2525",
+           "Mannerheimintie 12", "Hämeenkatu 5 B", "Kungsvägen 3", "Sibeliuksenkadulla 40 a 2",
+           "040 123 4567", "040 1234", "+358 9 2525 0111", "0 4 0 1 2 3 4 5 6 7"]
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
-@hypothesis_settings(max_examples=400, deadline=None)
+@hypothesis_settings(max_examples=600, deadline=None)
 def test_the_quick_checks_before_the_patterns_change_no_answer(text: str) -> None:
     from moderation import personal as p
 
@@ -244,3 +249,7 @@ def test_the_quick_checks_before_the_patterns_change_no_answer(text: str) -> Non
         not any(w in p._NOT_STREET_NAME for w in m.group(1).casefold().split())
         for m in p._EN_ADDRESS.finditer(text))
     assert p.find_address(text) == unguarded_address
+    with patch.object(p, "_MIN_DIGITS", 0):  # every run of digits looked at
+        unguarded_phone = p.find_phone(text, ("09 2525 0111",))
+    assert p.find_phone(text, ("09 2525 0111",)) == unguarded_phone
+

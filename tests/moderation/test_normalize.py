@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import unicodedata
 
-from moderation.normalize import clean, digest, fold, normalize
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moderation import normalize as normalize_module
+from moderation.normalize import clean, digest, fold, letters_form, normalize
 
 ZW = "\u200b"
 
@@ -80,3 +85,48 @@ def test_digest_ignores_obfuscation_but_not_content() -> None:
 def test_empty_and_symbol_only() -> None:
     assert normalize("").tokens == ()
     assert normalize("!!! ... ???").tokens == ()
+
+
+# --- the shortcuts for ASCII and Latin-1 text give what every step would -------------------
+
+def _clean_step_by_step(text: str) -> str:
+    out = []
+    for c in unicodedata.normalize("NFKC", text):
+        cat = unicodedata.category(c)
+        if cat == "Cf" or c in normalize_module._INVISIBLE_EXTRA:
+            continue
+        out.append(" " if cat in ("Cc", "Zl", "Zp") else c)
+    return "".join(out)
+
+
+def _letters_step_by_step(text: str) -> str:
+    out: list[str] = []
+    folded = _clean_step_by_step(text).casefold().translate(normalize_module._HOMOGLYPHS)
+    for c in unicodedata.normalize("NFD", folded):
+        if unicodedata.combining(c):
+            if out and (out[-1], c) in normalize_module._KEEP_MARKS:
+                out.append(c)
+            continue
+        out.append(c)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+# Where the shortcuts end: controls, Latin-1 and beyond it, combining marks, invisibles,
+# look-alikes, compatibility forms.
+_EDGES = ("\t\n\r\x00\x1f\x7f\x80\x85\x9f\xa0\xad\xb2\xbc\xbf\xc0\xc5\xd7\xdf\xe4\xe5"
+          "\xe6\xf6\xf7\xf8\xff\u0100\u0301\u0308\u030a\u200b\u2060\u202e\u0430\u03bf"
+          "\u0131\u0142\uff41\U0001d422 aAoOzZ09!@$*'’")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_EDGES) | st.characters(max_codepoint=0x3ff),
+               max_size=40))
+def test_shortcuts_give_what_every_step_gives(text: str) -> None:
+    assert clean.__wrapped__(text) == _clean_step_by_step(text)
+    assert letters_form(text) == _letters_step_by_step(text)
+
+
+def test_finnish_text_keeps_its_letters_and_loses_its_controls() -> None:
+    assert clean("Tänään\toli\x00hyvä päivä") == "Tänään oli hyvä päivä"
+    assert letters_form("TÄNÄÄN Ærligt Øl Straße") == "tänään ärligt öl strasse"
+    assert letters_form("Crème brûlée, Åbo") == "creme brulee, åbo"
