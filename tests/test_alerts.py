@@ -248,6 +248,54 @@ async def test_a_person_back_in_the_room_hears_where_their_call_for_help_stands(
     await again.close()
 
 
+async def test_help_pressed_again_is_heard_again_but_raises_no_second_alert(world):
+    """Someone presses "I need help now" again and again while their call is open: no second
+    alert waits for someone to take it (to escalate, and to tell them that nobody answered
+    while Sanna is with them). Sanna hears each time that they ask again, also once she has
+    it, and they hear where their call stands. Once she closes it, a press is a new call."""
+    _a, _b, staff, console, participant = world
+    sanna = await console("sanna")
+    person = await participant()
+
+    async def press() -> dict:
+        mark = len(person.frames)
+        await person.send({"type": "help", "id": f"h{mark}", "room": ROOM})
+        await person.wait_for(lambda f: f["type"] == "crisis_resources", start=mark)
+        return await person.wait_for(lambda f: f["type"] == "help_status", start=mark,
+                                     timeout=2)
+
+    first = await press()
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", timeout=2))["alert"]
+    assert (first["status"], first["alert"]) == ("notified", alert["id"])
+    mark = len(sanna.frames)
+    again = await press()
+    assert (again["status"], again["alert"]) == ("notified", alert["id"])
+    heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
+    assert (heard["again"], heard["alert"]["id"]) == (True, alert["id"])
+    taken = await sanna.request({"type": "alert_ack", "alert": alert["id"]})
+    assert taken["alert"]["state"] == "acknowledged"
+    await person.wait_for(lambda f: f.get("status") == "seen", timeout=2)
+    mark = len(sanna.frames)
+    third = await press()
+    assert (third["status"], third["alert"]) == ("seen", alert["id"])
+    heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
+    assert (heard["again"], heard["alert"]["state"]) == (True, "acknowledged")
+    # Past the escalation time: still one alert, Sanna's, and nobody was told it went unanswered.
+    await asyncio.sleep(ESCALATE + 1.5)
+    assert [(x["id"], x["state"], x["escalated"]) for x in await listed(staff["sanna"])] == [
+        (alert["id"], "acknowledged", False)]
+    assert "unanswered" not in [f["status"] for f in person.frames if f["type"] == "help_status"]
+    assert not [f for f in sanna.frames if f["type"] == "alert_escalated"]
+    done = await sanna.request({"type": "alert_resolve", "alert": alert["id"],
+                                "outcome": "supported"})
+    assert done["alert"]["state"] == "resolved"
+    mark = len(sanna.frames)
+    fresh = await press()
+    new = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
+    assert new["alert"]["id"] != alert["id"] and "again" not in new
+    assert (fresh["status"], fresh["alert"]) == ("notified", new["alert"]["id"])
+
+
 async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_the_person(world):
     _a, b, staff, console, participant = world
     sanna = await console("sanna")

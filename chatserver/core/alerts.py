@@ -12,7 +12,8 @@ one-to-one supporter. An alert whose handler has been offline (no signed-in conn
 process) for HANDLER_GONE_SECONDS without closing it is untaken again: nobody is left
 believing it is handled. An alert stored while the broker was away is announced as soon as it
 is back (and every process offers its staff what they may have missed when its subscription
-returns), not only when it escalates.
+returns), not only when it escalates. "I need help now" pressed again while the person's call
+is open is announced again as that call, never raised as a second alert.
 """
 
 from __future__ import annotations
@@ -158,6 +159,31 @@ class AlertInbox:
                                "alert": alert.id}))
         return alert
 
+    async def ask_again(self, room_id: str, member: str, tell: Client | None) -> bool:
+        """"I need help now" pressed again while the person's last call in the room (a help
+        press or crisis language) is still open: no second alert. A second one would wait
+        for someone to take it while a facilitator may already be with the person, escalate,
+        and tell them that nobody answered. Instead the staff who see it (the one handling it
+        too) hear that the person asks again, and the person hears where their call stands.
+        False if they have no call open."""
+        calls = await self.store.unresolved_of(room_id, member, sorted(TOLD_KINDS),
+                                               datetime.now(UTC) - RECENT)
+        if not calls:
+            return False
+        # One a facilitator has taken comes first: they are the one to hear it, and the
+        # person hears "seen" rather than that someone was told.
+        alert = next((a for a in calls if a.state != OPEN), calls[0])
+        metrics.ALERTS_ASKED_AGAIN.inc()
+        try:
+            await self._publish("alert_new", alert, {"again": True})
+        except BackendUnavailable:
+            self._announce_when_back(alert.id, "alert_new", {"again": True})
+            raise
+        if tell is not None:
+            tell.offer(encode({"type": "help_status", "room": room_id,
+                               "status": await self._standing(alert), "alert": alert.id}))
+        return True
+
     def _announce_when_back(self, alert_id: int, kind: str,
                             extra: dict[str, Any] | None = None) -> None:
         """A stored alert (`alert_new`) or change of one (`alert_changed`) that the broker did
@@ -171,7 +197,8 @@ class AlertInbox:
                                 extra: dict[str, Any] | None) -> None:
         async def announce() -> AlertRecord | None:
             alert = await self.store.get(alert_id)
-            if alert is None or (kind == "alert_new" and alert.state != OPEN):
+            if alert is None or (kind == "alert_new" and alert.state != OPEN
+                                 and not (extra or {}).get("again")):
                 return None  # taken from a reloaded console meanwhile: that change told it
             await self._publish(kind, alert, extra)
             return alert
@@ -199,12 +226,12 @@ class AlertInbox:
             if alert.state != OPEN and alert.acknowledged_at is not None:
                 await self._tell_person(alert, "seen")
             return
-        status = await self._reach(alert.room_id, "notified", "nobody_online")
+        status = await self._standing(alert)  # a call asked again may be taken already
         if status == "nobody_online":
             # A Redis back empty lists each process's staff again on its next heartbeat:
             # never say "nobody" before they had the time to be listed.
             await asyncio.sleep(self.settings.heartbeat_seconds * 1.5)
-            status = await self._reach(alert.room_id, "notified", "nobody_online")
+            status = await self._standing(alert)
         await self._tell_person(alert, status)
 
     async def missed_events(self) -> list[tuple[str, dict[str, Any]]]:
@@ -256,15 +283,19 @@ class AlertInbox:
                 alert.created_at < datetime.now(UTC) - RECENT:
             self._told.pop((room_id, member), None)
             return None
+        return {"type": "help_status", "room": room_id, "status": await self._standing(alert),
+                "alert": alert.id}
+
+    async def _standing(self, alert: AlertRecord) -> str:
+        """What the person is told of an unresolved help or crisis alert of theirs now."""
+        assert alert.room_id is not None
         if alert.state != OPEN:
-            status = "seen"
-        elif alert.releases:
-            status = await self._reach(room_id, "released", "released_nobody_online")
-        elif alert.escalated:
-            status = "unanswered"
-        else:
-            status = await self._reach(room_id, "notified", "nobody_online")
-        return {"type": "help_status", "room": room_id, "status": status, "alert": alert.id}
+            return "seen"
+        if alert.releases:
+            return await self._reach(alert.room_id, "released", "released_nobody_online")
+        if alert.escalated:
+            return "unanswered"
+        return await self._reach(alert.room_id, "notified", "nobody_online")
 
     async def _reach(self, room_id: str, someone: str, nobody: str) -> str:
         """``someone`` if a staff member who may see the room is online, else ``nobody``."""

@@ -17,7 +17,13 @@ import msgspec
 
 from chatserver.broker.base import Broker
 from chatserver.core import metrics
-from chatserver.core.alerts import CRISIS, HARM_TO_OTHERS, AlertInbox, retry_with_backoff
+from chatserver.core.alerts import (
+    CRISIS,
+    HARM_TO_OTHERS,
+    HELP,
+    AlertInbox,
+    retry_with_backoff,
+)
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.hub import Client, ClientState, Membership
 from chatserver.domain.config import Settings
@@ -129,9 +135,12 @@ class Safety:
 
     async def _raise_person_alert(self, client: Client, room_id: str, membership: Membership,
                                   kind: str, seq: int | None) -> None:
+        tell = client if client.state is ClientState.OPEN else None
+        if kind == HELP and await self.alerts.ask_again(room_id, membership.member, tell):
+            return
         await self.alerts.raise_alert(
             kind=kind, room_id=room_id, member=membership.member, name=membership.name,
-            seq=seq, tell=client if client.state is ClientState.OPEN else None)
+            seq=seq, tell=tell)
         metrics.CRISIS_ALERTS.inc()
 
     async def _retry_person_alert(self, client: Client, room_id: str, membership: Membership,

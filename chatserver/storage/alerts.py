@@ -166,6 +166,17 @@ class AlertStore:
         released = await self.get(alert_id)
         return (released, row[0] is None) if released is not None else None
 
+    async def unresolved_of(self, room_id: str, member: str, kinds: Sequence[str],
+                            since: datetime, limit: int = 20) -> list[AlertRecord]:
+        """A person's alerts of these kinds in a room, made since `since`, that nobody has
+        closed; newest first."""
+        query = (select(Alert).where(Alert.room_id == room_id, Alert.member == member,
+                                     Alert.kind.in_(list(kinds)), Alert.state != RESOLVED,
+                                     Alert.created_at >= since)
+                 .order_by(Alert.id.desc()).limit(limit))
+        async with self.sessions() as s:
+            return [_record(r) for r in (await s.scalars(query)).all()]
+
     async def due_for_escalation(self, created_before: datetime) -> list[int]:
         rows = await self.store.raw_reader.rows(
             "SELECT id FROM alerts WHERE state = ? AND escalated_at IS NULL "

@@ -245,10 +245,19 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   client.addEventListener("alert", (e) => {
     const alert = e.detail.alert;
     if (!alert) return; // every alert comes with its stored form
-    const { before } = upsert(alert);
+    const { before, now } = upsert(alert);
     render();
     if (!before) announceNew(alert, false);
+    else if (e.detail.again && now.state !== "resolved") announceAgain(now);
   });
+  // "I need help now" pressed again by someone whose call is still open (also the one this
+  // facilitator is handling): said aloud and signalled like a new alert, never a second item.
+  function announceAgain(alert) {
+    const words = { name: alert.name ?? "", room: alert.room ? roomName(alert.room) : "" };
+    urgent(t("alerts.againAnnounce", words));
+    signals.signal({ title: t("alerts.againTitle"), tag: `alert-${alert.id}`,
+      body: t("alerts.notifyBody", { what: what(alert), room: words.room }) });
+  }
   // Its handler went offline without closing it: someone else must take it.
   function announceReleased(alert) {
     const words = { name: alert.released_by ?? "", what: what(alert), who: alert.name ?? "" };

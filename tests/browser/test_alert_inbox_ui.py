@@ -136,6 +136,14 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
                             ".startsWith('Sanna hoitaa')")
     await person.locator("#private", has_text="Ohjaaja on nähnyt").wait_for()
     assert "Sanna" not in await person.inner_text("#private")
+    # Pressed again: Sanna hears that Kuikka asks again, with no second alert to take, and
+    # the person still reads that a facilitator has seen it.
+    await person.click("#help-now")
+    await person.locator("#help-dialog-status", has_text="Ohjaaja on nähnyt").wait_for()
+    await wait_until(sanna, "document.getElementById('urgent-live').textContent"
+                            " === 'Kuikka pyytää taas apua, Olohuone'")
+    assert await sanna.inner_text("#alerts-title") == "Hälytykset (2)"
+    await person.click("#help-close")
     # Nobody takes the crisis alert in time (2 s here): it goes to the admins too, marked.
     await crisis_alert.locator(".escalated").wait_for(timeout=10000)
     await wait_until(admin, "document.getElementById('urgent-live').textContent"
