@@ -289,10 +289,20 @@ _EMAIL_SPELLED = re.compile(
 _SPELLED_END = re.compile(rf"{_DOT}{_CLOSE}{_TLDS}\b", re.IGNORECASE)
 
 
+def _may_spell_a_dot(text: str) -> bool:
+    """Whether ``text`` has anything a spelled-out address's dot can be (cheaper than
+    ``_SPELLED_END``'s search, which tries every position)."""
+    if "." in text:
+        return True
+    low = text.casefold()
+    return "dot" in low or "pist" in low or "punkt" in low
+
+
 def find_email(text: str) -> bool:
     """True if ``text`` holds an e-mail address, also one spelled out to dodge a filter."""
     return bool(("@" in text and _EMAIL.search(text))
-                or (_SPELLED_END.search(text) and _EMAIL_SPELLED.search(text)))
+                or (_may_spell_a_dot(text) and _SPELLED_END.search(text)
+                    and _EMAIL_SPELLED.search(text)))
 
 
 def email_spans(text: str) -> list[tuple[int, int]]:
@@ -323,9 +333,16 @@ def valid_identity_code(code: str) -> bool:
     return _HETU_CHECK[int(dd + mm + yy + nnn) % 31] == check.upper()
 
 
+# Both codes start with six digits after a space or a symbol: a message without that skips
+# both patterns (digits inside words, "~~s12r1n84t", cost them a try at every digit).
+_SIX_DIGITS = re.compile(r"(?<!\w)\d{6}")
+
+
 def find_identity_code(text: str) -> bool:
     """True if ``text`` holds a valid henkilötunnus or Swedish personnummer. A code with a
     wrong check character is ignored: it is not anyone's."""
+    if not _SIX_DIGITS.search(text):
+        return False
     return (any(valid_identity_code(m.group(0)) for m in _HETU.finditer(text))
             or any(valid_personnummer(m.group(0)) for m in _PNR.finditer(text)))
 

@@ -235,7 +235,9 @@ _PIECES = ["@", " at ", "(at)", " miukumauku ", " piste ", " dot ", ".", " fi", 
            "KATU", "tiellä", "valtatie", "Kungsvägen", "allé", "klo", "päivää", "o", "O", "(",
            ")", "+", "/", ",", "0", "1", "30", "040", "358", "123", "4567", "00", "2525",
            "Mannerheimintie 12", "Hämeenkatu 5 B", "Kungsvägen 3", "Sibeliuksenkadulla 40 a 2",
-           "040 123 4567", "040 1234", "+358 9 2525 0111", "0 4 0 1 2 3 4 5 6 7"]
+           "040 123 4567", "040 1234", "+358 9 2525 0111", "0 4 0 1 2 3 4 5 6 7",
+           "131052-308T", "-131052-308T", "850312-2387", "19850312-2387", "310101A123X",
+           "s12r1n84t", " DOT ", "Piste", "(punkt)", "."]
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
@@ -249,6 +251,9 @@ def test_the_quick_checks_before_the_patterns_change_no_answer(text: str) -> Non
         not any(w in p._NOT_STREET_NAME for w in m.group(1).casefold().split())
         for m in p._EN_ADDRESS.finditer(text))
     assert p.find_address(text) == unguarded_address
+    unguarded_code = any(p.valid_identity_code(m.group(0)) for m in p._HETU.finditer(text)) or any(
+        p.valid_personnummer(m.group(0)) for m in p._PNR.finditer(text))
+    assert p.find_identity_code(text) == unguarded_code
     with patch.object(p, "_MIN_DIGITS", 0):  # every run of digits looked at
         unguarded_phone = p.find_phone(text, ("09 2525 0111",))
     assert p.find_phone(text, ("09 2525 0111",)) == unguarded_phone
