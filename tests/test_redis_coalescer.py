@@ -32,11 +32,8 @@ class CountingRedis:
         self.pipelines: list[int] = []
         self.connection_pool = self
 
-    async def get_connection(self) -> Any:
-        return _Counted(await self.client.connection_pool.get_connection(), self.pipelines)
-
-    async def release(self, counted: _Counted) -> None:
-        await self.client.connection_pool.release(counted.conn)
+    def make_connection(self) -> Any:
+        return _Counted(self.client.connection_pool.make_connection(), self.pipelines)
 
     async def parse_response(self, counted: _Counted, command: Any) -> Any:
         return await self.client.parse_response(counted.conn, command)
@@ -46,11 +43,17 @@ class CountingRedis:
 
 
 class _Counted:
-    """A pooled connection whose writes are counted in commands."""
+    """A connection whose writes are counted in commands."""
 
     def __init__(self, conn: Any, pipelines: list[int]) -> None:
         self.conn = conn
         self.pipelines = pipelines
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+    async def connect(self) -> None:
+        await self.conn.connect()
 
     async def send_packed_command(self, packed: bytes, check_health: bool = True) -> None:
         reader = hiredis.Reader()
@@ -113,11 +116,10 @@ async def test_a_crowd_larger_than_one_pipeline_is_split(redis) -> None:
 async def test_while_redis_is_slow_new_commands_gather_for_the_next_pipeline(
         redis_server: RedisServer, redis) -> None:
     rpc = Coalescer(redis, {})
-    await rpc.one("PING")
-    # Connections for every pipeline in flight are open before Redis stops answering.
-    warm = [await redis.get_connection() for _ in range(MAX_IN_FLIGHT)]
-    for counted in warm:
-        await redis.release(counted)
+    # Connections for every pipeline in flight are open before Redis stops answering (a
+    # crowd of more than one pipeline's size goes out on MAX_IN_FLIGHT at once).
+    await asyncio.gather(*[rpc.one("PING") for _ in range(MAX_COMMANDS * (MAX_IN_FLIGHT - 1)
+                                                          + 1)])
     redis.pipelines.clear()
     redis_server.send_signal(signal.SIGSTOP)  # every pipeline on its way waits
     try:
@@ -155,6 +157,25 @@ async def test_a_redis_that_is_gone_fails_every_caller() -> None:
         replies = await asyncio.wait_for(asyncio.gather(
             *[rpc.one("GET", f"x{i}") for i in range(20)], return_exceptions=True), 30)
         assert all(isinstance(r, (RedisError, OSError)) for r in replies), replies
+        await rpc.close()
+        await client.aclose()
+    finally:
+        server.cleanup()
+
+
+async def test_after_a_restart_of_redis_the_next_call_is_answered() -> None:
+    """The coalescer keeps its connections between pipelines: one that Redis closed while
+    idle (a restart) must be replaced, not used, so the first caller after it gets an
+    answer rather than an error."""
+    server = RedisServer().start()
+    try:
+        client: Any = aioredis.Redis.from_url(server.url, socket_timeout=2)
+        rpc = Coalescer(client, {})
+        assert await asyncio.gather(*[rpc.one("INCR", "n") for _ in range(3)]) == [1, 2, 3]
+        server.stop()
+        server.start()  # empty, on the same port
+        await asyncio.sleep(0.2)  # the closed connection's end of file has arrived
+        assert await rpc.one("INCR", "n") == 1
         await rpc.close()
         await client.aclose()
     finally:

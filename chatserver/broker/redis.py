@@ -184,6 +184,7 @@ class RedisBroker:
         # Idle pooled connections predate the outage and would fail once each: drop them.
         with contextlib.suppress(RedisError, OSError):
             await self._redis.connection_pool.disconnect(inuse_connections=False)
+        await self._rpc.reset()
         self._persister.hurry()  # a Redis back empty has lost the group: make it again now
         await resync()
 

@@ -15,7 +15,8 @@ never ordered, and are not here.
 Scripts run as plain EVALSHA, loaded on NOSCRIPT: a redis-py Script object in a pipeline asks
 SCRIPT EXISTS first, a second round trip for every pipeline.
 
-A pipeline is written and read here on a pooled connection, with hiredis packing the commands
+A pipeline is written and read here on a connection of the coalescer's own (one per pipeline in
+flight, kept between pipelines), with hiredis packing the commands
 and redis-py parsing each reply (its response callbacks as before): redis-py's own pipeline
 spent about as much again in Python per pipeline (encoding each argument, retry and
 observability wrappers), which was a large part of a message's cost with Redis (issue 20). It
@@ -63,6 +64,7 @@ class Coalescer:
         self._queue: list[_Call] = []
         self._scheduled = False
         self._sending: set[asyncio.Task[None]] = set()
+        self._idle: list[Any] = []  # its own connections, at most one per pipeline in flight
         self._closed = False
 
     async def call(self, *commands: Command,
@@ -95,6 +97,7 @@ class Coalescer:
             if not queued.future.done():
                 queued.future.set_exception(RedisError("closing"))
         self._queue.clear()
+        await self.reset()
 
     def _flush(self) -> None:
         self._scheduled = False
@@ -160,8 +163,7 @@ class Coalescer:
             packed = b"".join([hiredis.pack_command(command) for command in commands])
         except TypeError as exc:  # an argument that is not str, bytes, int or float
             raise DataError(str(exc)) from exc
-        pool = self._redis.connection_pool
-        conn = await pool.get_connection()
+        conn = await self._connection()
         try:
             await conn.send_packed_command(packed, check_health=False)
             replies: list[Any] = []
@@ -170,9 +172,34 @@ class Coalescer:
                     replies.append(await self._redis.parse_response(conn, command[0]))
                 except ResponseError as exc:
                     replies.append(exc)
-            return replies
         except BaseException:
             await conn.disconnect(nowait=True)
             raise
-        finally:
-            await pool.release(conn)
+        if self._closed or len(self._idle) >= MAX_IN_FLIGHT:
+            await conn.disconnect(nowait=True)
+        else:
+            self._idle.append(conn)
+        return replies
+
+    async def _connection(self) -> Any:
+        """An idle connection of the coalescer's own, or a new one. Not the pool's: taking a
+        pooled connection and giving it back (two locks, a timeout, a read to check it, the
+        observability hooks) cost about as much Python as the pipeline itself. A connection
+        Redis closed meanwhile (a restart) has seen its end of file and is dropped here, as
+        the pool's read would have dropped it."""
+        while self._idle:
+            conn = self._idle.pop()
+            reader = getattr(conn, "_reader", None)
+            if reader is not None and not reader.at_eof() and reader.exception() is None:
+                return conn
+            await conn.disconnect(nowait=True)
+        conn = self._redis.connection_pool.make_connection()
+        await conn.connect()
+        return conn
+
+    async def reset(self) -> None:
+        """Drop the idle connections (Redis is back after an outage: they predate it)."""
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            with contextlib.suppress(RedisError, OSError):
+                await conn.disconnect(nowait=True)
