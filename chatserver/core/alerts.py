@@ -197,8 +197,9 @@ class AlertInbox:
                                 extra: dict[str, Any] | None) -> None:
         async def announce() -> AlertRecord | None:
             alert = await self.store.get(alert_id)
+            again = bool((extra or {}).get("again"))  # asked again: taken is still news
             if alert is None or (kind == "alert_new" and alert.state != OPEN
-                                 and not (extra or {}).get("again")):
+                                 and (not again or alert.state == RESOLVED)):
                 return None  # taken from a reloaded console meanwhile: that change told it
             await self._publish(kind, alert, extra)
             return alert

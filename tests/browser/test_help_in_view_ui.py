@@ -295,12 +295,22 @@ async def test_tone_and_desktop_notifications_only_by_choice(browser, staff_serv
     await console.locator("#alert-notify", has_text="Lopeta työpöytäilmoitukset").wait_for()
     assert await console.get_attribute("#alert-notify", "aria-pressed") == "true"
     await console.evaluate("document.hasFocus = () => false")  # the facilitator is elsewhere
+    # Kuikka presses again: the same call, signalled again as one that asks again.
     await person.request({"type": "help", "room": "olohuone"})
-    await wait_until(console, "document.querySelectorAll('#alerts li').length === 2")
     await wait_until(console, "window.__shown.length === 1")
     shown = await console.evaluate("window.__shown[0]")
-    assert shown["title"] == "Uusi hälytys" and "Olohuone" in shown["body"], shown
+    assert shown["title"] == "Pyytää taas apua" and "Olohuone" in shown["body"], shown
     assert await console.evaluate("window.__tones") == 4
+    assert await console.locator("#alerts li").count() == 1
+    assert await console.title() == "(1) Ohjaajan näkymä"
+    # Someone else's call is a new alert, with its own signal.
+    other = await ChatClient.connect(server.ws_url)
+    await other.join("olohuone", name="Kaisla")
+    await other.request({"type": "help", "room": "olohuone"})
+    await wait_until(console, "window.__shown.length === 2")
+    shown = await console.evaluate("window.__shown[1]")
+    assert shown["title"] == "Uusi hälytys" and "Olohuone" in shown["body"], shown
+    assert await console.evaluate("window.__tones") == 6
     assert await console.title() == "(2) Ohjaajan näkymä"
     # The tone is made in the page: nothing is fetched from anywhere else, no sound file.
     assert all(u.startswith(server.url) for u in requests), requests
@@ -313,6 +323,7 @@ async def test_tone_and_desktop_notifications_only_by_choice(browser, staff_serv
     assert await console.evaluate("window.__asked") == 0
     assert console.errors == []  # type: ignore[attr-defined]
     await person.close()
+    await other.close()
     await ctx.close()
 
 
