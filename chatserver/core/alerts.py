@@ -13,7 +13,8 @@ process) for HANDLER_GONE_SECONDS without closing it is untaken again: nobody is
 believing it is handled. An alert stored while the broker was away is announced as soon as it
 is back (and every process offers its staff what they may have missed when its subscription
 returns), not only when it escalates. "I need help now" pressed again while the person's call
-is open is announced again as that call, never raised as a second alert.
+is open is announced again as that call (at most every AGAIN_SECONDS), never raised as a
+second alert.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ RECENT = timedelta(hours=24)
 # away), is tried again for this long, with a pause growing to at most RETRY_PAUSE.
 RETRY_SECONDS = 600.0
 RETRY_PAUSE = 15.0
+# "Asks again" is said to staff at most this often per call (and state of it): someone may
+# press many times in a row, or hold a key down, and a tone every time would be muted.
+AGAIN_SECONDS = 10.0
 
 MaySupport = Callable[[AccountRecord], Awaitable[bool]]
 T = TypeVar("T")
@@ -107,6 +111,8 @@ class AlertInbox:
         # without a database read for everyone else who joins.
         self._told: dict[tuple[str, str], int] = {}
         self._told_loaded = False
+        # (alert, state) -> when this process last said that the person asks again.
+        self._said_again: dict[tuple[int, str], float] = {}
 
     # Who may see and handle -------------------------------------------------------------
 
@@ -174,14 +180,28 @@ class AlertInbox:
         # person hears "seen" rather than that someone was told.
         alert = next((a for a in calls if a.state != OPEN), calls[0])
         metrics.ALERTS_ASKED_AGAIN.inc()
-        try:
-            await self._publish("alert_new", alert, {"again": True})
-        except BackendUnavailable:
-            self._announce_when_back(alert.id, "alert_new", {"again": True})
-            raise
+        if self._say_again_now(alert):
+            try:
+                await self._publish("alert_new", alert, {"again": True})
+            except BackendUnavailable:
+                self._announce_when_back(alert.id, "alert_new", {"again": True})
+                raise
         if tell is not None:
             tell.offer(encode({"type": "help_status", "room": room_id,
                                "status": await self._standing(alert), "alert": alert.id}))
+        return True
+
+    def _say_again_now(self, alert: AlertRecord) -> bool:
+        """Whether staff hear "asks again" for this press: not within AGAIN_SECONDS of the
+        last time for the same call in the same state (taken since is news)."""
+        now = time.monotonic()
+        key = (alert.id, alert.state)
+        if now - self._said_again.get(key, -AGAIN_SECONDS) < AGAIN_SECONDS:
+            return False
+        if len(self._said_again) >= 1000:  # a bound: the old ones no longer hold anything back
+            self._said_again = {k: t for k, t in self._said_again.items()
+                                if now - t < AGAIN_SECONDS}
+        self._said_again[key] = now
         return True
 
     def _announce_when_back(self, alert_id: int, kind: str,
