@@ -126,7 +126,7 @@ def has_nordic(word: str) -> bool:
 def letters_form(text: str) -> str:
     """Steps 1-3: clean, casefold, look-alikes mapped, accents stripped except å ä ö."""
     if text.isascii():
-        return text.translate(_ASCII_CONTROLS).lower()
+        return clean(text).lower()
     folded = clean(text).casefold()
     if _HOMOGLYPH.search(folded):
         folded = folded.translate(_HOMOGLYPHS)

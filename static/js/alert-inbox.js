@@ -231,15 +231,21 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
 
   // Server events -----------------------------------------------------------------------------
 
-  function announceNew(alert, escalated) {
+  // What is said aloud and signalled: a new alert, one still waiting (escalated), or the
+  // person pressing "I need help now" again while their call is open.
+  const ANNOUNCE = {
+    new: ["alerts.announce", "alerts.notifyTitle"],
+    escalated: ["alerts.escalatedAnnounce", "alerts.escalatedTitle"],
+    again: ["alerts.againAnnounce", "alerts.againTitle"],
+  };
+  function announce(alert, how) {
     const words = { what: what(alert), name: alert.name ?? "",
       room: alert.room ? roomName(alert.room) : t("alerts.oneToOneWhere") };
+    const [spoken, title] = ANNOUNCE[how];
     // A report is read out once, as a report (staff.js), not twice.
-    if (escalated || alert.kind !== "report") {
-      urgent(t(escalated ? "alerts.escalatedAnnounce" : "alerts.announce", words));
-    }
-    signals.signal({ title: t(escalated ? "alerts.escalatedTitle" : "alerts.notifyTitle"),
-      tag: `alert-${alert.id}`, body: t("alerts.notifyBody", words) });
+    if (how !== "new" || alert.kind !== "report") urgent(t(spoken, words));
+    signals.signal({ title: t(title), tag: `alert-${alert.id}`,
+      body: t("alerts.notifyBody", words) });
   }
 
   client.addEventListener("alert", (e) => {
@@ -247,17 +253,11 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     if (!alert) return; // every alert comes with its stored form
     const { before, now } = upsert(alert);
     render();
-    if (!before) announceNew(alert, false);
-    else if (e.detail.again && now.state !== "resolved") announceAgain(now);
+    if (!before) announce(alert, "new");
+    // Pressed again by someone whose call is open (also one this facilitator is handling):
+    // said and signalled like a new alert, never a second item.
+    else if (e.detail.again && now.state !== "resolved") announce(now, "again");
   });
-  // "I need help now" pressed again by someone whose call is still open (also the one this
-  // facilitator is handling): said aloud and signalled like a new alert, never a second item.
-  function announceAgain(alert) {
-    const words = { name: alert.name ?? "", room: alert.room ? roomName(alert.room) : "" };
-    urgent(t("alerts.againAnnounce", words));
-    signals.signal({ title: t("alerts.againTitle"), tag: `alert-${alert.id}`,
-      body: t("alerts.notifyBody", { what: what(alert), room: words.room }) });
-  }
   // Its handler went offline without closing it: someone else must take it.
   function announceReleased(alert) {
     const words = { name: alert.released_by ?? "", what: what(alert), who: alert.name ?? "" };
@@ -281,7 +281,7 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     const { before, now } = upsert(e.detail.alert);
     render();
     if (released(before, now)) announceReleased(now);
-    else if (now.state === "open") announceNew(now, true); // not when someone took it meanwhile
+    else if (now.state === "open") announce(now, "escalated"); // not when someone took it meanwhile
   });
   client.addEventListener("answer", (e) => {
     const { request, answer } = e.detail;
