@@ -272,7 +272,7 @@ async def test_help_pressed_again_is_heard_again_but_raises_no_second_alert(worl
     again = await press()
     assert (again["status"], again["alert"]) == ("notified", alert["id"])
     heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
-    assert (heard["again"], heard["alert"]["id"]) == (True, alert["id"])
+    assert (heard["again"], heard["why"], heard["alert"]["id"]) == (True, "help", alert["id"])
     # Pressed on and on (a key held down): answered every time, said to staff once in a while.
     for _ in range(3):
         assert (await press())["alert"] == alert["id"]
@@ -300,6 +300,59 @@ async def test_help_pressed_again_is_heard_again_but_raises_no_second_alert(worl
     new = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
     assert new["alert"]["id"] != alert["id"] and "again" not in new
     assert (fresh["status"], fresh["alert"]) == ("notified", new["alert"]["id"])
+
+
+async def test_crisis_written_again_is_the_same_call(world):
+    """Someone writes one despairing line after another: one call, not one per line. With
+    one per line, Sanna's taking the first left the others waiting; they escalated to the
+    admins and told the person that no facilitator had answered while she was with them.
+    Every line still brings the crisis lines at once, and the person hears where the call
+    stands; a help press after them is the same call too."""
+    _a, _b, staff, console, participant = world
+    sanna = await console("sanna")
+    person = await participant()
+
+    async def write(text: str) -> tuple[dict, dict]:
+        mark = len(person.frames)
+        ack = await person.say(ROOM, text)
+        assert ack["type"] == "ack"
+        await person.wait_for(lambda f: f["type"] == "crisis_resources", start=mark)
+        status = await person.wait_for(lambda f: f["type"] == "help_status", start=mark,
+                                       timeout=2)
+        return ack, status
+
+    first, told = await write("en jaksa enää, haluan kuolla")
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", timeout=2))["alert"]
+    assert (alert["seq"], told["status"], told["alert"]) == (first["seq"], "notified",
+                                                             alert["id"])
+    mark = len(sanna.frames)
+    _second, told = await write("en halua elää enää")
+    assert (told["status"], told["alert"]) == ("notified", alert["id"])
+    heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
+    # Said as what it is; the call keeps pointing at its first message.
+    assert (heard["again"], heard["why"], heard["alert"]["id"], heard["alert"]["seq"]) == (
+        True, "crisis", alert["id"], first["seq"])
+    taken = await sanna.request({"type": "alert_ack", "alert": alert["id"]})
+    assert taken["alert"]["state"] == "acknowledged"
+    await person.wait_for(lambda f: f.get("status") == "seen", timeout=2)
+    mark = len(sanna.frames)
+    _third, told = await write("haluan vain kuolla pois")
+    assert (told["status"], told["alert"]) == ("seen", alert["id"])
+    heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
+    assert (heard["again"], heard["alert"]["state"]) == (True, "acknowledged")
+    mark, heard_mark = len(person.frames), len(sanna.frames)
+    await person.send({"type": "help", "id": "h1", "room": ROOM})
+    pressed = await person.wait_for(lambda f: f["type"] == "help_status", start=mark, timeout=2)
+    assert (pressed["status"], pressed["alert"]) == ("seen", alert["id"])
+    heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=heard_mark, timeout=2)
+    assert (heard["again"], heard["why"]) == (True, "help")
+    # Past the escalation time: one alert, Sanna's; nobody was told it went unanswered.
+    await asyncio.sleep(ESCALATE + 1.5)
+    assert [(x["id"], x["kind"], x["state"], x["escalated"])
+            for x in await listed(staff["sanna"])] == [
+        (alert["id"], "crisis", "acknowledged", False)]
+    assert "unanswered" not in [f["status"] for f in person.frames if f["type"] == "help_status"]
+    assert not [f for f in sanna.frames if f["type"] == "alert_escalated"]
 
 
 async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_the_person(world):

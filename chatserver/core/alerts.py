@@ -12,9 +12,9 @@ one-to-one supporter. An alert whose handler has been offline (no signed-in conn
 process) for HANDLER_GONE_SECONDS without closing it is untaken again: nobody is left
 believing it is handled. An alert stored while the broker was away is announced as soon as it
 is back (and every process offers its staff what they may have missed when its subscription
-returns), not only when it escalates. "I need help now" pressed again while the person's call
-is open is announced again as that call (at most every AGAIN_SECONDS), never raised as a
-second alert.
+returns), not only when it escalates. "I need help now" pressed again, or crisis language
+written again, while the person's call is open is announced again as that call (at most every
+AGAIN_SECONDS), never raised as a second alert.
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ class AlertInbox:
         # without a database read for everyone else who joins.
         self._told: dict[tuple[str, str], int] = {}
         self._told_loaded = False
-        # (alert, state) -> when this process last said that the person asks again.
-        self._said_again: dict[tuple[int, str], float] = {}
+        # (alert, state, why) -> when this process last said that the person asks again.
+        self._said_again: dict[tuple[int, str, str], float] = {}
 
     # Who may see and handle -------------------------------------------------------------
 
@@ -165,13 +165,15 @@ class AlertInbox:
                                "alert": alert.id}))
         return alert
 
-    async def ask_again(self, room_id: str, member: str, tell: Client | None) -> bool:
-        """"I need help now" pressed again while the person's last call in the room (a help
-        press or crisis language) is still open: no second alert. A second one would wait
-        for someone to take it while a facilitator may already be with the person, escalate,
-        and tell them that nobody answered. Instead the staff who see it (the one handling it
-        too) hear that the person asks again, and the person hears where their call stands.
-        False if they have no call open."""
+    async def ask_again(self, room_id: str, member: str, tell: Client | None, *,
+                        why: str = HELP) -> bool:
+        """"I need help now" pressed again, or crisis language written again, while the
+        person's last call in the room (a help press or crisis language) is still open: no
+        second alert. A second one would wait for someone to take it while a facilitator may
+        already be with the person, escalate, and tell them that nobody answered. Instead
+        the staff who see it (the one handling it too) hear that the person asks again, and
+        why (`why`: a press, or crisis language; the room shows the message), and the person
+        hears where their call stands. False if they have no call open."""
         calls = await self.store.unresolved_of(room_id, member, sorted(TOLD_KINDS),
                                                datetime.now(UTC) - RECENT)
         if not calls:
@@ -180,22 +182,24 @@ class AlertInbox:
         # person hears "seen" rather than that someone was told.
         alert = next((a for a in calls if a.state != OPEN), calls[0])
         metrics.ALERTS_ASKED_AGAIN.inc()
-        if self._say_again_now(alert):
+        if self._say_again_now(alert, why):
+            again = {"again": True, "why": why}
             try:
-                await self._publish("alert_new", alert, {"again": True})
+                await self._publish("alert_new", alert, again)
             except BackendUnavailable:
-                self._announce_when_back(alert.id, "alert_new", {"again": True})
+                self._announce_when_back(alert.id, "alert_new", again)
                 raise
         if tell is not None:
             tell.offer(encode({"type": "help_status", "room": room_id,
                                "status": await self._standing(alert), "alert": alert.id}))
         return True
 
-    def _say_again_now(self, alert: AlertRecord) -> bool:
-        """Whether staff hear "asks again" for this press: not within AGAIN_SECONDS of the
-        last time for the same call in the same state (taken since is news)."""
+    def _say_again_now(self, alert: AlertRecord, why: str) -> bool:
+        """Whether staff hear "asks again" for this press or message: not within
+        AGAIN_SECONDS of the last time for the same call in the same state (taken since is
+        news) for the same reason (crisis language after a press is news)."""
         now = time.monotonic()
-        key = (alert.id, alert.state)
+        key = (alert.id, alert.state, why)
         if now - self._said_again.get(key, -AGAIN_SECONDS) < AGAIN_SECONDS:
             return False
         if len(self._said_again) >= 1000:  # a bound: the old ones no longer hold anything back

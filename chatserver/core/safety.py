@@ -20,7 +20,7 @@ from chatserver.core import metrics
 from chatserver.core.alerts import (
     CRISIS,
     HARM_TO_OTHERS,
-    HELP,
+    TOLD_KINDS,
     AlertInbox,
     retry_with_backoff,
 )
@@ -136,7 +136,10 @@ class Safety:
     async def _raise_person_alert(self, client: Client, room_id: str, membership: Membership,
                                   kind: str, seq: int | None) -> None:
         tell = client if client.state is ClientState.OPEN else None
-        if kind == HELP and await self.alerts.ask_again(room_id, membership.member, tell):
+        # A press or crisis language while the person's call is open is that call again:
+        # someone writing several despairing lines in a row is one person to answer.
+        if kind in TOLD_KINDS and await self.alerts.ask_again(room_id, membership.member, tell,
+                                                              why=kind):
             return
         await self.alerts.raise_alert(
             kind=kind, room_id=room_id, member=membership.member, name=membership.name,

@@ -237,6 +237,7 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     new: ["alerts.announce", "alerts.notifyTitle"],
     escalated: ["alerts.escalatedAnnounce", "alerts.escalatedTitle"],
     again: ["alerts.againAnnounce", "alerts.againTitle"],
+    againCrisis: ["alerts.againCrisisAnnounce", "alerts.againCrisisTitle"],
   };
   function announce(alert, how) {
     const words = { what: what(alert), name: alert.name ?? "",
@@ -254,9 +255,11 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     const { before, now } = upsert(alert);
     render();
     if (!before) announce(alert, "new");
-    // Pressed again by someone whose call is open (also one this facilitator is handling):
-    // said and signalled like a new alert, never a second item.
-    else if (e.detail.again && now.state !== "resolved") announce(now, "again");
+    // Pressed again, or crisis language again, by someone whose call is open (also one this
+    // facilitator is handling): said and signalled like a new alert, never a second item.
+    else if (e.detail.again && now.state !== "resolved") {
+      announce(now, e.detail.why === "crisis" ? "againCrisis" : "again");
+    }
   });
   // Its handler went offline without closing it: someone else must take it.
   function announceReleased(alert) {

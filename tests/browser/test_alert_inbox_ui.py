@@ -112,12 +112,15 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
     # The person is told honestly that a facilitator has been told.
     await person.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
     await person.click("#help-close")
-    # Crisis language in a message: a second alert, and the lines above the composer.
-    await say(person, CRISIS_TEXT)
+    # Crisis language in someone else's message: a second alert, and the lines above their
+    # composer.
+    other = await participant_page(browser, a.url, viewport=PHONE)
+    await join(other, name="Kaisla")
+    await say(other, CRISIS_TEXT)
     crisis_alert = sanna.locator("#alerts li", has_text="Viesti viittaa kriisiin")
     await crisis_alert.wait_for(timeout=1000)
-    await person.locator("#private .resources a[href='tel:112']").wait_for()
-    await person.locator("#private .help-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await other.locator("#private .resources a[href='tel:112']").wait_for()
+    await other.locator("#private .help-status", has_text="Ohjaajalle on kerrottu").wait_for()
     assert await sanna.inner_text("#alerts-title") == "Hälytykset (2)"
     assert (await sanna.title()).startswith("(2)")
     await admin.locator("#alerts li", has_text="Tarvitsee apua nyt").wait_for()
@@ -144,6 +147,13 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
                             " === 'Kuikka pyytää taas apua, Olohuone'")
     assert await sanna.inner_text("#alerts-title") == "Hälytykset (2)"
     await person.click("#help-close")
+    # Crisis language from Kuikka now is the same call: the lines at once, and Sanna hears it.
+    await say(person, CRISIS_TEXT)
+    await person.locator("#private .resources a[href='tel:112']").wait_for()
+    await person.locator("#private .help-status", has_text="Ohjaaja on nähnyt").wait_for()
+    await wait_until(sanna, "document.getElementById('urgent-live').textContent"
+                            " === 'Uusi kriisiin viittaava viesti: Kuikka, Olohuone'")
+    assert await sanna.inner_text("#alerts-title") == "Hälytykset (2)"
     # Nobody takes the crisis alert in time (2 s here): it goes to the admins too, marked.
     await crisis_alert.locator(".escalated").wait_for(timeout=10000)
     await wait_until(admin, "document.getElementById('urgent-live').textContent"
@@ -173,7 +183,7 @@ async def test_the_inbox_is_shared_and_says_who_handles_what(
     await admin.click("#alerts-done summary")
     assert "Hoidettu: tuettu keskustelussa (Sanna)" in await resolved.inner_text()
     assert "Soitti kriisipuhelimeen." in await resolved.inner_text()
-    for page in (sanna, ville, admin, person):
+    for page in (sanna, ville, admin, person, other):
         assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -595,18 +605,20 @@ async def test_no_violations_in_the_inbox_the_private_conversation_and_folded_me
     await reader.click("#accept")
     await reader.wait_for_selector("#chat:not([hidden])")
 
-    # A help alert, taken; a crisis message (folded for the reader), resolved.
-    notified = json.loads((STATIC / "i18n" / f"{lang}.json").read_text())["help.status.notified"]
+    # A help alert; a crisis message of another person (folded for the first), taken and
+    # resolved.
+    texts = json.loads((STATIC / "i18n" / f"{lang}.json").read_text())
     await person.click("#help-now")
-    await person.locator("#help-dialog-status", has_text=notified).wait_for()
+    await person.locator("#help-dialog-status", has_text=texts["help.status.notified"]).wait_for()
     await no_violations(person, axe_source, f"help sheet with its status {lang}")
     await person.keyboard.press("Escape")
-    await say(person, CRISIS_TEXT)
-    await person.locator("#private .resources").wait_for()
-    await reader.locator("#messages .message .cw").wait_for()
-    await no_violations(reader, axe_source, f"a folded crisis message {lang}")
+    await say(reader, CRISIS_TEXT)
+    await reader.locator("#private .resources").wait_for()
+    await person.locator("#messages .message .cw").wait_for()
+    await no_violations(person, axe_source, f"a folded crisis message {lang}")
     await wait_until(console, "document.querySelectorAll('#alerts > li').length === 2")
-    await console.locator("#alerts .state-open [data-action=ack]").first.click()
+    crisis = console.locator("#alerts > li", has_text=texts["alerts.crisis"])
+    await crisis.locator("[data-action=ack]").click()
     await console.locator("#alerts .state-acknowledged").wait_for()
     await console.locator("#alerts .state-acknowledged [data-action=resolve]").click()
     await console.locator("#alerts .resolve-form:not([hidden])").wait_for()
