@@ -129,6 +129,38 @@ async def test_retention_purges_old_events_and_unused_identities(store):
     assert await store.identity_by_token("tok-old") is None
 
 
+async def test_a_person_coming_back_keeps_their_identity_past_retention(store):
+    """Retention purges identities by their day of last use: someone who comes back after
+    ten days (a week's retention here) keeps their pseudonym; someone who does not, does not."""
+    from sqlalchemy import update
+
+    from chatserver.core.identities import Identities
+    from chatserver.core.maintenance import apply_retention
+    from chatserver.domain.config import Settings
+    from chatserver.storage.models import Identity
+
+    await store.create_identity("back", "tok-back", "Tyyni Saukko", "fi")
+    await store.create_identity("away", "tok-away", "Vanha Kettu", "fi")
+    async with store.engine.begin() as conn:
+        await conn.execute(update(Identity).values(
+            last_seen_on=datetime.now(UTC) - timedelta(days=10)))
+    before = await store.identity_by_token("tok-back")
+    assert before is not None and not before.seen_today
+    identities = Identities(store, "secret")
+    identities.start()
+    try:
+        found = await identities.resolve("tok-back")
+    finally:
+        await identities.close()
+    assert found is not None and (found.id, found.pseudonym) == ("back", "Tyyni Saukko")
+    settings = Settings.from_env({"IDENTITY_RETENTION_DAYS": "7"})
+    _, purged = await apply_retention(store, settings, datetime.now(UTC))
+    assert purged == 1
+    kept = await store.identity_by_token("tok-back")
+    assert kept is not None and kept.seen_today
+    assert await store.identity_by_token("tok-away") is None
+
+
 async def test_retention_running_twice_at_once_keeps_the_highest_mark(store):
     """A session's close and the retention sweep can purge the same room at the same moment
     (they did, and the facilitator's close failed with an integrity error)."""

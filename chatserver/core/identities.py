@@ -37,12 +37,16 @@ class Identities:
         # before its token is given out, so a reconnect anywhere finds it.
         self._writer: GroupCommitWriter[NewIdentity] = GroupCommitWriter(
             store.insert_identities)
+        # So is the first hello of the day of everyone coming back to their group.
+        self._seen: GroupCommitWriter[str] = GroupCommitWriter(store.mark_seen)
 
     def start(self) -> None:
         self._writer.start()
+        self._seen.start()
 
     async def close(self) -> None:
         await self._writer.close()
+        await self._seen.close()
 
     async def issue(self, lang: str) -> tuple[str, IdentityRecord]:
         """A new identity with a generated pseudonym; returns the token (shown once)."""
@@ -55,7 +59,10 @@ class Identities:
     async def resolve(self, token: str) -> IdentityRecord | None:
         if not token or len(token) > 128:
             return None
-        return await self._store.identity_by_token(token)
+        identity = await self._store.identity_by_token(token)
+        if identity is not None and not identity.seen_today:
+            await self._seen.write(identity.id)
+        return identity
 
     def member(self, identity_id: str, room_id: str) -> str:
         return member_id(self.secret, identity_id, room_id)

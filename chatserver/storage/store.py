@@ -10,7 +10,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, event, func, insert, select, text, update
+from sqlalchemy import (
+    CursorResult,
+    Table,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -84,6 +95,8 @@ class IdentityRecord:
     pseudonym: str
     pseudonym_chosen: bool
     lang: str
+    # False when its day of last use is before today: the caller marks it (`mark_seen`).
+    seen_today: bool = True
 
 
 def hash_token(token: str) -> str:
@@ -115,6 +128,8 @@ _RAW_INSERT_EVENT = ("INSERT INTO events (room_id, seq, kind, member, created_at
                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
 _RAW_INSERT_IDENTITY = ("INSERT INTO identities (id, token_hash, pseudonym, pseudonym_chosen, "
                         "lang, created_at, last_seen_on) VALUES (?, ?, ?, ?, ?, ?, ?)")
+_RAW_IDENTITY_BY_TOKEN = ("SELECT id, pseudonym, pseudonym_chosen, lang, last_seen_on "
+                          "FROM identities WHERE token_hash = ?")
 _RAW_RAISE_SEQ = "UPDATE rooms SET last_seq = ? WHERE id = ? AND last_seq < ?"
 # PostgreSQL's driver types each numbered parameter once: the same number twice.
 _RAW_RAISE_SEQ_PG = "UPDATE rooms SET last_seq = $1 WHERE id = $2 AND last_seq < $1"
@@ -270,15 +285,28 @@ class Store:
             await conn.execute(self._insert_identity, rows)
 
     async def identity_by_token(self, token: str) -> IdentityRecord | None:
-        async with self.sessions() as s:
-            row = await s.scalar(select(Identity).where(Identity.token_hash == hash_token(token)))
-            if row is None:
-                return None
-            if row.last_seen_on.date() != _today().date():
-                await s.execute(update(Identity).where(Identity.id == row.id)
-                                .values(last_seen_on=_today()))
-                await s.commit()
-            return IdentityRecord(row.id, row.pseudonym, row.pseudonym_chosen, row.lang)
+        """Every returning person's hello reads this, most of them in the minute their group
+        opens: through the plain driver (raw_reads.py), not an ORM session (issue 20)."""
+        found = await self.raw_reader.rows(_RAW_IDENTITY_BY_TOKEN, (hash_token(token),))
+        row = next(iter(found), None)
+        if row is None:
+            return None
+        identity_id, pseudonym, chosen, lang, seen = row
+        return IdentityRecord(identity_id, pseudonym, bool(chosen), lang,
+                              seen_today=self.time_value(seen) >= _today())
+
+    async def mark_seen(self, identity_ids: Sequence[str]) -> None:
+        """Today as these identities' day of last use (what retention purges by), in one
+        transaction."""
+        if not identity_ids:
+            return
+        today = _today()
+        table = cast(Table, Identity.__table__)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(table).where(table.c.id == bindparam("identity"))
+                .values(last_seen_on=bindparam("today")),
+                [{"identity": i, "today": today} for i in identity_ids])
 
     async def identity_lang(self, identity_id: str) -> str | None:
         """The UI language an identity last said hello in."""
