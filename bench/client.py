@@ -21,6 +21,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.client import ClientProtocol
@@ -91,6 +92,8 @@ class Conn(asyncio.Protocol):
         # can arrive in the same segment as the handshake's response), for the next request.
         self.unclaimed: deque[bytes] = deque(maxlen=16)
         self.acks = 0
+        # The product's bearer token: given by its welcome, sent again by a returning person.
+        self.token: str | None = None
         self.fast = fast_reader
         self._wsproto: ClientProtocol | None = None
 
@@ -299,7 +302,8 @@ class Conn(asyncio.Protocol):
 
 
 async def open_conn(index: int, url: str, adapter: Adapter, collector: Collector,
-                    timeout: float, fast_reader: bool = True) -> Conn:
+                    timeout: float, fast_reader: bool = True,
+                    token: str | None = None) -> Conn:
     parts = urlsplit(url)
     loop = asyncio.get_running_loop()
 
@@ -307,6 +311,7 @@ async def open_conn(index: int, url: str, adapter: Adapter, collector: Collector
         _, conn = await loop.create_connection(
             lambda: Conn(index, url, adapter, collector, fast_reader),
             parts.hostname, parts.port)
+        conn.token = token
         await conn.opened
         await adapter.after_open(conn, timeout)
         return conn
@@ -345,9 +350,13 @@ class ProductAdapter(Adapter):
     name = "product"
 
     async def after_open(self, conn: Conn, timeout: float) -> None:
-        await conn.request('{"type":"hello","v":1,"lang":"en"}',
-                           lambda p: 1 if b'"type":"welcome"' in p else
-                           (-1 if b'"type":"error"' in p else 0), timeout)
+        hello: dict[str, Any] = {"type": "hello", "v": 1, "lang": "en"}
+        if conn.token is not None:
+            hello["token"] = conn.token  # a returning person
+        welcome = await conn.request(json.dumps(hello),
+                                     lambda p: 1 if b'"type":"welcome"' in p else
+                                     (-1 if b'"type":"error"' in p else 0), timeout)
+        conn.token = conn.token or json.loads(welcome).get("token")
 
     async def join(self, conn: Conn, room: str, timeout: float) -> None:
         await conn.request(json.dumps({"type": "join", "id": "j", "room": room}),

@@ -111,9 +111,11 @@ class Bench:
         self._run_ids = 0
         self._index = 0
 
-    async def open(self, rooms: list[str], concurrency: int) -> dict[str, Any]:
+    async def open(self, rooms: list[str], concurrency: int,
+                   tokens: list[str | None] | None = None) -> dict[str, Any]:
         """Open one connection per entry of ``rooms`` (spread over the server's processes
-        in turn, as a load balancer would) and join it to that room."""
+        in turn, as a load balancer would) and join it to that room; with ``tokens``, as
+        the people those tokens were given to (the product's returning participants)."""
         urls = self.servers.ws_urls
         sem = asyncio.Semaphore(concurrency)
         times: list[float] = []
@@ -125,7 +127,8 @@ class Bench:
                 started = time.monotonic()
                 try:
                     conn = await open_conn(index, urls[index % len(urls)], self.adapter,
-                                           self.collector, self.timeout, self.fast_reader)
+                                           self.collector, self.timeout, self.fast_reader,
+                                           tokens[slot] if tokens else None)
                     try:
                         await self.adapter.join(conn, room, self.timeout)
                     except BaseException:
@@ -307,6 +310,22 @@ async def throughput(servers: ServerSet, sizes: Sizes, log: Any) -> dict[str, An
     return out
 
 
+async def returning_peak(bench: Bench, servers: ServerSet, people: list[Conn],
+                         sizes: Sizes) -> dict[str, Any]:
+    """The 18:00 peak as it mostly is: the peak's people, gone since yesterday, all come back
+    at once with their tokens (a returning hello reads the identity, and the first one of
+    the day marks it used) and join their rooms again, among the others still connected."""
+    rooms = [c.room or "" for c in people]
+    tokens: list[str | None] = [c.token for c in people]
+    gone = set(map(id, people))
+    for conn in people:
+        conn.abort()
+    bench.conns = [c for c in bench.conns if id(c) not in gone]
+    await asyncio.sleep(3.0)  # their leaving is done with
+    await servers.age_identities()
+    return await bench.open(rooms, sizes.peak_concurrency, tokens=tokens)
+
+
 async def capacity(servers: ServerSet, sizes: Sizes, log: Any,
                    product: bool) -> dict[str, Any]:
     """The 18:00 peak on a fresh server, then idle capacity, then many small rooms."""
@@ -320,6 +339,7 @@ async def capacity(servers: ServerSet, sizes: Sizes, log: Any,
         base = len(bench.conns)
         peak = await bench.open([f"c{i // size}" for i in range(sizes.peak)],
                                 sizes.peak_concurrency)
+        peak_conns = bench.conns[base:]
         out["peak"] = peak
         log(f"  peak: {peak['connected']}/{peak['requested']} joined in {peak['seconds']} s, "
             f"failed {peak['failed']}")
@@ -369,6 +389,11 @@ async def capacity(servers: ServerSet, sizes: Sizes, log: Any,
                                "servers_alive": servers.alive()}
             log(f"  idle max: {n} connections, "
                 f"{out['idle_max']['rss_per_connection_kb']} KB each")
+        if servers.kind.product:
+            out["returning"] = await returning_peak(bench, servers, peak_conns, sizes)
+            log(f"  returning peak: {out['returning']['connected']}/"
+                f"{out['returning']['requested']} back in {out['returning']['seconds']} s, "
+                f"failed {out['returning']['failed']}")
     finally:
         with contextlib.suppress(Exception):
             await bench.close_all()

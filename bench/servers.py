@@ -236,6 +236,32 @@ class ServerSet:
             await conn.close()
         self.pg_pids = sorted({*self.pg_pids, *(r["pid"] for r in rows)})
 
+    async def age_identities(self) -> None:
+        """Every identity last used yesterday: a returning hello is then the first of the day
+        (what most hellos at 18:00 are)."""
+        from datetime import UTC, datetime, timedelta
+
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        if self.db_name is not None:
+            import asyncpg
+
+            conn = await asyncpg.connect(PG_DSN.rsplit("/", 1)[0] + "/" + self.db_name)
+            try:
+                await conn.execute("UPDATE identities SET last_seen_on = $1", yesterday)
+            finally:
+                await conn.close()
+        elif self.sqlite_path is not None:
+            import sqlite3
+
+            def age(path: str) -> None:
+                with contextlib.closing(sqlite3.connect(path, timeout=30)) as db, db:
+                    # As SQLAlchemy stores a time in SQLite: naive UTC text.
+                    db.execute("UPDATE identities SET last_seen_on = ?",
+                               (yesterday.strftime("%Y-%m-%d %H:%M:%S.%f"),))
+
+            await asyncio.to_thread(age, self.sqlite_path)
+
     def cpu(self) -> dict[str, float]:
         return {"app": sum(cpu_seconds(pid) for pid in self.pids),
                 "redis": cpu_seconds(self.redis.pid) if self.redis else 0.0,
