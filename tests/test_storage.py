@@ -191,3 +191,37 @@ async def test_the_migrations_build_exactly_the_schema_the_models_describe(datab
     finally:
         await engine.dispose()
     assert drift == []
+
+
+async def test_what_a_join_reads_and_writes_answers_the_same_on_both_databases(store):
+    """The join's own reads and writes (through the plain driver since issue 20): the
+    sharing round a latecomer is shown, attendance counted once however often someone comes
+    back, ground rules accepted once even from two tabs at once, a closed group's name."""
+    from chatserver.storage.rules import RulesStore
+    from chatserver.storage.sessions import SessionStore
+
+    sessions, rules = SessionStore(store), RulesStore(store)
+    assert await sessions.get_round("olohuone") is None
+    state = {"active": True, "turn": {"member": "m1", "name": "Tyyni Saukko"},
+             "raised": ["m2"], "passed": []}
+    await sessions.change_round("olohuone", lambda _: state)
+    assert await sessions.get_round("olohuone") == state
+
+    now = datetime.now(UTC)
+    session = await sessions.add_session("olohuone", now, now + timedelta(hours=1))
+    for _ in range(3):  # a reconnect, a second tab
+        await sessions.attend(session.id, "m1")
+    await sessions.attend(session.id, "m2")
+    assert await sessions.attended(session.id, "m1")
+    await sessions.finish_counts(session, now)
+    assert (await sessions.get(session.id)).attendance == 2
+
+    assert not await rules.accepted("olohuone", "m1", "v1")
+    await asyncio.gather(*(rules.accept("olohuone", "m1", "v1") for _ in range(2)))
+    assert await rules.accepted("olohuone", "m1", "v1")
+    assert not await rules.accepted("olohuone", "m1", "v2")  # changed rules: asked again
+
+    await sessions.add_invite("olohuone", "koodi-1", "sanna", now + timedelta(days=1))
+    assert await sessions.group_pseudonym("olohuone", "id-1") is None
+    assert await sessions.redeem("koodi-1", "id-1", "Ryhmän Nimi", now) == "olohuone"
+    assert await sessions.group_pseudonym("olohuone", "id-1") == "Ryhmän Nimi"

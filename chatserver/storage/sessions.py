@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -342,11 +343,11 @@ class SessionStore:
     # Attendance: per-room member ids while the session runs, a count once it has closed ----
 
     async def attend(self, session_id: int, member: str) -> None:
-        try:
-            async with self.sessions.begin() as s:
-                s.add(SessionAttendee(session_id=session_id, member=member))
-        except IntegrityError:
-            pass  # counted already: a second tab, a reconnect
+        """Every participant's join while the session runs (most of them in its first
+        minute): counted once, however often they come back (a second tab, a reconnect)."""
+        await self.store.write_raw([(
+            "INSERT INTO session_attendees (session_id, member) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING", [(session_id, member)])])
 
     async def finish_counts(self, session: SessionRecord, closed_at: datetime) -> None:
         """Count who attended and the messages. The attendee rows stay for the feedback
@@ -393,9 +394,12 @@ class SessionStore:
     # Sharing rounds ------------------------------------------------------------------------
 
     async def get_round(self, room_id: str) -> dict[str, Any] | None:
-        async with self.sessions() as s:
-            row = await s.get(SharingRound, room_id)
-        return dict(row.state) if row else None
+        """The room's sharing round, read at every join of a guided room (plain driver)."""
+        for state, in await self.store.raw_reader.rows(
+                "SELECT state FROM sharing_rounds WHERE room_id = ?", (room_id,)):
+            # Stored as JSON text (SQLite) or a json value the driver gives as text.
+            return dict(json.loads(state)) if isinstance(state, str | bytes) else dict(state)
+        return None
 
     async def change_round(self, room_id: str, change: Callable[
             [dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
@@ -466,9 +470,12 @@ class SessionStore:
         return room_id
 
     async def group_pseudonym(self, room_id: str, identity_id: str) -> str | None:
-        async with self.sessions() as s:
-            row = await s.get(GroupMember, (room_id, identity_id))
-        return row.pseudonym if row else None
+        """A member's name in a closed group, read at each of their joins (plain driver)."""
+        for pseudonym, in await self.store.raw_reader.rows(
+                "SELECT pseudonym FROM group_members WHERE room_id = ? AND identity_id = ?",
+                (room_id, identity_id)):
+            return str(pseudonym)
+        return None
 
     async def group_members(self, room_id: str) -> list[tuple[str, str, datetime]]:
         """(identity id, group pseudonym, joined at) of a closed group's members."""
