@@ -2,7 +2,10 @@
 
 What the first people of a room need when they join (the room's last number, its newest events,
 its controls, the sanctions in force) is read once per room; at 18:00 that is hundreds of rooms
-in the same minute. Through an ORM session each statement costs about 700 µs of CPU here, most
+in the same minute. What each person's hello and join read (their identity by its token, their
+accepted ground rules, a guided room's sharing round, a closed group's name) is read for
+everyone; the join's small writes (attendance, an acceptance) go through the same connections
+(``Store.write_raw``). Through an ORM session each statement costs about 700 µs of CPU here, most
 of it in hops to aiosqlite's thread and back (checkout, execute, fetch, close, rollback on
 return); on a plain connection one `execute_fetchall` is one hop: about 75 µs for the same read
 (measured, issue 20). On PostgreSQL the same read through the engine costs ~1.2 ms of CPU,
