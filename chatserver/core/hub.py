@@ -169,6 +169,13 @@ class Client:
             return False
         return True
 
+    def offer_all(self, frames: list[str]) -> bool:
+        """Frames in order; in raw mode as one write (a join's replay of up to
+        `HISTORY_ON_JOIN` events: one system call instead of one per event)."""
+        if self.raw is None or len(frames) < 2:
+            return all(self.offer(frame) for frame in frames)
+        return self.offer_wire(b"".join([text_frame(frame.encode()) for frame in frames]))
+
     def offer_wire(self, wire: bytes) -> bool:
         """Raw mode: write a framed message now, or keep it while the transport is paused."""
         assert self.raw is not None

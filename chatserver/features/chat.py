@@ -171,12 +171,13 @@ class Chat:
         client.offer(encode(joined))
         if session is not None and not membership.is_staff:
             await self.sessions.attend(session.id, member)
+        shown: list[str] = []
         for seq, text in events:
             if seq > membership.last_seq:
                 membership.last_seq = seq
-                shown = membership.view(text)
-                if shown is not None:
-                    client.offer(shown)
+                if (seen := membership.view(text)) is not None:
+                    shown.append(seen)
+        client.offer_all(shown)
         self.presence.synced(client, membership)
         client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
         if not membership.is_staff:
