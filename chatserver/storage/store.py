@@ -14,7 +14,6 @@ from typing import Any, cast
 from sqlalchemy import (
     CursorResult,
     Table,
-    bindparam,
     delete,
     event,
     func,
@@ -301,13 +300,9 @@ class Store:
         transaction."""
         if not identity_ids:
             return
-        today = _today()
-        table = cast(Table, Identity.__table__)
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(table).where(table.c.id == bindparam("identity"))
-                .values(last_seen_on=bindparam("today")),
-                [{"identity": i, "today": today} for i in identity_ids])
+        today = self.time_param(_today())
+        await self.write_raw([("UPDATE identities SET last_seen_on = ? WHERE id = ?",
+                               [(today, i) for i in identity_ids])])
 
     async def identity_lang(self, identity_id: str) -> str | None:
         """The UI language an identity last said hello in."""
