@@ -35,8 +35,9 @@ VERDICTS = Counter("chat_verdicts_total", "Automated-safety verdicts on messages
 ALERTS = Counter("chat_alerts_total", "Alerts raised for staff, by kind (help, crisis, report, "
                  "no_facilitator, one_to_one_crisis)", ["kind"], registry=REGISTRY)
 ALERTS_ASKED_AGAIN = Counter("chat_alerts_asked_again_total",
-                             "Help presses by someone whose help or crisis alert in the room was "
-                             "still open (announced again, not raised twice)", registry=REGISTRY)
+                             "Help presses and crisis messages by someone whose help or crisis "
+                             "alert in the room was still open (announced again, not raised "
+                             "twice)", registry=REGISTRY)
 ALERTS_RELEASED = Counter("chat_alerts_released_total",
                           "Acknowledged alerts untaken again because their handler went offline "
                           "without closing them", registry=REGISTRY)

@@ -11,17 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import (
-    CursorResult,
-    Table,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import CursorResult, Table, delete, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -337,11 +327,11 @@ class Store:
             (_RAW_RAISE_SEQ_PG, [(seq, room_id) for room_id, seq in heads.items()])])
 
     async def write_raw(self, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
-        """A small write of a join's path (attendance, accepted rules) through the plain
-        driver, in one transaction: on SQLite the event writer's connection (on the loop
-        when the database is free), on PostgreSQL the read pool. Through an ORM session
-        such a write cost about a millisecond of CPU (issue 20). A driver error is raised
-        as the engine's would be (``DatabaseError``)."""
+        """A small write of a hello's or join's path (the day of last use, attendance,
+        accepted rules) through the plain driver, in one transaction: on SQLite the event
+        writer's connection (on the loop when the database is free), on PostgreSQL the read
+        pool. Through an ORM session such a write cost about a millisecond of CPU (issue 20).
+        A driver error is raised as the engine's would be (``DatabaseError``)."""
         if self._raw is not None:
             try:
                 await self._raw.write(statements)

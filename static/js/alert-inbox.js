@@ -232,7 +232,8 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   // Server events -----------------------------------------------------------------------------
 
   // What is said aloud and signalled: a new alert, one still waiting (escalated), or the
-  // person pressing "I need help now" again while their call is open.
+  // person pressing "I need help now" again, or writing crisis language again, while their
+  // call is open.
   const ANNOUNCE = {
     new: ["alerts.announce", "alerts.notifyTitle"],
     escalated: ["alerts.escalatedAnnounce", "alerts.escalatedTitle"],
