@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -141,9 +141,9 @@ async def test_an_admin_edits_a_group_its_schedule_and_one_to_one_settings(brows
 
 
 async def held_session(admin: StaffHttp, sanna_ws: ChatClient, ws_url: str, offset: int,
-                       ratings: list[int]) -> tuple[int, list[ChatClient]]:
-    """A session of "ilta" opened by Sanna with one participant per rating; returns its id
-    and the participants (still connected, to give feedback once it closes)."""
+                       ratings: list[int]) -> tuple[dict, list[ChatClient]]:
+    """A session of "ilta" opened by Sanna with one participant per rating; returns it and
+    the participants (still connected, to give feedback once it closes)."""
     session = await make_session(admin, "ilta", local_minute(offset), 60)
     done = await sanna_ws.request({"type": "session", "room": "ilta", "action": "open"})
     assert done["type"] == "done", done
@@ -152,7 +152,7 @@ async def held_session(admin: StaffHttp, sanna_ws: ChatClient, ws_url: str, offs
         person = await ChatClient.connect(ws_url)
         assert (await person.join("ilta"))["type"] == "joined"
         people.append(person)
-    return int(session["id"]), people
+    return session, people
 
 
 async def give_feedback(people: list[ChatClient], session: int, ratings: list[int],
@@ -189,14 +189,16 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
     await pekka_ws.join("ilta")
 
     # The first session: three participants rate 5, 4 and 4 after it closes.
-    first, people = await held_session(http, pekka_ws, server.ws_url, 5, [5, 4, 4])
+    held, people = await held_session(http, pekka_ws, server.ws_url, 5, [5, 4, 4])
+    first = int(held["id"])
     closed = await pekka_ws.request({"type": "session", "room": "ilta", "action": "close"})
     assert closed["session"]["state"] == "closed", closed
     await give_feedback(people, first, [5, 4, 4], {0: "Hyvä ilta, kiitos.",
                                                      1: "=SUMMA(A1) oli raskas"})
 
     # The second: Pekka closes it in the console, which offers the debrief form at once.
-    second, people = await held_session(http, pekka_ws, server.ws_url, 20, [2])
+    booked, people = await held_session(http, pekka_ws, server.ws_url, 20, [2])
+    second = int(booked["id"])
     console = await sign_in(browser, server.url, "pekka", FACILITATOR_PASSWORD)
     assert await console.inner_text("#room-title") == "Iltaryhmä"
     await wait_until(console, "document.getElementById('session-state').textContent"
@@ -222,11 +224,18 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
     await pekka.close()
     await http.close()
 
-    # The admin's statistics for the last 30 days (the default).
+    # The admin's statistics for the last 30 days (the default), read in the group's time.
     admin = await sign_in(browser, server.url, "admin", admin_password, path="/admin",
                           viewport={"width": 1280, "height": 1200}, locale="fi-FI",
-                          accept_downloads=True)
+                          timezone_id="Europe/Helsinki", accept_downloads=True)
     await admin_section(admin, "stats-section")
+    # The period ends with the reader's today and counts a session by its booked start: near
+    # midnight the second session, booked 20 minutes ahead and held at once, is tomorrow's.
+    booked_day = datetime.fromisoformat(booked["starts_at"]).astimezone(HELSINKI).date()
+    if booked_day.isoformat() > await admin.input_value("#stats-to"):
+        await admin.fill("#stats-to", booked_day.isoformat())
+        await admin.locator("#stats-form").get_by_role("button", name="Näytä").click()
+        await wait_until(admin, f"{STATUS}.startsWith('Tilastot ajalta')")
     ilta = admin.locator("#stats-rooms li", has_text="Iltaryhmä")
     await ilta.wait_for()
     figures = dict(zip(await ilta.locator("dt").all_inner_texts(),
@@ -273,7 +282,10 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
     await admin.fill("#stats-to", f"{long_ago}-01-31")
     await admin.locator("#stats-form").get_by_role("button", name="Näytä").click()
     await admin.locator("#rating-summary", has_text="Ei palautetta").wait_for()
-    assert f"from={long_ago}" in (await admin.get_attribute("#feedback-csv", "href") or "")
+    # The chosen days are the reader's (Helsinki) days, sent as instants.
+    midnight = datetime(long_ago, 1, 1, tzinfo=HELSINKI).astimezone(UTC)
+    href = await admin.get_attribute("#feedback-csv", "href") or ""
+    assert f"from={midnight:%Y-%m-%dT%H}%3A00" in href, href
     assert admin.errors == []
 
 
