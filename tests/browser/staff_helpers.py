@@ -64,3 +64,19 @@ async def report(page: Page, text: str, category: str = "worried", note: str = "
         await page.fill("#report-note", note)
     await page.click("#report-send")
     await page.locator("#private", has_text="ilmoituksesi").wait_for()
+
+
+async def period_reaches(page: Page, last_day_field: str, starts_at: str) -> bool:
+    """Move a period's last day (a date input) on to the reader's local day of a session
+    starting at ``starts_at`` (ISO) when that day is later; True when moved, and the caller
+    shows the period again. A period ends with the reader's today and counts a session by
+    its booked start, so near the reader's midnight a session booked minutes ahead and held
+    at once is tomorrow's: without this a test of the default period fails then."""
+    return await page.evaluate(
+        """([field, start]) => {
+          const input = document.querySelector(field);
+          const day = new Date(start).toLocaleDateString("sv-SE");
+          if (day <= input.value) return false;
+          input.value = day;
+          return true;
+        }""", [last_day_field, starts_at])

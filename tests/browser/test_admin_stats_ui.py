@@ -23,7 +23,7 @@ from chatserver.testing import (
     add_facilitator,
     create_admin,
 )
-from tests.browser.staff_helpers import admin_section, sign_in
+from tests.browser.staff_helpers import admin_section, period_reaches, sign_in
 from tests.browser.test_participant_ui import SHOTS, open_page, wait_until
 from tests.calendar_dates import this_year
 from tests.test_sessions_flow import local_minute, make_room, make_session
@@ -229,15 +229,11 @@ async def test_statistics_feedback_chart_csv_and_a_debrief(browser, timed_server
                           viewport={"width": 1280, "height": 1200}, locale="fi-FI",
                           timezone_id="Europe/Helsinki", accept_downloads=True)
     await admin_section(admin, "stats-section")
-    # The period ends with the reader's today and counts a session by its booked start: near
-    # midnight the second session, booked 20 minutes ahead and held at once, is tomorrow's.
-    booked_day = datetime.fromisoformat(booked["starts_at"]).astimezone(HELSINKI).date()
-    if booked_day.isoformat() > await admin.input_value("#stats-to"):
-        await admin.fill("#stats-to", booked_day.isoformat())
-        await admin.locator("#stats-form").get_by_role("button", name="Näytä").click()
-        await wait_until(admin, f"{STATUS}.startsWith('Tilastot ajalta')")
     ilta = admin.locator("#stats-rooms li", has_text="Iltaryhmä")
     await ilta.wait_for()
+    if await period_reaches(admin, "#stats-to", booked["starts_at"]):  # near midnight
+        await admin.locator("#stats-form").get_by_role("button", name="Näytä").click()
+        await wait_until(admin, f"{STATUS}.startsWith('Tilastot ajalta')")
     figures = dict(zip(await ilta.locator("dt").all_inner_texts(),
                        await ilta.locator("dd").all_inner_texts(), strict=True))
     assert figures["Pidetyt kerrat"] == "2" and figures["Osallistumiset"] == "4"
