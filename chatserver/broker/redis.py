@@ -33,7 +33,7 @@ from chatserver.broker.base import (
 )
 from chatserver.broker.redis_coalescer import Coalescer
 from chatserver.broker.redis_entries import (
-    apply_overrides,
+    buffered_frames,
     one_per_member,
     reaction_counts,
     seq_of_id,
@@ -248,7 +248,7 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis recent") from exc
         low = seq_of_id(first[0][0]) if first else None
-        return apply_overrides(entries, overrides), low
+        return buffered_frames(entries, overrides), low
 
     async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:
         if count <= 0:
@@ -259,7 +259,7 @@ class RedisBroker:
                 ("HGETALL", _k("ovr", room)))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis tail") from exc
-        return apply_overrides(list(reversed(entries)), overrides)
+        return buffered_frames(entries[::-1], overrides)
 
     async def replace_buffered(self, room: str, seq: int, frame: bytes) -> None:
         # Stream entries cannot be rewritten in place: overrides live beside the buffer, with
@@ -317,14 +317,12 @@ class RedisBroker:
         try:
             # Most buffers are gone (they expire) or began after the cut-off: one look at the
             # oldest entry settles it, instead of reading every buffer whole at every sweep.
-            oldest = await self._redis.xrange(key, "-", "+", count=1)
-            if not oldest or frame_ts(oldest[0][1][b"f"]) >= before_ms:
+            oldest = buffered_frames(await self._rpc.one("XRANGE", key, "-", "+", "COUNT", 1), [])
+            if not oldest or frame_ts(oldest[0][1]) >= before_ms:
                 return 0
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.xrange(key, "-", "+")
-                pipe.hgetall(ovr)
-                entries, overrides = await pipe.execute()
-            upto = max((seq for seq, frame in apply_overrides(entries, overrides)
+            entries, overrides = await self._rpc.call(("XRANGE", key, "-", "+"),
+                                                      ("HGETALL", ovr))
+            upto = max((seq for seq, frame in buffered_frames(entries, overrides)
                         if frame_ts(frame) < before_ms), default=0)
             if not upto:
                 return 0
