@@ -35,15 +35,12 @@ class CountingRedis:
     def make_connection(self) -> Any:
         return _Counted(self.client.connection_pool.make_connection(), self.pipelines)
 
-    async def parse_response(self, counted: _Counted, command: Any) -> Any:
-        return await self.client.parse_response(counted.conn, command)
-
     async def script_load(self, source: str) -> Any:
         return await self.client.script_load(source)
 
 
 class _Counted:
-    """A connection whose writes are counted in commands."""
+    """A connection whose pipelines are counted in commands as they are written."""
 
     def __init__(self, conn: Any, pipelines: list[int]) -> None:
         self.conn = conn
@@ -52,20 +49,33 @@ class _Counted:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.conn, name)
 
+    @property
+    def _writer(self) -> Any:
+        return _CountingWriter(self.conn._writer, self.pipelines)
+
     async def connect(self) -> None:
         await self.conn.connect()
 
-    async def send_packed_command(self, packed: bytes, check_health: bool = True) -> None:
+    async def disconnect(self, nowait: bool = False) -> None:
+        await self.conn.disconnect(nowait=nowait)
+
+
+class _CountingWriter:
+    def __init__(self, writer: Any, pipelines: list[int]) -> None:
+        self.writer = writer
+        self.pipelines = pipelines
+
+    def write(self, packed: bytes) -> None:
         reader = hiredis.Reader()
         reader.feed(packed)
         commands = 0
         while reader.gets() is not False:
             commands += 1
         self.pipelines.append(commands)
-        await self.conn.send_packed_command(packed, check_health=check_health)
+        self.writer.write(packed)
 
-    async def disconnect(self, nowait: bool = False) -> None:
-        await self.conn.disconnect(nowait=nowait)
+    async def drain(self) -> None:
+        await self.writer.drain()
 
 
 @pytest.fixture

@@ -317,7 +317,7 @@ class RedisBroker:
         try:
             # Most buffers are gone (they expire) or began after the cut-off: one look at the
             # oldest entry settles it, instead of reading every buffer whole at every sweep.
-            oldest = buffered_frames(await self._rpc.one("XRANGE", key, "-", "+", "COUNT", 1), [])
+            oldest = buffered_frames(await self._rpc.one("XRANGE", key, "-", "+", "COUNT", 1), {})
             if not oldest or frame_ts(oldest[0][1]) >= before_ms:
                 return 0
             entries, overrides = await self._rpc.call(("XRANGE", key, "-", "+"),

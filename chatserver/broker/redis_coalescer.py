@@ -16,9 +16,9 @@ Scripts run as plain EVALSHA, loaded on NOSCRIPT: a redis-py Script object in a 
 SCRIPT EXISTS first, a second round trip for every pipeline.
 
 A pipeline is written and read here on a connection of the coalescer's own (one per pipeline in
-flight, kept between pipelines), with hiredis packing the commands and reading each reply as
-Redis sent it (RESP3, decoded by hiredis), without redis-py's response callbacks: an XRANGE
-stays nested lists (a dict per stream entry was ~1 us, 50 at every join). redis-py's own pipeline
+flight, kept between pipelines), with hiredis packing the commands and reading the replies as
+Redis sent them (RESP3), without redis-py's response callbacks: an XRANGE stays nested lists
+(a dict per stream entry was ~1 us, 50 at every join). redis-py's own pipeline
 spent about as much again in Python per pipeline (encoding each argument, retry and
 observability wrappers), which was a large part of a message's cost with Redis (issue 20). It
 does not resend a pipeline whose connection failed: a script may have run, and the callers'
@@ -33,7 +33,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import hiredis
-from redis.exceptions import DataError, NoScriptError, RedisError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import (
+    DataError,
+    InvalidResponse,
+    NoScriptError,
+    RedisError,
+)
 
 # One pipeline's size at most: a bigger crowd is split, so one reply never gets very long.
 MAX_COMMANDS = 512
@@ -44,6 +50,48 @@ MAX_COMMANDS = 512
 MAX_IN_FLIGHT = 2
 
 Command = tuple[Any, ...]
+READ_SIZE = 65536
+_MORE = object()  # the reader's answer while a reply is not complete yet
+
+
+class _Link:
+    """One of the coalescer's connections: redis-py opens it (address, TLS, AUTH, HELLO 3)
+    and its streams are then written and read here, each pipeline under one timeout, its
+    replies taken from a hiredis reader of our own. redis-py's ``send_packed_command`` ran
+    every write in a task of its own (``wait_for``) and its ``read_response`` wrapped every
+    reply in a timeout and a check for push messages: about ten replies a join."""
+
+    __slots__ = ("_replies", "conn")
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        # Errors become redis-py's exception classes (NoScriptError above all), as its own
+        # parser makes them; replies stay bytes (the pool does not decode).
+        self._replies = hiredis.Reader(protocolError=InvalidResponse,
+                                       replyError=conn._parser.parse_error,
+                                       notEnoughData=_MORE)
+
+    def usable(self) -> bool:
+        reader = self.conn._reader
+        return reader is not None and not reader.at_eof() and reader.exception() is None
+
+    async def exchange(self, packed: bytes, count: int) -> list[Any]:
+        """Write one pipeline and read its ``count`` replies (a refusal is its reply)."""
+        stream, writer = self.conn._reader, self.conn._writer
+        async with asyncio.timeout(self.conn.socket_timeout):
+            writer.write(packed)
+            await writer.drain()
+            replies: list[Any] = []
+            while len(replies) < count:
+                reply = self._replies.gets()
+                if reply is _MORE:
+                    data = await stream.read(READ_SIZE)
+                    if not data:
+                        raise RedisConnectionError("Redis closed the connection")
+                    self._replies.feed(data)
+                else:
+                    replies.append(reply)
+        return replies
 
 
 class _Call:
@@ -65,7 +113,7 @@ class Coalescer:
         self._queue: list[_Call] = []
         self._scheduled = False
         self._sending: set[asyncio.Task[None]] = set()
-        self._idle: list[Any] = []  # its own connections, at most one per pipeline in flight
+        self._idle: list[_Link] = []  # its own connections, at most one per pipeline in flight
         self._closed = False
 
     async def call(self, *commands: Command,
@@ -164,43 +212,36 @@ class Coalescer:
             packed = b"".join([hiredis.pack_command(command) for command in commands])
         except TypeError as exc:  # an argument that is not str, bytes, int or float
             raise DataError(str(exc)) from exc
-        conn = await self._connection()
+        link = await self._link()
         try:
-            await conn.send_packed_command(packed, check_health=False)
-            replies: list[Any] = []
-            for _ in commands:
-                try:
-                    replies.append(await conn.read_response())
-                except ResponseError as exc:
-                    replies.append(exc)
+            replies = await link.exchange(packed, len(commands))
         except BaseException:
-            await conn.disconnect(nowait=True)
+            await link.conn.disconnect(nowait=True)
             raise
         if self._closed or len(self._idle) >= MAX_IN_FLIGHT:
-            await conn.disconnect(nowait=True)
+            await link.conn.disconnect(nowait=True)
         else:
-            self._idle.append(conn)
+            self._idle.append(link)
         return replies
 
-    async def _connection(self) -> Any:
+    async def _link(self) -> _Link:
         """An idle connection of the coalescer's own, or a new one. Not the pool's: taking a
         pooled connection and giving it back (two locks, a timeout, a read to check it, the
         observability hooks) cost about as much Python as the pipeline itself. A connection
         Redis closed meanwhile (a restart) has seen its end of file and is dropped here, as
         the pool's read would have dropped it."""
         while self._idle:
-            conn = self._idle.pop()
-            reader = getattr(conn, "_reader", None)
-            if reader is not None and not reader.at_eof() and reader.exception() is None:
-                return conn
-            await conn.disconnect(nowait=True)
+            link = self._idle.pop()
+            if link.usable():
+                return link
+            await link.conn.disconnect(nowait=True)
         conn = self._redis.connection_pool.make_connection()
         await conn.connect()
-        return conn
+        return _Link(conn)
 
     async def reset(self) -> None:
         """Drop the idle connections (Redis is back after an outage: they predate it)."""
         idle, self._idle = self._idle, []
-        for conn in idle:
+        for link in idle:
             with contextlib.suppress(RedisError, OSError):
-                await conn.disconnect(nowait=True)
+                await link.conn.disconnect(nowait=True)
