@@ -506,6 +506,8 @@ function startReply(frame) {
 }
 
 const outgoing = new Map(); // request id -> the list item showing "sending…"
+// hold id -> the list item of a message waiting for a facilitator, until they decide
+const heldItems = new Map();
 function sendText(text, extra = {}) {
   const extras = { ...extra };
   if (state.replyTo) extras.reply_to = state.replyTo;
@@ -817,6 +819,19 @@ function showPrivateFrom(build) {
 // Server events ----------------------------------------------------------------------------
 
 client.addEventListener("welcome", (e) => { state.me = { pseudonym: e.detail.pseudonym }; });
+// A held message decided: approved, it is in the conversation as a message of the room
+// (the waiting copy goes); not approved, the person is told, not left waiting.
+client.addEventListener("hold_released", (e) => {
+  heldItems.get(e.detail.hold)?.item.remove();
+  heldItems.delete(e.detail.hold);
+});
+client.addEventListener("hold_rejected", (e) => {
+  const held = heldItems.get(e.detail.hold);
+  if (!held) return;
+  heldItems.delete(e.detail.hold);
+  held.item.classList.remove("pending");
+  held.status.textContent = t("chat.heldRejected");
+});
 client.addEventListener("answer", (e) => {
   const { request, answer } = e.detail;
   if (request.type === "help" && answer.type === "error" && request.id === state.helpRequest) {
@@ -893,7 +908,11 @@ function settleSend(request, answer) {
     }
     return;
   }
-  if (answer.type === "held") { status.textContent = t("chat.held"); return; }
+  if (answer.type === "held") {
+    status.textContent = t("chat.held");
+    heldItems.set(answer.hold, { item: entry.item, status });
+    return;
+  }
   if (answer.type === "confirm") {
     // Nothing was posted: the text goes back into the box, to send as it is or to edit.
     entry.item.remove();

@@ -4,6 +4,8 @@ const TOKEN_KEY = "vt.token";
 // with the first ack, so a message whose answer was lost can be sent again without a double.
 // Past this age it is not sent again on its own: the person decides (a retry could double it).
 const RESEND_WITHIN_MS = 4 * 60 * 1000;
+// Frames with a room and a numeric `seq` that are not stream events (docs/protocol.md).
+const NOT_EVENTS = new Set(["joined", "synced", "ack", "hold_released"]);
 
 export class ChatClient extends EventTarget {
   /** useToken: false for staff pages: the session cookie says who they are, and a staff
@@ -77,8 +79,10 @@ export class ChatClient extends EventTarget {
       this.ws.close();
       return;
     }
+    // A stream event is shown once. Frames that are not stream events but name one by its
+    // `seq` (the answers and notices listed here) are never taken for one.
     if (typeof frame.seq === "number" && frame.room && this.rooms.has(frame.room)
-        && !["joined", "synced", "ack"].includes(frame.type)) {
+        && !NOT_EVENTS.has(frame.type)) {
       const state = this.rooms.get(frame.room);
       if (frame.seq <= state.lastSeq) return; // already shown: no duplicates
       state.lastSeq = frame.seq;

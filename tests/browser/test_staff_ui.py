@@ -181,6 +181,19 @@ async def test_room_controls_and_the_held_queue(browser, staff_server):
     await held.get_by_role("button", name="Hyväksy").click()
     await console.locator("#messages .message", has_text="odotan hyväksyntää").wait_for()
     await wait_until(console, "document.querySelectorAll('#held li').length === 0")
+    # The writer sees it once, in the conversation: the waiting copy goes.
+    await participant.locator(".message.pending", has_text="odotan").wait_for(state="detached")
+    mine = participant.locator("#messages .message", has_text="odotan hyväksyntää")
+    await mine.wait_for()
+    assert await mine.count() == 1
+    # A message the facilitator does not approve: the writer is told, not left waiting.
+    await say(participant, "toinen yritys")
+    second_held = console.locator("#held li", has_text="toinen yritys")
+    await second_held.get_by_role("button", name="Hylkää").click()
+    refused = participant.locator("#messages .message", has_text="toinen yritys")
+    await refused.locator(".status", has_text="ohjaaja ei julkaissut").wait_for()
+    assert await refused.count() == 1
+    assert "pending" not in (await refused.get_attribute("class") or "")
     # Lock: the participant's composer is off, with the reason in their language.
     await console.uncheck("#premoderate")
     await console.check("#lock")
