@@ -831,6 +831,8 @@ client.addEventListener("hold_rejected", (e) => {
   heldItems.delete(e.detail.hold);
   held.item.classList.remove("pending");
   held.status.textContent = t("chat.heldRejected");
+  // Said aloud too: a screen reader does not read a status that changes in the list.
+  $("announce").textContent = t("chat.heldRejectedAnnounce", { text: held.text });
 });
 client.addEventListener("answer", (e) => {
   const { request, answer } = e.detail;
@@ -910,7 +912,7 @@ function settleSend(request, answer) {
   }
   if (answer.type === "held") {
     status.textContent = t("chat.held");
-    heldItems.set(answer.hold, { item: entry.item, status });
+    heldItems.set(answer.hold, { item: entry.item, status, text: entry.text });
     return;
   }
   if (answer.type === "confirm") {

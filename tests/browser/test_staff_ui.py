@@ -194,6 +194,8 @@ async def test_room_controls_and_the_held_queue(browser, staff_server):
     await refused.locator(".status", has_text="ohjaaja ei julkaissut").wait_for()
     assert await refused.count() == 1
     assert "pending" not in (await refused.get_attribute("class") or "")
+    assert await participant.inner_text("#announce") == \
+        "Ohjaaja ei julkaissut viestiäsi: toinen yritys"
     # Lock: the participant's composer is off, with the reason in their language.
     await console.uncheck("#premoderate")
     await console.check("#lock")
