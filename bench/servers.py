@@ -15,6 +15,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from chatserver.testing import free_port
@@ -239,8 +240,6 @@ class ServerSet:
     async def age_identities(self) -> None:
         """Every identity last used yesterday: a returning hello is then the first of the day
         (what most hellos at 18:00 are)."""
-        from datetime import UTC, datetime, timedelta
-
         yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(
             hour=0, minute=0, second=0, microsecond=0)
         if self.db_name is not None:

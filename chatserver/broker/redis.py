@@ -36,7 +36,6 @@ from chatserver.broker.redis_entries import (
     buffered_frames,
     one_per_member,
     reaction_counts,
-    seq_of_id,
 )
 from chatserver.broker.redis_persister import (
     PERSIST_BATCH,
@@ -247,7 +246,7 @@ class RedisBroker:
                 ("HGETALL", _k("ovr", room)))
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis recent") from exc
-        low = seq_of_id(first[0][0]) if first else None
+        low = buffered_frames(first, {})[0][0] if first else None
         return buffered_frames(entries, overrides), low
 
     async def tail(self, room: str, count: int) -> list[tuple[int, bytes]]:

@@ -31,15 +31,8 @@ def buffered_frames(entries: list[Any], overrides: dict[bytes, bytes]) -> list[t
     without redis-py's reply parsing (a dict per entry cost ~1 us each, 50 at every join):
     ``[b"<seq>-0", [b"f", frame]]`` (the append script writes that one field); the overrides
     an HGETALL's map, seq -> frame."""
-    if not overrides:
-        return [(int(eid[:eid.index(b"-")]), fields[1]) for eid, fields in entries]
     out = []
     for eid, fields in entries:
         seq = eid[:eid.index(b"-")]
         out.append((int(seq), overrides.get(seq, fields[1])))
     return out
-
-
-def seq_of_id(entry_id: bytes | str) -> int:
-    raw = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return int(raw.split("-", 1)[0])
