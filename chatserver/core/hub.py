@@ -394,16 +394,18 @@ class Hub:
         if room not in self.rooms:
             await self.broker.unsubscribe(room)
 
-    def finish_sync(self, client: Client, membership: Membership) -> None:
-        """Replay sent: queue the live frames that arrived meanwhile, without duplicates."""
+    def finish_sync(self, membership: Membership) -> list[str]:
+        """Replay sent: the live frames that arrived meanwhile, without duplicates, for the
+        caller to send after the replay."""
         pending = membership.pending or []
         membership.pending = None
+        shown: list[str] = []
         for seq, text in pending:
             if seq > membership.last_seq:
                 membership.last_seq = seq
-                shown = membership.view(text)
-                if shown is not None:
-                    client.offer(shown)
+                if (seen := membership.view(text)) is not None:
+                    shown.append(seen)
+        return shown
 
     def register(self, client: Client) -> None:
         self.connected[client.id] = client

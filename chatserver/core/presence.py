@@ -59,9 +59,9 @@ class Presence:
             await self._append(room, membership, "member_joined")
         return [msgspec.json.decode(raw) for raw in infos]
 
-    def synced(self, client: Client, membership: Membership) -> None:
-        """The history has been replayed: live frames that waited are queued now."""
-        self.hub.finish_sync(client, membership)
+    def synced(self, membership: Membership) -> list[str]:
+        """The history has been replayed: the live frames that waited, to send now."""
+        return self.hub.finish_sync(membership)
 
     async def _append(self, room: RoomRecord, m: Membership, kind: str) -> None:
         ts = now_ms()

@@ -142,6 +142,8 @@ class Chat:
             controls = await self.guard.controls(room.id)
             reactions, (events, complete) = await self._both(
                 self.broker.reactions(room.id), self._events_for(room, frame.since))
+            if session is not None and not membership.is_staff:
+                await self.sessions.attend(session.id, member)
         except BaseException:
             await self.rooms.withdraw(client, room.id)
             raise
@@ -168,18 +170,17 @@ class Chat:
             joined["rules_version"] = rules_version(room.ground_rules)
         if room.kind == "guided" and (current := await self.sessions.get_round(room.id)):
             joined["round"] = current
-        client.offer(encode(joined))
-        if session is not None and not membership.is_staff:
-            await self.sessions.attend(session.id, member)
-        shown: list[str] = []
+        # `joined`, the replay, what arrived live meanwhile and `synced` go out as one write
+        # (live frames of this room wait in the membership until `synced`).
+        frames = [encode(joined)]
         for seq, text in events:
             if seq > membership.last_seq:
                 membership.last_seq = seq
                 if (seen := membership.view(text)) is not None:
-                    shown.append(seen)
-        client.offer_all(shown)
-        self.presence.synced(client, membership)
-        client.offer(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
+                    frames.append(seen)
+        frames += self.presence.synced(membership)
+        frames.append(encode({"type": "synced", "room": room.id, "seq": membership.last_seq}))
+        client.offer_all(frames)
         if not membership.is_staff:
             await self._help_status_on_return(client, room.id, member)
 
