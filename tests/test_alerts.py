@@ -442,6 +442,41 @@ async def test_reports_and_one_to_one_crises_are_in_the_inbox(world):
     await asking.close()
 
 
+async def test_a_report_resolved_in_the_reports_list_settles_its_alert_and_never_escalates(
+        world):
+    """Sanna dismisses a report from the reports list: its alert is resolved with it on every
+    console (the admins are not called a minute later as if nobody had looked); a report
+    left alone still escalates."""
+    a, _b, staff, console, participant = world
+    sanna = await console("sanna")
+    admin = await console("admin", a)
+    writer = await participant()
+    reporter = await participant()
+    handled = await writer.say(ROOM, "ensimmäinen ihan tavallinen viesti")
+    ignored = await writer.say(ROOM, "toinen ihan tavallinen viesti")
+    alerts = []
+    for ack in (handled, ignored):
+        reported = await reporter.request({"type": "report", "room": ROOM, "seq": ack["seq"],
+                                           "category": "spam"})
+        assert reported["type"] == "reported"
+        alerts.append((await sanna.wait_for(
+            lambda f, seq=ack["seq"]: f["type"] == "alert" and f["why"] == "report"
+            and f["alert"]["seq"] == seq, timeout=1.0))["alert"])
+    answer = await staff["sanna"].post(f"/api/reports/{alerts[0]['report']}/resolve",
+                                       {"resolution": "dismissed"})
+    assert answer.status_code == 200
+    settled = await admin.wait_for(lambda f: f["type"] == "alert_changed"
+                                   and f["alert"]["id"] == alerts[0]["id"], timeout=1.0)
+    assert (settled["alert"]["state"], settled["alert"]["outcome"],
+            settled["alert"]["resolved_by"]) == ("resolved", "report_dismissed", "Sanna")
+    escalated = await admin.wait_for(lambda f: f["type"] == "alert_escalated",
+                                     timeout=ESCALATE + 3)
+    assert escalated["alert"]["id"] == alerts[1]["id"]
+    await asyncio.sleep(1.0)
+    assert [f["alert"]["id"] for f in admin.frames if f["type"] == "alert_escalated"] == [
+        alerts[1]["id"]]
+
+
 async def test_the_inbox_needs_a_staff_session(start_server):
     server = start_server()
     outsider = StaffHttp(server.url)

@@ -393,6 +393,19 @@ class AlertInbox:
                 "frame": {"type": "help_status", "room": alert.room_id, "status": status,
                           "alert": alert.id}}))
 
+    async def settle_report(self, account: AccountRecord, report_id: int,
+                            resolution: str) -> AlertRecord | None:
+        """A report resolved in the reports list resolves the alert it raised: handled there,
+        it must not escalate to the admins a minute later as if nobody had looked."""
+        alert = await self.store.for_report(report_id)
+        if alert is None or alert.state == "resolved":
+            return None
+        changed = await self.store.resolve(alert.id, account.id, account.display_name,
+                                           f"report_{resolution}", None, datetime.now(UTC))
+        if changed is not None:
+            await self._publish_change(changed)
+        return changed
+
     async def conversation_opened(self, alert_id: int, conv: str) -> AlertRecord | None:
         changed = await self.store.set_conversation(alert_id, conv)
         if changed is not None:

@@ -50,6 +50,7 @@ async def resolve_report(request: Request) -> Response:
                                      target=report["target"], reason=note,
                                      detail={"report": report["id"], "resolution": resolution,
                                              "category": report["category"]})
+        await chat.alerts.settle_report(ctx.account, report["id"], resolution)
     except Denied as denied:
         return denied.response()
     return JSONResponse({"id": report["id"], "status": "resolved", "resolution": resolution})
