@@ -123,7 +123,7 @@ class ChatService:
                 ControlRoute("to_staff", self._deliver_to_staff),
                 ControlRoute("staff_alert", self._deliver_to_signed_in_staff),
                 ControlRoute("staff_disabled", self._sign_out),
-                ControlRoute("staff_changed", self._sign_out),
+                ControlRoute("staff_changed", self._rights_changed),
                 ControlRoute("staff_session_closed", self._session_closed),
                 ControlRoute("identity_erased", self._identity_erased),
                 ControlRoute("rooms_changed",
@@ -446,11 +446,19 @@ class ChatService:
         await self.crisis.current()
 
     def _sign_out(self, event: dict[str, Any]) -> None:
-        """Signed out (or rights changed): the staff member's sockets close, and a reconnect
-        is authorised afresh from the database."""
+        """Disabled: the staff member's sockets close for good (1008); a reconnect is
+        authorised afresh from the database, and the cookie no longer signs anyone in."""
         for client in list(self.hub.connected.values()):
             if client.staff is not None and client.staff.id == event.get("account"):
                 client.close_after_queue(1008, "signed out")
+
+    def _rights_changed(self, event: dict[str, Any]) -> None:
+        """An admin changed the account's rooms; its session stays valid. The sockets close
+        with 1012, on which a console reconnects at once and is authorised afresh with its new
+        rooms: a 1008 would leave a facilitator off the alert stream for good."""
+        for client in list(self.hub.connected.values()):
+            if client.staff is not None and client.staff.id == event.get("account"):
+                client.close_after_queue(1012, "rooms changed")
 
     def _identity_erased(self, event: dict[str, Any]) -> None:
         """An admin erased a person's data: their sockets close (1008)."""

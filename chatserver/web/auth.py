@@ -348,6 +348,8 @@ async def update_staff(request: Request) -> Response:
                                                       for r in rooms):
                 raise Denied(400, "invalid_field", field="rooms")
             await staff.store.set_rooms(account.id, set(rooms))
+            # Every process closes this account's sockets with 1012 (not a sign-out): the
+            # console reconnects at once, authorised with its new rooms.
             await broker.publish_control(msgspec.json.encode(
                 {"kind": "staff_changed", "account": account.id}))
             await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,

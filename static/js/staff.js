@@ -216,6 +216,8 @@ function renderRoomList() {
     if (room.error) item.append(" ", el("span", "hint", errorText(room.error)));
     list.append(item);
   }
+  $("rooms-changed").hidden = !state.roomsChanged;
+  if (state.roomsChanged) $("rooms-changed").textContent = roomsChangedText(myRooms ?? []);
 }
 
 function selectRoom(id, focusSeq, moveFocus = true) {
@@ -575,8 +577,17 @@ function updateFrame(target, room, change) {
   return next;
 }
 
+let myRooms = null; // the rooms of the last welcome (null before the first)
 client.addEventListener("welcome", async (e) => {
   if (!e.detail.role) return; // not a staff connection: the cookie has expired
+  // An admin may have changed this facilitator's rooms: the server then closed the socket
+  // (1012) and this is the reconnect. A room taken away is not joined again (it would be
+  // refused): dropped here, before the client rejoins its rooms right after this event.
+  if (e.detail.role === "facilitator") {
+    for (const id of [...client.rooms.keys()]) {
+      if (!e.detail.rooms.includes(id)) client.rooms.delete(id);
+    }
+  }
   const rooms = await loadNames();
   if (!rooms) return;
   // The rooms' names, wherever a room is named.
@@ -585,6 +596,9 @@ client.addEventListener("welcome", async (e) => {
   renderHeld();
   renderMySessions();
   const mine = e.detail.role === "admin" ? rooms.map((r) => r.id) : e.detail.rooms;
+  for (const [id, room] of state.rooms) {
+    if (!mine.includes(id)) Object.assign(room, { info: null, joined: false, error: null });
+  }
   for (const info of rooms) {
     if (mine.includes(info.id)) roomState(info.id).info = info;
   }
@@ -592,9 +606,20 @@ client.addEventListener("welcome", async (e) => {
   if (e.detail.role === "facilitator") {
     for (const id of mine) if (!client.rooms.has(id)) client.join(id);
   }
+  if (myRooms && e.detail.role === "facilitator" && (myRooms.length !== mine.length || mine.some((id) => !myRooms.includes(id)))) {
+    state.roomsChanged = true; // said beside the list, and read out once
+    say(roomsChangedText(mine));
+  }
+  myRooms = [...mine];
+  if (state.current && !mine.includes(state.current)) {
+    state.current = null;
+    $("room-view").hidden = true;
+  }
   renderRoomList();
   if (!state.current && mine.length) selectRoom(mine[0], null, false);
 });
+const roomsChangedText = (mine) => (mine.length
+  ? t("staff.roomsChanged", { rooms: mine.map(roomName).join(", ") }) : t("staff.roomsChangedNone"));
 client.addEventListener("joined", (e) => {
   const room = roomState(e.detail.room);
   room.joined = true;
