@@ -482,3 +482,72 @@ async def test_the_inbox_needs_a_staff_session(start_server):
     outsider = StaffHttp(server.url)
     assert (await outsider.http.get("/api/alerts")).status_code == 401
     await outsider.close()
+
+
+async def _publishing(redis_url: str, allowed: bool) -> None:
+    """Let Redis take PUBLISH, or refuse it (an ACL rule): the broker's announcements fail
+    while the subscriptions stay up, as in a short cut nobody's subscription noticed."""
+    from redis import asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        await client.execute_command("ACL", "SETUSER", "default",
+                                     "+publish" if allowed else "-publish")
+    finally:
+        await client.aclose()
+
+
+async def test_an_escalation_and_an_untaking_redis_refused_are_announced_once_it_takes_them(
+        world, redis_server):
+    """The call escalates, and later its handler is gone, each at a moment Redis refuses to
+    publish: the database has the change, and nobody heard of it. Once Redis takes them
+    again, the consoles get the change and the person hears that nobody has answered yet, and
+    later that the facilitator had to leave (the escalation loop committed, failed to
+    publish, and nobody ever told them)."""
+    a, _b, staff, console, participant = world
+    admin = await console("admin", a)
+    sanna = await console("sanna")
+    person = await participant()
+    await person.send({"type": "help", "id": "h1", "room": ROOM})
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", timeout=2))["alert"]["id"]
+    await person.wait_for(lambda f: f.get("status") == "notified", timeout=2)
+
+    await _publishing(redis_server.url, False)
+    for _ in range(40):  # escalated in the database, told nobody
+        (now,) = await listed(staff["admin"])
+        if now["escalated"]:
+            break
+        await asyncio.sleep(0.25)
+    assert now["escalated"] and now["state"] == "open"
+    await asyncio.sleep(0.5)
+    assert not [f for f in admin.frames if f["type"] == "alert_escalated"]
+    await _publishing(redis_server.url, True)
+    escalated = await admin.wait_for(lambda f: f["type"] == "alert_escalated", timeout=10)
+    assert escalated["alert"]["id"] == alert and escalated["alert"]["escalated"]
+    changed = await sanna.wait_for(lambda f: f["type"] == "alert_changed"
+                                   and f["alert"]["escalated"], timeout=5)
+    assert changed["alert"]["id"] == alert
+    told = await person.wait_for(lambda f: f.get("status") == "unanswered", timeout=5)
+    assert told["alert"] == alert
+
+    taken = await sanna.request({"type": "alert_ack", "alert": alert})
+    assert taken["alert"]["state"] == "acknowledged"
+    await person.wait_for(lambda f: f.get("status") == "seen", timeout=2)
+    await _publishing(redis_server.url, False)
+    mark = len(admin.frames)
+    await sanna.close()  # her laptop shuts, and the call is hers
+    for _ in range(40):
+        (now,) = await listed(staff["admin"])
+        if now["releases"]:
+            break
+        await asyncio.sleep(0.25)
+    assert (now["state"], now["acknowledged_by"], now["releases"]) == ("open", None, 1)
+    await asyncio.sleep(0.5)
+    assert not [f for f in admin.frames[mark:] if f["type"] in ("alert_changed",
+                                                                 "alert_escalated")]
+    await _publishing(redis_server.url, True)
+    untaken = await admin.wait_for(lambda f: f["type"] in ("alert_changed", "alert_escalated")
+                                   and f["alert"]["releases"] == 1, timeout=10, start=mark)
+    assert (untaken["alert"]["state"], untaken["alert"]["released_by"]) == ("open", "Sanna")
+    released = await person.wait_for(lambda f: f.get("status") == "released", timeout=5)
+    assert released["alert"] == alert

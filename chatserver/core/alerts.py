@@ -53,6 +53,7 @@ TOLD_KINDS = frozenset({HELP, CRISIS})
 # What the person is told of their help or crisis alert (`help_status`, docs/protocol.md).
 PERSON_STATUSES = ("nobody_online", "notified", "seen", "unanswered", "released",
                    "released_nobody_online", "not_sent")
+NOBODY_STATUSES = frozenset({"nobody_online", "released_nobody_online"})
 OUTCOMES = frozenset({"supported", "referred", "emergency", "no_action", "unreachable"})
 NOTE_CHARS = 500
 # Resolved alerts stay in the inbox this long, so a shift sees what the last one handled.
@@ -244,20 +245,37 @@ class AlertInbox:
 
     async def _tell_person_after_retry(self, alert: AlertRecord, kind: str) -> None:
         """What the person would have heard had the broker taken it at once: whether anyone
-        could see their new alert, or "seen" for an acknowledgement still standing."""
-        if alert.kind not in TOLD_KINDS or alert.room_id is None:
+        could see their new alert, "seen" for an acknowledgement still standing, "unanswered"
+        for an escalation, "released..." for an untaking (as the call stands now)."""
+        if alert.kind not in TOLD_KINDS or alert.room_id is None or alert.state == RESOLVED:
             return
-        if kind == "alert_changed":
-            if alert.state != OPEN and alert.acknowledged_at is not None:
-                await self._tell_person(alert, "seen")
-            return
+        if kind == "alert_changed" and alert.state == OPEN and not alert.releases:
+            return  # no news for the person
         status = await self._standing(alert)  # a call asked again may be taken already
-        if status == "nobody_online":
+        if status in NOBODY_STATUSES:
             # A Redis back empty lists each process's staff again on its next heartbeat:
             # never say "nobody" before they had the time to be listed.
             await asyncio.sleep(self.settings.heartbeat_seconds * 1.5)
             status = await self._standing(alert)
         await self._tell_person(alert, status)
+
+    def _tell_when_back(self, alert_id: int) -> None:
+        """The change was announced but the person could not be told: tell them where their
+        call stands once the broker takes it."""
+        async def tell() -> None:
+            alert = await self.store.get(alert_id)
+            if alert is not None:
+                await self._tell_person_after_retry(alert, "alert_escalated")
+
+        async def retried() -> None:
+            try:
+                await retry_with_backoff(tell, (BackendUnavailable, DatabaseError, OSError))
+            except TimeoutError:
+                log.error("person never told", extra={"alert": alert_id})
+
+        task = asyncio.create_task(retried(), name="alert-tell")
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
 
     async def missed_events(self) -> list[tuple[str, dict[str, Any]]]:
         """After this process's broker subscription was lost and is back: the alerts its
@@ -458,9 +476,8 @@ class AlertInbox:
         for alert_id in due:
             alert = await self.store.escalate(alert_id, now)
             if alert is not None:
-                await self._publish("alert_escalated", alert)
                 # Honest to the person too: "told" has not become "seen" in all this time.
-                await self._tell_person(alert, "unanswered")
+                await self._announce_loop_change("alert_escalated", alert, "unanswered")
                 done += 1
         return done
 
@@ -488,13 +505,27 @@ class AlertInbox:
             released, escalated_now = result
             done += 1
             metrics.ALERTS_RELEASED.inc()
-            await self._publish("alert_escalated" if escalated_now else "alert_changed",
-                                released)
-            if released.room_id is not None:  # who is online was read above, for all
-                others = _any_sees_room(staff, released.room_id)
-                await self._tell_person(
-                    released, "released" if others else "released_nobody_online")
+            # Who is online was read above, for all.
+            others = released.room_id is not None and _any_sees_room(staff, released.room_id)
+            await self._announce_loop_change(
+                "alert_escalated" if escalated_now else "alert_changed", released,
+                "released" if others else "released_nobody_online")
         return done
+
+    async def _announce_loop_change(self, kind: str, alert: AlertRecord, status: str) -> None:
+        """Announce a change the escalation loop stored and tell the person ``status``. The
+        change is committed, so nothing would ever say it again: with the broker away, staff
+        and the person hear of it once it is back (as the alert then stands), and the loop
+        goes on with the other alerts due."""
+        try:
+            await self._publish(kind, alert)
+        except BackendUnavailable:
+            self._announce_when_back(alert.id, kind)
+            return
+        try:
+            await self._tell_person(alert, status)
+        except BackendUnavailable:
+            self._tell_when_back(alert.id)
 
     # Delivery (on every process) ----------------------------------------------------------
 
