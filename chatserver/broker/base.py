@@ -162,7 +162,9 @@ class Broker(Protocol):
                                  ) -> tuple[list[PresenceEntry], list[tuple[str, bytes]]]:
         """The heartbeat, in one step whatever the number of connections: the process's
         connections stay present until ``expires_at``; if its presence was lost meanwhile,
-        every connection from ``entries()`` is added again. Then the connections of
+        or one of its presence writes failed, its presence is rewritten from ``entries()``
+        (what it holds of its own that is not among them removed, the rest added; the
+        members gone so are returned with the others). Then the connections of
         processes whose heartbeat lapsed by ``now`` (a process died) are removed. Returns
         the entries whose member is present again (a member_joined is due) and (room, info)
         of the members now gone (each returned to exactly one caller)."""

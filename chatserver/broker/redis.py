@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from redis import asyncio as aioredis
@@ -56,6 +56,9 @@ PRESENCE_PROCS = P + "presprocs"
 DEAD_MARKER_SECONDS = 86_400
 # Set once per Redis dataset: a new value means Redis restarted empty.
 EPOCH_KEY = P + "epoch"
+# How long a rewrite of a process's presence holds its joins and leaves back, waiting for
+# those under way; if they are still waiting for Redis then, it is tried at the next heartbeat.
+REWRITE_WAIT_SECONDS = 1.0
 
 
 def _k(kind: str, room: str) -> str:
@@ -86,6 +89,7 @@ class RedisBroker:
         self._p_join = self._redis.register_script(lua.PRESENCE_JOIN)
         self._p_remove = self._redis.register_script(lua.PRESENCE_REMOVE)
         self._p_heartbeat = self._redis.register_script(lua.PRESENCE_HEARTBEAT)
+        self._p_keep_only = self._redis.register_script(lua.PRESENCE_KEEP_ONLY)
         self._admit = self._redis.register_script(lua.ADMIT)
         # The commands of joins, sends and leaves (appends included): all callers' of one
         # loop turn in one pipeline.
@@ -103,6 +107,13 @@ class RedisBroker:
         # Why this process's presence must be added again ("lost": another process expired
         # it; "restarted": Redis lost its data), until that has been done.
         self._readd: str | None = None
+        # Presence writes of this process that failed (done or not: the reply was lost), and
+        # how many of them the last rewrite of its presence covered: while they differ, the
+        # next heartbeat rewrites it from the process's own truth (a console closed while
+        # Redis was away would stay "online" for good, one opened then never be counted).
+        self._writes_failed = 0
+        self._writes_mended = 0
+        self._gate = _PresenceGate()
 
     # Life cycle ----------------------------------------------------------------------------
 
@@ -356,19 +367,33 @@ class RedisBroker:
 
     async def presence_add(self, entry: PresenceEntry, expires_at: float) -> bool:
         keys, args = self._add_call(entry, expires_at)
+        return bool(await self._presence_write(self._p_add, keys, args))
+
+    async def _presence_write(self, script: Any, keys: Sequence[Any],
+                              args: Sequence[Any]) -> Any:
+        """One presence script of a connection. One that fails (or is cancelled) may or may
+        not have been done: the next heartbeat puts this process's presence right."""
+        await self._gate.enter()
         try:
-            return bool(await self._eval(self._p_add, keys, args))
+            return await self._eval(script, keys, args)
         except (RedisError, OSError) as exc:
+            self._writes_failed += 1
             raise BackendUnavailable("redis presence") from exc
+        except asyncio.CancelledError:
+            self._writes_failed += 1
+            raise
+        finally:
+            self._gate.leave()
 
     async def presence_heartbeat(self, process: str, expires_at: float, now: float,
                                  entries: Callable[[], Sequence[PresenceEntry]]
                                  ) -> tuple[list[PresenceEntry], list[tuple[str, bytes]]]:
         """One step whatever the number of connections. Only when this process's presence
         was lost (another process expired it while this one was stalled, or Redis restarted
-        empty) are all its connections added again; the members present again are returned
-        for a member_joined, except after Redis lost its data (nobody was told that anyone
-        had left)."""
+        empty) or one of its presence writes failed is it rewritten from ``entries()``: its
+        connections not among them removed (returned with the members gone), the others
+        added; the members present again are returned for a member_joined, except after
+        Redis lost its data (nobody was told that anyone had left)."""
         try:
             flat = await self._p_heartbeat(
                 keys=[PRESENCE_PROCS, _k("prespdead", process), EPOCH_KEY],
@@ -382,43 +407,50 @@ class RedisBroker:
             self._readd = "restarted"
         elif lost and self._readd is None:
             self._readd = "lost"
-        if self._readd is None:
+        failed = self._writes_failed
+        if self._readd is None and failed == self._writes_mended:
             return [], gone
         # The marker that said so is gone now: until the connections are back, this process
         # remembers it itself (a failed attempt is tried again at the next heartbeat).
-        again = list(entries())
-        try:
-            results: list[Any] = []
-            if again:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for e in again:
-                        keys, args = self._add_call(e, expires_at)
-                        await self._p_add(keys=keys, args=args, client=pipe)
-                    results = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            log.warning("presence not restored yet", extra={"error": type(exc).__name__})
-            return [], gone  # the departures found are announced all the same
-        why, self._readd = self._readd, None
+        async with self._gate.alone(REWRITE_WAIT_SECONDS) as alone:
+            if not alone:  # a write of this process still waits for Redis: next time
+                return [], gone
+            try:
+                back, stale = await self._rewrite(process, list(entries()), expires_at)
+            except (RedisError, OSError) as exc:
+                log.warning("presence not restored yet", extra={"error": type(exc).__name__})
+                return [], gone  # the departures found are announced all the same
+        why, self._readd, self._writes_mended = self._readd, None, failed
         if why == "restarted":  # Redis lost its data: nobody was told that anyone had left
             return [], gone
-        return [e for e, added in zip(again, results, strict=True) if added], gone
+        return back, gone + stale
+
+    async def _rewrite(self, process: str, entries: list[PresenceEntry], expires_at: float
+                       ) -> tuple[list[PresenceEntry], list[tuple[str, bytes]]]:
+        """This process's presence made what it is here, in one round trip: what Redis holds
+        of it and it does not have removed, what it has added. Returns the entries whose
+        member is present again and (room, info) of the members gone."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            await self._p_keep_only(keys=[_k("presp", process)],
+                                    args=[P, *[f"{e.room}\0{e.conn_key}" for e in entries]],
+                                    client=pipe)
+            for e in entries:
+                keys, args = self._add_call(e, expires_at)
+                await self._p_add(keys=keys, args=args, client=pipe)
+            removed, *added = await pipe.execute()
+        stale = [(removed[i].decode(), removed[i + 1]) for i in range(0, len(removed), 2)]
+        return [e for e, first in zip(entries, added, strict=True) if first], stale
 
     async def presence_remove(self, room: str, conn_key: str, member: str) -> bool:
-        try:
-            return bool(await self._eval(
-                self._p_remove,
-                [_k("pres", room), _k("presn", room), _k("presp", process_of(conn_key))],
-                [conn_key, member, room]))
-        except (RedisError, OSError) as exc:
-            raise BackendUnavailable("redis presence") from exc
+        return bool(await self._presence_write(
+            self._p_remove,
+            [_k("pres", room), _k("presn", room), _k("presp", process_of(conn_key))],
+            [conn_key, member, room]))
 
     async def presence_join(self, entry: PresenceEntry,
                             expires_at: float) -> tuple[bool, list[bytes]]:
         keys, args = self._add_call(entry, expires_at)
-        try:
-            first, values = await self._eval(self._p_join, keys, args)
-        except (RedisError, OSError) as exc:
-            raise BackendUnavailable("redis presence") from exc
+        first, values = await self._presence_write(self._p_join, keys, args)
         return bool(first), one_per_member(values)
 
     async def presence_list(self, room: str) -> list[bytes]:
@@ -462,3 +494,40 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis admit") from exc
         return int(wait_ms) / 1000
+
+
+class _PresenceGate:
+    """A process's presence writes run side by side; a rewrite of its whole presence runs
+    alone: a connection removed while the rewrite's list was on its way would otherwise be
+    added back by it, for good."""
+
+    def __init__(self) -> None:
+        self._writes = 0
+        self._rewrite_done: asyncio.Event | None = None  # while a rewrite runs
+        self._idle: asyncio.Event | None = None  # while a rewrite waits for the writes
+
+    async def enter(self) -> None:
+        while self._rewrite_done is not None:
+            await self._rewrite_done.wait()
+        self._writes += 1
+
+    def leave(self) -> None:
+        self._writes -= 1
+        if self._writes == 0 and self._idle is not None:
+            self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def alone(self, timeout: float) -> AsyncIterator[bool]:
+        """Hold new writes back and wait (at most ``timeout``) for those under way; yields
+        whether they ended."""
+        done = self._rewrite_done = asyncio.Event()
+        try:
+            if self._writes:
+                self._idle = asyncio.Event()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._idle.wait(), timeout)
+                self._idle = None
+            yield self._writes == 0
+        finally:
+            self._rewrite_done = None
+            done.set()

@@ -76,6 +76,38 @@ return 0
 """
 
 
+# This process's presence rewritten from its own truth, first step: every connection of its
+# set that is not among ARGV[2..] ("room\0conn" items) is removed, as PRESENCE_REMOVE does
+# (its removal failed while Redis was away, or its reply was lost). KEYS: the process's set.
+# ARGV: key prefix, then the items to keep. Returns {room, info, ...} of the members now gone.
+PRESENCE_KEEP_ONLY = """
+local keep = {}
+for i = 2, #ARGV do keep[ARGV[i]] = true end
+local out = {}
+for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if not keep[item] then
+    redis.call('SREM', KEYS[1], item)
+    local sep = string.find(item, '\\0', 1, true)
+    local room = string.sub(item, 1, sep - 1)
+    local conn = string.sub(item, sep + 1)
+    local infos = ARGV[1] .. 'pres:' .. room
+    local info = redis.call('HGET', infos, conn)
+    if info then
+      redis.call('HDEL', infos, conn)
+      local member = string.match(conn, '^([^|]*)|')
+      local counts = ARGV[1] .. 'presn:' .. room
+      if redis.call('HINCRBY', counts, member, -1) <= 0 then
+        redis.call('HDEL', counts, member)
+        table.insert(out, room)
+        table.insert(out, info)
+      end
+    end
+  end
+end
+return out
+"""
+
+
 # The heartbeat, in one round trip: this process stays alive, then every process whose
 # liveness lapsed is expired with all its connections. KEYS: processes zset, this process's
 # "expired" marker, epoch key. ARGV: process, expires_at, a new epoch, now, key prefix,

@@ -88,19 +88,26 @@ class Presence:
         return PresenceEntry(STAFF_ROOM, client.conn_key(account.id), account.id, info)
 
     async def staff_signed_in(self, client: Client) -> None:
-        """A staff connection said hello: it counts as someone who can answer alerts."""
+        """A staff connection said hello: it counts as someone who can answer alerts. With
+        the broker away it is counted from the first heartbeat that reaches it (the console
+        works meanwhile: its hello was answered)."""
         entry = self._staff_entry(client)
-        if entry is not None:
+        if entry is None:
+            return
+        try:
             await self.broker.presence_add(
                 entry, time.time() + self.settings.presence_ttl_seconds)
+        except BackendUnavailable:
+            log.warning("staff presence not added yet")
 
     async def staff_online(self) -> list[dict[str, Any]]:
         """Every signed-in staff connection's account, role and rooms, on every process."""
         return await self.present(STAFF_ROOM)
 
     async def withdraw_all(self, client: Client) -> None:
-        """A closed connection leaves every room; a backend that is away lets presence lapse
-        by its TTL instead (asyncpg's refused connect is a bare OSError)."""
+        """A closed connection leaves every room and stops counting as staff. With a backend
+        away (asyncpg's refused connect is a bare OSError), the broker removes what is left
+        at its first heartbeat that reaches it, and the departures are announced then."""
         for room_id in list(client.memberships):
             try:
                 await self.withdraw(client, room_id)
