@@ -203,12 +203,18 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     return told.escalated && !known.escalated ? { ...known, escalated: true } : known;
   }
 
+  // Taken or resolved (here, in another tab, by someone else): its desktop notification goes.
+  function settle(before, now) {
+    if (now.state !== "open" && before?.state !== now.state) signals.dismiss(`alert-${now.id}`);
+  }
+
   let toldSinceLoad = null; // ids told by frames while /api/alerts is on its way
   function upsert(alert) {
     const before = alerts.get(alert.id);
     const now = later(before, alert);
     alerts.set(alert.id, now);
     toldSinceLoad?.add(alert.id);
+    settle(before, now);
     return { before, now };
   }
 
@@ -221,7 +227,9 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     const known = new Map(alerts);
     alerts.clear();
     for (const alert of answer.body.alerts ?? []) {
-      alerts.set(alert.id, later(known.get(alert.id), alert));
+      const now = later(known.get(alert.id), alert);
+      alerts.set(alert.id, now);
+      settle(known.get(alert.id), now); // taken while this console was away
     }
     for (const id of told) if (!alerts.has(id) && known.has(id)) alerts.set(id, known.get(id));
     render();
@@ -272,11 +280,20 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   }
   const released = (before, now) => before && before.state !== "open" && now.state === "open";
 
+  // An open alert this console never heard of (its `alert` frame was lost: the sending
+  // process died after storing it; it came between the first GET /api/alerts and the hello)
+  // is said and signalled now as new, or escalated, or untaken again: never taken in silently.
+  function announceUnheard(alert) {
+    if (alert.released_by) announceReleased(alert);
+    else announce(alert, alert.escalated ? "escalated" : "new");
+  }
+
   client.addEventListener("alert_changed", (e) => {
     const { before, now } = upsert(e.detail.alert);
     render();
-    if (released(before, now)) announceReleased(now);
-    else if (before?.state === "open" && now.state !== "open" && !mine(now.acknowledged_by)) {
+    if (!before) { if (now.state === "open") announceUnheard(now); }
+    else if (released(before, now)) announceReleased(now);
+    else if (before.state === "open" && now.state !== "open" && !mine(now.acknowledged_by)) {
       say(t("alerts.takenAnnounce", { name: now.acknowledged_by ?? "", what: what(now),
         who: now.name ?? "" }));
     }
@@ -284,8 +301,11 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   client.addEventListener("alert_escalated", (e) => {
     const { before, now } = upsert(e.detail.alert);
     render();
-    if (released(before, now)) announceReleased(now);
-    else if (now.state === "open") announce(now, "escalated"); // not when someone took it meanwhile
+    if (!before) { if (now.state === "open") announceUnheard(now); }
+    else if (released(before, now)) announceReleased(now);
+    // Only a change to escalated is said: the same escalation told again (sent again after a
+    // Redis outage) must not sound on every console once more. Not when someone took it.
+    else if (now.state === "open" && !before.escalated) announce(now, "escalated");
   });
   client.addEventListener("answer", (e) => {
     const { request, answer } = e.detail;

@@ -113,6 +113,9 @@ export function initAlertSignals() {
   const measure = () => document.documentElement.style.setProperty("--bar-height", `${bar.offsetHeight}px`);
   new ResizeObserver(measure).observe(bar);
 
+  // The desktop notification on screen for each alert (by tag), to close once it is taken.
+  const shown = new Map();
+
   render();
   return {
     relabel: render,
@@ -130,8 +133,20 @@ export function initAlertSignals() {
       if (prefs.sound) tone();
       if (notifying() && (document.hidden || !document.hasFocus())) {
         const notification = new Notification(title, { body, tag });
+        shown.set(tag, notification);
         notification.addEventListener("click", () => { window.focus(); notification.close(); });
+        notification.addEventListener("close", () => {
+          if (shown.get(tag) === notification) shown.delete(tag);
+        });
       }
+    },
+    /** The alert was taken (in this tab, another or by someone else): its notification goes,
+     * so that nobody on this desk answers a call that is already being answered. */
+    dismiss(tag) {
+      const notification = shown.get(tag);
+      if (!notification) return;
+      shown.delete(tag);
+      notification.close();
     },
   };
 }

@@ -7,14 +7,69 @@ and sounded as a new alert; a desktop notification goes once someone takes the a
 
 from __future__ import annotations
 
-import pytest
-from playwright.async_api import Browser
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
 
-from chatserver.testing import FACILITATOR_PASSWORD, ChatClient, ServerProcess, StaffHttp
-from tests.browser.staff_helpers import sign_in
-from tests.browser.test_participant_ui import wait_until
+import pytest
+from playwright.async_api import Browser, Page, WebSocketRoute
+
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    ServerProcess,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
+from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
+from tests.browser.test_help_in_view_ui import DESKTOP
+from tests.browser.test_participant_ui import relay, wait_until
+from tests.conftest import ServerFactory
 
 pytestmark = pytest.mark.browser
+HELP = "Tarvitsee apua nyt"
+# Installed before the console's own scripts: the tone and desktop notifications are chosen
+# (as a facilitator would, kept on the device), the facilitator is in another window, and
+# fakes count what the console does: tones played (two notes each), notifications shown and
+# closed, and every text put in the assertive live region (what a screen reader reads out).
+SIGNALS = """
+localStorage.setItem("vt.staff.sound", "1");
+localStorage.setItem("vt.staff.notify", "1");
+window.__tones = 0; window.__shown = []; window.__closed = []; window.__said = [];
+class FakeNotification {
+  static permission = "granted";
+  static async requestPermission() { return "granted"; }
+  constructor(title, options) {
+    this.tag = options.tag; this.on = {}; window.__shown.push(this.tag);
+  }
+  addEventListener(type, listener) { this.on[type] = listener; }
+  close() { window.__closed.push(this.tag); this.on.close?.(); }
+}
+window.Notification = FakeNotification;
+class FakeAudioContext {
+  constructor() { this.state = "running"; this.currentTime = 0; this.destination = {}; }
+  resume() { return Promise.resolve(); }
+  createOscillator() {
+    return { type: "", frequency: { value: 0 }, connect: (n) => n,
+             start: () => { window.__tones += 1; }, stop: () => {} };
+  }
+  createGain() {
+    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (n) => n };
+  }
+}
+window.AudioContext = FakeAudioContext;
+document.hasFocus = () => false;
+document.addEventListener("DOMContentLoaded", () => {
+  const live = document.getElementById("urgent-live");
+  new MutationObserver(() => { if (live.textContent) window.__said.push(live.textContent); })
+    .observe(live, { childList: true, characterData: true, subtree: true });
+});
+"""
 
 
 async def account_id(admin: StaffHttp, username: str) -> str:
@@ -58,3 +113,104 @@ async def test_a_console_whose_rooms_change_comes_back_with_them_and_gets_their_
     assert sanna.errors == []  # type: ignore[attr-defined]
     await person.close()
     await admin.close()
+
+
+@pytest.fixture
+async def escalating(start_server: ServerFactory, tmp_path: Path
+                     ) -> AsyncIterator[tuple[ServerProcess, str]]:
+    """One process (SQLite) whose alerts escalate after 2 s; an admin and Sanna (Olohuone).
+    Yields the server and the admin's password."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/signals.sqlite3"
+    admin_password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, alert_escalate_seconds=2, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    await admin.close()
+    yield server, admin_password
+
+
+Passes = Callable[[dict[str, Any]], int]  # how many times a frame from the server reaches the page
+
+
+async def signalling_console(browser: Browser, url: str, username: str, password: str,
+                             passes: Passes) -> Page:
+    """A signed-in console with the tone and notifications on (counted by SIGNALS), whose
+    frames from the server reach the page as often as ``passes`` says (0: lost; 2: told
+    twice, as a Redis outage's missed events tell it again)."""
+    ctx = await browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    await ctx.add_init_script(SIGNALS)
+    page = await ctx.new_page()
+    page.errors = no_dialogs_or_errors(page)  # type: ignore[attr-defined]
+
+    def to_page(page_side: WebSocketRoute, message: str | bytes) -> bool:
+        times = passes(json.loads(message))
+        for _ in range(times - 1):
+            page_side.send(message)
+        return times > 0
+
+    await page.route_web_socket(re.compile(r"/ws$"), relay(to_page=to_page))
+    await page.goto(url + "/staff")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.press("#password", "Enter")
+    await page.wait_for_selector("#my-rooms li")
+    # The first GET /api/alerts has been answered: an alert from now on is news to it.
+    await wait_until(page, "document.getElementById('no-alerts').hidden === false")
+    return page
+
+
+def escalation(frame: dict[str, Any]) -> bool:
+    alert = frame.get("alert") or {}
+    return frame.get("type") in ("alert_changed", "alert_escalated") \
+        and alert.get("escalated") is True and alert.get("state") == "open"
+
+
+async def test_an_escalation_sounds_once_even_if_told_twice_or_first(
+        browser: Browser, escalating: tuple[ServerProcess, str]) -> None:
+    """Sanna's console loses the new alert's frame (its process died between storing and
+    sending it; or it came between her first GET /api/alerts and her hello), so she hears of
+    the call first when it escalates (as `alert_changed`, being the room's facilitator): it is
+    read out, sounded and notified then, once, though the escalation reaches her twice. The
+    admin hears the new alert and then its escalation once, though told it twice. When Sanna
+    takes it, the desktop notifications for it close on both desks."""
+    server, admin_password = escalating
+    sanna = await signalling_console(browser, server.url, "sanna", FACILITATOR_PASSWORD,
+                                     lambda f: 0 if f.get("type") == "alert"
+                                     else 2 if escalation(f) else 1)
+    admin = await signalling_console(browser, server.url, "admin", admin_password,
+                                     lambda f: 2 if escalation(f) else 1)
+    person = await ChatClient.connect(server.ws_url)
+    await person.join("olohuone", name="Kuikka")
+    await person.request({"type": "help", "room": "olohuone"})
+    alert = {page: page.locator("#alerts li", has_text=HELP) for page in (sanna, admin)}
+    await alert[admin].wait_for()
+    await alert[sanna].locator(".escalated").wait_for(timeout=10000)
+    await alert[admin].locator(".escalated").wait_for()
+    await asyncio.sleep(0.5)  # the second telling, and its read-out 50 ms after it is asked
+
+    waiting = f"Kuittaamaton hälytys: {HELP}: Kuikka, Olohuone"
+    assert await sanna.evaluate("window.__said") == [waiting]
+    assert await sanna.evaluate("window.__tones") == 2, "one tone (two notes)"
+    assert await admin.evaluate("window.__said") == [
+        f"Hälytys: {HELP}: Kuikka, Olohuone", waiting]
+    # A tone for the new alert, one when it escalates.
+    assert await admin.evaluate("window.__tones") == 4
+    alert_id = await alert[admin].get_attribute("data-alert")
+    tag = f"alert-{alert_id}"
+    assert await sanna.evaluate("window.__shown") == [tag]
+    assert await admin.evaluate("window.__shown") == [tag, tag]
+    assert await admin.evaluate("window.__closed") == []
+
+    # Sanna takes it: the admin's notification goes (and hers), nothing more is sounded.
+    await alert[sanna].get_by_role("button", name="Kuittaa").click()
+    await alert[admin].locator(".alert-state", has_text="Hoitaa: Sanna").wait_for()
+    await wait_until(admin, "window.__closed.length > 0")
+    await wait_until(sanna, "window.__closed.length > 0")
+    assert await admin.evaluate("window.__closed") == [tag]
+    assert await sanna.evaluate("window.__closed") == [tag]
+    assert await admin.evaluate("window.__tones") == 4
+    for page in (sanna, admin):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await person.close()
+
