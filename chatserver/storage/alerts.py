@@ -42,12 +42,15 @@ class AlertRecord:
     released_name: str | None = None
 
     def public(self) -> dict[str, Any]:
-        """What staff see (account ids stay on the server; names are what staff know)."""
+        """What staff see: names are what staff know; the handler's account id too, so that a
+        console tells "you handle this" by account, not by a display name another staff member
+        may share (a staff id is no participant's data; it goes to staff only)."""
         return {"id": self.id, "room": self.room_id, "kind": self.kind, "member": self.member,
                 "name": self.name, "seq": self.seq, "session": self.session_id,
                 "report": self.report_id, "state": self.state,
                 "created_at": iso(self.created_at), "escalated": self.escalated,
                 "acknowledged_by": self.acknowledged_name,
+                "acknowledged_by_id": self.acknowledged_by,
                 "acknowledged_at": _iso(self.acknowledged_at),
                 "resolved_by": self.resolved_name, "resolved_at": _iso(self.resolved_at),
                 "outcome": self.outcome, "note": self.note, "conv": self.conv,

@@ -19,7 +19,10 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   const requests = new Map(); // request id -> { type, alert }
   const errorText = (code) => t(has(`alerts.error.${code}`) ? `alerts.error.${code}`
     : has(`error.${code}`) ? `error.${code}` : "error.generic");
-  const mine = (name) => Boolean(name) && name === api.account?.display_name;
+  // By account id: display names are not unique, and a namesake must not read that they
+  // handle someone else's call.
+  const mine = (alert) => Boolean(alert.acknowledged_by_id)
+    && alert.acknowledged_by_id === api.account?.id;
   const what = (alert) => t(has(`alerts.${alert.kind}`) ? `alerts.${alert.kind}` : "alerts.other");
   const where = (alert) => {
     if (!alert.room) return t("alerts.oneToOneWhere");
@@ -41,7 +44,7 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
       line.append(el("strong", "", t("alerts.stateOpen")));
       if (alert.released_by) line.append(" ", t("alerts.releasedBy", { name: alert.released_by }));
     } else if (alert.state === "acknowledged") {
-      line.append(el("strong", "", mine(alert.acknowledged_by) ? t("alerts.handledByYou")
+      line.append(el("strong", "", mine(alert) ? t("alerts.handledByYou")
         : t("alerts.handledBy", { name: alert.acknowledged_by ?? "" })));
     } else {
       line.append(el("strong", "", t("alerts.resolvedBy", {
@@ -234,7 +237,7 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     for (const id of told) if (!alerts.has(id) && known.has(id)) alerts.set(id, known.get(id));
     render();
     conversations.resumeFrom([...alerts.values()].filter((a) => a.conv && a.state !== "resolved"
-      && mine(a.acknowledged_by)).map((a) => a.conv));
+      && mine(a)).map((a) => a.conv));
   }
 
   // Server events -----------------------------------------------------------------------------
@@ -293,7 +296,7 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     render();
     if (!before) { if (now.state === "open") announceUnheard(now); }
     else if (released(before, now)) announceReleased(now);
-    else if (before.state === "open" && now.state !== "open" && !mine(now.acknowledged_by)) {
+    else if (before.state === "open" && now.state !== "open" && !mine(now)) {
       say(t("alerts.takenAnnounce", { name: now.acknowledged_by ?? "", what: what(now),
         who: now.name ?? "" }));
     }

@@ -214,3 +214,39 @@ async def test_an_escalation_sounds_once_even_if_told_twice_or_first(
         assert page.errors == []  # type: ignore[attr-defined]
     await person.close()
 
+
+async def test_you_handle_this_is_said_to_the_one_who_took_it_not_a_namesake(
+        browser: Browser, staff_server: tuple[ServerProcess, str]) -> None:
+    """Two facilitators of the room are both called Sanna (display names are not unique).
+    When one takes a call, the other's console says that Sanna handles it, not that she does,
+    and reads out that it was taken."""
+    server, admin_password = staff_server
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    created = await admin.post("/api/staff", {"username": "sanna2", "display_name": "Sanna",
+                                              "password": FACILITATOR_PASSWORD,
+                                              "role": "facilitator"})
+    assert created.status_code == 201, created.text
+    assert (await admin.patch(f"/api/staff/{created.json()['id']}",
+                              {"rooms": ["olohuone"]})).status_code == 200
+    first = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    second = await sign_in(browser, server.url, "sanna2", FACILITATOR_PASSWORD)
+    person = await ChatClient.connect(server.ws_url)
+    await person.join("olohuone", name="Kuikka")
+    await person.request({"type": "help", "room": "olohuone"})
+    alert = {page: page.locator("#alerts li", has_text=HELP) for page in (first, second)}
+    await alert[second].wait_for()
+    await alert[first].get_by_role("button", name="Kuittaa").click()
+    await alert[first].locator(".alert-state", has_text="Sinä hoidat tätä.").wait_for()
+    await alert[second].locator(".alert-state", has_text="Hoitaa: Sanna").wait_for()
+    assert "Sinä hoidat" not in await alert[second].inner_text()
+    await wait_until(second, "document.getElementById('status-live').textContent"
+                             ".startsWith('Sanna hoitaa')")
+    # A reloaded console tells them apart too (GET /api/alerts).
+    await second.reload()
+    await alert[second].locator(".alert-state", has_text="Hoitaa: Sanna").wait_for()
+    assert "Sinä hoidat" not in await alert[second].inner_text()
+    for page in (first, second):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await person.close()
+    await admin.close()
