@@ -82,3 +82,38 @@ async def test_who_left_or_came_while_redis_was_away_is_right_once_it_is_back(
         await c.close()
     for http in https:
         await http.close()
+
+
+async def test_nobody_online_said_while_a_console_was_reconnecting_is_corrected_when_it_is_back(
+        start_server, redis_server, pg_url):
+    """Sanna's console is reconnecting (her process restarted, or Redis came back empty and
+    the processes have not listed their staff again yet) when the person asks for help, and
+    again when the person is back in the room: both times they hear at once that nobody is
+    online, which was true then. A moment later she is back, and they hear that a facilitator
+    has been told: not left believing that nobody is there while she is."""
+    (a, b), https, sanna, person = await facilitator_and_person(
+        start_server, pg_url, redis_server.url, processes=2, alert_escalate_seconds=300)
+    await sanna.close()  # reconnecting
+    first = await press_help(person)
+    assert first == "nobody_online"
+    alert = person.frames[-1]["alert"]
+    await asyncio.sleep(0.5)
+    sanna = await https[1].socket(b.ws_url)
+    corrected = await person.wait_for(lambda f: f.get("status") == "notified", timeout=6)
+    assert corrected["alert"] == alert
+
+    token = person.token
+    await person.close()
+    await sanna.close()  # reconnecting again when the person is back
+    back = await ChatClient.connect(a.ws_url, token=token)
+    await back.join(ROOM)
+    told = await back.wait_for(lambda f: f["type"] == "help_status", timeout=5)
+    assert (told["status"], told["alert"]) == ("nobody_online", alert)
+    await asyncio.sleep(0.5)
+    sanna = await https[1].socket(b.ws_url)
+    again = await back.wait_for(lambda f: f.get("status") == "notified", timeout=6)
+    assert again["alert"] == alert
+    for c in (back, sanna):
+        await c.close()
+    for http in https:
+        await http.close()

@@ -65,6 +65,10 @@ RETRY_PAUSE = 15.0
 # "Asks again" is said to staff at most this often per call (and state of it): someone may
 # press many times in a row, or hold a key down, and a tone every time would be muted.
 AGAIN_SECONDS = 10.0
+# After "nobody is online", who is online is looked at again this many heartbeats later: a
+# Redis back empty lists each process's staff again at its next heartbeat, and consoles
+# closed with 1012 by a restart are back within seconds. Someone there by then is said.
+RECHECK_HEARTBEATS = (1.5, 5.0)
 
 MaySupport = Callable[[AccountRecord], Awaitable[bool]]
 T = TypeVar("T")
@@ -114,6 +118,8 @@ class AlertInbox:
         self._told_loaded = False
         # (alert, state, why) -> when this process last said that the person asks again.
         self._said_again: dict[tuple[int, str, str], float] = {}
+        # Alerts whose person heard that nobody is online, watched for someone coming.
+        self._rechecking: set[int] = set()
 
     # Who may see and handle -------------------------------------------------------------
 
@@ -164,6 +170,7 @@ class AlertInbox:
             status = await self._reach(room_id, "notified", "nobody_online")
             tell.offer(encode({"type": "help_status", "room": room_id, "status": status,
                                "alert": alert.id}))
+            self._recheck_if_nobody(alert, status)
         return alert
 
     async def ask_again(self, room_id: str, member: str, tell: Client | None, *,
@@ -191,8 +198,10 @@ class AlertInbox:
                 self._announce_when_back(alert.id, "alert_new", again)
                 raise
         if tell is not None:
-            tell.offer(encode({"type": "help_status", "room": room_id,
-                               "status": await self._standing(alert), "alert": alert.id}))
+            status = await self._standing(alert)
+            tell.offer(encode({"type": "help_status", "room": room_id, "status": status,
+                               "alert": alert.id}))
+            self._recheck_if_nobody(alert, status)
         return True
 
     def _say_again_now(self, alert: AlertRecord, why: str) -> bool:
@@ -258,6 +267,7 @@ class AlertInbox:
             await asyncio.sleep(self.settings.heartbeat_seconds * 1.5)
             status = await self._standing(alert)
         await self._tell_person(alert, status)
+        self._recheck_if_nobody(alert, status)
 
     def _tell_when_back(self, alert_id: int) -> None:
         """The change was announced but the person could not be told: tell them where their
@@ -326,8 +336,9 @@ class AlertInbox:
                 alert.created_at < datetime.now(UTC) - RECENT:
             self._told.pop((room_id, member), None)
             return None
-        return {"type": "help_status", "room": room_id, "status": await self._standing(alert),
-                "alert": alert.id}
+        status = await self._standing(alert)
+        self._recheck_if_nobody(alert, status)
+        return {"type": "help_status", "room": room_id, "status": status, "alert": alert.id}
 
     async def _standing(self, alert: AlertRecord) -> str:
         """What the person is told of an unresolved help or crisis alert of theirs now."""
@@ -339,6 +350,36 @@ class AlertInbox:
         if alert.escalated:
             return "unanswered"
         return await self._reach(alert.room_id, "notified", "nobody_online")
+
+    def _recheck_if_nobody(self, alert: AlertRecord, status: str) -> None:
+        """The person heard that nobody is online: true then, but staff may not have been
+        listed yet (a Redis back empty, consoles reconnecting after a restart). If someone
+        is there a few heartbeats later, the person hears it (once, on any process)."""
+        if status not in NOBODY_STATUSES or alert.id in self._rechecking:
+            return
+        self._rechecking.add(alert.id)
+        task = asyncio.create_task(self._recheck(alert.id), name="alert-recheck")
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _recheck(self, alert_id: int) -> None:
+        try:
+            waited = 0.0
+            for beats in RECHECK_HEARTBEATS:
+                await asyncio.sleep(beats * self.settings.heartbeat_seconds - waited)
+                waited = beats * self.settings.heartbeat_seconds
+                alert = await self.store.get(alert_id)
+                if alert is None or alert.state != OPEN:
+                    return  # taken ("seen" was said) or resolved
+                status = await self._standing(alert)
+                if status in ("notified", "released"):
+                    await self._tell_person(alert, status)
+                if status not in NOBODY_STATUSES:
+                    return  # said, or "unanswered" was (it escalated)
+        except (BackendUnavailable, DatabaseError, OSError) as exc:
+            log.warning("nobody-online not looked at again", extra={"error": type(exc).__name__})
+        finally:
+            self._rechecking.discard(alert_id)
 
     async def _reach(self, room_id: str, someone: str, nobody: str) -> str:
         """``someone`` if a staff member who may see the room is online, else ``nobody``."""
@@ -526,6 +567,8 @@ class AlertInbox:
             await self._tell_person(alert, status)
         except BackendUnavailable:
             self._tell_when_back(alert.id)
+            return
+        self._recheck_if_nobody(alert, status)
 
     # Delivery (on every process) ----------------------------------------------------------
 
