@@ -30,13 +30,19 @@ from redis.exceptions import RedisError
 log = logging.getLogger("chatserver.broker")
 
 READ_SIZE = 256 * 1024
+# A connection can die without a word (a NAT or firewall that forgot it, a frozen Redis): a
+# subscription that has heard nothing for this long is sent a PING, and one that has still
+# heard nothing at the next look is taken for lost and made again (the process then catches up
+# on what it missed), rather than leaving the process deaf while it believes it is subscribed.
+PING_SECONDS = 2.0
 
 
 class Subscriber:
     def __init__(self, url: str, on_message: Callable[[str, bytes], None],
                  on_subscribed: Callable[[str], None],
                  on_lost: Callable[[BaseException], None]) -> None:
-        self._pool: Any = aioredis.ConnectionPool.from_url(url, socket_connect_timeout=2)
+        self._pool: Any = aioredis.ConnectionPool.from_url(url, socket_connect_timeout=2,
+                                                           socket_keepalive=True)
         self._on_message = on_message
         self._on_subscribed = on_subscribed
         self._on_lost = on_lost
@@ -50,6 +56,8 @@ class Subscriber:
         # Set by a subscription asked for while the connection is down: try again at once
         # rather than at the end of the backoff (redis-py's PubSub connected on demand).
         self._wake = asyncio.Event()
+        self._heard = 0.0  # loop time of the last read that brought anything
+        self._watchdog: asyncio.Task[None] | None = None
 
     async def start(self, first: str, timeout: float) -> None:
         """Connect (an error if Redis cannot be reached), subscribe ``first`` and return once
@@ -106,12 +114,17 @@ class Subscriber:
             await conn.disconnect()
             raise RedisConnectionError("redis connection without a stream")
         self._conn, self._writer = conn, writer
+        self._heard = asyncio.get_running_loop().time()
+        self._watchdog = asyncio.create_task(self._watch(writer), name="redis-listen-watch")
         if self._channels:  # the first channel (always among them) last
             self._send("SUBSCRIBE", *sorted(self._channels - {self._first}), self._first)
         return reader
 
     async def _drop(self) -> None:
         conn, self._conn, self._writer = self._conn, None, None
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if conn is not None:
             with contextlib.suppress(RedisError, OSError):
                 await conn.disconnect(nowait=True)
@@ -141,13 +154,31 @@ class Subscriber:
                 backoff = 0.1
                 break
 
+    async def _watch(self, writer: asyncio.StreamWriter) -> None:
+        """PING a quiet connection; abort one that answers nothing within PING_SECONDS (its
+        read then ends, and the connection is made again as for any loss)."""
+        loop = asyncio.get_running_loop()
+        asked: float | None = None
+        while writer is self._writer and not writer.is_closing():
+            await asyncio.sleep(PING_SECONDS)
+            if asked is not None and self._heard < asked:
+                log.warning("redis subscription silent: connecting again")
+                writer.transport.abort()
+                return
+            asked = None
+            if loop.time() - self._heard >= PING_SECONDS:
+                asked = loop.time()
+                self._send("PING")
+
     async def _read(self, reader: asyncio.StreamReader) -> None:
         """Hand on what arrives until the connection ends (always by an exception)."""
         parser = hiredis.Reader()
+        loop = asyncio.get_running_loop()
         while True:
             data = await reader.read(READ_SIZE)
             if not data:
                 raise RedisConnectionError("redis closed the subscription")
+            self._heard = loop.time()
             parser.feed(data)
             while (reply := parser.gets()) is not False:
                 self._handle(reply)
