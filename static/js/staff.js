@@ -588,6 +588,10 @@ client.addEventListener("welcome", async (e) => {
       if (!e.detail.rooms.includes(id)) client.rooms.delete(id);
     }
   }
+  // The inbox is read from the server after each welcome, never before: an alert stored
+  // between an earlier read and the hello would reach this console neither way. From the
+  // hello on, alerts come as frames (alert-inbox.js merges those that overtake the read).
+  inbox.load();
   const rooms = await loadNames();
   if (!rooms) return;
   // The rooms' names, wherever a room is named.
@@ -705,7 +709,7 @@ client.addEventListener("held_message", (e) => {
   say(t("held.announce", { room: roomName(e.detail.room) }));
 });
 showConnection(client, $("connection"));
-client.addEventListener("reconnected", () => { loadQueues(); inbox.load(); });
+client.addEventListener("reconnected", () => loadQueues()); // the inbox: on welcome
 client.addEventListener("refused", () => {
   $("connection").textContent = t("error.not_signed_in");
   $("connection").hidden = false;
@@ -739,7 +743,7 @@ async function start() {
     await Promise.all([loadNames(), loadResources()]);
     client.connect(lang());
     await Promise.all([loadQueues(), loadMySessions(), startDebriefs(api, client),
-      supportConsole.start(), inbox.load()]);
+      supportConsole.start()]);
   });
 }
 start();

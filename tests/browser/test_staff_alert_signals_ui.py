@@ -250,3 +250,50 @@ async def test_you_handle_this_is_said_to_the_one_who_took_it_not_a_namesake(
         assert page.errors == []  # type: ignore[attr-defined]
     await person.close()
     await admin.close()
+
+
+async def test_an_alert_raised_before_the_consoles_hello_is_listed(
+        browser: Browser, staff_server: tuple[ServerProcess, str]) -> None:
+    """A call for help stored after the console first read the inbox but before its hello
+    (here the hello is held back): no frame brings it, since the socket was not yet a
+    staff connection. The console reads the inbox after the welcome, so it is listed at once,
+    not only when it escalates a minute later."""
+    server, _ = staff_server
+    ctx = await browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    sanna = await ctx.new_page()
+    sanna.errors = no_dialogs_or_errors(sanna)  # type: ignore[attr-defined]
+    held: list[Callable[[], None]] = []
+
+    def hold_hello(page_side: WebSocketRoute) -> None:
+        server_side = page_side.connect_to_server()
+
+        def up(message: str | bytes) -> None:
+            if json.loads(message).get("type") == "hello" and not held:
+                held.append(lambda: server_side.send(message))
+                return
+            server_side.send(message)
+
+        page_side.on_message(up)
+        server_side.on_message(page_side.send)
+
+    await sanna.route_web_socket(re.compile(r"/ws$"), hold_hello)
+    await sanna.goto(server.url + "/staff")
+    await sanna.fill("#username", "sanna")
+    await sanna.fill("#password", FACILITATOR_PASSWORD)
+    await sanna.press("#password", "Enter")
+    await sanna.wait_for_selector("#console:not([hidden])")
+    for _ in range(50):
+        if held:
+            break
+        await asyncio.sleep(0.1)
+    assert held, "the console's hello is held back"
+    await asyncio.sleep(1)  # anything the page asked of the server before its hello is answered
+    person = await ChatClient.connect(server.ws_url)
+    await person.join("olohuone", name="Kuikka")
+    await person.request({"type": "help", "room": "olohuone"})
+    await person.wait_for(lambda f: f["type"] == "help_status")  # stored
+    held[0]()
+    await sanna.locator("#alerts li", has_text=HELP).wait_for(timeout=5000)
+    assert sanna.errors == []  # type: ignore[attr-defined]
+    await person.close()
+    await ctx.close()
