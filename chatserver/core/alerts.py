@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
@@ -33,6 +33,7 @@ from chatserver.broker.base import Broker
 from chatserver.core import metrics
 from chatserver.core.hub import Client, Hub
 from chatserver.core.presence import Presence
+from chatserver.core.retry import retry_with_backoff as retry_with_backoff  # safety.py uses it
 from chatserver.core.session_gate import SessionGate
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
@@ -58,10 +59,6 @@ OUTCOMES = frozenset({"supported", "referred", "emergency", "no_action", "unreac
 NOTE_CHARS = 500
 # Resolved alerts stay in the inbox this long, so a shift sees what the last one handled.
 RECENT = timedelta(hours=24)
-# An alert that could not be stored, or stored but not announced (the database or the broker
-# away), is tried again for this long, with a pause growing to at most RETRY_PAUSE.
-RETRY_SECONDS = 600.0
-RETRY_PAUSE = 15.0
 # "Asks again" is said to staff at most this often per call (and state of it): someone may
 # press many times in a row, or hold a key down, and a tone every time would be muted.
 AGAIN_SECONDS = 10.0
@@ -71,23 +68,6 @@ AGAIN_SECONDS = 10.0
 RECHECK_HEARTBEATS = (1.5, 5.0)
 
 MaySupport = Callable[[AccountRecord], Awaitable[bool]]
-T = TypeVar("T")
-
-
-async def retry_with_backoff(attempt: Callable[[], Awaitable[T]],
-                             retry_on: tuple[type[BaseException], ...]) -> T:
-    """``attempt()`` after 1 s, then again after 2, 4, 8 and every RETRY_PAUSE seconds while it
-    raises one of ``retry_on``, for RETRY_SECONDS; its result, or TimeoutError at the end."""
-    deadline = time.monotonic() + RETRY_SECONDS
-    pause = 1.0
-    while time.monotonic() + pause <= deadline:
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, RETRY_PAUSE)
-        try:
-            return await attempt()
-        except retry_on:
-            continue
-    raise TimeoutError("never done")
 
 
 def actor(account: AccountRecord, *, supporter: bool = False) -> permissions.Actor:
