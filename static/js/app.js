@@ -33,6 +33,8 @@ const state = {
   // or not_sent
   helpStatus: null,
   helpAlert: null, // the alert the last help_status was about
+  helpHeard: false, // whether the last help press got any answer (lines or a status)
+  helpPanel: null, // { crisis } while the help panel shows above the composer
   seenAlerts: new Set(), // alerts a facilitator has seen: an older word on one is stale
   muted: null, // { until: ms or null, reason } while a facilitator has muted this person
   slowUntil: 0, // slow mode: when the next message may be sent (ms)
@@ -239,6 +241,7 @@ $("join-form").addEventListener("submit", (e) => {
 // Chat -------------------------------------------------------------------------------------
 
 function enterChat(joined) {
+  resetHelp(joined.room);
   $("room-title").textContent = state.room.name[lang()] ?? state.room.name.fi;
   $("messages").replaceChildren();
   state.bySeq.clear();
@@ -319,8 +322,8 @@ function setIgnored(member, name, on) {
   for (const [seq, frame] of state.frames) if (frame.member === member) refresh(seq);
   renderMembers();
   if (on) {
-    showPrivateFrom(() => [el("p", "", t("chat.ignoredNote", { name })),
-      button(t("chat.unignore"), () => { setIgnored(member, name, false); showPrivate([]); })]);
+    showNotice(() => [el("p", "", t("chat.ignoredNote", { name })),
+      button(t("chat.unignore"), () => { setIgnored(member, name, false); showNotice(null); })]);
   }
 }
 
@@ -557,6 +560,7 @@ $("text").addEventListener("input", () => {
 function leaveRoom() {
   client.leave(state.room.id);
   state.room = null;
+  resetHelp();
   $("leave-panel").hidden = true;
   show("landing");
   loadRooms();
@@ -614,19 +618,71 @@ function crisisLines() {
   renderResources(lines, state.resources);
   return lines;
 }
+// A help press answered by nothing (no lines, no status) within this long: the socket is
+// taken for dead (half-open: a phone that slept, a network that changed).
+const HELP_ANSWER_MS = 5000;
+let helpWatch = null;
 function askForHelp(room) {
+  clearTimeout(helpWatch);
   state.helpStatus = null;
   state.helpUnsent = null;
-  state.helpRequest = room ? client.request({ type: "help", room }) : null;
+  state.helpHeard = false;
+  const id = room ? client.request({ type: "help", room }) : null;
+  state.helpRequest = id;
   renderHelpStatus();
+  if (!id) return;
+  helpWatch = setTimeout(() => {
+    if (state.helpRequest !== id || state.helpHeard || state.helpStatus) return;
+    // Never "telling the facilitators" on: not confirmed, the lines stay, and it goes out
+    // again once the room is joined on a new connection.
+    state.helpStatus = "not_sent";
+    state.helpUnsent = { room, at: Date.now() };
+    renderHelpStatus();
+    client.reconnectNow();
+  }, HELP_ANSWER_MS);
 }
 function renderHelpStatus() {
   const status = $("help-dialog-status");
   if (state.helpRequest === null && !state.helpStatus) status.textContent = "";
   else status.textContent = t(state.helpStatus ? `help.status.${state.helpStatus}` : "help.sending");
   status.hidden = !status.textContent;
-  const line = $("private").querySelector(".help-status");
-  if (line) line.textContent = state.helpStatus ? t(`help.status.${state.helpStatus}`) : "";
+  renderHelpPanel();
+}
+/** Show the help panel above the composer; `crisis`: brought by crisis language in one's own
+ * message (its lines stay whatever the status). */
+function showHelpPanel(crisis) {
+  state.helpPanel = { crisis: crisis || Boolean(state.helpPanel?.crisis) };
+  renderHelpPanel();
+}
+/** The help panel as the current status says: its lines are shown unless a facilitator has
+ * seen the call (and come back with released, unanswered...). Changed in place, so that a
+ * screen reader hears what changed and the focus stays. */
+function renderHelpPanel(rebuild = false) {
+  const box = $("private-help");
+  const panel = state.helpPanel;
+  if (!panel) { box.replaceChildren(); return; }
+  if (rebuild || !box.firstChild) {
+    box.replaceChildren(el("p", "help-status"), el("p", "crisis-note", t("help.crisisNote")),
+      crisisLines(), button(t("help.close"), () => { state.helpPanel = null; renderHelpPanel(); }));
+  }
+  const line = box.querySelector(".help-status");
+  const text = state.helpStatus ? t(`help.status.${state.helpStatus}`) : "";
+  if (line.textContent !== text) line.textContent = text;
+  line.hidden = !text;
+  box.querySelector(".crisis-note").hidden = !panel.crisis;
+  box.querySelector(".resources").hidden = !panel.crisis && state.helpStatus === "seen";
+}
+/** A new room, or none: no word about a call for help made elsewhere follows the person. */
+function resetHelp(room = null) {
+  clearTimeout(helpWatch);
+  state.helpStatus = null;
+  state.helpAlert = null;
+  state.helpRequest = null;
+  state.helpPanel = null;
+  state.seenAlerts.clear();
+  if (state.helpUnsent?.room !== room) state.helpUnsent = null;
+  showNotice(null);
+  renderHelpStatus();
 }
 $("help-now").addEventListener("click", openHelp);
 $("help-close").addEventListener("click", () => $("help-dialog").close());
@@ -694,7 +750,7 @@ function renderComposer() {
 
 function startMute(until, reason) {
   state.muted = { until: until ? Date.parse(until) : null, reason: reason ?? "" };
-  showPrivateFrom(() => {
+  showNotice(() => {
     const time = state.muted?.until ? formatTime(state.muted.until) : "";
     const parts = [el("p", "", t(time ? "sanction.muteUntil" : "sanction.mute", { time }))];
     if (state.muted?.reason) parts.push(el("p", "note-text", t("sanction.reason", { reason: state.muted.reason })));
@@ -706,7 +762,7 @@ function startMute(until, reason) {
 function endMute() {
   if (!state.muted) return;
   state.muted = null;
-  showPrivateFrom(() => [el("p", "", t("sanction.unmuted"))]);
+  showNotice(() => [el("p", "", t("sanction.unmuted"))]);
 }
 
 // Sessions: the lobby (read the rules, wait), live, ending, and the closing screen. ----------
@@ -735,6 +791,7 @@ function renderSession(session, event) {
 }
 
 function closeSession(event) {
+  closingAway = Boolean(event.away);
   state.closedSession = event.session;
   state.closing = event;
   client.rooms.delete(event.room); // closed: never rejoined on a reconnect
@@ -746,6 +803,7 @@ function closeSession(event) {
   state.room = null;
   state.muted = null;
   state.slowUntil = 0;
+  resetHelp();
   show("closing");
   $("closing-title").tabIndex = -1;
   $("closing-title").focus();
@@ -754,9 +812,11 @@ function closeSession(event) {
 
 // The closing screen: the facilitator's closing words (as written, in their language), the
 // next meeting in the reader's own time zone, the crisis lines.
+let closingAway = false; // the session closed while this page was not connected
 function renderClosing() {
   const event = state.closing;
   if (!event) return;
+  $("closing-away").hidden = !closingAway;
   renderResources($("closing-resources"), event.resources ?? []);
   const words = event.message?.trim() ?? "";
   $("closing-words").hidden = !words;
@@ -804,16 +864,14 @@ $("invite-form").addEventListener("submit", (e) => {
   if (code) client.request({ type: "redeem", code });
 });
 
-// What is said privately above the composer. Kept as the function that builds it, so that a
-// change of language says it again in the new one.
-let privateBuilder = null;
-function showPrivate(children) {
-  privateBuilder = null;
-  $("private").replaceChildren(...children);
-}
-function showPrivateFrom(build) {
-  $("private").replaceChildren(...build());
-  privateBuilder = build;
+// What is said privately above the composer: the help panel (#private-help: where a call for
+// help stands, and the crisis lines) and beside it one notice (#private-notice: a confirmation
+// asked, a sanction, a report received). A notice never replaces the crisis lines. The notice
+// is kept as the function that builds it, so that a change of language says it again.
+let noticeBuilder = null;
+function showNotice(build) {
+  noticeBuilder = build;
+  $("private-notice").replaceChildren(...(build ? build() : []));
 }
 
 // Server events ----------------------------------------------------------------------------
@@ -893,7 +951,7 @@ client.addEventListener("answer", (e) => {
     if (saved) $("feedback-send").disabled = true;
   }
   if (request.type === "report" && answer.type === "reported") {
-    showPrivateFrom(() => [el("p", "", t("chat.reported"))]);
+    showNotice(() => [el("p", "", t("chat.reported"))]);
   }
 });
 
@@ -919,21 +977,22 @@ function settleSend(request, answer) {
     // Nothing was posted: the text goes back into the box, to send as it is or to edit.
     entry.item.remove();
     if (!$("text").value) $("text").value = entry.text;
-    showPrivateFrom(() => {
+    // Beside the crisis lines a crisis message with personal details brought: never over them.
+    showNotice(() => {
       const yes = button(t("confirm.send"), () => {
-        showPrivate([]);
+        showNotice(null);
         if ($("text").value.trim() === entry.text) $("text").value = "";
         sendText(entry.text, { ...entry.extras, confirmed: true });
       }, "");
       const edit = button(t("confirm.edit"), () => {
-        showPrivate([]);
+        showNotice(null);
         $("text").focus();
       }, "secondary");
       const actions = el("div", "actions");
       actions.append(yes, edit);
       return [el("p", "", t("confirm.personal")), actions];
     });
-    $("private").querySelector("button")?.focus();
+    $("private-notice").querySelector("button")?.focus();
     return;
   }
   // Muted, or too soon in slow mode: the composer says why and until when, and the text goes
@@ -1031,6 +1090,7 @@ client.addEventListener("typing", (e) => {
 client.addEventListener("crisis_resources", (e) => {
   if (!e.detail.room) return; // one-to-one support's: support.js shows them
   state.resources = e.detail.resources;
+  if (e.detail.id && e.detail.id === state.helpRequest) state.helpHeard = true;
   if ($("help-dialog").open || (e.detail.id && e.detail.id === state.helpRequest)) {
     renderResources($("help-lines"), state.resources);
     return;
@@ -1038,12 +1098,8 @@ client.addEventListener("crisis_resources", (e) => {
   // Crisis language in one's own message: the lines, privately, right above the composer;
   // nothing is blocked, and it can be put away.
   state.helpStatus = null;
-  showPrivateFrom(() => {
-    const lines = crisisLines();
-    const status = el("p", "help-status", state.helpStatus ? t(`help.status.${state.helpStatus}`) : "");
-    return [el("p", "", t("help.crisisNote")), lines, status,
-      button(t("help.close"), () => showPrivate([]))];
-  });
+  state.helpPanel = { crisis: true };
+  renderHelpPanel(true); // the lines as just received
 });
 // Back in the room after a break (the client joins again by itself): a request for help
 // that did not get through goes out now, if it is recent (not on a visit hours later).
@@ -1060,6 +1116,7 @@ client.addEventListener("help_status", (e) => {
   // has seen must not be told afterwards that one was only told, or that nobody is there.
   // Only the facilitator's leaving without answering (released...) undoes "seen".
   const { alert, status } = e.detail;
+  state.helpHeard = true;
   // Said again when this person is back in the room (a reconnect): nothing new to show.
   if (alert != null && alert === state.helpAlert && status === state.helpStatus) return;
   // A help asked for here that the server could not pass on yet (the database away): it
@@ -1076,24 +1133,92 @@ client.addEventListener("help_status", (e) => {
   state.helpStatus = status;
   if (alert != null) state.helpAlert = alert;
   renderHelpStatus();
-  // A later word may come after the sheet was closed: then it is said above the composer,
-  // with the crisis lines unless a facilitator has seen it.
-  if (!$("help-dialog").open && !$("private").querySelector(".help-status")) {
-    showPrivateFrom(() => {
-      const parts = [el("p", "help-status", t(`help.status.${state.helpStatus}`))];
-      if (status !== "seen") parts.push(crisisLines());
-      return [...parts, button(t("help.close"), () => showPrivate([]))];
-    });
+  // A later word may come after the sheet was closed: then it is said above the composer
+  // (again, if the panel was put away), with the crisis lines unless a facilitator has seen it.
+  if (!$("help-dialog").open) showHelpPanel(false);
+});
+// Back in the room after a reconnect: what was missed and who is here now.
+client.addEventListener("rejoined", (e) => {
+  const joined = e.detail;
+  if (joined.room !== state.room?.id || $("chat").hidden) return;
+  if (joined.complete === false) note(t("chat.missed"));
+  state.members = new Map((joined.members ?? []).map((m) => [m.member, m]));
+  state.readers = joined.readers ?? 0;
+  renderMembers();
+  if (state.rejoining) {
+    state.rejoining = false;
+    $("connection").textContent = t("connection.back");
+    setTimeout(() => { $("connection").hidden = true; }, 2500);
   }
 });
+// The rejoin was refused for now (the service busy): the client tries again; until then the
+// person is not told that they are back.
+client.addEventListener("rejoin_waiting", (e) => {
+  if (e.detail.room !== state.room?.id) return;
+  state.rejoining = true;
+  $("connection").textContent = t("connection.reconnecting");
+  $("connection").hidden = false;
+});
+// The rejoin was refused for good: the person is never left in a room they are not in.
+client.addEventListener("rejoin_failed", (e) => {
+  const { room, code } = e.detail;
+  if (room !== state.room?.id || $("chat").hidden) return;
+  state.rejoining = false;
+  $("connection").hidden = true;
+  if (code === "banned") {
+    showNotice(() => [el("p", "", t("sanction.ban"))]); // as a ban said while connected
+    return;
+  }
+  const session = state.session;
+  if (code === "room_closed" && session?.id) {
+    // The session closed while the phone slept: its closing screen, with the crisis lines
+    // (the closing words were in the event this page never got).
+    const attended = ["live", "ending"].includes(session.state);
+    closeSession({ room, session, resources: state.resources, feedback: attended, away: true });
+    nextMeeting(room);
+    return;
+  }
+  // Not in the room any more (the client forgot it): back to its card, saying why.
+  state.room = null;
+  resetHelp();
+  support.roomLeft();
+  if (code === "rules_not_accepted") { rulesChanged(room); return; }
+  show("landing");
+  loadRooms().then(() => cardNotice(room, t("connection.roomLost", { why: errorText(code) })));
+});
+/** The next meeting of a room, for a closing screen made without the closing event. */
+async function nextMeeting(room) {
+  const answer = await fetch(`/api/rooms/${encodeURIComponent(room)}/sessions`).catch(() => null);
+  const upcoming = answer?.ok ? await answer.json() : [];
+  const next = upcoming.find((s) => s.state === "scheduled");
+  if (next && state.closing?.room === room) {
+    state.closing.next = next.starts_at;
+    renderClosing();
+  }
+}
+// Reconnecting has stopped (the server closed this connection for good): said, with what to do.
+client.addEventListener("refused", () => {
+  const line = $("connection");
+  line.replaceChildren(el("span", "", t("connection.stopped")), " ",
+    button(t("connection.reload"), () => location.reload(), "secondary"));
+  line.hidden = false;
+});
+// A socket can be half-open after the phone slept or the network changed: checked at once.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") client.check();
+});
+window.addEventListener("online", () => client.check());
 client.addEventListener("sanction", (e) => {
   if (e.detail.room !== state.room?.id) return;
   if (e.detail.sanction === "mute") { startMute(e.detail.until, e.detail.reason); return; }
   if (e.detail.sanction === "unmute") { endMute(); renderComposer(); return; }
   const key = { kick: "sanction.kick", ban: "sanction.ban" }[e.detail.sanction];
-  if (key) showPrivateFrom(() => [el("p", "", t(key))]);
+  if (!key) return;
+  // Removed: not joined again by itself after a reconnect.
+  client.rooms.delete(e.detail.room);
+  showNotice(() => [el("p", "", t(key))]);
 });
-client.addEventListener("warning", (e) => showPrivateFrom(() => [el("p", "", e.detail.text)]));
+client.addEventListener("warning", (e) => showNotice(() => [el("p", "", e.detail.text)]));
 showConnection(client, $("connection"));
 
 // A private conversation from an alert, beside the group (on a phone, a sheet over it that
@@ -1156,7 +1281,8 @@ function relabel() {
     renderSession(state.session ?? null, null);
     renderRound(state.round ?? null);
     for (const seq of state.bySeq.keys()) refresh(seq);
-    if (privateBuilder) $("private").replaceChildren(...privateBuilder());
+    if (noticeBuilder) showNotice(noticeBuilder);
+    renderHelpPanel(true);
     const typed = $("text").value;
     if (state.editing && state.frames.has(state.editing)) startEdit(state.frames.get(state.editing));
     else if (state.replyTo && state.frames.has(state.replyTo)) startReply(state.frames.get(state.replyTo));

@@ -6,6 +6,11 @@ const TOKEN_KEY = "vt.token";
 const RESEND_WITHIN_MS = 4 * 60 * 1000;
 // Frames with a room and a numeric `seq` that are not stream events (docs/protocol.md).
 const NOT_EVENTS = new Set(["joined", "synced", "ack", "hold_released"]);
+// Errors before `welcome` that no retry can mend (a changed protocol): reconnecting stops.
+const FINAL_HELLO_ERRORS = new Set(["unsupported_version"]);
+// A rejoin refused for now (the database away, too many joins): tried again on this socket.
+const REJOIN_RETRY = new Set(["unavailable", "rate_limited"]);
+const backoff = (attempt) => Math.min(30000, 500 * 2 ** attempt);
 
 export class ChatClient extends EventTarget {
   /** useToken: false for staff pages: the session cookie says who they are, and a staff
@@ -25,6 +30,8 @@ export class ChatClient extends EventTarget {
     this.attempt = 0;
     this.welcomed = false;
     this.stopped = false;
+    this.rejoins = new Map(); // frame id -> room, of the joins this client sent by itself
+    this.retryAfter = 0; // ms the server asked to wait before the next connection
   }
 
   connect(lang) {
@@ -33,14 +40,39 @@ export class ChatClient extends EventTarget {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws`);
     this.ws = ws;
+    this.welcomed = false;
     ws.addEventListener("open", () => {
       const hello = { type: "hello", v: 1, lang: this.lang };
       const token = this.useToken ? localStorage.getItem(TOKEN_KEY) : null;
       if (token) hello.token = token; // in the first frame, never in the URL
       ws.send(JSON.stringify(hello));
     });
-    ws.addEventListener("message", (e) => this.#receive(JSON.parse(e.data)));
-    ws.addEventListener("close", (e) => this.#closed(e.code));
+    // A socket given up by `reconnectNow` may still speak or close later: it is not heard.
+    ws.addEventListener("message", (e) => { if (this.ws === ws) this.#receive(JSON.parse(e.data)); });
+    ws.addEventListener("close", (e) => { if (this.ws === ws) this.#closed(e.code); });
+  }
+
+  /** Give up this socket (one that may be half-open: a phone that slept, a NAT that forgot
+   * it) and connect again now, without waiting for its close handshake. */
+  reconnectNow() {
+    const ws = this.ws;
+    if (this.stopped || !ws) return;
+    this.ws = null;
+    try { ws.close(); } catch { /* already closing */ }
+    this.#closed(1006);
+  }
+
+  /** Whether the socket still answers: a ping, and a new connection if no pong comes within
+   * `ms` (after the page was in the background, or the network came back). */
+  check(ms = 4000) {
+    // Closing or closed: a new connection is on its way already.
+    if (this.stopped || !this.ws || this.ws.readyState > WebSocket.OPEN) return;
+    const ws = this.ws;
+    const id = this.welcomed ? this.request({ type: "ping" }) : null;
+    setTimeout(() => {
+      if (this.ws !== ws) return; // already replaced
+      if (id ? this.pending.has(id) : !this.welcomed) this.reconnectNow();
+    }, ms);
   }
 
   /** Forget this device's identity (the pseudonym will not come back). */
@@ -53,6 +85,18 @@ export class ChatClient extends EventTarget {
   }
 
   #receive(frame) {
+    if (!this.welcomed && frame.type === "error" && frame.code !== "invalid_token") {
+      // `hello` refused (unavailable, rate_limited): the server would wait for another hello
+      // and then close with 1008. Closed here instead, and tried again after a pause.
+      if (FINAL_HELLO_ERRORS.has(frame.code)) {
+        this.stop();
+        this.#emit("refused", { code: frame.code });
+        return;
+      }
+      this.retryAfter = (frame.retry_after ?? 0) * 1000;
+      this.reconnectNow();
+      return;
+    }
     if (frame.type === "welcome") {
       if (frame.token && this.useToken) localStorage.setItem(TOKEN_KEY, frame.token);
       this.welcomed = true;
@@ -63,8 +107,9 @@ export class ChatClient extends EventTarget {
       const queued = this.queued;
       this.queued = [];
       const joining = new Set(queued.filter((f) => f.type === "join").map((f) => f.room));
+      this.rejoins.clear();
       for (const [room, state] of this.rooms) {
-        if (!joining.has(room)) this.#send(this.#joinFrame(room, state));
+        if (!joining.has(room)) this.#rejoin(room);
       }
       for (const frame of queued) this.#send(frame);
       for (const [id, entry] of this.outbox) {
@@ -77,6 +122,10 @@ export class ChatClient extends EventTarget {
     if (frame.type === "error" && frame.code === "invalid_token") {
       localStorage.removeItem(TOKEN_KEY); // a forgotten identity: start afresh
       this.ws.close();
+      return;
+    }
+    if (frame.id && this.rejoins.has(frame.id)) {
+      this.#rejoined(frame);
       return;
     }
     // A stream event is shown once. Frames that are not stream events but name one by its
@@ -97,8 +146,10 @@ export class ChatClient extends EventTarget {
   }
 
   #closed(code) {
+    const welcomed = this.welcomed;
     this.welcomed = false;
     this.queued = [];
+    this.rejoins.clear();
     if (this.stopped) return;
     for (const [id, entry] of this.pending) {
       this.pending.delete(id);
@@ -109,12 +160,55 @@ export class ChatClient extends EventTarget {
       }
       this.#emit("answer", { request: entry.frame, answer: { type: "error", code: "unavailable" } });
     }
-    if (code === 1008) { this.#emit("refused", { code }); return; }
+    // 1008 is the server's last word only on a socket it welcomed (abuse, a staff session
+    // ended); before `welcome` it also closes so a hello that timed out or was refused.
+    if (code === 1008 && welcomed) {
+      this.stopped = true;
+      this.#emit("refused", { code });
+      return;
+    }
     this.attempt += 1;
     this.#emit("reconnecting", { attempt: this.attempt });
     // Backoff with jitter, so that a restarted server is not hit by everyone at once.
-    const base = code === 1012 ? 250 : Math.min(30000, 500 * 2 ** this.attempt);
-    setTimeout(() => this.connect(this.lang), base / 2 + Math.random() * base);
+    const base = code === 1012 ? 250 : backoff(this.attempt);
+    const wait = Math.max(base / 2 + Math.random() * base, this.retryAfter);
+    this.retryAfter = 0;
+    setTimeout(() => { if (!this.stopped) this.connect(this.lang); }, wait);
+  }
+
+  /** Join a room again after a reconnect, as a request whose answer is handled here. */
+  #rejoin(room, tries = 0) {
+    const state = this.rooms.get(room);
+    if (!state || !this.welcomed) return;
+    const frame = this.#joinFrame(room, state);
+    this.rejoins.set(frame.id, { room, tries });
+    this.#send(frame);
+  }
+
+  #rejoined(frame) {
+    const { room, tries } = this.rejoins.get(frame.id);
+    this.rejoins.delete(frame.id);
+    const state = this.rooms.get(room);
+    if (!state) return; // left meanwhile
+    if (frame.type === "joined") {
+      // A `since` beyond the room's last event (another history): the room's number is ours,
+      // else every new event would be dropped as already seen.
+      if (typeof frame.seq === "number" && frame.seq < state.lastSeq) state.lastSeq = frame.seq;
+      this.#emit("joined", frame);
+      this.#emit("rejoined", frame);
+      return;
+    }
+    if (frame.type !== "error") return;
+    if (REJOIN_RETRY.has(frame.code)) {
+      const ws = this.ws;
+      const wait = Math.max((frame.retry_after ?? 0) * 1000, backoff(tries) / 2 + Math.random() * backoff(tries) / 2);
+      this.#emit("rejoin_waiting", { room, code: frame.code, wait });
+      setTimeout(() => { if (this.ws === ws) this.#rejoin(room, tries + 1); }, wait);
+      return;
+    }
+    // Refused for good (the session closed meanwhile, banned, ...): not tried again.
+    this.rooms.delete(room);
+    this.#emit("rejoin_failed", { room, code: frame.code, error: frame });
   }
 
   #joinFrame(room, state) {
