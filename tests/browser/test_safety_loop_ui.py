@@ -363,3 +363,44 @@ async def test_coming_back_to_the_page_checks_the_socket(
     await other.close()
     assert person.errors == []  # type: ignore[attr-defined]
 
+
+async def test_on_a_small_phone_in_a_guided_session_the_composer_and_lines_are_reachable(
+        browser: Browser, start_server: Any, tmp_path: Path) -> None:
+    """360x640, a live guided session with a theme (the session banner), the check-in
+    question open and the crisis lines above the composer: the page is an app whose body does
+    not scroll, so each of these must fit or scroll inside its own box; the composer and
+    "I need help now" stay in view and every crisis line can be scrolled to."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/phone.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await make_group(admin, "ilta")
+    patched = await admin.patch("/api/rooms/ilta", {"checkin": {"enabled": True}})
+    assert patched.status_code == 200, patched.text
+    made = await admin.post("/api/rooms/ilta/sessions", {
+        "start": local_minute(5), "duration_minutes": 60, "theme": "Jaksaminen arjessa"})
+    assert made.status_code == 201, made.text
+    await wait_for_lobby(server, "ilta")
+    person = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
+    await enter(person, "Ryhmä ilta", "Kuikka")
+    opened = await admin.post(f"/api/sessions/{made.json()['id']}/open", {})
+    assert opened.status_code == 200, opened.text
+    await person.locator("#checkin-form").wait_for()
+    await person.locator("#session-banner", has_text="Jaksaminen arjessa").wait_for()
+    await wait_until(person, "!document.getElementById('text').disabled")
+    await say(person, "en jaksa enää, haluan kuolla")
+    await person.locator(f"#private {LINE}").wait_for()
+    await asyncio.sleep(0.3)
+    for selector in ("#text", "#send-form button[type=submit]", "#help-now", "#quick-exit"):
+        assert await in_view(person, selector), f"{selector} is out of view"
+    for line in await person.locator("#private a.phone").all():
+        await line.scroll_into_view_if_needed()
+        box = await line.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 640, box
+        assert await in_view(person, "#text"), "scrolling to a line never hides the composer"
+        # Reached by its own box's scrolling, not by moving the page (which cannot be
+        # scrolled by touch in a room): else it would be cut off for a finger.
+        assert await person.evaluate("[window.scrollY, document.body.scrollTop]") == [0, 0]
+    await admin.close()
+    assert person.errors == []  # type: ignore[attr-defined]
