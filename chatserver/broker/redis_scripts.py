@@ -76,32 +76,41 @@ return 0
 """
 
 
+# A connection's presence item ("room\0conn") taken out of its room, as PRESENCE_REMOVE does:
+# the room's member is gone once their last connection is; then (room, info) go into `out`.
+_DROP_ITEM = """
+local function drop_item(prefix, item, out)
+  local sep = string.find(item, '\\0', 1, true)
+  local room = string.sub(item, 1, sep - 1)
+  local conn = string.sub(item, sep + 1)
+  local infos = prefix .. 'pres:' .. room
+  local info = redis.call('HGET', infos, conn)
+  if info then
+    redis.call('HDEL', infos, conn)
+    local member = string.match(conn, '^([^|]*)|')
+    local counts = prefix .. 'presn:' .. room
+    if redis.call('HINCRBY', counts, member, -1) <= 0 then
+      redis.call('HDEL', counts, member)
+      table.insert(out, room)
+      table.insert(out, info)
+    end
+  end
+end
+"""
+
+
 # This process's presence rewritten from its own truth, first step: every connection of its
 # set that is not among ARGV[2..] ("room\0conn" items) is removed, as PRESENCE_REMOVE does
 # (its removal failed while Redis was away, or its reply was lost). KEYS: the process's set.
 # ARGV: key prefix, then the items to keep. Returns {room, info, ...} of the members now gone.
-PRESENCE_KEEP_ONLY = """
+PRESENCE_KEEP_ONLY = _DROP_ITEM + """
 local keep = {}
 for i = 2, #ARGV do keep[ARGV[i]] = true end
 local out = {}
 for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if not keep[item] then
     redis.call('SREM', KEYS[1], item)
-    local sep = string.find(item, '\\0', 1, true)
-    local room = string.sub(item, 1, sep - 1)
-    local conn = string.sub(item, sep + 1)
-    local infos = ARGV[1] .. 'pres:' .. room
-    local info = redis.call('HGET', infos, conn)
-    if info then
-      redis.call('HDEL', infos, conn)
-      local member = string.match(conn, '^([^|]*)|')
-      local counts = ARGV[1] .. 'presn:' .. room
-      if redis.call('HINCRBY', counts, member, -1) <= 0 then
-        redis.call('HDEL', counts, member)
-        table.insert(out, room)
-        table.insert(out, info)
-      end
-    end
+    drop_item(ARGV[1], item, out)
   end
 end
 return out
@@ -113,7 +122,7 @@ return out
 # "expired" marker, epoch key. ARGV: process, expires_at, a new epoch, now, key prefix,
 # marker TTL. Returns {epoch, 1 if this process had been expired, then room, info, room,
 # info... of the members now gone (each to exactly one caller: the script is atomic)}.
-PRESENCE_HEARTBEAT = """
+PRESENCE_HEARTBEAT = _DROP_ITEM + """
 redis.call('SET', KEYS[3], ARGV[3], 'NX')
 local lost = redis.call('DEL', KEYS[2])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -122,21 +131,7 @@ for _, proc in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])) do
   redis.call('ZREM', KEYS[1], proc)
   local set = ARGV[5] .. 'presp:' .. proc
   for _, item in ipairs(redis.call('SMEMBERS', set)) do
-    local sep = string.find(item, '\\0', 1, true)
-    local room = string.sub(item, 1, sep - 1)
-    local conn = string.sub(item, sep + 1)
-    local infos = ARGV[5] .. 'pres:' .. room
-    local info = redis.call('HGET', infos, conn)
-    if info then
-      redis.call('HDEL', infos, conn)
-      local member = string.match(conn, '^([^|]*)|')
-      local counts = ARGV[5] .. 'presn:' .. room
-      if redis.call('HINCRBY', counts, member, -1) <= 0 then
-        redis.call('HDEL', counts, member)
-        table.insert(out, room)
-        table.insert(out, info)
-      end
-    end
+    drop_item(ARGV[5], item, out)
   end
   redis.call('DEL', set)
   redis.call('SET', ARGV[5] .. 'prespdead:' .. proc, '1', 'EX', ARGV[6])

@@ -33,6 +33,21 @@ IN_VIEW = """(selector) => {
 PAGE_SCROLL = """() => [window.scrollY,
   document.scrollingElement.scrollHeight - window.innerHeight,
   document.scrollingElement.scrollWidth - window.innerWidth]"""
+# A fake AudioContext that counts the tones played (in window.__tones).
+FAKE_AUDIO = """
+class FakeAudioContext {
+  constructor() { this.state = "running"; this.currentTime = 0; this.destination = {}; }
+  resume() { return Promise.resolve(); }
+  createOscillator() {
+    return { type: "", frequency: { value: 0 }, connect: (n) => n,
+             start: () => { window.__tones += 1; }, stop: () => {} };
+  }
+  createGain() {
+    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (n) => n };
+  }
+}
+window.AudioContext = FakeAudioContext;
+"""
 # Fakes for the browser's audio and notifications, installed before the page's own scripts:
 # they count what the page asks for (a tone played, a permission asked, a notification shown).
 SIGNAL_FAKES = """
@@ -51,19 +66,7 @@ class FakeNotification {
   close() {}
 }
 window.Notification = FakeNotification;
-class FakeAudioContext {
-  constructor() { this.state = "running"; this.currentTime = 0; this.destination = {}; }
-  resume() { return Promise.resolve(); }
-  createOscillator() {
-    return { type: "", frequency: { value: 0 }, connect: (n) => n,
-             start: () => { window.__tones += 1; }, stop: () => {} };
-  }
-  createGain() {
-    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (n) => n };
-  }
-}
-window.AudioContext = FakeAudioContext;
-"""
+""" + FAKE_AUDIO
 
 
 async def in_view(page: Page, selector: str) -> bool:

@@ -27,7 +27,7 @@ from chatserver.testing import (
     create_admin,
 )
 from tests.browser.staff_helpers import no_dialogs_or_errors, sign_in
-from tests.browser.test_help_in_view_ui import DESKTOP
+from tests.browser.test_help_in_view_ui import DESKTOP, FAKE_AUDIO
 from tests.browser.test_participant_ui import relay, wait_until
 from tests.conftest import ServerFactory
 
@@ -51,25 +51,13 @@ class FakeNotification {
   close() { window.__closed.push(this.tag); this.on.close?.(); }
 }
 window.Notification = FakeNotification;
-class FakeAudioContext {
-  constructor() { this.state = "running"; this.currentTime = 0; this.destination = {}; }
-  resume() { return Promise.resolve(); }
-  createOscillator() {
-    return { type: "", frequency: { value: 0 }, connect: (n) => n,
-             start: () => { window.__tones += 1; }, stop: () => {} };
-  }
-  createGain() {
-    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (n) => n };
-  }
-}
-window.AudioContext = FakeAudioContext;
 document.hasFocus = () => false;
 document.addEventListener("DOMContentLoaded", () => {
   const live = document.getElementById("urgent-live");
   new MutationObserver(() => { if (live.textContent) window.__said.push(live.textContent); })
     .observe(live, { childList: true, characterData: true, subtree: true });
 });
-"""
+""" + FAKE_AUDIO
 
 
 async def account_id(admin: StaffHttp, username: str) -> str:
