@@ -672,3 +672,44 @@ async def test_a_supporter_gone_too_long_hands_their_people_back_to_the_queue(
         await c.close()
     for http in (admin, aino_http, ville_http):
         await http.close()
+
+
+async def test_a_crisis_request_taken_from_the_queue_takes_its_alert_and_never_escalates(
+        start_server, redis_server, pg_url):
+    """Two people in crisis queue; Aino takes the first: its alert is hers on every console
+    (not escalated to the admins a minute later while she is with the person), and resolved
+    as supported when the conversation ends. The one nobody takes still escalates."""
+    escalate = 1.5
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url,
+                                       alert_escalate_seconds=escalate)
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    assert (await aino.request({"type": "support_available", "capacity": 1}))[
+        "type"] == "support_status"
+    console = await admin.socket(b.ws_url)
+    first, second = await ChatClient.connect(a.ws_url), await ChatClient.connect(b.ws_url)
+    alerts = []
+    for person in (first, second):
+        await _queue(person, "", now="crisis")
+        alerts.append((await console.wait_for(
+            lambda f: f["type"] == "alert" and f["why"] == "one_to_one_crisis"
+            and f["alert"]["id"] not in [x["id"] for x in alerts]))["alert"])
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await first.wait_for(_is("conv_started", conv=conv))
+    taken = await console.wait_for(lambda f: f["type"] == "alert_changed"
+                                   and f["alert"]["id"] == alerts[0]["id"])
+    assert (taken["alert"]["state"], taken["alert"]["acknowledged_by"]) == (
+        "acknowledged", "Aino")
+    escalated = await console.wait_for(_is("alert_escalated"), timeout=escalate + 3)
+    assert escalated["alert"]["id"] == alerts[1]["id"]
+    assert (await aino.request({"type": "conv_end", "conv": conv}))["type"] == "conv_closed"
+    done = await console.wait_for(lambda f: f["type"] == "alert_changed"
+                                  and f["alert"]["id"] == alerts[0]["id"]
+                                  and f["alert"]["state"] == "resolved")
+    assert (done["alert"]["outcome"], done["alert"]["resolved_by"]) == ("supported", "Aino")
+    assert [f["alert"]["id"] for f in console.frames if f["type"] == "alert_escalated"] == [
+        alerts[1]["id"]]
+    for ws in (first, second, aino, console):
+        await ws.close()
+    for http in (aino_http, admin):
+        await http.close()

@@ -432,18 +432,21 @@ class AlertInbox:
                 "frame": {"type": "help_status", "room": alert.room_id, "status": status,
                           "alert": alert.id}}))
 
-    async def settle_report(self, account: AccountRecord, report_id: int,
-                            resolution: str) -> AlertRecord | None:
-        """A report resolved in the reports list resolves the alert it raised: handled there,
-        it must not escalate to the admins a minute later as if nobody had looked."""
-        alert = await self.store.for_report(report_id)
-        if alert is None or alert.state == "resolved":
-            return None
-        changed = await self.store.resolve(alert.id, account.id, account.display_name,
-                                           f"report_{resolution}", None, datetime.now(UTC))
-        if changed is not None:
-            await self._publish_change(changed)
-        return changed
+    async def handled_elsewhere(self, alert_id: int, account_id: str, name: str,
+                                outcome: str | None = None) -> None:
+        """Taken (no ``outcome``) or resolved where the work was done (the reports list, the
+        one-to-one queue): announced as any change, so it does not escalate as if nobody had
+        looked. A failure here costs only the inbox's state, never the work itself."""
+        now = datetime.now(UTC)
+        try:
+            changed = (await self.store.acknowledge(alert_id, account_id, name, now)
+                       if outcome is None else
+                       await self.store.resolve(alert_id, account_id, name, outcome, None, now))
+            if changed is not None:
+                await self._publish_change(changed)
+        except (DatabaseError, OSError) as exc:
+            log.warning("alert not settled", extra={"alert": alert_id,
+                                                    "error": type(exc).__name__})
 
     async def conversation_opened(self, alert_id: int, conv: str) -> AlertRecord | None:
         changed = await self.store.set_conversation(alert_id, conv)

@@ -50,7 +50,11 @@ async def resolve_report(request: Request) -> Response:
                                      target=report["target"], reason=note,
                                      detail={"report": report["id"], "resolution": resolution,
                                              "category": report["category"]})
-        await chat.alerts.settle_report(ctx.account, report["id"], resolution)
+        # Its alert goes with it: handled here, it must not escalate a minute later.
+        alert = await chat.alerts.store.for_report(report["id"])
+        if alert is not None:
+            await chat.alerts.handled_elsewhere(alert.id, ctx.account.id,
+                                                ctx.account.display_name, f"report_{resolution}")
     except Denied as denied:
         return denied.response()
     return JSONResponse({"id": report["id"], "status": "resolved", "resolution": resolution})

@@ -180,6 +180,10 @@ class Conversations:
             raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
         if not ended["request"].get("alert"):  # the queue's figures are the queue's own
             await self.backend.record_duration((now_ms() - ended["started"]) / 1000)
+        if ended["request"].get("crisis_alert"):  # the call the crisis request raised is done
+            await self.alerts.handled_elsewhere(ended["request"]["crisis_alert"],
+                                                ended["supporter"], ended["supporter_name"],
+                                                "supported")
         resources = await self.crisis.current()
         # The participant gets the crisis resources and a feedback prompt, whoever ended,
         # with a key that lets them give feedback once (nothing stored links it to them).

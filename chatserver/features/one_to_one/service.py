@@ -377,9 +377,11 @@ class OneToOne:
                             "lang": client.lang, "topic": topic, "answers": answers,
                             "crisis": crisis, "arrived": now_ms(),
                             "band": queueing.band_of(crisis), "process": self.process}
-        await self.backend.enqueue(request)
         if crisis:  # stored for every supporter and admin to see, and escalated if nobody acts
-            await self.alerts.raise_alert(kind=ONE_TO_ONE_CRISIS, room_id=None)
+            alert = await self.alerts.raise_alert(kind=ONE_TO_ONE_CRISIS, room_id=None)
+            # Taking the request takes the alert, and the conversation's end resolves it.
+            request["crisis_alert"] = alert.id
+        await self.backend.enqueue(request)
         self.request_of[client.id] = request["id"]
         self.waiting.setdefault(request["id"], {})[client.id] = client
         client.offer(encode({"type": "queued", "id": frame.id, "request": request["id"],
@@ -487,6 +489,9 @@ class OneToOne:
             await self._record(request, served=True,
                                wait_s=(conv["started"] - request["arrived"]) / 1000)
         await self.conversations.begin(conv)
+        if request.get("crisis_alert"):  # someone is with the person: it does not escalate
+            await self.alerts.handled_elsewhere(request["crisis_alert"], supporter.account,
+                                                supporter.name)
         await self._changed()
         return conv
 
