@@ -992,7 +992,11 @@ function settleSend(request, answer) {
       actions.append(yes, edit);
       return [el("p", "", t("confirm.personal")), actions];
     });
-    $("private-notice").querySelector("button")?.focus();
+    // The answer's button gets the focus, but the crisis lines above it stay what is seen
+    // first: focusing must not scroll them out of the private area on a small screen.
+    $("private-notice").querySelector("button")?.focus({ preventScroll: true });
+    if ($("private-help").firstChild) $("private").scrollTop = 0;
+    else $("private-notice").scrollIntoView({ block: "nearest" });
     return;
   }
   // Muted, or too soon in slow mode: the composer says why and until when, and the text goes

@@ -28,6 +28,13 @@ from tests.test_sessions_flow import local_minute
 pytestmark = pytest.mark.browser
 CRISIS_WITH_PHONE = "en jaksa enää, haluan kuolla. soita 040 1234567"
 LINE = "a[href='tel:112']"
+# Whether an element is inside the visible part of the (scrolling) private area and the screen.
+SHOWN_IN_PRIVATE = """(selector) => {
+  const e = document.querySelector(selector).getBoundingClientRect();
+  const box = document.getElementById("private").getBoundingClientRect();
+  return e.top >= box.top && e.bottom <= box.bottom && e.top >= 0
+    && e.bottom <= window.innerHeight;
+}"""
 
 
 class Sockets:
@@ -112,6 +119,9 @@ async def test_a_crisis_message_with_a_phone_number_keeps_its_lines_beside_the_q
     # In a live region of their own: a screen reader is told them, not only the question.
     assert await person.locator(f"#private-help[role=alert] {LINE}").count() == 1
     assert await in_view(person, "#private .help-status")
+    # Seen, not only there: the first line is inside what the private area shows on the phone
+    # (the question's focus must not scroll the lines out of its box).
+    assert await person.evaluate(SHOWN_IN_PRIVATE, f"#private-help {LINE}")
     assert await person.evaluate("document.activeElement.textContent") == "Lähetä silti"
 
     await send_anyway.click()
