@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -198,14 +198,18 @@ class AlertInbox:
         self._said_again[key] = now
         return True
 
+    def _background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Work that outlives the caller (a retry, a later look): kept until done, and
+        cancelled when the inbox closes."""
+        task = asyncio.create_task(work, name=name)
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
     def _announce_when_back(self, alert_id: int, kind: str,
                             extra: dict[str, Any] | None = None) -> None:
         """A stored alert (`alert_new`) or change of one (`alert_changed`) that the broker did
         not take: announced as soon as it does, as the alert then stands."""
-        task = asyncio.create_task(self._announce_retried(alert_id, kind, extra),
-                                   name="alert-announce")
-        self._announcing.add(task)
-        task.add_done_callback(self._announcing.discard)
+        self._background(self._announce_retried(alert_id, kind, extra), "alert-announce")
 
     async def _announce_retried(self, alert_id: int, kind: str,
                                 extra: dict[str, Any] | None) -> None:
@@ -263,9 +267,7 @@ class AlertInbox:
             except TimeoutError:
                 log.error("person never told", extra={"alert": alert_id})
 
-        task = asyncio.create_task(retried(), name="alert-tell")
-        self._announcing.add(task)
-        task.add_done_callback(self._announcing.discard)
+        self._background(retried(), "alert-tell")
 
     async def missed_events(self) -> list[tuple[str, dict[str, Any]]]:
         """After this process's broker subscription was lost and is back: the alerts its
@@ -338,9 +340,7 @@ class AlertInbox:
         if status not in NOBODY_STATUSES or alert.id in self._rechecking:
             return
         self._rechecking.add(alert.id)
-        task = asyncio.create_task(self._recheck(alert.id), name="alert-recheck")
-        self._announcing.add(task)
-        task.add_done_callback(self._announcing.discard)
+        self._background(self._recheck(alert.id), "alert-recheck")
 
     async def _recheck(self, alert_id: int) -> None:
         try:
@@ -357,7 +357,8 @@ class AlertInbox:
                 if status not in NOBODY_STATUSES:
                     return  # said, or "unanswered" was (it escalated)
         except (BackendUnavailable, DatabaseError, OSError) as exc:
-            log.warning("nobody-online not looked at again", extra={"error": type(exc).__name__})
+            log.warning("nobody-online status not checked again",
+                        extra={"alert": alert_id, "error": type(exc).__name__})
         finally:
             self._rechecking.discard(alert_id)
 
