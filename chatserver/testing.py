@@ -382,9 +382,15 @@ class StaffHttp:
                                       event_hooks={"response": [_note_answer]})
         self.csrf = ""
 
-    async def login(self, username: str, password: str) -> Any:
+    async def login(self, username: str, password: str, *, expect: int | None = 200) -> Any:
+        """Sign in; a test that does not ask for another answer (``expect=None``: any) stops
+        here if it is not signed in, so that a "forbidden" later cannot come from a failed
+        sign-in instead of the rule it means to show."""
         response = await self.http.post("/api/auth/login",
                                         json={"username": username, "password": password})
+        if expect is not None and response.status_code != expect:
+            raise AssertionError(f"signing in as {username} answered {response.status_code}, "
+                                 f"not {expect}: {response.text[:200]}")
         if response.status_code == 200:
             self.csrf = response.json()["csrf"]
         return response

@@ -135,8 +135,8 @@ async def test_no_forbidden_data_in_logs_database_or_redis(scenario):
                                   {"resolution": "actioned"})).status_code == 200
     # Failed sign-ins (a wrong password, an unknown account).
     probe = StaffHttp(server.url)
-    await probe.login("sanna", WRONG_PASSWORD)
-    await probe.login("ei-ketaan", WRONG_PASSWORD)
+    await probe.login("sanna", WRONG_PASSWORD, expect=401)
+    await probe.login("ei-ketaan", WRONG_PASSWORD, expect=401)
     await probe.close()
 
     # The dated room's message reaches the database: the scan can see what is there.

@@ -451,8 +451,8 @@ class AlertInbox:
 
     async def conversation_opened(self, alert_id: int, conv: str) -> AlertRecord | None:
         changed = await self.store.set_conversation(alert_id, conv)
-        if changed is not None:
-            await self._publish("alert_changed", changed)
+        if changed is not None:  # the conversation is open: a broker away delays only the news
+            await self._publish_change(changed)
         return changed
 
     async def visible_to(self, account: AccountRecord) -> list[AlertRecord]:

@@ -3,7 +3,10 @@
 import { initCheckin } from "./checkin.js";
 import { ChatClient } from "./client.js";
 import { $, button, el, menu } from "./dom.js";
-import { applyTo, formatDateTime, formatTime, has, lang, showConnection, startLang, t } from "./i18n.js";
+import {
+  applyTo, clearConnection, formatDateTime, formatTime, has, lang, sayConnection, showConnection,
+  startLang, t,
+} from "./i18n.js";
 import { initSupport } from "./support.js";
 
 // Where quick exit goes: a neutral page that says nothing about this one.
@@ -686,7 +689,12 @@ function resetHelp(room = null) {
 }
 $("help-now").addEventListener("click", openHelp);
 $("help-close").addEventListener("click", () => $("help-dialog").close());
-$("help-dialog").addEventListener("close", () => $("help-now").focus());
+$("help-dialog").addEventListener("close", () => {
+  // What the sheet said about the call (nobody there, seen...) stays in view above the
+  // composer, with the lines while they are needed: closing the sheet is not an answer.
+  if (state.helpStatus && state.room && !$("chat").hidden) showHelpPanel(false);
+  $("help-now").focus();
+});
 
 // Report: why, and an optional note; the reported person never learns who reported.
 let reporting = null;
@@ -1151,8 +1159,7 @@ client.addEventListener("rejoined", (e) => {
   renderMembers();
   if (state.rejoining) {
     state.rejoining = false;
-    $("connection").textContent = t("connection.back");
-    setTimeout(() => { $("connection").hidden = true; }, 2500);
+    sayConnection($("connection"), "connection.back", true);
   }
 });
 // The rejoin was refused for now (the service busy): the client tries again; until then the
@@ -1160,15 +1167,14 @@ client.addEventListener("rejoined", (e) => {
 client.addEventListener("rejoin_waiting", (e) => {
   if (e.detail.room !== state.room?.id) return;
   state.rejoining = true;
-  $("connection").textContent = t("connection.reconnecting");
-  $("connection").hidden = false;
+  sayConnection($("connection"), "connection.reconnecting");
 });
 // The rejoin was refused for good: the person is never left in a room they are not in.
 client.addEventListener("rejoin_failed", (e) => {
   const { room, code } = e.detail;
   if (room !== state.room?.id || $("chat").hidden) return;
   state.rejoining = false;
-  $("connection").hidden = true;
+  clearConnection($("connection"));
   if (code === "banned") {
     showNotice(() => [el("p", "", t("sanction.ban"))]); // as a ban said while connected
     return;
@@ -1203,6 +1209,7 @@ async function nextMeeting(room) {
 // Reconnecting has stopped (the server closed this connection for good): said, with what to do.
 client.addEventListener("refused", () => {
   const line = $("connection");
+  clearConnection(line);
   line.replaceChildren(el("span", "", t("connection.stopped")), " ",
     button(t("connection.reload"), () => location.reload(), "secondary"));
   line.hidden = false;
@@ -1223,7 +1230,11 @@ client.addEventListener("sanction", (e) => {
   showNotice(() => [el("p", "", t(key))]);
 });
 client.addEventListener("warning", (e) => showNotice(() => [el("p", "", e.detail.text)]));
-showConnection(client, $("connection"));
+// Back means back in the room: while the room is being joined again, "Reconnecting…" stays
+// (its messages and a call for help would not reach the group yet).
+const rejoiningRoom = () => Boolean(state.room) && !$("chat").hidden && client.rooms.has(state.room.id);
+client.addEventListener("reconnected", () => { if (rejoiningRoom()) state.rejoining = true; });
+showConnection(client, $("connection"), () => !rejoiningRoom());
 
 // A private conversation from an alert, beside the group (on a phone, a sheet over it that
 // can be folded down to a bar to see the group).

@@ -101,14 +101,26 @@ export async function startLang(select, onChange) {
   return select.value;
 }
 
-/** Show the connection's state in a status line while it reconnects. */
-export function showConnection(client, line) {
-  client.addEventListener("reconnecting", () => {
-    line.textContent = t("connection.reconnecting");
-    line.hidden = false;
-  });
+const fading = new WeakMap();
+/** Say `key` on a connection line; with `fade`, hidden 2.5 s later unless something else was
+ * said meanwhile (a "Reconnecting…" said again must stay until it is over). */
+export function sayConnection(line, key, fade = false) {
+  clearTimeout(fading.get(line));
+  line.textContent = t(key);
+  line.hidden = false;
+  if (fade) fading.set(line, setTimeout(() => { line.hidden = true; }, 2500));
+}
+/** Take the line away (or put other words in it): a "back" said before does not fade them. */
+export function clearConnection(line) {
+  clearTimeout(fading.get(line));
+  line.hidden = true;
+}
+/** Show the connection's state in a status line while it reconnects. `whole()` says whether
+ * the page is whole again once the server has welcomed it; if not (a room still to be joined
+ * again), the page says "back" itself when it is. */
+export function showConnection(client, line, whole = () => true) {
+  client.addEventListener("reconnecting", () => sayConnection(line, "connection.reconnecting"));
   client.addEventListener("reconnected", () => {
-    line.textContent = t("connection.back");
-    setTimeout(() => { line.hidden = true; }, 2500);
+    if (whole()) sayConnection(line, "connection.back", true);
   });
 }

@@ -7,7 +7,9 @@ import { ChatClient } from "./client.js";
 import { relabelDebriefs, startDebriefs } from "./debrief.js";
 import { $, button, el, menu as sharedMenu } from "./dom.js";
 import { roster as makeRoster } from "./group-members.js";
-import { applyTo, formatDateTime, formatDuration, formatTime, lang, showConnection, startLang, t } from "./i18n.js";
+import {
+  applyTo, formatDateTime, formatDuration, formatTime, lang, sayConnection, showConnection, startLang, t,
+} from "./i18n.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 import { initSupportConsole } from "./support-console.js";
 
@@ -710,10 +712,7 @@ client.addEventListener("held_message", (e) => {
 });
 showConnection(client, $("connection"));
 client.addEventListener("reconnected", () => loadQueues()); // the inbox: on welcome
-client.addEventListener("refused", () => {
-  $("connection").textContent = t("error.not_signed_in");
-  $("connection").hidden = false;
-});
+client.addEventListener("refused", () => sayConnection($("connection"), "error.not_signed_in"));
 
 // Start ------------------------------------------------------------------------------------
 

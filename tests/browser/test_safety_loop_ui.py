@@ -187,6 +187,10 @@ async def test_a_call_for_help_in_one_room_does_not_follow_the_person_into_the_n
     assert await person.text_content("#help-dialog-status") == "", "nor in the help sheet"
     await person.click("#help-now")
     await person.locator("#help-dialog-status", has_text="Yksikään ohjaaja ei ole").wait_for()
+    # Closing the sheet is not an answer: what it said stays above the composer, lines too.
+    await person.click("#help-close")
+    await person.locator("#private .help-status", has_text="Yksikään ohjaaja ei ole").wait_for()
+    assert await visible_lines(person, "#private")
     assert person.errors == []  # type: ignore[attr-defined]
 
 
@@ -252,6 +256,36 @@ async def test_a_rejoin_refused_for_now_is_tried_again(
     assert await person.locator(".message.failed").count() == 0
     assert sockets.answers[(1, "join")] == [], "both refusals were heard and tried again"
     await other.close()
+    assert person.errors == []  # type: ignore[attr-defined]
+
+
+async def test_reconnecting_is_said_until_the_room_is_joined_again(
+        browser: Browser, start_server: Any) -> None:
+    """After a reconnect the rejoin is refused for 3 s (`rate_limited`): the page keeps
+    saying "Reconnecting…" all that time, not "Connection restored" (its messages and a call
+    for help would not reach the group yet), and says that it is back once it is in the room.
+    Before, "back" was said at the server's welcome and its fading hid the "Reconnecting…"
+    said after it."""
+    server = start_server(**FAST)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    sockets = await relayed(person)
+    await join(person, name="Kuikka")
+    refusals = [{"type": "error", "code": "rate_limited", "message": "wait", "retry_after": 3}]
+    sockets.answers[(1, "join")] = refusals
+    await sockets.pages[0].close()
+    await sockets_opened(sockets, 2)
+    for _ in range(100):
+        if not refusals:
+            break
+        await asyncio.sleep(0.05)
+    assert not refusals, "the rejoin was refused"
+    await asyncio.sleep(2.7)  # longer than a "back" is shown
+    line = person.locator("#connection")
+    assert await line.is_visible()
+    assert "Yhdistetään" in await line.inner_text()
+    await person.locator("#connection", has_text="Yhteys palautui").wait_for(timeout=10000)
+    await say(person, "Olen täällä")
+    await person.locator(".message:not(.pending) .text", has_text="Olen täällä").wait_for()
     assert person.errors == []  # type: ignore[attr-defined]
 
 
