@@ -12,7 +12,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import redis.asyncio as aioredis
 
+from chatserver.broker.redis import CONTROL_CHANNEL
 from chatserver.testing import FAST, ChatClient, free_port
 from tests.invariants import Ledger, check_room
 from tests.test_faults import facilitator_and_person, say_until_acked, wait_ready
@@ -158,7 +160,8 @@ async def test_crisis_words_while_the_database_is_away_reach_the_facilitators_af
 async def test_help_asked_while_the_database_is_away_reaches_the_facilitators_after(
         private_pg, start_server, redis_server):
     """"I need help now" with PostgreSQL away (Redis carries the room): the person gets the
-    crisis lines and is told at once that the facilitators could not be reached, not an
+    crisis lines (the last ones read, even if an admin's edit made the server forget them
+    just then) and is told at once that the facilitators could not be reached, not an
     error; the server tries again by itself (the connection stays up, so the page would never
     send it again), and when the database is back the facilitator gets the alert and the
     person hears that a facilitator has been told."""
@@ -167,10 +170,17 @@ async def test_help_asked_while_the_database_is_away_reaches_the_facilitators_af
 
     private_pg.stop("immediate")
     await wait_ready(server, 503, timeout=20)
+    # An admin's edit of the lines was announced just then: the server cannot read them
+    # again. The person is shown the last ones read, never nothing.
+    control = aioredis.from_url(redis_server.url)
+    await control.publish(CONTROL_CHANNEL, b'{"kind": "resources_changed"}')
+    await control.aclose()
+    await asyncio.sleep(0.5)
     mark = len(person.frames)
     await person.send({"type": "help", "room": ROOM, "id": "h1"})
     lines = await person.wait_for(lambda f: f.get("id") == "h1", timeout=30, start=mark)
     assert lines["type"] == "crisis_resources" and lines["resources"], lines
+    assert lines["resources"][0]["phone"] == "112"
     unsent = await person.wait_for(lambda f: f["type"] == "help_status", timeout=30, start=mark)
     assert unsent["status"] == "not_sent", unsent
     await asyncio.sleep(1.5)  # a retry or two against the stopped database

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatserver.storage.errors import DatabaseError
 from chatserver.storage.store import Store
 
 # Seeded defaults; hours change, so admins must be able to edit them (see docs/moderation.md).
@@ -82,11 +83,18 @@ class CrisisResources:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._resources: list[dict[str, Any]] | None = None
+        self._last: list[dict[str, Any]] = DEFAULT_RESOURCES  # the last ones read
 
     async def current(self) -> list[dict[str, Any]]:
+        """The lines; with the database away, the last ones read (never nothing: a person in
+        crisis is shown lines whatever else fails), and read again next time."""
         if self._resources is None:
-            stored = await self._store.app_setting(self.SETTING)
+            try:
+                stored = await self._store.app_setting(self.SETTING)
+            except (DatabaseError, OSError):
+                return self._last
             self._resources = stored if isinstance(stored, list) else DEFAULT_RESOURCES
+            self._last = self._resources
         return self._resources
 
     def forget(self, _event: dict[str, Any] | None = None) -> None:
@@ -96,7 +104,7 @@ class CrisisResources:
     def phones(self) -> list[str]:
         """The phone numbers shown to people, without waiting: the last ones read (the seeded
         ones before the first read). Every message's screen allows them."""
-        return [str(r.get("phone", "")) for r in self._resources or DEFAULT_RESOURCES]
+        return [str(r.get("phone", "")) for r in self._resources or self._last]
 
     async def frame(self, room: str) -> dict[str, Any]:
         """The private `crisis_resources` frame for a room ("" outside rooms)."""

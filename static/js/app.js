@@ -29,7 +29,9 @@ const state = {
   // ignored person never learn of it. Member ids are per room and per visitor.
   ignored: new Set(JSON.parse(localStorage.getItem(IGNORED_KEY) ?? "[]")),
   shownOnce: new Set(), // seqs of ignored messages opened one at a time
-  resources: [], // the crisis lines, from the server (shown at once when help is pressed)
+  // The crisis lines, from the server (shown at once when help is pressed); until they have
+  // come, the emergency number (named in the page's language).
+  resources: [{ id: "emergency", phone: "112", name: null }],
   helpRequest: null, // the id of the last "help" frame, to know its crisis_resources
   helpUnsent: null, // { room, at } of a "help" that did not reach the server (sent on resume)
   // nobody_online, notified, seen, unanswered, released, released_nobody_online (help_status)
@@ -88,13 +90,38 @@ $("help-exit").addEventListener("click", quickExit);
 
 // Landing ----------------------------------------------------------------------------------
 
-async function loadRooms() {
-  const [rooms, resources] = await Promise.all([
-    fetch("/api/rooms").then((r) => r.json()),
-    fetch("/api/crisis-resources").then((r) => r.json()),
-  ]);
-  state.rooms = rooms;
+// The crisis lines never wait for the rooms, nor for the network: a list that could not be
+// had (the server restarting, a bad network) is asked for again until it comes.
+let resourcesRetry = null;
+async function loadResources() {
+  clearTimeout(resourcesRetry);
+  const answer = await fetch("/api/crisis-resources").catch(() => null);
+  const resources = answer?.ok ? await answer.json().catch(() => null) : null;
+  if (!Array.isArray(resources) || !resources.length) {
+    resourcesRetry = setTimeout(loadResources, 3000);
+    return;
+  }
+  setResources(resources);
+}
+function setResources(resources) {
   state.resources = resources;
+  renderResources($("resources"), resources);
+  renderResources($("help-lines"), resources);
+  if (state.helpPanel) renderHelpPanel(true);
+}
+
+async function loadRooms() {
+  loadResources();
+  let rooms = null;
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 15000)) {
+    const answer = await fetch("/api/rooms").catch(() => null);
+    rooms = answer?.ok ? await answer.json().catch(() => null) : null;
+    if (Array.isArray(rooms)) break;
+    // Said where the groups would be (help and its lines work meanwhile); asked again.
+    if (!state.rooms.length) $("rooms").replaceChildren(el("li", "empty", t("landing.roomsUnavailable")));
+    await new Promise((resolve) => { setTimeout(resolve, wait); });
+  }
+  state.rooms = rooms;
   // A room with sessions shows its next one; the times are UTC, shown in local time.
   await Promise.all(rooms.filter((r) => r.session_mode === "sessions").map(async (room) => {
     // One room's sessions failing to load must not hide every room.
@@ -103,7 +130,6 @@ async function loadRooms() {
     room.upcoming = answer?.ok ? await answer.json() : [];
   }));
   renderRooms();
-  renderResources($("resources"), resources);
 }
 
 /** Whether a participant may enter the room now: open, and in a session if it has them. */
@@ -197,7 +223,7 @@ function renderResources(list, resources) {
   list.replaceChildren();
   for (const r of resources) {
     const item = el("li", "resource");
-    const name = r.name[lang()] ?? r.name.fi;
+    const name = r.name ? r.name[lang()] ?? r.name.fi : t("help.emergency");
     item.append(el("strong", "", name));
     const phone = el("a", "phone", r.phone);
     phone.href = `tel:${r.phone.replace(/\s/g, "")}`;
@@ -1316,6 +1342,7 @@ function relabel() {
 
 async function start() {
   const chosen = await startLang($("lang"), relabel);
+  setResources(state.resources); // the emergency number, before anything is loaded
   client.connect(chosen);
   support.load();
   await loadRooms();

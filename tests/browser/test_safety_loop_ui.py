@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, WebSocketRoute
+from playwright.async_api import Browser, Page, Route, WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, ChatClient, StaffHttp, create_admin
-from tests.browser.staff_helpers import participant_page, sign_in
+from tests.browser.staff_helpers import no_dialogs_or_errors, participant_page, sign_in
 from tests.browser.test_alert_inbox_ui import quick_escalation  # noqa: F401 (a fixture)
 from tests.browser.test_help_in_view_ui import PHONE, in_view
 from tests.browser.test_participant_ui import join, say, wait_until
@@ -448,3 +448,36 @@ async def test_on_a_small_phone_in_a_guided_session_the_composer_and_lines_are_r
         assert await person.evaluate("[window.scrollY, document.body.scrollTop]") == [0, 0]
     await admin.close()
     assert person.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_crisis_lines_never_wait_for_the_network(
+        browser: Browser, start_server: Any) -> None:
+    """The page's requests for the groups and the crisis lines fail (the server restarting, a
+    bad network): the landing says so where the groups would be, "I need help now" shows the
+    emergency number at once (named in the page's language), and the groups and the lines come
+    when they can be had: the page asks again by itself. Before, one failed request left the
+    help sheet with no number at all and the landing empty without a word."""
+    server = start_server(**FAST)
+    page = await (await browser.new_context(viewport=PHONE)).new_page()
+    errors = no_dialogs_or_errors(page)
+    failing = True
+
+    async def away(route: Route) -> None:
+        if failing:
+            await route.fulfill(status=503, body="")
+        else:
+            await route.continue_()
+
+    await page.route("**/api/crisis-resources", away)
+    await page.route("**/api/rooms", away)
+    await page.goto(server.url)
+    await page.locator("#rooms", has_text="Yritetään uudelleen").wait_for()
+    await page.click("#help-now")
+    await page.locator(f"#help-lines {LINE}").wait_for()
+    assert "Hätänumero" in await page.inner_text("#help-lines")
+    failing = False
+    await page.locator("#help-lines a[href='tel:0925250111']").wait_for(timeout=10000)
+    assert await page.locator(f"#help-lines {LINE}").count() == 1
+    await page.click("#help-close")
+    await page.locator(".room", has_text="Olohuone").wait_for(timeout=10000)
+    assert errors == []
