@@ -137,6 +137,13 @@ async def main_async(args: argparse.Namespace) -> int:
                                     out_dir / "profile-join-peak.txt", log)
         except Exception:
             traceback.print_exc()
+    if not args.no_profile and "product-redis" in kinds:
+        log("profile: product with Redis, connection set-up, py-spy")
+        try:
+            await profile.setup_redis(KINDS["product-redis"], rooms, logdir, sizes,
+                                      out_dir / "profile-setup-redis.txt", log)
+        except Exception:
+            traceback.print_exc()
     total = time.monotonic() - started
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     document = {"timestamp": stamp, "mode": "quick" if args.quick else "full",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,8 @@ AREAS = [
     ("Redis broker", ("(redis/", "(chatserver/broker/redis.py")),
     ("frame decoding and validation", ("decode_client_frame",)),
     ("presence, heartbeat", ("heartbeat", "presence")),
+    ("WebSocket handshake (uvicorn, websockets)", ("handle_websocket_upgrade",
+                                                   "WebSocket.accept")),
     ("event loop and transports (uvloop, native)", ("Runner.run",)),
 ]
 # Frames every sample of the main thread has: left out of the total-time list.
@@ -166,6 +169,54 @@ async def join_peak(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, size
               f"at once, {sizes.peak_concurrency} in flight; sampled at 200 Hz (--nonblocking), "
               "only while a thread holds the GIL (--gil)")
     return write_summary(raw_path.read_text(), out, header, result, log)
+
+
+async def setup_redis(kind: Kind, rooms: list[tuple[str, int]], logdir: Path, sizes: Sizes,
+                      out: Path, log: Any) -> dict[str, Any]:
+    """Profile both processes of the product with Redis while connections are set up (hello
+    and a join to a room of `sizes.small_size`, 100 in flight, after the peak's): the one
+    target of issue 20 missed on the committed machine. For this profile only `redis-server`
+    runs on the generator's core: on the servers' core it preempts an app process inside its
+    socket writes, and py-spy counts a preempted thread as busy (half the samples then sat in
+    `StreamWriter.write`)."""
+    servers = ServerSet(kind, rooms, logdir)
+    await servers.start()
+    bench = Bench(servers, timeout=60.0)
+    raw_dir = out.parent / "raw"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    raws = [raw_dir / f"{out.stem}.{i}.raw.txt" for i in range(len(servers.pids))]
+    try:
+        if servers.redis is not None:
+            os.sched_setaffinity(servers.redis.pid, {GENERATOR_CORE})
+        await bench.open(["w0"] * sizes.small_size, sizes.small_size)
+        await bench.open([f"c{i // sizes.small_size}" for i in range(sizes.peak)],
+                         sizes.peak_concurrency)
+        await asyncio.sleep(1.0)
+        spies = [subprocess.Popen(  # noqa: ASYNC220
+            pinned([_py_spy(), "record", "--pid", str(pid), "--rate", "200", "--duration",
+                    "600", "--format", "raw", "--output", str(raw), "--nonblocking", "--gil"],
+                   GENERATOR_CORE), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for pid, raw in zip(servers.pids, raws, strict=True)]
+        await asyncio.sleep(0.5)
+        result = await bench.open([f"c{i // sizes.small_size}"
+                                   for i in range(sizes.peak, sizes.idle)], 100)
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+        while any(spy.poll() is None for spy in spies):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        if not all(raw.exists() for raw in raws):
+            raise RuntimeError("py-spy failed: " + "; ".join(
+                spy.stderr.read().decode(errors="replace")[-200:] for spy in spies if spy.stderr))
+    finally:
+        await bench.close_all()
+        await servers.stop()
+    header = ("# py-spy profile of the product with Redis (2 processes, PostgreSQL), both "
+              "processes, while connections are set up\n"
+              f"# {sizes.idle - sizes.peak} connections (hello, a join to a room of "
+              f"{sizes.small_size}), 100 in flight, after the peak's {sizes.peak}; sampled at "
+              "200 Hz (--nonblocking --gil); redis-server on the generator's core for this "
+              "run only (see bench/profile.py)")
+    return write_summary("".join(raw.read_text() for raw in raws), out, header, result, log)
 
 
 def scenario_line(sizes: Sizes, small_rooms: bool) -> str:
