@@ -713,3 +713,42 @@ async def test_a_crisis_request_taken_from_the_queue_takes_its_alert_and_never_e
         await ws.close()
     for http in (aino_http, admin):
         await http.close()
+
+
+@pytest.mark.parametrize("broker", ["memory", "redis"])
+async def test_a_person_taken_while_their_connection_was_down_gets_the_conversation(
+        start_server, redis_server, tmp_path, broker):
+    """A phone's connection drops while its person waits, and Aino takes them meanwhile (the
+    conv_started goes nowhere): coming back with queue_resume gives the conversation, with
+    what Aino wrote, never "not_queued" (the page said the place was lost while Aino
+    waited for an answer). Nobody else gets it that way."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/taken.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, redis_url=redis_server.url if broker == "redis"
+                          else "", **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=["aino"])
+    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(server.ws_url)
+    asked = await _queue(p, "ilta")
+    await _position(p, 1)
+    await p.close()  # the connection drops ...
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await aino.request({"type": "conv_send", "conv": conv, "text": "Hei, olen Aino."})
+    stranger = await ChatClient.connect(server.ws_url)
+    refused = await stranger.request({"type": "queue_resume", "request": asked["request"]})
+    assert refused["code"] == "not_queued"
+    p = await ChatClient.connect(server.ws_url, token=p.token)  # ... and comes back
+    back = await p.request({"type": "queue_resume", "request": asked["request"]})
+    assert back["type"] == "conv_started", back
+    assert (back["type"], back["conv"], back["role"], back["resumed"], back["name"]) == (
+        "conv_started", conv, "participant", True, "Aino"), back
+    assert [m["text"] for m in back["history"]] == ["Hei, olen Aino."]
+    await p.request({"type": "conv_send", "conv": conv, "text": "Olen täällä."})
+    await aino.wait_for(_is("conv_message", conv=conv, text="Olen täällä."))
+    for c in (p, stranger, aino):
+        await c.close()
+    await aino_http.close()
+    await admin.close()

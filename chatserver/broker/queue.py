@@ -71,6 +71,10 @@ class QueueBackend(Protocol):
         """The supporter's open conversations (so that a reloaded console gets them back)."""
         ...
 
+    async def conversation_of_request(self, request_id: str) -> Conversation | None:
+        """The open conversation a queued request became (taken while its person was away)."""
+        ...
+
     async def end(self, conv_id: str) -> Conversation | None: ...
 
     async def transfer(self, conv_id: str, to: str) -> Conversation | str | None:
@@ -180,6 +184,10 @@ class MemoryQueue:
 
     async def conversations_of(self, supporter: str) -> list[Conversation]:
         return [c for c in self._convs.values() if c["supporter"] == supporter]
+
+    async def conversation_of_request(self, request_id: str) -> Conversation | None:
+        return next((c for c in self._convs.values() if c["request"]["id"] == request_id),
+                    None)
 
     def _unload(self, supporter: str) -> None:
         left = self._load.get(supporter, 0) - 1
@@ -502,10 +510,17 @@ class RedisQueue:
         conv: Conversation | None = _decode(await self._redis.get(P + "c:" + conv_id))
         return conv
 
-    async def conversations_of(self, supporter: str) -> list[Conversation]:
+    async def _all_conversations(self) -> list[Conversation]:
         keys = [k async for k in self._redis.scan_iter(match=P + "c:*", count=500)]
         found = [_decode(raw) for raw in (await self._redis.mget(keys) if keys else [])]
-        return [c for c in found if c is not None and c["supporter"] == supporter]
+        return [c for c in found if c is not None]
+
+    async def conversations_of(self, supporter: str) -> list[Conversation]:
+        return [c for c in await self._all_conversations() if c["supporter"] == supporter]
+
+    async def conversation_of_request(self, request_id: str) -> Conversation | None:
+        return next((c for c in await self._all_conversations()
+                     if c["request"]["id"] == request_id), None)
 
     async def end(self, conv_id: str) -> Conversation | None:
         conv: Conversation | None = _decode(await self._end(keys=[LOAD], args=[conv_id]))

@@ -458,7 +458,8 @@ export function initSupport({ client, show, renderResources, beside }) {
         state.request = answer.request;
         if (state.phase !== "waiting") startWaiting(answer.request);
         say(t("support.placeKept"));
-      } else placeLost();
+      } else if (answer.type !== "conv_started") placeLost();
+      // conv_started: taken while away; its own listener opens the conversation.
     } else if (request.type === "conv_resume" && answer.type === "error") {
       if (answer.code === "conversation_not_found") ended({ resources: state.resources });
     } else if (request.type === "conv_send") {

@@ -609,3 +609,32 @@ async def test_availability_saved_while_the_console_loads_is_not_overwritten(
     assert {f["capacity"] for f in sent} == {2}, sent  # nothing said over it
     assert "enintään 2" in await sanna.inner_text("#supporter-status")
     assert sanna.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_person_taken_while_away_comes_back_to_the_conversation(browser, staff_server):
+    """Aino's phone puts the tab away while she waits, and Sanna takes her meanwhile: when the
+    tab comes back, Aino is in the conversation with what Sanna wrote, not told that her
+    place was lost (while Sanna waited for an answer)."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Ilta")
+    await place(aino, 1)
+    await aino.goto("about:blank")  # the tab is put away: its socket closes
+    await wait_until(sanna, "document.querySelectorAll('#supporter-queue li').length === 1")
+    await sanna.click("#supporter-take-next")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, olen Sanna.")
+    await conv.locator(".conv-text").press("Enter")
+    await conv.locator(".text", has_text="olen Sanna").wait_for()
+    await aino.goto(server.url)
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    assert "Sanna" in await aino.inner_text("#support-conv-title")
+    await aino.locator("#support-messages .text", has_text="Hei, olen Sanna.").wait_for()
+    assert await aino.locator("#support-lost:not([hidden]), #support-form:not([hidden])"
+                              ).count() == 0
+    await aino.fill("#support-text", "Olen täällä.")
+    await aino.press("#support-text", "Enter")
+    await conv.locator(".text", has_text="Olen täällä.").wait_for()
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]

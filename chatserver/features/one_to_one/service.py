@@ -410,7 +410,14 @@ class OneToOne:
         request = next((r for r in await self.backend.queued()
                         if r["id"] == request_id and r["identity"] == client.identity.id), None)
         if request is None:
-            raise ProtocolError(ErrorCode.NOT_QUEUED)  # taken, expired, or not theirs
+            # Taken while their connection was down (conv_started went nowhere): the
+            # conversation, not "your place was lost" while a supporter waits for them.
+            conv = await self.backend.conversation_of_request(request_id)
+            if conv is not None and conv["request"]["identity"] == client.identity.id:
+                client.offer(encode(await self.conversations.resumed(conv, "participant",
+                                                                     frame.id)))
+                return
+            raise ProtocolError(ErrorCode.NOT_QUEUED)  # expired, ended, or not theirs
         await self._rewait(client, request, frame.id)
 
     async def _rewait(self, client: Client, request: Request, frame_id: str | None) -> None:
