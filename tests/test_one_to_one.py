@@ -752,3 +752,34 @@ async def test_a_person_taken_while_their_connection_was_down_gets_the_conversat
         await c.close()
     await aino_http.close()
     await admin.close()
+
+
+async def test_a_person_waiting_is_told_at_once_when_nobody_is_on_duty_any_more(
+        start_server, redis_server, pg_url):
+    """Aino is the only supporter on duty, on process A; a person waits on B and is told
+    their turn comes soon. A is killed (no socket closes in order, no conversation comes
+    back, no event says so): within a few heartbeats the person's status says that nobody
+    is on duty and the wait cannot be known, not 'soon' for good. When Ville comes on duty
+    it says so again."""
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url)
+    await _setup(admin, supporters=["aino", "ville"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 1})
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    p = await ChatClient.connect(b.ws_url)
+    await _queue(p, "")
+    status = await p.wait_for(_is("queue_status", position=1, estimate_minutes=0))
+    assert status["supporters_available"] == 1
+    mark = len(p.frames)
+    a.stop(signal.SIGKILL)
+    nobody = await p.wait_for(_is("queue_status", estimate_minutes=None), timeout=20,
+                              start=mark)
+    assert nobody["supporters_available"] == 0
+    mark = len(p.frames)
+    await ville.request({"type": "support_available", "capacity": 1})
+    back = await p.wait_for(_is("queue_status", estimate_minutes=0), start=mark)
+    assert back["supporters_available"] == 1
+    for c in (p, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()

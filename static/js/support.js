@@ -103,6 +103,7 @@ export function initSupport({ client, show, renderResources, beside }) {
 
   function renderHelp() {
     renderResources($("support-resources"), state.resources);
+    renderResources($("support-waiting-nobody-resources"), state.resources);
   }
 
   function renderClosed(nextOpen) {
@@ -203,7 +204,15 @@ export function initSupport({ client, show, renderResources, beside }) {
     $("support-estimate").textContent = estimateText(status);
     $("support-returned").hidden = !status.returned;
     $("support-closing").hidden = status.open !== false;
-    if (announce && (!previous || previous.position !== status.position
+    // Every supporter on duty went offline or off duty: said at once, with the lines, never
+    // a place and a wait that suggest someone is coming.
+    const nobody = status.supporters_available === 0;
+    $("support-waiting-nobody").hidden = !nobody;
+    const wasNobody = previous?.supporters_available === 0;
+    if (announce && nobody && !wasNobody) {
+      say(`${t("support.position", { n: status.position })} ${t("support.nobodyOnDuty")}`);
+    } else if (announce && (!previous || wasNobody !== nobody
+        || previous.position !== status.position
         || previous.estimate_minutes !== status.estimate_minutes)) {
       say(`${t("support.position", { n: status.position })} ${estimateText(status)}`);
     }
@@ -218,6 +227,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     $("support-estimate").textContent = "";
     $("support-returned").hidden = true;
     $("support-closing").hidden = true;
+    $("support-waiting-nobody").hidden = true;
     setPhase("waiting");
   }
 

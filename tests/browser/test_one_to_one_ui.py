@@ -638,3 +638,35 @@ async def test_a_person_taken_while_away_comes_back_to_the_conversation(browser,
     await aino.press("#support-text", "Enter")
     await conv.locator(".text", has_text="Olen täällä.").wait_for()
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_person_waiting_is_told_when_nobody_is_on_duty_any_more(browser,
+                                                                          staff_server):
+    """Aino waits and is told her turn comes soon; Sanna, the only supporter, goes off duty.
+    Aino's page says at once that nobody is on duty, with the crisis lines beside it (also
+    after a language switch), instead of a place and 'the wait cannot be estimated'. When
+    Sanna is back on duty, that goes away."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Ilta")
+    await place(aino, 1)
+    await aino.locator("#support-estimate", has_text="pian").wait_for()
+    assert await aino.locator("#support-waiting-nobody").is_hidden()
+    await sanna.fill("#supporter-capacity", "0")
+    await sanna.click("#supporter-save")
+    nobody = aino.locator("#support-waiting-nobody:not([hidden])")
+    await nobody.wait_for()
+    assert "kukaan vertaistukija ei ole vuorossa" in await nobody.inner_text()
+    await nobody.locator(".resources a[href='tel:112']").wait_for()
+    await wait_until(aino, "document.getElementById('support-announce').textContent"
+                           ".includes('ei ole vuorossa')")
+    await aino.select_option("#lang", "sv")
+    await nobody.filter(has_text="Nödnumret").wait_for()
+    await aino.select_option("#lang", "fi")
+    await sanna.fill("#supporter-capacity", "1")
+    await sanna.click("#supporter-save")
+    await aino.locator("#support-waiting-nobody").wait_for(state="hidden")
+    await aino.locator("#support-estimate", has_text="pian").wait_for()
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]

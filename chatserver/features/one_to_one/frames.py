@@ -17,11 +17,12 @@ def staff_identity(account_id: str) -> str:
     return "staff:" + account_id
 
 
-
-def status_frame(request: Request, est: queueing.Estimate,
-                 opening: queueing.Opening) -> dict[str, Any]:
+def status_frame(request: Request, est: queueing.Estimate, opening: queueing.Opening, *,
+                 supporters: int) -> dict[str, Any]:
+    """``supporters_available``: 0 says honestly that nobody on duty could take them now."""
     frame = {"type": "queue_status", "request": request["id"], **est.to_dict(),
-             "crisis": request["crisis"], "open": opening.open}
+             "crisis": request["crisis"], "open": opening.open,
+             "supporters_available": supporters}
     if request.get("returned"):
         frame["returned"] = True
     return frame

@@ -139,6 +139,11 @@ class OneToOne:
                     self.process, now + settings.presence_ttl_seconds, now))
                 await self._expire_orphans()
                 await self._tell_if_supporters_gone()
+                # Also what no event announces: a supporter's process died (the sweep above,
+                # here or elsewhere, dropped its availability) or the opening hours ended.
+                # Only a status that changed is sent.
+                if self.waiting or self.supporters:
+                    self._schedule_refresh()
             except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
                 log.warning("one-to-one heartbeat failed", extra={"error": type(exc).__name__})
             except Exception:
@@ -280,6 +285,7 @@ class OneToOne:
             return
         avail = await self.backend.availability()
         capacity = sum(a["capacity"] for a in avail.values())
+        on_duty = sum(1 for a in avail.values() if a["capacity"] > 0)
         busy = sum(min(a["load"], a["capacity"]) for a in avail.values())
         service = queueing.mean_service_minutes(await self.backend.durations())
         opening = await self.config.opening()
@@ -289,7 +295,7 @@ class OneToOne:
                 continue
             est = queueing.estimate_wait(position, capacity=capacity, busy=busy,
                                          service_minutes=service)
-            frame = status_frame(request, est, opening)
+            frame = status_frame(request, est, opening, supporters=on_duty)
             for client in clients.values():
                 self._offer_changed(client, frame)
         listing = {"type": "queue", "waiting": [public_request(r) for r in queued],
