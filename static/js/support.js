@@ -8,6 +8,7 @@ const PHASES = ["closed", "form", "waiting", "lost", "conv", "ended"];
 // The place in the queue or the open conversation, for this tab only (ids, no text): a phone
 // that reloads a tab it had put away comes back to it. Quick exit forgets it.
 const CONV_KEY = "vt.support.conv";
+const RETRY_MS = 3000; // a resume the server could not answer is asked again after this
 const errorText = (code) => t(has(`support.error.${code}`) ? `support.error.${code}`
   : has(`error.${code}`) ? `error.${code}` : "error.generic");
 const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
@@ -468,10 +469,13 @@ export function initSupport({ client, show, renderResources, beside }) {
         state.request = answer.request;
         if (state.phase !== "waiting") startWaiting(answer.request);
         say(t("support.placeKept"));
+      } else if (RETRIED.has(answer.code)) {
+        askAgain(request, answer); // the place is kept: "lost" would not be true
       } else if (answer.type !== "conv_started") placeLost();
       // conv_started: taken while away; its own listener opens the conversation.
     } else if (request.type === "conv_resume" && answer.type === "error") {
       if (answer.code === "conversation_not_found") ended({ resources: state.resources });
+      else if (RETRIED.has(answer.code)) askAgain(request, answer);
     } else if (request.type === "conv_send") {
       settleSend(request, answer);
     } else if (request.type === "conv_feedback") {
@@ -582,9 +586,29 @@ export function initSupport({ client, show, renderResources, beside }) {
     }
   }
 
+  // A resume the server could not answer now (Redis or the database away a moment, or the
+  // connection dropped again before the answer): asked again, while the tab still waits for
+  // that place or conversation (a reloaded tab's view is still unset then).
+  const RETRIED = new Set(["unavailable", "rate_limited"]);
+  let retryTimer = 0;
+  function askAgain(request, answer) {
+    clearTimeout(retryTimer);
+    const wait = Math.max(RETRY_MS, (answer.retry_after ?? 0) * 1000);
+    retryTimer = setTimeout(() => {
+      const reloaded = state.phase === null && !state.conv;
+      if (request.type === "queue_resume" && (reloaded || state.phase === "waiting")) {
+        client.request({ type: "queue_resume", request: request.request });
+      } else if (request.type === "conv_resume"
+          && (reloaded || (state.phase === "conv" && state.conv === request.conv))) {
+        client.request({ type: "conv_resume", conv: request.conv });
+      }
+    }, wait);
+  }
+
   // The server keeps a place for a while after a drop (queue_resume) and the conversation
   // with its history (conv_resume): ask for them back once connected again.
   function resume() {
+    clearTimeout(retryTimer);
     if (state.phase === "waiting" && state.request) {
       client.request({ type: "queue_resume", request: state.request });
     } else if (state.phase === "conv" && state.conv) {

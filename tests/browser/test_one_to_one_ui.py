@@ -670,3 +670,49 @@ async def test_a_person_waiting_is_told_when_nobody_is_on_duty_any_more(browser,
     await aino.locator("#support-waiting-nobody").wait_for(state="hidden")
     await aino.locator("#support-estimate", has_text="pian").wait_for()
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_resume_the_server_cannot_answer_now_is_asked_again_not_said_lost(
+        browser, staff_server):
+    """Aino's tab comes back while the server cannot answer for a moment (Redis or the
+    database away: `unavailable`): the page asks again and she keeps her place and later her
+    conversation, instead of being told that her place was lost while it was kept."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    refuse = {"queue_resume": 1, "conv_resume": 1}  # the first of each: `unavailable`
+    asked: list[str] = []
+
+    def to_server(page_side: WebSocketRoute, message: Frame) -> bool:
+        frame = json.loads(message)
+        kind = frame.get("type")
+        if kind in refuse:
+            asked.append(kind)
+        if refuse.get(kind):
+            refuse[kind] -= 1
+            page_side.send(json.dumps({"type": "error", "id": frame["id"],
+                                       "code": "unavailable", "message": "x"}))
+            return False
+        return True
+
+    await aino.route_web_socket(re.compile(r".*/ws$"), relay(to_server))
+    await queue(aino, topic="Ilta")
+    await place(aino, 1)
+    await aino.reload()
+    await aino.wait_for_selector("#support-waiting:not([hidden])")
+    await place(aino, 1)
+    assert await aino.locator("#support-lost:not([hidden]), #support-form:not([hidden])"
+                              ).count() == 0
+    assert asked == ["queue_resume", "queue_resume"]
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, olen täällä.")
+    await conv.locator(".conv-text").press("Enter")
+    await aino.locator("#support-messages .text", has_text="olen täällä").wait_for()
+    await aino.reload()
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    await aino.locator("#support-messages .text", has_text="Hei, olen täällä.").wait_for()
+    assert asked == ["queue_resume", "queue_resume", "conv_resume", "conv_resume"]
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
