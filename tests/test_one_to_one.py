@@ -783,3 +783,37 @@ async def test_a_person_waiting_is_told_at_once_when_nobody_is_on_duty_any_more(
         await c.close()
     for h in (admin, aino_http, ville_http):
         await h.close()
+
+
+async def test_a_conversation_from_an_alert_moves_only_to_staff_of_that_group(single):
+    """Sanna answers an alert in olohuone in private and tries to hand the conversation to
+    Pekka, a one-to-one supporter who facilitates another group: refused, so he never sees
+    the person's pseudonym in a group that is not his, and the person is never handed to
+    someone whose every message would be refused. It stays Sanna's."""
+    server, admin = single
+    await _setup(admin, supporters=[], others=["sanna"])
+    pekka_id = await add_facilitator(admin, "pekka", ["laheiset"])
+    assert (await admin.put("/api/one-to-one/settings", {"supporters": [pekka_id]})
+            ).status_code == 200
+    sanna_http, sanna = await _supporter(server.url, server.ws_url, "sanna")
+    pekka_http, pekka = await _supporter(server.url, server.ws_url, "pekka")
+    assert (await pekka.request({"type": "support_available", "capacity": 2}))[
+        "type"] == "support_status"
+    person = await ChatClient.connect(server.ws_url)
+    await person.join("olohuone")
+    await person.say("olohuone", "en jaksa enää, haluan kuolla")
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert"))["alert"]
+    opened = await sanna.request({"type": "conv_open", "alert": alert["id"]})
+    conv = opened["conv"]
+    await person.wait_for(_is("conv_started", conv=conv))
+    moved = await sanna.request({"type": "conv_transfer", "conv": conv, "to": pekka_id})
+    assert moved["code"] == "forbidden", moved
+    await asyncio.sleep(0.5)
+    assert not [f for f in pekka.frames if f.get("conv") == conv]
+    assert not [f for f in person.frames if f["type"] == "conv_transferred"]
+    assert (await sanna.request({"type": "conv_send", "conv": conv, "text": "Olen tässä."}))[
+        "type"] == "conv_sent"
+    for c in (person, sanna, pekka):
+        await c.close()
+    for h in (sanna_http, pekka_http):
+        await h.close()

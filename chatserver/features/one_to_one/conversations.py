@@ -199,6 +199,12 @@ class Conversations:
         conv, side = await self._conversation(client, frame.conv)
         if side != "supporter" or not await self._supports(client, conv):
             raise ProtocolError(ErrorCode.FORBIDDEN)
+        room = conv["request"].get("room")
+        if room is not None:  # from an alert: only to staff who may handle that room's alerts
+            target = await self.staff.by_id(frame.to)  # (else they would see the person's
+            if target is None or not permissions.may(  # pseudonym and could not answer)
+                    actor(target), Action.HANDLE_ALERT, room):
+                raise ProtocolError(ErrorCode.FORBIDDEN)
         moved = await self.backend.transfer(conv["id"], frame.to)
         if moved is None:
             raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
