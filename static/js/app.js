@@ -826,6 +826,11 @@ function renderSession(session, event) {
 
 function closeSession(event) {
   closingAway = Boolean(event.away);
+  // A call for help made in the group (sent, answered with a status, or waiting to go out)
+  // can no longer be answered there: the close takes the person out of the room. Said beside
+  // the crisis lines, not dropped with the rest of the help state.
+  closingCall = state.helpRequest !== null || state.helpStatus !== null
+    || state.helpUnsent?.room === event.room;
   state.closedSession = event.session;
   state.closing = event;
   client.rooms.delete(event.room); // closed: never rejoined on a reconnect
@@ -847,10 +852,12 @@ function closeSession(event) {
 // The closing screen: the facilitator's closing words (as written, in their language), the
 // next meeting in the reader's own time zone, the crisis lines.
 let closingAway = false; // the session closed while this page was not connected
+let closingCall = false; // this person's call for help was open when it closed
 function renderClosing() {
   const event = state.closing;
   if (!event) return;
   $("closing-away").hidden = !closingAway;
+  $("closing-call").hidden = !closingCall;
   renderResources($("closing-resources"), event.resources ?? []);
   const words = event.message?.trim() ?? "";
   $("closing-words").hidden = !words;

@@ -13,9 +13,12 @@ import pytest
 from playwright.async_api import Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
-from tests.browser.staff_helpers import admin_section, report, sign_in
+from tests.browser.staff_helpers import admin_section, participant_page, report, sign_in
 from tests.browser.test_accessibility import no_violations
 from tests.browser.test_participant_ui import SHOTS, open_page, say, wait_until
+from tests.browser.test_safety_loop_ui import LINE
+from tests.browser.test_second_pass_ui import enter, make_group, wait_for_lobby
+from tests.test_sessions_flow import local_minute
 
 pytestmark = pytest.mark.browser
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -211,3 +214,50 @@ async def test_the_sharing_round_and_an_invite_to_a_closed_group(browser, start_
     await console.click("#round-end")
     await participant.wait_for_selector("#round", state="hidden")
     assert console.errors == []
+
+
+async def test_a_call_for_help_open_when_the_group_closes_is_said_on_the_closing_screen(
+        browser, start_server, tmp_path):
+    """Kuikka asks for help near the end; the group closes before anyone answers. She leaves
+    the room with the close, so no facilitator can answer her there any more: the closing
+    screen says so beside the crisis lines (before, the call's status vanished without a word).
+    Tiira, who asked for nothing, is not told about a call."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/call-at-close.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    console = await admin.socket(server.ws_url)  # a facilitator online: "told", not "nobody"
+    await make_group(admin, "ilta")
+    made = await admin.post("/api/rooms/ilta/sessions", {"start": local_minute(5),
+                                                         "duration_minutes": 60})
+    assert made.status_code == 201, made.text
+    session = made.json()["id"]
+    await wait_for_lobby(server, "ilta")
+    asking = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
+    other = await participant_page(browser, server.url)
+    await enter(asking, "Ryhmä ilta", "Kuikka")
+    await enter(other, "Ryhmä ilta", "Tiira")
+    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    await wait_until(asking, "!document.getElementById('text').disabled")
+    await asking.click("#help-now")
+    await asking.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await asking.click("#help-close")
+
+    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
+    for page in (asking, other):
+        await page.wait_for_selector("#closing:not([hidden])")
+    call = asking.locator("#closing-call")
+    assert await call.is_visible(), "the open call is not dropped without a word"
+    assert "ei voi enää vastata" in await call.inner_text()
+    assert await asking.locator(f"#closing-resources {LINE}").is_visible()
+    assert not await other.locator("#closing-call").is_visible()
+    await asking.select_option("#lang", "en")
+    await asking.locator("#closing-call", has_text="cannot answer you here").wait_for()
+    # The next group she enters starts with no word of it.
+    await asking.click("#closing-back")
+    await asking.wait_for_selector("#landing:not([hidden])")
+    for page in (asking, other):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await console.close()
+    await admin.close()
