@@ -235,7 +235,12 @@ class SessionService:
             return None
         extra: dict[str, Any] = {}
         if target == S.CLOSED:
-            extra = {"resources": await self.crisis.current(), "feedback": True}
+            # A session closed before it went live (nobody opened it, or a facilitator called
+            # it off from the lobby) was not held: the waiting people are told so, and not
+            # asked how a meeting that never happened felt.
+            held = session.state in (S.LIVE, S.ENDING)
+            extra = {"resources": await self.crisis.current(), "feedback": held,
+                     "held": held}
             # The facilitator's closing words, and when the group meets next (each reader
             # shows it in their own time zone).
             if message:

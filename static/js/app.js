@@ -856,6 +856,13 @@ let closingCall = false; // this person's call for help was open when it closed
 function renderClosing() {
   const event = state.closing;
   if (!event) return;
+  // Closed before it went live (the server says `held: false`): no thanks for a meeting that
+  // did not happen. The keys go on the elements, so a language switch keeps them.
+  const held = event.held !== false;
+  for (const [id, key] of [["closing-title", "title"], ["closing-lead", "lead"]]) {
+    $(id).dataset.i18n = `closing.${held ? key : `notHeld${key[0].toUpperCase()}${key.slice(1)}`}`;
+    $(id).textContent = t($(id).dataset.i18n);
+  }
   $("closing-away").hidden = !closingAway;
   $("closing-call").hidden = !closingCall;
   renderResources($("closing-resources"), event.resources ?? []);

@@ -232,8 +232,11 @@ export function initCheckin({ client, room }) {
     hideStart(false);
     if (!here?.checkin || !session) return;
     const entry = recall(session);
-    if (event.event === "cancel" || entry?.done) {
-      if (event.event === "cancel") sessionStorage.removeItem(keyOf(session));
+    // A group cancelled, or closed before it went live (`held: false`), was not held: no
+    // "how do you feel after it", and the start's answer is forgotten.
+    const held = event.event !== "cancel" && event.held !== false;
+    if (!held || entry?.done) {
+      if (!held) sessionStorage.removeItem(keyOf(session));
       return;
     }
     closing = { room: here, session };

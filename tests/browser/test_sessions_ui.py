@@ -261,3 +261,40 @@ async def test_a_call_for_help_open_when_the_group_closes_is_said_on_the_closing
         assert page.errors == []  # type: ignore[attr-defined]
     await console.close()
     await admin.close()
+
+
+async def test_a_group_closed_before_it_started_says_so_and_asks_no_feedback(
+        browser, start_server, tmp_path):
+    """Kuikka waits in the lobby; the group is closed before anyone opened it (the facilitator
+    fell ill; the clock closes a group nobody opened the same way). Before, she was thanked
+    for being there, told that the group had ended and asked how the time felt, and how she
+    felt after it, as if it had been held. Now the closing screen says that the group could
+    not be held this time, with the closing words and the crisis lines, and asks nothing."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/not-held.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await make_group(admin, "ilta", checkin={"enabled": True, "question": None})
+    made = await admin.post("/api/rooms/ilta/sessions", {"start": local_minute(5),
+                                                         "duration_minutes": 60})
+    assert made.status_code == 201, made.text
+    session = made.json()["id"]
+    await wait_for_lobby(server, "ilta")
+    person = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
+    await enter(person, "Ryhmä ilta", "Kuikka")
+    closed = await admin.post(f"/api/sessions/{session}/close",
+                              {"message": "Ohjaaja sairastui, anteeksi."})
+    assert closed.status_code == 200, closed.text
+    await person.wait_for_selector("#closing:not([hidden])")
+    assert "ei tällä kertaa" in await person.inner_text("#closing-title")
+    assert "Kiitos" not in await person.inner_text("#closing-title")
+    assert "Ohjaaja sairastui" in await person.inner_text("#closing-message")
+    assert await person.locator(f"#closing-resources {LINE}").is_visible()
+    assert not await person.is_visible("#feedback-form fieldset"), "no feedback on no group"
+    assert not await person.is_visible("#checkout-form"), "nor how one felt after it"
+    assert await person.is_visible("#closing-back")
+    await person.select_option("#lang", "en")
+    await person.locator("#closing-title", has_text="did not start").wait_for()
+    assert person.errors == []  # type: ignore[attr-defined]
+    await admin.close()
