@@ -165,3 +165,42 @@ async def test_room_and_schedule_fields_are_checked(world):
     assert [d["meeting"] for d in listed[0]["next"]] == [1, 2, 3]
     # 18:00 on the Helsinki wall clock, in UTC (16:00 in winter, 15:00 in summer).
     assert listed[0]["next"][0]["starts_at"] == iso_utc(helsinki_to_utc(first, time(18)))
+
+
+async def test_no_one_runs_another_rooms_session_or_round_over_the_websocket(world):
+    """Anna (room A) cannot enter room B, nor open, extend, close it or start, give or end its
+    sharing round; a participant in room B cannot end its round either. Bertta (room B) runs
+    it, and nothing Anna tried changed it."""
+    server, admin, anna, sessions = world
+    await wait_state(server, "room-b", "lobby")
+    bertta_http = StaffHttp(server.url)
+    await bertta_http.login("bertta", FACILITATOR_PASSWORD)
+    bertta = await bertta_http.socket(server.ws_url)
+    await bertta.join("room-b")
+    assert (await bertta.request({"type": "session", "room": "room-b", "action": "open"})
+            )["type"] == "done"
+    person = await ChatClient.connect(server.ws_url)
+    member = (await person.join("room-b"))["member"]
+    ws = await anna.socket(server.ws_url)
+    assert (await ws.join("room-b"))["code"] == "forbidden"
+    for frame in ({"type": "session", "action": "close"},
+                  {"type": "session", "action": "extend", "minutes": 5},
+                  {"type": "round", "action": "start"}):
+        answer = await ws.request({**frame, "room": "room-b"})
+        assert answer["type"] == "error" and answer["code"] in ("forbidden", "not_in_room"), \
+            (frame, answer)
+    assert (await bertta.request({"type": "round", "room": "room-b", "action": "start"})
+            )["type"] == "done"
+    for frame in ({"action": "give", "member": member}, {"action": "end"}):
+        answer = await ws.request({"type": "round", "room": "room-b", **frame})
+        assert answer["type"] == "error", (frame, answer)
+        mine = await person.request({"type": "round", "room": "room-b", **frame})
+        assert (mine["type"], mine["code"]) == ("error", "forbidden"), (frame, mine)
+    _, public = server.get("/api/rooms/room-b/sessions")
+    assert public[0]["state"] == "live" and public[0]["ends_at"] == sessions["room-b"]["ends_at"]
+    late = await ChatClient.connect(server.ws_url)
+    joined = await late.join("room-b")
+    assert joined["round"]["active"] and joined["round"]["turn"] is None
+    for c in (bertta, person, ws, late):
+        await c.close()
+    await bertta_http.close()
