@@ -171,7 +171,7 @@ async def test_no_one_runs_another_rooms_session_or_round_over_the_websocket(wor
     """Anna (room A) cannot enter room B, nor open, extend, close it or start, give or end its
     sharing round; a participant in room B cannot end its round either. Bertta (room B) runs
     it, and nothing Anna tried changed it."""
-    server, admin, anna, sessions = world
+    server, _admin, anna, sessions = world
     await wait_state(server, "room-b", "lobby")
     bertta_http = StaffHttp(server.url)
     await bertta_http.login("bertta", FACILITATOR_PASSWORD)
