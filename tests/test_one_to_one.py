@@ -71,6 +71,19 @@ async def _setup(admin: StaffHttp, *, supporters: list[str],
     return ids
 
 
+async def _with_supporters(start_server: Any, db: str, redis_url: str, names: list[str],
+                           **settings: object) -> tuple[Any, StaffHttp,
+                                                        list[tuple[StaffHttp, ChatClient]]]:
+    """A server on ``db`` (with Redis if ``redis_url``), its admin signed in, and ``names``
+    made supporters, signed in, their consoles' sockets open."""
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, redis_url=redis_url, **{**FAST, **settings})
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=names)
+    return server, admin, [await _supporter(server.url, server.ws_url, n) for n in names]
+
+
 async def _two_processes(start_server: Any, redis_server: Any, pg_url: str,
                          **env: Any) -> tuple[Any, Any, StaffHttp]:
     """Two processes sharing Redis and PostgreSQL with these settings, and the admin signed in
@@ -508,14 +521,9 @@ async def test_a_supporters_new_socket_gets_their_open_conversations_back(
         start_server, redis_server, tmp_path, broker):
     """A reloaded console: the conversation stays the supporter's, and saying they are
     available again (any capacity, 0 too) sends it to the new socket with its history."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/resume.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, redis_url=redis_server.url if broker == "redis"
-                          else "", **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await _setup(admin, supporters=["aino"])
-    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
+    server, admin, [(aino_http, aino)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/resume.sqlite3",
+        redis_server.url if broker == "redis" else "", ["aino"])
     await aino.request({"type": "support_available", "capacity": 1})
     p = await ChatClient.connect(server.ws_url)
     await _queue(p, "uni", now="ok")
@@ -628,15 +636,10 @@ async def test_a_supporter_gone_too_long_hands_their_people_back_to_the_queue(
     conversation ends and the participant is back at the front of the queue, where Ville
     takes them; Aino's load is freed. Someone else's conversation, whose supporter stayed,
     is untouched."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/requeue.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, redis_url=redis_server.url if broker == "redis"
-                          else "", handler_gone_seconds=2, supporter_requeue_seconds=5, **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await _setup(admin, supporters=["aino", "ville"])
-    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
-    ville_http, ville = await _supporter(server.url, server.ws_url, "ville")
+    server, admin, [(aino_http, aino), (ville_http, ville)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/requeue.sqlite3",
+        redis_server.url if broker == "redis" else "", ["aino", "ville"],
+        handler_gone_seconds=2, supporter_requeue_seconds=5)
     await aino.request({"type": "support_available", "capacity": 1})
     p = await ChatClient.connect(server.ws_url)
     await _queue(p, "uni", now="ok")
@@ -722,14 +725,9 @@ async def test_a_person_taken_while_their_connection_was_down_gets_the_conversat
     conv_started goes nowhere): coming back with queue_resume gives the conversation, with
     what Aino wrote, never "not_queued" (the page said the place was lost while Aino
     waited for an answer). Nobody else gets it that way."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/taken.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, redis_url=redis_server.url if broker == "redis"
-                          else "", **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await _setup(admin, supporters=["aino"])
-    aino_http, aino = await _supporter(server.url, server.ws_url, "aino")
+    server, admin, [(aino_http, aino)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/taken.sqlite3",
+        redis_server.url if broker == "redis" else "", ["aino"])
     await aino.request({"type": "support_available", "capacity": 1})
     p = await ChatClient.connect(server.ws_url)
     asked = await _queue(p, "ilta")
