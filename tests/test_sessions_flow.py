@@ -227,6 +227,13 @@ async def test_guided_session_without_facilitator_tells_participants_and_alerts_
     # Once only, across both processes' timers.
     await asyncio.sleep(1.5)
     assert len([f for f in waiting.frames if f.get("event") == "no_facilitator"]) == 1
+    # Someone who arrives (or reloads) later, on either process, is told too: the page says
+    # that the facilitator is not here yet, not only "starts at 18.00" after 18.00.
+    for process in (a, b):
+        late = await ChatClient.connect(process.ws_url)
+        joined = await late.join("ilta")
+        assert (joined["session"]["state"], joined["session"]["alerted"]) == ("lobby", True)
+        await late.close()
     for c in (waiting, sanna):
         await c.close()
     await sanna_http.close()

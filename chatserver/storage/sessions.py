@@ -67,11 +67,14 @@ class SessionRecord:
         """What participants may see: times as UTC ISO 8601 (the UI formats them locally)."""
         return {"id": self.id, "room": self.room_id, "state": self.state,
                 "starts_at": iso(self.starts_at), "ends_at": iso(self.ends_at),
-                "theme": self.theme, "meeting": self.meeting_number}
+                "theme": self.theme, "meeting": self.meeting_number,
+                # Nobody opened it by its start (staff alerted): those who arrive later or
+                # reload are told so too, not only those waiting at that moment.
+                "alerted": self.alerted}
 
     def staff(self) -> dict[str, Any]:
         return {**self.public(), "schedule": self.schedule_id,
-                "extended_minutes": self.extended_minutes, "alerted": self.alerted,
+                "extended_minutes": self.extended_minutes,
                 "closed_at": iso(self.closed_at) if self.closed_at else None,
                 "attendance": self.attendance, "messages": self.messages,
                 "alerts": self.alerts}

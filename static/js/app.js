@@ -808,7 +808,10 @@ function renderSession(session, event) {
   const lobby = session?.state === "lobby" || session?.state === "scheduled";
   if (lobby) {
     lines.push(el("p", "", t("session.lobby", { time: formatDateTime(session.starts_at) })));
-    if (event === "no_facilitator") lines.push(el("p", "", t("session.noFacilitator")));
+    // Said to those waiting at the start time, and to whoever arrives or reloads later.
+    if (event === "no_facilitator" || session.alerted) {
+      lines.push(el("p", "", t("session.noFacilitator")));
+    }
     const own = state.room?.rules?.[lang()];
     if (own) lines.push(el("p", "room-rules", own));
   } else if (session?.state === "ending" || event === "extend") {
