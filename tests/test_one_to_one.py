@@ -244,6 +244,34 @@ async def single(start_server, tmp_path):
     await admin.close()
 
 
+async def test_a_supporter_whose_right_is_taken_away_no_longer_sees_who_waits(
+        start_server, tmp_path):
+    """An admin takes Aino's one-to-one right away while her console is open: she is told,
+    and the waiting list (people's topics and answers) and new people stop coming to her.
+    Before, her open console kept getting every waiting person's topic and answers."""
+    server, admin, [(aino_http, aino)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/revoked.sqlite3", "", ["aino"])
+    await aino.request({"type": "support_available", "capacity": 0})
+    first = await ChatClient.connect(server.ws_url)
+    await _queue(first, "eka")
+    await aino.wait_for(lambda f: f["type"] == "queue"
+                        and [w["topic"] for w in f["waiting"]] == ["eka"])
+    put = await admin.put("/api/one-to-one/settings", {"questions": QUESTIONS,
+                                                       "supporters": []})
+    assert put.status_code == 200, put.text
+    await aino.wait_for(_is("support_revoked"), timeout=10)
+    mark = len(aino.frames)
+    second = await ChatClient.connect(server.ws_url)
+    await _queue(second, "toka")
+    await asyncio.sleep(1.5)
+    assert not [f for f in aino.frames[mark:] if f["type"] == "queue"], aino.frames[mark:]
+    assert (await aino.request({"type": "support_take"}))["code"] == "forbidden"
+    for c in (first, second, aino):
+        await c.close()
+    for http in (admin, aino_http):
+        await http.close()
+
+
 async def test_who_may_do_what(single):
     server, admin = single
     ids = await _setup(admin, supporters=["aino", "ville"], others=["kalle"])

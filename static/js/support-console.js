@@ -492,6 +492,17 @@ export function initSupportConsole({ client, api, roomName }) {
       say(errorText(answer.code));
     }
   });
+  // An admin took the one-to-one right away: the queue (people's topics and answers) goes,
+  // with the availability; conversations already open stay in the panel.
+  client.addEventListener("support_revoked", () => {
+    state.on = false;
+    state.wanted = null;
+    state.queue = { waiting: [], supporters: 0, capacity: 0, busy: 0 };
+    sessionStorage.removeItem(AVAILABILITY_KEY);
+    renderQueue();
+    showPanel();
+    say(t("supporter.revoked"));
+  });
   client.addEventListener("queue", (e) => {
     if (!state.on) return;
     const now = Date.now();

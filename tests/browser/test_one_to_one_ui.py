@@ -716,3 +716,25 @@ async def test_a_resume_the_server_cannot_answer_now_is_asked_again_not_said_los
     await aino.locator("#support-messages .text", has_text="Hei, olen täällä.").wait_for()
     assert asked == ["queue_resume", "queue_resume", "conv_resume", "conv_resume"]
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_supporter_whose_right_is_taken_away_stops_seeing_the_queue(
+        browser, staff_server):
+    """The admin takes Sanna's one-to-one right away while her console shows who waits: the
+    queue (Aino's topic) goes from her screen at once and she is told why."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Ilta")
+    await sanna.locator("#supporter-queue li", has_text="Ilta").wait_for()
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    put = await admin.put("/api/one-to-one/settings", {"questions": QUESTIONS,
+                                                       "supporters": []})
+    assert put.status_code == 200, put.text
+    await admin.close()
+    await sanna.locator("#status-live", has_text="poisti sinulta").wait_for(timeout=10000)
+    assert not await sanna.locator("#supporter-queue li", has_text="Ilta").is_visible()
+    assert await sanna.locator("#supporter-availability").is_hidden()
+    assert sanna.errors == []  # type: ignore[attr-defined]

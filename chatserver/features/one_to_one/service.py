@@ -248,6 +248,23 @@ class OneToOne:
 
     def _on_settings(self, _event: dict[str, Any]) -> None:
         self.config.forget()
+        self._spawn(self._drop_revoked())
+
+    async def _drop_revoked(self) -> None:
+        """Someone's one-to-one right was taken away: their consoles here stop getting the
+        waiting list (topics, answers) and people, and are told (open conversations stay)."""
+        try:
+            for account, supporter in list(self.supporters.items()):
+                clients = list(supporter.clients.values())
+                if not clients or await self.config.is_supporter(clients[0]):
+                    continue
+                del self.supporters[account]
+                for client in clients:
+                    self._last_status.pop(client.id, None)
+                    client.offer(encode({"type": "support_revoked"}))
+                await self.backend.set_available(self.process, account, supporter.name, 0)
+        except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
+            log.warning("one-to-one rights not checked", extra={"error": type(exc).__name__})
         self._schedule_refresh()
 
     async def _hold(self, request_id: str) -> None:
