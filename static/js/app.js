@@ -862,8 +862,9 @@ function renderClosing() {
   // Closed before it went live (the server says `held: false`): no thanks for a meeting that
   // did not happen. The keys go on the elements, so a language switch keeps them.
   const held = event.held !== false;
-  for (const [id, key] of [["closing-title", "title"], ["closing-lead", "lead"]]) {
-    $(id).dataset.i18n = `closing.${held ? key : `notHeld${key[0].toUpperCase()}${key.slice(1)}`}`;
+  for (const [id, key, notHeld] of [["closing-title", "closing.title", "closing.notHeldTitle"],
+    ["closing-lead", "closing.lead", "closing.notHeldLead"]]) {
+    $(id).dataset.i18n = held ? key : notHeld;
     $(id).textContent = t($(id).dataset.i18n);
   }
   $("closing-away").hidden = !closingAway;

@@ -22,7 +22,7 @@ from tests.browser.staff_helpers import no_dialogs_or_errors, participant_page, 
 from tests.browser.test_alert_inbox_ui import quick_escalation  # noqa: F401 (a fixture)
 from tests.browser.test_help_in_view_ui import PHONE, in_view
 from tests.browser.test_participant_ui import join, say, wait_until
-from tests.browser.test_second_pass_ui import enter, make_group, wait_for_lobby
+from tests.browser.test_second_pass_ui import enter, group_in_lobby, make_group, wait_for_lobby
 from tests.test_sessions_flow import local_minute
 
 pytestmark = pytest.mark.browser
@@ -199,17 +199,8 @@ async def test_a_session_that_closed_while_the_phone_slept_shows_its_closing_scr
     """The page's connection is dead (nothing passes) while the facilitator closes the
     session; when it comes back, the rejoin is refused (room_closed): the page shows the
     session's closing screen with the crisis lines, not a dead room."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/closed.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await make_group(admin, "ilta")
-    made = await admin.post("/api/rooms/ilta/sessions", {"start": local_minute(5),
-                                                         "duration_minutes": 60})
-    assert made.status_code == 201, made.text
-    session = made.json()["id"]
-    await wait_for_lobby(server, "ilta")
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/closed.sqlite3", "ilta")
     person = await participant_page(browser, server.url, viewport=PHONE)
     sockets = await relayed(person)
     await enter(person, "Ryhmä ilta", "Kuikka")

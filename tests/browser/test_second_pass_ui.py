@@ -81,6 +81,23 @@ async def wait_for_lobby(server, room: str) -> None:
     raise TimeoutError(f"{room}: no lobby")
 
 
+async def group_in_lobby(start_server, db: str, room: str,
+                         **group: object) -> tuple[object, StaffHttp, int]:
+    """A server on ``db`` with the guided group ``room``, whose meeting starts in five minutes
+    and whose lobby is open; its admin signed in. Returns the server, the admin and the
+    session's id."""
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await make_group(admin, room, **group)
+    made = await admin.post(f"/api/rooms/{room}/sessions", {"start": local_minute(5),
+                                                            "duration_minutes": 60})
+    assert made.status_code == 201, made.text
+    await wait_for_lobby(server, room)
+    return server, admin, made.json()["id"]
+
+
 # Participants ---------------------------------------------------------------------------
 
 

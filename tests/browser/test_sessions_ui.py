@@ -17,8 +17,7 @@ from tests.browser.staff_helpers import admin_section, participant_page, report,
 from tests.browser.test_accessibility import no_violations
 from tests.browser.test_participant_ui import SHOTS, open_page, say, wait_until
 from tests.browser.test_safety_loop_ui import LINE
-from tests.browser.test_second_pass_ui import enter, make_group, wait_for_lobby
-from tests.test_sessions_flow import local_minute
+from tests.browser.test_second_pass_ui import enter, group_in_lobby
 
 pytestmark = pytest.mark.browser
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -222,18 +221,9 @@ async def test_a_call_for_help_open_when_the_group_closes_is_said_on_the_closing
     the room with the close, so no facilitator can answer her there any more: the closing
     screen says so beside the crisis lines (before, the call's status vanished without a word).
     Tiira, who asked for nothing, is not told about a call."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/call-at-close.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/call-at-close.sqlite3", "ilta")
     console = await admin.socket(server.ws_url)  # a facilitator online: "told", not "nobody"
-    await make_group(admin, "ilta")
-    made = await admin.post("/api/rooms/ilta/sessions", {"start": local_minute(5),
-                                                         "duration_minutes": 60})
-    assert made.status_code == 201, made.text
-    session = made.json()["id"]
-    await wait_for_lobby(server, "ilta")
     asking = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
     other = await participant_page(browser, server.url)
     await enter(asking, "Ryhmä ilta", "Kuikka")
@@ -270,17 +260,9 @@ async def test_a_group_closed_before_it_started_says_so_and_asks_no_feedback(
     for being there, told that the group had ended and asked how the time felt, and how she
     felt after it, as if it had been held. Now the closing screen says that the group could
     not be held this time, with the closing words and the crisis lines, and asks nothing."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/not-held.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
-    await make_group(admin, "ilta", checkin={"enabled": True, "question": None})
-    made = await admin.post("/api/rooms/ilta/sessions", {"start": local_minute(5),
-                                                         "duration_minutes": 60})
-    assert made.status_code == 201, made.text
-    session = made.json()["id"]
-    await wait_for_lobby(server, "ilta")
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/not-held.sqlite3", "ilta",
+        checkin={"enabled": True, "question": None})
     person = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
     await enter(person, "Ryhmä ilta", "Kuikka")
     closed = await admin.post(f"/api/sessions/{session}/close",

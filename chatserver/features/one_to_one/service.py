@@ -139,9 +139,8 @@ class OneToOne:
                     self.process, now + settings.presence_ttl_seconds, now))
                 await self._expire_orphans()
                 await self._tell_if_supporters_gone()
-                # Also what no event announces: a supporter's process died (the sweep above,
-                # here or elsewhere, dropped its availability) or the opening hours ended.
-                # Only a status that changed is sent.
+                # Also what no event announces (a supporter's process died, the opening hours
+                # ended); only what changed is sent.
                 if self.waiting or self.supporters:
                     self._schedule_refresh()
             except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
@@ -317,14 +316,16 @@ class OneToOne:
                 self._offer_changed(client, frame)
         listing = {"type": "queue", "waiting": [public_request(r) for r in queued],
                    "supporters": len(avail), "capacity": capacity, "busy": busy}
+        # Sent again when who waits changes, not as their waits grow (the console counts them).
+        same = encode({**listing, "waiting": [{**w, "waited_s": 0} for w in listing["waiting"]]})
         for supporter in self.supporters.values():
             for client in supporter.clients.values():
-                self._offer_changed(client, listing)
+                self._offer_changed(client, listing, same)
 
-    def _offer_changed(self, client: Client, frame: dict[str, Any]) -> None:
+    def _offer_changed(self, client: Client, frame: dict[str, Any], same: str = "") -> None:
         text = encode(frame)
-        if self._last_status.get(client.id) != text:
-            self._last_status[client.id] = text
+        if self._last_status.get(client.id) != (same or text):
+            self._last_status[client.id] = same or text
             client.offer(text)
 
     async def available_supporters(self) -> list[dict[str, Any]]:
