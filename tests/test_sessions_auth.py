@@ -4,6 +4,7 @@ nothing), a facilitator cannot edit rooms. One process, SQLite."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import time, timedelta
 
 import pytest
@@ -116,6 +117,64 @@ async def test_a_session_assigned_alone_may_be_run_by_its_facilitator(world):
                               {"accounts": [cecilia_id]})).status_code == 403
     assert (await cecilia.post(f"/api/sessions/{b_id}/open", {})).json()["state"] == "live"
     await cecilia.close()
+
+
+async def test_a_facilitator_assigned_to_one_session_facilitates_its_room_while_it_is_open(
+        world):
+    """Assigned to one session alone (a pair's second), a facilitator could open it but not
+    enter its room: the group went live with its facilitator outside, their console got none
+    of its alerts, and a person pressing help there was told nobody was online. Now the room
+    is theirs from the opening (their open console reconnects to it) and for the debrief
+    after the close; no other room is."""
+    server, admin, _, _ = world
+    await make_room(admin, "room-c")
+    c_id = (await make_session(admin, "room-c", local_minute(120), 60))["id"]
+    daniel_id = await add_facilitator(admin, "daniel", [])
+    assert (await admin.put(f"/api/sessions/{c_id}/facilitators",
+                            {"accounts": [daniel_id]})).status_code == 200
+    daniel = StaffHttp(server.url)
+    await daniel.login("daniel", FACILITATOR_PASSWORD)
+    console = await daniel.socket(server.ws_url)
+    welcome = next(f for f in console.frames if f["type"] == "welcome")
+    assert welcome["rooms"] == [] and "session_rooms" not in welcome
+    refused = await console.request({"type": "join", "room": "room-c"})
+    assert (refused["type"], refused["code"]) == ("error", "forbidden")
+
+    assert (await daniel.post(f"/api/sessions/{c_id}/open", {})).json()["state"] == "live"
+    # His console, open since before, is sent to reconnect, and comes back with the room.
+    assert await asyncio.wait_for(console.closed, 5) == (1012, "session rooms changed")
+    console = await daniel.socket(server.ws_url)
+    welcome = next(f for f in console.frames if f["type"] == "welcome")
+    assert welcome["rooms"] == ["room-c"] and welcome["session_rooms"] == ["room-c"]
+    joined = await console.join("room-c")
+    assert joined["type"] == "joined"
+    for elsewhere in ("room-a", "room-b"):
+        answer = await console.request({"type": "join", "room": elsewhere})
+        assert (answer["type"], answer["code"]) == ("error", "forbidden"), elsewhere
+
+    # A person in the group asks for help: told that a facilitator has been told, and it is
+    # this facilitator's console that hears it.
+    person = await ChatClient.connect(server.ws_url)
+    assert (await person.join("room-c"))["type"] == "joined"
+    await person.send({"type": "help", "id": "h1", "room": "room-c"})
+    status = await person.wait_for(lambda f: f["type"] == "help_status")
+    assert status["status"] == "notified"
+    alert = await console.wait_for(lambda f: f["type"] == "alert" and f["room"] == "room-c")
+    acked = await console.request({"type": "alert_ack", "alert": alert["alert"]["id"]})
+    assert acked["type"] == "done"
+    assert (await person.wait_for(lambda f: f["type"] == "help_status"
+                                  and f["status"] == "seen"))["alert"] == alert["alert"]["id"]
+
+    # After the close the room stays his for the debrief, not bounced at the goodbyes.
+    assert (await daniel.post(f"/api/sessions/{c_id}/close", {})).json()["state"] == "closed"
+    await person.wait_for(lambda f: f["type"] == "left" and f["room"] == "room-c")
+    await asyncio.sleep(0.5)
+    assert not console.closed.done()
+    again = await daniel.socket(server.ws_url)
+    assert next(f for f in again.frames if f["type"] == "welcome")["rooms"] == ["room-c"]
+    for client in (person, console, again):
+        await client.close()
+    await daniel.close()
 
 
 async def test_participant_cannot_open_close_or_extend(world):

@@ -37,7 +37,7 @@ from chatserver.core.ports import (
 )
 from chatserver.core.presence import Presence
 from chatserver.core.rooms import RoomDirectory, RoomLog
-from chatserver.core.session_gate import SessionGate
+from chatserver.core.session_gate import CURRENT, SessionGate
 from chatserver.core.staff import StaffService
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
@@ -51,6 +51,7 @@ from chatserver.domain.protocol import (
     welcome_frame,
 )
 from chatserver.storage.errors import DatabaseError
+from chatserver.storage.sessions import SessionRecord
 from chatserver.storage.store import IdentityRecord, RoomRecord, Store
 from moderation.ratelimit import TokenBucket
 
@@ -132,6 +133,7 @@ class ChatService:
                 ControlRoute("controls", self.guard.on_controls),
                 ControlRoute("sanction", self.guard.on_sanction),
                 ControlRoute("session", self.gate.on_session),
+                ControlRoute("session", self._session_staff),
                 *(ControlRoute(kind, functools.partial(self.alerts.deliver, kind))
                   for kind in ("alert_new", "alert_changed", "alert_escalated")),
                 *(ControlRoute(kind, self.alerts.track)
@@ -275,7 +277,8 @@ class ChatService:
             client.offer(welcome_frame(token=None, pseudonym=account.display_name,
                                        limits=self.limits,
                                        heartbeat=self.settings.heartbeat_seconds,
-                                       role=account.role, rooms=sorted(account.rooms)))
+                                       role=account.role, rooms=sorted(account.rooms),
+                                       session_rooms=sorted(account.session_rooms)))
             # Signed in: counts as someone who can answer an alert, on every process.
             await self.presence.staff_signed_in(client)
             return
@@ -459,6 +462,27 @@ class ChatService:
         for client in list(self.hub.connected.values()):
             if client.staff is not None and client.staff.id == event.get("account"):
                 client.close_after_queue(1012, "rooms changed")
+
+    def _session_staff(self, event: dict[str, Any]) -> None:
+        """A session opened: the consoles here of those assigned to it alone reconnect
+        (1012), to facilitate its room (they keep it after the close: see StaffStore)."""
+        session = SessionRecord.from_wire(event["session"])
+        if session.state in CURRENT and any(
+                c.staff is not None and c.staff.role == "facilitator"
+                and session.room_id not in c.staff.rooms for c in self.hub.connected.values()):
+            spawn_into(self._tasks, self._refresh_session_staff(session))
+
+    async def _refresh_session_staff(self, session: SessionRecord) -> None:
+        try:
+            assigned = set(await self.gate.store.session_facilitators(session.id))
+        except (DatabaseError, OSError) as exc:  # they get the room when they reconnect
+            log.warning("session facilitators not read", extra={"error": type(exc).__name__})
+            return
+        for client in list(self.hub.connected.values()):
+            account = client.staff
+            if (account is not None and account.role == "facilitator"
+                    and account.id in assigned and session.room_id not in account.rooms):
+                client.close_after_queue(1012, "session rooms changed")
 
     def _identity_erased(self, event: dict[str, Any]) -> None:
         """An admin erased a person's data: their sockets close (1008)."""

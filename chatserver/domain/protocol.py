@@ -492,12 +492,14 @@ def frame_ts(frame: bytes | str) -> int:
 
 def welcome_frame(*, token: str | None, pseudonym: str, limits: dict[str, Any],
                   heartbeat: float, role: str = "participant",
-                  rooms: list[str] | None = None) -> str:
+                  rooms: list[str] | None = None, session_rooms: list[str] | None = None) -> str:
     frame: dict[str, Any] = {"type": "welcome", "v": PROTOCOL_VERSION, "pseudonym": pseudonym,
                              "role": role, "limits": limits, "heartbeat": heartbeat,
                              "ts": now_ms()}
     if rooms is not None:
         frame["rooms"] = rooms  # the rooms a facilitator may act in
+    if session_rooms:
+        frame["session_rooms"] = session_rooms  # of those, the ones only while a session is open
     if token is not None:
         frame["token"] = token
     return encode(frame)

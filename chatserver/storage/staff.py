@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
-from chatserver.storage.models import AuditEntry, RoomAssignment, StaffAccount, StaffSession
+from chatserver.storage.models import (
+    AuditEntry,
+    ChatSession,
+    RoomAssignment,
+    SessionFacilitator,
+    StaffAccount,
+    StaffSession,
+)
 from chatserver.storage.store import Store
+
+# A session's states from its lobby's opening to its close (core/session_gate.py's CURRENT).
+OPEN_SESSION_STATES = ("lobby", "live", "ending")
+# How long after its close a session's room stays with those assigned to that session alone.
+AFTER_SESSION = timedelta(hours=12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +34,9 @@ class AccountRecord:
     disabled: bool
     password_hash: str
     rooms: frozenset[str]
+    # Rooms in ``rooms`` held only while a session assigned to this account alone (not its
+    # room) is open: signed-in staff only (see StaffStore.session), never an admin's edit.
+    session_rooms: frozenset[str] = frozenset()
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "username": self.username, "display_name": self.display_name,
@@ -121,7 +136,26 @@ class StaffStore:
             csrf = row.csrf_token
         if account is None or account.disabled:
             return None
-        return await self._record(account), csrf, expires
+        return await self._with_session_rooms(await self._record(account), now), csrf, expires
+
+    async def _with_session_rooms(self, record: AccountRecord, now: datetime) -> AccountRecord:
+        """A facilitator assigned to one session (a pair's second, a stand-in) facilitates
+        its room from the lobby's opening, as the room's own facilitators do: joins it,
+        moderates, gets its alerts. They keep it for a while after the close, for the
+        debrief (a room with sessions admits no participant between them, so no alert comes
+        from it then): not bounced from the room at the goodbyes."""
+        if record.role != "facilitator":
+            return record
+        async with self.sessions() as s:
+            rows = await s.scalars(
+                select(ChatSession.room_id)
+                .join(SessionFacilitator, SessionFacilitator.session_id == ChatSession.id)
+                .where(SessionFacilitator.account_id == record.id,
+                       or_(ChatSession.state.in_(OPEN_SESSION_STATES),
+                           and_(ChatSession.state == "closed",
+                                ChatSession.closed_at >= now - AFTER_SESSION))))
+            extra = frozenset(rows.all()) - record.rooms
+        return replace(record, rooms=record.rooms | extra, session_rooms=extra) if extra else record
 
     async def close_session(self, token: str) -> None:
         async with self.sessions.begin() as s:

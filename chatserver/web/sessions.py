@@ -17,6 +17,7 @@ from chatserver.domain import schedules
 from chatserver.domain.errors import ProtocolError
 from chatserver.features.sessions import SessionService, occurrence_rows
 from chatserver.storage.sessions import ScheduleRecord, SessionRecord, iso
+from chatserver.storage.staff import OPEN_SESSION_STATES
 from chatserver.storage.store import RoomRecord
 from chatserver.web.auth import Denied, StaffContext, actor, read_json, require_staff
 from chatserver.web.server import Server
@@ -492,7 +493,12 @@ async def set_facilitators(request: Request) -> Response:
             raise Denied(400, "invalid_field", field="accounts")
     except Denied as denied:
         return denied.response()
+    before = set(await chat.sessions.store.session_facilitators(session.id))
     await chat.sessions.store.set_session_facilitators(session.id, accounts)
+    if session.state in OPEN_SESSION_STATES:  # an open session's room is theirs now, or not
+        for account in before ^ set(accounts):
+            await chat.broker.publish_control(msgspec.json.encode(
+                {"kind": "staff_changed", "account": account}))
     await _audit(chat, ctx, "session_facilitators", session.room_id, session=session.id,
                  accounts=sorted(accounts))
     return JSONResponse({"session": session.id,

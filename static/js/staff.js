@@ -219,7 +219,7 @@ function renderRoomList() {
     list.append(item);
   }
   $("rooms-changed").hidden = !state.roomsChanged;
-  if (state.roomsChanged) $("rooms-changed").textContent = roomsChangedText(myRooms ?? []);
+  if (state.roomsChanged) $("rooms-changed").textContent = roomsChangedText(state.roomsChanged);
 }
 
 function selectRoom(id, focusSeq, moveFocus = true) {
@@ -580,6 +580,7 @@ function updateFrame(target, room, change) {
 }
 
 let myRooms = null; // the rooms of the last welcome (null before the first)
+let mySessionRooms = []; // of those, the ones held only while a session assigned to me is open
 client.addEventListener("welcome", async (e) => {
   if (!e.detail.role) return; // not a staff connection: the cookie has expired
   // An admin may have changed this facilitator's rooms: the server then closed the socket
@@ -612,11 +613,17 @@ client.addEventListener("welcome", async (e) => {
   if (e.detail.role === "facilitator") {
     for (const id of mine) if (!client.rooms.has(id)) client.join(id);
   }
+  const bySession = e.detail.session_rooms ?? [];
   if (myRooms && e.detail.role === "facilitator" && (myRooms.length !== mine.length || mine.some((id) => !myRooms.includes(id)))) {
-    state.roomsChanged = true; // said beside the list, and read out once
-    say(roomsChangedText(mine));
+    const added = mine.filter((id) => !myRooms.includes(id));
+    const removed = myRooms.filter((id) => !mine.includes(id));
+    // A session assigned to this facilitator alone opened or closed (not an admin's edit).
+    const session = added.every((id) => bySession.includes(id)) && removed.every((id) => mySessionRooms.includes(id));
+    state.roomsChanged = { mine, added, removed, session }; // said beside the list, and read out once
+    say(roomsChangedText(state.roomsChanged));
   }
   myRooms = [...mine];
+  mySessionRooms = [...bySession];
   if (state.current && !mine.includes(state.current)) {
     state.current = null;
     $("room-view").hidden = true;
@@ -624,8 +631,14 @@ client.addEventListener("welcome", async (e) => {
   renderRoomList();
   if (!state.current && mine.length) selectRoom(mine[0], null, false);
 });
-const roomsChangedText = (mine) => (mine.length
-  ? t("staff.roomsChanged", { rooms: mine.map(roomName).join(", ") }) : t("staff.roomsChangedNone"));
+function roomsChangedText({ mine, added, removed, session }) {
+  const names = (ids) => ids.map(roomName).join(", ");
+  if (session) {
+    return [added.length ? t("staff.sessionRoomOpened", { rooms: names(added) }) : "",
+      removed.length ? t("staff.sessionRoomClosed", { rooms: names(removed) }) : ""].filter(Boolean).join(" ");
+  }
+  return mine.length ? t("staff.roomsChanged", { rooms: names(mine) }) : t("staff.roomsChangedNone");
+}
 client.addEventListener("joined", (e) => {
   const room = roomState(e.detail.room);
   room.joined = true;
