@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from chatserver.storage.models import (
     AuditEntry,
     ChatSession,
+    Room,
     RoomAssignment,
     SessionFacilitator,
     StaffAccount,
@@ -141,9 +142,9 @@ class StaffStore:
     async def _with_session_rooms(self, record: AccountRecord, now: datetime) -> AccountRecord:
         """A facilitator assigned to one session (a pair's second, a stand-in) facilitates
         its room from the lobby's opening, as the room's own facilitators do: joins it,
-        moderates, gets its alerts. They keep it for a while after the close, for the
-        debrief (a room with sessions admits no participant between them, so no alert comes
-        from it then): not bounced from the room at the goodbyes."""
+        moderates, gets its alerts. They keep a room open only in its sessions for a while
+        after the close, for the debrief (it admits no participant between sessions, so no
+        alert comes from it then): not bounced from the room at the goodbyes."""
         if record.role != "facilitator":
             return record
         async with self.sessions() as s:
@@ -153,7 +154,9 @@ class StaffStore:
                 .where(SessionFacilitator.account_id == record.id,
                        or_(ChatSession.state.in_(OPEN_SESSION_STATES),
                            and_(ChatSession.state == "closed",
-                                ChatSession.closed_at >= now - AFTER_SESSION))))
+                                ChatSession.closed_at >= now - AFTER_SESSION,
+                                ChatSession.room_id.in_(select(Room.id).where(
+                                    Room.session_mode == "sessions"))))))
             extra = frozenset(rows.all()) - record.rooms
         return replace(record, rooms=record.rooms | extra, session_rooms=extra) if extra else record
 
