@@ -254,3 +254,48 @@ async def test_a_control_stays_as_set_while_older_echoes_arrive(browser, staff_s
     second = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
     assert await second.is_checked("#lock") and not await second.is_checked("#premoderate")
     assert console.errors == [] and second.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_facilitator_assigned_to_one_meeting_gets_its_group_and_its_calls_for_help(
+        browser, start_server, tmp_path):
+    """A stand-in assigned to one meeting of a group (not to the group) signs in before:
+    no groups yet. When the admin assigns them to the open meeting, their console says the
+    meeting is theirs, shows the group, and they open it; a person's call for help there
+    reaches their console, and the person is told a facilitator has been told. Before, they
+    could never enter the group, and the person heard that nobody was online."""
+    from chatserver.testing import add_facilitator
+    from tests.browser.staff_helpers import participant_page
+    from tests.browser.test_second_pass_ui import enter, group_in_lobby
+
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/stand-in.sqlite3", "ilta")
+    cecilia_id = await add_facilitator(admin, "cecilia", [])  # the admin has no console open
+    console = await (await browser.new_context()).new_page()
+    errors: list[str] = []
+    console.on("pageerror", lambda exc: errors.append(str(exc)))
+    await console.goto(server.url + "/staff")
+    await console.fill("#username", "cecilia")
+    await console.fill("#password", FACILITATOR_PASSWORD)
+    await console.press("#password", "Enter")
+    await console.wait_for_selector("#console:not([hidden])")
+    await console.locator("#my-sessions li").first.wait_for()
+    assert await console.locator("#my-rooms .room-button").count() == 0
+
+    put = await admin.put(f"/api/sessions/{session}/facilitators", {"accounts": [cecilia_id]})
+    assert put.status_code == 200, put.text
+    await admin.close()
+    changed = console.locator("#rooms-changed")
+    await changed.wait_for()
+    assert "Ryhmäkerta" in await changed.inner_text()
+    assert "Ryhmä ilta" in await changed.inner_text()
+    await console.locator("#my-rooms .room-button", has_text="Ryhmä ilta").wait_for()
+    await console.wait_for_selector("#room-view:not([hidden])")
+    await console.click("#session-open")
+    await console.locator("#session-state", has_text="Käynnissä").wait_for()
+
+    person = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
+    await enter(person, "Ryhmä ilta", "Kuikka")
+    await person.click("#help-now")
+    await person.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await console.locator("#alerts li", has_text="Kuikka").wait_for()
+    assert errors == [] and person.errors == []  # type: ignore[attr-defined]
