@@ -256,3 +256,75 @@ async def test_unguided_schedule_goes_live_and_the_timer_warns_and_closes(pair):
     assert closing["resources"]
     await member.wait_for(lambda f: f["type"] == "left")
     await member.close()
+
+
+async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_private(pair):
+    """Kuikka (process A) asks for help; Sanna (process B) closes the group before answering.
+    The close takes Kuikka out of the room, but her page is still open (the closing screen):
+    a private conversation from the alert reaches her there, across processes. Before, it was
+    refused with member_not_found, as if she had gone. Tiira, who asked too and closed her
+    page, is said to have left with the close (person_left), not 'not found'. A facilitator
+    of another group, and a participant, are still refused."""
+    a, b, admin = pair
+    await make_room(admin, "ilta")
+    await make_room(admin, "toinen", names={"fi": "Toinen", "sv": "Annan", "en": "Other"})
+    await add_facilitator(admin, "sanna", ["ilta"])
+    await add_facilitator(admin, "pekka", ["toinen"])
+    https = {}
+    for name in ("sanna", "pekka"):
+        https[name] = StaffHttp(b.url)
+        await https[name].login(name, FACILITATOR_PASSWORD)
+    sanna = await https["sanna"].socket(b.ws_url)
+    pekka = await https["pekka"].socket(b.ws_url)
+    await make_session(admin, "ilta", local_minute(5), 60)
+    await wait_state(a, "ilta", "lobby")
+    kuikka = await ChatClient.connect(a.ws_url)
+    tiira = await ChatClient.connect(b.ws_url)
+    for person in (kuikka, tiira):
+        await person.join("ilta")
+    await sanna.join("ilta")
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
+        "type"] == "done"
+    alerts = {}
+    for person in (kuikka, tiira):
+        mark = len(sanna.frames)
+        await person.send({"type": "help", "id": "h1", "room": "ilta"})
+        await person.wait_for(lambda f: f["type"] == "help_status", timeout=5)
+        alerts[person] = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
+                                               timeout=5))["alert"]
+    closed = await sanna.request({"type": "session", "room": "ilta", "action": "close"})
+    assert closed["type"] == "done"
+    for person in (kuikka, tiira):
+        await person.wait_for(lambda f: f["type"] == "left" and f["reason"] == "session_closed",
+                              timeout=10)
+    await tiira.close()  # her page is gone
+
+    # Only Sanna, who may handle the group's alerts, may open it; not Pekka nor a participant.
+    refused = await pekka.request({"type": "conv_open", "alert": alerts[kuikka]["id"]})
+    assert refused["code"] == "alert_not_found"
+    refused = await kuikka.request({"type": "conv_open", "alert": alerts[kuikka]["id"]})
+    assert refused["code"] == "forbidden"
+    opened = await sanna.request({"type": "conv_open", "alert": alerts[kuikka]["id"]})
+    assert (opened["type"], opened["role"]) == ("conv_started", "supporter"), opened
+    started = await kuikka.wait_for(lambda f: f["type"] == "conv_started", timeout=5)
+    assert (started["role"], started["name"], started["room"]) == ("participant", "Sanna",
+                                                                   "ilta")
+    assert (await sanna.request({"type": "conv_send", "conv": opened["conv"],
+                                 "text": "Hei, olen tässä."}))["type"] == "conv_sent"
+    heard = await kuikka.wait_for(lambda f: f["type"] == "conv_message", timeout=5)
+    assert heard["text"] == "Hei, olen tässä."
+    assert (await kuikka.request({"type": "conv_send", "conv": opened["conv"],
+                                  "text": "Kiitos."}))["type"] == "conv_sent"
+
+    # Tiira's page is closed: said as it is (the closing screen showed her the lines).
+    deadline = time.monotonic() + 5
+    while True:
+        gone = await sanna.request({"type": "conv_open", "alert": alerts[tiira]["id"]})
+        if gone.get("code") == "person_left" or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert gone["code"] == "person_left", gone
+    for c in (kuikka, sanna, pekka):
+        await c.close()
+    for http in https.values():
+        await http.close()

@@ -138,6 +138,16 @@ class RoomAccess(Protocol):
         """Take the client out of the room (presence, and `member_left` once it is gone)."""
         ...
 
+    async def withdraw_at_close(self, client: Client, room_id: str) -> None:
+        """`withdraw` at the room's session's close: a participant stays reachable for a
+        private conversation from an alert while the connection lasts (`after_close`)."""
+        ...
+
+    async def after_close(self, room_id: str, member: str) -> str | None:
+        """"connected" if the member left the room with its session's close and a page of
+        theirs is still open (any process), "gone" if none is any more, else None."""
+        ...
+
     def local_members(self, room_id: str,
                       member: str | None = None) -> list[tuple[Client, Membership]]:
         """This process's connections in the room (of one member, if given)."""

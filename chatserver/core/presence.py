@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from chatserver.broker.base import Broker, EventMeta, PresenceEntry
-from chatserver.core.hub import Client, Hub, Membership
+from chatserver.core.hub import Client, ClientState, Hub, Membership
 from chatserver.core.rooms import RoomDirectory, RoomLog
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable
@@ -30,6 +30,21 @@ log = logging.getLogger("chatserver.chat")
 # Signed-in staff connections are present in this pseudo-room (not a valid room id), so any
 # process can tell whether someone who could answer an alert is online.
 STAFF_ROOM = "!staff"
+# A participant taken out of a room by its session's close stays present in this pseudo-room
+# of the room while that connection lasts (on whichever process holds it), so a facilitator
+# can still answer their open call for help in private; and is remembered as having left so
+# for LEFT_AT_CLOSE_SECONDS, so that once they are gone the facilitator hears why.
+LEFT_AT_CLOSE_SECONDS = 86_400
+
+
+def closed_room(room_id: str) -> str:
+    """The pseudo-room of those who left `room_id` with its session's close (no valid room id
+    starts with '!')."""
+    return f"!closed:{room_id}"
+
+
+def _left_key(room_id: str, member: str) -> str:
+    return f"left-at-close:{room_id}:{member}"
 
 
 class Presence:
@@ -42,6 +57,8 @@ class Presence:
         self.directory = directory
         self.roomlog = roomlog
         self._unannounced: list[Membership] = []
+        # Connection id -> its presence in the pseudo-rooms of rooms it left at their close.
+        self._left_at_close: dict[int, dict[str, PresenceEntry]] = {}
         self._departures_lock = asyncio.Lock()
 
     async def enter(self, client: Client, room: RoomRecord,
@@ -78,6 +95,37 @@ class Presence:
         if gone and not membership.hidden:
             self._unannounced.append(membership)
             await self._announce_departures()
+
+    async def withdraw_at_close(self, client: Client, room_id: str) -> None:
+        """The room's session closed: the client leaves the room, and stays reachable (for a
+        private conversation from an alert) while its connection lasts."""
+        membership = client.memberships.get(room_id)
+        await self.withdraw(client, room_id)
+        if membership is None or membership.is_staff or client.state is not ClientState.OPEN:
+            return
+        await self.broker.hit(_left_key(room_id, membership.member), LEFT_AT_CLOSE_SECONDS)
+        entry = PresenceEntry(closed_room(room_id), client.conn_key(membership.member),
+                              membership.member,
+                              msgspec.json.encode({"member": membership.member}))
+        self._left_at_close.setdefault(client.id, {})[entry.room] = entry
+        await self.broker.presence_add(entry, time.time() + self.settings.presence_ttl_seconds)
+        if client.state is not ClientState.OPEN:  # closed meanwhile: withdraw_all may be past
+            await self._drop_left_at_close(client)
+
+    async def _drop_left_at_close(self, client: Client) -> None:
+        for entry in self._left_at_close.pop(client.id, {}).values():
+            with contextlib.suppress(BackendUnavailable, OSError):
+                await self.broker.presence_remove(entry.room, entry.conn_key, entry.member)
+
+    async def after_close(self, room_id: str, member: str) -> str | None:
+        """Where someone not in the room stands if they left it with its session's close:
+        "connected" while a page of theirs is still open (on any process), "gone" once none
+        is; None if they did not leave it so (lately)."""
+        if any(p.get("member") == member for p in await self.present(closed_room(room_id))):
+            return "connected"
+        marked, _ = await self.broker.hit(_left_key(room_id, member), LEFT_AT_CLOSE_SECONDS,
+                                          amount=0)
+        return "gone" if marked > 0 else None
 
     def _staff_entry(self, client: Client) -> PresenceEntry | None:
         account = client.staff
@@ -117,6 +165,7 @@ class Presence:
         if entry is not None:
             with contextlib.suppress(BackendUnavailable, OSError):
                 await self.broker.presence_remove(STAFF_ROOM, entry.conn_key, entry.member)
+        await self._drop_left_at_close(client)
 
     async def _announce_departures(self) -> None:
         """Append `member_left` for members who left; one that could not be stored (the
@@ -176,4 +225,6 @@ class Presence:
                    for c, m in self.hub.members_here()]
         entries += [e for c in self.hub.connected.values()
                     if (e := self._staff_entry(c)) is not None]
+        entries += [e for c_id, left in self._left_at_close.items() if c_id in self.hub.connected
+                    for e in left.values()]
         return entries

@@ -398,6 +398,12 @@ class ChatService:
     async def withdraw(self, client: Client, room_id: str) -> None:
         await self.presence.withdraw(client, room_id)
 
+    async def withdraw_at_close(self, client: Client, room_id: str) -> None:
+        await self.presence.withdraw_at_close(client, room_id)
+
+    async def after_close(self, room_id: str, member: str) -> str | None:
+        return await self.presence.after_close(room_id, member)
+
     def local_members(self, room_id: str,
                       member: str | None = None) -> list[tuple[Client, Membership]]:
         return self.hub.members(room_id, member)

@@ -66,6 +66,7 @@ class ErrorCode(StrEnum):
     # The alert inbox
     ALERT_NOT_FOUND = "alert_not_found"
     ALERT_STATE = "alert_state"
+    PERSON_LEFT = "person_left"
     # The server
     TOO_MANY_CONNECTIONS = "too_many_connections"
     UNAVAILABLE = "unavailable"
@@ -129,6 +130,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CHECKIN_GIVEN: "The check-in of this session was sent already.",
     ErrorCode.ALERT_NOT_FOUND: "There is no such alert that you may see.",
     ErrorCode.ALERT_STATE: "The alert was handled already (acknowledged or resolved).",
+    ErrorCode.PERSON_LEFT: ("The person left with the group's close and no longer has its "
+                            "page open; the closing screen showed them the crisis lines."),
     ErrorCode.UNAVAILABLE: "The server cannot do that right now; try again shortly.",
     ErrorCode.INTERNAL: "Something went wrong on the server.",
 }

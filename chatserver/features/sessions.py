@@ -297,8 +297,8 @@ class SessionService:
             if membership.is_staff:
                 continue
             try:
-                await self.rooms.withdraw(client, room_id)
-            except (BackendUnavailable, DatabaseError):
+                await self.rooms.withdraw_at_close(client, room_id)
+            except (BackendUnavailable, DatabaseError, OSError):
                 pass  # presence lapses by its TTL
             client.offer(encode({"type": "left", "room": room_id, "reason": "session_closed"}))
 

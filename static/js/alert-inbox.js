@@ -328,7 +328,11 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
       return;
     }
     if (answer.type !== "error") return;
-    if (answer.code === "member_not_found") problems.set(asked.alert, t("alerts.error.member_not_found"));
+    // Said on the alert itself: the person left the group (or left with its close and has no
+    // page open any more: they were shown the crisis lines).
+    if (["member_not_found", "person_left"].includes(answer.code)) {
+      problems.set(asked.alert, t(`alerts.error.${answer.code}`));
+    }
     say(errorText(answer.code));
     if (["alert_state", "alert_not_found"].includes(answer.code)) load(); // someone was quicker
     else render();

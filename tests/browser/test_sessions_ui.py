@@ -239,17 +239,69 @@ async def test_a_call_for_help_open_when_the_group_closes_is_said_on_the_closing
         await page.wait_for_selector("#closing:not([hidden])")
     call = asking.locator("#closing-call")
     assert await call.is_visible(), "the open call is not dropped without a word"
-    assert "ei voi enää vastata" in await call.inner_text()
+    assert "ryhmässä sinulle ei enää vastata" in await call.inner_text()
     assert await asking.locator(f"#closing-resources {LINE}").is_visible()
     assert not await other.locator("#closing-call").is_visible()
     await asking.select_option("#lang", "en")
-    await asking.locator("#closing-call", has_text="cannot answer you here").wait_for()
+    await asking.locator("#closing-call", has_text="nobody will answer you in the group").wait_for()
     # The next group she enters starts with no word of it.
     await asking.click("#closing-back")
     await asking.wait_for_selector("#landing:not([hidden])")
     for page in (asking, other):
         assert page.errors == []  # type: ignore[attr-defined]
     await console.close()
+    await admin.close()
+
+
+async def test_a_call_open_at_the_close_is_answered_on_the_closing_screen(
+        browser, start_server, tmp_path):
+    """Kuikka and Tiira ask for help; the group closes before Sanna answers. Kuikka still has
+    the closing screen open, which says honestly that a facilitator may still reach her here:
+    'Keskustele kahden kesken' on her alert opens the conversation in place of the closing
+    screen (before, the inbox said she had left the group). Tiira closed her page: the alert
+    says she left with the group's close and was shown the crisis lines."""
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/answer-at-close.sqlite3", "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    asking = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
+    other = await participant_page(browser, server.url)
+    await enter(asking, "Ryhmä ilta", "Kuikka")
+    await enter(other, "Ryhmä ilta", "Tiira")
+    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    for page in (asking, other):
+        await wait_until(page, "!document.getElementById('text').disabled")
+        await page.click("#help-now")
+        await page.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+        await page.click("#help-close")
+    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
+    for page in (asking, other):
+        await page.wait_for_selector("#closing:not([hidden])")
+    call = await asking.locator("#closing-call").inner_text()
+    assert "voi vielä avata kanssasi kahdenkeskisen keskustelun" in call, call
+    assert other.errors == []  # type: ignore[attr-defined]
+    await other.context.close()
+
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").click()
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.wait_for()
+    await asking.wait_for_selector("#support-conv:not([hidden])")
+    assert await asking.is_hidden("#closing")
+    assert await asking.inner_text("#support-conv-title") == "Keskustelu: Sanna"
+    await conv.locator(".conv-text").fill("Hei, olen Sanna. Näin viestisi vasta nyt.")
+    await conv.locator(".conv-text").press("Enter")
+    await asking.locator("#support-messages .message", has_text="Näin viestisi").wait_for()
+    await asking.fill("#support-text", "Kiitos.")
+    await asking.press("#support-text", "Enter")
+    await conv.locator(".conv-messages .message", has_text="Kiitos.").wait_for()
+
+    gone = sanna.locator("#alerts li", has_text="Tiira")
+    await gone.get_by_role("button", name="Keskustele kahden kesken: Tiira").click()
+    await gone.locator(".error", has_text="poistui ryhmän päättyessä").wait_for()
+    assert "kriisipuhelimet" in await gone.locator(".error").inner_text()
+    for page in (asking, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
     await admin.close()
 
 

@@ -270,10 +270,16 @@ class Conversations:
         if alert.state == "resolved":
             raise ProtocolError(ErrorCode.ALERT_STATE)
         present = {p["member"] for p in await self.rooms.present(alert.room_id)}
-        identity = (await self.identities.find(alert.member, alert.room_id, self.moderation)
-                    if alert.member in present else None)
+        if alert.member not in present:
+            # Taken out of the room by its session's close, they may still have its page
+            # open (the closing screen, the groups): reached here while they do.
+            where = await self.rooms.after_close(alert.room_id, alert.member)
+            if where != "connected":
+                raise ProtocolError(ErrorCode.PERSON_LEFT if where == "gone"
+                                    else ErrorCode.MEMBER_NOT_FOUND)  # they left the room
+        identity = await self.identities.find(alert.member, alert.room_id, self.moderation)
         if identity is None:
-            raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)  # they have left the room
+            raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)
         now = now_ms()
         crisis = alert.kind in (HELP, CRISIS)
         lang = await self.store.identity_lang(identity) or "fi"  # the person's, not staff's
