@@ -843,3 +843,102 @@ async def test_a_conversation_from_an_alert_moves_only_to_staff_of_that_group(si
         await c.close()
     for h in (sanna_http, pekka_http):
         await h.close()
+
+
+async def test_a_supporter_whose_right_is_taken_away_hands_their_people_back_to_the_queue(
+        start_server, redis_server, pg_url):
+    """Aino (console on process A) is in a conversation with a person waiting on B and in one
+    she opened from an alert in her group, when an admin takes her one-to-one right away.
+    Before, the conversation stayed hers while every message she wrote was refused, and the
+    person waited for an answer that could never come, told nothing. Now it ends for her
+    (conv_ended, by revoked), and the person is told and back in the queue in their place,
+    ahead of someone who came after them, with their topic and answers, where Ville takes
+    them. The conversation from the alert rests on her group's right and goes on."""
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url)
+    ids = await _setup(admin, supporters=["aino", "ville"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 2})
+    p = await ChatClient.connect(b.ws_url)
+    asked = await _queue(p, "uni", now="ok")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    await aino.request({"type": "conv_send", "conv": conv, "text": "Hei, olen Aino."})
+    await p.wait_for(_is("conv_message", conv=conv))
+    later = await ChatClient.connect(a.ws_url)
+    await _queue(later, "myöhemmin")
+    await _position(later, 1)
+    member = await ChatClient.connect(b.ws_url)
+    await member.join("olohuone")
+    await member.say("olohuone", "en jaksa enää, haluan kuolla")
+    alert = (await aino.wait_for(lambda f: f["type"] == "alert"))["alert"]
+    private = (await aino.request({"type": "conv_open", "alert": alert["id"]}))["conv"]
+    await member.wait_for(_is("conv_started", conv=private))
+
+    mark_p, mark_later = len(p.frames), len(later.frames)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
+    assert put.status_code == 200, put.text
+    await aino.wait_for(_is("support_revoked"), timeout=10)
+    ended = await aino.wait_for(_is("conv_ended", conv=conv), timeout=10)
+    assert ended["by"] == "revoked"
+    told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark_p)
+    assert (told["reason"], told["request"]) == ("supporter_revoked", asked["request"])
+    back = await _position(p, 1, start=mark_p)
+    assert (back["request"], back.get("returned")) == (asked["request"], True)
+    assert back["supporters_available"] == 0  # Ville is not on duty yet: said honestly
+    await _position(later, 2, start=mark_later)
+    refused = await aino.request({"type": "conv_send", "conv": conv, "text": "Oletko siellä?"})
+    assert refused["code"] == "conversation_not_found", refused
+    assert not [f for f in member.frames if f["type"] in ("conv_ended", "conv_interrupted")]
+    assert (await aino.request({"type": "conv_send", "conv": private, "text": "Olen tässä."})
+            )["type"] == "conv_sent"
+    await member.wait_for(_is("conv_message", conv=private, text="Olen tässä."))
+
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    await ville.request({"type": "support_available", "capacity": 1})
+    taken = await ville.request({"type": "support_take"})
+    assert taken["type"] == "taken", taken
+    started = await ville.wait_for(_is("conv_started", conv=taken["conv"]))
+    assert (started["request"], started["topic"], started["answers"]) == (
+        asked["request"], "uni", {"now": "ok"})
+    assert (await p.wait_for(_is("conv_started", conv=taken["conv"]), start=mark_p)
+            )["name"] == "Ville"
+    await ville.request({"type": "conv_send", "conv": taken["conv"], "text": "Hei, Ville tässä."})
+    await p.wait_for(_is("conv_message", conv=taken["conv"], text="Hei, Ville tässä."))
+    await p.request({"type": "conv_send", "conv": taken["conv"], "text": "Kiitos."})
+    await ville.wait_for(_is("conv_message", conv=taken["conv"], text="Kiitos."))
+    await _position(later, 1, start=mark_later)
+    for c in (p, later, member, aino, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()
+
+
+@pytest.mark.parametrize("broker", ["memory", "redis"])
+async def test_a_right_taken_away_while_the_supporters_console_is_closed_still_frees_the_person(
+        start_server, redis_server, tmp_path, broker):
+    """Aino's console is closed (no socket on any process) when her right is taken away: her
+    person does not wait the minutes it takes to call her gone; they are told at once and
+    are back in the queue, and Aino's reopened console has no conversation left."""
+    server, admin, [(aino_http, aino)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/offline.sqlite3",
+        redis_server.url if broker == "redis" else "", ["aino"])
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(server.ws_url)
+    asked = await _queue(p, "ilta")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    await aino.close()
+    mark = len(p.frames)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": []})
+    assert put.status_code == 200, put.text
+    told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark)
+    assert told["reason"] == "supporter_revoked"
+    back = await _position(p, 1, start=mark)
+    assert back["request"] == asked["request"]
+    aino = await aino_http.socket(server.ws_url)
+    refused = await aino.request({"type": "conv_resume", "conv": conv})
+    assert refused["code"] == "conversation_not_found", refused
+    for c in (p, aino):
+        await c.close()
+    for h in (admin, aino_http):
+        await h.close()

@@ -67,6 +67,10 @@ class QueueBackend(Protocol):
 
     async def conversation(self, conv_id: str) -> Conversation | None: ...
 
+    async def conversations(self) -> list[Conversation]:
+        """Every open conversation (an admin took someone's right away: whose are theirs)."""
+        ...
+
     async def conversations_of(self, supporter: str) -> list[Conversation]:
         """The supporter's open conversations (so that a reloaded console gets them back)."""
         ...
@@ -83,8 +87,9 @@ class QueueBackend(Protocol):
         ...
 
     async def return_to_queue(self, conv_id: str, band: int) -> Conversation | None:
-        """End a conversation whose supporter is gone and put its person back in the queue
-        (in ``band``, marked returned, keeping their arrival time); None if it had ended."""
+        """End a conversation whose supporter is gone (or may no longer support) and put its
+        person back in the queue (in ``band``, marked returned, keeping their arrival time and
+        pre-chat answers); None if it had ended (so one caller of several tells them)."""
         ...
 
     async def heartbeat(self, process: str, expires_at: float,
@@ -181,6 +186,9 @@ class MemoryQueue:
 
     async def conversation(self, conv_id: str) -> Conversation | None:
         return self._convs.get(conv_id)
+
+    async def conversations(self) -> list[Conversation]:
+        return list(self._convs.values())
 
     async def conversations_of(self, supporter: str) -> list[Conversation]:
         return [c for c in self._convs.values() if c["supporter"] == supporter]
@@ -510,16 +518,16 @@ class RedisQueue:
         conv: Conversation | None = _decode(await self._redis.get(P + "c:" + conv_id))
         return conv
 
-    async def _all_conversations(self) -> list[Conversation]:
+    async def conversations(self) -> list[Conversation]:
         keys = [k async for k in self._redis.scan_iter(match=P + "c:*", count=500)]
         found = [_decode(raw) for raw in (await self._redis.mget(keys) if keys else [])]
         return [c for c in found if c is not None]
 
     async def conversations_of(self, supporter: str) -> list[Conversation]:
-        return [c for c in await self._all_conversations() if c["supporter"] == supporter]
+        return [c for c in await self.conversations() if c["supporter"] == supporter]
 
     async def conversation_of_request(self, request_id: str) -> Conversation | None:
-        return next((c for c in await self._all_conversations()
+        return next((c for c in await self.conversations()
                      if c["request"]["id"] == request_id), None)
 
     async def end(self, conv_id: str) -> Conversation | None:

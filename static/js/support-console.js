@@ -418,8 +418,8 @@ export function initSupportConsole({ client, api, roomName }) {
     }
     for (const p of node.querySelectorAll(".conv-panel")) p.hidden = true;
     if (by !== "transfer" && by !== "gone") {
-      node.querySelector(".conv-messages").append(el("li", "note", t(by === "participant"
-        ? "supporter.endedByParticipant" : "supporter.endedByYou")));
+      const said = { participant: "supporter.endedByParticipant", revoked: "supporter.endedRevoked" }[by];
+      node.querySelector(".conv-messages").append(el("li", "note", t(said ?? "supporter.endedByYou")));
     }
     node.querySelector(".close-tab").hidden = false;
     renderTabs();
@@ -493,7 +493,8 @@ export function initSupportConsole({ client, api, roomName }) {
     }
   });
   // An admin took the one-to-one right away: the queue (people's topics and answers) goes,
-  // with the availability; conversations already open stay in the panel.
+  // with the availability; conversations from the queue end (conv_ended, by "revoked": their
+  // people wait for another supporter), those opened from an alert stay.
   client.addEventListener("support_revoked", () => {
     state.on = false;
     state.wanted = null;

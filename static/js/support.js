@@ -27,6 +27,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     supporterAway: false, // told that the supporter has had no connection for a while
     fromAlert: false, // opened by a facilitator from an alert (not asked for in the queue)
     side: false, // shown beside the group chat
+    why: null, // why they wait again (a conversation cut off), said with the first place
   };
 
   function say(text) {
@@ -210,12 +211,16 @@ export function initSupport({ client, show, renderResources, beside }) {
     const nobody = status.supporters_available === 0;
     $("support-waiting-nobody").hidden = !nobody;
     const wasNobody = previous?.supporters_available === 0;
+    // Why they wait again (a conversation cut off) is said with the first place, which would
+    // otherwise replace it in the live region before a screen reader has read it.
+    const why = announce && state.why ? `${state.why} ` : "";
+    if (announce) state.why = null;
     if (announce && nobody && !wasNobody) {
-      say(`${t("support.position", { n: status.position })} ${t("support.nobodyOnDuty")}`);
+      say(`${why}${t("support.position", { n: status.position })} ${t("support.nobodyOnDuty")}`);
     } else if (announce && (!previous || wasNobody !== nobody
         || previous.position !== status.position
         || previous.estimate_minutes !== status.estimate_minutes)) {
-      say(`${t("support.position", { n: status.position })} ${estimateText(status)}`);
+      say(`${why}${t("support.position", { n: status.position })} ${estimateText(status)}`);
     }
   }
 
@@ -224,6 +229,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.conv = null;
     remember();
     state.status = null;
+    state.why = null;
     $("support-position").textContent = t("support.queued");
     $("support-estimate").textContent = "";
     $("support-returned").hidden = true;
@@ -532,12 +538,13 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.conv = null;
     remember();
     startWaiting(e.detail.request);
-    // Said as it is: a supporter who did not come back, or a fault on the server's side.
-    const gone = e.detail.reason === "supporter_gone";
-    const line = gone ? keyed($("support-returned"), "support.supporterGone", { name: state.name })
-      : keyed($("support-returned"), "support.returned");
+    // Said as it is: a supporter who did not come back, one who may no longer support (an
+    // admin took the right away), or a fault on the server's side.
+    const said = { supporter_gone: "support.supporterGone", supporter_revoked: "support.supporterRevoked" }[e.detail.reason];
+    const line = keyed($("support-returned"), said ?? "support.returned", { name: state.name });
     line.hidden = false;
-    say(gone ? line.textContent : t("support.interrupted"));
+    state.why = said ? line.textContent : t("support.interrupted");
+    say(state.why);
   });
   // The supporter has had no connection for a while (HANDLER_GONE_SECONDS): said honestly,
   // with the lines; the conversation stays, and what is written reaches them if they return.

@@ -738,3 +738,50 @@ async def test_a_supporter_whose_right_is_taken_away_stops_seeing_the_queue(
     assert not await sanna.locator("#supporter-queue li", has_text="Ilta").is_visible()
     assert await sanna.locator("#supporter-availability").is_hidden()
     assert sanna.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_person_whose_supporters_right_is_taken_away_is_told_and_waits_again(
+        browser, staff_server):
+    """Sanna is talking with Aino, and Ville queued after her, when the admin takes Sanna's
+    one-to-one right away. Before, Aino's page went on showing the conversation while every
+    answer Sanna wrote was refused. Now Aino's page says, in her language, that Sanna cannot
+    continue and that she is back in the queue in her place (first, ahead of Ville), and,
+    since nobody else is on duty, says so with the crisis lines. Sanna's console says the
+    conversation ended because her right was removed."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Paniikki")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    ville = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(ville, topic="Ilta")
+    await place(ville, 1)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": []})
+    assert put.status_code == 200, put.text
+    await admin.close()
+
+    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=10000)
+    returned = aino.locator("#support-returned:not([hidden])")
+    await returned.filter(has_text="Sanna ei voi jatkaa keskustelua kanssasi").wait_for()
+    assert "jonossa omalla paikallasi" in await returned.inner_text()
+    await place(aino, 1)
+    await place(ville, 2)
+    nobody = aino.locator("#support-waiting-nobody:not([hidden])")
+    await nobody.wait_for()
+    await nobody.locator(".resources a[href='tel:112']").wait_for()
+    # Read out with the place and 'nobody on duty', not replaced by them.
+    await wait_until(aino, "(t => t.includes('ei voi jatkaa') && t.includes('Paikkasi jonossa: 1')"
+                           " && t.includes('ei ole vuorossa'))(document.getElementById("
+                           "'support-announce').textContent)")
+    await aino.select_option("#lang", "sv")
+    await returned.filter(has_text="Sanna kan inte fortsätta samtalet").wait_for()
+    await aino.select_option("#lang", "en")
+    await returned.filter(has_text="Sanna cannot continue the conversation").wait_for()
+    conv = sanna.locator("#supporter-conv .conversation")
+    await conv.locator(".note", has_text="oikeutesi poistettiin").wait_for()
+    assert await conv.locator(".conv-text").is_disabled()
+    assert sanna.errors == [] and aino.errors == [] and ville.errors == []  # type: ignore[attr-defined]

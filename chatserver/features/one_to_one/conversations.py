@@ -103,6 +103,48 @@ class Conversations:
                                 for t in await self.backend.transcript(conv["id"])]
         await self._send([staff_identity(conv["supporter"])], frame)
 
+    async def returned(self, conv: Conversation, *, reason: str | None = None) -> None:
+        """The conversation ended for its supporter and the participant is back in the queue
+        (the supporter's process died; ``reason`` ``supporter_gone``: they were gone too long;
+        ``supporter_revoked``: they may no longer support): told, and their socket, on any
+        process, waits for the request again."""
+        request = conv["request"]
+        frame: dict[str, Any] = {"type": "conv_interrupted", "conv": conv["id"],
+                                 "request": request["id"]}
+        if reason is not None:
+            frame["reason"] = reason
+        await self._send([request["identity"]], frame)
+        await self.rooms.announce(
+            {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]})
+
+    async def hand_back_revoked(self) -> int:
+        """An admin took someone's one-to-one right away: each conversation they took from the
+        QUEUE ends for them (their consoles get ``conv_ended`` ``by`` ``revoked``) and its
+        person is back in the queue in their own band at their first arrival (ahead of anyone
+        who came later), told so, for another supporter. A conversation opened from an alert
+        rests on HANDLE_ALERT in that room, not on this right, and stays. Every process runs
+        this on the change whether or not a console is open; the backend's return is atomic,
+        so exactly one tells each person. Returns how many were handed back."""
+        allowed: dict[str, bool] = {}
+        handed = 0
+        for conv in await self.backend.conversations():
+            account = conv["supporter"]
+            if conv["request"].get("alert") is not None:
+                continue
+            if account not in allowed:
+                record = await self.staff.by_id(account)
+                allowed[account] = record is not None and await self.config.may_support(record)
+            if allowed[account]:
+                continue
+            back = await self.backend.return_to_queue(conv["id"], conv["request"]["band"])
+            if back is None:
+                continue  # ended, or handed back by another process, meanwhile
+            await self._send([staff_identity(account)],
+                             {"type": "conv_ended", "conv": conv["id"], "by": "revoked"})
+            await self.returned(back, reason="supporter_revoked")
+            handed += 1
+        return handed
+
     async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
         """Either side, after a reload: the conversation again with its history so far."""
         conv, side = await self._conversation(client, frame.conv)

@@ -105,6 +105,7 @@ class OneToOne:
         # Of those, the ones whose people were told (account -> when they left): at
         # SUPPORTER_REQUEUE_SECONDS their conversations go back to the queue unless they are back.
         self._staff_away: dict[str, float] = {}
+        self._recheck_rights = False  # a right taken away could not be acted on yet
         self._refresh = Coalesced(self._refresh_now)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
@@ -139,6 +140,8 @@ class OneToOne:
                     self.process, now + settings.presence_ttl_seconds, now))
                 await self._expire_orphans()
                 await self._tell_if_supporters_gone()
+                if self._recheck_rights:
+                    await self._drop_revoked()
                 # Also what no event announces (a supporter's process died, the opening hours
                 # ended); only what changed is sent.
                 if self.waiting or self.supporters:
@@ -210,7 +213,7 @@ class OneToOne:
         for conv in await self.backend.conversations_of(account):
             back = await self.backend.return_to_queue(conv["id"], queueing.BAND_RETURNED)
             if back is not None:  # not ended meanwhile
-                await self._returned(back, reason="supporter_gone")
+                await self.conversations.returned(back, reason="supporter_gone")
                 returned += 1
         if returned:
             log.info("conversations returned to the queue", extra={"count": returned})
@@ -218,7 +221,7 @@ class OneToOne:
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
         for conv in returned:
-            await self._returned(conv)
+            await self.conversations.returned(conv)
         for request in abandoned:
             await self._record(request, served=False)
         if returned or abandoned:
@@ -251,7 +254,10 @@ class OneToOne:
 
     async def _drop_revoked(self) -> None:
         """Someone's one-to-one right was taken away: their consoles here stop getting the
-        waiting list (topics, answers) and people, and are told (open conversations stay)."""
+        waiting list (topics, answers) and people, and are told; the conversations they took
+        from the queue end and their people wait again (hand_back_revoked), consoles open or
+        not. If the backend fails, the next heartbeat tries again."""
+        self._recheck_rights = False
         try:
             for account, supporter in list(self.supporters.items()):
                 clients = list(supporter.clients.values())
@@ -262,7 +268,10 @@ class OneToOne:
                     self._last_status.pop(client.id, None)
                     client.offer(encode({"type": "support_revoked"}))
                 await self.backend.set_available(self.process, account, supporter.name, 0)
+            if await self.conversations.hand_back_revoked():
+                await self._changed()
         except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
+            self._recheck_rights = True
             log.warning("one-to-one rights not checked", extra={"error": type(exc).__name__})
         self._schedule_refresh()
 
@@ -536,19 +545,6 @@ class OneToOne:
                     break
 
     # Endings -------------------------------------------------------------------------------
-
-    async def _returned(self, conv: Conversation, *, reason: str | None = None) -> None:
-        """The supporter's process died, or the supporter has been gone too long (``reason``
-        ``supporter_gone``): the participant is back at the front, and told."""
-        request = conv["request"]
-        frame: dict[str, Any] = {"type": "conv_interrupted", "conv": conv["id"],
-                                 "request": request["id"]}
-        if reason is not None:
-            frame["reason"] = reason
-        await self._send([request["identity"]], frame)
-        # Their socket (on a live process) now waits for this request again.
-        await self.rooms.announce(
-            {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]})
 
     def on_rewait(self, identity: str, request_id: str) -> None:
         self._orphans.pop(request_id, None)
