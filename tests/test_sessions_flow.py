@@ -328,3 +328,62 @@ async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_privat
         await c.close()
     for http in https.values():
         await http.close()
+
+
+async def test_the_room_is_told_when_no_facilitator_is_there_any_more_and_when_one_is_back(
+        pair):
+    """Sanna opens the group and later leaves it while it is live. Everyone in the room, on
+    both processes, is told (a session event, once), and so is whoever joins later (the
+    session carries facilitator_away); when she is back, the room hears that too. A reload of
+    her console (gone a second and a half) says nothing. Before, the group carried on without
+    a word, and people believed someone was watching."""
+    a, b, admin = pair
+    await make_room(admin, "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna_http = StaffHttp(b.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    sanna = await sanna_http.socket(b.ws_url)
+    await make_session(admin, "ilta", local_minute(5), 60)
+    await wait_state(a, "ilta", "lobby")
+    p1 = await ChatClient.connect(a.ws_url)
+    p2 = await ChatClient.connect(b.ws_url)
+    for c in (p1, p2, sanna):
+        await c.join("ilta")
+    opened = await sanna.request({"type": "session", "room": "ilta", "action": "open"})
+    assert opened["session"]["facilitator_away"] is False
+
+    def told(c: ChatClient, event: str) -> list[dict]:
+        return [f for f in c.events("ilta", "session") if f["event"] == event]
+
+    # A reload: gone for several timer ticks, back well within the grace.
+    await sanna.close()
+    await asyncio.sleep(1.5)
+    sanna = await sanna_http.socket(a.ws_url)
+    await sanna.join("ilta")
+    await asyncio.sleep(1.0)
+    assert not told(p1, "facilitator_away") and not told(p2, "facilitator_away")
+
+    # She leaves for good: both processes' members are told, once.
+    await sanna.close()
+    for c in (p1, p2):
+        away = await c.wait_for(lambda f: f.get("event") == "facilitator_away", timeout=20)
+        assert (away["session"]["state"], away["session"]["facilitator_away"]) == ("live", True)
+    for process in (a, b):  # someone who arrives or reloads now is told too
+        late = await ChatClient.connect(process.ws_url)
+        joined = await late.join("ilta")
+        assert joined["session"]["facilitator_away"] is True
+        await late.close()
+    # She comes back (on the other process): the room hears it at once.
+    sanna = await sanna_http.socket(a.ws_url)
+    await sanna.join("ilta")
+    for c in (p1, p2):
+        back = await c.wait_for(lambda f: f.get("event") == "facilitator_back", timeout=5)
+        assert back["session"]["facilitator_away"] is False
+    await asyncio.sleep(1.0)
+    for c in (p1, p2):
+        assert (len(told(c, "facilitator_away")), len(told(c, "facilitator_back"))) == (1, 1)
+    late = await ChatClient.connect(b.ws_url)
+    assert (await late.join("ilta"))["session"]["facilitator_away"] is False
+    for c in (late, p1, p2, sanna):
+        await c.close()
+    await sanna_http.close()

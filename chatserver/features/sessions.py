@@ -59,6 +59,12 @@ RETENTION_SWEEP = timedelta(minutes=10)
 SWEEP_EVERY_TICKS = 12
 # The longest a process waits to see the closing event before removing its members.
 CLOSE_DELIVERY_WAIT = 3.0
+# A live guided session with no facilitator present for this long tells the room so (and
+# says when one is back, at once): a reload or a network blip of the facilitator's console,
+# back within seconds, says nothing. Presence itself has no grace (a closed socket leaves at
+# once), so each process counts from when its timer first found nobody.
+FACILITATOR_AWAY_SECONDS = 10.0
+FACILITATOR_AWAY, FACILITATOR_BACK = "facilitator_away", "facilitator_back"
 
 
 def timing_of(room: RoomRecord, session: SessionRecord) -> SessionTiming:
@@ -106,6 +112,8 @@ class SessionService:
         self._materialised = 0.0
         self._ticks = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        # Live guided session -> when this process's timer first found no facilitator there.
+        self._away_since: dict[int, float] = {}
 
     def frame_routes(self) -> Sequence[FrameRoute]:
         return [FrameRoute(SessionControl, self.staff_frame)]
@@ -150,10 +158,14 @@ class SessionService:
             self._materialised = loop_now
         horizon = timedelta(minutes=max([r.lobby_minutes for r in await self.rooms.all_rooms()]
                                         or [0]) + 1)
+        watched: set[int] = set()
         for session in await self.store.active_near(now, horizon):
             room = await self.rooms.find_room(session.room_id)
             if room is None:
                 continue
+            if room.kind == "guided" and session.state in (S.LIVE, S.ENDING):
+                watched.add(session.id)
+                session = await self._watch_facilitator(room, session, now) or session
             present = False
             if room.kind == "guided" and session.state == S.LOBBY:
                 present = await self._facilitator_present(room.id)
@@ -168,6 +180,7 @@ class SessionService:
                 if changed is None:
                     break  # another process won; it carries on from here
                 session = changed
+        self._away_since = {k: v for k, v in self._away_since.items() if k in watched}
         await self.gate.refresh()
         if self._ticks % SWEEP_EVERY_TICKS == 0:
             await self._sweep(now)
@@ -186,6 +199,21 @@ class SessionService:
                 return True
         return False
 
+    async def _watch_facilitator(self, room: RoomRecord, session: SessionRecord,
+                                 now: datetime) -> SessionRecord | None:
+        """A live guided session: the room hears when no facilitator has been present for
+        FACILITATOR_AWAY_SECONDS, and at once when one is back (each once, by one process).
+        The changed session, or None if nothing changed here."""
+        loop_now = asyncio.get_running_loop().time()
+        if await self._facilitator_present(room.id):
+            self._away_since.pop(session.id, None)
+            return (await self.apply(session, FACILITATOR_BACK, now)
+                    if session.facilitator_away else None)
+        since = self._away_since.setdefault(session.id, loop_now)
+        if session.facilitator_away or loop_now - since < FACILITATOR_AWAY_SECONDS:
+            return None
+        return await self.apply(session, FACILITATOR_AWAY, now)
+
     async def _sweep(self, now: datetime) -> None:
         """Retention again for `session` rooms closed a moment ago (late durable writes);
         who attended is forgotten once the feedback window has passed."""
@@ -203,7 +231,7 @@ class SessionService:
 
     # State changes -------------------------------------------------------------------------
 
-    async def apply(self, session: SessionRecord, event: SessionEvent, now: datetime,
+    async def apply(self, session: SessionRecord, event: SessionEvent | str, now: datetime,
                     *, minutes: int = 0, by: str | None = None,
                     message: str | None = None) -> SessionRecord | None:
         """Apply one event; None if another process applied a change first. Raises
@@ -220,6 +248,19 @@ class SessionService:
                                           session_id=session.id,
                                           extra={"session": session.public()})
             return session
+        if event in (FACILITATOR_AWAY, FACILITATOR_BACK):
+            changed = await self.store.set_facilitator_away(session.id,
+                                                            event == FACILITATOR_AWAY)
+            if changed is None:
+                return None
+            seq = await self._announce(room, changed, event, by)
+            await self.rooms.announce({"kind": "session", "session": changed.to_wire(),
+                                       "seq": seq})
+            log.info("facilitator presence changed", extra={"room": room.id,
+                                                            "session": changed.id,
+                                                            "event": event})
+            return changed
+        assert isinstance(event, SessionEvent)
         target = transition(S(session.state), event)
         values: dict[str, Any] = {}
         if target == S.LIVE and event != E.EXTEND:
@@ -257,8 +298,9 @@ class SessionService:
                                            "state": changed.state, "event": str(event)})
         return changed
 
-    async def _announce(self, room: RoomRecord, session: SessionRecord, event: SessionEvent,
-                        by: str | None, extra: dict[str, Any] | None = None) -> int:
+    async def _announce(self, room: RoomRecord, session: SessionRecord,
+                        event: SessionEvent | str, by: str | None,
+                        extra: dict[str, Any] | None = None) -> int:
         ts = now_ms()
         body: dict[str, Any] = {"type": "session", "room": room.id, "ts": ts,
                                 "event": str(event), "session": session.public()}

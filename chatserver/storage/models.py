@@ -306,6 +306,9 @@ class ChatSession(Base):
     attendance: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     alerts: Mapped[int] = mapped_column(Integer, default=0)  # crisis alerts during it
+    # Live and guided, but no facilitator present for a while: the room is told (and whoever
+    # arrives later), until one is back.
+    facilitator_away: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("schedule_id", "occurrence"),)
 

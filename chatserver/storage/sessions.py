@@ -62,6 +62,7 @@ class SessionRecord:
     attendance: int = 0
     messages: int = 0
     alerts: int = 0
+    facilitator_away: bool = False
 
     def public(self) -> dict[str, Any]:
         """What participants may see: times as UTC ISO 8601 (the UI formats them locally)."""
@@ -70,7 +71,10 @@ class SessionRecord:
                 "theme": self.theme, "meeting": self.meeting_number,
                 # Nobody opened it by its start (staff alerted): those who arrive later or
                 # reload are told so too, not only those waiting at that moment.
-                "alerted": self.alerted}
+                "alerted": self.alerted,
+                # Live and guided with no facilitator present (past a short grace): said in
+                # the room, to those who arrive or reload later too, until one is back.
+                "facilitator_away": self.facilitator_away}
 
     def staff(self) -> dict[str, Any]:
         return {**self.public(), "schedule": self.schedule_id,
@@ -101,7 +105,8 @@ def iso(value: datetime) -> str:
 
 # The columns of a SessionRecord, in its order (SessionStore._read).
 _COLUMNS = ("id, room_id, schedule_id, state, starts_at, ends_at, extended_minutes, theme, "
-            "meeting_number, alerted, first_seq, closed_at, attendance, messages, alerts")
+            "meeting_number, alerted, first_seq, closed_at, attendance, messages, alerts, "
+            "facilitator_away")
 
 
 def _session(row: ChatSession) -> SessionRecord:
@@ -109,7 +114,7 @@ def _session(row: ChatSession) -> SessionRecord:
                          utc(row.ends_at), row.extended_minutes, row.theme, row.meeting_number,
                          row.alerted, row.first_seq,
                          utc(row.closed_at) if row.closed_at else None, row.attendance,
-                         row.messages, row.alerts)
+                         row.messages, row.alerts, bool(row.facilitator_away))
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,9 +285,9 @@ class SessionStore:
         return [SessionRecord(id_, room_id, schedule_id, state, when(starts), when(ends),
                               extended, theme, number, bool(alerted), first_seq,
                               when(closed) if closed is not None else None, attendance,
-                              messages, alerts)
+                              messages, alerts, bool(away))
                 for (id_, room_id, schedule_id, state, starts, ends, extended, theme, number,
-                     alerted, first_seq, closed, attendance, messages, alerts) in rows]
+                     alerted, first_seq, closed, attendance, messages, alerts, away) in rows]
 
     async def find(self, *, room_id: str | None = None, rooms: Sequence[str] | None = None,
                    after: datetime | None = None, before: datetime | None = None,
@@ -323,6 +328,16 @@ class SessionStore:
                 update(ChatSession).where(ChatSession.id == session_id,
                                           ChatSession.alerted.is_(False)).values(alerted=True)))
         return result.rowcount == 1
+
+    async def set_facilitator_away(self, session_id: int, away: bool) -> SessionRecord | None:
+        """Compare-and-set while live or ending: None if it already said so (or closed)."""
+        async with self.sessions.begin() as s:
+            result = cast(CursorResult[Any], await s.execute(
+                update(ChatSession).where(
+                    ChatSession.id == session_id, ChatSession.state.in_(["live", "ending"]),
+                    ChatSession.facilitator_away.is_(not away)).values(facilitator_away=away)))
+            row = await s.get(ChatSession, session_id) if result.rowcount == 1 else None
+            return _session(row) if row is not None else None
 
     async def session_facilitators(self, session_id: int) -> list[str]:
         async with self.sessions() as s:

@@ -817,6 +817,10 @@ function renderSession(session, event) {
   } else if (session?.state === "ending" || event === "extend") {
     lines.push(el("p", "", t("session.endsAt", { time: formatTime(Date.parse(session.ends_at)) })));
   }
+  // Live and guided, but no facilitator has been here for a while: said to everyone in the
+  // room and to whoever arrives or reloads later (the session carries it), until one is back.
+  const away = ["live", "ending"].includes(session?.state) && Boolean(session.facilitator_away);
+  if (away) lines.push(el("p", "facilitator-away", t("session.facilitatorAway")));
   if (session?.theme) lines.unshift(el("p", "", t("session.theme", { theme: session.theme })));
   banner.replaceChildren(...lines);
   banner.hidden = !lines.length;
@@ -825,6 +829,7 @@ function renderSession(session, event) {
   if (event === "facilitator_open" || event === "start_by_schedule") {
     $("announce").textContent = t("session.started");
   }
+  if (event === "facilitator_back") $("announce").textContent = t("session.facilitatorBack");
 }
 
 function closeSession(event) {

@@ -305,6 +305,48 @@ async def test_a_call_open_at_the_close_is_answered_on_the_closing_screen(
     await admin.close()
 
 
+async def test_the_group_is_told_when_the_facilitator_has_left_and_when_she_is_back(
+        browser, start_server, tmp_path):
+    """Sanna opens the group, then her console closes while the group is live. Kuikka, in
+    the group, sees that the facilitator is not in the group and nobody guides or follows the
+    conversation now; Tiira, who comes in later, sees the same; "I need help now" says that
+    no facilitator is online. When Sanna is back, the line goes. Before, nothing was said."""
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/facilitator-left.sqlite3", "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    kuikka = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
+    await enter(kuikka, "Ryhmä ilta", "Kuikka")
+    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    await wait_until(kuikka, "!document.getElementById('text').disabled")
+    banner = kuikka.locator("#session-banner")
+    assert "Ohjaaja ei ole nyt" not in await banner.inner_text()
+    assert sanna.errors == []  # type: ignore[attr-defined]
+    await sanna.context.close()
+
+    line = "Ohjaaja ei ole nyt ryhmässä, joten kukaan ei juuri nyt ohjaa eikä seuraa"
+    await banner.locator("p", has_text=line).wait_for(timeout=30_000)
+    assert await kuikka.is_visible("#session-banner")
+    tiira = await participant_page(browser, server.url)
+    await enter(tiira, "Ryhmä ilta", "Tiira")
+    await tiira.locator("#session-banner p", has_text=line).wait_for()
+    await tiira.select_option("#lang", "en")
+    await tiira.locator("#session-banner p", has_text="nobody is guiding or following").wait_for()
+    # The help button is honest about it as well: nobody who could answer is online.
+    await kuikka.click("#help-now")
+    await kuikka.locator("#help-dialog-status", has_text="Yksikään ohjaaja ei ole").wait_for()
+    await kuikka.click("#help-close")
+
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    await wait_until(kuikka, "!document.getElementById('session-banner').textContent"
+                             ".includes('Ohjaaja ei ole nyt')")
+    await wait_until(tiira, "!document.getElementById('session-banner').textContent"
+                            ".includes('nobody is guiding')")
+    for page in (kuikka, tiira, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await admin.close()
+
+
 async def test_a_group_closed_before_it_started_says_so_and_asks_no_feedback(
         browser, start_server, tmp_path):
     """Kuikka waits in the lobby; the group is closed before anyone opened it (the facilitator
