@@ -942,3 +942,87 @@ async def test_a_right_taken_away_while_the_supporters_console_is_closed_still_f
         await c.close()
     for h in (admin, aino_http):
         await h.close()
+
+
+async def test_a_disabled_supporters_people_are_handed_back_at_once(
+        start_server, redis_server, pg_url):
+    """Aino (console on A) is with a person from the queue (waiting on B) and in a
+    conversation she opened from an alert in olohuone, when an admin disables her account.
+    Before, her sockets closed but both people waited in silence until the 'supporter gone'
+    timeout (minutes), told only that she 'did not come back'. Now, at once: the queue's
+    person is told she cannot continue (supporter_revoked) and is back in the queue in their
+    place, ahead of someone who came later; the group member's conversation ends (by revoked,
+    with the crisis lines) and the alert is untaken, so Ville, who facilitates olohuone, sees
+    it open again and the member is told that the facilitator had to leave and others know."""
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url)
+    ids = await _setup(admin, supporters=["aino"], others=["ville"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    await aino.request({"type": "support_available", "capacity": 2})
+    p = await ChatClient.connect(b.ws_url)
+    asked = await _queue(p, "uni", now="ok")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    later = await ChatClient.connect(a.ws_url)
+    await _queue(later, "myöhemmin")
+    await _position(later, 1)
+    member = await ChatClient.connect(b.ws_url)
+    await member.join("olohuone")
+    await member.say("olohuone", "en jaksa enää, haluan kuolla")
+    alert = (await aino.wait_for(lambda f: f["type"] == "alert"))["alert"]
+    private = (await aino.request({"type": "conv_open", "alert": alert["id"]}))["conv"]
+    await member.wait_for(_is("conv_started", conv=private))
+    await member.wait_for(_is("help_status", status="seen"))
+
+    marks = {c: len(c.frames) for c in (p, later, member, ville)}
+    patched = await admin.patch(f"/api/staff/{ids['aino']}", {"disabled": True})
+    assert patched.status_code == 200, patched.text
+    told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=marks[p])
+    assert (told["reason"], told["request"]) == ("supporter_revoked", asked["request"])
+    back = await _position(p, 1, start=marks[p])
+    assert (back["request"], back.get("returned")) == (asked["request"], True)
+    await _position(later, 2, start=marks[later])
+    ended = await member.wait_for(_is("conv_ended", conv=private), timeout=10,
+                                  start=marks[member])
+    assert ended["by"] == "revoked" and ended["resources"], ended
+    await member.wait_for(_is("help_status", status="released", alert=alert["id"]),
+                          timeout=10, start=marks[member])
+    again = await ville.wait_for(
+        lambda f: f["type"] in ("alert_changed", "alert_escalated")
+        and f["alert"]["id"] == alert["id"] and f["alert"]["state"] == "open",
+        timeout=10, start=marks[ville])
+    assert again["alert"]["released_by"] == "Aino"
+    gone = await member.request({"type": "conv_send", "conv": private, "text": "Oletko siellä?"})
+    assert gone["code"] == "conversation_not_found", gone
+    for c in (p, later, member, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()
+
+
+@pytest.mark.parametrize("broker", ["memory", "redis"])
+async def test_a_supporter_disabled_while_their_console_is_closed_still_frees_the_person(
+        start_server, redis_server, tmp_path, broker):
+    """Aino's console is closed (no socket anywhere) when her account is disabled: her person
+    is told at once, not after the minutes it takes to call her gone, and waits again."""
+    server, admin, [(aino_http, aino)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/disabled.sqlite3",
+        redis_server.url if broker == "redis" else "", ["aino"])
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(server.ws_url)
+    asked = await _queue(p, "ilta")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    await aino.close()
+    staff = (await admin.http.get("/api/staff")).json()
+    aino_id = next(s["id"] for s in staff if s["username"] == "aino")
+    mark = len(p.frames)
+    patched = await admin.patch(f"/api/staff/{aino_id}", {"disabled": True})
+    assert patched.status_code == 200, patched.text
+    told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark)
+    assert told["reason"] == "supporter_revoked"
+    back = await _position(p, 1, start=mark)
+    assert back["request"] == asked["request"]
+    await p.close()
+    for h in (admin, aino_http):
+        await h.close()

@@ -507,10 +507,7 @@ class AlertInbox:
         return done
 
     async def release_abandoned(self, now: float) -> int:
-        """Untake every acknowledged alert whose handler has been offline for
-        HANDLER_GONE_SECONDS (as this process has seen it, so a reload or a network
-        change is not counted): the other staff are told, it escalates if it had not (in the
-        same change), and the person learns that the facilitator who saw it had to leave."""
+        """Untake each alert whose handler this process saw offline HANDLER_GONE_SECONDS."""
         handled = await self.store.handled()
         if not handled:
             self._handler_gone.clear()
@@ -524,18 +521,23 @@ class AlertInbox:
         done = 0
         for alert_id in due:
             del self._handler_gone[alert_id]
-            result = await self.store.release(alert_id, gone[alert_id], datetime.now(UTC))
-            if result is None:
-                continue  # resolved meanwhile, or another process was first
-            released, escalated_now = result
-            done += 1
-            metrics.ALERTS_RELEASED.inc()
-            # Who is online was read above, for all.
-            others = released.room_id is not None and _any_sees_room(staff, released.room_id)
-            await self._announce_loop_change(
-                "alert_escalated" if escalated_now else "alert_changed", released,
-                "released" if others else "released_nobody_online")
+            done += await self.release(alert_id, gone[alert_id])
         return done
+
+    async def release(self, alert_id: int, account: str) -> bool:
+        """Untake an alert ``account`` acknowledged (offline too long, or disabled): staff are
+        told, it escalates if it had not, the person hears the facilitator who saw it left."""
+        result = await self.store.release(alert_id, account, datetime.now(UTC))
+        if result is None:
+            return False  # resolved meanwhile, or another process was first
+        released, escalated_now = result
+        metrics.ALERTS_RELEASED.inc()
+        staff = [s for s in await self.presence.staff_online() if s.get("member") != account]
+        others = released.room_id is not None and _any_sees_room(staff, released.room_id)
+        await self._announce_loop_change(
+            "alert_escalated" if escalated_now else "alert_changed", released,
+            "released" if others else "released_nobody_online")
+        return True
 
     async def _announce_loop_change(self, kind: str, alert: AlertRecord, status: str) -> None:
         """Announce a change the escalation loop stored and tell the person ``status``. The

@@ -381,6 +381,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     entry.item.append(button(t("chat.retry"), () => { entry.item.remove(); sendText(entry.text); }));
   }
 
+  const ENDED_BY = { participant: "support.endedByYou", revoked: "support.endedCannotContinue" };
   function ended(frame) {
     if (state.side) { endedBeside(frame); return; }
     state.conv = null;
@@ -392,8 +393,9 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.endedResources = frame.resources ?? state.resources;
     renderResources($("support-ended-resources"), state.endedResources);
     if (frame.by) {
-      keyed($("support-ended-by"), frame.by === "participant" ? "support.endedByYou"
-        : "support.endedBySupporter");
+      // "revoked": their account was disabled (or their right removed): not the person's doing.
+      keyed($("support-ended-by"), ENDED_BY[frame.by] ?? "support.endedBySupporter",
+        { name: state.name });
     } else {
       $("support-ended-by").textContent = "";
       delete $("support-ended-by").dataset.i18n;
@@ -424,9 +426,7 @@ export function initSupport({ client, show, renderResources, beside }) {
   function endedBeside(frame) {
     state.conv = null;
     remember();
-    if (frame.by) {
-      note(frame.by === "participant" ? "support.endedByYou" : "support.endedByFacilitator");
-    }
+    if (frame.by) note(ENDED_BY[frame.by] ?? "support.endedByFacilitator", { name: state.name });
     const list = el("ul", "resources");
     renderResources(list, frame.resources ?? state.resources);
     $("support-notice").replaceChildren(keyed(el("p"), "support.endedLead"), list,

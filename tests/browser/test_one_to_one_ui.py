@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, Route, WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
 from tests.browser.staff_helpers import participant_page, sign_in
-from tests.browser.test_participant_ui import SHOTS, XSS, Frame, relay, wait_until
+from tests.browser.test_participant_ui import SHOTS, XSS, Frame, join, relay, wait_until
 from tests.test_one_to_one import QUESTIONS
 
 pytestmark = pytest.mark.browser
@@ -785,3 +785,49 @@ async def test_a_person_whose_supporters_right_is_taken_away_is_told_and_waits_a
     await conv.locator(".note", has_text="oikeutesi poistettiin").wait_for()
     assert await conv.locator(".conv-text").is_disabled()
     assert sanna.errors == [] and aino.errors == [] and ville.errors == []  # type: ignore[attr-defined]
+
+
+async def test_people_whose_supporter_is_disabled_are_told_at_once(browser, staff_server):
+    """Sanna is talking with Aino (from the queue) and with Kuikka (a conversation she opened
+    from Kuikka's call for help in olohuone) when the admin disables her account. Before, her
+    console closed but both pages went on showing the conversation for minutes, until Aino
+    was told that Sanna 'did not come back'. Now, at once: Aino's page says that Sanna cannot
+    continue, that it is not because of her, and that she is back in the queue in her place;
+    Kuikka's conversation beside the group says the same and ends with the crisis lines, and
+    the help panel says that the facilitator who saw the call had to leave."""
+    server, admin_password = staff_server
+    sanna_id = await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url, viewport=DESKTOP)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Paniikki")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    kuikka = await participant_page(browser, server.url, viewport=PHONE)
+    await join(kuikka, name="Kuikka")
+    await kuikka.click("#help-now")
+    await kuikka.click("#help-close")
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").click()
+    await kuikka.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
+
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    patched = await admin.patch(f"/api/staff/{sanna_id}", {"disabled": True})
+    assert patched.status_code == 200, patched.text
+    await admin.close()
+
+    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=10000)
+    returned = aino.locator("#support-returned:not([hidden])")
+    await returned.filter(has_text="Sanna ei voi jatkaa keskustelua kanssasi").wait_for()
+    assert "jonossa omalla paikallasi" in await returned.inner_text()
+    await place(aino, 1)
+    await kuikka.locator("#support-messages .note",
+                         has_text="Sanna ei voi jatkaa keskustelua kanssasi. Se ei johdu sinusta."
+                         ).wait_for(timeout=10000)
+    await kuikka.locator("#support-notice .resources a[href='tel:112']").wait_for()
+    assert await kuikka.is_disabled("#support-text")
+    await kuikka.locator("#private-help", has_text="joutui lähtemään").wait_for()
+    await kuikka.select_option("#lang", "en")
+    await kuikka.locator("#support-messages .note",
+                         has_text="Sanna cannot continue the conversation with you.").wait_for()
+    assert aino.errors == [] and kuikka.errors == []  # type: ignore[attr-defined]

@@ -42,7 +42,7 @@ from chatserver.features.one_to_one.frames import (
 from chatserver.features.one_to_one.settings import SupportSettings
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.one_to_one import OneToOneStore
-from chatserver.storage.staff import StaffStore
+from chatserver.storage.staff import AccountRecord, StaffStore
 from chatserver.storage.store import Store
 from moderation import permissions
 from moderation.filters import crisis_labels
@@ -118,22 +118,28 @@ class Conversations:
             {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]})
 
     async def hand_back_revoked(self) -> int:
-        """An admin took someone's one-to-one right away: each conversation they took from the
-        QUEUE ends for them (their consoles get ``conv_ended`` ``by`` ``revoked``) and its
-        person is back in the queue in their own band at their first arrival (ahead of anyone
-        who came later), told so, for another supporter. A conversation opened from an alert
-        rests on HANDLE_ALERT in that room, not on this right, and stays. Every process runs
-        this on the change whether or not a console is open; the backend's return is atomic,
-        so exactly one tells each person. Returns how many were handed back."""
+        """An admin took someone's one-to-one right away, or disabled their account: each
+        conversation they took from the QUEUE ends for them (their consoles get ``conv_ended``
+        ``by`` ``revoked``) and its person is back in the queue in their own band at their
+        first arrival (ahead of anyone who came later), told so, for another supporter. A
+        conversation opened from an alert rests on HANDLE_ALERT in that room, not on this
+        right, and stays while the account may act; a disabled account's ends at once
+        (``_end_disabled``). Every process runs this on the change whether or not a console is
+        open; the backend's return and end are atomic, so exactly one tells each person.
+        Returns how many were handed back or ended."""
+        records: dict[str, AccountRecord | None] = {}
         allowed: dict[str, bool] = {}
         handed = 0
         for conv in await self.backend.conversations():
             account = conv["supporter"]
-            if conv["request"].get("alert") is not None:
-                continue
-            if account not in allowed:
-                record = await self.staff.by_id(account)
+            if account not in records:
+                record = records[account] = await self.staff.by_id(account)
                 allowed[account] = record is not None and await self.config.may_support(record)
+            record = records[account]
+            if conv["request"].get("alert") is not None:
+                if record is None or record.disabled:
+                    handed += await self._end_disabled(conv)
+                continue
             if allowed[account]:
                 continue
             back = await self.backend.return_to_queue(conv["id"], conv["request"]["band"])
@@ -144,6 +150,19 @@ class Conversations:
             await self.returned(back, reason="supporter_revoked")
             handed += 1
         return handed
+
+    async def _end_disabled(self, conv: Conversation) -> int:
+        """A conversation opened from an alert by an account now disabled: nobody can answer
+        in it, so it ends at once (the person is told that the facilitator cannot continue,
+        with the crisis lines and the feedback prompt, as at any end), and the alert, if that
+        account had taken it, is untaken: the other staff see it again and the person hears
+        whether anyone is there."""
+        try:
+            await self._finish(conv, "revoked")
+        except ProtocolError:
+            return 0  # ended meanwhile (by the person, or by another process)
+        await self.alerts.release(conv["request"]["alert"], conv["supporter"])
+        return 1
 
     async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
         """Either side, after a reload: the conversation again with its history so far."""

@@ -360,6 +360,7 @@ class OneToOne:
                 ControlRoute("oo_rewait", lambda event: self.on_rewait(
                     str(event["identity"]), str(event["request"]))),
                 ControlRoute("oo_settings", self._on_settings),
+                ControlRoute("staff_disabled", self._on_settings),  # same: hand their people back
                 *(ControlRoute(kind, functools.partial(self._alert_to_supporters, kind))
                   for kind in ("alert_new", "alert_changed", "alert_escalated"))]
 
