@@ -28,6 +28,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     fromAlert: false, // opened by a facilitator from an alert (not asked for in the queue)
     side: false, // shown beside the group chat
     why: null, // why they wait again (a conversation cut off), said with the first place
+    restoring: false, // a reloaded tab asks for its place again (shown waiting meanwhile)
   };
 
   function say(text) {
@@ -202,7 +203,9 @@ export function initSupport({ client, show, renderResources, beside }) {
   function renderStatus(status, announce) {
     const previous = state.status;
     state.status = status;
-    $("support-position").textContent = t("support.position", { n: status.position });
+    const position = $("support-position");
+    position.textContent = t("support.position", { n: status.position });
+    delete position.dataset.i18n; // no longer "getting your place back" in another language
     $("support-estimate").textContent = estimateText(status);
     $("support-returned").hidden = !status.returned;
     $("support-closing").hidden = status.open !== false;
@@ -224,13 +227,17 @@ export function initSupport({ client, show, renderResources, beside }) {
     }
   }
 
-  function startWaiting(request) {
+  function startWaiting(request, waitingFor = "support.queued") {
     state.request = request;
     state.conv = null;
     remember();
     state.status = null;
     state.why = null;
-    $("support-position").textContent = t("support.queued");
+    // Keyed, so that a language picked (or the catalogue loaded) meanwhile says it again.
+    const position = keyed($("support-position"), waitingFor);
+    if (!has(waitingFor)) position.textContent = ""; // the catalogue is not here yet
+    // Not while the place is being asked for: the server would not know yet what to leave.
+    $("support-leave").disabled = state.restoring;
     $("support-estimate").textContent = "";
     $("support-returned").hidden = true;
     $("support-closing").hidden = true;
@@ -250,6 +257,7 @@ export function initSupport({ client, show, renderResources, beside }) {
   }
 
   function startConversation(frame) {
+    state.restoring = false;
     state.conv = frame.conv;
     state.name = frame.name ?? "";
     state.fromAlert = frame.alert !== undefined && frame.alert !== null;
@@ -471,9 +479,11 @@ export function initSupport({ client, show, renderResources, beside }) {
         $("support-form-status").textContent = t("support.left");
       } else setError(answer.code);
     } else if (request.type === "queue_resume") {
+      const restored = state.restoring;
+      if (!RETRIED.has(answer.code)) state.restoring = false;
       if (answer.type === "queued") {
         state.request = answer.request;
-        if (state.phase !== "waiting") startWaiting(answer.request);
+        if (state.phase !== "waiting" || restored) startWaiting(answer.request);
         say(t("support.placeKept"));
       } else if (RETRIED.has(answer.code)) {
         askAgain(request, answer); // the place is kept: "lost" would not be true
@@ -602,7 +612,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     clearTimeout(retryTimer);
     const wait = Math.max(RETRY_MS, (answer.retry_after ?? 0) * 1000);
     retryTimer = setTimeout(() => {
-      const reloaded = state.phase === null && !state.conv;
+      const reloaded = (state.phase === null || state.restoring) && !state.conv;
       if (request.type === "queue_resume" && (reloaded || state.phase === "waiting")) {
         client.request({ type: "queue_resume", request: request.request });
       } else if (request.type === "conv_resume"
@@ -616,6 +626,7 @@ export function initSupport({ client, show, renderResources, beside }) {
   // with its history (conv_resume): ask for them back once connected again.
   function resume() {
     clearTimeout(retryTimer);
+    if (state.restoring) return; // a reloaded tab's welcome asks for the place
     if (state.phase === "waiting" && state.request) {
       client.request({ type: "queue_resume", request: state.request });
     } else if (state.phase === "conv" && state.conv) {
@@ -628,7 +639,7 @@ export function initSupport({ client, show, renderResources, beside }) {
   // anywhere on this device, so they are not shown).
   client.addEventListener("welcome", async () => {
     const saved = JSON.parse(sessionStorage.getItem(CONV_KEY) ?? "null");
-    if (!saved || state.phase) return;
+    if (!saved || (state.phase && !state.restoring)) return;
     const info = await load();
     state.resources = info?.resources ?? [];
     renderHelp();
@@ -636,6 +647,15 @@ export function initSupport({ client, show, renderResources, beside }) {
     if (saved.conv) client.request({ type: "conv_resume", conv: saved.conv });
     else if (saved.request) client.request({ type: "queue_resume", request: saved.request });
   });
+
+  // A reloaded tab that was waiting shows the waiting view at once, saying that it is getting
+  // the place back, never the landing page as if the place were gone, until the server answers
+  // (the place, the conversation it became, or honestly that it was lost).
+  const saved = JSON.parse(sessionStorage.getItem(CONV_KEY) ?? "null");
+  if (saved?.request && !saved.conv) {
+    state.restoring = true;
+    startWaiting(saved.request, "support.resuming");
+  }
 
   return {
     load,

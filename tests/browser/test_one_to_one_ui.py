@@ -17,7 +17,15 @@ from playwright.async_api import Browser, Page, Route, WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
 from tests.browser.staff_helpers import participant_page, sign_in
-from tests.browser.test_participant_ui import SHOTS, XSS, Frame, join, relay, wait_until
+from tests.browser.test_participant_ui import (
+    SHOTS,
+    XSS,
+    Frame,
+    HeldFrames,
+    join,
+    relay,
+    wait_until,
+)
 from tests.test_one_to_one import QUESTIONS
 
 pytestmark = pytest.mark.browser
@@ -831,3 +839,59 @@ async def test_people_whose_supporter_is_disabled_are_told_at_once(browser, staf
     await kuikka.locator("#support-messages .note",
                          has_text="Sanna cannot continue the conversation with you.").wait_for()
     assert aino.errors == [] and kuikka.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_reloaded_waiting_tab_shows_at_once_that_it_is_getting_its_place_back(
+        browser, staff_server):
+    """Aino reloads while she waits, and the server's answer to queue_resume is slow (held
+    here). Before, the page showed the landing page until the answer came (three seconds and
+    more when it had to ask again), as if her place were lost. Now the waiting view is there at
+    once, saying that her place is being got back, in her language; then her place. A tab
+    whose place is gone says so honestly after the same wait."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    await available(browser, server.url)
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Ilta")
+    await place(aino, 1)
+    held = HeldFrames(lambda f: f.get("type") == "queued" or f.get("type") == "queue_status"
+                      or f.get("code") == "not_queued")
+    await aino.route_web_socket(re.compile(r".*/ws$"), relay(to_page=held))
+    await aino.reload()
+    waiting = aino.locator("#support-waiting:not([hidden])")
+    await waiting.wait_for(timeout=3000)
+    await aino.locator("#support-position", has_text="Haetaan paikkaasi jonossa takaisin"
+                       ).wait_for()
+    await asyncio.sleep(1.0)  # the answer has not come: still waiting, never the landing page
+    assert await aino.locator("#landing").is_hidden()
+    assert await waiting.is_visible()
+    assert await aino.locator("#support-leave").is_disabled()
+    await aino.select_option("#lang", "sv")
+    await aino.locator("#support-position", has_text="Din plats i kön hämtas tillbaka"
+                       ).wait_for()
+    await aino.select_option("#lang", "fi")
+    held.holding = False
+    for page_side, frame in held.frames:
+        page_side.send(frame)
+    await place(aino, 1)
+    assert await aino.locator("#support-leave").is_enabled()
+
+    # A place that is gone: the same wait, then said honestly (with the form to ask again).
+    await aino.evaluate("sessionStorage.setItem('vt.support.conv', JSON.stringify("
+                        "{conv: null, request: '0123456789abcdef0123456789abcdef'}))")
+    held.holding, held.frames = True, []
+    await aino.reload()
+    await aino.locator("#support-position", has_text="Haetaan paikkaasi jonossa takaisin"
+                       ).wait_for(timeout=3000)
+    assert await aino.locator("#landing").is_hidden()
+    for _ in range(100):  # the server's `not_queued`, held
+        if held.frames:
+            break
+        await asyncio.sleep(0.1)
+    assert await aino.locator("#support-waiting").is_visible()
+    held.holding = False
+    for page_side, frame in held.frames:
+        page_side.send(frame)
+    await aino.locator("#support-form-status", has_text="Paikka jonossa menetettiin").wait_for()
+    assert await aino.locator("#support-waiting").is_hidden()
+    assert aino.errors == []  # type: ignore[attr-defined]
