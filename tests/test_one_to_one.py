@@ -1026,3 +1026,62 @@ async def test_a_supporter_disabled_while_their_console_is_closed_still_frees_th
     await p.close()
     for h in (admin, aino_http):
         await h.close()
+
+
+async def test_a_console_that_was_away_hears_at_once_which_conversations_ended_and_why(
+        start_server, redis_server, pg_url):
+    """Aino's console (on A) loses its connection while she is in a conversation from the
+    queue and in one she opened from an alert; meanwhile an admin takes her one-to-one right
+    away. Ville's console (on B) is away too while his person ends their conversation. Before,
+    Aino's console coming back got only `forbidden` for its availability and no word of the
+    ended conversation, and each console learned that a conversation had ended only when its
+    supporter wrote into it, told that 'the connection was cut'. Now Aino's console hears
+    support_revoked at once, with the conversation from the alert still hers and the other
+    ended because her right was removed; Ville's status says his ended by the person; and a
+    late message into an ended conversation is refused with why."""
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url)
+    ids = await _setup(admin, supporters=["aino", "ville"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    await aino.request({"type": "support_available", "capacity": 2})
+    p = await ChatClient.connect(b.ws_url)
+    await _queue(p, "uni")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    member = await ChatClient.connect(b.ws_url)
+    await member.join("olohuone")
+    await member.say("olohuone", "en jaksa enää, haluan kuolla")
+    alert = (await aino.wait_for(lambda f: f["type"] == "alert"))["alert"]
+    private = (await aino.request({"type": "conv_open", "alert": alert["id"]}))["conv"]
+    await member.wait_for(_is("conv_started", conv=private))
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    await ville.request({"type": "support_available", "capacity": 1})
+    q = await ChatClient.connect(a.ws_url)
+    await _queue(q, "ilta")
+    ville_conv = (await ville.request({"type": "support_take"}))["conv"]
+    await q.wait_for(_is("conv_started", conv=ville_conv))
+
+    await aino.close()  # both consoles lose their connection ...
+    await ville.close()
+    mark = len(p.frames)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
+    assert put.status_code == 200, put.text
+    await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark)
+    await q.request({"type": "conv_end", "conv": ville_conv})
+
+    aino = await aino_http.socket(a.ws_url)  # ... and come back
+    refused = await aino.request({"type": "support_available", "capacity": 2})
+    assert refused["code"] == "forbidden", refused
+    revoked = await aino.wait_for(_is("support_revoked"))
+    assert revoked["convs"] == [private]
+    assert revoked["ended"] == {conv: "revoked"}
+    late = await aino.request({"type": "conv_send", "conv": conv, "text": "Oletko siellä?"})
+    assert (late["code"], late.get("reason")) == ("conversation_not_found", "revoked"), late
+    assert (await aino.request({"type": "conv_send", "conv": private, "text": "Olen tässä."})
+            )["type"] == "conv_sent"
+    ville = await ville_http.socket(b.ws_url)
+    status = await ville.request({"type": "support_available", "capacity": 1})
+    assert status["convs"] == [] and status["ended"] == {ville_conv: "participant"}, status
+    for c in (p, q, member, aino, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from redis import asyncio as aioredis
 
+from chatserver.broker.endings import Endings, MemoryEndings, RedisEndings
 from chatserver.domain.queueing import BAND_RETURNED, RECENT_CONVERSATIONS, score
 
 Request = dict[str, Any]
@@ -29,6 +30,8 @@ FULL = "full"  # take/transfer refused: the supporter has no free slot
 
 
 class QueueBackend(Protocol):
+    endings: Endings  # how each supporter's conversations ended, for a console that was away
+
     async def enqueue(self, request: Request) -> None: ...
 
     async def remove(self, request_id: str) -> Request | None:
@@ -127,6 +130,7 @@ class MemoryQueue:
         self._load: dict[str, int] = {}
         self._transcripts: dict[str, list[str]] = {}
         self._durations: list[float] = []
+        self.endings: Endings = MemoryEndings()
 
     async def enqueue(self, request: Request) -> None:
         self._queue[request["id"]] = (score(request["band"], request["arrived"]), request)
@@ -442,6 +446,7 @@ class RedisQueue:
         self._claim = self._redis.register_script(_CLAIM)
         # A transcript outlives no conversation; the TTL only bounds one a crash left behind.
         self._transcript_seconds = transcript_seconds
+        self.endings: Endings = RedisEndings(self._redis)
 
     async def enqueue(self, request: Request) -> None:
         rid = request["id"]

@@ -92,17 +92,24 @@ export function initSupportConsole({ client, api, roomName }) {
     openWhenAsked.set(id, [...state.convs.values()].filter((c) => !c.ended).map((c) => c.frame.conv));
   }
 
-  // The server's status lists the conversations still this supporter's: one this console had
-  // open that is not there ended while it was away (handed back to the queue). Say so now,
-  // not when the supporter next writes into it.
-  function endGoneConversations(askedWith, stillMine) {
+  // The server's status lists the conversations still this supporter's, and why the others
+  // of the last day ended: one this console had open that is not there ended while it was
+  // away. Say so now, and why, not when the supporter next writes into it.
+  function endGoneConversations(askedWith, stillMine, why) {
     if (!Array.isArray(stillMine)) return;
     for (const id of askedWith ?? []) {
       const conv = state.convs.get(id);
       if (!conv || conv.ended || stillMine.includes(id)) continue;
-      conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.gone")));
-      ended(conv, "gone");
+      endedAway(conv, why?.[id]);
     }
+  }
+
+  // Ended while this console had no socket (the server says why, when it knows): the person
+  // ended it, the right was taken away, or the connection was cut and it went back to the queue.
+  function endedAway(conv, by) {
+    if (by && by !== "gone" && by !== "transfer") { ended(conv, by); return; }
+    conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.gone")));
+    ended(conv, "gone");
   }
 
   $("supporter-availability").addEventListener("submit", (e) => {
@@ -462,7 +469,7 @@ export function initSupportConsole({ client, api, roomName }) {
         sessionStorage.setItem(AVAILABILITY_KEY, JSON.stringify(state.wanted));
         renderQueue();
         say($("supporter-status").textContent);
-        endGoneConversations(askedWith, answer.convs);
+        endGoneConversations(askedWith, answer.convs, answer.ended);
       } else say(errorText(answer.code));
     } else if (request.type === "support_take") {
       if (answer.type === "error") say(errorText(answer.code));
@@ -483,8 +490,7 @@ export function initSupportConsole({ client, api, roomName }) {
       const conv = state.convs.get(request.conv);
       if (answer.code === "conversation_not_found" && conv && !conv.ended) {
         // Gone on the server (e.g. handed back to the queue when a process stopped).
-        conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.gone")));
-        ended(conv, "gone");
+        endedAway(conv, answer.reason);
       }
       // A reply that did not go out comes back into an empty box: nothing typed is lost.
       const box = conv?.node.querySelector(".conv-text:not([disabled])");
@@ -495,7 +501,16 @@ export function initSupportConsole({ client, api, roomName }) {
   // An admin took the one-to-one right away: the queue (people's topics and answers) goes,
   // with the availability; conversations from the queue end (conv_ended, by "revoked": their
   // people wait for another supporter), those opened from an alert stay.
-  client.addEventListener("support_revoked", () => {
+  client.addEventListener("support_revoked", (e) => {
+    // Taken away while this console had no socket: the server says it on its return, with the
+    // conversations still this supporter's (from alerts: asked back, with what was said
+    // meanwhile) and why the others ended.
+    const { convs, ended: why } = e.detail;
+    for (const conv of Array.isArray(convs) ? state.convs.values() : []) {
+      if (conv.ended) continue;
+      if (convs.includes(conv.frame.conv)) client.request({ type: "conv_resume", conv: conv.frame.conv });
+      else endedAway(conv, why?.[conv.frame.conv]);
+    }
     state.on = false;
     state.wanted = null;
     state.queue = { waiting: [], supporters: 0, capacity: 0, busy: 0 };

@@ -895,3 +895,56 @@ async def test_a_reloaded_waiting_tab_shows_at_once_that_it_is_getting_its_place
     await aino.locator("#support-form-status", has_text="Paikka jonossa menetettiin").wait_for()
     assert await aino.locator("#support-waiting").is_hidden()
     assert aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_console_that_was_away_when_the_right_was_removed_says_why_its_tab_ended(
+        browser, staff_server):
+    """Sanna's console loses its connection while she talks with Aino, and meanwhile the admin
+    takes her one-to-one right away (Aino is handed back to the queue). Before, her console
+    came back still showing the conversation as open; only when she wrote into it did it say
+    it had ended, and then that 'the connection was cut'. Now, as soon as it is back, the tab
+    says the conversation ended because her right was removed, without her writing, and the
+    queue is gone from her console."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna = await available(browser, server.url, viewport=DESKTOP)
+    line: dict[str, Any] = {"down": False, "sockets": []}
+
+    async def route(page_side: WebSocketRoute) -> None:
+        if line["down"]:
+            await page_side.close()
+            return
+        server_side = page_side.connect_to_server()
+        page_side.on_message(server_side.send)
+        server_side.on_message(page_side.send)
+        line["sockets"].append((page_side, server_side))
+
+    await sanna.route_web_socket(re.compile(r".*/ws$"), route)
+    await sanna.reload()  # the console's socket now goes through `route`
+    await sanna.locator("#supporter-status", has_text="enintään 1").wait_for()
+    aino = await participant_page(browser, server.url, viewport=PHONE)
+    await queue(aino, topic="Paniikki")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    conv = sanna.locator("#supporter-conv .conversation")
+    await conv.first.wait_for()
+
+    line["down"] = True  # her connection is lost, and stays lost for a while
+    for page_side, server_side in line["sockets"]:
+        await server_side.close()
+        await page_side.close()
+    await sanna.locator("#connection").wait_for()
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": []})
+    assert put.status_code == 200, put.text
+    await admin.close()
+    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=10000)
+
+    line["down"] = False  # back
+    note = conv.locator(".note", has_text="oikeutesi poistettiin")
+    await note.wait_for(timeout=20000)
+    assert await conv.locator(".note", has_text="yhteys katkesi").count() == 0
+    assert await conv.locator(".conv-text").is_disabled()
+    await sanna.wait_for_selector("#supporter-availability", state="hidden")
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]

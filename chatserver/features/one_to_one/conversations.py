@@ -5,6 +5,7 @@ backend while the conversation lasts (so a handover keeps them) and are gone whe
 from __future__ import annotations
 
 import hmac
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 import msgspec
 
 from chatserver.broker.base import Broker
+from chatserver.broker.errors import BrokerError
 from chatserver.broker.queue import FULL, Conversation, QueueBackend
 from chatserver.core.alerts import CRISIS, HELP, AlertInbox, actor
 from chatserver.core.crisis import CrisisResources
@@ -47,6 +49,8 @@ from chatserver.storage.store import Store
 from moderation import permissions
 from moderation.filters import crisis_labels
 from moderation.permissions import Action
+
+log = logging.getLogger("chatserver.one_to_one")
 
 # Feedback after a conversation: the key's purpose, and how long it may be given.
 FEEDBACK_KEY = "oo-feedback"
@@ -116,6 +120,21 @@ class Conversations:
         await self._send([request["identity"]], frame)
         await self.rooms.announce(
             {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]})
+        if reason != "supporter_revoked":  # that one is told (and noted) by hand_back_revoked
+            await self._noted(conv["supporter"], conv["id"], "gone")
+
+    async def _ended_for(self, account: str, conv_id: str, by: str) -> None:
+        """The supporter's consoles hear that the conversation ended, and why; kept for a
+        console that has no socket now (``backend.endings``), to say it when it is back."""
+        await self._send([staff_identity(account)],
+                         {"type": "conv_ended", "conv": conv_id, "by": by})
+        await self._noted(account, conv_id, by)
+
+    async def _noted(self, account: str, conv_id: str, by: str) -> None:
+        try:
+            await self.backend.endings.note(account, conv_id, by)
+        except (BrokerError, OSError) as exc:  # only a console's later wording is at stake
+            log.warning("conversation ending not kept", extra={"error": type(exc).__name__})
 
     async def hand_back_revoked(self) -> int:
         """An admin took someone's one-to-one right away, or disabled their account: each
@@ -145,8 +164,7 @@ class Conversations:
             back = await self.backend.return_to_queue(conv["id"], conv["request"]["band"])
             if back is None:
                 continue  # ended, or handed back by another process, meanwhile
-            await self._send([staff_identity(account)],
-                             {"type": "conv_ended", "conv": conv["id"], "by": "revoked"})
+            await self._ended_for(account, conv["id"], "revoked")
             await self.returned(back, reason="supporter_revoked")
             handed += 1
         return handed
@@ -163,6 +181,17 @@ class Conversations:
             return 0  # ended meanwhile (by the person, or by another process)
         await self.alerts.release(conv["request"]["alert"], conv["supporter"])
         return 1
+
+    async def revoked_while_away(self, client: Client) -> None:
+        """A console asks to be available for someone who may not support: their right was
+        taken away while it had no socket, so it never heard ``support_revoked``. It hears it
+        now, with the conversations still theirs (from alerts) and why each of the others of
+        the last day ended, so that it says at once which of its tabs ended, and why."""
+        if client.staff is None:
+            return
+        mine = await self.backend.conversations_of(client.staff.id)
+        client.offer(encode({"type": "support_revoked", "convs": [c["id"] for c in mine],
+                             "ended": await self.backend.endings.of(client.staff.id)}))
 
     async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
         """Either side, after a reload: the conversation again with its history so far."""
@@ -208,6 +237,9 @@ class Conversations:
                 return conv, "supporter"
             if client.staff is None and conv["request"]["identity"] == client.identity.id:
                 return conv, "participant"
+        elif client.staff is not None:  # ended: why, if it was theirs (their console was away)
+            why = (await self.backend.endings.of(client.staff.id)).get(conv_id)
+            raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND, reason=why)
         raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
 
     async def send(self, client: Client, frame: ConvSend) -> None:
@@ -252,8 +284,7 @@ class Conversations:
             "type": "conv_ended", "conv": conv["id"], "by": by, "feedback": True,
             "feedback_key": self.identities.tag(FEEDBACK_KEY, conv["id"]),
             "resources": resources})
-        await self._send([staff_identity(ended["supporter"])], {
-            "type": "conv_ended", "conv": conv["id"], "by": by})
+        await self._ended_for(ended["supporter"], conv["id"], by)
         await self._changed()
 
     async def transfer(self, client: Client, frame: ConvTransfer) -> None:

@@ -483,6 +483,7 @@ class OneToOne:
 
     async def available(self, client: Client, frame: SupportAvailable) -> None:
         if not await self.config.is_supporter(client):
+            await self.conversations.revoked_while_away(client)
             raise ProtocolError(ErrorCode.FORBIDDEN)
         account = client.staff
         assert account is not None
@@ -496,12 +497,13 @@ class OneToOne:
                                          frame.capacity)
         self._last_status.pop(client.id, None)
         # Conversations still theirs (a reloaded console, another tab): each again, with
-        # the history so far, to this socket only. Their ids in the status let a console that
-        # was away see at once which of its conversations ended meanwhile.
+        # the history so far, to this socket only. Their ids in the status, and why each of the
+        # last day's others ended, let a console that was away say at once which ended and why.
         convs = await self.backend.conversations_of(account.id)
         client.offer(encode({"type": "support_status", "id": frame.id,
                              "capacity": frame.capacity, "auto": frame.auto,
-                             "convs": [conv["id"] for conv in convs]}))
+                             "convs": [conv["id"] for conv in convs],
+                             "ended": await self.backend.endings.of(account.id)}))
         for conv in convs:
             client.offer(encode(await self.conversations.resumed(conv, "supporter")))
             await self.conversations.supporter_back(conv)
