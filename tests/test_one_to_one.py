@@ -104,6 +104,33 @@ def pair(start_server, redis_server, pg_url):
     return a, b, password
 
 
+async def _in_two_conversations(b: Any, aino: ChatClient
+                                ) -> tuple[ChatClient, Frame, str, ChatClient, Frame, str]:
+    """Aino (capacity 2) takes a person waiting on process B (topic "uni", answers now=ok),
+    and opens a private conversation from the crisis alert of a member of olohuone on B.
+    Returns the person, their request, that conversation, the member, the alert and theirs."""
+    await aino.request({"type": "support_available", "capacity": 2})
+    p = await ChatClient.connect(b.ws_url)
+    asked = await _queue(p, "uni", now="ok")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    member = await ChatClient.connect(b.ws_url)
+    await member.join("olohuone")
+    await member.say("olohuone", "en jaksa enää, haluan kuolla")
+    alert = (await aino.wait_for(lambda f: f["type"] == "alert"))["alert"]
+    private = (await aino.request({"type": "conv_open", "alert": alert["id"]}))["conv"]
+    await member.wait_for(_is("conv_started", conv=private))
+    return p, asked, conv, member, alert, private
+
+
+async def _waiting_after(server: Any) -> ChatClient:
+    """Someone who asks for a conversation later, first in the queue."""
+    later = await ChatClient.connect(server.ws_url)
+    await _queue(later, "myöhemmin")
+    await _position(later, 1)
+    return later
+
+
 async def test_queue_over_two_processes_crisis_transfer_and_a_killed_supporter(pair):
     a, b, password = pair
     admin = StaffHttp(b.url)
@@ -857,22 +884,10 @@ async def test_a_supporter_whose_right_is_taken_away_hands_their_people_back_to_
     a, b, admin = await _two_processes(start_server, redis_server, pg_url)
     ids = await _setup(admin, supporters=["aino", "ville"])
     aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
-    await aino.request({"type": "support_available", "capacity": 2})
-    p = await ChatClient.connect(b.ws_url)
-    asked = await _queue(p, "uni", now="ok")
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await p.wait_for(_is("conv_started", conv=conv))
+    p, asked, conv, member, _, private = await _in_two_conversations(b, aino)
     await aino.request({"type": "conv_send", "conv": conv, "text": "Hei, olen Aino."})
     await p.wait_for(_is("conv_message", conv=conv))
-    later = await ChatClient.connect(a.ws_url)
-    await _queue(later, "myöhemmin")
-    await _position(later, 1)
-    member = await ChatClient.connect(b.ws_url)
-    await member.join("olohuone")
-    await member.say("olohuone", "en jaksa enää, haluan kuolla")
-    alert = (await aino.wait_for(lambda f: f["type"] == "alert"))["alert"]
-    private = (await aino.request({"type": "conv_open", "alert": alert["id"]}))["conv"]
-    await member.wait_for(_is("conv_started", conv=private))
+    later = await _waiting_after(a)
 
     mark_p, mark_later = len(p.frames), len(later.frames)
     put = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
@@ -913,37 +928,6 @@ async def test_a_supporter_whose_right_is_taken_away_hands_their_people_back_to_
         await h.close()
 
 
-@pytest.mark.parametrize("broker", ["memory", "redis"])
-async def test_a_right_taken_away_while_the_supporters_console_is_closed_still_frees_the_person(
-        start_server, redis_server, tmp_path, broker):
-    """Aino's console is closed (no socket on any process) when her right is taken away: her
-    person does not wait the minutes it takes to call her gone; they are told at once and
-    are back in the queue, and Aino's reopened console has no conversation left."""
-    server, admin, [(aino_http, aino)] = await _with_supporters(
-        start_server, f"sqlite+aiosqlite:///{tmp_path}/offline.sqlite3",
-        redis_server.url if broker == "redis" else "", ["aino"])
-    await aino.request({"type": "support_available", "capacity": 1})
-    p = await ChatClient.connect(server.ws_url)
-    asked = await _queue(p, "ilta")
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await p.wait_for(_is("conv_started", conv=conv))
-    await aino.close()
-    mark = len(p.frames)
-    put = await admin.put("/api/one-to-one/settings", {"supporters": []})
-    assert put.status_code == 200, put.text
-    told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark)
-    assert told["reason"] == "supporter_revoked"
-    back = await _position(p, 1, start=mark)
-    assert back["request"] == asked["request"]
-    aino = await aino_http.socket(server.ws_url)
-    refused = await aino.request({"type": "conv_resume", "conv": conv})
-    assert refused["code"] == "conversation_not_found", refused
-    for c in (p, aino):
-        await c.close()
-    for h in (admin, aino_http):
-        await h.close()
-
-
 async def test_a_disabled_supporters_people_are_handed_back_at_once(
         start_server, redis_server, pg_url):
     """Aino (console on A) is with a person from the queue (waiting on B) and in a
@@ -958,20 +942,8 @@ async def test_a_disabled_supporters_people_are_handed_back_at_once(
     ids = await _setup(admin, supporters=["aino"], others=["ville"])
     aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
     ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
-    await aino.request({"type": "support_available", "capacity": 2})
-    p = await ChatClient.connect(b.ws_url)
-    asked = await _queue(p, "uni", now="ok")
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await p.wait_for(_is("conv_started", conv=conv))
-    later = await ChatClient.connect(a.ws_url)
-    await _queue(later, "myöhemmin")
-    await _position(later, 1)
-    member = await ChatClient.connect(b.ws_url)
-    await member.join("olohuone")
-    await member.say("olohuone", "en jaksa enää, haluan kuolla")
-    alert = (await aino.wait_for(lambda f: f["type"] == "alert"))["alert"]
-    private = (await aino.request({"type": "conv_open", "alert": alert["id"]}))["conv"]
-    await member.wait_for(_is("conv_started", conv=private))
+    p, asked, conv, member, alert, private = await _in_two_conversations(b, aino)
+    later = await _waiting_after(a)
     await member.wait_for(_is("help_status", status="seen"))
 
     marks = {c: len(c.frames) for c in (p, later, member, ville)}
@@ -1001,12 +973,15 @@ async def test_a_disabled_supporters_people_are_handed_back_at_once(
 
 
 @pytest.mark.parametrize("broker", ["memory", "redis"])
-async def test_a_supporter_disabled_while_their_console_is_closed_still_frees_the_person(
-        start_server, redis_server, tmp_path, broker):
-    """Aino's console is closed (no socket anywhere) when her account is disabled: her person
-    is told at once, not after the minutes it takes to call her gone, and waits again."""
+@pytest.mark.parametrize("how", ["right_removed", "disabled"])
+async def test_a_supporter_taken_off_while_their_console_is_closed_still_frees_the_person(
+        start_server, redis_server, tmp_path, broker, how):
+    """Aino's console is closed (no socket on any process) when an admin takes her one-to-one
+    right away or disables her account: her person does not wait the minutes it takes to call
+    her gone; they are told at once and are back in the queue. With only the right removed,
+    her reopened console has no conversation left."""
     server, admin, [(aino_http, aino)] = await _with_supporters(
-        start_server, f"sqlite+aiosqlite:///{tmp_path}/disabled.sqlite3",
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/offline.sqlite3",
         redis_server.url if broker == "redis" else "", ["aino"])
     await aino.request({"type": "support_available", "capacity": 1})
     p = await ChatClient.connect(server.ws_url)
@@ -1014,16 +989,24 @@ async def test_a_supporter_disabled_while_their_console_is_closed_still_frees_th
     conv = (await aino.request({"type": "support_take"}))["conv"]
     await p.wait_for(_is("conv_started", conv=conv))
     await aino.close()
-    staff = (await admin.http.get("/api/staff")).json()
-    aino_id = next(s["id"] for s in staff if s["username"] == "aino")
     mark = len(p.frames)
-    patched = await admin.patch(f"/api/staff/{aino_id}", {"disabled": True})
-    assert patched.status_code == 200, patched.text
+    if how == "disabled":
+        staff = (await admin.http.get("/api/staff")).json()
+        aino_id = next(s["id"] for s in staff if s["username"] == "aino")
+        changed = await admin.patch(f"/api/staff/{aino_id}", {"disabled": True})
+    else:
+        changed = await admin.put("/api/one-to-one/settings", {"supporters": []})
+    assert changed.status_code == 200, changed.text
     told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark)
     assert told["reason"] == "supporter_revoked"
     back = await _position(p, 1, start=mark)
     assert back["request"] == asked["request"]
-    await p.close()
+    if how == "right_removed":
+        aino = await aino_http.socket(server.ws_url)
+        refused = await aino.request({"type": "conv_resume", "conv": conv})
+        assert refused["code"] == "conversation_not_found", refused
+    for c in (p, aino):
+        await c.close()
     for h in (admin, aino_http):
         await h.close()
 
@@ -1042,17 +1025,7 @@ async def test_a_console_that_was_away_hears_at_once_which_conversations_ended_a
     a, b, admin = await _two_processes(start_server, redis_server, pg_url)
     ids = await _setup(admin, supporters=["aino", "ville"])
     aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
-    await aino.request({"type": "support_available", "capacity": 2})
-    p = await ChatClient.connect(b.ws_url)
-    await _queue(p, "uni")
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await p.wait_for(_is("conv_started", conv=conv))
-    member = await ChatClient.connect(b.ws_url)
-    await member.join("olohuone")
-    await member.say("olohuone", "en jaksa enää, haluan kuolla")
-    alert = (await aino.wait_for(lambda f: f["type"] == "alert"))["alert"]
-    private = (await aino.request({"type": "conv_open", "alert": alert["id"]}))["conv"]
-    await member.wait_for(_is("conv_started", conv=private))
+    p, _, conv, member, _, private = await _in_two_conversations(b, aino)
     ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
     await ville.request({"type": "support_available", "capacity": 1})
     q = await ChatClient.connect(a.ws_url)

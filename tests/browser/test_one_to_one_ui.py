@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, Route, WebSocketRoute
+from playwright.async_api import Browser, Locator, Page, Route, WebSocketRoute
 
 from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
 from tests.browser.staff_helpers import participant_page, sign_in
@@ -748,6 +748,27 @@ async def test_a_supporter_whose_right_is_taken_away_stops_seeing_the_queue(
     assert sanna.errors == []  # type: ignore[attr-defined]
 
 
+async def aino_with_sanna(browser: Browser, url: str, **console: Any) -> tuple[Page, Page]:
+    """Sanna's console, available, and Aino on a phone, whom she takes from the queue."""
+    sanna = await available(browser, url, **console)
+    aino = await participant_page(browser, url, viewport=PHONE)
+    await queue(aino, topic="Paniikki")
+    await sanna.click("#supporter-take-next")
+    await aino.wait_for_selector("#support-conv:not([hidden])")
+    return sanna, aino
+
+
+async def told_sanna_cannot_continue(aino: Page) -> Locator:
+    """Aino's page says that Sanna cannot continue and that she waits again, first in the
+    queue, in her place. Returns that line."""
+    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=10000)
+    returned = aino.locator("#support-returned:not([hidden])")
+    await returned.filter(has_text="Sanna ei voi jatkaa keskustelua kanssasi").wait_for()
+    assert "jonossa omalla paikallasi" in await returned.inner_text()
+    await place(aino, 1)
+    return returned
+
+
 async def test_a_person_whose_supporters_right_is_taken_away_is_told_and_waits_again(
         browser, staff_server):
     """Sanna is talking with Aino, and Ville queued after her, when the admin takes Sanna's
@@ -758,11 +779,7 @@ async def test_a_person_whose_supporters_right_is_taken_away_is_told_and_waits_a
     conversation ended because her right was removed."""
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
-    sanna = await available(browser, server.url)
-    aino = await participant_page(browser, server.url, viewport=PHONE)
-    await queue(aino, topic="Paniikki")
-    await sanna.click("#supporter-take-next")
-    await aino.wait_for_selector("#support-conv:not([hidden])")
+    sanna, aino = await aino_with_sanna(browser, server.url)
     ville = await participant_page(browser, server.url, viewport=PHONE)
     await queue(ville, topic="Ilta")
     await place(ville, 1)
@@ -772,11 +789,7 @@ async def test_a_person_whose_supporters_right_is_taken_away_is_told_and_waits_a
     assert put.status_code == 200, put.text
     await admin.close()
 
-    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=10000)
-    returned = aino.locator("#support-returned:not([hidden])")
-    await returned.filter(has_text="Sanna ei voi jatkaa keskustelua kanssasi").wait_for()
-    assert "jonossa omalla paikallasi" in await returned.inner_text()
-    await place(aino, 1)
+    returned = await told_sanna_cannot_continue(aino)
     await place(ville, 2)
     nobody = aino.locator("#support-waiting-nobody:not([hidden])")
     await nobody.wait_for()
@@ -805,11 +818,7 @@ async def test_people_whose_supporter_is_disabled_are_told_at_once(browser, staf
     the help panel says that the facilitator who saw the call had to leave."""
     server, admin_password = staff_server
     sanna_id = await make_sanna_a_supporter(server.url, admin_password)
-    sanna = await available(browser, server.url, viewport=DESKTOP)
-    aino = await participant_page(browser, server.url, viewport=PHONE)
-    await queue(aino, topic="Paniikki")
-    await sanna.click("#supporter-take-next")
-    await aino.wait_for_selector("#support-conv:not([hidden])")
+    sanna, aino = await aino_with_sanna(browser, server.url, viewport=DESKTOP)
     kuikka = await participant_page(browser, server.url, viewport=PHONE)
     await join(kuikka, name="Kuikka")
     await kuikka.click("#help-now")
@@ -824,11 +833,7 @@ async def test_people_whose_supporter_is_disabled_are_told_at_once(browser, staf
     assert patched.status_code == 200, patched.text
     await admin.close()
 
-    await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=10000)
-    returned = aino.locator("#support-returned:not([hidden])")
-    await returned.filter(has_text="Sanna ei voi jatkaa keskustelua kanssasi").wait_for()
-    assert "jonossa omalla paikallasi" in await returned.inner_text()
-    await place(aino, 1)
+    await told_sanna_cannot_continue(aino)
     await kuikka.locator("#support-messages .note",
                          has_text="Sanna ei voi jatkaa keskustelua kanssasi. Se ei johdu sinusta."
                          ).wait_for(timeout=10000)
