@@ -70,10 +70,11 @@ async def wait_state(server, room_id: str, state: str, timeout: float = 20) -> d
 
 
 @pytest.fixture
-async def pair(start_server, redis_server, pg_url):
+async def pair(start_server, redis_server, pg_url, request):
     admin_password = create_admin({"DATABASE_URL": pg_url})
-    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **TIMER)
-    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **TIMER)
+    more = getattr(request, "param", {})  # settings of a test's own (indirect parametrize)
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **TIMER, **more)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **TIMER, **more)
     admin = StaffHttp(a.url)
     await admin.login("admin", admin_password)
     yield a, b, admin
@@ -330,6 +331,7 @@ async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_privat
         await http.close()
 
 
+@pytest.mark.parametrize("pair", [{"facilitator_away_seconds": 4}], indirect=True)
 async def test_the_room_is_told_when_no_facilitator_is_there_any_more_and_when_one_is_back(
         pair):
     """Sanna opens the group and later leaves it while it is live. Everyone in the room, on

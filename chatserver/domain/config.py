@@ -102,6 +102,9 @@ class Settings:
     maintenance_seconds: float = 600.0
     # How often each process evaluates the session timers (only one process wins each change).
     session_timer_seconds: float = 5.0
+    # A live guided session with no facilitator present this long tells the room so (and at
+    # once when one is back): longer than a console's reload or a network blip.
+    facilitator_away_seconds: float = 10.0
     # A participant waiting for one-to-one support whose connection drops keeps their place this
     # long (a phone changing networks, a reloaded page), then counts as having left.
     queue_reattach_seconds: float = 120.0
@@ -151,7 +154,8 @@ class Settings:
                     "presence_ttl_seconds", "heartbeat_seconds", "max_rooms_per_connection",
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "edit_window_seconds", "max_connections_per_client",
-                    "maintenance_seconds", "session_timer_seconds", "queue_reattach_seconds",
+                    "maintenance_seconds", "session_timer_seconds", "facilitator_away_seconds",
+                    "queue_reattach_seconds",
                     "alert_escalate_seconds", "handler_gone_seconds",
                     "supporter_requeue_seconds",
                     "alert_retention_days", "hello_rate",

@@ -59,11 +59,10 @@ RETENTION_SWEEP = timedelta(minutes=10)
 SWEEP_EVERY_TICKS = 12
 # The longest a process waits to see the closing event before removing its members.
 CLOSE_DELIVERY_WAIT = 3.0
-# A live guided session with no facilitator present for this long tells the room so (and
-# says when one is back, at once): a reload or a network blip of the facilitator's console,
-# back within seconds, says nothing. Presence itself has no grace (a closed socket leaves at
-# once), so each process counts from when its timer first found nobody.
-FACILITATOR_AWAY_SECONDS = 10.0
+# A live guided session with no facilitator present for FACILITATOR_AWAY_SECONDS (a setting)
+# tells the room so (and says when one is back, at once): a reload or a network blip of the
+# facilitator's console, back within seconds, says nothing. Presence itself has no grace (a
+# closed socket leaves at once), so each process counts from when its timer first found nobody.
 FACILITATOR_AWAY, FACILITATOR_BACK = "facilitator_away", "facilitator_back"
 
 
@@ -100,8 +99,9 @@ def occurrence_rows(record: ScheduleRecord, now: datetime,
 class SessionService:
     def __init__(self, rooms: RoomAccess, *, store: SessionStore, gate: SessionGate,
                  crisis: CrisisResources, broker: Broker, events: Store,
-                 alerts: AlertInbox, staff: StaffStore) -> None:
+                 alerts: AlertInbox, staff: StaffStore, away_seconds: float = 10.0) -> None:
         self.rooms = rooms
+        self.away_seconds = away_seconds
         self.staff = staff
         self.alerts = alerts
         self.store = store
@@ -202,7 +202,7 @@ class SessionService:
     async def _watch_facilitator(self, room: RoomRecord, session: SessionRecord,
                                  now: datetime) -> SessionRecord | None:
         """A live guided session: the room hears when no facilitator has been present for
-        FACILITATOR_AWAY_SECONDS, and at once when one is back (each once, by one process).
+        `away_seconds`, and at once when one is back (each once, by one process).
         The changed session, or None if nothing changed here."""
         loop_now = asyncio.get_running_loop().time()
         if await self._facilitator_present(room.id):
@@ -210,7 +210,7 @@ class SessionService:
             return (await self.apply(session, FACILITATOR_BACK, now)
                     if session.facilitator_away else None)
         since = self._away_since.setdefault(session.id, loop_now)
-        if session.facilitator_away or loop_now - since < FACILITATOR_AWAY_SECONDS:
+        if session.facilitator_away or loop_now - since < self.away_seconds:
             return None
         return await self.apply(session, FACILITATOR_AWAY, now)
 

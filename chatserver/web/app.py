@@ -223,7 +223,8 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
     agency = Agency(chat, store=store, moderation=moderation_store, broker=broker,
                     history=history, safety=safety, identities=identities)
     sessions = SessionService(chat, store=session_store, gate=gate, crisis=crisis,
-                              broker=broker, events=store, alerts=inbox, staff=staff.store)
+                              broker=broker, events=store, alerts=inbox, staff=staff.store,
+                              away_seconds=settings.facilitator_away_seconds)
     one_to_one = OneToOne(chat, create_queue(settings.redis_url), process_key=chat.process_key,
                           store=store, staff=staff.store, crisis=crisis, alerts=inbox,
                           identities=identities, moderation=moderation_store, broker=broker)

@@ -81,13 +81,15 @@ async def wait_for_lobby(server, room: str) -> None:
     raise TimeoutError(f"{room}: no lobby")
 
 
-async def group_in_lobby(start_server, db: str, room: str,
+async def group_in_lobby(start_server, db: str, room: str, *,
+                         settings: dict[str, object] | None = None,
                          **group: object) -> tuple[object, StaffHttp, int]:
-    """A server on ``db`` with the guided group ``room``, whose meeting starts in five minutes
-    and whose lobby is open; its admin signed in. Returns the server, the admin and the
-    session's id."""
+    """A server on ``db`` (with ``settings`` of the test's own) with the guided group
+    ``room``, whose meeting starts in five minutes and whose lobby is open; its admin signed
+    in. Returns the server, the admin and the session's id."""
     password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, session_timer_seconds="1", **FAST)
+    server = start_server(database_url=db, session_timer_seconds="1", **FAST,
+                          **(settings or {}))
     admin = StaffHttp(server.url)
     await admin.login("admin", password)
     await make_group(admin, room, **group)

@@ -312,7 +312,8 @@ async def test_the_group_is_told_when_the_facilitator_has_left_and_when_she_is_b
     conversation now; Tiira, who comes in later, sees the same; "I need help now" says that
     no facilitator is online. When Sanna is back, the line goes. Before, nothing was said."""
     server, admin, session = await group_in_lobby(
-        start_server, f"sqlite+aiosqlite:///{tmp_path}/facilitator-left.sqlite3", "ilta")
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/facilitator-left.sqlite3", "ilta",
+        settings={"facilitator_away_seconds": 3})
     await add_facilitator(admin, "sanna", ["ilta"])
     sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
     kuikka = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
