@@ -10,11 +10,11 @@ facilitator has been told, and, once one acknowledges, that a facilitator has se
 nobody acknowledges within ALERT_ESCALATE_SECONDS goes to every admin and every on-duty
 one-to-one supporter. An alert whose handler has been offline (no signed-in connection on any
 process) for HANDLER_GONE_SECONDS without closing it is untaken again: nobody is left
-believing it is handled. An alert stored while the broker was away is announced as soon as it
-is back (and every process offers its staff what they may have missed when its subscription
-returns), not only when it escalates. "I need help now" pressed again, or crisis language
-written again, while the person's call is open is announced again as that call (at most every
-AGAIN_SECONDS), never raised as a second alert.
+believing it is handled (that clock is core/alert_escalation.py). An alert stored while the
+broker was away is announced as soon as it is back (and every process offers its staff what
+they may have missed when its subscription returns), not only when it escalates. "I need help
+now" pressed again, or crisis language written again, while the person's call is open is
+announced again as that call (at most every AGAIN_SECONDS), never raised as a second alert.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ import msgspec
 
 from chatserver.broker.base import Broker
 from chatserver.core import metrics
+from chatserver.core.alert_escalation import AlertEscalation
 from chatserver.core.hub import Client, Hub
-from chatserver.core.presence import Presence
+from chatserver.core.presence import Presence, any_sees_room
 from chatserver.core.retry import retry_with_backoff as retry_with_backoff  # safety.py uses it
 from chatserver.core.session_gate import SessionGate
 from chatserver.domain.config import Settings
@@ -87,9 +88,10 @@ class AlertInbox:
         # Whether an account may give one-to-one support (alerts of no room): the one-to-one
         # feature's settings know, and the wiring says so here.
         self.may_support: MaySupport = _nobody
-        self._task: asyncio.Task[None] | None = None
-        # Acknowledged alerts whose handler this process found offline: since when (monotonic).
-        self._handler_gone: dict[int, float] = {}
+        # The clock: escalates what nobody took, untakes what nobody can answer any more.
+        self.escalation = AlertEscalation(settings, store, presence,
+                                          announce=self._announce_loop_change,
+                                          prepare=self._load_told)
         self._announcing: set[asyncio.Task[None]] = set()
         # (room, member) -> their latest unresolved help or crisis alert, kept from the alert
         # events every process gets, so a person back in the room can be told where it stands
@@ -300,6 +302,9 @@ class AlertInbox:
             self._told[key] = alert["id"]
 
     async def _load_told(self) -> None:
+        """`_told` from the store, once: at the clock's first tick (each tick until done)."""
+        if self._told_loaded:
+            return
         for alert in await self.store.visible(None, roomless=False,
                                               resolved_since=datetime.now(UTC)):
             self.track({"alert": alert.public()})
@@ -369,7 +374,7 @@ class AlertInbox:
     async def staff_online(self, room_id: str) -> bool:
         """Whether any staff member who may see the room has a signed-in connection, on any
         process (the staff console counts even if they have not joined the room)."""
-        return _any_sees_room(await self.presence.staff_online(), room_id)
+        return any_sees_room(await self.presence.staff_online(), room_id)
 
     # Handling ------------------------------------------------------------------------------
 
@@ -463,81 +468,19 @@ class AlertInbox:
         return await self.store.visible(rooms, roomless=roomless,
                                         resolved_since=datetime.now(UTC) - RECENT)
 
-    # Escalation ------------------------------------------------------------------------------
+    # Escalation (the clock: core/alert_escalation.py) ----------------------------------------
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="alert-escalation")
+        self.escalation.start()
 
     async def close(self) -> None:
         for task in list(self._announcing):
             task.cancel()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        # Often enough that an alert escalates (or an abandoned one is untaken) within a
-        # quarter of the wait after it is due.
-        waits = (self.settings.alert_escalate_seconds, self.settings.handler_gone_seconds)
-        every = min(5.0, max(0.2, min(waits) / 4))
-        while True:
-            await asyncio.sleep(every)
-            try:
-                if not self._told_loaded:
-                    await self._load_told()
-                await self.escalate_due(datetime.now(UTC))
-                await self.release_abandoned(time.monotonic())
-            except (BackendUnavailable, DatabaseError, OSError) as exc:
-                log.warning("alert escalation failed", extra={"error": type(exc).__name__})
-            except Exception:
-                log.exception("alert escalation crashed")
-
-    async def escalate_due(self, now: datetime) -> int:
-        """Escalate every alert nobody acknowledged in time (each once, by one process)."""
-        due = await self.store.due_for_escalation(
-            now - timedelta(seconds=self.settings.alert_escalate_seconds))
-        done = 0
-        for alert_id in due:
-            alert = await self.store.escalate(alert_id, now)
-            if alert is not None:
-                # Honest to the person too: "told" has not become "seen" in all this time.
-                await self._announce_loop_change("alert_escalated", alert, "unanswered")
-                done += 1
-        return done
-
-    async def release_abandoned(self, now: float) -> int:
-        """Untake each alert whose handler this process saw offline HANDLER_GONE_SECONDS."""
-        handled = await self.store.handled()
-        if not handled:
-            self._handler_gone.clear()
-            return 0
-        staff = await self.presence.staff_online()
-        online = {info.get("member") for info in staff}
-        gone = {alert: account for alert, account in handled if account not in online}
-        self._handler_gone = {alert: self._handler_gone.get(alert, now) for alert in gone}
-        due = [alert for alert, since in self._handler_gone.items()
-               if now - since >= self.settings.handler_gone_seconds]
-        done = 0
-        for alert_id in due:
-            del self._handler_gone[alert_id]
-            done += await self.release(alert_id, gone[alert_id])
-        return done
+        await self.escalation.close()
 
     async def release(self, alert_id: int, account: str) -> bool:
-        """Untake an alert ``account`` acknowledged (offline too long, or disabled): staff are
-        told, it escalates if it had not, the person hears the facilitator who saw it left."""
-        result = await self.store.release(alert_id, account, datetime.now(UTC))
-        if result is None:
-            return False  # resolved meanwhile, or another process was first
-        released, escalated_now = result
-        metrics.ALERTS_RELEASED.inc()
-        staff = [s for s in await self.presence.staff_online() if s.get("member") != account]
-        others = released.room_id is not None and _any_sees_room(staff, released.room_id)
-        await self._announce_loop_change(
-            "alert_escalated" if escalated_now else "alert_changed", released,
-            "released" if others else "released_nobody_online")
-        return True
+        """Untake an alert ``account`` acknowledged (AlertEscalation.release)."""
+        return await self.escalation.release(alert_id, account)
 
     async def _announce_loop_change(self, kind: str, alert: AlertRecord, status: str) -> None:
         """Announce a change the escalation loop stored and tell the person ``status``. The
@@ -589,11 +532,6 @@ class AlertInbox:
                 client.offer(text)
             elif self._sees_room(staff, room):
                 client.offer(changed if kind == "alert_escalated" else text)
-
-
-def _any_sees_room(staff: list[dict[str, Any]], room_id: str) -> bool:
-    """Whether any of these signed-in staff connections (presence infos) may see the room."""
-    return any(info.get("role") == "admin" or room_id in info.get("rooms", ()) for info in staff)
 
 
 async def _nobody(account: AccountRecord) -> bool:

@@ -37,6 +37,12 @@ STAFF_ROOM = "!staff"
 LEFT_AT_CLOSE_SECONDS = 86_400
 
 
+def any_sees_room(staff: list[dict[str, Any]], room_id: str) -> bool:
+    """Whether any of these signed-in staff connections (presence infos, `staff_online`) may
+    see the room."""
+    return any(info.get("role") == "admin" or room_id in info.get("rooms", ()) for info in staff)
+
+
 def closed_room(room_id: str) -> str:
     """The pseudo-room of those who left `room_id` with its session's close (no valid room id
     starts with '!')."""
