@@ -5,8 +5,9 @@ import { $, button, el } from "./dom.js";
 import { formatDateTime, formatTime, has, keyed, lang, t } from "./i18n.js";
 
 const PHASES = ["closed", "form", "waiting", "lost", "conv", "ended"];
-// The place in the queue or the open conversation, for this tab only (ids, no text): a phone
-// that reloads a tab it had put away comes back to it. Quick exit forgets it.
+// The place in the queue or the open conversation, for this tab only (one id, no text, no
+// name): a phone that reloads a tab it had put away comes back to it. Quick exit forgets it.
+// What is kept is said in remember().
 const CONV_KEY = "vt.support.conv";
 const RETRY_MS = 3000; // a resume the server could not answer is asked again after this
 const errorText = (code) => t(has(`support.error.${code}`) ? `support.error.${code}`
@@ -28,7 +29,9 @@ export function initSupport({ client, show, renderResources, beside }) {
     fromAlert: false, // opened by a facilitator from an alert (not asked for in the queue)
     side: false, // shown beside the group chat
     why: null, // why they wait again (a conversation cut off), said with the first place
-    restoring: false, // a reloaded tab asks for its place again (shown waiting meanwhile)
+    // A reloaded tab asks for its place or its conversation again (shown waiting, or in the
+    // conversation with the composer off, meanwhile).
+    restoring: false,
   };
 
   function say(text) {
@@ -250,10 +253,15 @@ export function initSupport({ client, show, renderResources, beside }) {
 
   // The conversation ----------------------------------------------------------------------
 
+  // What this tab keeps across a reload: one id, the least that brings the view back. In a
+  // conversation, its id (`conv`): conv_resume asks the server for it, which sends back the
+  // supporter's name and the history (so no name and no text is kept here). While waiting, the
+  // place's id (`request`): queue_resume asks for the place again. Nothing else (the pre-chat
+  // answers, the topic) is kept; nothing at all once neither is open.
   function remember() {
-    if (state.conv || state.request) {
-      sessionStorage.setItem(CONV_KEY, JSON.stringify({ conv: state.conv, request: state.request }));
-    } else sessionStorage.removeItem(CONV_KEY);
+    const kept = state.conv ? { conv: state.conv } : state.request ? { request: state.request } : null;
+    if (kept) sessionStorage.setItem(CONV_KEY, JSON.stringify(kept));
+    else sessionStorage.removeItem(CONV_KEY);
   }
 
   function startConversation(frame) {
@@ -261,8 +269,8 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.conv = frame.conv;
     state.name = frame.name ?? "";
     state.fromAlert = frame.alert !== undefined && frame.alert !== null;
+    state.request = null; // the place it came from is not needed any more
     remember();
-    state.request = null;
     state.echoes = [];
     state.supporterAway = false;
     $("support-messages").replaceChildren();
@@ -290,7 +298,7 @@ export function initSupport({ client, show, renderResources, beside }) {
   function resumeConversation(frame) {
     // Own messages not yet confirmed, and those that failed with their "try again": kept.
     const pending = [...$("support-messages").querySelectorAll(".pending, .failed")];
-    if (state.phase !== "conv" || state.conv !== frame.conv) {
+    if (state.phase !== "conv" || state.conv !== frame.conv || state.restoring) {
       startConversation(frame);
     } else {
       state.name = frame.name ?? state.name;
@@ -303,7 +311,27 @@ export function initSupport({ client, show, renderResources, beside }) {
   }
 
   function renderConvTitle() {
-    $("support-conv-title").textContent = t("support.convWith", { name: state.name });
+    const title = $("support-conv-title");
+    title.textContent = t("support.convWith", { name: state.name });
+    delete title.dataset.i18n; // no longer "getting your conversation back" in another language
+  }
+
+  /** A reloaded tab with an open conversation: the conversation's view at once, saying that
+   * it is being got back, never the landing page as if it were gone, until the server answers
+   * (the conversation with its history, or that it has ended). Nothing can be written or ended
+   * meanwhile: the composer is off (help and quick exit, in the page's header, stay). */
+  function restoreConversation(conv) {
+    state.restoring = true;
+    state.conv = conv;
+    state.name = "";
+    $("support-messages").replaceChildren();
+    $("support-notice").replaceChildren();
+    $("support-end-confirm").hidden = true;
+    setComposer(false);
+    // Keyed, so that a language picked (or the catalogue loaded) meanwhile says it again.
+    const title = keyed($("support-conv-title"), "support.convResuming");
+    if (!has("support.convResuming")) title.textContent = ""; // the catalogue is not here yet
+    setPhase("conv");
   }
 
   function note(key, vars) {
@@ -391,6 +419,7 @@ export function initSupport({ client, show, renderResources, beside }) {
 
   const ENDED_BY = { participant: "support.endedByYou", revoked: "support.endedCannotContinue" };
   function ended(frame) {
+    state.restoring = false;
     if (state.side) { endedBeside(frame); return; }
     state.conv = null;
     remember();
@@ -490,8 +519,20 @@ export function initSupport({ client, show, renderResources, beside }) {
       } else if (answer.type !== "conv_started") placeLost();
       // conv_started: taken while away; its own listener opens the conversation.
     } else if (request.type === "conv_resume" && answer.type === "error") {
-      if (answer.code === "conversation_not_found") ended({ resources: state.resources });
-      else if (RETRIED.has(answer.code)) askAgain(request, answer);
+      if (RETRIED.has(answer.code)) askAgain(request, answer); // still being got back
+      else if (state.conv !== request.conv) {
+        // Already settled meanwhile (its end, or back in the queue, came as an event).
+      } else if (answer.code === "conversation_not_found") ended({ resources: state.resources });
+      else if (state.restoring) {
+        // Not to be had back, for no reason this page knows: the start, as before.
+        state.restoring = false;
+        state.conv = null;
+        remember();
+        state.phase = null;
+        for (const p of PHASES) $(`support-${p}`).hidden = true;
+        setComposer(true);
+        show("landing");
+      }
     } else if (request.type === "conv_send") {
       settleSend(request, answer);
     } else if (request.type === "conv_feedback") {
@@ -545,6 +586,7 @@ export function initSupport({ client, show, renderResources, beside }) {
   });
   client.addEventListener("conv_interrupted", (e) => {
     if (e.detail.conv !== state.conv) return;
+    state.restoring = false; // a reloaded tab that was getting the conversation back
     state.conv = null;
     remember();
     startWaiting(e.detail.request);
@@ -650,9 +692,11 @@ export function initSupport({ client, show, renderResources, beside }) {
 
   // A reloaded tab that was waiting shows the waiting view at once, saying that it is getting
   // the place back, never the landing page as if the place were gone, until the server answers
-  // (the place, the conversation it became, or honestly that it was lost).
+  // (the place, the conversation it became, or honestly that it was lost). One that was in a
+  // conversation shows the conversation's view at once in the same way (restoreConversation).
   const saved = JSON.parse(sessionStorage.getItem(CONV_KEY) ?? "null");
-  if (saved?.request && !saved.conv) {
+  if (saved?.conv) restoreConversation(saved.conv);
+  else if (saved?.request) {
     state.restoring = true;
     startWaiting(saved.request, "support.resuming");
   }
@@ -683,7 +727,7 @@ export function initSupport({ client, show, renderResources, beside }) {
         }
       }
       if (state.phase === "closed") renderClosed(state.info?.next_open ?? null);
-      if (state.phase === "conv") renderConvTitle();
+      if (state.phase === "conv" && !state.restoring) renderConvTitle(); // else keyed
       if (state.phase === "waiting" && state.status) renderStatus(state.status, false);
       if (state.phase === "ended") renderResources($("support-ended-resources"), state.endedResources);
       if (state.phase) renderHelp();

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Locator, Page, Route, WebSocketRoute
 
-from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
+from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp, add_facilitator
 from tests.browser.staff_helpers import participant_page, sign_in
 from tests.browser.test_participant_ui import (
     SHOTS,
@@ -26,6 +26,7 @@ from tests.browser.test_participant_ui import (
     relay,
     wait_until,
 )
+from tests.browser.test_second_pass_ui import enter, group_in_lobby
 from tests.test_one_to_one import QUESTIONS
 
 pytestmark = pytest.mark.browser
@@ -953,3 +954,154 @@ async def test_a_console_that_was_away_when_the_right_was_removed_says_why_its_t
     assert await conv.locator(".conv-text").is_disabled()
     await sanna.wait_for_selector("#supporter-availability", state="hidden")
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+def resumed_conversation(frame: dict[str, Any]) -> bool:
+    """The server's answer to a reloaded tab's conv_resume: the conversation, or its end."""
+    return ((frame.get("type") == "conv_started" and bool(frame.get("resumed")))
+            or frame.get("code") == "conversation_not_found")
+
+
+async def getting_the_conversation_back(page: Page, held: HeldFrames) -> None:
+    """Right after a reload whose conv_resume answer is ``held``: the conversation's view is
+    there at once, saying that it is being got back, not the landing page; nothing can be
+    written or ended yet. Waits until the answer has come (and is held)."""
+    await page.locator("#support-conv:not([hidden])").wait_for(timeout=3000)
+    await page.locator("#support-conv-title", has_text="Haetaan keskusteluasi takaisin"
+                       ).wait_for()
+    for _ in range(100):  # the server's answer, held
+        if held.frames:
+            break
+        await asyncio.sleep(0.1)
+    assert held.frames, "conv_resume was not answered"
+    assert await page.locator("#landing").is_hidden()
+    assert await page.locator("#support-conv").is_visible()
+    assert await page.locator("#support-text").is_disabled()
+    assert await page.locator("#support-send button[type=submit]").is_disabled()
+    assert await page.locator("#support-end").is_hidden()
+
+
+def release(held: HeldFrames) -> None:
+    held.holding = False
+    for page_side, frame in held.frames:
+        page_side.send(frame)
+
+
+async def test_a_reloaded_tab_in_a_conversation_shows_at_once_that_it_is_getting_it_back(
+        browser, staff_server):
+    """Aino reloads while she talks with Sanna, and the server's answer to conv_resume is slow
+    (held here). Before, the page showed the landing page (the list of groups) until the
+    answer came, as if the conversation were gone. Now the conversation's view is there at
+    once, saying that it is being got back, in her language, with the composer off (nothing
+    she wrote could be sent yet) while help and quick exit work; then the conversation with
+    its history, and she can write. A conversation that ended while the tab was away: the
+    same wait, then the closing view with the crisis lines. The tab keeps the conversation's
+    id and nothing else."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna, aino = await aino_with_sanna(browser, server.url)
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, olen täällä.")
+    await conv.locator(".conv-text").press("Enter")
+    await aino.locator("#support-messages .text", has_text="olen täällä").wait_for()
+
+    held = HeldFrames(resumed_conversation)
+    await aino.route_web_socket(re.compile(r".*/ws$"), relay(to_page=held))
+    await aino.reload()
+    await getting_the_conversation_back(aino, held)
+    await asyncio.sleep(1.0)  # still no answer: still the conversation, never the landing page
+    assert await aino.locator("#landing").is_hidden()
+    # Help and quick exit stay within reach meanwhile.
+    await aino.click("#help-now")
+    await aino.locator("#help-dialog[open] #help-lines a[href='tel:112']").wait_for()
+    await aino.click("#help-close")
+    assert await aino.locator("#quick-exit").is_enabled()
+    await aino.select_option("#lang", "sv")
+    await aino.locator("#support-conv-title", has_text="Ditt samtal hämtas tillbaka").wait_for()
+    await aino.select_option("#lang", "en")
+    await aino.locator("#support-conv-title", has_text="Getting your conversation back").wait_for()
+    await aino.select_option("#lang", "fi")
+    await aino.locator("#support-conv-title", has_text="Haetaan keskusteluasi takaisin").wait_for()
+    release(held)
+    await aino.locator("#support-conv-title", has_text="Keskustelu: Sanna").wait_for()
+    await aino.locator("#support-messages .message:not(.mine) .text",
+                       has_text="Hei, olen täällä.").wait_for()
+    assert await aino.locator("#support-text").is_enabled()
+    assert await aino.locator("#support-end").is_visible()
+    await aino.fill("#support-text", "Palasin.")
+    await aino.press("#support-text", "Enter")
+    await conv.locator(".text", has_text="Palasin.").wait_for()
+    kept = json.loads(await aino.evaluate("sessionStorage.getItem('vt.support.conv')"))
+    assert list(kept) == ["conv"], kept  # its id: no name, no text, not the old place
+
+    # Ended while the tab was elsewhere: the same wait, then said, with the crisis lines.
+    await aino.goto("about:blank")
+    await conv.get_by_role("button", name="Lopeta", exact=True).click()
+    await conv.get_by_role("button", name="Kyllä, lopeta").click()
+    await conv.locator(".note", has_text="lopetettiin").wait_for()
+    held.holding, held.frames = True, []
+    await aino.goto(server.url)
+    await getting_the_conversation_back(aino, held)
+    release(held)
+    await aino.wait_for_selector("#support-ended:not([hidden])")
+    assert await aino.locator("#support-conv").is_hidden()
+    assert "112" in await aino.inner_text("#support-ended-resources")
+    assert await aino.evaluate("sessionStorage.getItem('vt.support.conv')") is None
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_conversation_from_a_call_for_help_comes_back_at_once_after_the_group_closed(
+        browser, start_server, tmp_path):
+    """Kuikka called for help in a guided group; Sanna opened a private conversation from the
+    alert, beside the group; then the group closed, and the conversation took the page. Kuikka
+    reloads, and the answer is slow: the conversation's view is there at once, getting it back
+    (before: the list of groups), with the composer off; then the conversation with Sanna as
+    its facilitator and what she wrote, and Kuikka can answer. Reloaded again, quick exit
+    works while it is being got back, and forgets it."""
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/reload-after-close.sqlite3", "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    kuikka = await participant_page(browser, server.url, viewport=PHONE)
+    await enter(kuikka, "Ryhmä ilta", "Kuikka")
+    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    await wait_until(kuikka, "!document.getElementById('text').disabled")
+    await kuikka.click("#help-now")
+    await kuikka.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await kuikka.click("#help-close")
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").click()
+    await kuikka.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, olen Sanna.")
+    await conv.locator(".conv-text").press("Enter")
+    await kuikka.locator("#support-messages .text", has_text="Hei, olen Sanna.").wait_for()
+    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
+    await kuikka.wait_for_selector("#support:not([hidden]) #support-conv:not([hidden])")
+
+    held = HeldFrames(resumed_conversation)
+    await kuikka.route_web_socket(re.compile(r".*/ws$"), relay(to_page=held))
+    await kuikka.reload()
+    await getting_the_conversation_back(kuikka, held)
+    assert await kuikka.locator("#closing").is_hidden()
+    release(held)
+    await kuikka.locator("#support-conv-title", has_text="Keskustelu: Sanna").wait_for()
+    said = kuikka.locator("#support-messages .message:not(.mine)", has_text="Hei, olen Sanna.")
+    await said.wait_for()
+    assert "ohjaaja" in await said.locator(".role").inner_text()
+    await kuikka.fill("#support-text", "Kiitos, olen vielä täällä.")
+    await kuikka.press("#support-text", "Enter")
+    await conv.locator(".conv-messages .message", has_text="olen vielä täällä").wait_for()
+
+    held.holding, held.frames = True, []
+    await kuikka.reload()
+    await getting_the_conversation_back(kuikka, held)
+    await kuikka.click("#quick-exit")
+    await kuikka.wait_for_url("https://www.google.com/**")
+    await kuikka.goto(server.url)
+    await kuikka.wait_for_selector(".room")
+    assert await kuikka.locator("#landing").is_visible()
+    assert await kuikka.evaluate("sessionStorage.getItem('vt.support.conv')") is None
+    for page in (kuikka, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await admin.close()
