@@ -551,3 +551,73 @@ async def test_an_escalation_and_an_untaking_redis_refused_are_announced_once_it
     assert (untaken["alert"]["state"], untaken["alert"]["released_by"]) == ("open", "Sanna")
     released = await person.wait_for(lambda f: f.get("status") == "released", timeout=5)
     assert released["alert"] == alert
+
+
+async def test_a_disabled_facilitators_calls_are_untaken_at_once(start_server, redis_server,
+                                                                 pg_url):
+    """Sanna (console on B) has taken two calls for help without opening a private
+    conversation: one in olohuone, where Ville (console on A) facilitates too, and one in
+    laheiset, where nobody else is online. An admin (on A) disables her account. Before, both
+    stayed "seen" by her for HANDLER_GONE_SECONDS (a minute) though nobody could answer
+    them. Now at once, and once: Ville's console shows the olohuone call open again, released
+    by Sanna, and its person hears that the facilitator who saw it had to leave and that
+    others know; the other person hears that she had to leave and that nobody is online now.
+    Ville takes the call, and its person hears that someone has seen it."""
+    admin_password = create_admin({"DATABASE_URL": pg_url})
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    admin = StaffHttp(a.url)
+    await admin.login("admin", admin_password)
+    ids = {"sanna": await add_facilitator(admin, "sanna", [ROOM, "laheiset"]),
+           "ville": await add_facilitator(admin, "ville", [ROOM])}
+    sanna_http, ville_http = StaffHttp(b.url), StaffHttp(a.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    await ville_http.login("ville", FACILITATOR_PASSWORD)
+    sanna, ville = await sanna_http.socket(b.ws_url), await ville_http.socket(a.ws_url)
+    people, calls = {}, {}
+    for room in (ROOM, "laheiset"):
+        person = people[room] = await ChatClient.connect(a.ws_url)
+        await person.join(room)
+        await person.send({"type": "help", "id": "h1", "room": room})
+        calls[room] = (await sanna.wait_for(
+            lambda f, room=room: f["type"] == "alert" and f["why"] == "help"
+            and f["alert"]["room"] == room))["alert"]["id"]
+        taken = await sanna.request({"type": "alert_ack", "alert": calls[room]})
+        assert taken["alert"]["state"] == "acknowledged", taken
+        await person.wait_for(lambda f: f.get("status") == "seen")
+    marks = {c: len(c.frames) for c in (ville, *people.values())}
+
+    disabled = await admin.patch(f"/api/staff/{ids['sanna']}", {"disabled": True})
+    assert disabled.status_code == 200, disabled.text
+
+    def reopened(f: dict) -> bool:
+        return (f["type"] == "alert_changed" and f["alert"]["id"] == calls[ROOM]
+                and f["alert"]["state"] == "open")
+
+    again = await ville.wait_for(reopened, timeout=10, start=marks[ville])
+    assert (again["alert"]["released_by"], again["alert"]["acknowledged_by"]) == (
+        "Sanna", None)
+    here = people[ROOM]
+    told = await here.wait_for(lambda f: f["type"] == "help_status", timeout=10,
+                               start=marks[here])
+    assert (told["status"], told["alert"]) == ("released", calls[ROOM])
+    there = people["laheiset"]
+    told = await there.wait_for(lambda f: f["type"] == "help_status", timeout=10,
+                                start=marks[there])
+    assert (told["status"], told["alert"]) == ("released_nobody_online", calls["laheiset"])
+    await asyncio.sleep(1.0)  # once, though every process heard of the disabling
+    assert len([f for f in ville.frames[marks[ville]:] if reopened(f)]) == 1
+    for person in people.values():
+        assert len([f for f in person.frames[marks[person]:]
+                    if f["type"] == "help_status"]) == 1
+    now = {x["id"]: (x["state"], x["releases"]) for x in await listed(admin)}
+    assert [now[call] for call in calls.values()] == [("open", 1), ("open", 1)]
+
+    mine = await ville.request({"type": "alert_ack", "alert": calls[ROOM]})
+    assert (mine["alert"]["state"], mine["alert"]["acknowledged_by"]) == ("acknowledged",
+                                                                          "Ville")
+    await here.wait_for(lambda f: f.get("status") == "seen", start=marks[here])
+    for ws in (sanna, ville, *people.values()):
+        await ws.close()
+    for http in (admin, sanna_http, ville_http):
+        await http.close()

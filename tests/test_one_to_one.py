@@ -1058,3 +1058,63 @@ async def test_a_console_that_was_away_hears_at_once_which_conversations_ended_a
         await c.close()
     for h in (admin, aino_http, ville_http):
         await h.close()
+
+
+@pytest.mark.parametrize("how", ["right_removed", "disabled"])
+async def test_a_crisis_request_handed_back_to_the_queue_has_its_alert_untaken_at_once(
+        start_server, redis_server, pg_url, how):
+    """A person in crisis (on A) is with Aino (console on A), so the queue's crisis alert is
+    hers, when an admin takes her one-to-one right away or disables her account: the person
+    is back in the queue. Before, the alert stayed taken by Aino (with only her right removed
+    she was still online, so indefinitely; disabled, for HANDLER_GONE_SECONDS), so Ville, on
+    duty on B, saw someone in crisis waiting whose call was "handled", and taking them did
+    not make it his. Now it is open again at once on his console, released by Aino; when he
+    takes the person it is his, and it is resolved as supported when their conversation
+    ends."""
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url)
+    ids = await _setup(admin, supporters=["aino", "ville"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    for supporter in (aino, ville):
+        await supporter.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(a.ws_url)
+    assert (await _queue(p, "", now="crisis"))["crisis"] is True
+    alert = (await ville.wait_for(lambda f: f["type"] == "alert"
+                                  and f["why"] == "one_to_one_crisis"))["alert"]["id"]
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    taken = await ville.wait_for(lambda f: f["type"] == "alert_changed"
+                                 and f["alert"]["id"] == alert)
+    assert taken["alert"]["acknowledged_by"] == "Aino"
+
+    def alert_in(state: str) -> Callable[[Frame], bool]:
+        return lambda f: (f["type"] in ("alert_changed", "alert_escalated")
+                          and f["alert"]["id"] == alert and f["alert"]["state"] == state)
+
+    mark_p, mark_v = len(p.frames), len(ville.frames)
+    if how == "disabled":
+        changed = await admin.patch(f"/api/staff/{ids['aino']}", {"disabled": True})
+    else:
+        changed = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
+    assert changed.status_code == 200, changed.text
+    told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark_p)
+    assert told["reason"] == "supporter_revoked"
+    again = await ville.wait_for(alert_in("open"), timeout=10, start=mark_v)
+    assert (again["alert"]["released_by"], again["alert"]["acknowledged_by"]) == (
+        "Aino", None)
+    await _position(p, 1, start=mark_p)
+
+    taken = await ville.request({"type": "support_take"})
+    assert taken["type"] == "taken", taken
+    await p.wait_for(_is("conv_started", conv=taken["conv"]), start=mark_p)
+    his = await ville.wait_for(alert_in("acknowledged"), timeout=10, start=mark_v)
+    assert his["alert"]["acknowledged_by"] == "Ville"
+    assert (await ville.request({"type": "conv_end", "conv": taken["conv"]}))[
+        "type"] == "conv_closed"
+    done = await ville.wait_for(alert_in("resolved"), timeout=10, start=mark_v)
+    assert (done["alert"]["outcome"], done["alert"]["resolved_by"]) == ("supported", "Ville")
+    assert len([f for f in ville.frames[mark_v:] if alert_in("open")(f)]) == 1
+    for c in (p, aino, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()

@@ -22,7 +22,7 @@ from chatserver.core import metrics
 from chatserver.core.presence import Presence, any_sees_room
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable
-from chatserver.storage.alerts import AlertRecord, AlertStore
+from chatserver.storage.alerts import ACKNOWLEDGED, AlertRecord, AlertStore
 from chatserver.storage.errors import DatabaseError
 
 log = logging.getLogger("chatserver.alerts")
@@ -119,3 +119,34 @@ class AlertEscalation:
             "alert_escalated" if escalated_now else "alert_changed", released,
             "released" if others else "released_nobody_online")
         return True
+
+    # At once, where waiting for HANDLER_GONE_SECONDS would keep someone believing that a
+    # facilitator who can no longer answer is there. A failure leaves it to that timer.
+
+    async def release_all_of(self, account: str) -> int:
+        """Untake every alert ``account`` took and has not resolved: their account has been
+        disabled, so nobody is behind "a facilitator has seen it" any more. Each once, whoever
+        else tries (``release`` is a compare-and-set)."""
+        done = 0
+        try:
+            for alert_id, holder in await self.store.handled():
+                if holder == account:
+                    done += await self.release(alert_id, account)
+        except (BackendUnavailable, DatabaseError, OSError) as exc:
+            log.warning("alerts of a disabled account not untaken",
+                        extra={"error": type(exc).__name__})
+        return done
+
+    async def release_taken(self, alert_id: int) -> bool:
+        """Untake an alert whoever took it: the person it is about is no longer with them (a
+        one-to-one request in crisis back in the queue; after a handover, the one who took it
+        may not be the supporter who just left)."""
+        try:
+            alert = await self.store.get(alert_id)
+            if alert is None or alert.state != ACKNOWLEDGED or alert.acknowledged_by is None:
+                return False
+            return await self.release(alert_id, alert.acknowledged_by)
+        except (BackendUnavailable, DatabaseError, OSError) as exc:
+            log.warning("alert not untaken", extra={"alert": alert_id,
+                                                    "error": type(exc).__name__})
+            return False

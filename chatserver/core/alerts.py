@@ -482,6 +482,14 @@ class AlertInbox:
         """Untake an alert ``account`` acknowledged (AlertEscalation.release)."""
         return await self.escalation.release(alert_id, account)
 
+    async def release_all_of(self, account: str) -> int:
+        """Untake at once what a disabled account took (AlertEscalation.release_all_of)."""
+        return await self.escalation.release_all_of(account)
+
+    async def release_taken(self, alert_id: int) -> bool:
+        """Untake at once, whoever took it (AlertEscalation.release_taken)."""
+        return await self.escalation.release_taken(alert_id)
+
     async def _announce_loop_change(self, kind: str, alert: AlertRecord, status: str) -> None:
         """Announce a change the escalation loop stored and tell the person ``status``. The
         change is committed, so nothing would ever say it again: with the broker away, staff

@@ -338,6 +338,10 @@ async def update_staff(request: Request) -> Response:
                 # Every process closes this account's sockets at once.
                 await broker.publish_control(msgspec.json.encode(
                     {"kind": "staff_disabled", "account": account.id}))
+                # What it had taken is open again for the others at once, and each person
+                # hears that the facilitator who saw their call had to leave (not a minute
+                # later, as if they might come back; conversations: the one-to-one feature).
+                await request.app.state.server.alerts.release_all_of(account.id)
             await staff.store.audit(actor_id=ctx.account.id, actor_name=ctx.account.display_name,
                                     action="staff_disable" if body["disabled"] else "staff_enable",
                                     target=account.id)

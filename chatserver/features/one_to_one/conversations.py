@@ -111,8 +111,12 @@ class Conversations:
         """The conversation ended for its supporter and the participant is back in the queue
         (the supporter's process died; ``reason`` ``supporter_gone``: they were gone too long;
         ``supporter_revoked``: they may no longer support): told, and their socket, on any
-        process, waits for the request again."""
+        process, waits for the request again. Nobody is with them now: the crisis alert their
+        request raised is open again at once for every supporter and admin (not only once the
+        one who took it looks gone), and the next supporter who takes them takes it."""
         request = conv["request"]
+        if request.get("crisis_alert"):
+            await self.alerts.release_taken(request["crisis_alert"])
         frame: dict[str, Any] = {"type": "conv_interrupted", "conv": conv["id"],
                                  "request": request["id"]}
         if reason is not None:
