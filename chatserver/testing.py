@@ -110,6 +110,10 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class PortTaken(RuntimeError):
+    """Another process bound the server's port first."""
+
+
 class ServerProcess:
     """`python -m chatserver serve` on a free port with the given environment."""
 
@@ -129,13 +133,37 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self, timeout: float = 30) -> ServerProcess:
+        """Start, and wait until this process listens and answers. A free port can be taken
+        by another test's server before this one binds it (then that server would answer
+        here): a first start moves to another port; a restart keeps its port (clients
+        reconnect to it) and fails."""
+        first = self.proc is None
+        for attempt in range(3):
+            try:
+                return self._start_once(timeout)
+            except PortTaken:
+                if not first or attempt == 2:
+                    raise
+                self.port = free_port()
+                self.env["PORT"] = str(self.port)
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> ServerProcess:
         provide_sqlite_schema(self.env.get("DATABASE_URL", ""))
+        mark = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "chatserver", "serve"],
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout
-        _wait_for_port(self.port, timeout, self.proc)
+        while '"server listening"' not in self._log_since(mark):
+            if self.proc.poll() is not None:
+                if "address already in use" in self._log_since(mark):
+                    raise PortTaken(self.port)
+                raise RuntimeError(f"server exited with {self.proc.returncode} before listening")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"server did not listen on port {self.port}")
+            time.sleep(0.05)
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
@@ -144,6 +172,11 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.05)
         raise TimeoutError("server did not become healthy")
+
+    def _log_since(self, mark: int) -> str:
+        with open(self.log_path, "rb") as f:
+            f.seek(mark)
+            return f.read().decode(errors="replace")
 
     def get(self, path: str) -> tuple[int, Any]:
         try:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from types import FrameType
 from typing import Any
 
 import uvicorn
+
+log = logging.getLogger("chatserver.app")
 
 TICK_SECONDS = 1.0
 # uvicorn's on_tick does its once-a-second work on every tenth of its 0.1-s ticks.
@@ -26,6 +29,9 @@ class QuietServer(uvicorn.Server):
     _wake: asyncio.Event | None = None
 
     async def main_loop(self) -> None:
+        # Reached only once the socket is bound (a port taken makes startup exit): a test
+        # harness waits for this line, since something else may answer on a taken port.
+        log.info("server listening", extra={"port": self.config.port})
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         counter = 0

@@ -543,8 +543,8 @@ async def test_a_reloaded_tab_keeps_the_place_and_the_conversation(browser, staf
     await aino.press("#support-text", "Enter")
     await conv.locator(".text", has_text="Kiitos.").wait_for()
     await aino.reload()
-    await aino.wait_for_selector("#support-conv:not([hidden])")
-    assert "Sanna" in await aino.inner_text("#support-conv-title")
+    await aino.wait_for_selector("#support-conv:not([hidden])")  # at once, "getting it back"
+    await aino.locator("#support-conv-title", has_text="Sanna").wait_for()
     await aino.locator("#support-messages .message:not(.mine) .text",
                        has_text="Hei, olen täällä.").wait_for()
     assert await aino.locator("#support-messages .message.mine .text").all_inner_texts() == [
