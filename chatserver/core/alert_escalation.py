@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from chatserver.core import metrics
 from chatserver.core.presence import Presence, any_sees_room
@@ -102,18 +103,22 @@ class AlertEscalation:
         done = 0
         for alert_id in due:
             del self._handler_gone[alert_id]
-            done += await self.release(alert_id, gone[alert_id])
+            done += await self.release(alert_id, gone[alert_id], staff)  # read above, for all
         return done
 
-    async def release(self, alert_id: int, account: str) -> bool:
+    async def release(self, alert_id: int, account: str,
+                      online: list[dict[str, Any]] | None = None) -> bool:
         """Untake an alert ``account`` acknowledged (offline too long, or disabled): staff are
-        told, it escalates if it had not, the person hears the facilitator who saw it left."""
+        told, it escalates if it had not, the person hears the facilitator who saw it left.
+        ``online``: the signed-in staff, if the caller has just read them."""
         result = await self.store.release(alert_id, account, datetime.now(UTC))
         if result is None:
             return False  # resolved meanwhile, or another process was first
         released, escalated_now = result
         metrics.ALERTS_RELEASED.inc()
-        staff = [s for s in await self.presence.staff_online() if s.get("member") != account]
+        if online is None:
+            online = await self.presence.staff_online()
+        staff = [s for s in online if s.get("member") != account]
         others = released.room_id is not None and any_sees_room(staff, released.room_id)
         await self._announce(
             "alert_escalated" if escalated_now else "alert_changed", released,

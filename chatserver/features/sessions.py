@@ -165,7 +165,7 @@ class SessionService:
                 continue
             if room.kind == "guided" and session.state in (S.LIVE, S.ENDING):
                 watched.add(session.id)
-                session = await self._watch_facilitator(room, session, now) or session
+                session = await self._watch_facilitator(room, session) or session
             present = False
             if room.kind == "guided" and session.state == S.LOBBY:
                 present = await self._facilitator_present(room.id)
@@ -199,20 +199,34 @@ class SessionService:
                 return True
         return False
 
-    async def _watch_facilitator(self, room: RoomRecord, session: SessionRecord,
-                                 now: datetime) -> SessionRecord | None:
+    async def _watch_facilitator(self, room: RoomRecord,
+                                 session: SessionRecord) -> SessionRecord | None:
         """A live guided session: the room hears when no facilitator has been present for
         `away_seconds`, and at once when one is back (each once, by one process).
         The changed session, or None if nothing changed here."""
         loop_now = asyncio.get_running_loop().time()
         if await self._facilitator_present(room.id):
             self._away_since.pop(session.id, None)
-            return (await self.apply(session, FACILITATOR_BACK, now)
+            return (await self._set_facilitator_away(room, session, False)
                     if session.facilitator_away else None)
         since = self._away_since.setdefault(session.id, loop_now)
         if session.facilitator_away or loop_now - since < self.away_seconds:
             return None
-        return await self.apply(session, FACILITATOR_AWAY, now)
+        return await self._set_facilitator_away(room, session, True)
+
+    async def _set_facilitator_away(self, room: RoomRecord, session: SessionRecord,
+                                    away: bool) -> SessionRecord | None:
+        """Store and announce it (not a change of the session's state): None if another
+        process said it first, or the session is no longer live."""
+        changed = await self.store.set_facilitator_away(session.id, away)
+        if changed is None:
+            return None
+        event = FACILITATOR_AWAY if away else FACILITATOR_BACK
+        seq = await self._announce(room, changed, event, None)
+        await self.rooms.announce({"kind": "session", "session": changed.to_wire(), "seq": seq})
+        log.info("facilitator presence changed", extra={"room": room.id, "session": changed.id,
+                                                        "event": event})
+        return changed
 
     async def _sweep(self, now: datetime) -> None:
         """Retention again for `session` rooms closed a moment ago (late durable writes);
@@ -231,7 +245,7 @@ class SessionService:
 
     # State changes -------------------------------------------------------------------------
 
-    async def apply(self, session: SessionRecord, event: SessionEvent | str, now: datetime,
+    async def apply(self, session: SessionRecord, event: SessionEvent, now: datetime,
                     *, minutes: int = 0, by: str | None = None,
                     message: str | None = None) -> SessionRecord | None:
         """Apply one event; None if another process applied a change first. Raises
@@ -248,19 +262,6 @@ class SessionService:
                                           session_id=session.id,
                                           extra={"session": session.public()})
             return session
-        if event in (FACILITATOR_AWAY, FACILITATOR_BACK):
-            changed = await self.store.set_facilitator_away(session.id,
-                                                            event == FACILITATOR_AWAY)
-            if changed is None:
-                return None
-            seq = await self._announce(room, changed, event, by)
-            await self.rooms.announce({"kind": "session", "session": changed.to_wire(),
-                                       "seq": seq})
-            log.info("facilitator presence changed", extra={"room": room.id,
-                                                            "session": changed.id,
-                                                            "event": event})
-            return changed
-        assert isinstance(event, SessionEvent)
         target = transition(S(session.state), event)
         values: dict[str, Any] = {}
         if target == S.LIVE and event != E.EXTEND:

@@ -156,8 +156,8 @@ class Conversations:
         for conv in await self.backend.conversations():
             account = conv["supporter"]
             if account not in records:
-                record = records[account] = await self.staff.by_id(account)
-                allowed[account] = record is not None and await self.config.may_support(record)
+                found = records[account] = await self.staff.by_id(account)
+                allowed[account] = found is not None and await self.config.may_support(found)
             record = records[account]
             if conv["request"].get("alert") is not None:
                 if record is None or record.disabled:
