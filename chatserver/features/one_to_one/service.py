@@ -29,7 +29,6 @@ from chatserver.core.hub import Client
 from chatserver.core.identities import Identities
 from chatserver.core.loads import Coalesced
 from chatserver.core.ports import ControlRoute, FrameHandler, FrameRoute, RoomAccess
-from chatserver.core.presence import STAFF_ROOM
 from chatserver.domain import queueing
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import (
@@ -42,6 +41,7 @@ from chatserver.domain.protocol import (
     encode,
     now_ms,
 )
+from chatserver.features.one_to_one.absence import SupporterAbsence
 from chatserver.features.one_to_one.conversations import Conversations
 from chatserver.features.one_to_one.frames import (
     backend_errors,
@@ -99,12 +99,10 @@ class OneToOne:
         # Requests whose last socket here went away: kept until this (monotonic) deadline, so
         # a participant who reconnects (`queue_resume`) keeps their place.
         self._orphans: dict[str, float] = {}
-        # Staff whose last socket here went away (account -> monotonic time): the people in
-        # their private conversations are told they are away unless they are back in time.
-        self._staff_left: dict[str, float] = {}
-        # Of those, the ones whose people were told (account -> when they left): at
-        # SUPPORTER_REQUEUE_SECONDS their conversations go back to the queue unless they are back.
-        self._staff_away: dict[str, float] = {}
+        # Supporters whose consoles went away: their people told, then handed back.
+        self.absence = SupporterAbsence(rooms, backend, crisis=crisis,
+                                        conversations=self.conversations,
+                                        changed=self._changed)
         self._recheck_rights = False  # a right taken away could not be acted on yet
         self._refresh = Coalesced(self._refresh_now)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -139,7 +137,7 @@ class OneToOne:
                 await self._swept(*await self.backend.heartbeat(
                     self.process, now + settings.presence_ttl_seconds, now))
                 await self._expire_orphans()
-                await self._tell_if_supporters_gone()
+                await self.absence.tell_if_supporters_gone()
                 if self._recheck_rights:
                     await self._drop_revoked()
                 # Also what no event announces (a supporter's process died, the opening hours
@@ -173,51 +171,6 @@ class OneToOne:
             if request is not None:
                 await self._record(request, served=False)
                 await self._changed()
-
-    async def _tell_if_supporters_gone(self) -> None:
-        """Staff who left this process and have had no signed-in socket anywhere for
-        HANDLER_GONE_SECONDS: the people in their private conversations are told that they are
-        away, with the crisis lines (a console back in time, after a reload or on another
-        process, is not gone). Their words still reach the supporter if they come back. At
-        SUPPORTER_REQUEUE_SECONDS the conversations end and their people are back at the
-        front of the queue, for another supporter."""
-        settings = self.rooms.settings
-        now = time.monotonic()
-        due = [account for account, since in self._staff_left.items()
-               if now - since >= settings.handler_gone_seconds]
-        requeue = [account for account, since in self._staff_away.items()
-                   if now - since >= settings.supporter_requeue_seconds]
-        if not due and not requeue:
-            return
-        online = {info.get("member") for info in await self.rooms.present(STAFF_ROOM)}
-        for account in requeue:
-            del self._staff_away[account]
-            if account not in online:
-                await self._requeue_conversations_of(account)
-        if not due:
-            return
-        resources = await self.crisis.current()
-        for account in due:
-            since = self._staff_left.pop(account)
-            if account in online:
-                continue
-            convs = await self.backend.conversations_of(account)
-            if convs:
-                self._staff_away[account] = since
-            for conv in convs:
-                await self._send([conv["request"]["identity"]], {
-                    "type": "conv_supporter_away", "conv": conv["id"], "resources": resources})
-
-    async def _requeue_conversations_of(self, account: str) -> None:
-        returned = 0
-        for conv in await self.backend.conversations_of(account):
-            back = await self.backend.return_to_queue(conv["id"], queueing.BAND_RETURNED)
-            if back is not None:  # not ended meanwhile
-                await self.conversations.returned(back, reason="supporter_gone")
-                returned += 1
-        if returned:
-            log.info("conversations returned to the queue", extra={"count": returned})
-            await self._changed()
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
         for conv in returned:
@@ -586,8 +539,7 @@ class OneToOne:
             account = client.staff.id
             if not any(other is not client and other.staff is not None
                        and other.staff.id == account for other in self.rooms.local_clients()):
-                self._staff_left[account] = time.monotonic()
-                self._staff_away.pop(account, None)  # a new absence starts again
+                self.absence.left(account)
             supporter = self.supporters.get(client.staff.id)
             if supporter is not None:
                 supporter.clients.pop(client.id, None)

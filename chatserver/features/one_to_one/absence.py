@@ -1,0 +1,88 @@
+"""A supporter whose console went away: the people in their private conversations are told
+that they are away (HANDLER_GONE_SECONDS with no signed-in socket anywhere), and at
+SUPPORTER_REQUEUE_SECONDS their conversations end and their people are back at the front of
+the queue, for another supporter. A console back in time (a reload, another process) is not
+gone."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from chatserver.broker.queue import QueueBackend
+from chatserver.core.crisis import CrisisResources
+from chatserver.core.ports import RoomAccess
+from chatserver.core.presence import STAFF_ROOM
+from chatserver.domain import queueing
+from chatserver.features.one_to_one.conversations import Conversations
+
+log = logging.getLogger("chatserver.one_to_one")
+
+
+class SupporterAbsence:
+    def __init__(self, rooms: RoomAccess, backend: QueueBackend, *, crisis: CrisisResources,
+                 conversations: Conversations, changed: Callable[[], Awaitable[None]]) -> None:
+        self.rooms = rooms
+        self.backend = backend
+        self.crisis = crisis
+        self.conversations = conversations
+        self._changed = changed
+        # Staff whose last socket here went away (account -> monotonic time): the people in
+        # their private conversations are told they are away unless they are back in time.
+        self._staff_left: dict[str, float] = {}
+        # Of those, the ones whose people were told (account -> when they left): at
+        # SUPPORTER_REQUEUE_SECONDS their conversations go back to the queue unless they are back.
+        self._staff_away: dict[str, float] = {}
+
+    def left(self, account: str) -> None:
+        """The account's last socket on this process went away."""
+        self._staff_left[account] = time.monotonic()
+        self._staff_away.pop(account, None)  # a new absence starts again
+
+    async def tell_if_supporters_gone(self) -> None:
+        """Staff who left this process and have had no signed-in socket anywhere for
+        HANDLER_GONE_SECONDS: the people in their private conversations are told that they are
+        away, with the crisis lines (a console back in time, after a reload or on another
+        process, is not gone). Their words still reach the supporter if they come back. At
+        SUPPORTER_REQUEUE_SECONDS the conversations end and their people are back at the
+        front of the queue, for another supporter."""
+        settings = self.rooms.settings
+        now = time.monotonic()
+        due = [account for account, since in self._staff_left.items()
+               if now - since >= settings.handler_gone_seconds]
+        requeue = [account for account, since in self._staff_away.items()
+                   if now - since >= settings.supporter_requeue_seconds]
+        if not due and not requeue:
+            return
+        online = {info.get("member") for info in await self.rooms.present(STAFF_ROOM)}
+        for account in requeue:
+            del self._staff_away[account]
+            if account not in online:
+                await self._requeue_conversations_of(account)
+        if not due:
+            return
+        resources = await self.crisis.current()
+        for account in due:
+            since = self._staff_left.pop(account)
+            if account in online:
+                continue
+            convs = await self.backend.conversations_of(account)
+            if convs:
+                self._staff_away[account] = since
+            for conv in convs:
+                await self.rooms.announce({"kind": "oo_deliver", "to": [
+                    conv["request"]["identity"]], "frame": {
+                        "type": "conv_supporter_away", "conv": conv["id"],
+                        "resources": resources}})
+
+    async def _requeue_conversations_of(self, account: str) -> None:
+        returned = 0
+        for conv in await self.backend.conversations_of(account):
+            back = await self.backend.return_to_queue(conv["id"], queueing.BAND_RETURNED)
+            if back is not None:  # not ended meanwhile
+                await self.conversations.returned(back, reason="supporter_gone")
+                returned += 1
+        if returned:
+            log.info("conversations returned to the queue", extra={"count": returned})
+            await self._changed()
