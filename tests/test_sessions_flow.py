@@ -331,6 +331,57 @@ async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_privat
         await http.close()
 
 
+async def test_asking_whether_someone_left_with_the_close_keeps_nothing_of_them_in_redis(
+        pair, redis_server):
+    """Kuikka asks for help and then leaves the live group herself; Tiira asks and is still
+    there when Sanna closes it. Answering Kuikka's call asks the broker whether she left with
+    a close (she did not: member_not_found). Before, that look alone stored a counter at 0
+    under her member id in Redis for a day, one for every member asked about; now nothing of
+    hers is kept, and only Tiira, who did leave with the close, is remembered (1)."""
+    a, b, admin = pair
+    await make_room(admin, "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    http = StaffHttp(b.url)
+    await http.login("sanna", FACILITATOR_PASSWORD)
+    sanna = await http.socket(b.ws_url)
+    await make_session(admin, "ilta", local_minute(5), 60)
+    await wait_state(a, "ilta", "lobby")
+    kuikka = await ChatClient.connect(a.ws_url)
+    tiira = await ChatClient.connect(b.ws_url)
+    for person in (kuikka, tiira):
+        await person.join("ilta")
+    await sanna.join("ilta")
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
+        "type"] == "done"
+    alerts = {}
+    for person in (kuikka, tiira):
+        mark = len(sanna.frames)
+        await person.send({"type": "help", "id": "h1", "room": "ilta"})
+        alerts[person] = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
+                                               timeout=5))["alert"]
+    assert (await kuikka.request({"type": "leave", "room": "ilta"}))["type"] != "error"
+    await sanna.wait_for(lambda f: f["type"] == "member_left"
+                         and f["member"] == alerts[kuikka]["member"], timeout=5)
+    refused = await sanna.request({"type": "conv_open", "alert": alerts[kuikka]["id"]})
+    assert refused["code"] == "member_not_found"
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "close"}))[
+        "type"] == "done"
+    await tiira.wait_for(lambda f: f["type"] == "left", timeout=10)
+    refused = await sanna.request({"type": "conv_open", "alert": alerts[kuikka]["id"]})
+    assert refused["code"] == "member_not_found"
+
+    r = aioredis.from_url(redis_server.url, decode_responses=True)
+    try:
+        keys = [k async for k in r.scan_iter("chat:hits:left-at-close:*")]
+        kept = {k.rsplit(":", 1)[1]: await r.get(k) for k in keys}
+    finally:
+        await r.aclose()
+    assert kept == {alerts[tiira]["member"]: "1"}
+    for c in (kuikka, tiira, sanna):
+        await c.close()
+    await http.close()
+
+
 @pytest.mark.parametrize("pair", [{"facilitator_away_seconds": 4}], indirect=True)
 async def test_the_room_is_told_when_no_facilitator_is_there_any_more_and_when_one_is_back(
         pair):

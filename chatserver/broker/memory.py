@@ -236,6 +236,11 @@ class MemoryBroker:
         count, ends = self._hits.get(key, (0, 0.0))
         if ends <= now:
             count, ends = 0, now + window_seconds
+        if amount == 0:  # only a look: nothing is kept for it
+            return (count, ends - now) if count > 0 else (0, 0.0)
+        if count + amount <= 0:  # as in Redis: no counter is kept at 0
+            self._hits.pop(key, None)
+            return 0, 0.0
         self._hits[key] = (count + amount, ends)
         return count + amount, ends - now
 

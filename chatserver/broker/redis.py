@@ -91,10 +91,12 @@ class RedisBroker:
         self._p_heartbeat = self._redis.register_script(lua.PRESENCE_HEARTBEAT)
         self._p_keep_only = self._redis.register_script(lua.PRESENCE_KEEP_ONLY)
         self._admit = self._redis.register_script(lua.ADMIT)
+        self._hit = self._redis.register_script(lua.HIT)
         # The commands of joins, sends and leaves (appends included): all callers' of one
         # loop turn in one pipeline.
         self._rpc = Coalescer(self._redis, {script.sha: script.script for script in (
-            self._append, self._p_add, self._p_join, self._p_remove, self._admit)})
+            self._append, self._p_add, self._p_join, self._p_remove, self._admit,
+            self._hit)})
         self._on_event: EventCallback | None = None
         self._on_control: ControlCallback | None = None
         self._on_resync: ResyncCallback | None = None
@@ -470,13 +472,9 @@ class RedisBroker:
         return {room: int(c) for room, c in zip(rooms, counts, strict=True)}
 
     async def hit(self, key: str, window_seconds: int, amount: int = 1) -> tuple[int, float]:
-        full = P + "hits:" + key
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incrby(full, amount)
-                pipe.expire(full, window_seconds, nx=True)
-                pipe.pttl(full)
-                count, _, ttl_ms = await pipe.execute()
+            count, ttl_ms = await self._eval(self._hit, [P + "hits:" + key],
+                                             [amount, window_seconds])
         except (RedisError, OSError) as exc:
             raise BackendUnavailable("redis hit") from exc
         return int(count), max(0.0, int(ttl_ms) / 1000)

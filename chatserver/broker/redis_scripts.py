@@ -140,6 +140,24 @@ return out
 """
 
 
+# One fixed window's counter (see Broker.hit). KEYS: the counter. ARGV: amount (0 only looks),
+# window seconds. Returns {count, ms left}. A counter brought to 0 or below is deleted, and a
+# look creates nothing: no key stays behind holding 0 (for a day, for a look per member).
+HIT = """
+local amount = tonumber(ARGV[1])
+if amount == 0 then
+  return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}
+end
+local count = redis.call('INCRBY', KEYS[1], amount)
+if count <= 0 then
+  redis.call('DEL', KEYS[1])
+  return {0, -2}
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+return {count, redis.call('PTTL', KEYS[1])}
+"""
+
+
 # Several limits at once (see Broker.admit); a bucket is a GCRA: its key holds the theoretical
 # arrival time (ms, Redis's clock). KEYS: the cooldown windows' keys, then the buckets'.
 # ARGV: how many cooldown keys, then interval (ms per token) and burst per bucket. Returns 0 or
