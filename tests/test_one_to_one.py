@@ -1118,3 +1118,45 @@ async def test_a_crisis_request_handed_back_to_the_queue_has_its_alert_untaken_a
         await c.close()
     for h in (admin, aino_http, ville_http):
         await h.close()
+
+
+async def test_an_off_duty_supporter_sees_a_crisis_call_open_again_when_it_is_untaken(
+        start_server, redis_server, pg_url):
+    """Ville's console is open on B but he is off duty (capacity 0) when Aino (on duty, on A)
+    takes a person in crisis, so the queue's crisis alert shows "Aino" on his console too.
+    An admin takes Aino's one-to-one right away: the person is back in the queue and the alert
+    is untaken, escalated in the same change (nobody had let it wait so long). Before, only
+    on-duty supporters got that escalation, so Ville's console still said Aino handled it
+    until he reloaded; now it gets the change: open, released by Aino."""
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url)
+    ids = await _setup(admin, supporters=["aino", "ville"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    await aino.request({"type": "support_available", "capacity": 1})
+    assert (await ville.request({"type": "support_available", "capacity": 0}))[
+        "type"] == "support_status"
+    p = await ChatClient.connect(a.ws_url)
+    await _queue(p, "", now="crisis")
+    alert = (await ville.wait_for(lambda f: f["type"] == "alert"
+                                  and f["why"] == "one_to_one_crisis"))["alert"]["id"]
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    taken = await ville.wait_for(lambda f: f["type"] == "alert_changed"
+                                 and f["alert"]["id"] == alert)
+    assert taken["alert"]["acknowledged_by"] == "Aino"
+
+    mark = len(ville.frames)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
+    assert put.status_code == 200, put.text
+    await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10)
+    again = await ville.wait_for(
+        lambda f: f["type"] in ("alert_changed", "alert_escalated")
+        and f["alert"]["id"] == alert and f["alert"]["state"] == "open", timeout=10,
+        start=mark)
+    assert (again["alert"]["released_by"], again["alert"]["acknowledged_by"],
+            again["alert"]["escalated"]) == ("Aino", None, True)
+    for c in (p, aino, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()
+

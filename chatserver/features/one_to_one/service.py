@@ -319,17 +319,23 @@ class OneToOne:
 
     def _alert_to_supporters(self, kind: str, event: dict[str, Any]) -> None:
         """Supporters on this process (admins have it from the core already) get alerts of
-        no room (one-to-one requests in crisis); those on duty get every escalated alert."""
+        no room (one-to-one requests in crisis); those on duty get every escalated alert.
+        Off duty, an escalation of an alert of no room is a change like any other (as for a
+        room's staff in the core): it may be one untaken in the same change, which their
+        console still shows as taken."""
         alert = event["alert"]
-        if kind != "alert_escalated" and alert.get("room") is not None:
+        roomless = alert.get("room") is None
+        if kind != "alert_escalated" and not roomless:
             return
         text = encode(AlertInbox.frame(kind, event))
+        changed = encode({"type": "alert_changed", "alert": alert})
         for supporter in self.supporters.values():
-            if kind == "alert_escalated" and supporter.capacity <= 0:
+            off_duty = kind == "alert_escalated" and supporter.capacity <= 0
+            if off_duty and not roomless:
                 continue
             for client in supporter.clients.values():
                 if client.staff is not None and client.staff.role != "admin":
-                    client.offer(text)
+                    client.offer(changed if off_duty else text)
 
     async def request(self, client: Client, frame: QueueRequest) -> None:
         assert client.identity is not None
