@@ -1160,3 +1160,58 @@ async def test_an_off_duty_supporter_sees_a_crisis_call_open_again_when_it_is_un
     for h in (admin, aino_http, ville_http):
         await h.close()
 
+
+
+@pytest.mark.parametrize("how", ["right_removed", "disabled"])
+async def test_a_crisis_call_taken_from_the_inbox_is_untaken_when_its_taker_may_not_answer(
+        start_server, redis_server, pg_url, how):
+    """A person in crisis waits in the queue (on A); Aino (console on A, still signed in)
+    takes their call from the alert inbox without taking them into a conversation, so every
+    console says Aino handles it. Then an admin takes her one-to-one right away (or disables
+    her account). Before, with only the right removed, the call stayed Aino's for as long as
+    she stayed online: Ville, on duty on B, and the admin saw someone in crisis "handled" by
+    a supporter who could no longer reach them. Now it is open again at once on both
+    consoles, released by Aino, once; Ville takes the person and the call is his."""
+    a, b, admin = await _two_processes(start_server, redis_server, pg_url)
+    ids = await _setup(admin, supporters=["aino", "ville"])
+    aino_http, aino = await _supporter(a.url, a.ws_url, "aino")
+    ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
+    console = await admin.socket(b.ws_url)
+    await aino.request({"type": "support_available", "capacity": 0})
+    await ville.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(a.ws_url)
+    await _queue(p, "", now="crisis")
+    alert = (await aino.wait_for(lambda f: f["type"] == "alert"
+                                 and f["why"] == "one_to_one_crisis"))["alert"]["id"]
+    acked = await aino.request({"type": "alert_ack", "alert": alert})
+    assert acked["alert"]["acknowledged_by"] == "Aino", acked
+
+    def alert_in(state: str) -> Callable[[Frame], bool]:
+        return lambda f: (f["type"] in ("alert_changed", "alert_escalated")
+                          and f["alert"]["id"] == alert and f["alert"]["state"] == state)
+
+    for staff in (ville, console):
+        assert (await staff.wait_for(alert_in("acknowledged")))["alert"][
+            "acknowledged_by"] == "Aino"
+    marks = {c: len(c.frames) for c in (ville, console)}
+    if how == "disabled":
+        changed = await admin.patch(f"/api/staff/{ids['aino']}", {"disabled": True})
+    else:
+        changed = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
+    assert changed.status_code == 200, changed.text
+    for staff in (ville, console):
+        again = await staff.wait_for(alert_in("open"), timeout=10, start=marks[staff])
+        assert (again["alert"]["released_by"], again["alert"]["acknowledged_by"]) == (
+            "Aino", None)
+
+    taken = await ville.request({"type": "support_take"})
+    assert taken["type"] == "taken", taken
+    await p.wait_for(_is("conv_started", conv=taken["conv"]))
+    his = await ville.wait_for(alert_in("acknowledged"), timeout=10, start=marks[ville])
+    assert his["alert"]["acknowledged_by"] == "Ville"
+    for staff in (ville, console):
+        assert len([f for f in staff.frames[marks[staff]:] if alert_in("open")(f)]) == 1
+    for c in (p, aino, ville, console):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()

@@ -186,6 +186,31 @@ class Conversations:
         await self.alerts.release(conv["request"]["alert"], conv["supporter"])
         return 1
 
+    async def release_calls_of_revoked(self) -> int:
+        """Crisis calls of the queue (alerts of no room) that someone took from the alert
+        inbox, without taking the person, and can no longer answer (their one-to-one right
+        removed, their account disabled; online or not): untaken at once, as if they had gone
+        (AlertInbox.release), so the supporters and admins who may answer see them open again,
+        instead of "Aino handles it" for as long as Aino stays signed in. A call whose person
+        is in a conversation is that conversation's to settle (its end resolves it; a
+        hand-back to the queue untakes it). Returns how many were untaken."""
+        talking = {conv["request"].get("crisis_alert")
+                   for conv in await self.backend.conversations()}
+        may: dict[str, bool] = {}
+        released = 0
+        for alert_id, account in await self.alerts.store.handled():
+            if alert_id in talking:
+                continue
+            if account not in may:
+                record = await self.staff.by_id(account)
+                may[account] = record is not None and await self.config.may_support(record)
+            if may[account]:
+                continue
+            alert = await self.alerts.store.get(alert_id)
+            if alert is not None and alert.room_id is None:
+                released += await self.alerts.release(alert_id, account)
+        return released
+
     async def revoked_while_away(self, client: Client) -> None:
         """A console asks to be available for someone who may not support: their right was
         taken away while it had no socket, so it never heard ``support_revoked``. It hears it

@@ -208,8 +208,10 @@ class OneToOne:
     async def _drop_revoked(self) -> None:
         """Someone's one-to-one right was taken away: their consoles here stop getting the
         waiting list (topics, answers) and people, and are told; the conversations they took
-        from the queue end and their people wait again (hand_back_revoked), consoles open or
-        not. If the backend fails, the next heartbeat tries again."""
+        from the queue end and their people wait again (hand_back_revoked), and the crisis
+        calls they took from the inbox are open again for the others
+        (release_calls_of_revoked), consoles open or not. If the backend fails, the next
+        heartbeat tries again."""
         self._recheck_rights = False
         try:
             for account, supporter in list(self.supporters.items()):
@@ -223,6 +225,7 @@ class OneToOne:
                 await self.backend.set_available(self.process, account, supporter.name, 0)
             if await self.conversations.hand_back_revoked():
                 await self._changed()
+            await self.conversations.release_calls_of_revoked()
         except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
             self._recheck_rights = True
             log.warning("one-to-one rights not checked", extra={"error": type(exc).__name__})
