@@ -49,6 +49,19 @@ async def test_events_are_written_once_and_read_in_order(store):
     assert (await store.events_after("olohuone", 0))[0][1] == '{"seq":1,"type":"message"}'
 
 
+async def test_a_batch_from_several_rooms_raises_each_rooms_mark_and_never_lowers_it(store):
+    """One batch holds the events of many small rooms (the writer's group commit): each room
+    gets its own events and its own high-water mark, and a replayed older batch lowers none."""
+    await store.insert_events([ev(1), ev(1, room="laheiset"), ev(2, room="laheiset"), ev(2)])
+    await store.insert_events([ev(3, room="laheiset")])
+    await store.insert_events([ev(1), ev(2, room="laheiset")])  # replayed after a crash
+    assert [s for s, _ in await store.events_after("olohuone", 0)] == [1, 2]
+    assert [s for s, _ in await store.events_after("laheiset", 0)] == [1, 2, 3]
+    marks = {r: (await store.get_room(r)) for r in ("olohuone", "laheiset")}
+    assert {r: room.last_seq for r, room in marks.items() if room} == {
+        "olohuone": 2, "laheiset": 3}
+
+
 async def test_retention_by_days_and_by_room(store):
     await store.insert_events([ev(1, days_ago=40), ev(2, days_ago=29), ev(3)])
     await store.insert_events([ev(1, room="laheiset", days_ago=400)])

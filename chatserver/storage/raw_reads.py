@@ -105,15 +105,33 @@ class PgRawReader:
                 TimeoutError) as exc:
             raise OperationalError(sql, params, exc) from exc
 
+    async def execute(self, sql: str, params: tuple[Any, ...]) -> None:
+        """One statement that returns nothing (atomic by itself: no BEGIN and COMMIT)."""
+        try:
+            pool = await self._connections()
+            await pool.execute(self._sql(sql), *params, timeout=10)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError,
+                TimeoutError) as exc:
+            raise OperationalError(sql, params, exc) from exc
+
     async def write(self, steps: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
         """Statements (each with its rows, executemany) in one transaction: the events'
         durable write, ~1.2 ms of CPU a batch through the engine (issue 20). Not a read, but
         the same pool and the same reason."""
+        todo = [(sql, rows) for sql, rows in steps if rows]
+        if not todo:
+            return
         try:
             pool = await self._connections()
-            async with pool.acquire(timeout=10) as conn, conn.transaction():
-                for sql, rows in steps:
-                    if rows:
+            async with pool.acquire(timeout=10) as conn:
+                if len(todo) == 1:
+                    # One executemany is atomic by itself (asyncpg ≥ 0.22 sends a single
+                    # Sync): BEGIN and COMMIT would be two more round trips a batch.
+                    sql, rows = todo[0]
+                    await conn.executemany(self._sql(sql), rows, timeout=10)
+                    return
+                async with conn.transaction():
+                    for sql, rows in todo:
                         await conn.executemany(self._sql(sql), rows, timeout=10)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError,
                 TimeoutError) as exc:

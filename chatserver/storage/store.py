@@ -121,8 +121,14 @@ _RAW_INSERT_IDENTITY = ("INSERT INTO identities (id, token_hash, pseudonym, pseu
 _RAW_IDENTITY_BY_TOKEN = ("SELECT id, pseudonym, pseudonym_chosen, lang, last_seen_on "
                           "FROM identities WHERE token_hash = ?")
 _RAW_RAISE_SEQ = "UPDATE rooms SET last_seq = ? WHERE id = ? AND last_seq < ?"
-# PostgreSQL's driver types each numbered parameter once: the same number twice.
-_RAW_RAISE_SEQ_PG = "UPDATE rooms SET last_seq = $1 WHERE id = $2 AND last_seq < $1"
+# PostgreSQL: a batch of events and its rooms' high-water marks in one statement (one round
+# trip, atomic without BEGIN and COMMIT): the rows come as arrays, one per column.
+_RAW_STORE_EVENTS_PG = (
+    "WITH stored AS (INSERT INTO events (room_id, seq, kind, member, created_at, frame) "
+    "SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::varchar[], "
+    "$5::timestamptz[], $6::text[]) ON CONFLICT DO NOTHING) "
+    "UPDATE rooms SET last_seq = heads.seq FROM unnest($7::varchar[], $8::bigint[]) "
+    "AS heads(id, seq) WHERE rooms.id = heads.id AND rooms.last_seq < heads.seq")
 
 
 class Store:
@@ -317,14 +323,14 @@ class Store:
         if self._raw is not None:
             await self._insert_events_raw(self._raw, events, heads)
             return
-        # PostgreSQL: the driver's executemany in one transaction (storage/raw_reads.py), for
-        # the events and for the high-water marks (a batch from many small rooms would
-        # otherwise cost a round trip per room).
+        # PostgreSQL: one statement through the plain driver (storage/raw_reads.py) for the
+        # events and the high-water marks (a batch from many small rooms would otherwise cost
+        # a round trip per room, and a transaction two more).
         assert isinstance(self.raw_reader, PgRawReader)
-        await self.raw_reader.write([
-            (_RAW_INSERT_EVENT, [(e.room_id, e.seq, e.kind, e.member, e.created_at, e.frame)
-                                 for e in events]),
-            (_RAW_RAISE_SEQ_PG, [(seq, room_id) for room_id, seq in heads.items()])])
+        await self.raw_reader.execute(_RAW_STORE_EVENTS_PG, (
+            [e.room_id for e in events], [e.seq for e in events], [e.kind for e in events],
+            [e.member for e in events], [e.created_at for e in events],
+            [e.frame for e in events], list(heads), list(heads.values())))
 
     async def write_raw(self, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
         """A small write of a hello's or join's path (the day of last use, attendance,
