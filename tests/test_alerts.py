@@ -325,21 +325,36 @@ async def test_crisis_written_again_is_the_same_call(world):
     alert = (await sanna.wait_for(lambda f: f["type"] == "alert", timeout=2))["alert"]
     assert (alert["seq"], told["status"], told["alert"]) == (first["seq"], "notified",
                                                              alert["id"])
+    assert alert["messages"] == 1
     mark = len(sanna.frames)
-    _second, told = await write("en halua elää enää")
+    second, told = await write("en halua elää enää")
     assert (told["status"], told["alert"]) == ("notified", alert["id"])
     heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
-    # Said as what it is; the call keeps pointing at its first message.
-    assert (heard["again"], heard["why"], heard["alert"]["id"], heard["alert"]["seq"]) == (
-        True, "crisis", alert["id"], first["seq"])
+    # Said as what it is; the call now points at the latest message, and counts them: the
+    # facilitator who opens it answers to where the person is now, not to their first line.
+    assert (heard["again"], heard["why"], heard["alert"]["id"], heard["alert"]["seq"],
+            heard["alert"]["messages"]) == (True, "crisis", alert["id"], second["seq"], 2)
     taken = await sanna.request({"type": "alert_ack", "alert": alert["id"]})
-    assert taken["alert"]["state"] == "acknowledged"
+    assert (taken["alert"]["state"], taken["alert"]["seq"]) == ("acknowledged", second["seq"])
     await person.wait_for(lambda f: f.get("status") == "seen", timeout=2)
     mark = len(sanna.frames)
-    _third, told = await write("haluan vain kuolla pois")
+    third, told = await write("haluan vain kuolla pois")
     assert (told["status"], told["alert"]) == ("seen", alert["id"])
     heard = await sanna.wait_for(lambda f: f["type"] == "alert", start=mark, timeout=2)
-    assert (heard["again"], heard["alert"]["state"]) == (True, "acknowledged")
+    assert (heard["again"], heard["alert"]["state"], heard["alert"]["seq"],
+            heard["alert"]["messages"]) == (True, "acknowledged", third["seq"], 3)
+    # A fourth line at once: not said aloud again so soon, but the call Sanna has open
+    # points at it (quietly changed), on her console and in the list a reload reads.
+    mark = len(sanna.frames)
+    fourth, told = await write("haluan kuolla, en jaksa")
+    assert (told["status"], told["alert"]) == ("seen", alert["id"])
+    changed = await sanna.wait_for(lambda f: f["type"] == "alert_changed", start=mark,
+                                   timeout=2)
+    assert (changed["alert"]["id"], changed["alert"]["seq"], changed["alert"]["messages"]) == (
+        alert["id"], fourth["seq"], 4)
+    assert not [f for f in sanna.frames[mark:] if f["type"] == "alert"]
+    (stored,) = await listed(staff["sanna"])
+    assert (stored["seq"], stored["messages"]) == (fourth["seq"], 4)
     mark, heard_mark = len(person.frames), len(sanna.frames)
     await person.send({"type": "help", "id": "h1", "room": ROOM})
     pressed = await person.wait_for(lambda f: f["type"] == "help_status", start=mark, timeout=2)

@@ -135,7 +135,7 @@ class AlertInbox:
         told at once whether anyone who could see it is online."""
         alert = await self.store.add(room_id=room_id, kind=kind, member=member, name=name,
                                      seq=seq, session_id=session_id, report_id=report_id,
-                                     now=datetime.now(UTC))
+                                     now=datetime.now(UTC), messages=int(kind == CRISIS))
         if room_id is not None and kind in TOLD_KINDS:
             # A statistic: never a reason for the stored alert not to be announced.
             with contextlib.suppress(DatabaseError, OSError):
@@ -156,14 +156,18 @@ class AlertInbox:
         return alert
 
     async def ask_again(self, room_id: str, member: str, tell: Client | None, *,
-                        why: str = HELP) -> bool:
+                        why: str = HELP, seq: int | None = None) -> bool:
         """"I need help now" pressed again, or crisis language written again, while the
         person's last call in the room (a help press or crisis language) is still open: no
         second alert. A second one would wait for someone to take it while a facilitator may
         already be with the person, escalate, and tell them that nobody answered. Instead
         the staff who see it (the one handling it too) hear that the person asks again, and
         why (`why`: a press, or crisis language; the room shows the message), and the person
-        hears where their call stands. False if they have no call open."""
+        hears where their call stands. False if they have no call open.
+
+        Crisis language is counted on the call, which then points at this message (``seq``):
+        the facilitator who opens it goes to where the person is now, not to their first
+        line. Staff not told "again" this time (AGAIN_SECONDS) get the call changed, quietly."""
         calls = await self.store.unresolved_of(room_id, member, sorted(TOLD_KINDS),
                                                datetime.now(UTC) - RECENT)
         if not calls:
@@ -172,6 +176,8 @@ class AlertInbox:
         # person hears "seen" rather than that someone was told.
         alert = next((a for a in calls if a.state != OPEN), calls[0])
         metrics.ALERTS_ASKED_AGAIN.inc()
+        folded = await self.store.fold_message(alert.id, seq) if why == CRISIS else None
+        alert = folded or alert
         if self._say_again_now(alert, why):
             again = {"again": True, "why": why}
             try:
@@ -179,6 +185,8 @@ class AlertInbox:
             except BackendUnavailable:
                 self._announce_when_back(alert.id, "alert_new", again)
                 raise
+        elif folded is not None:
+            await self._publish_change(folded)
         if tell is not None:
             status = await self._standing(alert)
             tell.offer(encode({"type": "help_status", "room": room_id, "status": status,

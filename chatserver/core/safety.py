@@ -139,7 +139,7 @@ class Safety:
         # A press or crisis language while the person's call is open is that call again:
         # someone writing several despairing lines in a row is one person to answer.
         if kind in TOLD_KINDS and await self.alerts.ask_again(room_id, membership.member, tell,
-                                                              why=kind):
+                                                              why=kind, seq=seq):
             return
         await self.alerts.raise_alert(
             kind=kind, room_id=room_id, member=membership.member, name=membership.name,

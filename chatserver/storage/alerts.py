@@ -40,6 +40,7 @@ class AlertRecord:
     conv: str | None
     releases: int = 0  # times its handler went offline without closing it
     released_name: str | None = None
+    messages: int = 0  # messages with crisis language in it; `seq` is the latest posted
 
     def public(self) -> dict[str, Any]:
         """What staff see: names are what staff know; the handler's account id too, so that a
@@ -54,7 +55,8 @@ class AlertRecord:
                 "acknowledged_at": _iso(self.acknowledged_at),
                 "resolved_by": self.resolved_name, "resolved_at": _iso(self.resolved_at),
                 "outcome": self.outcome, "note": self.note, "conv": self.conv,
-                "releases": self.releases, "released_by": self.released_name}
+                "releases": self.releases, "released_by": self.released_name,
+                "messages": self.messages}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -71,7 +73,7 @@ def _record(row: Alert) -> AlertRecord:
                        row.escalated_at is not None, row.acknowledged_by,
                        row.acknowledged_name, _aware(row.acknowledged_at), row.resolved_name,
                        _aware(row.resolved_at), row.outcome, row.note, row.conv,
-                       row.releases or 0, row.released_name)
+                       row.releases or 0, row.released_name, row.messages or 0)
 
 
 class AlertStore:
@@ -81,9 +83,10 @@ class AlertStore:
 
     async def add(self, *, room_id: str | None, kind: str, member: str | None,
                   name: str | None, seq: int | None, session_id: int | None,
-                  report_id: int | None, now: datetime) -> AlertRecord:
+                  report_id: int | None, now: datetime, messages: int = 0) -> AlertRecord:
         row = Alert(room_id=room_id, kind=kind, member=member, name=name, seq=seq,
-                    session_id=session_id, report_id=report_id, state=OPEN, created_at=now)
+                    session_id=session_id, report_id=report_id, state=OPEN, created_at=now,
+                    messages=messages)
         async with self.sessions.begin() as s:
             s.add(row)
             await s.flush()
@@ -123,6 +126,15 @@ class AlertStore:
             values |= {"acknowledged_by": account, "acknowledged_name": name,
                        "acknowledged_at": now}
         return await self._change(alert_id, [current.state], values)
+
+    async def fold_message(self, alert_id: int, seq: int | None) -> AlertRecord | None:
+        """Another message with crisis language from the person an unresolved call is about:
+        counted, and the call points at it (``seq``; None for one not posted, held or
+        refused: the call keeps pointing at the latest posted one). None if resolved."""
+        values: dict[str, Any] = {"messages": Alert.messages + 1}
+        if seq is not None:
+            values["seq"] = seq
+        return await self._change(alert_id, [OPEN, ACKNOWLEDGED], values)
 
     async def set_conversation(self, alert_id: int, conv: str) -> AlertRecord | None:
         return await self._change(alert_id, [OPEN, ACKNOWLEDGED], {"conv": conv})

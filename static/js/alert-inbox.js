@@ -112,6 +112,11 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
       el("time", "", when(alert.created_at)));
     head.lastChild.dateTime = alert.created_at;
     item.append(head, stateLine(alert));
+    // Several crisis messages from the person are one call: how many, and "go to the group"
+    // shows the latest (where the person is now), not the first.
+    if ((alert.messages ?? 0) > 1) {
+      item.append(el("p", "alert-messages", t("alerts.messages", { n: alert.messages })));
+    }
     if (alert.note) item.append(el("p", "note-text", t("alerts.noteShown", { note: alert.note })));
     if (alert.conv) {
       const line = el("p", "alert-conv", t("alerts.convOpened"));
@@ -198,12 +203,16 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   // frames come from any process and can overtake each other: an escalation sent just before
   // someone acknowledged may arrive after. A telling that ranks below what is known is stale,
   // and must not show a taken alert as untaken again.
+  // The messages folded into a call only grow too: whichever frame counted more of them
+  // says which message is the latest, also when it ranks below (taken meanwhile).
   const rank = (alert) => (alert.releases ?? 0) * 3 + ORDER[alert.state];
   function later(known, told) {
-    if (!known || rank(told) >= rank(known)) {
-      return known?.escalated && !told.escalated ? { ...told, escalated: true } : told;
+    const [kept, other] = !known || rank(told) >= rank(known) ? [told, known] : [known, told];
+    let now = other?.escalated && !kept.escalated ? { ...kept, escalated: true } : kept;
+    if ((other?.messages ?? 0) > (now.messages ?? 0)) {
+      now = { ...now, seq: other.seq, messages: other.messages };
     }
-    return told.escalated && !known.escalated ? { ...known, escalated: true } : known;
+    return now;
   }
 
   // Taken or resolved (here, in another tab, by someone else): its desktop notification goes.

@@ -587,6 +587,29 @@ async def test_crisis_messages_are_folded_for_others_live_and_in_history(browser
         assert page.errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_call_of_several_crisis_messages_shows_how_many_and_goes_to_the_latest(
+        browser, staff_server):
+    """Someone writes one despairing line after another: one call in Sanna's inbox, which
+    says how many there were, and "Siirry ryhmään" takes her to the latest (where the person
+    is now), not to the first (fails on the old code: no count, the first line focused)."""
+    server, _ = staff_server
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    lines = [CRISIS_TEXT, "en halua elää enää", "haluan kuolla, en jaksa"]
+    for text in lines:
+        await say(person, text)
+        await sanna.locator("#messages .message.flagged", has_text=text).wait_for()
+    call = sanna.locator("#alerts li", has_text="Viesti viittaa kriisiin")
+    await call.locator(".alert-messages", has_text="Kriisiin viittaavia viestejä: 3").wait_for()
+    assert await sanna.locator("#alerts li").count() == 1
+    await call.get_by_role("button", name="Siirry ryhmään").click()
+    await wait_until(sanna, "document.activeElement.classList.contains('message')")
+    assert lines[-1] in await sanna.evaluate("document.activeElement.textContent")
+    for page in (sanna, person):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 async def test_no_violations_in_the_inbox_the_private_conversation_and_folded_messages(
         browser, staff_server, axe_source, lang):
