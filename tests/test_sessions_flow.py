@@ -259,6 +259,7 @@ async def test_unguided_schedule_goes_live_and_the_timer_warns_and_closes(pair):
     await member.close()
 
 
+@pytest.mark.parametrize("pair", [{"queue_reattach_seconds": 2}], indirect=True)
 async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_private(pair):
     """Kuikka (process A) asks for help; Sanna (process B) closes the group before answering.
     The close takes Kuikka out of the room, but her page is still open (the closing screen):
@@ -317,8 +318,9 @@ async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_privat
     assert (await kuikka.request({"type": "conv_send", "conv": opened["conv"],
                                   "text": "Kiitos."}))["type"] == "conv_sent"
 
-    # Tiira's page is closed: said as it is (the closing screen showed her the lines).
-    deadline = time.monotonic() + 5
+    # Tiira's page is closed, and not back within the reconnect grace (2 s here): said as it
+    # is (the closing screen showed her the lines).
+    deadline = time.monotonic() + 10
     while True:
         gone = await sanna.request({"type": "conv_open", "alert": alerts[tiira]["id"]})
         if gone.get("code") == "person_left" or time.monotonic() > deadline:
@@ -329,6 +331,52 @@ async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_privat
         await c.close()
     for http in https.values():
         await http.close()
+
+
+async def test_a_page_reloaded_after_the_close_can_still_be_answered(pair):
+    """Kuikka (process A) asks for help, Sanna closes the group, and Kuikka's page reloads
+    after the close (a new connection, on process B). While it is reloading, Sanna's answer
+    says that her page is coming back (person_returning), not that she has left; once it is
+    back, the private conversation reaches the reloaded page. Before, the reloaded page was
+    not reachable: Sanna was told person_left while Kuikka was on the site."""
+    a, b, admin = pair
+    await make_room(admin, "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    http = StaffHttp(b.url)
+    await http.login("sanna", FACILITATOR_PASSWORD)
+    sanna = await http.socket(b.ws_url)
+    await make_session(admin, "ilta", local_minute(5), 60)
+    await wait_state(a, "ilta", "lobby")
+    kuikka = await ChatClient.connect(a.ws_url)
+    await kuikka.join("ilta")
+    await sanna.join("ilta")
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
+        "type"] == "done"
+    mark = len(sanna.frames)
+    await kuikka.send({"type": "help", "id": "h1", "room": "ilta"})
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
+                                  timeout=5))["alert"]
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "close"}))[
+        "type"] == "done"
+    await kuikka.wait_for(lambda f: f["type"] == "left" and f["reason"] == "session_closed",
+                          timeout=10)
+
+    await kuikka.close()  # the reload: the old page goes ...
+    reloading = await sanna.request({"type": "conv_open", "alert": alert["id"]})
+    assert reloading["code"] == "person_returning", reloading
+    reloaded = await ChatClient.connect(b.ws_url, token=kuikka.token)  # ... and is back
+    opened = await sanna.request({"type": "conv_open", "alert": alert["id"]})
+    assert (opened["type"], opened["role"]) == ("conv_started", "supporter"), opened
+    started = await reloaded.wait_for(lambda f: f["type"] == "conv_started", timeout=5)
+    assert (started["role"], started["name"], started["room"]) == ("participant", "Sanna",
+                                                                   "ilta")
+    assert (await sanna.request({"type": "conv_send", "conv": opened["conv"],
+                                 "text": "Hei, olen tässä."}))["type"] == "conv_sent"
+    heard = await reloaded.wait_for(lambda f: f["type"] == "conv_message", timeout=5)
+    assert heard["text"] == "Hei, olen tässä."
+    for c in (reloaded, sanna):
+        await c.close()
+    await http.close()
 
 
 async def test_asking_whether_someone_left_with_the_close_keeps_nothing_of_them_in_redis(

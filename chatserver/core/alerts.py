@@ -318,6 +318,11 @@ class AlertInbox:
             self.track({"alert": alert.public()})
         self._told_loaded = True
 
+    async def open_calls(self) -> dict[tuple[str, str], int]:
+        """(room, member) -> their latest unresolved help or crisis alert, on this process."""
+        await self._load_told()
+        return dict(self._told)
+
     async def status_on_return(self, room_id: str, member: str) -> dict[str, Any] | None:
         """Where the person's latest help or crisis alert in the room stands, as the
         `help_status` they would have heard had they been connected (a phone that lost its

@@ -145,7 +145,8 @@ class RoomAccess(Protocol):
 
     async def after_close(self, room_id: str, member: str) -> str | None:
         """"connected" if the member left the room with its session's close and a page of
-        theirs is still open (any process), "gone" if none is any more, else None."""
+        theirs is still open (any process), "returning" in the reconnect grace after their
+        last page went, "gone" if none came back in it, else None."""
         ...
 
     def local_members(self, room_id: str,

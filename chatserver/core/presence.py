@@ -33,7 +33,10 @@ STAFF_ROOM = "!staff"
 # A participant taken out of a room by its session's close stays present in this pseudo-room
 # of the room while that connection lasts (on whichever process holds it), so a facilitator
 # can still answer their open call for help in private; and is remembered as having left so
-# for LEFT_AT_CLOSE_SECONDS, so that once they are gone the facilitator hears why.
+# for LEFT_AT_CLOSE_SECONDS, so that once they are gone the facilitator hears why. When the
+# last page of such a person goes, they count as gone only after the participants' reconnect
+# grace (QUEUE_REATTACH_SECONDS, a setting: a reloaded page, a phone changing networks); a page
+# of theirs back with their call still open is in the pseudo-room again (`back_after_close`).
 LEFT_AT_CLOSE_SECONDS = 86_400
 
 
@@ -51,6 +54,11 @@ def closed_room(room_id: str) -> str:
 
 def _left_key(room_id: str, member: str) -> str:
     return f"left-at-close:{room_id}:{member}"
+
+
+def _away_key(room_id: str, member: str) -> str:
+    """Counts while the last page of someone who left with the close is gone, for the grace."""
+    return f"closed-away:{room_id}:{member}"
 
 
 class Presence:
@@ -110,28 +118,61 @@ class Presence:
         if membership is None or membership.is_staff or client.state is not ClientState.OPEN:
             return
         await self.broker.hit(_left_key(room_id, membership.member), LEFT_AT_CLOSE_SECONDS)
-        entry = PresenceEntry(closed_room(room_id), client.conn_key(membership.member),
-                              membership.member,
-                              msgspec.json.encode({"member": membership.member}))
+        await self._reachable(client, room_id, membership.member)
+
+    async def _reachable(self, client: Client, room_id: str, member: str) -> None:
+        entry = PresenceEntry(closed_room(room_id), client.conn_key(member), member,
+                              msgspec.json.encode({"member": member}))
         self._left_at_close.setdefault(client.id, {})[entry.room] = entry
         await self.broker.presence_add(entry, time.time() + self.settings.presence_ttl_seconds)
         if client.state is not ClientState.OPEN:  # closed meanwhile: withdraw_all may be past
             await self._drop_left_at_close(client)
 
+    async def back_after_close(self, client: Client, room_id: str, member: str) -> bool:
+        """A page of someone who left the room with its session's close is back (a reload, a
+        reconnect): reachable again, as at the close. False (nothing done) if they did not
+        leave it so, or this connection is reachable already."""
+        if client.state is not ClientState.OPEN or closed_room(room_id) in \
+                self._left_at_close.get(client.id, {}):
+            return False
+        marked, _ = await self.broker.hit(_left_key(room_id, member), LEFT_AT_CLOSE_SECONDS,
+                                          amount=0)
+        if not marked:
+            return False
+        await self._reachable(client, room_id, member)
+        # Back: their grace, if their last page goes again, counts from then.
+        away, _ = await self.broker.hit(_away_key(room_id, member), self._grace(), amount=0)
+        if away:
+            await self.broker.hit(_away_key(room_id, member), self._grace(), amount=-away)
+        return True
+
+    def _grace(self) -> int:
+        return max(1, round(self.settings.queue_reattach_seconds))
+
+    async def _went_away(self, pseudo_room: str, member: str) -> None:
+        """The last page of someone who left with a close is gone: the grace starts."""
+        room_id = pseudo_room.removeprefix(closed_room(""))
+        await self.broker.hit(_away_key(room_id, member), self._grace())
+
     async def _drop_left_at_close(self, client: Client) -> None:
         for entry in self._left_at_close.pop(client.id, {}).values():
             with contextlib.suppress(BackendUnavailable, OSError):
-                await self.broker.presence_remove(entry.room, entry.conn_key, entry.member)
+                if await self.broker.presence_remove(entry.room, entry.conn_key, entry.member):
+                    await self._went_away(entry.room, entry.member)
 
     async def after_close(self, room_id: str, member: str) -> str | None:
         """Where someone not in the room stands if they left it with its session's close:
-        "connected" while a page of theirs is still open (on any process), "gone" once none
-        is; None if they did not leave it so (lately)."""
+        "connected" while a page of theirs is still open (on any process), "returning" for
+        the reconnect grace after their last page went (a reload is not leaving), "gone" once
+        no page came back in it; None if they did not leave it so (lately)."""
         if any(p.get("member") == member for p in await self.present(closed_room(room_id))):
             return "connected"
         marked, _ = await self.broker.hit(_left_key(room_id, member), LEFT_AT_CLOSE_SECONDS,
                                           amount=0)
-        return "gone" if marked > 0 else None
+        if not marked:
+            return None
+        away, _ = await self.broker.hit(_away_key(room_id, member), self._grace(), amount=0)
+        return "returning" if away else "gone"
 
     def _staff_entry(self, client: Client) -> PresenceEntry | None:
         account = client.staff
@@ -215,6 +256,9 @@ class Presence:
                 if room is not None:
                     await self._append(room, membership, "member_joined")
         for room_id, info in gone:
+            if room_id.startswith(closed_room("")):  # their process died: the grace starts
+                await self._went_away(room_id, msgspec.json.decode(info)["member"])
+                continue
             room = await self.directory.get(room_id)
             if room is None:
                 continue

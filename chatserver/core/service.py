@@ -301,8 +301,21 @@ class ChatService:
             client.fresh = True
         client.identity = identity
         client.lang = frame.lang
+        if token is None:  # reachable again before the page is told it is connected
+            await self._back_after_close(client, identity.id)
         client.offer(welcome_frame(token=token, pseudonym=identity.pseudonym,
                                    limits=self.limits, heartbeat=self.settings.heartbeat_seconds))
+
+    async def _back_after_close(self, client: Client, identity_id: str) -> None:
+        """Someone whose call for help was open when their group closed is back (a reloaded
+        page, a reconnect): reachable again for a private conversation from the alert, and
+        not said to have left. A failure here costs only that, never the hello."""
+        try:
+            for room_id, member in await self.alerts.open_calls():
+                if member == self.identities.member(identity_id, room_id):
+                    await self.presence.back_after_close(client, room_id, member)
+        except (BackendUnavailable, DatabaseError, OSError) as exc:
+            log.warning("not reachable again after a close", extra={"error": type(exc).__name__})
 
     async def disconnect(self, client: Client) -> None:
         try:

@@ -106,7 +106,8 @@ class Settings:
     # once when one is back): longer than a console's reload or a network blip.
     facilitator_away_seconds: float = 10.0
     # A participant waiting for one-to-one support whose connection drops keeps their place this
-    # long (a phone changing networks, a reloaded page), then counts as having left.
+    # long (a phone changing networks, a reloaded page), then counts as having left. So does
+    # someone whose call for help was open when their group closed (core/presence.py).
     queue_reattach_seconds: float = 120.0
     # An alert (crisis language, a help press, a report...) that no staff member acknowledges
     # within this many seconds goes to every admin and every on-duty one-to-one supporter.

@@ -67,6 +67,7 @@ class ErrorCode(StrEnum):
     ALERT_NOT_FOUND = "alert_not_found"
     ALERT_STATE = "alert_state"
     PERSON_LEFT = "person_left"
+    PERSON_RETURNING = "person_returning"
     # The server
     TOO_MANY_CONNECTIONS = "too_many_connections"
     UNAVAILABLE = "unavailable"
@@ -132,6 +133,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ALERT_STATE: "The alert was handled already (acknowledged or resolved).",
     ErrorCode.PERSON_LEFT: ("The person left with the group's close and no longer has its "
                             "page open; the closing screen showed them the crisis lines."),
+    ErrorCode.PERSON_RETURNING: ("The person's page went a moment ago (a reload, a lost "
+                                 "connection) and is not back yet; try again in a moment."),
     ErrorCode.UNAVAILABLE: "The server cannot do that right now; try again shortly.",
     ErrorCode.INTERNAL: "Something went wrong on the server.",
 }

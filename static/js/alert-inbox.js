@@ -338,8 +338,8 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     }
     if (answer.type !== "error") return;
     // Said on the alert itself: the person left the group (or left with its close and has no
-    // page open any more: they were shown the crisis lines).
-    if (["member_not_found", "person_left"].includes(answer.code)) {
+    // page open any more: they were shown the crisis lines; or their page is reloading).
+    if (["member_not_found", "person_left", "person_returning"].includes(answer.code)) {
       problems.set(asked.alert, t(`alerts.error.${answer.code}`));
     }
     say(errorText(answer.code));

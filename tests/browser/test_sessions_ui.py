@@ -258,10 +258,12 @@ async def test_a_call_open_at_the_close_is_answered_on_the_closing_screen(
     """Kuikka and Tiira ask for help; the group closes before Sanna answers. Kuikka still has
     the closing screen open, which says honestly that a facilitator may still reach her here:
     'Keskustele kahden kesken' on her alert opens the conversation in place of the closing
-    screen (before, the inbox said she had left the group). Tiira closed her page: the alert
-    says she left with the group's close and was shown the crisis lines."""
+    screen (before, the inbox said she had left the group). Tiira closed her page and did not
+    come back within the reconnect grace (a second here): the alert says she left with the
+    group's close and was shown the crisis lines."""
     server, admin, session = await group_in_lobby(
-        start_server, f"sqlite+aiosqlite:///{tmp_path}/answer-at-close.sqlite3", "ilta")
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/answer-at-close.sqlite3", "ilta",
+        settings={"queue_reattach_seconds": 1})
     await add_facilitator(admin, "sanna", ["ilta"])
     sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
     asking = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
@@ -297,6 +299,13 @@ async def test_a_call_open_at_the_close_is_answered_on_the_closing_screen(
     await conv.locator(".conv-messages .message", has_text="Kiitos.").wait_for()
 
     gone = sanna.locator("#alerts li", has_text="Tiira")
+    tiira = int(await gone.get_attribute("data-alert") or 0)
+    console = await admin.socket(server.ws_url)  # until her grace is over: "coming back"
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await console.request({"type": "conv_open", "alert": tiira}))[  # noqa: ASYNC110
+            "code"] == "person_returning" and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)
+    await console.close()
     await gone.get_by_role("button", name="Keskustele kahden kesken: Tiira").click()
     await gone.locator(".error", has_text="poistui ryhmän päättyessä").wait_for()
     assert "kriisipuhelimet" in await gone.locator(".error").inner_text()

@@ -393,11 +393,13 @@ class Conversations:
         present = {p["member"] for p in await self.rooms.present(alert.room_id)}
         if alert.member not in present:
             # Taken out of the room by its session's close, they may still have its page
-            # open (the closing screen, the groups): reached here while they do.
+            # open (the closing screen, the groups): reached here while they do. Their page
+            # reloading (gone a moment, in the reconnect grace) is not their leaving.
             where = await self.rooms.after_close(alert.room_id, alert.member)
             if where != "connected":
-                raise ProtocolError(ErrorCode.PERSON_LEFT if where == "gone"
-                                    else ErrorCode.MEMBER_NOT_FOUND)  # they left the room
+                raise ProtocolError({"gone": ErrorCode.PERSON_LEFT,
+                                     "returning": ErrorCode.PERSON_RETURNING}.get(
+                    where or "", ErrorCode.MEMBER_NOT_FOUND))  # else they left the room
         identity = await self.identities.find(alert.member, alert.room_id, self.moderation)
         if identity is None:
             raise ProtocolError(ErrorCode.MEMBER_NOT_FOUND)
