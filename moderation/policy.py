@@ -6,7 +6,10 @@ also holds a phone number asks the sender to confirm *and* alerts the facilitato
 
 A crisis message is never rejected: if another filter would reject it (a slur, flooding),
 it is held for a facilitator instead, who is alerted anyway. The sender sees the crisis
-resources whatever the outcome.
+resources whatever the outcome. The newcomer pace alone (``newcomer_rate``: a new member's
+messages a second or two apart) does not even hold it: that guard only slows a message down,
+and held, a person in crisis would find their words stuck until a facilitator decided,
+perhaps nobody online. It is posted (flagged, folded for the others) like any crisis message.
 
 A message that tells someone to kill or harm themselves is rejected as abuse (``reason``
 ``abuse``, a code the client knows) and sets ``Verdict.harm_alert``: the facilitators must
@@ -100,7 +103,9 @@ def verdict_from_hits(hits: list[Hit]) -> Verdict:
     alert = any(h.category is Category.CRISIS for h in hits)
     if not hits:
         return Verdict(Outcome.ALLOW)
-    worst = max(hits, key=lambda h: h.outcome.severity)
+    # The hits weighed: with crisis language, the newcomer pace is not (module docstring).
+    weighed = [h for h in hits if not (alert and h.category is Category.NEWCOMER_RATE)]
+    worst = max(weighed, key=lambda h: h.outcome.severity)
     outcome = worst.outcome
     if outcome is Outcome.REJECT and alert:
         outcome = Outcome.HOLD
@@ -111,7 +116,8 @@ def verdict_from_hits(hits: list[Hit]) -> Verdict:
     reason = None if outcome in (Outcome.ALLOW, Outcome.ALLOW_AND_ALERT) else worst.category
     if reason is Category.HARM_TO_OTHERS:
         reason = Category.ABUSE
-    retry_after = max((h.retry_after for h in hits if h.outcome is Outcome.REJECT), default=0.0)
+    retry_after = max((h.retry_after for h in weighed if h.outcome is Outcome.REJECT),
+                      default=0.0)
     if outcome is not Outcome.REJECT:
         retry_after = 0.0
     harm = any(h.category is Category.HARM_TO_OTHERS for h in hits)

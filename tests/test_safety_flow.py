@@ -6,7 +6,14 @@ import asyncio
 
 import pytest
 
-from chatserver.testing import ChatClient
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+)
 
 
 @pytest.fixture
@@ -73,3 +80,48 @@ async def test_telling_someone_to_kill_themselves_is_refused_and_alerts_the_faci
     # The writer is not the one at risk: no crisis lines for them; the room sees nothing.
     assert not [f for f in writer.frames if f["type"] == "crisis_resources"]
     assert not reader.events("olohuone", "message")
+
+
+async def test_a_newcomers_crisis_line_is_not_held_back_by_the_newcomer_pace(start_server,
+                                                                           tmp_path):
+    """Someone new writes "hei" and, at once, that they cannot go on: before, the newcomer
+    pace (a new member's lines some seconds apart) held the crisis line for a facilitator's
+    decision, so the person saw the crisis lines and heard that a facilitator was told while
+    their words stayed stuck, with nobody online perhaps for hours. Now it is posted at once
+    (flagged for the others) and alerts; a plain line that soon still waits for the pace."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/newcomer.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    # The pace on, wide enough that no machine is slow enough to pass it between two lines.
+    pace = ('{"flood": false, "newcomer": true, "newcomer_seconds": 3600,'
+            ' "newcomer_min_interval_seconds": 600}')
+    server = start_server(database_url=db, **{**FAST, "filter_defaults": pace})
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await add_facilitator(admin, "sanna", ["olohuone"])
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    sanna = await sanna_http.socket(server.ws_url)
+    newcomer = await ChatClient.connect(server.ws_url)
+    reader = await ChatClient.connect(server.ws_url)
+    try:
+        await reader.join("olohuone")
+        await newcomer.join("olohuone")
+        assert (await newcomer.say("olohuone", "hei"))["type"] == "ack"
+        paced = await newcomer.say("olohuone", "hei taas")
+        assert (paced["type"], paced["reason"]) == ("error", "newcomer_rate")
+        text = "en jaksa enää, haluan kuolla"
+        ack = await newcomer.say("olohuone", text)
+        assert ack["type"] == "ack", "posted, not held for a facilitator"
+        posted = await reader.wait_for(lambda f: f.get("text") == text)
+        assert (posted["seq"], posted["flag"]) == (ack["seq"], "crisis")
+        await newcomer.wait_for(lambda f: f["type"] == "crisis_resources")
+        status = await newcomer.wait_for(lambda f: f["type"] == "help_status")
+        assert status["status"] == "notified"
+        alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis")
+        assert alert["alert"]["seq"] == ack["seq"]
+        assert not [f for f in sanna.frames if f["type"] == "held_message"]
+    finally:
+        for ws in (sanna, newcomer, reader):
+            await ws.close()
+        await admin.close()
+        await sanna_http.close()

@@ -74,6 +74,20 @@ def test_a_crisis_message_is_never_rejected() -> None:
     assert v.outcome is Outcome.HOLD and v.alert
 
 
+def test_the_newcomer_pace_does_not_hold_back_crisis_language() -> None:
+    """A newcomer's lines a second apart: a plain one waits for the pace (refused with
+    retry_after), one with crisis language is posted with its alert, not held for a
+    facilitator's decision; a link from a newcomer is still not posted either way."""
+    history = SenderHistory().record(digest("hei"), NOW - 0.5)
+    newcomer = SenderContext(joined_at=NOW - 10, history=history)
+    assert run("hei taas", newcomer).reason is Category.NEWCOMER_RATE
+    v = run("en jaksa enää, haluan kuolla", newcomer)
+    assert v.outcome is Outcome.ALLOW_AND_ALERT and v.alert and v.posts
+    assert (v.reason, v.retry_after) == (None, 0.0)
+    v = run("haluan kuolla, katso www.example.com", newcomer)
+    assert v.outcome is Outcome.HOLD and v.alert and v.reason is Category.NEWCOMER_LINK
+
+
 def test_precedence() -> None:
     def hit(outcome: Outcome, category: Category = Category.LINK) -> Hit:
         return Hit(FilterName.LINKS, category, outcome)
