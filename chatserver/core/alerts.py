@@ -33,6 +33,7 @@ from chatserver.broker.base import Broker
 from chatserver.core import metrics
 from chatserver.core.alert_escalation import AlertEscalation
 from chatserver.core.hub import Client, Hub
+from chatserver.core.open_calls import OpenCalls
 from chatserver.core.presence import Presence, any_sees_room
 from chatserver.core.retry import retry_with_backoff as retry_with_backoff  # safety.py uses it
 from chatserver.core.session_gate import SessionGate
@@ -95,8 +96,8 @@ class AlertInbox:
         self._announcing: set[asyncio.Task[None]] = set()
         # (room, member) -> their latest unresolved help or crisis alert, kept from the alert
         # events every process gets, so a person back in the room can be told where it stands
-        # without a database read for everyone else who joins.
-        self._told: dict[tuple[str, str], int] = {}
+        # without a database read for everyone else who joins (until it ends or ages out).
+        self._told = OpenCalls(RECENT)
         self._told_loaded = False
         # (alert, state, why) -> when this process last said that the person asks again.
         self._said_again: dict[tuple[int, str, str], float] = {}
@@ -302,12 +303,9 @@ class AlertInbox:
         alert = event["alert"]
         if alert.get("kind") not in TOLD_KINDS or not alert.get("room") or not alert.get("member"):
             return
-        key = (alert["room"], alert["member"])
-        if alert.get("state") == RESOLVED:
-            if self._told.get(key) == alert["id"]:
-                del self._told[key]
-        elif alert["id"] >= self._told.get(key, 0):
-            self._told[key] = alert["id"]
+        self._told.note(alert["room"], alert["member"], alert["id"],
+                        datetime.fromisoformat(alert["created_at"]),
+                        resolved=alert.get("state") == RESOLVED, now=datetime.now(UTC))
 
     async def _load_told(self) -> None:
         """`_told` from the store, once: at the clock's first tick (each tick until done)."""
@@ -321,20 +319,20 @@ class AlertInbox:
     async def open_calls(self) -> dict[tuple[str, str], int]:
         """(room, member) -> their latest unresolved help or crisis alert, on this process."""
         await self._load_told()
-        return dict(self._told)
+        return self._told.open(datetime.now(UTC))
 
     async def status_on_return(self, room_id: str, member: str) -> dict[str, Any] | None:
         """Where the person's latest help or crisis alert in the room stands, as the
         `help_status` they would have heard had they been connected (a phone that lost its
         connection, a reloaded page): above all, a facilitator who saw it and then had to leave
         must not still look like someone who is there. None if they have none open."""
-        alert_id = self._told.get((room_id, member))
+        alert_id = self._told.get(room_id, member, datetime.now(UTC))
         if alert_id is None:
             return None
         alert = await self.store.get(alert_id)
         if alert is None or alert.state == RESOLVED or \
                 alert.created_at < datetime.now(UTC) - RECENT:
-            self._told.pop((room_id, member), None)
+            self._told.forget(room_id, member)
             return None
         status = await self._standing(alert)
         self._recheck_if_nobody(alert, status)
