@@ -9,7 +9,15 @@ import asyncio
 import contextlib
 import threading
 
-from chatserver.testing import FAST, ChatClient, free_port
+from chatserver.testing import (
+    FACILITATOR_PASSWORD,
+    FAST,
+    ChatClient,
+    StaffHttp,
+    add_facilitator,
+    create_admin,
+    free_port,
+)
 from tests.test_faults import ROOM, say_until_acked
 
 
@@ -115,6 +123,42 @@ async def test_a_subscription_that_died_silently_is_made_again_and_nothing_is_mi
         texts = [f["text"] for f in bob.events(ROOM, "message")]
         assert texts == ["before", "after", "reply"], "each once, in order"
         for c in (alice, bob):
+            await c.close()
+    finally:
+        relay.close()
+
+
+async def test_a_room_locked_while_a_process_heard_nothing_is_locked_there_too(
+        start_server, redis_server, pg_url):
+    """Sanna (on process A) locks the room while only process B's Redis connections are
+    silent: B misses the control event. Once B has subscribed again, Bob (on B) must be held
+    to the lock as everyone on A is, not to what B's guard remembered from before."""
+    admin_password = create_admin({"DATABASE_URL": pg_url})
+    relay = Relay(redis_server.port).start()
+    try:
+        a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+        b = start_server(database_url=pg_url, redis_url=relay.url, **FAST)
+        admin, http = StaffHttp(a.url), StaffHttp(a.url)
+        await admin.login("admin", admin_password)
+        await add_facilitator(admin, "sanna", [ROOM])
+        await http.login("sanna", FACILITATOR_PASSWORD)
+        sanna = await http.socket(a.ws_url)
+        for client in (admin, http):
+            await client.close()
+        bob = await ChatClient.connect(b.ws_url)
+        await sanna.join(ROOM)
+        await bob.join(ROOM)
+        await say_until_acked(bob, ROOM, "before")  # B's guard has the room's controls now
+
+        relay.forget()  # B's connections only: A reaches Redis directly
+        answer = await sanna.request({"type": "moderate", "room": ROOM, "action": "lock",
+                                      "on": True})
+        assert answer["type"] == "done", answer
+        # Bob hears of the lock once B has caught up (from the room's stream).
+        await bob.wait_for(lambda f: f["type"] == "room_controls" and f["locked"], timeout=20)
+        answer = await bob.say(ROOM, "lukossa?")
+        assert answer.get("code") == "room_locked", answer
+        for c in (sanna, bob):
             await c.close()
     finally:
         relay.close()

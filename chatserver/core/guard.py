@@ -17,47 +17,70 @@ from chatserver.domain.errors import ErrorCode, ProtocolError
 from chatserver.storage.moderation import Controls, ModerationStore, RoomSanction
 from chatserver.storage.store import RoomRecord
 
-# The sanctions of a room are read once and kept current by `sanction` control events; they
+# Every room's sanctions are read at once and kept current by `sanction` control events; they
 # are read again after this long anyway, in case an event was missed while the broker was away.
 SANCTIONS_SECONDS = 60.0
 ALL_ROOMS = "*"
 
 
 class RoomGuard:
+    """Caches of what every join and send asks, each filled by one query for all rooms (not
+    one per room: hundreds of groups open in the same minute, on every process)."""
+
     def __init__(self, store: ModerationStore) -> None:
         self.store = store
         self._controls: dict[str, Controls] = {}
-        self._sanctions: dict[str, tuple[float, list[RoomSanction]]] = {}
-        self._loading_controls: SingleFlight[str, Controls] = SingleFlight()
-        self._loading_sanctions: SingleFlight[str, list[RoomSanction]] = SingleFlight()
+        self._controls_read = False
+        self._controls_changes = 0
+        self._sanctions: dict[str, list[RoomSanction]] = {}
+        self._sanctions_read_at: float | None = None
+        # Raised by every sanction event: a read that began before it may miss that sanction.
+        self._sanctions_changes = 0
+        self._loading: SingleFlight[str, None] = SingleFlight()
 
     async def _in_force(self, room_id: str) -> list[RoomSanction]:
-        cached = self._sanctions.get(room_id)
-        if cached is None or time.monotonic() - cached[0] > SANCTIONS_SECONDS:
-            found = await self._loading_sanctions.run(
-                room_id, lambda: self.store.in_force(room_id, datetime.now(UTC)))
-            cached = self._sanctions[room_id] = (time.monotonic(), found)
-        return cached[1]
+        read_at = self._sanctions_read_at
+        if read_at is None or time.monotonic() - read_at > SANCTIONS_SECONDS:
+            await self._loading.run("sanctions", self._read_sanctions)
+        return self._sanctions.get(room_id, [])
+
+    async def _read_sanctions(self) -> None:
+        while True:
+            changes, started = self._sanctions_changes, time.monotonic()
+            found = await self.store.in_force(datetime.now(UTC))
+            if changes == self._sanctions_changes:
+                self._sanctions, self._sanctions_read_at = found, started
+                return
 
     def on_sanction(self, event: dict[str, Any]) -> None:
-        """A `sanction` control event (mute, unmute, kick, ban) from any process: the room's
-        sanctions (every room's, for a ban from all rooms) are read again at the next join."""
-        if event.get("scope") == "all":
-            self._sanctions.clear()
-        else:
-            self._sanctions.pop(str(event.get("room")), None)
+        """A `sanction` control event (mute, unmute, kick, ban) from any process: the
+        sanctions are read again at the next join."""
+        self._sanctions_changes += 1
+        self._sanctions_read_at = None
 
     async def controls(self, room_id: str) -> Controls:
-        controls = self._controls.get(room_id)
-        if controls is None:
-            controls = await self._loading_controls.run(
-                room_id, lambda: self.store.controls(room_id))
-            self._controls.setdefault(room_id, controls)  # a control event may have come
-        return self._controls[room_id]
+        if not self._controls_read:
+            await self._loading.run("controls", self._read_controls)
+        return self._controls.get(room_id) or Controls()
+
+    async def _read_controls(self) -> None:
+        while True:
+            changes = self._controls_changes
+            found = await self.store.every_room_controls()
+            if changes == self._controls_changes:  # else a control event came: read again
+                self._controls, self._controls_read = found, True
+                return
 
     def on_controls(self, event: dict[str, Any]) -> None:
         """A `controls` control event: the room's new controls, from any process."""
+        self._controls_changes += 1
         self._controls[str(event.get("room"))] = Controls(**event["controls"])
+
+    def events_missed(self) -> None:
+        """The broker lost its subscription: control and sanction events may have been
+        missed, so both are read again at the next join or send."""
+        self._controls_read = False
+        self._sanctions_read_at = None
 
     async def check_join(self, client: Client, room: RoomRecord, membership: Membership) -> None:
         """Refuse a banned member; load their mutes into the membership."""

@@ -180,6 +180,7 @@ class ChatService:
         Retried with backoff until every room has caught up (or has no local member)."""
         with contextlib.suppress(DatabaseError, OSError):
             await self.directory.refresh()  # rooms_changed events may have been missed too
+        self.guard.events_missed()  # and controls and sanctions
         with contextlib.suppress(DatabaseError, OSError):
             # So were alerts: a person's call for help must not wait for its escalation.
             for kind, event in await self.alerts.missed_events():

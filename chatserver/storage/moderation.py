@@ -68,15 +68,20 @@ class ModerationStore:
                 Sanction.room_id == room_id, Sanction.member == member,
                 Sanction.kind.in_(kinds)).values(lifted=True))
 
-    async def in_force(self, room_id: str, now: datetime) -> list[RoomSanction]:
-        """Every sanction not lifted nor expired in one room ("*": bans from all rooms), for
-        the guard's cache: one query per room instead of one per join."""
-        found = [RoomSanction(member, identity_id, SanctionRecord(
-            kind, self.store.time_value(until) if until is not None else None, reason))
-            for member, identity_id, kind, until, reason in await self.store.raw_reader.rows(
-                "SELECT member, identity_id, kind, until, reason FROM sanctions "
-                "WHERE lifted = ? AND room_id = ?", (False, room_id))]
-        return [f for f in found if f.sanction.until is None or f.sanction.until > now]
+    async def in_force(self, now: datetime) -> dict[str, list[RoomSanction]]:
+        """Every sanction not lifted nor expired, by room ("*": bans from all rooms), for the
+        guard's cache: one query for every room (a few rows: sanctions are rare), not one per
+        room when the groups open at the hour."""
+        by_room: dict[str, list[RoomSanction]] = {}
+        for room_id, member, identity_id, kind, until, reason in \
+                await self.store.raw_reader.rows(
+                    "SELECT room_id, member, identity_id, kind, until, reason FROM sanctions "
+                    "WHERE lifted = ?", (False,)):
+            ends = self.store.time_value(until) if until is not None else None
+            if ends is None or ends > now:
+                by_room.setdefault(room_id, []).append(
+                    RoomSanction(member, identity_id, SanctionRecord(kind, ends, reason)))
+        return by_room
 
     async def identity_ids(self) -> AsyncIterator[str]:
         async with self.sessions() as s:
@@ -92,6 +97,15 @@ class ModerationStore:
                 "FROM room_controls WHERE room_id = ?", (room_id,)):
             return Controls(slow, bool(locked), bool(premoderated), pinned)
         return Controls()
+
+    async def every_room_controls(self) -> dict[str, Controls]:
+        """Every room's controls that were ever set (a room with none has the defaults), in
+        one query for the guard's cache."""
+        return {room_id: Controls(slow, bool(locked), bool(premoderated), pinned)
+                for room_id, slow, locked, premoderated, pinned in
+                await self.store.raw_reader.rows(
+                    "SELECT room_id, slow_mode_seconds, locked, premoderated, pinned_seq "
+                    "FROM room_controls", ())}
 
     async def change_controls(self, room_id: str, **change: int | bool | None) -> Controls:
         """Set the given controls only and return all of the room's controls after it: two
