@@ -964,6 +964,10 @@ async def test_a_disabled_supporters_people_are_handed_back_at_once(
         and f["alert"]["id"] == alert["id"] and f["alert"]["state"] == "open",
         timeout=10, start=marks[ville])
     assert again["alert"]["released_by"] == "Aino"
+    # It no longer points at the ended conversation: Ville's inbox offers to talk with them.
+    await ville.wait_for(lambda f: f["type"] in ("alert_changed", "alert_escalated")
+                         and f["alert"]["id"] == alert["id"] and f["alert"]["state"] == "open"
+                         and f["alert"]["conv"] is None, timeout=10, start=marks[ville])
     gone = await member.request({"type": "conv_send", "conv": private, "text": "Oletko siellä?"})
     assert gone["code"] == "conversation_not_found", gone
     for c in (p, later, member, ville):
@@ -1214,4 +1218,65 @@ async def test_a_crisis_call_taken_from_the_inbox_is_untaken_when_its_taker_may_
     for c in (p, aino, ville, console):
         await c.close()
     for h in (admin, aino_http, ville_http):
+        await h.close()
+
+
+@pytest.mark.parametrize("others", ["online", "nobody"])
+async def test_a_facilitator_gone_too_long_hands_their_alert_conversation_back_to_the_group(
+        start_server, tmp_path, others):
+    """Sanna, who facilitates olohuone (and is no one-to-one supporter), opens a private
+    conversation from a member's call for help there; then her laptop shuts and she does not
+    come back. At HANDLER_GONE_SECONDS the member is told she is away, and the call is
+    untaken. Before, at SUPPORTER_REQUEUE_SECONDS the member was put in the general
+    one-to-one queue (conv_interrupted, "you are at the front of the queue"), where the
+    room's facilitators do not look and a queue supporter could not even write to them.
+    Now the conversation ends (by "gone", with the crisis lines), the call no longer points
+    at it, and the member hears where it stands: with Ville, who facilitates olohuone,
+    online, that the others know, and he opens a new conversation with them from the
+    inbox; with nobody online, that nobody is."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/alert-gone.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **{**FAST, "handler_gone_seconds": 2,
+                                              "supporter_requeue_seconds": 5})
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    await _setup(admin, supporters=[], others=["sanna", "ville"])
+    sanna_http, sanna = await _supporter(server.url, server.ws_url, "sanna")
+    ville_http, ville = (await _supporter(server.url, server.ws_url, "ville")
+                         if others == "online" else (None, None))
+    member = await ChatClient.connect(server.ws_url)
+    await member.join("olohuone")
+    await member.say("olohuone", "en jaksa enää, haluan kuolla")
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert"))["alert"]["id"]
+    private = (await sanna.request({"type": "conv_open", "alert": alert}))["conv"]
+    await member.wait_for(_is("conv_started", conv=private))
+    await member.wait_for(_is("help_status", status="seen"))
+
+    mark = len(member.frames)
+    await sanna.close()
+    await member.wait_for(_is("conv_supporter_away", conv=private), timeout=15, start=mark)
+    ended = await member.wait_for(_is("conv_ended", conv=private), timeout=20, start=mark)
+    assert ended["by"] == "gone" and "112" in str(ended["resources"]), ended
+    after = member.frames.index(ended)
+    told = await member.wait_for(_is("help_status", alert=alert), timeout=10, start=after)
+    assert told["status"] == ("released" if others == "online" else "released_nobody_online")
+    assert not [f for f in member.frames[mark:]
+                if f["type"] in ("conv_interrupted", "queue_status")]
+    gone = await member.request({"type": "conv_send", "conv": private, "text": "Oletko siellä?"})
+    assert gone["code"] == "conversation_not_found", gone
+
+    if ville is not None:
+        free = await ville.wait_for(
+            lambda f: f["type"] in ("alert_changed", "alert_escalated")
+            and f["alert"]["id"] == alert and f["alert"]["state"] == "open"
+            and f["alert"]["conv"] is None, timeout=10)
+        assert free["alert"]["released_by"] == "Sanna"
+        again = await ville.request({"type": "conv_open", "alert": alert})
+        assert again["type"] == "conv_started", again
+        assert (await member.wait_for(_is("conv_started", conv=again["conv"]), start=after)
+                )["name"] == "Ville"
+        await ville.close()
+        await ville_http.close()
+    await member.close()
+    for h in (admin, sanna_http):
         await h.close()

@@ -471,6 +471,16 @@ class AlertInbox:
             await self._publish_change(changed)
         return changed
 
+    async def conversation_gone(self, alert_id: int, conv: str) -> AlertRecord | None:
+        """The private conversation opened from the alert ended because its facilitator can
+        no longer answer (gone too long, account disabled) while the call is not resolved:
+        the alert no longer points at it, so every console offers to talk with the person
+        again (the inbox offers that only to an alert with no conversation)."""
+        changed = await self.store.conversation_gone(alert_id, conv)
+        if changed is not None:
+            await self._publish_change(changed)
+        return changed
+
     async def visible_to(self, account: AccountRecord) -> list[AlertRecord]:
         """What a reloaded console lists: unresolved alerts and the last day's resolved ones
         of the rooms the account may see."""

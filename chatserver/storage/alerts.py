@@ -139,6 +139,17 @@ class AlertStore:
     async def set_conversation(self, alert_id: int, conv: str) -> AlertRecord | None:
         return await self._change(alert_id, [OPEN, ACKNOWLEDGED], {"conv": conv})
 
+    async def conversation_gone(self, alert_id: int, conv: str) -> AlertRecord | None:
+        """An unresolved alert no longer points at the private conversation ``conv`` (ended
+        with nobody to answer in it); None if it points at another one, or is resolved."""
+        async with self.sessions.begin() as s:
+            done = await s.execute(update(Alert).where(
+                Alert.id == alert_id, Alert.conv == conv,
+                Alert.state.in_([OPEN, ACKNOWLEDGED])).values(conv=None))
+            if not done.rowcount:  # type: ignore[attr-defined]
+                return None
+        return await self.get(alert_id)
+
     async def escalate(self, alert_id: int, now: datetime) -> AlertRecord | None:
         """Mark an unacknowledged alert escalated, once (one process wins)."""
         async with self.sessions.begin() as s:

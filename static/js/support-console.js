@@ -108,7 +108,10 @@ export function initSupportConsole({ client, api, roomName }) {
   // ended it, the right was taken away, or the connection was cut and it went back to the queue.
   function endedAway(conv, by) {
     if (by && by !== "gone" && by !== "transfer") { ended(conv, by); return; }
-    conv.node.querySelector(".conv-messages").append(el("li", "note", t("supporter.gone")));
+    // From an alert it went back to the group's facilitators, not to the queue.
+    const fromAlert = conv.frame.alert !== undefined && conv.frame.alert !== null;
+    conv.node.querySelector(".conv-messages").append(el("li", "note",
+      t(fromAlert ? "supporter.goneAlert" : "supporter.gone")));
     ended(conv, "gone");
   }
 

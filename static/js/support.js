@@ -417,7 +417,10 @@ export function initSupport({ client, show, renderResources, beside }) {
     entry.item.append(button(t("chat.retry"), () => { entry.item.remove(); sendText(entry.text); }));
   }
 
-  const ENDED_BY = { participant: "support.endedByYou", revoked: "support.endedCannotContinue" };
+  // "gone": a facilitator who opened it from an alert lost their connection and did not come
+  // back; the call is open again for the group's facilitators (the help panel says where it stands).
+  const ENDED_BY = { participant: "support.endedByYou", revoked: "support.endedCannotContinue",
+    gone: "support.endedGone" };
   function ended(frame) {
     state.restoring = false;
     if (state.side) { endedBeside(frame); return; }

@@ -1,8 +1,9 @@
 """A supporter whose console went away: the people in their private conversations are told
 that they are away (HANDLER_GONE_SECONDS with no signed-in socket anywhere), and at
-SUPPORTER_REQUEUE_SECONDS their conversations end and their people are back at the front of
-the queue, for another supporter. A console back in time (a reload, another process) is not
-gone."""
+SUPPORTER_REQUEUE_SECONDS their conversations end: their people from the queue are back at
+its front, for another supporter; a person in a conversation opened from an alert in a group
+is handed back to that group's facilitators (Conversations.end_abandoned). A console back in
+time (a reload, another process) is not gone."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ class SupporterAbsence:
         HANDLER_GONE_SECONDS: the people in their private conversations are told that they are
         away, with the crisis lines (a console back in time, after a reload or on another
         process, is not gone). Their words still reach the supporter if they come back. At
-        SUPPORTER_REQUEUE_SECONDS the conversations end and their people are back at the
-        front of the queue, for another supporter."""
+        SUPPORTER_REQUEUE_SECONDS the conversations end: from the queue, their people are
+        back at its front, for another supporter; from an alert, back with the group's
+        facilitators."""
         settings = self.rooms.settings
         now = time.monotonic()
         due = [account for account, since in self._staff_left.items()
@@ -79,6 +81,10 @@ class SupporterAbsence:
     async def _requeue_conversations_of(self, account: str) -> None:
         returned = 0
         for conv in await self.backend.conversations_of(account):
+            if conv["request"].get("alert") is not None:
+                # From an alert in a group: back to that group's facilitators, not the queue.
+                await self.conversations.end_abandoned(conv)
+                continue
             back = await self.backend.return_to_queue(conv["id"], queueing.BAND_RETURNED)
             if back is not None:  # not ended meanwhile
                 await self.conversations.returned(back, reason="supporter_gone")

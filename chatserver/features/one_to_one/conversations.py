@@ -179,12 +179,43 @@ class Conversations:
         with the crisis lines and the feedback prompt, as at any end), and the alert, if that
         account had taken it, is untaken: the other staff see it again and the person hears
         whether anyone is there."""
-        try:
-            await self._finish(conv, "revoked")
-        except ProtocolError:
-            return 0  # ended meanwhile (by the person, or by another process)
+        if not await self._end_from_alert(conv, "revoked"):
+            return 0
         await self.alerts.release(conv["request"]["alert"], conv["supporter"])
         return 1
+
+    async def end_abandoned(self, conv: Conversation) -> int:
+        """A conversation opened from an alert whose facilitator has had no console anywhere
+        for SUPPORTER_REQUEUE_SECONDS (their person was told at HANDLER_GONE_SECONDS that they
+        are away): it ends, by "gone", and the person is NOT put in the one-to-one queue. They
+        came from a group whose facilitators are the ones who may answer them (a queue
+        supporter may not even write to them), and the queue may be closed or empty. As for
+        a disabled account (``_end_disabled``), the call is open again for the group's
+        facilitators, and the person hears where it stands now: untaken and the others told,
+        untaken with nobody online (with the crisis lines), or seen by one who took it since."""
+        if not await self._end_from_alert(conv, "gone"):
+            return 0
+        alert_id = conv["request"]["alert"]
+        if not await self.alerts.release(alert_id, conv["supporter"]):
+            # Untaken already (the handler-gone timer), or taken by someone else since: what
+            # the person heard then may no longer be true (who is online has changed).
+            alert = await self.alerts.store.get(alert_id)
+            if alert is not None and alert.room_id is not None and alert.member is not None:
+                standing = await self.alerts.status_on_return(alert.room_id, alert.member)
+                if standing is not None:
+                    await self._send([conv["request"]["identity"]], standing)
+        return 1
+
+    async def _end_from_alert(self, conv: Conversation, by: str) -> bool:
+        """End a conversation opened from an alert that nobody can answer in any more; the
+        alert stops pointing at it, so the room's staff may open another. False if it had
+        ended meanwhile (by the person, or on another process)."""
+        try:
+            await self._finish(conv, by)
+        except ProtocolError:
+            return False
+        await self.alerts.conversation_gone(conv["request"]["alert"], conv["id"])
+        return True
 
     async def release_calls_of_revoked(self) -> int:
         """Crisis calls of the queue (alerts of no room) that someone took from the alert
