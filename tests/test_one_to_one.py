@@ -1165,6 +1165,64 @@ async def test_an_off_duty_supporter_sees_a_crisis_call_open_again_when_it_is_un
         await h.close()
 
 
+@pytest.mark.parametrize("broker", ["memory", "redis"])
+async def test_a_person_handed_back_while_their_page_was_away_is_told_they_wait_again(
+        start_server, redis_server, tmp_path, broker):
+    """Aino talks with two people, Pia and Kai; both their pages are away (a reload, a lost
+    connection) when an admin takes Aino's one-to-one right away, so the conv_interrupted
+    that says they are back in the queue reaches nobody. Before, their pages came back
+    with conv_resume and were answered `conversation_not_found` ("the conversation ended")
+    although they were waiting in the queue. Now Pia's conv_resume is answered with her
+    place (`queued`, naming the conversation it came from), the crisis lines and her live
+    place, first; Kai, whom Ville has taken meanwhile, gets that conversation. Nobody else
+    gets either."""
+    server, admin, [(aino_http, aino), (ville_http, ville)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/away.sqlite3",
+        redis_server.url if broker == "redis" else "", ["aino", "ville"])
+    await aino.request({"type": "support_available", "capacity": 2})
+    pia, kai = await ChatClient.connect(server.ws_url), await ChatClient.connect(server.ws_url)
+    asked = await _queue(pia, "ilta")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await pia.wait_for(_is("conv_started", conv=conv))
+    kai_asked = await _queue(kai, "uni")
+    kai_conv = (await aino.request({"type": "support_take"}))["conv"]
+    await kai.wait_for(_is("conv_started", conv=kai_conv))
+    await pia.close()  # both pages go away ...
+    await kai.close()
+    staff = (await admin.http.get("/api/staff")).json()
+    ville_id = next(s["id"] for s in staff if s["username"] == "ville")
+    put = await admin.put("/api/one-to-one/settings", {"supporters": [ville_id]})
+    assert put.status_code == 200, put.text
+    await aino.wait_for(_is("conv_ended", conv=conv, by="revoked"), timeout=10)
+    await aino.wait_for(_is("conv_ended", conv=kai_conv, by="revoked"), timeout=10)
+    await ville.request({"type": "support_available", "capacity": 1})
+    taken = await ville.request({"type": "support_take", "request": kai_asked["request"]})
+    ville_conv = taken["conv"]
+
+    stranger = await ChatClient.connect(server.ws_url)
+    for gone in (conv, kai_conv):
+        refused = await stranger.request({"type": "conv_resume", "conv": gone})
+        assert refused["code"] == "conversation_not_found", refused
+    pia = await ChatClient.connect(server.ws_url, token=pia.token)  # ... and come back
+    back = await pia.request({"type": "conv_resume", "conv": conv})
+    assert back["type"] == "queued", back
+    assert (back["request"], back["resumed"], back["returned_from"]) == (
+        asked["request"], True, conv), back
+    lines = await pia.wait_for(_is("crisis_resources"))
+    assert any(r["phone"] == "112" for r in lines["resources"]), lines
+    status = await _position(pia, 1)
+    assert status["request"] == asked["request"] and status["returned"] is True, status
+    kai = await ChatClient.connect(server.ws_url, token=kai.token)
+    again = await kai.request({"type": "conv_resume", "conv": kai_conv})
+    assert (again["type"], again["conv"], again["role"], again["resumed"], again["name"]) == (
+        "conv_started", ville_conv, "participant", True, "Ville"), again
+    await kai.request({"type": "conv_send", "conv": ville_conv, "text": "Olen taas täällä."})
+    await ville.wait_for(_is("conv_message", conv=ville_conv, text="Olen taas täällä."))
+    for c in (pia, kai, stranger, aino, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()
+
 
 @pytest.mark.parametrize("how", ["right_removed", "disabled"])
 async def test_a_crisis_call_taken_from_the_inbox_is_untaken_when_its_taker_may_not_answer(

@@ -232,7 +232,8 @@ class MemoryQueue:
     async def return_to_queue(self, conv_id: str, band: int) -> Conversation | None:
         conv = await self.end(conv_id)
         if conv is not None:
-            await self.enqueue({**conv["request"], "band": band, "returned": True})
+            await self.enqueue({**conv["request"], "band": band, "returned": True,
+                                "returned_from": conv_id})
         return conv
 
     async def heartbeat(self, process: str, expires_at: float,
@@ -277,6 +278,7 @@ local function requeue(queue, load, id, enc, band)
   local r = c['request']
   r['band'] = band
   r['returned'] = true
+  r['returned_from'] = id
   redis.call('SET', 'oo:r:' .. r['id'], cjson.encode(r))
   redis.call('ZADD', queue, r['band'] * 1e13 + r['arrived'], r['id'])
   redis.call('SADD', 'oo:pr:' .. r['process'], r['id'])

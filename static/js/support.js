@@ -521,6 +521,10 @@ export function initSupport({ client, show, renderResources, beside }) {
         askAgain(request, answer); // the place is kept: "lost" would not be true
       } else if (answer.type !== "conv_started") placeLost();
       // conv_started: taken while away; its own listener opens the conversation.
+    } else if (request.type === "conv_resume" && answer.type === "queued") {
+      // Handed back to the queue while this page was away (its conv_interrupted went
+      // nowhere): waiting again in their place, not "the conversation ended".
+      if (state.conv === request.conv) waitAgain(answer.request, "support.returnedAway");
     } else if (request.type === "conv_resume" && answer.type === "error") {
       if (RETRIED.has(answer.code)) askAgain(request, answer); // still being got back
       else if (state.conv !== request.conv) {
@@ -589,18 +593,23 @@ export function initSupport({ client, show, renderResources, beside }) {
   });
   client.addEventListener("conv_interrupted", (e) => {
     if (e.detail.conv !== state.conv) return;
-    state.restoring = false; // a reloaded tab that was getting the conversation back
-    state.conv = null;
-    remember();
-    startWaiting(e.detail.request);
     // Said as it is: a supporter who did not come back, one who may no longer support (an
     // admin took the right away), or a fault on the server's side.
     const said = { supporter_gone: "support.supporterGone", supporter_revoked: "support.supporterRevoked" }[e.detail.reason];
-    const line = keyed($("support-returned"), said ?? "support.returned", { name: state.name });
-    line.hidden = false;
-    state.why = said ? line.textContent : t("support.interrupted");
-    say(state.why);
+    waitAgain(e.detail.request, said ?? "support.returned", said ? null : "support.interrupted");
   });
+  /** The conversation went back to the queue: the person waits again, in their place, told
+   * why with the first place (`key`; `spoken` when what is read out differs from the line). */
+  function waitAgain(request, key, spoken = null) {
+    state.restoring = false; // a reloaded tab that was getting the conversation back
+    state.conv = null;
+    remember();
+    startWaiting(request);
+    const line = keyed($("support-returned"), key, { name: state.name });
+    line.hidden = false;
+    state.why = spoken ? t(spoken) : line.textContent;
+    say(state.why);
+  }
   // The supporter has had no connection for a while (HANDLER_GONE_SECONDS): said honestly,
   // with the lines; the conversation stays, and what is written reaches them if they return.
   client.addEventListener("conv_supporter_away", (e) => {

@@ -1105,3 +1105,49 @@ async def test_a_conversation_from_a_call_for_help_comes_back_at_once_after_the_
     for page in (kuikka, sanna):
         assert page.errors == []  # type: ignore[attr-defined]
     await admin.close()
+
+
+async def test_a_tab_away_while_its_conversation_went_back_to_the_queue_says_it_waits_again(
+        browser, staff_server):
+    """Aino's tab is away (reloading, as phones do) while the admin takes Sanna's one-to-one
+    right away, so Aino is put back in the queue and the word of it reaches no page. Before,
+    the reloaded tab asked for the conversation, was answered that it had ended, and said "the
+    conversation ended" with the feedback form, although Aino was waiting in the queue. Now it
+    says that the conversation was cut off, not because of her, and that she is in the queue
+    again, with her live place and the crisis lines (nobody else is on duty); the tab keeps
+    the place, and leaving the queue works."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna, aino = await aino_with_sanna(browser, server.url)
+    await aino.goto("about:blank")  # the tab is away ...
+    admin = StaffHttp(server.url)
+    await admin.login("admin", admin_password)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": []})
+    assert put.status_code == 200, put.text
+    await admin.close()
+    conv = sanna.locator("#supporter-conv .conversation")
+    await conv.locator(".note", has_text="oikeutesi poistettiin").wait_for(timeout=10000)
+
+    await aino.goto(server.url)  # ... and back
+    await aino.wait_for_selector("#support-waiting:not([hidden])")
+    returned = aino.locator("#support-returned:not([hidden])")
+    await returned.filter(has_text="Keskustelusi katkesi").wait_for()
+    assert "Se ei johdu sinusta. Olet taas jonossa" in await returned.inner_text()
+    await place(aino, 1)
+    assert await aino.locator("#support-ended").is_hidden()
+    assert await aino.locator("#support-conv").is_hidden()
+    await aino.locator("#support-help:not([hidden]) #support-resources a[href='tel:112']"
+                       ).wait_for()
+    await aino.locator("#support-waiting-nobody:not([hidden]) a[href='tel:112']").wait_for()
+    await wait_until(aino, "document.getElementById('support-announce').textContent"
+                           ".includes('Keskustelusi katkesi')")
+    kept = json.loads(await aino.evaluate("sessionStorage.getItem('vt.support.conv')"))
+    assert list(kept) == ["request"], kept
+    await aino.select_option("#lang", "sv")
+    await returned.filter(has_text="Ditt samtal avbröts").wait_for()
+    await aino.select_option("#lang", "fi")
+    assert await aino.locator("#support-leave").is_enabled()
+    await aino.click("#support-leave")
+    await aino.locator("#support-form-status", has_text="Poistuit jonosta").wait_for()
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+

@@ -4,6 +4,7 @@ backend while the conversation lasts (so a handover keeps them) and are gone whe
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import uuid
@@ -15,7 +16,7 @@ import msgspec
 
 from chatserver.broker.base import Broker
 from chatserver.broker.errors import BrokerError
-from chatserver.broker.queue import FULL, Conversation, QueueBackend
+from chatserver.broker.queue import FULL, Conversation, QueueBackend, Request
 from chatserver.core.alerts import CRISIS, HELP, AlertInbox, actor
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.hub import Client
@@ -254,11 +255,56 @@ class Conversations:
                              "ended": await self.backend.endings.of(client.staff.id)}))
 
     async def resume_conversation(self, client: Client, frame: ConvResume) -> None:
-        """Either side, after a reload: the conversation again with its history so far."""
-        conv, side = await self._conversation(client, frame.conv)
+        """Either side, after a reload: the conversation again with its history so far. A
+        participant's that was handed back to the queue meanwhile: their place (`queued`)."""
+        try:
+            conv, side = await self._conversation(client, frame.conv)
+        except ProtocolError:
+            if client.staff is None and await self._handed_back(client, frame):
+                return
+            raise
         client.offer(encode(await self.resumed(conv, side, frame.id)))
         if side == "supporter":
             await self.supporter_back(conv)
+
+    async def _handed_back(self, client: Client, frame: ConvResume) -> bool:
+        """The person's conversation went back to the queue while their page was away (a
+        reload, a lost connection: ``conv_interrupted`` reached no socket). Not "it ended":
+        they wait again in their place, told so (``queued`` with ``returned_from``), or, if
+        another supporter has taken them since, are in that conversation. The backend marks
+        a request handed back with the conversation it came from (``returned_from``)."""
+        assert client.identity is not None
+        identity = client.identity.id
+
+        def came_from(request: Request) -> bool:
+            return request["identity"] == identity and request.get("returned_from") == frame.conv
+
+        request = next((r for r in await self.backend.queued() if came_from(r)), None)
+        if request is not None:
+            with contextlib.suppress(ProtocolError):  # unless taken just now: see below
+                await self.rewait(client, request, frame.id, returned_from=frame.conv)
+                return True
+        conv = next((c for c in await self.backend.conversations()
+                     if came_from(c["request"])), None)
+        if conv is None:
+            return False
+        client.offer(encode(await self.resumed(conv, "participant", frame.id)))
+        return True
+
+    async def rewait(self, client: Client, request: Request, frame_id: str | None,
+                     **said: Any) -> None:
+        """This person's sockets wait for their request again, claimed by this process
+        (``said``: more for the ``queued`` answer)."""
+        assert client.identity is not None
+        if await self.backend.claim(request["id"], self.process) is None:
+            raise ProtocolError(ErrorCode.NOT_QUEUED)  # taken just now
+        request_id = request["id"]
+        client.offer(encode({"type": "queued", "id": frame_id, "request": request_id,
+                             "crisis": request["crisis"], "resumed": True, **said}))
+        client.offer(encode(await self.crisis.frame("")))
+        # Every process wires this person's sockets to the request and forgets the orphan.
+        await self.rooms.announce(
+            {"kind": "oo_rewait", "identity": client.identity.id, "request": request_id})
 
     async def supporter_back(self, conv: Conversation) -> None:
         """The supporter's console has the conversation again: a participant who was told

@@ -354,7 +354,7 @@ class OneToOne:
         mine = next((r for r in await self.backend.queued()
                      if r["identity"] == client.identity.id), None)
         if mine is not None:  # already waiting (another tab, a reload): one place, not two
-            await self._rewait(client, mine, frame.id)
+            await self.conversations.rewait(client, mine, frame.id)
             return
         resources = await self.crisis.current()
         opening = await self.config.opening()
@@ -414,20 +414,7 @@ class OneToOne:
                                                                      frame.id)))
                 return
             raise ProtocolError(ErrorCode.NOT_QUEUED)  # expired, ended, or not theirs
-        await self._rewait(client, request, frame.id)
-
-    async def _rewait(self, client: Client, request: Request, frame_id: str | None) -> None:
-        """This person's sockets wait for their request again, claimed by this process."""
-        assert client.identity is not None
-        if await self.backend.claim(request["id"], self.process) is None:
-            raise ProtocolError(ErrorCode.NOT_QUEUED)  # taken just now
-        request_id = request["id"]
-        client.offer(encode({"type": "queued", "id": frame_id, "request": request_id,
-                             "crisis": request["crisis"], "resumed": True}))
-        client.offer(encode(await self.crisis.frame("")))
-        # Every process wires this person's sockets to the request and forgets the orphan.
-        await self.rooms.announce(
-            {"kind": "oo_rewait", "identity": client.identity.id, "request": request_id})
+        await self.conversations.rewait(client, request, frame.id)
 
     async def _forget_waiting(self, request_id: str) -> None:
         for client_id in self.waiting.pop(request_id, {}):
