@@ -128,7 +128,8 @@ _RAW_STORE_EVENTS_PG = (
     "SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::varchar[], "
     "$5::timestamptz[], $6::text[]) ON CONFLICT DO NOTHING) "
     "UPDATE rooms SET last_seq = heads.seq FROM unnest($7::varchar[], $8::bigint[]) "
-    "AS heads(id, seq) WHERE rooms.id = heads.id AND rooms.last_seq < heads.seq")
+    "AS heads(id, seq) WHERE rooms.id = ANY($7::varchar[]) AND rooms.id = heads.id "
+    "AND rooms.last_seq < heads.seq")  # ANY: the rooms by their key, not a scan of all
 
 
 class Store:
