@@ -661,3 +661,61 @@ async def test_no_violations_in_the_inbox_the_private_conversation_and_folded_me
     await no_violations(person, axe_source, f"private conversation folded {lang}")
     for page in (console, person, reader):
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_facilitator_gone_too_long_leaves_the_person_with_the_group_not_the_queue(
+        browser, start_server, tmp_path):
+    """Sanna opens a private conversation from Kuikka's call for help, then loses her
+    connection and does not come back. Before, at SUPPORTER_REQUEUE_SECONDS Kuikka's phone
+    said they were at the front of the one-to-one queue, for a peer supporter who could not
+    even write to them, and Ville's inbox (he facilitates the group too) offered no way to
+    talk with them. Now the conversation beside the group says that Sanna did not come back
+    and that it is not Kuikka's doing, with the crisis lines; above the composer Kuikka reads
+    that the other facilitators have been told; Ville's inbox shows the call open with "talk
+    privately", and he does."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/gone-ui.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **{**FAST, "handler_gone_seconds": 2,
+                                              "supporter_requeue_seconds": 5})
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    for name in ("sanna", "ville"):
+        await add_facilitator(admin, name, ["olohuone"])
+    await admin.close()
+    ville = await console_page(browser, server.url, "ville", FACILITATOR_PASSWORD)
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    sanna = await sanna_http.socket(server.ws_url)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await person.click("#help-close")
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert"))["alert"]["id"]
+    assert (await sanna.request({"type": "conv_open", "alert": alert}))["type"] == "conv_started"
+    await person.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
+    item = ville.locator("#alerts li", has_text="Kuikka")
+    await item.locator(".alert-conv").wait_for()
+
+    await sanna.close()
+    ended = person.locator("#support-messages .note",
+                           has_text="Sanna ei palannut yhteyden katkettua")
+    await ended.wait_for(timeout=20000)
+    assert "Se ei johdu sinusta." in await ended.inner_text()
+    await person.locator("#support-notice .resources a[href='tel:112']").wait_for()
+    assert await person.is_disabled("#support-text")
+    assert not await person.is_visible("#support-returned")
+    await person.locator("#private .help-status",
+                         has_text="Muille ohjaajille on kerrottu").wait_for()
+
+    talk = item.get_by_role("button", name="Keskustele kahden kesken: Kuikka")
+    await talk.wait_for()
+    assert "Sanna poistui linjoilta sulkematta tätä." in await item.inner_text()
+    await talk.click()
+    conv = ville.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.wait_for()
+    assert await conv.locator("h4").inner_text() == "Kahdenkeskinen keskustelu: Kuikka, Olohuone"
+    await person.locator("#support-conv-title", has_text="Keskustelu: Ville").wait_for()
+    assert await person.is_enabled("#support-text")
+    for page in (ville, person):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await sanna_http.close()
