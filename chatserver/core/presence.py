@@ -165,12 +165,12 @@ class Presence:
         "connected" while a page of theirs is still open (on any process), "returning" for
         the reconnect grace after their last page went (a reload is not leaving), "gone" once
         no page came back in it; None if they did not leave it so (lately)."""
-        if any(p.get("member") == member for p in await self.present(closed_room(room_id))):
-            return "connected"
         marked, _ = await self.broker.hit(_left_key(room_id, member), LEFT_AT_CLOSE_SECONDS,
                                           amount=0)
-        if not marked:
+        if not marked:  # looked at first: the one look for most (LeftAtCloseWatch)
             return None
+        if any(p.get("member") == member for p in await self.present(closed_room(room_id))):
+            return "connected"
         away, _ = await self.broker.hit(_away_key(room_id, member), self._grace(), amount=0)
         return "returning" if away else "gone"
 

@@ -26,6 +26,7 @@ from chatserver.core.crisis import CrisisResources
 from chatserver.core.guard import RoomGuard
 from chatserver.core.hub import Client, Hub, Membership
 from chatserver.core.identities import Identities
+from chatserver.core.left_at_close import LeftAtCloseWatch
 from chatserver.core.ports import (
     ControlHandler,
     ControlRoute,
@@ -82,6 +83,8 @@ class ChatService:
         self.guard = guard
         self.gate = gate
         self.alerts = alerts
+        # Consoles see by themselves who left with their group's close (and is gone).
+        self.left_at_close = LeftAtCloseWatch(settings, hub, presence, alerts)
         self.process_key = presence.process_key
         self.limits = {"max_message_chars": settings.max_message_chars,
                        "max_frame_bytes": settings.max_frame_bytes,
@@ -143,6 +146,7 @@ class ChatService:
 
     def start(self) -> None:
         spawn_into(self._tasks, self.presence.run_heartbeat())
+        spawn_into(self._tasks, self.left_at_close.run())
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -16,6 +16,9 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   const alerts = new Map(); // id -> the alert as the server last told it
   const nodes = new Map(); // id -> { item, form } (a half-filled resolve form is kept)
   const problems = new Map(); // id -> a line to show on the alert (e.g. the person has left)
+  // Alerts whose person left with their group's close and has no page open any more (the
+  // server says so as soon as it is true, and again when a page of theirs is back).
+  const leftAtClose = new Set();
   const requests = new Map(); // request id -> { type, alert }
   const errorText = (code) => t(has(`alerts.error.${code}`) ? `alerts.error.${code}`
     : has(`error.${code}`) ? `error.${code}` : "error.generic");
@@ -126,9 +129,11 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
       }
       item.append(line);
     }
-    if (problems.has(alert.id)) item.append(el("p", "error", problems.get(alert.id)));
+    const left = leftAtClose.has(alert.id) && alert.state !== "resolved";
+    if (left) item.append(el("p", "error alert-left", t("alerts.leftAtClose")));
+    else if (problems.has(alert.id)) item.append(el("p", "error", problems.get(alert.id)));
     const tools = el("p", "tools");
-    const person = alert.room && alert.member;
+    const person = alert.room && alert.member && !left; // no one to talk to
     if (alert.state === "open") {
       tools.append(actionButton("ack", t("alerts.ack"), () => {
         requests.set(client.request({ type: "alert_ack", alert: alert.id }),
@@ -318,6 +323,21 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     // Only a change to escalated is said: the same escalation told again (sent again after a
     // Redis outage) must not sound on every console once more. Not when someone took it.
     else if (now.state === "open" && !before.escalated) announce(now, "escalated");
+  });
+  // The person of an open call left with their group's close and is gone (or a page of
+  // theirs is back): shown on the alert at once, and said.
+  client.addEventListener("alert_person", (e) => {
+    const { alert: id, left } = e.detail;
+    if (left === leftAtClose.has(id)) return;
+    if (left) leftAtClose.add(id);
+    else leftAtClose.delete(id);
+    problems.delete(id); // what the answer button said before no longer holds
+    render();
+    const alert = alerts.get(id);
+    if (alert && alert.state !== "resolved") {
+      say(t(left ? "alerts.leftAtCloseAnnounce" : "alerts.backAfterCloseAnnounce",
+        { name: alert.name ?? "" }));
+    }
   });
   client.addEventListener("answer", (e) => {
     const { request, answer } = e.detail;

@@ -13,7 +13,13 @@ import pytest
 from playwright.async_api import Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
-from tests.browser.staff_helpers import admin_section, participant_page, report, sign_in
+from tests.browser.staff_helpers import (
+    admin_section,
+    no_dialogs_or_errors,
+    participant_page,
+    report,
+    sign_in,
+)
 from tests.browser.test_accessibility import no_violations
 from tests.browser.test_participant_ui import SHOTS, open_page, say, wait_until
 from tests.browser.test_safety_loop_ui import LINE
@@ -298,18 +304,72 @@ async def test_a_call_open_at_the_close_is_answered_on_the_closing_screen(
     await asking.press("#support-text", "Enter")
     await conv.locator(".conv-messages .message", has_text="Kiitos.").wait_for()
 
+    # Said on her alert by itself once her grace is over; there is nobody to talk to.
     gone = sanna.locator("#alerts li", has_text="Tiira")
-    tiira = int(await gone.get_attribute("data-alert") or 0)
-    console = await admin.socket(server.ws_url)  # until her grace is over: "coming back"
-    deadline = asyncio.get_running_loop().time() + 10
-    while (await console.request({"type": "conv_open", "alert": tiira}))[  # noqa: ASYNC110
-            "code"] == "person_returning" and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.2)
-    await console.close()
-    await gone.get_by_role("button", name="Keskustele kahden kesken: Tiira").click()
     await gone.locator(".error", has_text="poistui ryhmän päättyessä").wait_for()
     assert "kriisipuhelimet" in await gone.locator(".error").inner_text()
+    assert await gone.get_by_role("button", name="Keskustele kahden kesken: Tiira").count() == 0
     for page in (asking, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await admin.close()
+
+
+async def test_the_inbox_shows_by_itself_who_left_with_the_close_and_who_is_back(
+        browser, start_server, tmp_path):
+    """Kuikka asks for help and the group closes before Sanna answers. Kuikka closes her
+    page: once the reconnect grace (a second here) is over, her alert in Sanna's inbox says
+    by itself, without Sanna pressing anything, that she left when the group closed and was
+    shown the crisis lines, with no button to talk (in Swedish and English too). Kuikka opens
+    the site again: the line goes, and 'Keskustele kahden kesken' opens the conversation on
+    her new page. Before, the inbox showed nothing until the button was pressed, and a page
+    opened again was never reached."""
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/left-at-close.sqlite3", "ilta",
+        settings={"queue_reattach_seconds": 1})
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    phone = {"width": 360, "height": 640}
+    asking = await participant_page(browser, server.url, viewport=phone)
+    await enter(asking, "Ryhmä ilta", "Kuikka")
+    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    await wait_until(asking, "!document.getElementById('text').disabled")
+    await asking.click("#help-now")
+    await asking.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await asking.click("#help-close")
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    talk = alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka")
+    await talk.wait_for()
+    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
+    await asking.wait_for_selector("#closing:not([hidden])")
+    assert asking.errors == []  # type: ignore[attr-defined]
+    context = asking.context
+    await asking.close()  # her page is gone
+
+    left = alert.locator(".alert-left")
+    await left.wait_for()
+    text = await left.inner_text()
+    assert "Poistui ryhmän päättyessä" in text and "kriisipuhelimet" in text, text
+    assert await talk.count() == 0
+    for lang, words in (("sv", "Lämnade när gruppen slutade"),
+                        ("en", "Left when the group closed")):
+        await sanna.select_option("#lang", lang)
+        await alert.locator(".alert-left", has_text=words).wait_for()
+    await sanna.select_option("#lang", "fi")
+
+    # She opens the site again (the same browser: her pseudonymous identity): reachable.
+    again = await context.new_page()
+    again.errors = no_dialogs_or_errors(again)  # type: ignore[attr-defined]
+    await again.goto(server.url)
+    await again.wait_for_selector(".room")
+    await left.wait_for(state="detached")
+    await talk.click()
+    await again.wait_for_selector("#support-conv:not([hidden])")
+    assert await again.inner_text("#support-conv-title") == "Keskustelu: Sanna"
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, olen Sanna. Näin viestisi vasta nyt.")
+    await conv.locator(".conv-text").press("Enter")
+    await again.locator("#support-messages .message", has_text="Näin viestisi").wait_for()
+    for page in (again, sanna):
         assert page.errors == []  # type: ignore[attr-defined]
     await admin.close()
 
