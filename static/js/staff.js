@@ -89,6 +89,10 @@ const inbox = initAlertInbox({
   goTo: (room, seq) => { signals.closeInbox(); selectRoom(room, seq); },
   onChange: () => { updateCounts(); if (state.reportsShown) renderReports(); },
 });
+// An admin took this supporter's one-to-one right away: the calls of no room (people in crisis
+// in the queue) are no longer theirs to see, and one they had taken is open again for the
+// others. The inbox is read again, so it neither lists them nor says "you handle this".
+client.addEventListener("support_revoked", () => inbox.load());
 
 function reportedText(report) {
   try {

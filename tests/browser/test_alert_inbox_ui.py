@@ -719,3 +719,47 @@ async def test_a_facilitator_gone_too_long_leaves_the_person_with_the_group_not_
     for page in (ville, person):
         assert page.errors == []  # type: ignore[attr-defined]
     await sanna_http.close()
+
+
+async def test_a_crisis_call_taken_by_a_supporter_whose_right_is_removed_is_open_again_live(
+        browser, start_server, tmp_path):
+    """Someone in crisis waits for a one-to-one conversation. Aino, a supporter, takes their
+    call from the inbox ("Kuittaa") without taking them yet; Ville, a supporter whose console
+    is open but who is off duty, sees "Hoitaa: Aino". An admin then removes Aino's one-to-one
+    right while she stays signed in. Before, Ville's inbox went on saying that Aino handled
+    it (she could no longer reach the person) until he reloaded; now it shows it open again
+    at once, left by Aino, and Aino's inbox no longer lists it as hers."""
+    from tests.test_one_to_one import QUESTIONS
+
+    db = f"sqlite+aiosqlite:///{tmp_path}/revoked-ui.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **FAST)
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    ids = {name: await add_facilitator(admin, name, ["olohuone"]) for name in ("aino", "ville")}
+    put = await admin.put("/api/one-to-one/settings", {
+        "questions": QUESTIONS, "supporters": list(ids.values())})
+    assert put.status_code == 200, put.text
+    aino = await console_page(browser, server.url, "aino", FACILITATOR_PASSWORD)
+    ville = await console_page(browser, server.url, "ville", FACILITATOR_PASSWORD)
+    person = await ChatClient.connect(server.ws_url)
+    asked = await person.request({"type": "queue_request", "topic": "",
+                                  "answers": {"now": "crisis"}})
+    assert asked["crisis"] is True, asked
+    call = "Kriisissä oleva odottaa kahdenkeskistä tukea"
+    await aino.locator("#alerts li", has_text=call).get_by_role("button", name="Kuittaa").click()
+    theirs = ville.locator("#alerts li", has_text=call)
+    await theirs.locator(".alert-state", has_text="Hoitaa: Aino").wait_for()
+    await aino.locator("#alerts li", has_text=call).locator(
+        ".alert-state", has_text="Sinä hoidat tätä.").wait_for()
+
+    put = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
+    assert put.status_code == 200, put.text
+    await ville.locator("#alerts li.state-open", has_text=call).locator(
+        ".alert-state", has_text="Aino poistui linjoilta sulkematta tätä.").wait_for()
+    assert await theirs.get_by_role("button", name="Kuittaa").is_visible()
+    await aino.locator("#alerts li", has_text=call).wait_for(state="detached")
+    for page in (aino, ville):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await person.close()
+    await admin.close()
