@@ -122,6 +122,33 @@ async def test_redis_killed_and_restarted_sequence_goes_on_without_gaps(start_se
         await c.close()
 
 
+async def test_a_process_new_to_the_room_numbers_above_what_is_stored_after_redis_lost_it(
+        start_server, redis_server, pg_url):
+    """A process reads a room's stored floor only when Redis has no number for the room: one
+    started after Redis came back empty, that never saw the room, must still number its first
+    events above everything stored, or they would be dropped as duplicates."""
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    alice = await ChatClient.connect(a.ws_url)
+    await alice.join(ROOM)
+    before = [(await say_until_acked(alice, ROOM, f"before {i}"))["seq"] for i in range(3)]
+    await alice.close()
+    await asyncio.sleep(0.5)  # let the persister store what was sent
+    redis_server.stop(signal.SIGKILL)
+    redis_server.start()  # empty: the room's counter is gone
+
+    c = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    dave = await ChatClient.connect(c.ws_url)
+    await dave.join(ROOM)
+    said = await say_until_acked(dave, ROOM, "after")
+    assert said["seq"] > max(before) + 1, "above the stored events and alice's leaving"
+    carol = await ChatClient.connect(c.ws_url)
+    await carol.join(ROOM, since=0)
+    texts = [f["text"] for f in carol.events(ROOM, "message")]
+    assert texts == ["before 0", "before 1", "before 2", "after"], "nothing dropped"
+    for client in (dave, carol):
+        await client.close()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fault", ["SIGKILL", "SIGSTOP"])
 async def test_redis_lost_for_ten_seconds_under_load_with_two_processes(

@@ -71,6 +71,12 @@ DurableWrite = Callable[[StreamEntry], Awaitable[None]]
 BatchStore = Callable[[Sequence[StreamEntry]], Awaitable[None]]
 
 
+class FloorNeeded(Exception):
+    """An append with no floor (-1) to a room the backend has no number for (new, or lost with
+    a restart): append again with the highest number stored. A floor is read only then, not
+    for every room a process appends to for the first time."""
+
+
 class Broker(Protocol):
     name: str
     # Each call is a round trip over the network: independent calls are worth issuing side by
@@ -96,7 +102,8 @@ class Broker(Protocol):
                      floor: int, once: str | None = None) -> tuple[int, bytes]:
         """Give the event the room's next sequence number, make it durable (the event is in
         the resume stream once this returns), and publish it. ``floor`` is the highest number
-        this process knows was used, so a counter the backend lost never goes backwards.
+        this process knows was used, so a counter the backend lost never goes backwards; -1 if it
+        knows none, and then ``FloorNeeded`` is raised where the backend has no counter.
         Returns the number and the frame as every member receives it. ``once`` names the
         request: an append with a name already used in the last ``ONCE_SECONDS`` appends
         nothing and returns the first append's number."""

@@ -17,6 +17,7 @@ from chatserver.broker.base import (
     DurableWrite,
     EventCallback,
     EventMeta,
+    FloorNeeded,
     PresenceEntry,
     ResyncCallback,
     StreamEntry,
@@ -82,6 +83,8 @@ class MemoryBroker:
             first = self._once.get(once)
             if first is not None and first[1] > time.monotonic():
                 return first[0], splice_seq(first[0], body)
+        if state.seq == 0 and floor < 0:
+            raise FloorNeeded(room)  # new to this process: the stored floor first
         state.seq = max(state.seq, floor) + 1
         seq = state.seq
         frame = splice_seq(seq, body)

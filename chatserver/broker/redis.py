@@ -27,6 +27,7 @@ from chatserver.broker.base import (
     ControlCallback,
     EventCallback,
     EventMeta,
+    FloorNeeded,
     PresenceEntry,
     ResyncCallback,
     process_of,
@@ -222,6 +223,8 @@ class RedisBroker:
             raise BackendUnavailable("redis append") from exc
         if isinstance(reply, int):  # the same request was appended before: its number
             return -reply, b'{"seq":%d,%s' % (-reply, body[1:])
+        if isinstance(reply, (bytes, str)):  # no number here, and no floor given
+            raise FloorNeeded(room)
         seq = int(reply[0])
         # Rebuilt here rather than returned by the script: it saves sending it back.
         return seq, b'{"seq":%d,%s' % (seq, body[1:])
@@ -231,7 +234,7 @@ class RedisBroker:
         to the persister even if the sender has gone meanwhile (it is in this process's
         pending list now, and may hold other processes' acknowledged events)."""
         reply = replies[0]
-        if isinstance(reply, int):
+        if isinstance(reply, (int, bytes, str)):
             return
         if reply[1]:
             self._persister.take([(eid, dict(zip(fields[::2], fields[1::2], strict=True)))

@@ -4,14 +4,17 @@ process sees one order of numbers, one presence and one token bucket."""
 # KEYS: seq, buffer, persistence queue, room channel, once key, overrides, reactions.
 # ARGV: floor, body, buffer events, buffer seconds, persist, kind, member, ts, room, once
 # seconds, consumer ('' takes nothing), group, count. Returns {seq, entries taken} (a
-# negative seq alone for a request appended before).
+# negative seq alone for a request appended before; 'floor' if the room has no number and the
+# floor is -1, unknown: nothing is appended).
 APPEND = """
 if ARGV[10] ~= '' then
   local prev = redis.call('GET', KEYS[5])
   if prev then return -tonumber(prev) end
 end
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 local floor = tonumber(ARGV[1])
+local known = redis.call('GET', KEYS[1])
+if not known and floor < 0 then return 'floor' end
+local cur = tonumber(known or '0')
 if cur < floor then redis.call('SET', KEYS[1], floor) end
 local seq = redis.call('INCR', KEYS[1])
 local frame = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)

@@ -8,7 +8,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from chatserver.broker.base import Broker, EventMeta, StreamEntry
+from chatserver.broker.base import Broker, EventMeta, FloorNeeded, StreamEntry
 from chatserver.core.loads import SingleFlight
 from chatserver.storage.store import RoomRecord, Store, StoredEvent
 
@@ -104,9 +104,16 @@ class RoomLog:
 
     async def append(self, room: RoomRecord, body: bytes, meta: EventMeta,
                      once: str | None = None) -> tuple[int, bytes]:
-        seq, frame = await self.broker.append(room.id, body, meta,
-                                              persist=room.persists_events,
-                                              floor=await self._floor(room), once=once)
+        # The floor is read from the database only when the broker has no number for the
+        # room (FloorNeeded): a process new to a room whose counter lives on asks nothing.
+        try:
+            seq, frame = await self.broker.append(room.id, body, meta,
+                                                  persist=room.persists_events,
+                                                  floor=self._floors.get(room.id, -1), once=once)
+        except FloorNeeded:
+            seq, frame = await self.broker.append(room.id, body, meta,
+                                                  persist=room.persists_events,
+                                                  floor=await self._floor(room), once=once)
         if seq > self._floors.get(room.id, 0):
             self._floors[room.id] = seq
         return seq, frame
@@ -143,8 +150,9 @@ class RoomLog:
         return await self.store.purged_seq(room_id)
 
     async def head(self, room: RoomRecord) -> int:
-        """The room's last number as the broker (or, failing it, this process) knows it."""
-        return max(await self.broker.head(room.id), await self._floor(room))
+        """The room's last number as the broker knows it (or, if it has none, as stored)."""
+        head = await self.broker.head(room.id)
+        return head if head > 0 else await self._floor(room)
 
     async def history(self, room: RoomRecord, count: int) -> list[tuple[int, str]]:
         """The newest ``count`` events, for a member who joins with nothing to resume."""
