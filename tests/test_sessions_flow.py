@@ -379,6 +379,56 @@ async def test_a_page_reloaded_after_the_close_can_still_be_answered(pair):
     await http.close()
 
 
+@pytest.mark.parametrize("pair", [{"queue_reattach_seconds": 1}], indirect=True)
+async def test_consoles_on_every_process_hear_who_left_with_the_close_and_who_is_back(pair):
+    """Kuikka (process A) asks for help and Sanna closes the group. Kuikka's page goes: once
+    the grace is over, Sanna's console on process B and Pekka's (an admin's) on A are told by
+    themselves that she left with the close (alert_person, left); a console of another group
+    is told nothing. Her page comes back on B: both hear that she is back (left: false)."""
+    a, b, admin = pair
+    await make_room(admin, "ilta")
+    await make_room(admin, "toinen", names={"fi": "Toinen", "sv": "Annan", "en": "Other"})
+    await add_facilitator(admin, "sanna", ["ilta"])
+    await add_facilitator(admin, "pekka", ["toinen"])
+    https = {}
+    for name in ("sanna", "pekka"):
+        https[name] = StaffHttp(b.url)
+        await https[name].login(name, FACILITATOR_PASSWORD)
+    sanna = await https["sanna"].socket(b.ws_url)
+    pekka = await https["pekka"].socket(b.ws_url)
+    boss = await admin.socket(a.ws_url)
+    await make_session(admin, "ilta", local_minute(5), 60)
+    await wait_state(a, "ilta", "lobby")
+    kuikka = await ChatClient.connect(a.ws_url)
+    await kuikka.join("ilta")
+    await sanna.join("ilta")
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
+        "type"] == "done"
+    mark = len(sanna.frames)
+    await kuikka.send({"type": "help", "id": "h1", "room": "ilta"})
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
+                                  timeout=5))["alert"]
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "close"}))[
+        "type"] == "done"
+    await kuikka.wait_for(lambda f: f["type"] == "left", timeout=10)
+    await kuikka.close()
+
+    def told(left: bool):
+        return lambda f: f["type"] == "alert_person" and f["alert"] == alert["id"] \
+            and f["left"] is left
+    for console in (sanna, boss):
+        heard = await console.wait_for(told(True), timeout=15)
+        assert heard["room"] == "ilta"
+    back = await ChatClient.connect(b.ws_url, token=kuikka.token)
+    for console in (sanna, boss):
+        await console.wait_for(told(False), timeout=10)
+    assert not [f for f in pekka.frames if f["type"] == "alert_person"]
+    for c in (back, sanna, pekka, boss):
+        await c.close()
+    for http in https.values():
+        await http.close()
+
+
 async def test_asking_whether_someone_left_with_the_close_keeps_nothing_of_them_in_redis(
         pair, redis_server):
     """Kuikka asks for help and then leaves the live group herself; Tiira asks and is still
