@@ -166,8 +166,10 @@ class RoomLog:
             before = events[0][0] if events else max(
                 await self.broker.head(room.id), self._floors.get(room.id, 0)) + 1
             known = self._stored_from.get(room.id)
-            if known is not None and before <= known:
-                return events  # the buffer reaches back to where the stored history starts
+            if before <= 1 or (known is not None and before <= known):
+                # The buffer reaches back to the room's first event (a room new today), or to
+                # where the stored history starts.
+                return events
             # The people of a room arriving together share one read (they all start from the
             # same buffered event).
             stored = await self._loading_history.run(
