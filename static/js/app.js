@@ -108,6 +108,7 @@ function setResources(resources) {
   renderResources($("resources"), resources);
   renderResources($("help-lines"), resources);
   if (state.helpPanel) renderHelpPanel(true);
+  support.linesCame(); // a reloaded tab's one-to-one view shows these until it has its own
 }
 
 async function loadRooms() {
@@ -1326,7 +1327,8 @@ const beside = {
 };
 
 // One-to-one support (static/js/support.js).
-const support = initSupport({ client, show, renderResources, beside });
+const support = initSupport({ client, show, renderResources, beside,
+  lines: () => state.resources });
 // How one feels at the start and the end of a session (static/js/checkin.js).
 const checkin = initCheckin({ client, room: () => state.room });
 

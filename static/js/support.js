@@ -18,9 +18,11 @@ const textOf = (texts) => texts?.[lang()] ?? texts?.fi ?? "";
  * Wire the one-to-one views to the page's client. `show` switches the page's views,
  * `renderResources` fills a list with the crisis resources. `beside` places a conversation a
  * facilitator opened from an alert beside the group chat (while the person is in a group):
- * { inRoom(), open(name), close(), unread() }. Returns { load, relabel, forget, roomLeft }.
+ * { inRoom(), open(name), close(), unread() }. `lines()` gives the crisis lines the page's
+ * help shows (the emergency number until the server's have come), for the views shown
+ * before this module has had its own. Returns { load, relabel, forget, roomLeft, linesCame }.
  */
-export function initSupport({ client, show, renderResources, beside }) {
+export function initSupport({ client, show, renderResources, beside, lines }) {
   const state = {
     info: null, phase: null, request: null, status: null, last: null, conv: null,
     feedback: null, // { conv, key } after a conversation that asks for feedback
@@ -73,6 +75,11 @@ export function initSupport({ client, show, renderResources, beside }) {
     return state.info;
   }
 
+  // The crisis lines to show: the server's as given with the support (and with each
+  // crisis_resources), else the page's own (its help's: at least the emergency number), so
+  // that no box of lines is ever empty, e.g. while a reloaded tab gets its conversation back.
+  const linesNow = () => (state.resources.length ? state.resources : lines());
+
   // Open, but no supporter on duty: said honestly, since nobody could answer yet.
   const nobodyOnDuty = (info) => Boolean(info?.open) && info.supporters_available === 0;
 
@@ -104,18 +111,18 @@ export function initSupport({ client, show, renderResources, beside }) {
 
   function renderNobody() {
     $("support-nobody").hidden = !nobodyOnDuty(state.info);
-    renderResources($("support-nobody-resources"), state.resources);
+    renderResources($("support-nobody-resources"), linesNow());
   }
 
   function renderHelp() {
-    renderResources($("support-resources"), state.resources);
-    renderResources($("support-waiting-nobody-resources"), state.resources);
+    renderResources($("support-resources"), linesNow());
+    renderResources($("support-waiting-nobody-resources"), linesNow());
   }
 
   function renderClosed(nextOpen) {
     $("support-closed-when").textContent = nextOpen
       ? t("support.closedUntil", { time: formatDateTime(nextOpen) }) : t("support.noHours");
-    renderResources($("support-closed-resources"), state.resources);
+    renderResources($("support-closed-resources"), linesNow());
   }
 
   // The pre-chat questions ----------------------------------------------------------------
@@ -245,6 +252,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     $("support-returned").hidden = true;
     $("support-closing").hidden = true;
     $("support-waiting-nobody").hidden = true;
+    renderHelp();
     setPhase("waiting");
   }
 
@@ -331,6 +339,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     // Keyed, so that a language picked (or the catalogue loaded) meanwhile says it again.
     const title = keyed($("support-conv-title"), "support.convResuming");
     if (!has("support.convResuming")) title.textContent = ""; // the catalogue is not here yet
+    renderHelp(); // the crisis lines under it from the first paint, never an empty box
     setPhase("conv");
   }
 
@@ -407,7 +416,7 @@ export function initSupport({ client, show, renderResources, beside }) {
       return;
     }
     if (answer.code === "conversation_not_found" && state.conv === request.conv) {
-      ended({ resources: state.resources }); // it ended while this page was away
+      ended({ resources: linesNow() }); // it ended while this page was away
       return;
     }
     // Not sent: say so, keep the text, offer to try again. Nothing is lost silently.
@@ -430,7 +439,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.last = null;
     $("support-form-el").reset();
     $("support-questions").replaceChildren();
-    state.endedResources = frame.resources ?? state.resources;
+    state.endedResources = frame.resources ?? linesNow();
     renderResources($("support-ended-resources"), state.endedResources);
     if (frame.by) {
       // "revoked": their account was disabled (or their right removed): not the person's doing.
@@ -468,7 +477,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     remember();
     if (frame.by) note(ENDED_BY[frame.by] ?? "support.endedByFacilitator", { name: state.name });
     const list = el("ul", "resources");
-    renderResources(list, frame.resources ?? state.resources);
+    renderResources(list, frame.resources ?? linesNow());
     $("support-notice").replaceChildren(keyed(el("p"), "support.endedLead"), list,
       keyed(button("", closeBeside, ""), "support.closeBeside"));
     $("support-end-confirm").hidden = true;
@@ -529,7 +538,7 @@ export function initSupport({ client, show, renderResources, beside }) {
       if (RETRIED.has(answer.code)) askAgain(request, answer); // still being got back
       else if (state.conv !== request.conv) {
         // Already settled meanwhile (its end, or back in the queue, came as an event).
-      } else if (answer.code === "conversation_not_found") ended({ resources: state.resources });
+      } else if (answer.code === "conversation_not_found") ended({ resources: linesNow() });
       else if (state.restoring) {
         // Not to be had back, for no reason this page knows: the start, as before.
         state.restoring = false;
@@ -617,7 +626,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     state.supporterAway = true;
     if (e.detail.resources) state.resources = e.detail.resources;
     const list = el("ul", "resources");
-    renderResources(list, state.resources);
+    renderResources(list, linesNow());
     $("support-notice").replaceChildren(keyed(el("p"), "support.supporterAway",
       { name: state.name }), list);
     say(t("support.supporterAway", { name: state.name }));
@@ -695,7 +704,7 @@ export function initSupport({ client, show, renderResources, beside }) {
     const saved = JSON.parse(sessionStorage.getItem(CONV_KEY) ?? "null");
     if (!saved || (state.phase && !state.restoring)) return;
     const info = await load();
-    state.resources = info?.resources ?? [];
+    state.resources = info?.resources ?? state.resources;
     renderHelp();
     // The answers bring the view back (or say what was lost).
     if (saved.conv) client.request({ type: "conv_resume", conv: saved.conv });
@@ -724,6 +733,11 @@ export function initSupport({ client, show, renderResources, beside }) {
       beside.close();
       setPhase("conv", false);
       $("support-text").focus();
+    },
+    /** The page's crisis lines have come (or changed language): shown where this module
+     * has none of its own yet. */
+    linesCame() {
+      if (state.phase) renderHelp();
     },
     /** Quick exit: nothing of the conversation stays in this tab. */
     forget() {

@@ -1151,3 +1151,39 @@ async def test_a_tab_away_while_its_conversation_went_back_to_the_queue_says_it_
     await aino.locator("#support-form-status", has_text="Poistuit jonosta").wait_for()
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
+
+async def test_the_crisis_lines_are_under_a_conversation_from_the_first_paint_after_a_reload(
+        browser, staff_server):
+    """Aino reloads while she talks with Sanna. Before, the box of crisis lines under the
+    conversation that is being got back was empty until the one-to-one information had come
+    from the server (the header's help had 112 throughout). Here that answer is held back:
+    the box already shows the lines the header's help shows (112 first, then the server's
+    list), and still does once the conversation is back."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna, aino = await aino_with_sanna(browser, server.url)
+    info_held = asyncio.Event()
+    release_info = asyncio.Event()
+
+    async def hold_info(route: Route) -> None:
+        info_held.set()
+        await release_info.wait()
+        await route.continue_()
+
+    await aino.route(re.compile(r".*/api/one-to-one$"), hold_info)
+    await aino.reload()
+    await aino.locator("#support-conv-title", has_text="Haetaan keskusteluasi takaisin"
+                       ).wait_for(timeout=3000)
+    box = aino.locator("#support-help:not([hidden]) #support-resources")
+    await box.locator("a[href='tel:112']").wait_for(timeout=3000)
+    await box.locator("li", has_text="Hätänumero").wait_for()
+    await asyncio.wait_for(info_held.wait(), 10)
+    assert await aino.locator("#support-conv-title").inner_text() == (
+        "Haetaan keskusteluasi takaisin…")  # still getting it back: the answer is held
+    # The same lines as the header's help (from the same source).
+    await wait_until(aino, "document.getElementById('support-resources').textContent === "
+                           "document.getElementById('help-lines').textContent")
+    release_info.set()
+    await aino.locator("#support-conv-title", has_text="Keskustelu: Sanna").wait_for()
+    await box.locator("a[href='tel:112']").wait_for()
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
