@@ -258,7 +258,7 @@ class Chat:
             await self.safety.show_resources(client, room)
         if verdict.outcome is Outcome.REJECT or verdict.outcome is Outcome.CONFIRM or (
                 await self._held(client, room, membership, frame, text, verdict.outcome,
-                                 str(verdict.reason))):
+                                 str(verdict.reason), crisis=verdict.alert)):
             if crisis:  # not posted: the alert has no message to point at
                 await self.safety.crisis_alert(client, room, membership, None)
             await self.safety.harm_alert(room, membership, verdict)
@@ -292,9 +292,10 @@ class Chat:
             await self.safety.crisis_alert(client, room, membership, seq)
 
     async def _held(self, client: Client, room: RoomRecord, membership: Membership, frame: Send,
-                    text: str, outcome: Outcome, reason: str) -> bool:
+                    text: str, outcome: Outcome, reason: str, *, crisis: bool = False) -> bool:
         """Hold the message for a facilitator if the filters or the room's pre-moderation say
-        so; True if it was held (the sender is told)."""
+        so; True if it was held (the sender is told; of a message with crisis language, so
+        that the page says beside the crisis lines that their words wait, not gone)."""
         controls = await self.guard.controls(room.id)
         hold_reason = (reason if outcome is Outcome.HOLD else
                        "premoderated" if controls.premoderated and not membership.is_staff
@@ -303,8 +304,11 @@ class Chat:
             return False
         held = await self.safety.hold_message(room, membership, text, frame.reply_to,
                                               hold_reason)
-        client.offer(encode({"type": "held", "id": frame.id, "room": room.id,
-                             "hold": held["id"], "reason": hold_reason}))
+        answer: dict[str, Any] = {"type": "held", "id": frame.id, "room": room.id,
+                                  "hold": held["id"], "reason": hold_reason}
+        if crisis:
+            answer["crisis"] = True
+        client.offer(encode(answer))
         return True
 
     async def typing(self, client: Client, frame: Typing) -> None:

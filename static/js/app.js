@@ -40,6 +40,9 @@ const state = {
   helpAlert: null, // the alert the last help_status was about
   helpHeard: false, // whether the last help press got any answer (lines or a status)
   helpPanel: null, // { crisis } while the help panel shows above the composer
+  // The hold of one's own message with crisis language while it waits for a facilitator:
+  // the help panel says so beside the lines (the words are not lost, nor shown yet).
+  helpHeld: null,
   seenAlerts: new Set(), // alerts a facilitator has seen: an older word on one is stale
   muted: null, // { until: ms or null, reason } while a facilitator has muted this person
   slowUntil: 0, // slow mode: when the next message may be sent (ms)
@@ -692,13 +695,18 @@ function renderHelpPanel(rebuild = false) {
   const panel = state.helpPanel;
   if (!panel) { box.replaceChildren(); return; }
   if (rebuild || !box.firstChild) {
-    box.replaceChildren(el("p", "help-status"), el("p", "crisis-note", t("help.crisisNote")),
-      crisisLines(), button(t("help.close"), () => { state.helpPanel = null; renderHelpPanel(); }));
+    box.replaceChildren(el("p", "help-status"), el("p", "help-held"),
+      el("p", "crisis-note", t("help.crisisNote")), crisisLines(),
+      button(t("help.close"), () => { state.helpPanel = null; renderHelpPanel(); }));
   }
   const line = box.querySelector(".help-status");
   const text = state.helpStatus ? t(`help.status.${state.helpStatus}`) : "";
   if (line.textContent !== text) line.textContent = text;
   line.hidden = !text;
+  const held = box.querySelector(".help-held");
+  const heldText = state.helpHeld !== null ? t("help.heldCrisis") : "";
+  if (held.textContent !== heldText) held.textContent = heldText;
+  held.hidden = !heldText;
   box.querySelector(".crisis-note").hidden = !panel.crisis;
   box.querySelector(".resources").hidden = !panel.crisis && state.helpStatus === "seen";
 }
@@ -709,6 +717,7 @@ function resetHelp(room = null) {
   state.helpAlert = null;
   state.helpRequest = null;
   state.helpPanel = null;
+  state.helpHeld = null;
   state.seenAlerts.clear();
   if (state.helpUnsent?.room !== room) state.helpUnsent = null;
   showNotice(null);
@@ -937,11 +946,18 @@ function showNotice(build) {
 client.addEventListener("welcome", (e) => { state.me = { pseudonym: e.detail.pseudonym }; });
 // A held message decided: approved, it is in the conversation as a message of the room
 // (the waiting copy goes); not approved, the person is told, not left waiting.
+function heldDecided(hold) {
+  if (hold !== state.helpHeld) return;
+  state.helpHeld = null;
+  renderHelpPanel();
+}
 client.addEventListener("hold_released", (e) => {
   heldItems.get(e.detail.hold)?.item.remove();
   heldItems.delete(e.detail.hold);
+  heldDecided(e.detail.hold);
 });
 client.addEventListener("hold_rejected", (e) => {
+  heldDecided(e.detail.hold);
   const held = heldItems.get(e.detail.hold);
   if (!held) return;
   heldItems.delete(e.detail.hold);
@@ -1029,6 +1045,12 @@ function settleSend(request, answer) {
   if (answer.type === "held") {
     status.textContent = t("chat.held");
     heldItems.set(answer.hold, { item: entry.item, status, text: entry.text });
+    // Crisis language held (a filter, pre-moderation): beside the crisis lines, where a
+    // phone shows what matters, the person reads that their words wait for a facilitator.
+    if (answer.crisis) {
+      state.helpHeld = answer.hold;
+      showHelpPanel(true);
+    }
     return;
   }
   if (answer.type === "confirm") {

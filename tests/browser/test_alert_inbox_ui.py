@@ -610,6 +610,32 @@ async def test_a_call_of_several_crisis_messages_shows_how_many_and_goes_to_the_
         assert page.errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_held_crisis_line_is_said_to_wait_beside_the_crisis_lines(browser, staff_server):
+    """A crisis line that a filter holds for a facilitator (here: it also calls someone an
+    idiot): on the phone, beside the crisis lines and where the call stands, the person reads
+    that their message is not shown yet and waits for a facilitator; before, only a small
+    grey "odottaa ohjaajan hyväksyntää" under the message said so, and a screen reader heard
+    nothing. Once Sanna lets it through, the line goes (fails on the old code: no such line)."""
+    server, _ = staff_server
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    person = await participant_page(browser, server.url, viewport=PHONE)
+    await join(person, name="Kuikka")
+    text = "olet idiootti ja haluan kuolla"
+    await say(person, text)
+    waiting = person.locator("#private .help-held",
+                             has_text="Viestisi ei vielä näy muille ryhmässä")
+    await waiting.wait_for()
+    await person.locator("#private .help-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    assert await in_view(person, "#private .help-held")
+    assert await person.locator("#private .resources a[href='tel:112']").count() == 1
+    held = sanna.locator("#held li", has_text=text)
+    await held.get_by_role("button", name="Hyväksy").click()
+    await person.locator("#messages .message:not(.pending)", has_text=text).wait_for()
+    await waiting.wait_for(state="hidden")
+    for page in (sanna, person):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 async def test_no_violations_in_the_inbox_the_private_conversation_and_folded_messages(
         browser, staff_server, axe_source, lang):
