@@ -1338,3 +1338,51 @@ async def test_a_facilitator_gone_too_long_hands_their_alert_conversation_back_t
     await member.close()
     for h in (admin, sanna_http):
         await h.close()
+
+
+@pytest.mark.parametrize("broker", ["memory", "redis"])
+async def test_a_person_handed_back_whose_page_is_gone_leaves_the_queue_after_the_grace(
+        start_server, redis_server, tmp_path, broker):
+    """Aino talks with Pia and Kai; both their pages go away (a closed tab, a phone that died)
+    and an admin takes Aino's one-to-one right away, so both are handed back to the queue
+    with no page to wait in. Before, such a place never expired: Ville saw two people waiting
+    and could take Pia, who was gone, and wait for nobody. Now a place handed back keeps the
+    same grace as any waiting person's whose page went away (QUEUE_REATTACH_SECONDS): Kai,
+    whose page comes back within it, is in his place; Pia, who never comes back, leaves the
+    queue, and Ville's list shows only Kai."""
+    server, admin, [(aino_http, aino), (ville_http, ville)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/gone.sqlite3",
+        redis_server.url if broker == "redis" else "", ["aino", "ville"],
+        queue_reattach_seconds=3)
+    await aino.request({"type": "support_available", "capacity": 2})
+    pia, kai = await ChatClient.connect(server.ws_url), await ChatClient.connect(server.ws_url)
+    await _queue(pia, "ilta")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await pia.wait_for(_is("conv_started", conv=conv))
+    kai_asked = await _queue(kai, "uni")
+    kai_conv = (await aino.request({"type": "support_take"}))["conv"]
+    await kai.wait_for(_is("conv_started", conv=kai_conv))
+    await pia.close()  # Pia's tab is gone for good; Kai's reloads
+    await kai.close()
+    staff = (await admin.http.get("/api/staff")).json()
+    ville_id = next(s["id"] for s in staff if s["username"] == "ville")
+    mark = len(ville.frames)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": [ville_id]})
+    assert put.status_code == 200, put.text
+    await aino.wait_for(_is("conv_ended", conv=conv, by="revoked"), timeout=10)
+    await aino.wait_for(_is("conv_ended", conv=kai_conv, by="revoked"), timeout=10)
+    await ville.request({"type": "support_available", "capacity": 1})
+    await ville.wait_for(_listing(2), timeout=10, start=mark)  # both handed back ...
+    kai = await ChatClient.connect(server.ws_url, token=kai.token)
+    back = await kai.request({"type": "conv_resume", "conv": kai_conv})
+    assert (back["type"], back["request"]) == ("queued", kai_asked["request"]), back
+    # ... and only the one whose page is there stays once the grace is over.
+    listing = await ville.wait_for(_listing(1), timeout=20, start=mark)
+    assert [w["request"] for w in listing["waiting"]] == [kai_asked["request"]], listing
+    assert (await _position(kai, 1))["request"] == kai_asked["request"]
+    taken = await ville.request({"type": "support_take"})
+    await kai.wait_for(_is("conv_started", conv=taken["conv"]))
+    for c in (kai, aino, ville):
+        await c.close()
+    for h in (admin, aino_http, ville_http):
+        await h.close()

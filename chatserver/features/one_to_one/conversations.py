@@ -123,8 +123,12 @@ class Conversations:
         if reason is not None:
             frame["reason"] = reason
         await self._send([request["identity"]], frame)
+        # The place is this process's to keep: if no page of the person's is anywhere, it
+        # leaves the queue after the grace any waiting person's page gets (``keeper``).
+        kept = await self.backend.claim(request["id"], self.process) is not None
         await self.rooms.announce(
-            {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"]})
+            {"kind": "oo_rewait", "identity": request["identity"], "request": request["id"],
+             **({"keeper": self.process} if kept else {})})
         if reason != "supporter_revoked":  # that one is told (and noted) by hand_back_revoked
             await self._noted(conv["supporter"], conv["id"], "gone")
 

@@ -169,7 +169,8 @@ class OneToOne:
                 continue  # taken, claimed elsewhere, or back here meanwhile
             request = await self.backend.remove(request_id)
             if request is not None:
-                await self._record(request, served=False)
+                if not request.get("returned"):  # a returned one was counted when served
+                    await self._record(request, served=False)
                 await self._changed()
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
@@ -314,7 +315,7 @@ class OneToOne:
                 ControlRoute("oo_changed", lambda _: self._schedule_refresh()),
                 ControlRoute("oo_hold", self._on_hold),
                 ControlRoute("oo_rewait", lambda event: self.on_rewait(
-                    str(event["identity"]), str(event["request"]))),
+                    str(event["identity"]), str(event["request"]), event.get("keeper"))),
                 ControlRoute("oo_settings", self._on_settings),
                 ControlRoute("staff_disabled", self._on_settings),  # same: hand their people back
                 *(ControlRoute(kind, functools.partial(self._alert_to_supporters, kind))
@@ -498,13 +499,25 @@ class OneToOne:
 
     # Endings -------------------------------------------------------------------------------
 
-    def on_rewait(self, identity: str, request_id: str) -> None:
+    def on_rewait(self, identity: str, request_id: str, keeper: str | None = None) -> None:
+        """The person's sockets here wait for the request again. After a hand-back
+        (``keeper``: the process that claimed the place), a process where they have a page
+        holds the place; if they have none here, the keeper gives them the grace of a page
+        that went away (QUEUE_REATTACH_SECONDS), then they leave the queue unless a page of
+        theirs is back (anywhere: ``_expire_orphans`` asks every process first)."""
         self._orphans.pop(request_id, None)
+        here = False
         for client in self.rooms.local_clients():
             if client.identity is not None and client.identity.id == identity:
+                here = True
                 self.request_of[client.id] = request_id
                 self.waiting.setdefault(request_id, {})[client.id] = client
                 self._last_status.pop(client.id, None)
+        if here and keeper is not None and keeper != self.process:
+            self._spawn(self._hold(request_id))
+        elif not here and keeper == self.process:
+            self._orphans[request_id] = (time.monotonic()
+                                         + self.rooms.settings.queue_reattach_seconds)
         self._schedule_refresh()
 
     async def _record(self, request: Request, *, served: bool,
