@@ -5,7 +5,8 @@ chatserver/queueing.py), each request and conversation as a JSON string, and whi
 holds which supporter, conversation and waiting participant as sets per process. Each process
 renews its liveness in a sorted set by heartbeat; a sweeper (any process, atomically in Lua)
 returns the participants of a dead supporter process to the FRONT of the queue, so no one is
-lost, and ``take`` is one Lua script, so no one is assigned twice.
+lost (and ends the conversations opened from an alert, for the caller to hand back to the
+group's facilitators), and ``take`` is one Lua script, so no one is assigned twice.
 
 Requests and conversations are plain dicts (JSON-able): {"id", "identity", "lang", "topic",
 "answers", "crisis", "arrived", "band", "process"} and {"id", "request", "supporter",
@@ -100,8 +101,10 @@ class QueueBackend(Protocol):
                         now: float) -> tuple[list[Conversation], list[Request]]:
         """Renew ``process`` until ``expires_at`` and sweep the processes whose heartbeat
         lapsed by ``now`` (one step: it runs every few seconds on every process, idle or
-        not): their conversations go back to the front of the queue (returned), their
-        waiting participants are dropped (abandoned)."""
+        not): their conversations are returned (those from the queue go back to its front;
+        those opened from an alert, whose request has "alert", end and are not queued: the
+        caller hands them back to the group's facilitators), their waiting participants are
+        dropped (abandoned)."""
         ...
 
     async def drop_process(self, process: str, keep_requests_until: float | None = None

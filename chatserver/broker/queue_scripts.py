@@ -96,7 +96,8 @@ return enc
 # process's waiting requests are kept (a clean stop: their people reconnect elsewhere and
 # claim them; a later sweep drops the rest); ARGV[5], ARGV[6]: '' or a process renewed until
 # a time first (its heartbeat, in the same round trip). Returns {returned conversations...,
-# '|', abandoned requests...}.
+# '|', abandoned requests...}: a conversation from the queue is requeued, one opened from an
+# alert (its request has "alert") is ended.
 SWEEP = LIB + """
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], ARGV[6], ARGV[5]) end
 local procs
@@ -111,7 +112,15 @@ for _, proc in ipairs(procs) do
   for _, id in ipairs(redis.call('SMEMBERS', 'oo:pc:' .. proc)) do
     local enc = redis.call('GET', 'oo:c:' .. id)
     if enc then
-      requeue(KEYS[2], KEYS[3], id, enc, tonumber(ARGV[3]))
+      local alert = cjson.decode(enc)['request']['alert']
+      if alert ~= nil and alert ~= cjson.null then
+        -- Opened from an alert in a group: it ends, never queued (its person is the group's
+        -- facilitators' to answer; the caller tells them and reopens the alert).
+        redis.call('DEL', 'oo:c:' .. id, 'oo:t:' .. id)
+        unload(KEYS[3], cjson.decode(enc)['supporter'])
+      else
+        requeue(KEYS[2], KEYS[3], id, enc, tonumber(ARGV[3]))
+      end
       table.insert(returned, enc)
     end
   end

@@ -200,6 +200,23 @@ class Conversations:
         untaken with nobody online (with the crisis lines), or seen by one who took it since."""
         if not await self._end_from_alert(conv, "gone"):
             return 0
+        await self._back_to_group(conv)
+        return 1
+
+    async def ended_with_process(self, conv: Conversation) -> None:
+        """A conversation opened from an alert whose facilitator's server process died: the
+        sweep (``backend.heartbeat``, atomic, so one process tells) ended it instead of
+        putting the person in the one-to-one queue. As at SUPPORTER_REQUEUE_SECONDS
+        (``end_abandoned``): the person gets ``conv_ended`` by "gone" with the crisis lines,
+        the alert no longer points at it, and the call is open again for the group's
+        facilitators, the person told where it stands."""
+        await self._told_ended(conv, "gone")
+        await self.alerts.conversation_gone(conv["request"]["alert"], conv["id"])
+        await self._back_to_group(conv)
+
+    async def _back_to_group(self, conv: Conversation) -> None:
+        """After an alert conversation ended with nobody to answer in it: the alert is
+        untaken if its facilitator still had it, or the person hears where it stands now."""
         alert_id = conv["request"]["alert"]
         if not await self.alerts.release(alert_id, conv["supporter"]):
             # Untaken already (the handler-gone timer), or taken by someone else since: what
@@ -209,7 +226,6 @@ class Conversations:
                 standing = await self.alerts.status_on_return(alert.room_id, alert.member)
                 if standing is not None:
                     await self._send([conv["request"]["identity"]], standing)
-        return 1
 
     async def _end_from_alert(self, conv: Conversation, by: str) -> bool:
         """End a conversation opened from an alert that nobody can answer in any more; the
@@ -381,6 +397,10 @@ class Conversations:
         ended = await self.backend.end(conv["id"])
         if ended is None:
             raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
+        await self._told_ended(ended, by)
+
+    async def _told_ended(self, ended: Conversation, by: str) -> None:
+        """Both sides hear that a conversation the backend has ended is over."""
         if not ended["request"].get("alert"):  # the queue's figures are the queue's own
             await self.backend.record_duration((now_ms() - ended["started"]) / 1000)
         if ended["request"].get("crisis_alert"):  # the call the crisis request raised is done
@@ -391,10 +411,10 @@ class Conversations:
         # The participant gets the crisis resources and a feedback prompt, whoever ended,
         # with a key that lets them give feedback once (nothing stored links it to them).
         await self._send([ended["request"]["identity"]], {
-            "type": "conv_ended", "conv": conv["id"], "by": by, "feedback": True,
-            "feedback_key": self.identities.tag(FEEDBACK_KEY, conv["id"]),
+            "type": "conv_ended", "conv": ended["id"], "by": by, "feedback": True,
+            "feedback_key": self.identities.tag(FEEDBACK_KEY, ended["id"]),
             "resources": resources})
-        await self._ended_for(ended["supporter"], conv["id"], by)
+        await self._ended_for(ended["supporter"], ended["id"], by)
         await self._changed()
 
     async def transfer(self, client: Client, frame: ConvTransfer) -> None:
