@@ -4,8 +4,8 @@ import { initCheckin } from "./checkin.js";
 import { ChatClient } from "./client.js";
 import { $, button, el, menu } from "./dom.js";
 import {
-  applyTo, clearConnection, formatDateTime, formatTime, has, lang, sayConnection, showConnection,
-  startLang, t,
+  applyTo, clearConnection, formatDateTime, formatTime, has, keyed, lang, sayConnection,
+  showConnection, startLang, t,
 } from "./i18n.js";
 import { initSupport } from "./support.js";
 
@@ -227,11 +227,19 @@ function renderResources(list, resources) {
   list.replaceChildren();
   for (const r of resources) {
     const item = el("li", "resource");
-    const name = r.name ? r.name[lang()] ?? r.name.fi : t("help.emergency");
-    item.append(el("strong", "", name));
+    // The emergency number's name is the catalogue's; a reloaded tab can paint its lines
+    // before the catalogue has come: the number alone then, never a raw key, and the name
+    // as soon as it comes (keyed: applyTo; the lines are painted again too).
+    const label = r.name ? el("strong", "", r.name[lang()] ?? r.name.fi)
+      : keyed(el("strong"), "help.emergency");
+    if (!r.name && !has("help.emergency")) label.textContent = "";
+    const name = label.textContent;
+    item.append(label);
     const phone = el("a", "phone", r.phone);
     phone.href = `tel:${r.phone.replace(/\s/g, "")}`;
-    phone.setAttribute("aria-label", t("help.call", { name, phone: r.phone }));
+    if (name && has("help.call")) {
+      phone.setAttribute("aria-label", t("help.call", { name, phone: r.phone }));
+    }
     item.append(" ", phone);
     if (r.hours) item.append(el("span", "hours", ` (${r.hours[lang()] ?? r.hours.fi})`));
     list.append(item);

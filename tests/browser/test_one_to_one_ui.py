@@ -1187,3 +1187,39 @@ async def test_the_crisis_lines_are_under_a_conversation_from_the_first_paint_af
     await aino.locator("#support-conv-title", has_text="Keskustelu: Sanna").wait_for()
     await box.locator("a[href='tel:112']").wait_for()
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_crisis_lines_after_a_reload_never_show_a_raw_key_while_the_language_loads(
+        browser, staff_server):
+    """Aino reloads while she talks with Sanna, on a slow network: the language file comes
+    late. Before, the box of crisis lines under the conversation being got back showed
+    "help.emergency" beside 112 (and a screen reader read "help.call") until it came. Here
+    the language file is held back: 112 is there at once, and never beside a raw key; when
+    the file comes, it is named "Hätänumero" (and read out as a call to it)."""
+    server, admin_password = staff_server
+    await make_sanna_a_supporter(server.url, admin_password)
+    sanna, aino = await aino_with_sanna(browser, server.url)
+    catalogue_held = asyncio.Event()
+    release_catalogue = asyncio.Event()
+
+    async def hold_catalogue(route: Route) -> None:
+        catalogue_held.set()
+        await release_catalogue.wait()
+        await route.continue_()
+
+    await aino.route(re.compile(r".*/static/i18n/fi\.json.*"), hold_catalogue)
+    await aino.reload()
+    box = aino.locator("#support-help:not([hidden]) #support-resources")
+    await box.locator("a[href='tel:112']").wait_for(timeout=5000)
+    await asyncio.wait_for(catalogue_held.wait(), 10)
+    shown = await aino.evaluate(
+        "[document.body.innerText, [...document.querySelectorAll('[aria-label]')]"
+        ".map((e) => e.getAttribute('aria-label')).join(' ')]")
+    for text in shown:
+        assert "help.emergency" not in text and "help.call" not in text, text
+    release_catalogue.set()
+    await box.locator("li", has_text="Hätänumero").wait_for()
+    assert "Hätänumero" in (await box.locator("a[href='tel:112']").get_attribute(
+        "aria-label") or "")
+    await aino.locator("#support-conv-title", has_text="Keskustelu: Sanna").wait_for()
+    assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
