@@ -10,6 +10,8 @@ import { formatDateTime, formatTime, has, t } from "./i18n.js";
 const OUTCOMES = ["supported", "referred", "emergency", "no_action", "unreachable"];
 const NOTE_CHARS = 500;
 const ORDER = { open: 0, acknowledged: 1, resolved: 2 };
+// How often a private conversation is asked again while the person's page is coming back.
+const RETURNING_RETRY_MS = 1500;
 
 export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, urgent, say,
   conversations, onChange }) {
@@ -20,6 +22,9 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   // server says so as soon as it is true, and again when a page of theirs is back).
   const leftAtClose = new Set();
   const requests = new Map(); // request id -> { type, alert }
+  // Alerts whose person's page is coming back (person_returning): conv_open is asked again
+  // by itself until the conversation opens or the server says they are gone.
+  const retrying = new Map(); // alert id -> timer
   const errorText = (code) => t(has(`alerts.error.${code}`) ? `alerts.error.${code}`
     : has(`error.${code}`) ? `error.${code}` : "error.generic");
   // By account id: display names are not unique, and a namesake must not read that they
@@ -353,10 +358,24 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
       return;
     }
     if (answer.type === "conv_started") {
+      stopRetrying(asked.alert);
+      if (problems.delete(asked.alert)) render();
       conversations.show(answer.conv);
       return;
     }
     if (answer.type !== "error") return;
+    if (answer.code === "person_returning" && alerts.get(asked.alert)?.state !== "resolved") {
+      // Their page is reloading (or their phone reconnecting): tried again by itself, so
+      // the conversation reaches them once they are back, without a second press.
+      const again = retrying.has(asked.alert);
+      retrying.set(asked.alert, setTimeout(() => ask(asked.alert), RETURNING_RETRY_MS));
+      if (again) return; // said once, not on every try
+      problems.set(asked.alert, t("alerts.error.person_returning"));
+      say(errorText(answer.code));
+      render();
+      return;
+    }
+    stopRetrying(asked.alert);
     // Said on the alert itself: the person left the group (or left with its close and has no
     // page open any more: they were shown the crisis lines; or their page is reloading).
     if (["member_not_found", "person_left", "person_returning"].includes(answer.code)) {
@@ -367,9 +386,20 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     else render();
   });
 
-  function talk(id) {
-    problems.delete(id);
+  function stopRetrying(id) {
+    clearTimeout(retrying.get(id));
+    retrying.delete(id);
+  }
+
+  function ask(id) {
+    if (alerts.get(id)?.state === "resolved") { stopRetrying(id); return; }
     requests.set(client.request({ type: "conv_open", alert: id }), { type: "conv_open", alert: id });
+  }
+
+  function talk(id) {
+    stopRetrying(id);
+    problems.delete(id);
+    ask(id);
   }
 
   return {

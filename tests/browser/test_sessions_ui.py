@@ -374,6 +374,53 @@ async def test_the_inbox_shows_by_itself_who_left_with_the_close_and_who_is_back
     await admin.close()
 
 
+async def test_a_conversation_asked_for_while_the_page_reloads_reaches_it_when_back(
+        browser, start_server, tmp_path):
+    """Kuikka asks for help and the group closes before Sanna answers. Kuikka's page goes (a
+    reload, a phone changing networks) and Sanna presses 'Keskustele kahden kesken' in that
+    gap: the alert says that the page is on its way back and that the conversation opens by
+    itself. Kuikka's page comes back within the grace: the conversation reaches her, and
+    Sanna's first words with it, without Sanna pressing again. Before, the press was lost
+    ('try again in a moment') and Kuikka, back on her page, was left waiting."""
+    server, admin, session = await group_in_lobby(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/returning.sqlite3", "ilta",
+        settings={"queue_reattach_seconds": 60})
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    asking = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
+    await enter(asking, "Ryhmä ilta", "Kuikka")
+    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    await wait_until(asking, "!document.getElementById('text').disabled")
+    await asking.click("#help-now")
+    await asking.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await asking.click("#help-close")
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    talk = alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka")
+    await talk.wait_for()
+    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
+    await asking.wait_for_selector("#closing:not([hidden])")
+    assert asking.errors == []  # type: ignore[attr-defined]
+    context = asking.context
+    await asking.close()  # her page is gone, for now
+
+    await talk.click()
+    await alert.get_by_text("Keskustelu avautuu itsestään").wait_for()
+    # She opens the site again (the same browser: her pseudonymous identity), in the grace.
+    again = await context.new_page()
+    again.errors = no_dialogs_or_errors(again)  # type: ignore[attr-defined]
+    await again.goto(server.url)
+    await again.wait_for_selector("#support-conv:not([hidden])", timeout=15000)
+    assert await again.inner_text("#support-conv-title") == "Keskustelu: Sanna"
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill("Hei, olen Sanna. Olen tässä.")
+    await conv.locator(".conv-text").press("Enter")
+    await again.locator("#support-messages .message", has_text="Olen tässä").wait_for()
+    assert await alert.get_by_text("Keskustelu avautuu itsestään").count() == 0
+    for page in (again, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
+    await admin.close()
+
+
 async def test_the_group_is_told_when_the_facilitator_has_left_and_when_she_is_back(
         browser, start_server, tmp_path):
     """Sanna opens the group, then her console closes while the group is live. Kuikka, in
