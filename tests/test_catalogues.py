@@ -53,6 +53,7 @@ def test_keys_the_pages_build_from_server_values_exist():
 
     from chatserver.core.alerts import PERSON_STATUSES
     from chatserver.domain.protocol import ModerationAction, ReportCategory
+    from chatserver.storage.alerts import GONE, RELEASE_REASONS
     from moderation.settings import FilterSettings
 
     keys = set(catalogues()["fi"])
@@ -61,6 +62,9 @@ def test_keys_the_pages_build_from_server_values_exist():
     wanted |= {"alerts.help", "alerts.crisis"}
     wanted |= {f"help.status.{status}" for status in PERSON_STATUSES}
     wanted |= {f"filters.{f.name}" for f in dataclasses.fields(FilterSettings)}
+    # Why an alert was untaken again: "went offline" keeps its first key, the others their own.
+    wanted |= {f"alerts.{line}.{why}" for line in ("releasedBy", "releasedAnnounce")
+               for why in (*RELEASE_REASONS, "unknown") if why != GONE}
     assert wanted <= keys, sorted(wanted - keys)
 
 

@@ -23,7 +23,14 @@ from chatserver.core import metrics
 from chatserver.core.presence import Presence, any_sees_room
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable
-from chatserver.storage.alerts import ACKNOWLEDGED, AlertRecord, AlertStore
+from chatserver.storage.alerts import (
+    ACKNOWLEDGED,
+    GONE,
+    REQUEUED,
+    REVOKED,
+    AlertRecord,
+    AlertStore,
+)
 from chatserver.storage.errors import DatabaseError
 
 log = logging.getLogger("chatserver.alerts")
@@ -107,11 +114,12 @@ class AlertEscalation:
         return done
 
     async def release(self, alert_id: int, account: str,
-                      online: list[dict[str, Any]] | None = None) -> bool:
+                      online: list[dict[str, Any]] | None = None, why: str = GONE) -> bool:
         """Untake an alert ``account`` acknowledged (offline too long, or disabled): staff are
         told, it escalates if it had not, the person hears the facilitator who saw it left.
-        ``online``: the signed-in staff, if the caller has just read them."""
-        result = await self.store.release(alert_id, account, datetime.now(UTC))
+        ``online``: the signed-in staff, if the caller has just read them; ``why``: what
+        consoles say of it (RELEASE_REASONS)."""
+        result = await self.store.release(alert_id, account, datetime.now(UTC), why)
         if result is None:
             return False  # resolved meanwhile, or another process was first
         released, escalated_now = result
@@ -136,13 +144,13 @@ class AlertEscalation:
         try:
             for alert_id, holder in await self.store.handled():
                 if holder == account:
-                    done += await self.release(alert_id, account)
+                    done += await self.release(alert_id, account, why=REVOKED)
         except (BackendUnavailable, DatabaseError, OSError) as exc:
             log.warning("alerts of a disabled account not untaken",
                         extra={"error": type(exc).__name__})
         return done
 
-    async def release_taken(self, alert_id: int) -> bool:
+    async def release_taken(self, alert_id: int, why: str = REQUEUED) -> bool:
         """Untake an alert whoever took it: the person it is about is no longer with them (a
         one-to-one request in crisis back in the queue; after a handover, the one who took it
         may not be the supporter who just left)."""
@@ -150,7 +158,7 @@ class AlertEscalation:
             alert = await self.store.get(alert_id)
             if alert is None or alert.state != ACKNOWLEDGED or alert.acknowledged_by is None:
                 return False
-            return await self.release(alert_id, alert.acknowledged_by)
+            return await self.release(alert_id, alert.acknowledged_by, why=why)
         except (BackendUnavailable, DatabaseError, OSError) as exc:
             log.warning("alert not untaken", extra={"alert": alert_id,
                                                     "error": type(exc).__name__})

@@ -40,7 +40,7 @@ from chatserver.core.session_gate import SessionGate
 from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable, ErrorCode, ProtocolError
 from chatserver.domain.protocol import encode, now_ms
-from chatserver.storage.alerts import OPEN, RESOLVED, AlertRecord, AlertStore
+from chatserver.storage.alerts import GONE, OPEN, REQUEUED, RESOLVED, AlertRecord, AlertStore
 from chatserver.storage.errors import DatabaseError
 from chatserver.storage.staff import AccountRecord
 from moderation import permissions
@@ -499,17 +499,18 @@ class AlertInbox:
             task.cancel()
         await self.escalation.close()
 
-    async def release(self, alert_id: int, account: str) -> bool:
-        """Untake an alert ``account`` acknowledged (AlertEscalation.release)."""
-        return await self.escalation.release(alert_id, account)
+    async def release(self, alert_id: int, account: str, why: str = GONE) -> bool:
+        """Untake an alert ``account`` acknowledged (AlertEscalation.release); ``why``:
+        RELEASE_REASONS."""
+        return await self.escalation.release(alert_id, account, why=why)
 
     async def release_all_of(self, account: str) -> int:
         """Untake at once what a disabled account took (AlertEscalation.release_all_of)."""
         return await self.escalation.release_all_of(account)
 
-    async def release_taken(self, alert_id: int) -> bool:
+    async def release_taken(self, alert_id: int, why: str = REQUEUED) -> bool:
         """Untake at once, whoever took it (AlertEscalation.release_taken)."""
-        return await self.escalation.release_taken(alert_id)
+        return await self.escalation.release_taken(alert_id, why)
 
     async def _announce_loop_change(self, kind: str, alert: AlertRecord, status: str) -> None:
         """Announce a change the escalation loop stored and tell the person ``status``. The

@@ -15,6 +15,11 @@ from chatserver.storage.sessions import iso, utc
 from chatserver.storage.store import Store
 
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+# Why an alert was untaken again: its handler had no connection for HANDLER_GONE_SECONDS (or
+# their alert conversation ended so), may no longer answer it (their one-to-one right removed,
+# their account disabled), or its person's one-to-one conversation went back to the queue.
+GONE, REVOKED, REQUEUED = "gone", "revoked", "requeued"
+RELEASE_REASONS = (GONE, REVOKED, REQUEUED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,7 @@ class AlertRecord:
     releases: int = 0  # times its handler went offline without closing it
     released_name: str | None = None
     messages: int = 0  # messages with crisis language in it; `seq` is the latest posted
+    released_why: str | None = None  # RELEASE_REASONS; None: untaken before it was kept
 
     def public(self) -> dict[str, Any]:
         """What staff see: names are what staff know; the handler's account id too, so that a
@@ -56,7 +62,7 @@ class AlertRecord:
                 "resolved_by": self.resolved_name, "resolved_at": _iso(self.resolved_at),
                 "outcome": self.outcome, "note": self.note, "conv": self.conv,
                 "releases": self.releases, "released_by": self.released_name,
-                "messages": self.messages}
+                "released_why": self.released_why, "messages": self.messages}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -73,7 +79,8 @@ def _record(row: Alert) -> AlertRecord:
                        row.escalated_at is not None, row.acknowledged_by,
                        row.acknowledged_name, _aware(row.acknowledged_at), row.resolved_name,
                        _aware(row.resolved_at), row.outcome, row.note, row.conv,
-                       row.releases or 0, row.released_name, row.messages or 0)
+                       row.releases or 0, row.released_name, row.messages or 0,
+                       row.released_why)
 
 
 class AlertStore:
@@ -169,8 +176,8 @@ class AlertStore:
             "SELECT id, acknowledged_by FROM alerts WHERE state = ?", (ACKNOWLEDGED,))
         return [(int(i), str(a)) for i, a in rows if a is not None]
 
-    async def release(self, alert_id: int, account: str,
-                      now: datetime) -> tuple[AlertRecord, bool] | None:
+    async def release(self, alert_id: int, account: str, now: datetime,
+                      why: str = GONE) -> tuple[AlertRecord, bool] | None:
         """Untake an alert `account` acknowledged and has not resolved: nobody handles it
         now, and it is escalated in the same change if it had not been (so no process's
         escalation tells the person a second time). The alert and whether this escalated
@@ -184,7 +191,7 @@ class AlertStore:
             done = await s.execute(update(Alert).where(
                 Alert.id == alert_id, Alert.state == ACKNOWLEDGED,
                 Alert.acknowledged_by == account).values(
-                state=OPEN, released_name=Alert.acknowledged_name,
+                state=OPEN, released_name=Alert.acknowledged_name, released_why=why,
                 releases=Alert.releases + 1, acknowledged_by=None, acknowledged_name=None,
                 acknowledged_at=None, escalated_at=row[0] or now))
             if not done.rowcount:  # type: ignore[attr-defined]

@@ -444,6 +444,8 @@ class Alert(Base):
     # (consoles order what they are told by it) and the name of the last one who left it.
     releases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     released_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Why it was last untaken (RELEASE_REASONS in storage/alerts.py), for what consoles say.
+    released_why: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Messages with crisis language folded into it (the first one too); `seq` is the latest.
     messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -10,6 +10,11 @@ import { formatDateTime, formatTime, has, t } from "./i18n.js";
 const OUTCOMES = ["supported", "referred", "emergency", "no_action", "unreachable"];
 const NOTE_CHARS = 500;
 const ORDER = { open: 0, acknowledged: 1, resolved: 2 };
+// Why an alert was untaken again (released_why): "went offline" only when that is so; one whose
+// reason was not kept (untaken before it was) is said without one.
+const RELEASED_WHY = ["revoked", "requeued"];
+const releasedKey = (base, alert) => (alert.released_why === "gone" ? base
+  : `${base}.${RELEASED_WHY.includes(alert.released_why) ? alert.released_why : "unknown"}`);
 // How often a private conversation is asked again while the person's page is coming back.
 const RETURNING_RETRY_MS = 1500;
 
@@ -50,7 +55,9 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
     const line = el("p", "alert-state");
     if (alert.state === "open") {
       line.append(el("strong", "", t("alerts.stateOpen")));
-      if (alert.released_by) line.append(" ", t("alerts.releasedBy", { name: alert.released_by }));
+      if (alert.released_by) {
+        line.append(" ", t(releasedKey("alerts.releasedBy", alert), { name: alert.released_by }));
+      }
     } else if (alert.state === "acknowledged") {
       line.append(el("strong", "", mine(alert) ? t("alerts.handledByYou")
         : t("alerts.handledBy", { name: alert.acknowledged_by ?? "" })));
@@ -295,7 +302,7 @@ export function initAlertInbox({ client, api, roomName, mayGoTo, goTo, signals, 
   // Its handler went offline without closing it: someone else must take it.
   function announceReleased(alert) {
     const words = { name: alert.released_by ?? "", what: what(alert), who: alert.name ?? "" };
-    urgent(t("alerts.releasedAnnounce", words));
+    urgent(t(releasedKey("alerts.releasedAnnounce", alert), words));
     signals.signal({ title: t("alerts.releasedTitle"), tag: `alert-${alert.id}`,
       body: t("alerts.notifyBody", { what: what(alert),
         room: alert.room ? roomName(alert.room) : t("alerts.oneToOneWhere") }) });

@@ -754,7 +754,9 @@ async def test_a_crisis_call_taken_by_a_supporter_whose_right_is_removed_is_open
     is open but who is off duty, sees "Hoitaa: Aino". An admin then removes Aino's one-to-one
     right while she stays signed in. Before, Ville's inbox went on saying that Aino handled
     it (she could no longer reach the person) until he reloaded; now it shows it open again
-    at once, left by Aino, and Aino's inbox no longer lists it as hers."""
+    at once, left by Aino, and Aino's inbox no longer lists it as hers. It says why, truly:
+    Aino can no longer answer it (before, that she "went offline without closing it", while
+    she was still signed in), read out so too, and still after a reload."""
     from tests.test_one_to_one import QUESTIONS
 
     db = f"sqlite+aiosqlite:///{tmp_path}/revoked-ui.sqlite3"
@@ -781,10 +783,17 @@ async def test_a_crisis_call_taken_by_a_supporter_whose_right_is_removed_is_open
 
     put = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
     assert put.status_code == 200, put.text
+    why = "Aino ei voi enää vastata tähän, joten se on taas hoitamatta."
     await ville.locator("#alerts li.state-open", has_text=call).locator(
-        ".alert-state", has_text="Aino poistui linjoilta sulkematta tätä.").wait_for()
+        ".alert-state", has_text=why).wait_for()
+    assert "poistui linjoilta" not in await theirs.inner_text()
+    await ville.locator("#urgent-live", has_text="Taas hoitamatta (Aino ei voi enää vastata)"
+                        ).wait_for(state="attached")
     assert await theirs.get_by_role("button", name="Kuittaa").is_visible()
     await aino.locator("#alerts li", has_text=call).wait_for(state="detached")
+    await ville.reload()
+    await ville.locator("#alerts li.state-open", has_text=call).locator(
+        ".alert-state", has_text=why).wait_for()
     for page in (aino, ville):
         assert page.errors == []  # type: ignore[attr-defined]
     await person.close()

@@ -43,6 +43,7 @@ from chatserver.features.one_to_one.frames import (
     staff_identity,
 )
 from chatserver.features.one_to_one.settings import SupportSettings
+from chatserver.storage.alerts import REVOKED
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.one_to_one import OneToOneStore
 from chatserver.storage.staff import AccountRecord, StaffStore
@@ -186,7 +187,7 @@ class Conversations:
         whether anyone is there."""
         if not await self._end_from_alert(conv, "revoked"):
             return 0
-        await self.alerts.release(conv["request"]["alert"], conv["supporter"])
+        await self.alerts.release(conv["request"]["alert"], conv["supporter"], REVOKED)
         return 1
 
     async def end_abandoned(self, conv: Conversation) -> int:
@@ -260,7 +261,7 @@ class Conversations:
                 continue
             alert = await self.alerts.store.get(alert_id)
             if alert is not None and alert.room_id is None:
-                released += await self.alerts.release(alert_id, account)
+                released += await self.alerts.release(alert_id, account, REVOKED)
         return released
 
     async def revoked_while_away(self, client: Client) -> None:
