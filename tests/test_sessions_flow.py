@@ -259,6 +259,53 @@ async def test_unguided_schedule_goes_live_and_the_timer_warns_and_closes(pair):
     await member.close()
 
 
+async def ilta_staff(admin: StaffHttp, server, others: bool) -> tuple[dict, dict]:
+    """Group "ilta" with facilitator Sanna (and, with ``others``, group "toinen" with Pekka),
+    each signed in with a console on ``server``: their sign-ins and consoles by name."""
+    await make_room(admin, "ilta")
+    await add_facilitator(admin, "sanna", ["ilta"])
+    if others:
+        await make_room(admin, "toinen", names={"fi": "Toinen", "sv": "Annan", "en": "Other"})
+        await add_facilitator(admin, "pekka", ["toinen"])
+    https, consoles = {}, {}
+    for name in ("sanna", "pekka") if others else ("sanna",):
+        https[name] = StaffHttp(server.url)
+        await https[name].login(name, FACILITATOR_PASSWORD)
+        consoles[name] = await https[name].socket(server.ws_url)
+    return https, consoles
+
+
+async def ilta_open_with_calls(a, admin: StaffHttp, sanna: ChatClient,
+                               servers: list) -> tuple[list[ChatClient], list[dict]]:
+    """Sanna opens "ilta" with one person on each of ``servers`` in it, and each person asks
+    for help: the people, and their alerts as Sanna's console got them."""
+    await make_session(admin, "ilta", local_minute(5), 60)
+    await wait_state(a, "ilta", "lobby")
+    people = [await ChatClient.connect(server.ws_url) for server in servers]
+    for person in people:
+        await person.join("ilta")
+    await sanna.join("ilta")
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
+        "type"] == "done"
+    alerts = []
+    for person in people:
+        mark = len(sanna.frames)
+        await person.send({"type": "help", "id": "h1", "room": "ilta"})
+        await person.wait_for(lambda f: f["type"] == "help_status", timeout=5)
+        alerts.append((await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
+                                            timeout=5))["alert"])
+    return people, alerts
+
+
+async def close_ilta(sanna: ChatClient, people: list[ChatClient]) -> None:
+    """Sanna closes the group; each of ``people`` is told they left with the close."""
+    assert (await sanna.request({"type": "session", "room": "ilta", "action": "close"}))[
+        "type"] == "done"
+    for person in people:
+        await person.wait_for(lambda f: f["type"] == "left" and f["reason"] == "session_closed",
+                              timeout=10)
+
+
 @pytest.mark.parametrize("pair", [{"queue_reattach_seconds": 2}], indirect=True)
 async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_private(pair):
     """Kuikka (process A) asks for help; Sanna (process B) closes the group before answering.
@@ -268,37 +315,11 @@ async def test_a_call_for_help_open_at_the_close_can_still_be_answered_in_privat
     page, is said to have left with the close (person_left), not 'not found'. A facilitator
     of another group, and a participant, are still refused."""
     a, b, admin = pair
-    await make_room(admin, "ilta")
-    await make_room(admin, "toinen", names={"fi": "Toinen", "sv": "Annan", "en": "Other"})
-    await add_facilitator(admin, "sanna", ["ilta"])
-    await add_facilitator(admin, "pekka", ["toinen"])
-    https = {}
-    for name in ("sanna", "pekka"):
-        https[name] = StaffHttp(b.url)
-        await https[name].login(name, FACILITATOR_PASSWORD)
-    sanna = await https["sanna"].socket(b.ws_url)
-    pekka = await https["pekka"].socket(b.ws_url)
-    await make_session(admin, "ilta", local_minute(5), 60)
-    await wait_state(a, "ilta", "lobby")
-    kuikka = await ChatClient.connect(a.ws_url)
-    tiira = await ChatClient.connect(b.ws_url)
-    for person in (kuikka, tiira):
-        await person.join("ilta")
-    await sanna.join("ilta")
-    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
-        "type"] == "done"
-    alerts = {}
-    for person in (kuikka, tiira):
-        mark = len(sanna.frames)
-        await person.send({"type": "help", "id": "h1", "room": "ilta"})
-        await person.wait_for(lambda f: f["type"] == "help_status", timeout=5)
-        alerts[person] = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
-                                               timeout=5))["alert"]
-    closed = await sanna.request({"type": "session", "room": "ilta", "action": "close"})
-    assert closed["type"] == "done"
-    for person in (kuikka, tiira):
-        await person.wait_for(lambda f: f["type"] == "left" and f["reason"] == "session_closed",
-                              timeout=10)
+    https, consoles = await ilta_staff(admin, b, others=True)
+    sanna, pekka = consoles["sanna"], consoles["pekka"]
+    (kuikka, tiira), called = await ilta_open_with_calls(a, admin, sanna, [a, b])
+    alerts = {kuikka: called[0], tiira: called[1]}
+    await close_ilta(sanna, [kuikka, tiira])
     await tiira.close()  # her page is gone
 
     # Only Sanna, who may handle the group's alerts, may open it; not Pekka nor a participant.
@@ -340,26 +361,10 @@ async def test_a_page_reloaded_after_the_close_can_still_be_answered(pair):
     back, the private conversation reaches the reloaded page. Before, the reloaded page was
     not reachable: Sanna was told person_left while Kuikka was on the site."""
     a, b, admin = pair
-    await make_room(admin, "ilta")
-    await add_facilitator(admin, "sanna", ["ilta"])
-    http = StaffHttp(b.url)
-    await http.login("sanna", FACILITATOR_PASSWORD)
-    sanna = await http.socket(b.ws_url)
-    await make_session(admin, "ilta", local_minute(5), 60)
-    await wait_state(a, "ilta", "lobby")
-    kuikka = await ChatClient.connect(a.ws_url)
-    await kuikka.join("ilta")
-    await sanna.join("ilta")
-    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
-        "type"] == "done"
-    mark = len(sanna.frames)
-    await kuikka.send({"type": "help", "id": "h1", "room": "ilta"})
-    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
-                                  timeout=5))["alert"]
-    assert (await sanna.request({"type": "session", "room": "ilta", "action": "close"}))[
-        "type"] == "done"
-    await kuikka.wait_for(lambda f: f["type"] == "left" and f["reason"] == "session_closed",
-                          timeout=10)
+    https, consoles = await ilta_staff(admin, b, others=False)
+    sanna = consoles["sanna"]
+    (kuikka,), (alert,) = await ilta_open_with_calls(a, admin, sanna, [a])
+    await close_ilta(sanna, [kuikka])
 
     await kuikka.close()  # the reload: the old page goes ...
     reloading = await sanna.request({"type": "conv_open", "alert": alert["id"]})
@@ -376,7 +381,7 @@ async def test_a_page_reloaded_after_the_close_can_still_be_answered(pair):
     assert heard["text"] == "Hei, olen tässä."
     for c in (reloaded, sanna):
         await c.close()
-    await http.close()
+    await https["sanna"].close()
 
 
 @pytest.mark.parametrize("pair", [{"queue_reattach_seconds": 1}], indirect=True)
@@ -386,31 +391,11 @@ async def test_consoles_on_every_process_hear_who_left_with_the_close_and_who_is
     themselves that she left with the close (alert_person, left); a console of another group
     is told nothing. Her page comes back on B: both hear that she is back (left: false)."""
     a, b, admin = pair
-    await make_room(admin, "ilta")
-    await make_room(admin, "toinen", names={"fi": "Toinen", "sv": "Annan", "en": "Other"})
-    await add_facilitator(admin, "sanna", ["ilta"])
-    await add_facilitator(admin, "pekka", ["toinen"])
-    https = {}
-    for name in ("sanna", "pekka"):
-        https[name] = StaffHttp(b.url)
-        await https[name].login(name, FACILITATOR_PASSWORD)
-    sanna = await https["sanna"].socket(b.ws_url)
-    pekka = await https["pekka"].socket(b.ws_url)
+    https, consoles = await ilta_staff(admin, b, others=True)
+    sanna, pekka = consoles["sanna"], consoles["pekka"]
     boss = await admin.socket(a.ws_url)
-    await make_session(admin, "ilta", local_minute(5), 60)
-    await wait_state(a, "ilta", "lobby")
-    kuikka = await ChatClient.connect(a.ws_url)
-    await kuikka.join("ilta")
-    await sanna.join("ilta")
-    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
-        "type"] == "done"
-    mark = len(sanna.frames)
-    await kuikka.send({"type": "help", "id": "h1", "room": "ilta"})
-    alert = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
-                                  timeout=5))["alert"]
-    assert (await sanna.request({"type": "session", "room": "ilta", "action": "close"}))[
-        "type"] == "done"
-    await kuikka.wait_for(lambda f: f["type"] == "left", timeout=10)
+    (kuikka,), (alert,) = await ilta_open_with_calls(a, admin, sanna, [a])
+    await close_ilta(sanna, [kuikka])
     await kuikka.close()
 
     def told(left: bool):
@@ -437,26 +422,10 @@ async def test_asking_whether_someone_left_with_the_close_keeps_nothing_of_them_
     under her member id in Redis for a day, one for every member asked about; now nothing of
     hers is kept, and only Tiira, who did leave with the close, is remembered (1)."""
     a, b, admin = pair
-    await make_room(admin, "ilta")
-    await add_facilitator(admin, "sanna", ["ilta"])
-    http = StaffHttp(b.url)
-    await http.login("sanna", FACILITATOR_PASSWORD)
-    sanna = await http.socket(b.ws_url)
-    await make_session(admin, "ilta", local_minute(5), 60)
-    await wait_state(a, "ilta", "lobby")
-    kuikka = await ChatClient.connect(a.ws_url)
-    tiira = await ChatClient.connect(b.ws_url)
-    for person in (kuikka, tiira):
-        await person.join("ilta")
-    await sanna.join("ilta")
-    assert (await sanna.request({"type": "session", "room": "ilta", "action": "open"}))[
-        "type"] == "done"
-    alerts = {}
-    for person in (kuikka, tiira):
-        mark = len(sanna.frames)
-        await person.send({"type": "help", "id": "h1", "room": "ilta"})
-        alerts[person] = (await sanna.wait_for(lambda f: f["type"] == "alert", start=mark,
-                                               timeout=5))["alert"]
+    https, consoles = await ilta_staff(admin, b, others=False)
+    sanna = consoles["sanna"]
+    (kuikka, tiira), called = await ilta_open_with_calls(a, admin, sanna, [a, b])
+    alerts = {kuikka: called[0], tiira: called[1]}
     assert (await kuikka.request({"type": "leave", "room": "ilta"}))["type"] != "error"
     await sanna.wait_for(lambda f: f["type"] == "member_left"
                          and f["member"] == alerts[kuikka]["member"], timeout=5)
@@ -477,7 +446,7 @@ async def test_asking_whether_someone_left_with_the_close_keeps_nothing_of_them_
     assert kept == {alerts[tiira]["member"]: "1"}
     for c in (kuikka, tiira, sanna):
         await c.close()
-    await http.close()
+    await https["sanna"].close()
 
 
 @pytest.mark.parametrize("pair", [{"facilitator_away_seconds": 4}], indirect=True)
