@@ -7,7 +7,7 @@ import asyncio
 import signal
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -1015,6 +1015,115 @@ async def test_a_supporter_taken_off_while_their_console_is_closed_still_frees_t
         await h.close()
 
 
+def _alert_in(alert: Any, state: str) -> Callable[[Frame], bool]:
+    """A change of the alert ``alert`` that leaves it in ``state``."""
+    return lambda f: (f["type"] in ("alert_changed", "alert_escalated")
+                      and f["alert"]["id"] == alert and f["alert"]["state"] == state)
+
+
+async def _aino_takes_a_person_in_crisis(a: Any, aino: ChatClient, ville: ChatClient
+                                         ) -> tuple[ChatClient, Frame, Any, Any]:
+    """A person on ``a`` asks for a conversation in crisis; Ville's console is told of the
+    queue's crisis alert, Aino takes the person, and Ville's console then says she handles
+    it. Returns the person, their queue answer, the alert's id and the conversation's id."""
+    p = await ChatClient.connect(a.ws_url)
+    asked = await _queue(p, "", now="crisis")
+    alert = (await ville.wait_for(lambda f: f["type"] == "alert"
+                                  and f["why"] == "one_to_one_crisis"))["alert"]["id"]
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    taken = await ville.wait_for(lambda f: f["type"] == "alert_changed"
+                                 and f["alert"]["id"] == alert)
+    assert taken["alert"]["acknowledged_by"] == "Aino"
+    return p, asked, alert, conv
+
+
+class _HandedBack(NamedTuple):
+    pia: ChatClient
+    kai: ChatClient
+    asked: Frame
+    kai_asked: Frame
+    conv: Any
+    kai_conv: Any
+    mark: int  # where Ville's frames stood before Aino's right was taken away
+
+
+async def _pia_and_kai_handed_back_while_away(server: Any, admin: StaffHttp, aino: ChatClient,
+                                              ville: ChatClient) -> _HandedBack:
+    """Aino talks with Pia (about "ilta") and Kai (about "uni"); both their pages close, then
+    an admin leaves only Ville with the one-to-one right, and Aino's console hears both
+    conversations end. Ville then goes on duty."""
+    await aino.request({"type": "support_available", "capacity": 2})
+    pia, kai = await ChatClient.connect(server.ws_url), await ChatClient.connect(server.ws_url)
+    asked = await _queue(pia, "ilta")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await pia.wait_for(_is("conv_started", conv=conv))
+    kai_asked = await _queue(kai, "uni")
+    kai_conv = (await aino.request({"type": "support_take"}))["conv"]
+    await kai.wait_for(_is("conv_started", conv=kai_conv))
+    await pia.close()  # both pages go away
+    await kai.close()
+    staff = (await admin.http.get("/api/staff")).json()
+    ville_id = next(s["id"] for s in staff if s["username"] == "ville")
+    mark = len(ville.frames)
+    put = await admin.put("/api/one-to-one/settings", {"supporters": [ville_id]})
+    assert put.status_code == 200, put.text
+    await aino.wait_for(_is("conv_ended", conv=conv, by="revoked"), timeout=10)
+    await aino.wait_for(_is("conv_ended", conv=kai_conv, by="revoked"), timeout=10)
+    await ville.request({"type": "support_available", "capacity": 1})
+    return _HandedBack(pia, kai, asked, kai_asked, conv, kai_conv, mark)
+
+
+async def _server_whose_handlers_are_soon_gone(start_server: Any, db: str
+                                               ) -> tuple[Any, StaffHttp]:
+    """A server on ``db`` where a handler away for 2 s is gone (and a supporter's person would
+    be put back in the queue at 5 s), and its admin signed in."""
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **{**FAST, "handler_gone_seconds": 2,
+                                              "supporter_requeue_seconds": 5})
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    return server, admin
+
+
+async def _member_calls_and_sanna_answers_privately(ws_url: str, sanna: ChatClient
+                                                    ) -> tuple[ChatClient, Any, Any]:
+    """A member of olohuone writes words of crisis there; Sanna opens a private conversation
+    from the alert, and the member hears it and that their call is seen. Returns the member,
+    the alert's id and the conversation's id."""
+    member = await ChatClient.connect(ws_url)
+    await member.join("olohuone")
+    await member.say("olohuone", "en jaksa enää, haluan kuolla")
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert"))["alert"]["id"]
+    private = (await sanna.request({"type": "conv_open", "alert": alert}))["conv"]
+    await member.wait_for(_is("conv_started", conv=private))
+    await member.wait_for(_is("help_status", status="seen"))
+    return member, alert, private
+
+
+async def _ended_as_gone(member: ChatClient, private: Any, *, timeout: float,
+                         start: int) -> int:
+    """Wait until the member hears that the conversation ended because its supporter is
+    gone, with the crisis lines; returns where that stands in their frames."""
+    ended = await member.wait_for(_is("conv_ended", conv=private), timeout=timeout, start=start)
+    assert ended["by"] == "gone" and "112" in str(ended["resources"]), ended
+    return member.frames.index(ended)
+
+
+async def _ville_opens_the_released_call(ville: ChatClient, member: ChatClient, alert: Any, *,
+                                         timeout: float, start: int, after: int) -> None:
+    """Ville's console sees the call open again with no conversation, released by Sanna; he
+    opens a new conversation from it, and the member hears it is with Ville."""
+    free = await ville.wait_for(
+        lambda f: _alert_in(alert, "open")(f) and f["alert"]["conv"] is None,
+        timeout=timeout, start=start)
+    assert free["alert"]["released_by"] == "Sanna"
+    again = await ville.request({"type": "conv_open", "alert": alert})
+    assert again["type"] == "conv_started", again
+    assert (await member.wait_for(_is("conv_started", conv=again["conv"]), start=after)
+            )["name"] == "Ville"
+
+
 async def test_a_console_that_was_away_hears_at_once_which_conversations_ended_and_why(
         start_server, redis_server, pg_url):
     """Aino's console (on A) loses its connection while she is in a conversation from the
@@ -1081,19 +1190,8 @@ async def test_a_crisis_request_handed_back_to_the_queue_has_its_alert_untaken_a
     ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
     for supporter in (aino, ville):
         await supporter.request({"type": "support_available", "capacity": 1})
-    p = await ChatClient.connect(a.ws_url)
-    assert (await _queue(p, "", now="crisis"))["crisis"] is True
-    alert = (await ville.wait_for(lambda f: f["type"] == "alert"
-                                  and f["why"] == "one_to_one_crisis"))["alert"]["id"]
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await p.wait_for(_is("conv_started", conv=conv))
-    taken = await ville.wait_for(lambda f: f["type"] == "alert_changed"
-                                 and f["alert"]["id"] == alert)
-    assert taken["alert"]["acknowledged_by"] == "Aino"
-
-    def alert_in(state: str) -> Callable[[Frame], bool]:
-        return lambda f: (f["type"] in ("alert_changed", "alert_escalated")
-                          and f["alert"]["id"] == alert and f["alert"]["state"] == state)
+    p, asked, alert, conv = await _aino_takes_a_person_in_crisis(a, aino, ville)
+    assert asked["crisis"] is True
 
     mark_p, mark_v = len(p.frames), len(ville.frames)
     if how == "disabled":
@@ -1103,7 +1201,7 @@ async def test_a_crisis_request_handed_back_to_the_queue_has_its_alert_untaken_a
     assert changed.status_code == 200, changed.text
     told = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10, start=mark_p)
     assert told["reason"] == "supporter_revoked"
-    again = await ville.wait_for(alert_in("open"), timeout=10, start=mark_v)
+    again = await ville.wait_for(_alert_in(alert, "open"), timeout=10, start=mark_v)
     assert (again["alert"]["released_by"], again["alert"]["acknowledged_by"]) == (
         "Aino", None)
     await _position(p, 1, start=mark_p)
@@ -1111,13 +1209,13 @@ async def test_a_crisis_request_handed_back_to_the_queue_has_its_alert_untaken_a
     taken = await ville.request({"type": "support_take"})
     assert taken["type"] == "taken", taken
     await p.wait_for(_is("conv_started", conv=taken["conv"]), start=mark_p)
-    his = await ville.wait_for(alert_in("acknowledged"), timeout=10, start=mark_v)
+    his = await ville.wait_for(_alert_in(alert, "acknowledged"), timeout=10, start=mark_v)
     assert his["alert"]["acknowledged_by"] == "Ville"
     assert (await ville.request({"type": "conv_end", "conv": taken["conv"]}))[
         "type"] == "conv_closed"
-    done = await ville.wait_for(alert_in("resolved"), timeout=10, start=mark_v)
+    done = await ville.wait_for(_alert_in(alert, "resolved"), timeout=10, start=mark_v)
     assert (done["alert"]["outcome"], done["alert"]["resolved_by"]) == ("supported", "Ville")
-    assert len([f for f in ville.frames[mark_v:] if alert_in("open")(f)]) == 1
+    assert len([f for f in ville.frames[mark_v:] if _alert_in(alert, "open")(f)]) == 1
     for c in (p, aino, ville):
         await c.close()
     for h in (admin, aino_http, ville_http):
@@ -1139,24 +1237,13 @@ async def test_an_off_duty_supporter_sees_a_crisis_call_open_again_when_it_is_un
     await aino.request({"type": "support_available", "capacity": 1})
     assert (await ville.request({"type": "support_available", "capacity": 0}))[
         "type"] == "support_status"
-    p = await ChatClient.connect(a.ws_url)
-    await _queue(p, "", now="crisis")
-    alert = (await ville.wait_for(lambda f: f["type"] == "alert"
-                                  and f["why"] == "one_to_one_crisis"))["alert"]["id"]
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await p.wait_for(_is("conv_started", conv=conv))
-    taken = await ville.wait_for(lambda f: f["type"] == "alert_changed"
-                                 and f["alert"]["id"] == alert)
-    assert taken["alert"]["acknowledged_by"] == "Aino"
+    p, _, alert, conv = await _aino_takes_a_person_in_crisis(a, aino, ville)
 
     mark = len(ville.frames)
     put = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
     assert put.status_code == 200, put.text
     await p.wait_for(_is("conv_interrupted", conv=conv), timeout=10)
-    again = await ville.wait_for(
-        lambda f: f["type"] in ("alert_changed", "alert_escalated")
-        and f["alert"]["id"] == alert and f["alert"]["state"] == "open", timeout=10,
-        start=mark)
+    again = await ville.wait_for(_alert_in(alert, "open"), timeout=10, start=mark)
     assert (again["alert"]["released_by"], again["alert"]["acknowledged_by"],
             again["alert"]["escalated"]) == ("Aino", None, True)
     for c in (p, aino, ville):
@@ -1179,23 +1266,9 @@ async def test_a_person_handed_back_while_their_page_was_away_is_told_they_wait_
     server, admin, [(aino_http, aino), (ville_http, ville)] = await _with_supporters(
         start_server, f"sqlite+aiosqlite:///{tmp_path}/away.sqlite3",
         redis_server.url if broker == "redis" else "", ["aino", "ville"])
-    await aino.request({"type": "support_available", "capacity": 2})
-    pia, kai = await ChatClient.connect(server.ws_url), await ChatClient.connect(server.ws_url)
-    asked = await _queue(pia, "ilta")
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await pia.wait_for(_is("conv_started", conv=conv))
-    kai_asked = await _queue(kai, "uni")
-    kai_conv = (await aino.request({"type": "support_take"}))["conv"]
-    await kai.wait_for(_is("conv_started", conv=kai_conv))
-    await pia.close()  # both pages go away ...
-    await kai.close()
-    staff = (await admin.http.get("/api/staff")).json()
-    ville_id = next(s["id"] for s in staff if s["username"] == "ville")
-    put = await admin.put("/api/one-to-one/settings", {"supporters": [ville_id]})
-    assert put.status_code == 200, put.text
-    await aino.wait_for(_is("conv_ended", conv=conv, by="revoked"), timeout=10)
-    await aino.wait_for(_is("conv_ended", conv=kai_conv, by="revoked"), timeout=10)
-    await ville.request({"type": "support_available", "capacity": 1})
+    # Both pages go away ...
+    pia, kai, asked, kai_asked, conv, kai_conv, _ = await _pia_and_kai_handed_back_while_away(
+        server, admin, aino, ville)
     taken = await ville.request({"type": "support_take", "request": kai_asked["request"]})
     ville_conv = taken["conv"]
 
@@ -1248,12 +1321,8 @@ async def test_a_crisis_call_taken_from_the_inbox_is_untaken_when_its_taker_may_
     acked = await aino.request({"type": "alert_ack", "alert": alert})
     assert acked["alert"]["acknowledged_by"] == "Aino", acked
 
-    def alert_in(state: str) -> Callable[[Frame], bool]:
-        return lambda f: (f["type"] in ("alert_changed", "alert_escalated")
-                          and f["alert"]["id"] == alert and f["alert"]["state"] == state)
-
     for staff in (ville, console):
-        assert (await staff.wait_for(alert_in("acknowledged")))["alert"][
+        assert (await staff.wait_for(_alert_in(alert, "acknowledged")))["alert"][
             "acknowledged_by"] == "Aino"
     marks = {c: len(c.frames) for c in (ville, console)}
     if how == "disabled":
@@ -1262,7 +1331,7 @@ async def test_a_crisis_call_taken_from_the_inbox_is_untaken_when_its_taker_may_
         changed = await admin.put("/api/one-to-one/settings", {"supporters": [ids["ville"]]})
     assert changed.status_code == 200, changed.text
     for staff in (ville, console):
-        again = await staff.wait_for(alert_in("open"), timeout=10, start=marks[staff])
+        again = await staff.wait_for(_alert_in(alert, "open"), timeout=10, start=marks[staff])
         # Why: she may no longer answer it (not "went offline": she is still signed in).
         assert (again["alert"]["released_by"], again["alert"]["released_why"],
                 again["alert"]["acknowledged_by"]) == ("Aino", "revoked", None)
@@ -1270,10 +1339,10 @@ async def test_a_crisis_call_taken_from_the_inbox_is_untaken_when_its_taker_may_
     taken = await ville.request({"type": "support_take"})
     assert taken["type"] == "taken", taken
     await p.wait_for(_is("conv_started", conv=taken["conv"]))
-    his = await ville.wait_for(alert_in("acknowledged"), timeout=10, start=marks[ville])
+    his = await ville.wait_for(_alert_in(alert, "acknowledged"), timeout=10, start=marks[ville])
     assert his["alert"]["acknowledged_by"] == "Ville"
     for staff in (ville, console):
-        assert len([f for f in staff.frames[marks[staff]:] if alert_in("open")(f)]) == 1
+        assert len([f for f in staff.frames[marks[staff]:] if _alert_in(alert, "open")(f)]) == 1
     for c in (p, aino, ville, console):
         await c.close()
     for h in (admin, aino_http, ville_http):
@@ -1293,30 +1362,18 @@ async def test_a_facilitator_gone_too_long_hands_their_alert_conversation_back_t
     at it, and the member hears where it stands: with Ville, who facilitates olohuone,
     online, that the others know, and he opens a new conversation with them from the
     inbox; with nobody online, that nobody is."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/alert-gone.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, **{**FAST, "handler_gone_seconds": 2,
-                                              "supporter_requeue_seconds": 5})
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
+    server, admin = await _server_whose_handlers_are_soon_gone(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/alert-gone.sqlite3")
     await _setup(admin, supporters=[], others=["sanna", "ville"])
     sanna_http, sanna = await _supporter(server.url, server.ws_url, "sanna")
     ville_http, ville = (await _supporter(server.url, server.ws_url, "ville")
                          if others == "online" else (None, None))
-    member = await ChatClient.connect(server.ws_url)
-    await member.join("olohuone")
-    await member.say("olohuone", "en jaksa enää, haluan kuolla")
-    alert = (await sanna.wait_for(lambda f: f["type"] == "alert"))["alert"]["id"]
-    private = (await sanna.request({"type": "conv_open", "alert": alert}))["conv"]
-    await member.wait_for(_is("conv_started", conv=private))
-    await member.wait_for(_is("help_status", status="seen"))
+    member, alert, private = await _member_calls_and_sanna_answers_privately(server.ws_url, sanna)
 
     mark = len(member.frames)
     await sanna.close()
     await member.wait_for(_is("conv_supporter_away", conv=private), timeout=15, start=mark)
-    ended = await member.wait_for(_is("conv_ended", conv=private), timeout=20, start=mark)
-    assert ended["by"] == "gone" and "112" in str(ended["resources"]), ended
-    after = member.frames.index(ended)
+    after = await _ended_as_gone(member, private, timeout=20, start=mark)
     told = await member.wait_for(_is("help_status", alert=alert), timeout=10, start=after)
     assert told["status"] == ("released" if others == "online" else "released_nobody_online")
     assert not [f for f in member.frames[mark:]
@@ -1325,15 +1382,8 @@ async def test_a_facilitator_gone_too_long_hands_their_alert_conversation_back_t
     assert gone["code"] == "conversation_not_found", gone
 
     if ville is not None:
-        free = await ville.wait_for(
-            lambda f: f["type"] in ("alert_changed", "alert_escalated")
-            and f["alert"]["id"] == alert and f["alert"]["state"] == "open"
-            and f["alert"]["conv"] is None, timeout=10)
-        assert free["alert"]["released_by"] == "Sanna"
-        again = await ville.request({"type": "conv_open", "alert": alert})
-        assert again["type"] == "conv_started", again
-        assert (await member.wait_for(_is("conv_started", conv=again["conv"]), start=after)
-                )["name"] == "Ville"
+        await _ville_opens_the_released_call(ville, member, alert, timeout=10, start=0,
+                                             after=after)
         await ville.close()
         await ville_http.close()
     await member.close()
@@ -1355,24 +1405,9 @@ async def test_a_person_handed_back_whose_page_is_gone_leaves_the_queue_after_th
         start_server, f"sqlite+aiosqlite:///{tmp_path}/gone.sqlite3",
         redis_server.url if broker == "redis" else "", ["aino", "ville"],
         queue_reattach_seconds=3)
-    await aino.request({"type": "support_available", "capacity": 2})
-    pia, kai = await ChatClient.connect(server.ws_url), await ChatClient.connect(server.ws_url)
-    await _queue(pia, "ilta")
-    conv = (await aino.request({"type": "support_take"}))["conv"]
-    await pia.wait_for(_is("conv_started", conv=conv))
-    kai_asked = await _queue(kai, "uni")
-    kai_conv = (await aino.request({"type": "support_take"}))["conv"]
-    await kai.wait_for(_is("conv_started", conv=kai_conv))
-    await pia.close()  # Pia's tab is gone for good; Kai's reloads
-    await kai.close()
-    staff = (await admin.http.get("/api/staff")).json()
-    ville_id = next(s["id"] for s in staff if s["username"] == "ville")
-    mark = len(ville.frames)
-    put = await admin.put("/api/one-to-one/settings", {"supporters": [ville_id]})
-    assert put.status_code == 200, put.text
-    await aino.wait_for(_is("conv_ended", conv=conv, by="revoked"), timeout=10)
-    await aino.wait_for(_is("conv_ended", conv=kai_conv, by="revoked"), timeout=10)
-    await ville.request({"type": "support_available", "capacity": 1})
+    # Pia's tab is gone for good; Kai's reloads.
+    _, kai, _, kai_asked, _, kai_conv, mark = await _pia_and_kai_handed_back_while_away(
+        server, admin, aino, ville)
     await ville.wait_for(_listing(2), timeout=10, start=mark)  # both handed back ...
     kai = await ChatClient.connect(server.ws_url, token=kai.token)
     back = await kai.request({"type": "conv_resume", "conv": kai_conv})

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import signal
 
-from chatserver.testing import ChatClient
-from tests.test_one_to_one import _is, _setup, _supporter, _two_processes
+from tests.test_one_to_one import (
+    _ended_as_gone,
+    _is,
+    _member_calls_and_sanna_answers_privately,
+    _setup,
+    _supporter,
+    _two_processes,
+    _ville_opens_the_released_call,
+)
 
 
 async def test_a_facilitators_dead_process_hands_their_alert_conversation_back_to_the_group(
@@ -25,19 +32,11 @@ async def test_a_facilitators_dead_process_hands_their_alert_conversation_back_t
     await _setup(admin, supporters=[], others=["sanna", "ville"])
     sanna_http, sanna = await _supporter(a.url, a.ws_url, "sanna")
     ville_http, ville = await _supporter(b.url, b.ws_url, "ville")
-    member = await ChatClient.connect(b.ws_url)
-    await member.join("olohuone")
-    await member.say("olohuone", "en jaksa enää, haluan kuolla")
-    alert = (await sanna.wait_for(lambda f: f["type"] == "alert"))["alert"]["id"]
-    private = (await sanna.request({"type": "conv_open", "alert": alert}))["conv"]
-    await member.wait_for(_is("conv_started", conv=private))
-    await member.wait_for(_is("help_status", status="seen"))
+    member, alert, private = await _member_calls_and_sanna_answers_privately(b.ws_url, sanna)
 
     mark, ville_mark = len(member.frames), len(ville.frames)
     a.stop(signal.SIGKILL)
-    ended = await member.wait_for(_is("conv_ended", conv=private), timeout=30, start=mark)
-    assert ended["by"] == "gone" and "112" in str(ended["resources"]), ended
-    after = member.frames.index(ended)
+    after = await _ended_as_gone(member, private, timeout=30, start=mark)
     told = await member.wait_for(_is("help_status", alert=alert), timeout=15, start=after)
     assert told["status"] == "released", told
     assert not [f for f in member.frames[mark:]
@@ -45,15 +44,8 @@ async def test_a_facilitators_dead_process_hands_their_alert_conversation_back_t
     gone = await member.request({"type": "conv_send", "conv": private, "text": "Oletko siellä?"})
     assert gone["code"] == "conversation_not_found", gone
 
-    free = await ville.wait_for(
-        lambda f: f["type"] in ("alert_changed", "alert_escalated")
-        and f["alert"]["id"] == alert and f["alert"]["state"] == "open"
-        and f["alert"]["conv"] is None, timeout=15, start=ville_mark)
-    assert free["alert"]["released_by"] == "Sanna"
-    again = await ville.request({"type": "conv_open", "alert": alert})
-    assert again["type"] == "conv_started", again
-    assert (await member.wait_for(_is("conv_started", conv=again["conv"]), start=after)
-            )["name"] == "Ville"
+    await _ville_opens_the_released_call(ville, member, alert, timeout=15, start=ville_mark,
+                                         after=after)
     for c in (member, ville, sanna):
         await c.close()
     for h in (admin, sanna_http, ville_http):

@@ -36,6 +36,7 @@ from tests.browser.test_participant_ui import (
     wait_until,
 )
 from tests.test_catalogues import STATIC
+from tests.test_one_to_one import _server_whose_handlers_are_soon_gone
 
 pytestmark = pytest.mark.browser
 CRISIS_TEXT = "en jaksa enää, haluan kuolla"
@@ -699,12 +700,8 @@ async def test_a_facilitator_gone_too_long_leaves_the_person_with_the_group_not_
     and that it is not Kuikka's doing, with the crisis lines; above the composer Kuikka reads
     that the other facilitators have been told; Ville's inbox shows the call open with "talk
     privately", and he does."""
-    db = f"sqlite+aiosqlite:///{tmp_path}/gone-ui.sqlite3"
-    password = create_admin({"DATABASE_URL": db})
-    server = start_server(database_url=db, **{**FAST, "handler_gone_seconds": 2,
-                                              "supporter_requeue_seconds": 5})
-    admin = StaffHttp(server.url)
-    await admin.login("admin", password)
+    server, admin = await _server_whose_handlers_are_soon_gone(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/gone-ui.sqlite3")
     for name in ("sanna", "ville"):
         await add_facilitator(admin, name, ["olohuone"])
     await admin.close()

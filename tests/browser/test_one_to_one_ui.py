@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Locator, Page, Route, WebSocketRoute
 
-from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp, add_facilitator
+from chatserver.testing import FACILITATOR_PASSWORD, StaffHttp
 from tests.browser.staff_helpers import participant_page, sign_in
 from tests.browser.test_participant_ui import (
     SHOTS,
@@ -26,7 +26,7 @@ from tests.browser.test_participant_ui import (
     relay,
     wait_until,
 )
-from tests.browser.test_second_pass_ui import enter, group_in_lobby
+from tests.browser.test_second_pass_ui import kuikka_calls_for_help_in_an_open_group
 from tests.test_one_to_one import QUESTIONS
 
 pytestmark = pytest.mark.browser
@@ -1058,17 +1058,9 @@ async def test_a_conversation_from_a_call_for_help_comes_back_at_once_after_the_
     (before: the list of groups), with the composer off; then the conversation with Sanna as
     its facilitator and what she wrote, and Kuikka can answer. Reloaded again, quick exit
     works while it is being got back, and forgets it."""
-    server, admin, session = await group_in_lobby(
-        start_server, f"sqlite+aiosqlite:///{tmp_path}/reload-after-close.sqlite3", "ilta")
-    await add_facilitator(admin, "sanna", ["ilta"])
-    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
-    kuikka = await participant_page(browser, server.url, viewport=PHONE)
-    await enter(kuikka, "Ryhmä ilta", "Kuikka")
-    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
-    await wait_until(kuikka, "!document.getElementById('text').disabled")
-    await kuikka.click("#help-now")
-    await kuikka.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
-    await kuikka.click("#help-close")
+    server, admin, session, sanna, kuikka = await kuikka_calls_for_help_in_an_open_group(
+        browser, start_server, f"sqlite+aiosqlite:///{tmp_path}/reload-after-close.sqlite3",
+        PHONE)
     alert = sanna.locator("#alerts li", has_text="Kuikka")
     await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").click()
     await kuikka.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
@@ -1152,6 +1144,21 @@ async def test_a_tab_away_while_its_conversation_went_back_to_the_queue_says_it_
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
 
+async def hold_requests(page: Page, url: re.Pattern[str]) -> tuple[asyncio.Event, asyncio.Event]:
+    """Hold the page's requests to ``url`` until the second event is set; the first is set
+    once one is held."""
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        held.set()
+        await release.wait()
+        await route.continue_()
+
+    await page.route(url, hold)
+    return held, release
+
+
 async def test_the_crisis_lines_are_under_a_conversation_from_the_first_paint_after_a_reload(
         browser, staff_server):
     """Aino reloads while she talks with Sanna. Before, the box of crisis lines under the
@@ -1162,15 +1169,7 @@ async def test_the_crisis_lines_are_under_a_conversation_from_the_first_paint_af
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
     sanna, aino = await aino_with_sanna(browser, server.url)
-    info_held = asyncio.Event()
-    release_info = asyncio.Event()
-
-    async def hold_info(route: Route) -> None:
-        info_held.set()
-        await release_info.wait()
-        await route.continue_()
-
-    await aino.route(re.compile(r".*/api/one-to-one$"), hold_info)
+    info_held, release_info = await hold_requests(aino, re.compile(r".*/api/one-to-one$"))
     await aino.reload()
     await aino.locator("#support-conv-title", has_text="Haetaan keskusteluasi takaisin"
                        ).wait_for(timeout=3000)
@@ -1199,15 +1198,8 @@ async def test_the_crisis_lines_after_a_reload_never_show_a_raw_key_while_the_la
     server, admin_password = staff_server
     await make_sanna_a_supporter(server.url, admin_password)
     sanna, aino = await aino_with_sanna(browser, server.url)
-    catalogue_held = asyncio.Event()
-    release_catalogue = asyncio.Event()
-
-    async def hold_catalogue(route: Route) -> None:
-        catalogue_held.set()
-        await release_catalogue.wait()
-        await route.continue_()
-
-    await aino.route(re.compile(r".*/static/i18n/fi\.json.*"), hold_catalogue)
+    catalogue_held, release_catalogue = await hold_requests(
+        aino, re.compile(r".*/static/i18n/fi\.json.*"))
     await aino.reload()
     box = aino.locator("#support-help:not([hidden]) #support-resources")
     await box.locator("a[href='tel:112']").wait_for(timeout=5000)

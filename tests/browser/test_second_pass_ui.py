@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
 from tests.browser.staff_helpers import participant_page, sign_in
@@ -98,6 +98,26 @@ async def group_in_lobby(start_server, db: str, room: str, *,
     assert made.status_code == 201, made.text
     await wait_for_lobby(server, room)
     return server, admin, made.json()["id"]
+
+
+async def kuikka_calls_for_help_in_an_open_group(
+        browser: Browser, start_server, db: str, viewport: dict[str, int], *,
+        settings: dict[str, object] | None = None) -> tuple[object, StaffHttp, int, Page, Page]:
+    """The group "ilta" on ``db`` (see group_in_lobby) with Sanna, its facilitator, signed in
+    to her console; Kuikka, on a page of ``viewport``, enters it, the admin opens it, and she
+    asks for help and is told a facilitator has been told. Returns the server, the admin, the
+    session's id, Sanna's console and Kuikka's page."""
+    server, admin, session = await group_in_lobby(start_server, db, "ilta", settings=settings)
+    await add_facilitator(admin, "sanna", ["ilta"])
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
+    kuikka = await participant_page(browser, server.url, viewport=viewport)
+    await enter(kuikka, "Ryhmä ilta", "Kuikka")
+    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
+    await wait_until(kuikka, "!document.getElementById('text').disabled")
+    await kuikka.click("#help-now")
+    await kuikka.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
+    await kuikka.click("#help-close")
+    return server, admin, session, sanna, kuikka
 
 
 # Participants ---------------------------------------------------------------------------

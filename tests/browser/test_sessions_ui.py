@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, BrowserContext, Locator, Page
 
 from chatserver.testing import FACILITATOR_PASSWORD, FAST, StaffHttp, add_facilitator, create_admin
 from tests.browser.staff_helpers import (
@@ -23,7 +24,11 @@ from tests.browser.staff_helpers import (
 from tests.browser.test_accessibility import no_violations
 from tests.browser.test_participant_ui import SHOTS, open_page, say, wait_until
 from tests.browser.test_safety_loop_ui import LINE
-from tests.browser.test_second_pass_ui import enter, group_in_lobby
+from tests.browser.test_second_pass_ui import (
+    enter,
+    group_in_lobby,
+    kuikka_calls_for_help_in_an_open_group,
+)
 
 pytestmark = pytest.mark.browser
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -45,6 +50,49 @@ async def enter_lobby(page: Page, name: str) -> None:
     await page.fill("#name", name)
     await page.click("#accept")
     await page.wait_for_selector("#chat:not([hidden])")
+
+
+class LeftAtClose(NamedTuple):
+    server: Any
+    admin: StaffHttp
+    sanna: Page  # her console
+    alert: Locator  # Kuikka's alert in Sanna's inbox
+    talk: Locator  # its button "Keskustele kahden kesken: Kuikka"
+    context: BrowserContext  # Kuikka's browser: her pseudonymous identity
+
+
+async def kuikkas_call_open_as_her_page_goes(browser: Browser, start_server, db: str,
+                                             reattach_seconds: int) -> LeftAtClose:
+    """Kuikka, on a phone, asks for help in the group "ilta" and Sanna's inbox offers to talk
+    with her; the group closes before Sanna answers, and Kuikka closes her page, with
+    ``reattach_seconds`` of reconnect grace."""
+    server, admin, session, sanna, asking = await kuikka_calls_for_help_in_an_open_group(
+        browser, start_server, db, {"width": 360, "height": 640},
+        settings={"queue_reattach_seconds": reattach_seconds})
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    talk = alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka")
+    await talk.wait_for()
+    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
+    await asking.wait_for_selector("#closing:not([hidden])")
+    assert asking.errors == []  # type: ignore[attr-defined]
+    context = asking.context
+    await asking.close()  # her page is gone
+    return LeftAtClose(server, admin, sanna, alert, talk, context)
+
+
+async def open_again(context: BrowserContext, url: str) -> Page:
+    """The site opened again in the same browser (the same pseudonymous identity)."""
+    again = await context.new_page()
+    again.errors = no_dialogs_or_errors(again)  # type: ignore[attr-defined]
+    await again.goto(url)
+    return again
+
+
+async def sanna_writes(sanna: Page, text: str) -> None:
+    """Sanna writes ``text`` in the conversation open on her console."""
+    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
+    await conv.locator(".conv-text").fill(text)
+    await conv.locator(".conv-text").press("Enter")
 
 
 async def test_a_session_from_the_admins_schedule_to_feedback(browser, start_server, tmp_path,
@@ -323,27 +371,8 @@ async def test_the_inbox_shows_by_itself_who_left_with_the_close_and_who_is_back
     the site again: the line goes, and 'Keskustele kahden kesken' opens the conversation on
     her new page. Before, the inbox showed nothing until the button was pressed, and a page
     opened again was never reached."""
-    server, admin, session = await group_in_lobby(
-        start_server, f"sqlite+aiosqlite:///{tmp_path}/left-at-close.sqlite3", "ilta",
-        settings={"queue_reattach_seconds": 1})
-    await add_facilitator(admin, "sanna", ["ilta"])
-    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
-    phone = {"width": 360, "height": 640}
-    asking = await participant_page(browser, server.url, viewport=phone)
-    await enter(asking, "Ryhmä ilta", "Kuikka")
-    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
-    await wait_until(asking, "!document.getElementById('text').disabled")
-    await asking.click("#help-now")
-    await asking.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
-    await asking.click("#help-close")
-    alert = sanna.locator("#alerts li", has_text="Kuikka")
-    talk = alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka")
-    await talk.wait_for()
-    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
-    await asking.wait_for_selector("#closing:not([hidden])")
-    assert asking.errors == []  # type: ignore[attr-defined]
-    context = asking.context
-    await asking.close()  # her page is gone
+    server, admin, sanna, alert, talk, context = await kuikkas_call_open_as_her_page_goes(
+        browser, start_server, f"sqlite+aiosqlite:///{tmp_path}/left-at-close.sqlite3", 1)
 
     left = alert.locator(".alert-left")
     await left.wait_for()
@@ -357,17 +386,13 @@ async def test_the_inbox_shows_by_itself_who_left_with_the_close_and_who_is_back
     await sanna.select_option("#lang", "fi")
 
     # She opens the site again (the same browser: her pseudonymous identity): reachable.
-    again = await context.new_page()
-    again.errors = no_dialogs_or_errors(again)  # type: ignore[attr-defined]
-    await again.goto(server.url)
+    again = await open_again(context, server.url)
     await again.wait_for_selector(".room")
     await left.wait_for(state="detached")
     await talk.click()
     await again.wait_for_selector("#support-conv:not([hidden])")
     assert await again.inner_text("#support-conv-title") == "Keskustelu: Sanna"
-    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
-    await conv.locator(".conv-text").fill("Hei, olen Sanna. Näin viestisi vasta nyt.")
-    await conv.locator(".conv-text").press("Enter")
+    await sanna_writes(sanna, "Hei, olen Sanna. Näin viestisi vasta nyt.")
     await again.locator("#support-messages .message", has_text="Näin viestisi").wait_for()
     for page in (again, sanna):
         assert page.errors == []  # type: ignore[attr-defined]
@@ -382,38 +407,17 @@ async def test_a_conversation_asked_for_while_the_page_reloads_reaches_it_when_b
     itself. Kuikka's page comes back within the grace: the conversation reaches her, and
     Sanna's first words with it, without Sanna pressing again. Before, the press was lost
     ('try again in a moment') and Kuikka, back on her page, was left waiting."""
-    server, admin, session = await group_in_lobby(
-        start_server, f"sqlite+aiosqlite:///{tmp_path}/returning.sqlite3", "ilta",
-        settings={"queue_reattach_seconds": 60})
-    await add_facilitator(admin, "sanna", ["ilta"])
-    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD)
-    asking = await participant_page(browser, server.url, viewport={"width": 360, "height": 640})
-    await enter(asking, "Ryhmä ilta", "Kuikka")
-    assert (await admin.post(f"/api/sessions/{session}/open", {})).status_code == 200
-    await wait_until(asking, "!document.getElementById('text').disabled")
-    await asking.click("#help-now")
-    await asking.locator("#help-dialog-status", has_text="Ohjaajalle on kerrottu").wait_for()
-    await asking.click("#help-close")
-    alert = sanna.locator("#alerts li", has_text="Kuikka")
-    talk = alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka")
-    await talk.wait_for()
-    assert (await admin.post(f"/api/sessions/{session}/close", {})).status_code == 200
-    await asking.wait_for_selector("#closing:not([hidden])")
-    assert asking.errors == []  # type: ignore[attr-defined]
-    context = asking.context
-    await asking.close()  # her page is gone, for now
+    server, admin, sanna, alert, talk, context = await kuikkas_call_open_as_her_page_goes(
+        browser, start_server, f"sqlite+aiosqlite:///{tmp_path}/returning.sqlite3", 60)
+    # Her page is gone, for now.
 
     await talk.click()
     await alert.get_by_text("Keskustelu avautuu itsestään").wait_for()
     # She opens the site again (the same browser: her pseudonymous identity), in the grace.
-    again = await context.new_page()
-    again.errors = no_dialogs_or_errors(again)  # type: ignore[attr-defined]
-    await again.goto(server.url)
+    again = await open_again(context, server.url)
     await again.wait_for_selector("#support-conv:not([hidden])", timeout=15000)
     assert await again.inner_text("#support-conv-title") == "Keskustelu: Sanna"
-    conv = sanna.locator("#supporter-conv .conversation:not([hidden])")
-    await conv.locator(".conv-text").fill("Hei, olen Sanna. Olen tässä.")
-    await conv.locator(".conv-text").press("Enter")
+    await sanna_writes(sanna, "Hei, olen Sanna. Olen tässä.")
     await again.locator("#support-messages .message", has_text="Olen tässä").wait_for()
     assert await alert.get_by_text("Keskustelu avautuu itsestään").count() == 0
     for page in (again, sanna):
