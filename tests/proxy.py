@@ -17,7 +17,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from chatserver.testing import _wait_for_port, free_port
+from chatserver.testing import _wait_for_port, free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -81,7 +81,9 @@ class Nginx:
         self.binary = nginx_binary()
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.http_port, self.https_port = free_port(), free_port()
+        # Two different ports, neither an app's (a "down" app's address is a free port too).
+        self.http_port, self.https_port = free_ports(
+            2, avoid={int(app.rsplit(":", 1)[1]) for app in apps})
         self.values = {
             "CHAT_APP_1": apps[0],
             "CHAT_APP_2": apps[1],
