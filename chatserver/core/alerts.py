@@ -117,7 +117,8 @@ class AlertInbox:
             return await self.may_see(account, alert)
         return permissions.may(actor(account), Action.HANDLE_ALERT, alert.room_id)
 
-    def _sees_room(self, account: AccountRecord, room: str | None) -> bool:
+    @staticmethod
+    def sees_room(account: AccountRecord, room: str | None) -> bool:
         """Synchronous check for delivery (no settings lookup): a room's staff and admins."""
         if account.disabled:
             return False
@@ -560,7 +561,7 @@ class AlertInbox:
                 continue
             if kind == "alert_escalated" and staff.role == "admin":
                 client.offer(text)
-            elif self._sees_room(staff, room):
+            elif self.sees_room(staff, room):
                 client.offer(changed if kind == "alert_escalated" else text)
 
 

@@ -25,13 +25,8 @@ from chatserver.domain.config import Settings
 from chatserver.domain.errors import BackendUnavailable
 from chatserver.domain.protocol import encode
 from chatserver.storage.errors import DatabaseError
-from chatserver.storage.staff import AccountRecord
 
 log = logging.getLogger("chatserver.alerts")
-
-
-def _sees(account: AccountRecord, room: str) -> bool:
-    return not account.disabled and (account.role == "admin" or room in account.rooms)
 
 
 class LeftAtCloseWatch:
@@ -56,9 +51,12 @@ class LeftAtCloseWatch:
 
     async def gone(self) -> dict[int, str]:
         """Alert -> room of every open call whose person left with the close and is gone."""
-        calls = await self.alerts.open_calls()
-        return {alert: room for (room, member), alert in calls.items()
-                if await self.presence.after_close(room, member) == "gone"}
+        calls = list((await self.alerts.open_calls()).items())
+        # All looked at together: one pipeline to the broker, not a round trip per call.
+        where = await asyncio.gather(*(self.presence.after_close(room, member)
+                                       for (room, member), _ in calls))
+        return {alert: room for ((room, _), alert), state in zip(calls, where, strict=True)
+                if state == "gone"}
 
     async def check_once(self) -> None:
         consoles = [c for c in self.hub.connected.values()
@@ -71,7 +69,8 @@ class LeftAtCloseWatch:
         for client in consoles:
             assert client.staff is not None
             was = self._told.get(client.id, {})
-            now = {alert: room for alert, room in gone.items() if _sees(client.staff, room)}
+            now = {alert: room for alert, room in gone.items()
+                   if AlertInbox.sees_room(client.staff, room)}
             for alert in now.keys() - was.keys():
                 self._tell(client, alert, now[alert], left=True)
             for alert in was.keys() - now.keys():

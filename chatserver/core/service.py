@@ -316,8 +316,12 @@ class ChatService:
         page, a reconnect): reachable again for a private conversation from the alert, and
         not said to have left. A failure here costs only that, never the hello."""
         try:
-            for room_id, member in await self.alerts.open_calls():
-                if member == self.identities.member(identity_id, room_id):
+            calls = await self.alerts.open_calls()
+            # Their member id once per room with an open call, not once per call: every
+            # returning person's hello passes here.
+            for room_id in {room for room, _ in calls}:
+                member = self.identities.member(identity_id, room_id)
+                if (room_id, member) in calls:
                     await self.presence.back_after_close(client, room_id, member)
         except (BackendUnavailable, DatabaseError, OSError) as exc:
             log.warning("not reachable again after a close", extra={"error": type(exc).__name__})
