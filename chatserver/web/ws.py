@@ -84,7 +84,10 @@ async def _serve(ws: WebSocket, service: ChatService) -> None:
         while True:
             if client.identity is None:
                 try:
-                    message = await asyncio.wait_for(ws.receive(), settings.hello_timeout)
+                    # A deadline on this task, not wait_for's extra task per frame: set-up
+                    # is the cost when everyone arrives at the hour (issue 20).
+                    async with asyncio.timeout(settings.hello_timeout):
+                        message = await ws.receive()
                 except TimeoutError:
                     client.offer(error_frame(ErrorCode.HELLO_REQUIRED))
                     client.close_after_queue(POLICY_VIOLATION, "no hello")
