@@ -6,10 +6,15 @@ also holds a phone number asks the sender to confirm *and* alerts the facilitato
 
 A crisis message is never rejected: if another filter would reject it (a slur, flooding),
 it is held for a facilitator instead, who is alerted anyway. The sender sees the crisis
-resources whatever the outcome. The newcomer pace alone (``newcomer_rate``: a new member's
-messages a second or two apart) does not even hold it: that guard only slows a message down,
-and held, a person in crisis would find their words stuck until a facilitator decided,
-perhaps nobody online. It is posted (flagged, folded for the others) like any crisis message.
+resources whatever the outcome. The pace guards alone (``newcomer_rate``: a new member's
+messages a second or two apart; ``slow_mode``: the room's slow mode) do not even hold it:
+they only slow a message down, and held, a person in crisis would find their words stuck
+until a facilitator decided, perhaps nobody online. It is posted (flagged, folded for the
+others) like any crisis message.
+
+``crisis_language_in`` is that crisis check alone, for a message refused before the whole
+policy runs (muted, a locked room, the send rate): the sender still gets the crisis lines
+and the facilitators the alert.
 
 A message that tells someone to kill or harm themselves is rejected as abuse (``reason``
 ``abuse``, a code the client knows) and sets ``Verdict.harm_alert``: the facilitators must
@@ -30,8 +35,10 @@ from moderation.filters import (
     STAFF_FILTERS,
     Filter,
     Message,
+    crisis_phrases,
     room_controls,
 )
+from moderation.normalize import normalize
 from moderation.settings import FilterSettings, SettingsError
 from moderation.types import (
     Category,
@@ -43,10 +50,13 @@ from moderation.types import (
     Verdict,
 )
 
-__all__ = ["FilterSettings", "SettingsError", "decide", "verdict_from_hits"]
+__all__ = ["FilterSettings", "SettingsError", "crisis_language_in", "decide",
+           "verdict_from_hits"]
 
 _NO_CONTROLS = RoomControls()
 _DEFAULTS = FilterSettings()
+# Guards that only slow a message down: with crisis language they are not weighed.
+_PACE = frozenset({Category.NEWCOMER_RATE, Category.SLOW_MODE})
 
 
 def decide(
@@ -98,13 +108,29 @@ def decide(
     return verdict_from_hits(hits)
 
 
+def crisis_language_in(text: str, *, settings: FilterSettings | Mapping[str, Any]) -> bool:
+    """Whether ``decide`` would find crisis language in ``text`` (a participant's) with the
+    room's ``settings``: the crisis filter alone, without the others or a sender's history.
+    Invalid settings are read as the defaults, as ``decide`` does. Never raises: where the
+    crisis filter would fail inside ``decide`` (no alert, the message held), this is False."""
+    try:
+        valid = (FilterSettings.from_dict(settings) if isinstance(settings, Mapping)
+                 else settings.validate())
+    except Exception:
+        valid = _DEFAULTS
+    try:
+        return valid.crisis and crisis_phrases(valid.crisis_extra).any(normalize(text))
+    except Exception:
+        return False
+
+
 def verdict_from_hits(hits: list[Hit]) -> Verdict:
     """Combine findings into one verdict by the precedence in the module docstring."""
     alert = any(h.category is Category.CRISIS for h in hits)
     if not hits:
         return Verdict(Outcome.ALLOW)
-    # The hits weighed: with crisis language, the newcomer pace is not (module docstring).
-    weighed = [h for h in hits if not (alert and h.category is Category.NEWCOMER_RATE)]
+    # The hits weighed: with crisis language, the pace guards are not (module docstring).
+    weighed = [h for h in hits if not (alert and h.category in _PACE)]
     worst = max(weighed, key=lambda h: h.outcome.severity)
     outcome = worst.outcome
     if outcome is Outcome.REJECT and alert:

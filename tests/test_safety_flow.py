@@ -14,6 +14,7 @@ from chatserver.testing import (
     add_facilitator,
     create_admin,
 )
+from tests.test_sessions_flow import TIMER, local_minute, make_room, make_session, wait_state
 
 
 @pytest.fixture
@@ -125,3 +126,179 @@ async def test_a_newcomers_crisis_line_is_not_held_back_by_the_newcomer_pace(sta
             await ws.close()
         await admin.close()
         await sanna_http.close()
+
+
+# --- crisis language in a line the room's controls refuse ---------------------------------
+
+async def act(ws: ChatClient, **frame) -> dict:
+    return await ws.request({"type": "moderate", **frame})
+
+
+def count(ws: ChatClient, kind: str) -> int:
+    return len([f for f in ws.frames if f["type"] == kind])
+
+
+async def assert_refused_with_help(writer: ChatClient, sanna: ChatClient, code: str,
+                                   text: str = "en jaksa enää, haluan kuolla") -> dict:
+    """The crisis line is refused as before, and the writer still gets the crisis lines and
+    hears that a facilitator was told; Sanna gets the alert, with no message to point at."""
+    refused = await writer.say("olohuone", text)
+    assert (refused["type"], refused["code"]) == ("error", code)
+    resources = await writer.wait_for(lambda f: f["type"] == "crisis_resources")
+    assert "112" in [r["phone"] for r in resources["resources"]]
+    status = await writer.wait_for(lambda f: f["type"] == "help_status")
+    assert status["status"] == "notified"
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis")
+    assert alert["name"] == writer.pseudonym and alert["alert"]["seq"] is None
+    return refused
+
+
+async def test_a_crisis_line_in_slow_mode_is_posted_at_once(room):
+    """Slow mode only paces: a second line with crisis language a moment after the first was
+    refused "wait 30 seconds", with no crisis lines and nobody told. Now it is posted (flagged
+    for the others) and alerts; a plain line that soon still waits, counted from it."""
+    _, writer, reader, sanna = room
+    await act(sanna, room="olohuone", action="slow_mode", seconds=30)
+    await writer.wait_for(lambda f: f["type"] == "room_controls" and f["slow_mode"] == 30)
+    assert (await writer.say("olohuone", "hei"))["type"] == "ack"
+    slow = await writer.say("olohuone", "hei taas")
+    assert slow["code"] == "slow_mode" and slow["retry_after"] > 25
+    text = "en jaksa enää, haluan kuolla"
+    ack = await writer.say("olohuone", text)
+    assert ack["type"] == "ack", "not held back by slow mode"
+    posted = await reader.wait_for(lambda f: f.get("text") == text)
+    assert (posted["seq"], posted["flag"]) == (ack["seq"], "crisis")
+    await writer.wait_for(lambda f: f["type"] == "crisis_resources")
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis")
+    assert alert["alert"]["seq"] == ack["seq"]
+    again = await writer.say("olohuone", "anteeksi")
+    assert again["code"] == "slow_mode" and again["retry_after"] > 25
+
+
+async def test_a_muted_persons_crisis_line_is_refused_but_brings_the_crisis_lines(room):
+    """Muted, a person wrote that they cannot go on and read only "you cannot send messages":
+    no crisis lines, no facilitator told. The mute still holds (nothing is posted), but the
+    crisis lines come at once and the facilitators are alerted; a plain line as before.
+    Written again and again, it is one call: the lines and the alert once, not a flood."""
+    _, writer, reader, sanna = room
+    joined = [f for f in writer.frames if f["type"] == "joined"][0]
+    await act(sanna, room="olohuone", action="mute", member=joined["member"], seconds=600)
+    await writer.wait_for(lambda f: f["type"] == "sanction")
+    plain = await writer.say("olohuone", "hei?")
+    assert plain["code"] == "muted" and 590 < plain["retry_after"] <= 600
+    await asyncio.sleep(0.2)
+    assert count(writer, "crisis_resources") == 0 and count(sanna, "alert") == 0
+    refused = await assert_refused_with_help(writer, sanna, "muted")
+    assert 590 < refused["retry_after"] <= 600
+    for line in ("haluan kuolla", "en jaksa enää", "haluan kuolla, kukaan ei kuule"):
+        assert (await writer.say("olohuone", line))["code"] == "muted"
+    await asyncio.sleep(0.5)
+    assert count(writer, "crisis_resources") == 1, "a flood of refusals is one set of lines"
+    assert count(writer, "help_status") == 1 and count(sanna, "alert") == 1
+    assert not reader.events("olohuone", "message")
+
+
+async def test_a_crisis_line_in_a_locked_room_is_refused_but_brings_the_crisis_lines(room):
+    _, writer, reader, sanna = room
+    await act(sanna, room="olohuone", action="lock", on=True)
+    await writer.wait_for(lambda f: f["type"] == "room_controls" and f["locked"])
+    assert (await writer.say("olohuone", "lukossa?"))["code"] == "room_locked"
+    await asyncio.sleep(0.2)
+    assert count(writer, "crisis_resources") == 0 and count(sanna, "alert") == 0
+    await assert_refused_with_help(writer, sanna, "room_locked")
+    assert not reader.events("olohuone", "message")
+
+
+async def staffed_with(start_server, tmp_path, rooms: tuple[str, ...] = (),
+                       **settings: object):
+    """A server with ``settings`` over FAST, the guided ``rooms`` made, and Sanna
+    (facilitator of olohuone and those) signed in."""
+    db = f"sqlite+aiosqlite:///{tmp_path}/refused.sqlite3"
+    password = create_admin({"DATABASE_URL": db})
+    server = start_server(database_url=db, **{**FAST, **settings})
+    admin = StaffHttp(server.url)
+    await admin.login("admin", password)
+    for room_id in rooms:
+        await make_room(admin, room_id)
+    await add_facilitator(admin, "sanna", ["olohuone", *rooms])
+    sanna_http = StaffHttp(server.url)
+    await sanna_http.login("sanna", FACILITATOR_PASSWORD)
+    sanna = await sanna_http.socket(server.ws_url)
+    return server, sanna, (admin, sanna_http)
+
+
+async def test_a_crisis_line_over_the_send_rate_is_refused_but_brings_the_crisis_lines(
+        start_server, tmp_path):
+    """The send rate still refuses the line, but its crisis language is seen."""
+    server, sanna, https = await staffed_with(start_server, tmp_path, send_rate=0.01,
+                                              send_burst=1)
+    writer = await ChatClient.connect(server.ws_url)
+    try:
+        await writer.join("olohuone")
+        assert (await writer.say("olohuone", "hei"))["type"] == "ack"
+        assert (await writer.say("olohuone", "hei taas"))["code"] == "rate_limited"
+        await asyncio.sleep(0.2)
+        assert count(writer, "crisis_resources") == 0 and count(sanna, "alert") == 0
+        await assert_refused_with_help(writer, sanna, "rate_limited")
+    finally:
+        for ws in (sanna, writer):
+            await ws.close()
+        for http in https:
+            await http.close()
+
+
+async def test_an_edit_too_late_with_crisis_language_brings_the_crisis_lines(start_server,
+                                                                            tmp_path):
+    """Editing one's old message to say one cannot go on: refused as too late (the page
+    offers the edit on any message of one's own), and nobody heard it. Now the crisis lines
+    come and the facilitators are alerted; a plain late edit is refused as before."""
+    server, sanna, https = await staffed_with(start_server, tmp_path, edit_window_seconds=1)
+    writer = await ChatClient.connect(server.ws_url)
+    try:
+        await writer.join("olohuone")
+        seq = (await writer.say("olohuone", "hei"))["seq"]
+        await asyncio.sleep(1.5)
+        edit = {"type": "edit", "room": "olohuone", "seq": seq}
+        late = await writer.request({**edit, "text": "hei kaikki"})
+        assert (late["type"], late["code"]) == ("error", "edit_window_passed")
+        await asyncio.sleep(0.2)
+        assert count(writer, "crisis_resources") == 0 and count(sanna, "alert") == 0
+        late = await writer.request({**edit, "text": "en jaksa enää, haluan kuolla"})
+        assert (late["type"], late["code"]) == ("error", "edit_window_passed")
+        await writer.wait_for(lambda f: f["type"] == "crisis_resources")
+        alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis")
+        assert alert["alert"]["seq"] is None
+    finally:
+        for ws in (sanna, writer):
+            await ws.close()
+        for http in https:
+            await http.close()
+
+
+async def test_a_crisis_line_in_a_group_not_started_yet_brings_the_crisis_lines(start_server,
+                                                                               tmp_path):
+    """In the lobby of a group that has not started, lines are refused (the lobby is read
+    only) as before; one with crisis language brings the crisis lines and the alert."""
+    server, sanna, https = await staffed_with(start_server, tmp_path, rooms=("ilta",),
+                                              **TIMER)
+    admin = https[0]
+    writer = await ChatClient.connect(server.ws_url)
+    try:
+        await make_session(admin, "ilta", local_minute(5), 60)
+        await wait_state(server, "ilta", "lobby")
+        assert (await writer.join("ilta"))["session"]["state"] == "lobby"
+        plain = await writer.say("ilta", "hei kaikki")
+        assert (plain["type"], plain["code"]) == ("error", "session_not_started")
+        await asyncio.sleep(0.2)
+        assert count(writer, "crisis_resources") == 0 and count(sanna, "alert") == 0
+        refused = await writer.say("ilta", "en jaksa enää, haluan kuolla")
+        assert (refused["type"], refused["code"]) == ("error", "session_not_started")
+        resources = await writer.wait_for(lambda f: f["type"] == "crisis_resources")
+        assert resources["room"] == "ilta"
+        alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis")
+        assert alert["room"] == "ilta" and alert["alert"]["seq"] is None
+    finally:
+        for ws in (sanna, writer):
+            await ws.close()
+        for http in https:
+            await http.close()

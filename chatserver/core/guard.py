@@ -8,6 +8,7 @@ from control events, and the chat feature asks here before a join or a send.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,7 +98,11 @@ class RoomGuard:
             if sanction.kind in ("mute", "shadow"):
                 apply_mute(membership, sanction.kind, sanction.until, sanction.reason)
 
-    async def check_send(self, membership: Membership, room_id: str) -> None:
+    async def check_send(self, membership: Membership, room_id: str, *,
+                         crisis: Callable[[], bool] = lambda: False) -> None:
+        """Refuse a participant's line in a locked room, while muted, or too soon in slow
+        mode. Slow mode only paces: a line with crisis language (``crisis``, asked only when
+        slow mode would refuse) goes through, and counts as the last line for the next."""
         if membership.is_staff:
             return
         controls = await self.controls(room_id)
@@ -108,7 +113,7 @@ class RoomGuard:
             raise ProtocolError(ErrorCode.MUTED, retry_after=membership.muted_until - now)
         if controls.slow_mode_seconds:
             wait = membership.last_message + controls.slow_mode_seconds - time.monotonic()
-            if wait > 0:
+            if wait > 0 and not crisis():
                 raise ProtocolError(ErrorCode.SLOW_MODE, retry_after=wait)
         membership.last_message = time.monotonic()
 

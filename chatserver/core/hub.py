@@ -64,6 +64,8 @@ class Membership:
     pending: list[tuple[int, str]] | None = field(default_factory=list)
     last_typing: float = 0.0
     last_message: float = 0.0  # for slow mode
+    # When a refused line last brought the crisis lines (monotonic): see Safety.refused_line.
+    refused_crisis_at: float = float("-inf")
     # Sanctions in force, kept current by control events from every process.
     muted_until: float = 0.0  # wall-clock seconds; 0: not muted
     mute_reason: str | None = None

@@ -33,11 +33,16 @@ from chatserver.storage.errors import DatabaseError
 from chatserver.storage.moderation import ModerationStore
 from chatserver.storage.store import RoomRecord
 from moderation.normalize import digest
-from moderation.policy import decide
+from moderation.policy import crisis_language_in, decide
 from moderation.settings import FilterSettings, SettingsError, with_allowed_numbers
 from moderation.types import Outcome, Role, SenderContext, SenderHistory, Verdict
 
 log = logging.getLogger("chatserver.safety")
+
+# A line refused before its screen brings the crisis lines and the alert at most this often
+# per membership: refused again and again (muted, a locked room), it is one call, not a flood
+# of frames to the person and of alert writes.
+REFUSED_CRISIS_SECONDS = 10.0
 
 
 class Safety:
@@ -95,6 +100,29 @@ class Safety:
         if verdict.counts_as_sent and verdict.outcome is not Outcome.CONFIRM and not edit:
             membership.history = membership.history.record(digest(text), now)
         return verdict
+
+    def crisis_language(self, room: RoomRecord, text: str) -> bool:
+        """Whether a participant's ``text`` has crisis language by the room's settings: the
+        crisis filter alone (pure policy), for a line the room's controls would refuse."""
+        return crisis_language_in(text, settings=self._settings_for(room))
+
+    async def refused_line(self, client: Client, room: RoomRecord, membership: Membership,
+                           text: str) -> None:
+        """A participant's line refused before its screen (the send rate, a group not open,
+        a locked room, a mute, an edit too late): the refusal stands, but with crisis language
+        the person gets the crisis lines at once and the facilitators the alert (no message
+        number: nothing was posted), and the person hears whether anyone can answer. Once per
+        REFUSED_CRISIS_SECONDS per membership; a call already open folds as usual."""
+        if membership.is_staff:
+            return  # staff lines are not screened for crisis language either
+        now = time.monotonic()
+        if now - membership.refused_crisis_at < REFUSED_CRISIS_SECONDS:
+            return
+        if not self.crisis_language(room, text):
+            return
+        membership.refused_crisis_at = now
+        await self.show_resources(client, room)
+        await self.crisis_alert(client, room, membership, None)
 
     @staticmethod
     def new_crisis(verdict: Verdict, confirmed: bool) -> bool:

@@ -52,9 +52,11 @@ class Agency:
     async def edit(self, client: Client, frame: Edit) -> None:
         room, membership, message = await self._own(client, frame.room, frame.seq)
         age = time.time() - int(str(message["ts"])) / 1000
-        if age > self.rooms.settings.edit_window_seconds:
-            raise ProtocolError(ErrorCode.EDIT_WINDOW_PASSED)
         text = self.rooms.check_text(frame.text)
+        if age > self.rooms.settings.edit_window_seconds:
+            # Too late to edit; crisis language in it still brings the lines and the alert.
+            await self.safety.refused_line(client, room, membership, text)
+            raise ProtocolError(ErrorCode.EDIT_WINDOW_PASSED)
         verdict = self.safety.screen(room, membership, text, frame.confirmed, edit=True)
         await self.safety.after_verdict(client, room, membership, verdict, frame.confirmed,
                                         seq=frame.seq)

@@ -245,10 +245,22 @@ class Chat:
         if frame.reply_to is not None and not 0 < frame.reply_to <= max(
                 membership.last_seq, self.rooms.local_last_seq(frame.room)):
             raise ProtocolError(ErrorCode.REPLY_NOT_FOUND)
-        self.rooms.spend(client.limits.sends)
-        room = await self.rooms.open_room(frame.room)
-        self.gate.check_send(room, membership.is_staff)
-        await self.guard.check_send(membership, room.id)
+        try:
+            self.rooms.spend(client.limits.sends)
+        except ProtocolError:
+            if not client.limits.refused_sends.take(time.monotonic()):
+                await self._refused(client, membership, frame.room, text)
+            raise
+        try:
+            room = await self.rooms.open_room(frame.room)
+            self.gate.check_send(room, membership.is_staff)
+            # Slow mode paces, so crisis language passes it (asked only when it would refuse).
+            await self.guard.check_send(membership, room.id,
+                                        crisis=lambda: self.safety.crisis_language(room, text))
+        except ProtocolError as exc:
+            if exc.code is not ErrorCode.SLOW_MODE:  # refused by slow mode: no crisis language
+                await self._refused(client, membership, frame.room, text)
+            raise
         started = time.perf_counter()
         ts = now_ms()
         verdict = self.safety.screen(room, membership, text, frame.confirmed)
@@ -290,6 +302,15 @@ class Chat:
         client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))
         if crisis:
             await self.safety.crisis_alert(client, room, membership, seq)
+
+    async def _refused(self, client: Client, membership: Membership, room_id: str,
+                       text: str) -> None:
+        """A line refused before its screen (the send rate, the group not open, a locked
+        room, a mute): the refusal stands, and with crisis language the person still gets
+        the crisis lines and the facilitators the alert (Safety.refused_line)."""
+        room = await self.rooms.find_room(room_id)
+        if room is not None:
+            await self.safety.refused_line(client, room, membership, text)
 
     async def _held(self, client: Client, room: RoomRecord, membership: Membership, frame: Send,
                     text: str, outcome: Outcome, reason: str, *, crisis: bool = False) -> bool:

@@ -88,6 +88,34 @@ def test_the_newcomer_pace_does_not_hold_back_crisis_language() -> None:
     assert v.outcome is Outcome.HOLD and v.alert and v.reason is Category.NEWCOMER_LINK
 
 
+def test_slow_mode_does_not_hold_back_crisis_language() -> None:
+    """Slow mode paces like the newcomer pace: a plain line too soon is refused, one with
+    crisis language is posted with its alert."""
+    history = SenderHistory().record(digest("moi"), NOW - 3)
+    sender = SenderContext(joined_at=0, history=history)
+    slow = RoomControls(slow_mode_seconds=10)
+    assert run("moi taas", sender, controls=slow).reason is Category.SLOW_MODE
+    v = run("en jaksa enää, haluan kuolla", sender, controls=slow)
+    assert v.outcome is Outcome.ALLOW_AND_ALERT and v.alert and v.posts
+    assert (v.reason, v.retry_after) == (None, 0.0)
+
+
+@pytest.mark.parametrize("text", [
+    "en jaksa enää, haluan kuolla", "I want to end it all", "jag vill inte leva längre",
+    "hei kaikki", "kuolla nauruun", "musta aukko nielee minut",
+])
+@pytest.mark.parametrize("settings", [
+    DEFAULTS, FilterSettings(crisis_extra=("musta aukko*",)), FilterSettings(crisis=False),
+    {"crisis_extra": ["musta aukko*"]}, {"nonsense": True}, FilterSettings(flood_messages=0),
+])
+def test_the_crisis_check_alone_agrees_with_decide(text: str, settings: object) -> None:
+    """``crisis_language_in`` (for a line refused before the policy runs) finds crisis
+    language exactly where ``decide`` alerts: the room's own phrases, the filter switched
+    off, invalid settings read as the defaults."""
+    assert policy.crisis_language_in(text, settings=settings) == run(  # type: ignore[arg-type]
+        text, settings=settings).alert
+
+
 def test_precedence() -> None:
     def hit(outcome: Outcome, category: Category = Category.LINK) -> Hit:
         return Hit(FilterName.LINKS, category, outcome)
