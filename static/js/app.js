@@ -527,14 +527,56 @@ function refresh(seq) {
   if (focused) state.bySeq.get(seq).querySelector(`[data-reaction="${focused}"]`)?.focus();
 }
 
-function startEdit(frame) {
+function startEdit(frame, { text = frame.text, why = null } = {}) {
   state.editing = frame.seq;
-  $("text").value = frame.text;
+  $("text").value = text;
   const bar = $("replying");
-  bar.replaceChildren(el("span", "", t("chat.editing")), " ",
+  bar.replaceChildren(el("span", "", why ?? t("chat.editing")), " ",
     button(t("chat.cancelEdit"), () => { state.editing = null; bar.hidden = true; $("text").value = ""; }));
   bar.hidden = false;
   $("text").focus();
+}
+
+// An edit that did not go through: the new text is never dropped silently. It goes back into
+// the box, editing again where it still can, with the reason said (and read out).
+function settleEdit(request, answer) {
+  if (answer.type === "ack") return;
+  const frame = state.frames.get(request.seq);
+  if (answer.type === "confirm") {
+    // Contact or identity details: the same question as for a new message.
+    if (frame) startEdit(frame, { text: request.text });
+    showNotice(() => {
+      const yes = button(t("confirm.send"), () => {
+        showNotice(null);
+        client.request({ ...request, confirmed: true });
+        if (state.editing === request.seq) {
+          state.editing = null;
+          $("replying").hidden = true;
+          $("text").value = "";
+        }
+      }, "");
+      const edit = button(t("confirm.edit"), () => { showNotice(null); $("text").focus(); },
+        "secondary");
+      const actions = el("div", "actions");
+      actions.append(yes, edit);
+      return [el("p", "", t("confirm.personal")), actions];
+    });
+    $("private-notice").querySelector("button")?.focus({ preventScroll: true });
+    return;
+  }
+  if (answer.type !== "error") return;
+  const why = errorText(answer.code);
+  $("announce").textContent = why;
+  if (frame && answer.code !== "edit_window_passed" && answer.code !== "message_not_found") {
+    startEdit(frame, { text: request.text, why });
+    return;
+  }
+  // It cannot be edited any more: the text stays in the box, to copy or to send anew.
+  state.editing = null;
+  if (!$("text").value) $("text").value = request.text;
+  const bar = $("replying");
+  bar.replaceChildren(el("span", "", why));
+  bar.hidden = false;
 }
 
 function startReply(frame) {
@@ -1010,6 +1052,7 @@ client.addEventListener("answer", (e) => {
     return;
   }
   if (request.type === "send") settleSend(request, answer);
+  if (request.type === "edit") settleEdit(request, answer);
   if (request.type === "redeem") {
     const card = redeeming.get(request.id);
     redeeming.delete(request.id);

@@ -105,3 +105,47 @@ async def test_erase_everywhere_from_the_settings(browser, start_server):
     await wait_until(writer, "document.getElementById('forgotten').textContent.includes('1')")
     await reader.locator(".message .removed").wait_for()
     assert await reader.locator(".message .text", has_text="myöhemmin").count() == 0
+
+
+async def _edit(page, original: str, new: str) -> None:
+    mine = page.locator(".message:not(.pending)", has_text=original)
+    await mine.wait_for()
+    await mine.locator(".menu-button").click()
+    await mine.get_by_role("button", name="Muokkaa").click()
+    await page.fill("#text", new)
+    await page.press("#text", "Enter")
+
+
+async def test_an_edit_with_a_phone_number_asks_first_and_then_goes_through(browser,
+                                                                           start_server):
+    # The page dropped the server's question about an edit: the new text vanished, unsaid.
+    server = start_server()
+    writer = await open_page(browser, server.url)
+    reader = await open_page(browser, server.url)
+    await join(writer)
+    await join(reader)
+    await say(writer, "soita minulle joskus")
+    await _edit(writer, "soita minulle joskus", "soita minulle 040 123 4567")
+    ask = writer.locator("#private-notice", has_text="yhteystietoja")
+    await ask.wait_for()
+    assert await writer.input_value("#text") == "soita minulle 040 123 4567", "not lost"
+    await ask.get_by_role("button", name="Lähetä silti").click()
+    await reader.locator(".message .text", has_text="040 123 4567").wait_for()
+    assert await reader.locator(".message .edited").count() == 1
+    assert await writer.input_value("#text") == ""
+
+
+async def test_an_edit_too_late_keeps_its_text_and_says_why(browser, start_server):
+    server = start_server(edit_window_seconds="1")
+    writer = await open_page(browser, server.url)
+    reader = await open_page(browser, server.url)
+    await join(writer)
+    await join(reader)
+    await say(writer, "hei kaikki")
+    await reader.locator(".message .text", has_text="hei kaikki").wait_for()
+    await asyncio.sleep(1.5)
+    await _edit(writer, "hei kaikki", "hei kaikille, mukava olla täällä")
+    await writer.locator("#replying", has_text="ei voi enää muokata").wait_for()
+    assert await writer.input_value("#text") == "hei kaikille, mukava olla täällä"
+    assert "ei voi enää muokata" in await writer.inner_text("#announce")
+    assert await reader.locator(".message .edited").count() == 0
