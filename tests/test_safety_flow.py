@@ -181,7 +181,7 @@ async def test_a_muted_persons_crisis_line_is_refused_but_brings_the_crisis_line
     crisis lines come at once and the facilitators are alerted; a plain line as before.
     Written again and again, it is one call: the lines and the alert once, not a flood."""
     _, writer, reader, sanna = room
-    joined = [f for f in writer.frames if f["type"] == "joined"][0]
+    joined = next(f for f in writer.frames if f["type"] == "joined")
     await act(sanna, room="olohuone", action="mute", member=joined["member"], seconds=600)
     await writer.wait_for(lambda f: f["type"] == "sanction")
     plain = await writer.say("olohuone", "hei?")
