@@ -302,3 +302,54 @@ async def test_a_crisis_line_in_a_group_not_started_yet_brings_the_crisis_lines(
             await ws.close()
         for http in https:
             await http.close()
+
+
+async def test_edits_keep_to_the_mute_the_lock_and_the_shadow_mute(room):
+    """Muted or in a locked room, a participant could still rewrite what they had written,
+    and a shadow-muted one could put new words in front of everyone by editing an old line.
+    Now an edit is refused as a line is (muted, room_locked), with the crisis lines if it
+    has crisis language; a shadow-muted person's edit reaches only them, and the stored
+    message stays as the room read it."""
+    server, writer, reader, sanna = room
+    member = next(f for f in writer.frames if f["type"] == "joined")["member"]
+    first = await writer.say("olohuone", "hyvää iltaa kaikille")
+    await reader.wait_for(lambda f: f.get("text") == "hyvää iltaa kaikille")
+
+    async def edit(text: str) -> dict:
+        return await writer.request({"type": "edit", "room": "olohuone", "seq": first["seq"],
+                                     "text": text})
+
+    await act(sanna, room="olohuone", action="mute", member=member, seconds=600)
+    await writer.wait_for(lambda f: f["type"] == "sanction")
+    refused = await edit("ette ole mitään")
+    assert refused["code"] == "muted" and 590 < refused["retry_after"] <= 600
+    crisis = await edit("en jaksa enää, haluan kuolla")
+    assert crisis["code"] == "muted"
+    await writer.wait_for(lambda f: f["type"] == "crisis_resources")
+    alert = await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis")
+    assert alert["alert"]["seq"] is None
+    await act(sanna, room="olohuone", action="unmute", member=member)
+    await writer.wait_for(lambda f: f.get("sanction") == "unmute")
+
+    await act(sanna, room="olohuone", action="lock", on=True)
+    await writer.wait_for(lambda f: f["type"] == "room_controls" and f["locked"])
+    assert (await edit("lukossa muokkaan"))["code"] == "room_locked"
+    await act(sanna, room="olohuone", action="lock", on=False)
+    await writer.wait_for(lambda f: f["type"] == "room_controls" and not f["locked"])
+
+    await act(sanna, room="olohuone", action="mute", member=member, seconds=600, on=True)
+    await asyncio.sleep(0.3)
+    assert (await edit("uudet sanat kaikkien eteen"))["type"] == "ack"
+    mine = await writer.wait_for(lambda f: f["type"] == "message_edited")
+    assert mine["text"] == "uudet sanat kaikkien eteen" and "only" not in mine
+    staff_view = await sanna.wait_for(lambda f: f["type"] == "message_edited")
+    assert staff_view["only"] == member
+    await sanna.say("olohuone", "merkki")
+    await reader.wait_for(lambda f: f.get("text") == "merkki")
+    assert not reader.events("olohuone", "message_edited"), "nobody else saw the edit"
+    late = await ChatClient.connect(server.ws_url)
+    await late.join("olohuone", since=0)
+    shown = {f["seq"]: f for f in late.events("olohuone", "message")}
+    assert shown[first["seq"]]["text"] == "hyvää iltaa kaikille"
+    assert not [f for f in late.frames if "uudet sanat" in str(f)]
+    await late.close()

@@ -118,6 +118,18 @@ class RoomGuard:
         membership.last_message = time.monotonic()
 
 
+    async def check_edit(self, membership: Membership, room_id: str) -> None:
+        """Refuse a participant's edit in a locked room or while muted: changing what the
+        room reads is posting (slow mode does not pace corrections)."""
+        if membership.is_staff:
+            return
+        now = time.time()
+        if (await self.controls(room_id)).locked:
+            raise ProtocolError(ErrorCode.ROOM_LOCKED)
+        if membership.muted_until > now:
+            raise ProtocolError(ErrorCode.MUTED, retry_after=membership.muted_until - now)
+
+
 def apply_mute(membership: Membership, kind: str, until: datetime | None,
                reason: str | None) -> None:
     if kind == "unmute":

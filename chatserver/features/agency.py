@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 
 from chatserver.broker.base import Broker, EventMeta
+from chatserver.core.guard import RoomGuard
 from chatserver.core.history import RoomHistory
 from chatserver.core.hub import Client, Membership
 from chatserver.core.identities import Identities
@@ -22,7 +23,7 @@ from moderation.types import Outcome
 class Agency:
     def __init__(self, rooms: RoomAccess, *, store: Store, moderation: ModerationStore,
                  broker: Broker, history: RoomHistory, safety: Safety,
-                 identities: Identities) -> None:
+                 identities: Identities, guard: RoomGuard) -> None:
         self.rooms = rooms
         self.store = store
         self.moderation = moderation
@@ -30,6 +31,7 @@ class Agency:
         self.history = history
         self.safety = safety
         self.identities = identities
+        self.guard = guard
 
     def frame_routes(self) -> Sequence[FrameRoute]:
         return [FrameRoute(React, self.react), FrameRoute(Edit, self.edit),
@@ -53,10 +55,15 @@ class Agency:
         room, membership, message = await self._own(client, frame.room, frame.seq)
         age = time.time() - int(str(message["ts"])) / 1000
         text = self.rooms.check_text(frame.text)
-        if age > self.rooms.settings.edit_window_seconds:
-            # Too late to edit; crisis language in it still brings the lines and the alert.
+        try:
+            if age > self.rooms.settings.edit_window_seconds:
+                raise ProtocolError(ErrorCode.EDIT_WINDOW_PASSED)
+            await self.guard.check_edit(membership, room.id)
+        except ProtocolError:
+            # Too late, muted or locked; crisis language in it still brings the lines and
+            # the alert.
             await self.safety.refused_line(client, room, membership, text)
-            raise ProtocolError(ErrorCode.EDIT_WINDOW_PASSED)
+            raise
         verdict = self.safety.screen(room, membership, text, frame.confirmed, edit=True)
         await self.safety.after_verdict(client, room, membership, verdict, frame.confirmed,
                                         seq=frame.seq)
@@ -69,12 +76,19 @@ class Agency:
         ts = now_ms()
         # Crisis language added by an edit folds the message for others too.
         flag = {"flag": "crisis"} if verdict.alert or message.get("flag") else {}
-        await self.history.rewrite(room, frame.seq, "message",
-                                   {**message, "text": text, "edited": ts, **flag},
-                                   membership.member)
-        seq, _ = await self.rooms.publish(room, event_body(
-            {"type": "message_edited", "room": room.id, "ts": ts, "target": frame.seq,
-             "text": text, **flag}), EventMeta("message_edited", membership.member, ts))
+        edited: dict[str, object] = {}
+        if membership.shadow_until > time.time():
+            # Shadow-muted: the edit is theirs alone (first, where the hub looks for it),
+            # and the stored message stays as the room read it.
+            edited["only"] = membership.member
+        else:
+            await self.history.rewrite(room, frame.seq, "message",
+                                       {**message, "text": text, "edited": ts, **flag},
+                                       membership.member)
+        edited |= {"type": "message_edited", "room": room.id, "ts": ts, "target": frame.seq,
+                   "text": text, **flag}
+        seq, _ = await self.rooms.publish(room, event_body(edited),
+                                          EventMeta("message_edited", membership.member, ts))
         client.offer(encode({"type": "ack", "id": frame.id, "room": room.id, "seq": seq}))
 
     async def delete(self, client: Client, frame: Delete) -> None:

@@ -221,7 +221,7 @@ def wire(settings: Settings, store: Store, broker: Broker, directory: RoomDirect
     mod = Moderator(chat, store=moderation_store, history=history, alerts=inbox,
                     crisis=crisis, identities=identities, staff=staff.store, safety=safety)
     agency = Agency(chat, store=store, moderation=moderation_store, broker=broker,
-                    history=history, safety=safety, identities=identities)
+                    history=history, safety=safety, identities=identities, guard=guard)
     sessions = SessionService(chat, store=session_store, gate=gate, crisis=crisis,
                               broker=broker, events=store, alerts=inbox, staff=staff.store,
                               away_seconds=settings.facilitator_away_seconds)
