@@ -156,11 +156,12 @@ async def test_nobody_online_is_said_at_once_and_an_alert_nobody_takes_escalates
     assert escalated["alert"]["id"] in [x["id"] for x in await listed(staff["pekka"])]
     (listed_for_sanna,) = await listed(staff["sanna"])
     assert listed_for_sanna["escalated"] is True
-    # Escalated once, not on every tick; the person told once.
+    # Escalated once, not on every tick; the person told once of each: that the admin who
+    # signed in later (who may see the room) has it, not still that nobody is there.
     await asyncio.sleep(ESCALATE)
     assert len([f for f in admin.frames if f["type"] == "alert_escalated"]) == 1
     assert [f["status"] for f in person.frames if f["type"] == "help_status"] == [
-        "nobody_online", "unanswered"]
+        "nobody_online", "notified", "unanswered"]
 
 
 async def test_an_alert_whose_handler_goes_offline_is_untaken_again_and_the_person_told(world):

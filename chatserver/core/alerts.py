@@ -379,6 +379,24 @@ class AlertInbox:
         finally:
             self._rechecking.discard(alert_id)
 
+    def staff_arrived(self, account: AccountRecord) -> None:
+        """A staff connection said hello (a console opened, back after its process restarted):
+        everyone whose open, untaken call in a room it may see stands at ``notified`` or
+        ``released`` now hears it, however long after they heard that nobody was there (the
+        recheck only looks a few heartbeats on, and dies with a stopping process). A page
+        shows nothing new for what it already said. Background: never delays the hello."""
+        async def tell() -> None:
+            try:
+                for (room, _), alert_id in (await self.open_calls()).items():
+                    alert = await self.store.get(alert_id) if self.sees_room(account, room) \
+                        else None
+                    if alert is not None and alert.state == OPEN and \
+                            (status := await self._standing(alert)) in ("notified", "released"):
+                        await self._tell_person(alert, status)
+            except (BackendUnavailable, DatabaseError, OSError) as exc:
+                log.warning("arrival not told", extra={"error": type(exc).__name__})
+        self._background(tell(), "alert-staff-arrived")
+
     async def _reach(self, room_id: str, someone: str, nobody: str) -> str:
         """``someone`` if a staff member who may see the room is online, else ``nobody``."""
         return someone if await self.staff_online(room_id) else nobody

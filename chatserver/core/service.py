@@ -286,6 +286,7 @@ class ChatService:
                                        session_rooms=sorted(account.session_rooms)))
             # Signed in: counts as someone who can answer an alert, on every process.
             await self.presence.staff_signed_in(client)
+            self.alerts.staff_arrived(account)  # someone told "nobody" hears they are here
             return
         token: str | None = None
         identity = None

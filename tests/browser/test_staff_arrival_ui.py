@@ -1,0 +1,68 @@
+"""A person told that no facilitator is there is told when one comes, however late: on a phone,
+against two real processes sharing Redis and PostgreSQL, with the facilitator signing in on the
+other process long after the person asked, and back after a restart of her process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from chatserver.testing import FACILITATOR_PASSWORD
+from tests.browser.staff_helpers import participant_page
+from tests.browser.test_alert_inbox_ui import console_page, two_processes
+from tests.browser.test_help_in_view_ui import PHONE, in_view
+from tests.browser.test_participant_ui import join, wait_until
+
+pytestmark = pytest.mark.browser
+# The crisis lines in the live region above the composer.
+LINES = "#private-help[role=alert] .resources a[href='tel:112']"
+
+
+async def help_status(person: Page, text: str, timeout: float = 10) -> None:
+    """The status above the composer says ``text``, in view on the phone, read out (role=alert)
+    and with the crisis lines."""
+    await person.locator("#private-help[role=alert] .help-status", has_text=text).wait_for(
+        timeout=timeout * 1000)
+    assert await in_view(person, "#private-help .help-status")
+    assert await person.locator(LINES).is_visible()
+
+
+async def test_a_person_told_nobody_is_there_hears_when_a_facilitator_comes_later(
+        browser: Browser, start_server, redis_server, pg_url) -> None:
+    """Help asked with nobody online, the facilitator signing in well after the few heartbeats
+    the server looks again: the person reads that a facilitator has been told, not still that
+    nobody is there. Then her process is restarted during the private conversation she opened
+    from the call: the person hears she had to leave and that nobody is there, true then, and
+    once her console is back (the process that said it is gone) that the others have been told."""
+    # Heartbeats of 0.5 s: the server's own second look is over 2.5 s after the press.
+    a, b, _ = await two_processes(start_server, redis_server, pg_url, heartbeat_seconds=0.5)
+    person = await participant_page(browser, a.url, viewport=PHONE, is_mobile=True,
+                                     has_touch=True)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await person.locator("#help-dialog-status", has_text="Yksikään ohjaaja ei ole").wait_for()
+    await person.click("#help-close")
+    await help_status(person, "Yksikään ohjaaja ei ole")
+    await asyncio.sleep(4)  # well past the second look (1.5 and 5 heartbeats)
+
+    sanna = await console_page(browser, b.url, "sanna", FACILITATOR_PASSWORD)
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    await alert.wait_for()
+    await help_status(person, "Ohjaajalle on kerrottu")
+
+    # She opens a private conversation from the call; her process stops (a restart).
+    await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").click()
+    await person.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
+    await person.click("#side-conv-toggle")  # back to the group, where the status is
+    b.stop()
+    await help_status(person, "eikä muita ohjaajia ole juuri nyt paikalla")
+    b.start()
+    await wait_until(sanna, "document.getElementById('connection').textContent"
+                            ".includes('Yhteys palautui')", timeout=20)
+    await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").wait_for()
+    await help_status(person, "Muille ohjaajille on kerrottu")
+    assert "ei ole juuri nyt paikalla" not in await person.inner_text("#private")
+    for page in (person, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
