@@ -1422,3 +1422,32 @@ async def test_a_person_handed_back_whose_page_is_gone_leaves_the_queue_after_th
         await c.close()
     for h in (admin, aino_http, ville_http):
         await h.close()
+
+
+async def test_a_crisis_line_in_a_conversation_brings_the_crisis_lines_with_redis_away(
+        start_server, redis_server, tmp_path):
+    """The crisis lines came only once the conversation was found and the line passed on to
+    the supporter: with the queue's Redis away, the person who wrote that they cannot go on
+    read "unavailable" and nothing else. Now the lines come first, whatever happens next."""
+    server, admin, [(aino_http, aino)] = await _with_supporters(
+        start_server, f"sqlite+aiosqlite:///{tmp_path}/away.sqlite3", redis_server.url,
+        ["aino"])
+    await aino.request({"type": "support_available", "capacity": 1})
+    p = await ChatClient.connect(server.ws_url)
+    await _queue(p, "uni", now="ok")
+    conv = (await aino.request({"type": "support_take"}))["conv"]
+    await p.wait_for(_is("conv_started", conv=conv))
+    before = len(p.frames)  # the queue showed the crisis lines once already
+    redis_server.stop()
+    try:
+        answer = await p.request({"type": "conv_send", "conv": conv,
+                                  "text": "en jaksa enää, haluan kuolla"})
+        assert answer["type"] == "error", answer
+        shown = [f for f in p.frames[before:] if f["type"] == "crisis_resources"]
+        assert shown and "112" in [r["phone"] for r in shown[0]["resources"]]
+    finally:
+        redis_server.start()
+    for c in (p, aino):
+        await c.close()
+    await admin.close()
+    await aino_http.close()

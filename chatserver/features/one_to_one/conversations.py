@@ -370,8 +370,13 @@ class Conversations:
         raise ProtocolError(ErrorCode.CONVERSATION_NOT_FOUND)
 
     async def send(self, client: Client, frame: ConvSend) -> None:
-        conv, side = await self._conversation(client, frame.conv)
         text = self.rooms.check_text(frame.text)
+        # A participant's crisis language: the crisis lines at once, before anything that can
+        # fail (the queue's Redis away: the conversation cannot even be looked up).
+        crisis = client.staff is None and bool(crisis_labels(text))
+        if crisis:
+            client.offer(encode(await self.crisis.frame("")))
+        conv, side = await self._conversation(client, frame.conv)
         if side == "supporter" and not await self._supports(client, conv):
             raise ProtocolError(ErrorCode.FORBIDDEN)
         name = conv["supporter_name"] if side == "supporter" else None
@@ -383,9 +388,8 @@ class Conversations:
         await self._send([conv["request"]["identity"], staff_identity(conv["supporter"])],
                          message)
         client.offer(encode({"type": "conv_sent", "id": frame.id, "conv": conv["id"]}))
-        if side == "participant" and crisis_labels(text):
-            # Resources to the participant at once; the supporter is alerted, never the text.
-            client.offer(encode(await self.crisis.frame("")))
+        if crisis:
+            # The supporter is alerted, never the text.
             await self._send([staff_identity(conv["supporter"])],
                              {"type": "conv_alert", "conv": conv["id"], "reason": "crisis"})
 
