@@ -429,6 +429,34 @@ async def test_crisis_message_folds_alerts_and_a_private_conversation_reaches_th
     assert opened_entries and opened_entries[0]["actor_name"] == "Sanna"
 
 
+async def test_an_ended_private_conversation_lets_the_facilitators_talk_with_the_person_again(
+        world):
+    """A facilitator talked with the person privately and ended the conversation; the call
+    stayed open (the person may need more). The alert kept pointing at the ended conversation,
+    and the consoles offer "talk privately" only on an alert without one: when the person
+    wrote again that they cannot go on, nobody could open a conversation with them. Now the
+    end, by either side, frees the alert on every console."""
+    _a, _b, staff, console, participant = world
+    sanna = await console("sanna")
+    person = await participant()
+    await person.say(ROOM, "en jaksa enää, haluan kuolla")
+    alert = (await sanna.wait_for(lambda f: f["type"] == "alert" and f["why"] == "crisis",
+                                  timeout=1.0))["alert"]
+    for ender in ("supporter", "participant"):
+        opened = await sanna.request({"type": "conv_open", "alert": alert["id"]})
+        conv = opened["conv"]
+        await person.wait_for(lambda f, c=conv: f["type"] == "conv_started" and f["conv"] == c)
+        mark = len(sanna.frames)
+        side = sanna if ender == "supporter" else person
+        assert (await side.request({"type": "conv_end", "conv": conv}))["type"] == "conv_closed"
+        changed = await sanna.wait_for(
+            lambda f, m=mark: f["type"] == "alert_changed" and f["alert"]["id"] == alert["id"]
+            and f["alert"]["conv"] is None and f in sanna.frames[m:], timeout=5.0)
+        assert changed["alert"]["state"] == "acknowledged", "still open: the call goes on"
+        (stored,) = [x for x in await listed(staff["sanna"]) if x["id"] == alert["id"]]
+        assert stored["conv"] is None
+
+
 async def test_reports_and_one_to_one_crises_are_in_the_inbox(world):
     a, b, staff, console, participant = world
     sanna = await console("sanna")

@@ -491,10 +491,10 @@ class AlertInbox:
         return changed
 
     async def conversation_gone(self, alert_id: int, conv: str) -> AlertRecord | None:
-        """The private conversation opened from the alert ended because its facilitator can
-        no longer answer (gone too long, account disabled) while the call is not resolved:
-        the alert no longer points at it, so every console offers to talk with the person
-        again (the inbox offers that only to an alert with no conversation)."""
+        """The private conversation opened from the alert ended (by either side, or because
+        its facilitator can no longer answer) while the call is not resolved: the alert no
+        longer points at it, so every console offers to talk with the person again (the
+        inbox offers that only to an alert with no conversation)."""
         changed = await self.store.conversation_gone(alert_id, conv)
         if changed is not None:
             await self._publish_change(changed)

@@ -212,7 +212,6 @@ class Conversations:
         the alert no longer points at it, and the call is open again for the group's
         facilitators, the person told where it stands."""
         await self._told_ended(conv, "gone")
-        await self.alerts.conversation_gone(conv["request"]["alert"], conv["id"])
         await self._back_to_group(conv)
 
     async def _back_to_group(self, conv: Conversation) -> None:
@@ -236,7 +235,6 @@ class Conversations:
             await self._finish(conv, by)
         except ProtocolError:
             return False
-        await self.alerts.conversation_gone(conv["request"]["alert"], conv["id"])
         return True
 
     async def release_calls_of_revoked(self) -> int:
@@ -420,6 +418,10 @@ class Conversations:
             "feedback_key": self.identities.tag(FEEDBACK_KEY, ended["id"]),
             "resources": resources})
         await self._ended_for(ended["supporter"], ended["id"], by)
+        if ended["request"].get("alert"):
+            # The call may go on (the alert unresolved): every console offers to talk with
+            # the person again, which it does only for an alert with no conversation.
+            await self.alerts.conversation_gone(ended["request"]["alert"], ended["id"])
         await self._changed()
 
     async def transfer(self, client: Client, frame: ConvTransfer) -> None:
