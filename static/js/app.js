@@ -1360,7 +1360,11 @@ client.addEventListener("refused", () => {
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") client.check();
 });
-window.addEventListener("online", () => client.check());
+// The network back: connected now, not after the backoff (up to 30 s after a minute offline).
+// Gone: said at once and what is sent waits for the connection, where the socket would
+// otherwise look open, unheard, until its keep-alive fails.
+window.addEventListener("online", () => client.resume());
+window.addEventListener("offline", () => client.reconnectNow());
 client.addEventListener("sanction", (e) => {
   if (e.detail.room !== state.room?.id) return;
   if (e.detail.sanction === "mute") { startMute(e.detail.until, e.detail.reason); return; }

@@ -32,6 +32,7 @@ export class ChatClient extends EventTarget {
     this.stopped = false;
     this.rejoins = new Map(); // frame id -> room, of the joins this client sent by itself
     this.retryAfter = 0; // ms the server asked to wait before the next connection
+    this.retryTimer = null; // the next connection's timer, while one waits out its backoff
   }
 
   connect(lang) {
@@ -60,6 +61,20 @@ export class ChatClient extends EventTarget {
     this.ws = null;
     try { ws.close(); } catch { /* already closing */ }
     this.#closed(1006);
+  }
+
+  /** The network is back (the browser's `online`): a connection waiting out its backoff
+   * (up to 30 s after a minute offline) is made now, and an open one is checked. */
+  resume() {
+    if (this.stopped) return;
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) {
+      this.check();
+      return;
+    }
+    if (this.retryTimer === null) return; // nothing waiting: a connection is on its way
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.connect(this.lang); // still a reconnect: the rooms are joined again on its welcome
   }
 
   /** Whether the socket still answers: a ping, and a new connection if no pong comes within
@@ -173,7 +188,10 @@ export class ChatClient extends EventTarget {
     const base = code === 1012 ? 250 : backoff(this.attempt);
     const wait = Math.max(base / 2 + Math.random() * base, this.retryAfter);
     this.retryAfter = 0;
-    setTimeout(() => { if (!this.stopped) this.connect(this.lang); }, wait);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped) this.connect(this.lang);
+    }, wait);
   }
 
   /** Join a room again after a reconnect, as a request whose answer is handled here. */

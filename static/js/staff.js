@@ -730,6 +730,13 @@ client.addEventListener("held_message", (e) => {
 showConnection(client, $("connection"));
 client.addEventListener("reconnected", () => loadQueues()); // the inbox: on welcome
 client.addEventListener("refused", () => sayConnection($("connection"), "error.not_signed_in"));
+// As on a participant's page: a console that slept or lost its network is checked, or
+// connected again, at once (alerts must reach it), and an offline one says so.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") client.check();
+});
+window.addEventListener("online", () => client.resume());
+window.addEventListener("offline", () => client.reconnectNow());
 
 // Start ------------------------------------------------------------------------------------
 

@@ -313,3 +313,25 @@ async def test_screenshots_of_the_main_screens(browser, start_server):
         assert width <= viewport["width"], "no sideways scrolling"
         await page.context.close()
         await other.context.close()
+
+
+async def test_a_phone_that_loses_its_network_says_so_and_is_back_as_soon_as_it_can(browser,
+                                                                               start_server):
+    """Offline, the page said nothing: the socket looked open (unheard) and a line written
+    then sat as "sending". Back online after some time offline, the page waited out its
+    backoff (up to 30 s) before connecting. Now offline is said at once, what is written
+    waits for the connection, and the network's return connects at once."""
+    server = start_server()
+    page = await open_page(browser, server.url, viewport={"width": 390, "height": 844},
+                           is_mobile=True, has_touch=True)
+    other = await open_page(browser, server.url)
+    await join(page, name="Kuikka")
+    await join(other)
+    await page.context.set_offline(True)
+    await page.locator("#connection", has_text="Yhdistetään").wait_for(timeout=5000)
+    await say(page, "olen yhä täällä")
+    await page.locator(".message.pending", has_text="olen yhä täällä").wait_for()
+    await asyncio.sleep(12)  # attempts fail offline, and their backoff grows (8 s and more)
+    await page.context.set_offline(False)
+    await page.locator("#connection", has_text="Yhteys palautui").wait_for(timeout=4000)
+    await other.locator(".message .text", has_text="olen yhä täällä").wait_for(timeout=5000)
