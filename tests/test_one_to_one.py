@@ -462,17 +462,24 @@ async def test_auto_offer_and_an_estimate_that_follows_capacity(single):
 
 @pytest.fixture
 def slow_sweep_pair(start_server, redis_server, pg_url):
-    """Two processes whose liveness lapses only after five minutes: anything returned sooner
-    was handed back by the stopping process itself, not found by the sweeper."""
+    """Two processes whose liveness lapses only after five minutes (anything returned sooner
+    was not found by the sweeper of a lapsed process), and whose supporters are away after 2 s
+    and gone after 5 s."""
     password = create_admin({"DATABASE_URL": pg_url})
-    env = {**FAST, "presence_ttl_seconds": 300}
+    env = {**FAST, "presence_ttl_seconds": 300, "handler_gone_seconds": 2,
+           "supporter_requeue_seconds": 5}
     a = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
     b = start_server(database_url=pg_url, redis_url=redis_server.url, **env)
     return a, b, password
 
 
-async def test_a_supporter_process_stopped_cleanly_hands_its_people_back_at_once(
+async def test_a_supporter_not_back_after_their_process_stopped_cleanly_hands_their_people_back(
         slow_sweep_pair):
+    """A deploy stops Aino's process and her console does not come back. Her person waits
+    for her as for a console gone while its process lives (not handed back at the stop
+    itself, as before: a console closed with 1012 is normally back within seconds,
+    tests/test_one_to_one_process_death.py): told she is away at HANDLER_GONE_SECONDS, back
+    at the front of the queue at SUPPORTER_REQUEUE_SECONDS, by the other process."""
     a, b, password = slow_sweep_pair
     admin = StaffHttp(b.url)
     await admin.login("admin", password)
@@ -485,7 +492,10 @@ async def test_a_supporter_process_stopped_cleanly_hands_its_people_back_at_once
     await p.wait_for(_is("conv_started", conv=conv))
     mark = len(p.frames)
     a.stop(signal.SIGTERM)  # a deploy: no heartbeat lapse needed
-    await p.wait_for(_is("conv_interrupted", conv=conv), timeout=60, start=mark)
+    await p.wait_for(_is("conv_supporter_away", conv=conv), timeout=30, start=mark)
+    assert not [f for f in p.frames[mark:] if f["type"] == "conv_interrupted"]
+    interrupted = await p.wait_for(_is("conv_interrupted", conv=conv), timeout=30, start=mark)
+    assert interrupted["reason"] == "supporter_gone"
     assert (await _position(p, 1, start=mark)).get("returned") is True
     await p.close()
     await admin.close()

@@ -6,7 +6,10 @@ holds which supporter, conversation and waiting participant as sets per process.
 renews its liveness in a sorted set by heartbeat; a sweeper (any process, atomically in Lua)
 returns the participants of a dead supporter process to the FRONT of the queue, so no one is
 lost (and ends the conversations opened from an alert, for the caller to hand back to the
-group's facilitators), and ``take`` is one Lua script, so no one is assigned twice.
+group's facilitators), and ``take`` is one Lua script, so no one is assigned twice. A process
+that stops cleanly (a deploy) parks its conversations instead: they wait, bound to no process,
+for their supporter's console to come back on another one (``rebind``), and only if it does
+not in time are they handed back as a dead process's are (``parked_expired``).
 
 Requests and conversations are plain dicts (JSON-able): {"id", "identity", "lang", "topic",
 "answers", "crisis", "arrived", "band", "process"} and {"id", "request", "supporter",
@@ -107,10 +110,31 @@ class QueueBackend(Protocol):
         dropped (abandoned)."""
         ...
 
-    async def drop_process(self, process: str, keep_requests_until: float | None = None
+    async def drop_process(self, process: str, keep_requests_until: float | None = None,
+                           park: tuple[float, float] | None = None
                            ) -> tuple[list[Conversation], list[Request]]:
         """A clean shutdown: sweep this process at once. With ``keep_requests_until`` (a
-        time), its waiting requests stay queued until then for their people to claim."""
+        time), its waiting requests stay queued until then for their people to claim. With
+        ``park`` (the times at which their people are told the supporter is away, and until
+        which they wait), its conversations are neither returned nor ended: they wait, bound
+        to no process, for their supporter to come back elsewhere (``rebind``)."""
+        ...
+
+    async def rebind(self, conv_id: str, supporter: str, process: str) -> Conversation | None:
+        """The supporter's console has the conversation again, on ``process``: it is bound
+        to that process from now on (atomically: one owner), parked or not. None if it ended
+        or is not theirs."""
+        ...
+
+    async def parked_away(self, now: float) -> list[Conversation]:
+        """Parked conversations whose people are due to hear that their supporter is away:
+        each returned once, to one caller."""
+        ...
+
+    async def parked_expired(self, now: float) -> list[Conversation]:
+        """Parked conversations whose supporter did not come back in time, handed back as in
+        the sweep (from the queue: requeued at its front; from an alert: ended), each
+        returned once, to one caller."""
         ...
 
     async def append_transcript(self, conv_id: str, frame: str) -> None: ...
@@ -244,9 +268,20 @@ class MemoryQueue:
                         now: float) -> tuple[list[Conversation], list[Request]]:
         return [], []  # one process: it cannot outlive itself
 
-    async def drop_process(self, process: str, keep_requests_until: float | None = None
+    async def drop_process(self, process: str, keep_requests_until: float | None = None,
+                           park: tuple[float, float] | None = None
                            ) -> tuple[list[Conversation], list[Request]]:
-        return [], []  # the only process: its queue ends with it
+        return [], []  # the only process: its queue and conversations end with it
+
+    async def rebind(self, conv_id: str, supporter: str, process: str) -> Conversation | None:
+        conv = self._convs.get(conv_id)
+        return conv if conv is not None and conv["supporter"] == supporter else None
+
+    async def parked_away(self, now: float) -> list[Conversation]:
+        return []  # nothing outlives the only process
+
+    async def parked_expired(self, now: float) -> list[Conversation]:
+        return []
 
     async def append_transcript(self, conv_id: str, frame: str) -> None:
         if conv_id in self._convs:
@@ -289,6 +324,9 @@ class RedisQueue:
         self._return = self._redis.register_script(lua.RETURN)
         self._flag = self._redis.register_script(lua.FLAG)
         self._claim = self._redis.register_script(lua.CLAIM)
+        self._rebind = self._redis.register_script(lua.REBIND)
+        self._parked_away = self._redis.register_script(lua.PARKED_AWAY)
+        self._parked_expired = self._redis.register_script(lua.PARKED_EXPIRED)
         # A transcript outlives no conversation; the TTL only bounds one a crash left behind.
         self._transcript_seconds = transcript_seconds
         self.endings: Endings = RedisEndings(self._redis)
@@ -397,11 +435,14 @@ class RedisQueue:
         return conv
 
     async def _run_sweep(self, now: float | str, process: str, keep_until: float | str,
-                         renew: tuple[str, float] | None = None
+                         renew: tuple[str, float] | None = None,
+                         park: tuple[float, float] | None = None
                          ) -> tuple[list[Conversation], list[Request]]:
         alive, until = renew if renew is not None else ("", "")
+        away_at, park_until = park if park is not None else ("", "")
         out = await self._sweep(keys=[PROCS, QUEUE, LOAD, AVAIL],
-                                args=[now, process, BAND_RETURNED, keep_until, alive, until])
+                                args=[now, process, BAND_RETURNED, keep_until, alive, until,
+                                      park_until, away_at])
         split = out.index(b"|")
         return [json.loads(c) for c in out[:split]], [json.loads(r) for r in out[split + 1:]]
 
@@ -409,10 +450,24 @@ class RedisQueue:
                         now: float) -> tuple[list[Conversation], list[Request]]:
         return await self._run_sweep(now, "", "", renew=(process, expires_at))
 
-    async def drop_process(self, process: str, keep_requests_until: float | None = None
+    async def drop_process(self, process: str, keep_requests_until: float | None = None,
+                           park: tuple[float, float] | None = None
                            ) -> tuple[list[Conversation], list[Request]]:
         return await self._run_sweep("", process,
-                                     "" if keep_requests_until is None else keep_requests_until)
+                                     "" if keep_requests_until is None else keep_requests_until,
+                                     park=park)
+
+    async def rebind(self, conv_id: str, supporter: str, process: str) -> Conversation | None:
+        conv: Conversation | None = _decode(await self._rebind(args=[conv_id, supporter,
+                                                                     process]))
+        return conv
+
+    async def parked_away(self, now: float) -> list[Conversation]:
+        return [json.loads(c) for c in await self._parked_away(args=[now])]
+
+    async def parked_expired(self, now: float) -> list[Conversation]:
+        return [json.loads(c) for c in await self._parked_expired(keys=[QUEUE, LOAD],
+                                                                  args=[now, BAND_RETURNED])]
 
     async def append_transcript(self, conv_id: str, frame: str) -> None:
         key = P + "t:" + conv_id

@@ -20,6 +20,27 @@ local function requeue(queue, load, id, enc, band)
   unload(load, c['supporter'])
   return c
 end
+-- Its supporter's process stopped cleanly (a deploy): the conversation waits, bound to no
+-- process, for their console to come back (REBIND) until a time in 'oo:parked'; its person is
+-- told that they are away at a time in 'oo:parked:away'. Any change of owner or end unparks.
+local function unpark(id)
+  redis.call('ZREM', 'oo:parked', id)
+  redis.call('ZREM', 'oo:parked:away', id)
+end
+-- Nobody can answer in it any more: one opened from an alert in a group (its request has
+-- "alert") ends, never queued (its person is the group's facilitators' to answer; the caller
+-- tells them and reopens the alert); one from the queue is requeued in band.
+local function hand_back(queue, load, id, enc, band)
+  local c = cjson.decode(enc)
+  local alert = c['request']['alert']
+  unpark(id)
+  if alert ~= nil and alert ~= cjson.null then
+    redis.call('DEL', 'oo:c:' .. id, 'oo:t:' .. id)
+    unload(load, c['supporter'])
+  else
+    requeue(queue, load, id, enc, band)
+  end
+end
 """
 
 # KEYS: queue, load. ARGV: supporter, capacity, process, conv id, now ms, request id or '',
@@ -56,6 +77,7 @@ if not enc then return false end
 local c = cjson.decode(enc)
 redis.call('DEL', 'oo:c:' .. ARGV[1], 'oo:t:' .. ARGV[1])
 redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
+unpark(ARGV[1])
 unload(KEYS[1], c['supporter'])
 return enc
 """
@@ -67,6 +89,7 @@ local enc = redis.call('GET', 'oo:c:' .. ARGV[1])
 if not enc then return false end
 local c = requeue(KEYS[1], KEYS[2], ARGV[1], enc, tonumber(ARGV[2]))
 redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
+unpark(ARGV[1])
 return enc
 """
 
@@ -86,6 +109,7 @@ c['supporter'] = ARGV[2]
 c['supporter_name'] = t['name']
 c['process'] = t['process']
 redis.call('SADD', 'oo:pc:' .. c['process'], ARGV[1])
+unpark(ARGV[1])
 enc = cjson.encode(c)
 redis.call('SET', 'oo:c:' .. ARGV[1], enc)
 return enc
@@ -95,9 +119,11 @@ return enc
 # ARGV[3]: the band of returned people; ARGV[4]: '' or a time until which the dropped
 # process's waiting requests are kept (a clean stop: their people reconnect elsewhere and
 # claim them; a later sweep drops the rest); ARGV[5], ARGV[6]: '' or a process renewed until
-# a time first (its heartbeat, in the same round trip). Returns {returned conversations...,
-# '|', abandoned requests...}: a conversation from the queue is requeued, one opened from an
-# alert (its request has "alert") is ended.
+# a time first (its heartbeat, in the same round trip); ARGV[7], ARGV[8]: '' or, for a clean
+# stop, the times until which the dropped process's conversations wait for their supporters
+# and at which their people are told that they are away (parked: neither returned nor
+# ended). Returns {returned conversations..., '|', abandoned requests...}: a conversation
+# from the queue is requeued, one opened from an alert is ended (hand_back).
 SWEEP = LIB + """
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], ARGV[6], ARGV[5]) end
 local procs
@@ -111,16 +137,11 @@ for _, proc in ipairs(procs) do
   redis.call('ZREM', KEYS[1], proc)
   for _, id in ipairs(redis.call('SMEMBERS', 'oo:pc:' .. proc)) do
     local enc = redis.call('GET', 'oo:c:' .. id)
-    if enc then
-      local alert = cjson.decode(enc)['request']['alert']
-      if alert ~= nil and alert ~= cjson.null then
-        -- Opened from an alert in a group: it ends, never queued (its person is the group's
-        -- facilitators' to answer; the caller tells them and reopens the alert).
-        redis.call('DEL', 'oo:c:' .. id, 'oo:t:' .. id)
-        unload(KEYS[3], cjson.decode(enc)['supporter'])
-      else
-        requeue(KEYS[2], KEYS[3], id, enc, tonumber(ARGV[3]))
-      end
+    if enc and ARGV[7] ~= nil and ARGV[7] ~= '' then
+      redis.call('ZADD', 'oo:parked', ARGV[7], id)
+      redis.call('ZADD', 'oo:parked:away', ARGV[8], id)
+    elseif enc then
+      hand_back(KEYS[2], KEYS[3], id, enc, tonumber(ARGV[3]))
       table.insert(returned, enc)
     end
   end
@@ -169,4 +190,51 @@ redis.call('SADD', 'oo:pr:' .. ARGV[2], ARGV[1])
 data = cjson.encode(r)
 redis.call('SET', 'oo:r:' .. ARGV[1], data)
 return data
+"""
+
+# ARGV: conv id, supporter, process. The supporter's console is back (on ``process``): the
+# conversation is bound to that process from now on (its death, not the old one's, ends it)
+# and no longer waits as parked. False if it has ended or is someone else's.
+REBIND = LIB + """
+local enc = redis.call('GET', 'oo:c:' .. ARGV[1])
+if not enc then return false end
+local c = cjson.decode(enc)
+if c['supporter'] ~= ARGV[2] then return false end
+unpark(ARGV[1])
+if c['process'] == ARGV[3] and redis.call('SISMEMBER', 'oo:pc:' .. ARGV[3], ARGV[1]) == 1 then
+  return enc
+end
+redis.call('SREM', 'oo:pc:' .. c['process'], ARGV[1])
+c['process'] = ARGV[3]
+redis.call('SADD', 'oo:pc:' .. ARGV[3], ARGV[1])
+enc = cjson.encode(c)
+redis.call('SET', 'oo:c:' .. ARGV[1], enc)
+return enc
+"""
+
+# ARGV: now. The parked conversations whose people are due to hear that their supporter is
+# away, each returned once (to one process).
+PARKED_AWAY = """
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', 'oo:parked:away', '-inf', ARGV[1])) do
+  redis.call('ZREM', 'oo:parked:away', id)
+  local enc = redis.call('GET', 'oo:c:' .. id)
+  if enc then table.insert(out, enc) end
+end
+return out
+"""
+
+# KEYS: queue, load. ARGV: now, the band of returned people. The parked conversations whose
+# supporter did not come back in time: handed back (hand_back), each returned once.
+PARKED_EXPIRED = LIB + """
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', 'oo:parked', '-inf', ARGV[1])) do
+  local enc = redis.call('GET', 'oo:c:' .. id)
+  unpark(id)
+  if enc then
+    hand_back(KEYS[1], KEYS[2], id, enc, tonumber(ARGV[2]))
+    table.insert(out, enc)
+  end
+end
+return out
 """

@@ -3,15 +3,22 @@ that they are away (HANDLER_GONE_SECONDS with no signed-in socket anywhere), and
 SUPPORTER_REQUEUE_SECONDS their conversations end: their people from the queue are back at
 its front, for another supporter; a person in a conversation opened from an alert in a group
 is handed back to that group's facilitators (Conversations.end_abandoned). A console back in
-time (a reload, another process) is not gone."""
+time (a reload, another process) is not gone.
+
+A console closed because its process stopped cleanly (a deploy) has the same time to come back
+on another process: its conversations wait, parked in the queue's backend, bound to no process
+(OneToOne.close), and whichever live process finds them due first tells their people that the
+supporter is away, then hands them back (``parked``). Their console back binds them to its
+process (Conversations.supporter_back)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from chatserver.broker.queue import QueueBackend
+from chatserver.broker.queue import Conversation, QueueBackend
 from chatserver.core.crisis import CrisisResources
 from chatserver.core.ports import RoomAccess
 from chatserver.core.presence import STAFF_ROOM
@@ -73,10 +80,12 @@ class SupporterAbsence:
             if convs:
                 self._staff_away[account] = since
             for conv in convs:
-                await self.rooms.announce({"kind": "oo_deliver", "to": [
-                    conv["request"]["identity"]], "frame": {
-                        "type": "conv_supporter_away", "conv": conv["id"],
-                        "resources": resources}})
+                await self._tell_away(conv, resources)
+
+    async def _tell_away(self, conv: Conversation, resources: list[dict[str, Any]]) -> None:
+        await self.rooms.announce({"kind": "oo_deliver", "to": [conv["request"]["identity"]],
+                                   "frame": {"type": "conv_supporter_away", "conv": conv["id"],
+                                             "resources": resources}})
 
     async def _requeue_conversations_of(self, account: str) -> None:
         returned = 0
@@ -88,6 +97,35 @@ class SupporterAbsence:
             back = await self.backend.return_to_queue(conv["id"], queueing.BAND_RETURNED)
             if back is not None:  # not ended meanwhile
                 await self.conversations.returned(back, reason="supporter_gone")
+                returned += 1
+        if returned:
+            log.info("conversations returned to the queue", extra={"count": returned})
+            await self._changed()
+
+    async def parked(self, now: float) -> None:
+        """The conversations of a process that stopped cleanly whose supporter has not come
+        back: at HANDLER_GONE_SECONDS their people hear that the supporter is away (unless
+        the supporter is signed in somewhere, say in a second tab on another process that had
+        no reason to reconnect: then it is bound to this process instead, and goes on); at
+        SUPPORTER_REQUEUE_SECONDS they are handed back as a dead process's are (from an
+        alert: ended, back with the group's facilitators; from the queue: at its front). The
+        backend gives each to one process only."""
+        away = await self.backend.parked_away(now)
+        if away:
+            online = {info.get("member") for info in await self.rooms.present(STAFF_ROOM)}
+            resources = await self.crisis.current()
+            for conv in away:
+                if conv["supporter"] in online:
+                    await self.backend.rebind(conv["id"], conv["supporter"],
+                                              self.conversations.process)
+                else:
+                    await self._tell_away(conv, resources)
+        returned = 0
+        for conv in await self.backend.parked_expired(now):
+            if conv["request"].get("alert") is not None:
+                await self.conversations.ended_with_process(conv)
+            else:
+                await self.conversations.returned(conv, reason="supporter_gone")
                 returned += 1
         if returned:
             log.info("conversations returned to the queue", extra={"count": returned})

@@ -205,12 +205,13 @@ class Conversations:
         return 1
 
     async def ended_with_process(self, conv: Conversation) -> None:
-        """A conversation opened from an alert whose facilitator's server process died: the
-        sweep (``backend.heartbeat``, atomic, so one process tells) ended it instead of
-        putting the person in the one-to-one queue. As at SUPPORTER_REQUEUE_SECONDS
-        (``end_abandoned``): the person gets ``conv_ended`` by "gone" with the crisis lines,
-        the alert no longer points at it, and the call is open again for the group's
-        facilitators, the person told where it stands."""
+        """A conversation opened from an alert whose facilitator's server process died, or
+        stopped cleanly and they did not come back on another one in time: the sweep
+        (``backend.heartbeat`` or ``backend.parked_expired``, atomic, so one process tells)
+        ended it instead of putting the person in the one-to-one queue. As at
+        SUPPORTER_REQUEUE_SECONDS (``end_abandoned``): the person gets ``conv_ended`` by
+        "gone" with the crisis lines, the alert no longer points at it, and the call is open
+        again for the group's facilitators, the person told where it stands."""
         await self._told_ended(conv, "gone")
         await self._back_to_group(conv)
 
@@ -326,8 +327,11 @@ class Conversations:
             {"kind": "oo_rewait", "identity": client.identity.id, "request": request_id})
 
     async def supporter_back(self, conv: Conversation) -> None:
-        """The supporter's console has the conversation again: a participant who was told
-        that they were away learns that they are back (a page that was not told ignores it)."""
+        """The supporter's console has the conversation again: it is bound to this process
+        from now on (one that waited, parked, since its process stopped cleanly goes on), and
+        a participant who was told that they were away learns that they are back (a page that
+        was not told ignores it)."""
+        await self.backend.rebind(conv["id"], conv["supporter"], self.process)
         await self._send([conv["request"]["identity"]],
                          {"type": "conv_supporter_back", "conv": conv["id"]})
 

@@ -120,11 +120,17 @@ class OneToOne:
                 await self._loop
         await self._refresh.close()
         try:
-            # A clean stop hands this process's conversations back at once; the people waiting
-            # here reconnect elsewhere (1012) and claim their places with queue_resume, and
-            # another process's sweep drops the places nobody claimed after the grace time.
+            # A clean stop (a deploy) ends no conversation: they wait, bound to no process, for
+            # their supporters' consoles, closed with 1012, to come back on another process
+            # (Conversations.supporter_back), as long as for a console gone while its process
+            # lives (SupporterAbsence.parked). The people waiting here reconnect elsewhere too
+            # and claim their places with queue_resume, and another process's sweep drops the
+            # places nobody claimed after the grace time.
+            settings, now = self.rooms.settings, time.time()
             await self._swept(*await self.backend.drop_process(
-                self.process, time.time() + self.rooms.settings.queue_reattach_seconds))
+                self.process, now + settings.queue_reattach_seconds,
+                park=(now + settings.handler_gone_seconds,
+                      now + settings.supporter_requeue_seconds)))
         except (BackendUnavailable, DatabaseError, OSError, BrokerError) as exc:
             log.warning("one-to-one hand-back failed", extra={"error": type(exc).__name__})
         await self.backend.close()
@@ -138,6 +144,7 @@ class OneToOne:
                     self.process, now + settings.presence_ttl_seconds, now))
                 await self._expire_orphans()
                 await self.absence.tell_if_supporters_gone()
+                await self.absence.parked(now)
                 if self._recheck_rights:
                     await self._drop_revoked()
                 # Also what no event announces (a supporter's process died, the opening hours
