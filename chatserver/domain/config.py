@@ -105,6 +105,10 @@ class Settings:
     # A live guided session with no facilitator present this long tells the room so (and at
     # once when one is back): longer than a console's reload or a network blip.
     facilitator_away_seconds: float = 10.0
+    # The person in a private conversation with no page open on any process this long (longer
+    # than a reload or a network blip) is away: their supporter's console says so, and that
+    # they are back when a page of theirs has the conversation again.
+    person_away_seconds: float = 10.0
     # A participant waiting for one-to-one support whose connection drops keeps their place this
     # long (a phone changing networks, a reloaded page), then counts as having left. So does
     # someone whose call for help was open when their group closed (core/presence.py).
@@ -156,6 +160,7 @@ class Settings:
                     "abuse_limit", "abuse_window", "identity_retention_days", "hello_timeout",
                     "edit_window_seconds", "max_connections_per_client",
                     "maintenance_seconds", "session_timer_seconds", "facilitator_away_seconds",
+                    "person_away_seconds",
                     "queue_reattach_seconds",
                     "alert_escalate_seconds", "handler_gone_seconds",
                     "supporter_requeue_seconds",

@@ -43,9 +43,10 @@ export function initSupportConsole({ client, api, roomName }) {
   const uid = (prefix) => `${prefix}-${++counter}`;
   // A conversation's fixed texts carry their keys, so that the page's relabelling (applyTo)
   // translates them in place without rebuilding it (a draft in its box is kept).
-  function keyed(node, key) {
-    node.textContent = t(key);
+  function keyed(node, key, vars) {
+    node.textContent = t(key, vars);
     node.dataset.i18n = key;
+    if (vars) node.dataset.i18nVars = JSON.stringify(vars);
     return node;
   }
   const keyedButton = (key, onClick, className) => keyed(button("", onClick, className), key);
@@ -234,6 +235,10 @@ export function initSupportConsole({ client, api, roomName }) {
         el("span", "", t("supporter.waitedFor", { n: Math.round((frame.waited_s ?? 0) / 60) })));
     }
     node.append(facts);
+    // Whether the person is there (conv_person_away / conv_person_back), said politely.
+    const presence = el("p", "person-presence");
+    presence.setAttribute("aria-live", "polite");
+    node.append(presence);
     if (frame.handover !== undefined) {
       const handover = el("p", "handover");
       handover.append(keyed(el("strong"), "supporter.handoverNote"), " ",
@@ -392,12 +397,27 @@ export function initSupportConsole({ client, api, roomName }) {
     list.scrollTop = list.scrollHeight; // in its own box: the page and the alerts stay put
   }
 
+  /** The person's page is gone (PERSON_AWAY_SECONDS with none, on any process): said in the
+   * conversation, with its name or number, until a page of theirs has it again (`back`). What
+   * the supporter writes meanwhile waits for them (they get it with the history). */
+  function personThere(conv, there) {
+    if (!there === Boolean(conv.away)) return;
+    conv.away = !there;
+    const fromAlert = conv.frame.alert !== undefined && conv.frame.alert !== null;
+    const key = fromAlert ? (there ? "supporter.personBack" : "supporter.personAway")
+      : (there ? "supporter.participantBack" : "supporter.participantAway");
+    const line = keyed(conv.node.querySelector(".person-presence"), key,
+      fromAlert ? { name: conv.frame.name ?? "" } : { n: conv.number });
+    if (conv.node.hidden) say(line.textContent); // another tab's: its own region is not read
+  }
+
   function started(frame) {
     const known = state.convs.get(frame.conv);
     if (known) { // resumed after a reconnect: the server's history is the whole story
       const list = known.node.querySelector(".conv-messages");
       list.replaceChildren();
       for (const m of frame.history ?? []) addMessage(known, m);
+      personThere(known, !frame.person_away);
       return;
     }
     const number = ++state.count;
@@ -407,6 +427,7 @@ export function initSupportConsole({ client, api, roomName }) {
     showPanel();
     $("supporter-conv").append(conv.node);
     for (const m of frame.history ?? []) addMessage(conv, m);
+    if (frame.person_away) personThere(conv, false);
     const first = !state.current || state.convs.get(state.current)?.ended;
     if (first) state.current = frame.conv;
     renderTabs();
@@ -427,6 +448,9 @@ export function initSupportConsole({ client, api, roomName }) {
       control.disabled = true;
     }
     for (const p of node.querySelectorAll(".conv-panel")) p.hidden = true;
+    const presence = node.querySelector(".person-presence");
+    presence.replaceChildren();
+    delete presence.dataset.i18n;
     if (by !== "transfer" && by !== "gone") {
       const said = { participant: "supporter.endedByParticipant", revoked: "supporter.endedRevoked" }[by];
       node.querySelector(".conv-messages").append(el("li", "note", t(said ?? "supporter.endedByYou")));
@@ -564,6 +588,12 @@ export function initSupportConsole({ client, api, roomName }) {
     const conv = state.convs.get(e.detail.conv);
     if (conv && !conv.ended) ended(conv, e.detail.by);
   });
+  for (const [kind, there] of [["conv_person_away", false], ["conv_person_back", true]]) {
+    client.addEventListener(kind, (e) => {
+      const conv = state.convs.get(e.detail.conv);
+      if (conv && !conv.ended) personThere(conv, there);
+    });
+  }
   // While the connection is down the list is not known, and the server has made this
   // supporter unavailable (their last socket closed): show that, not a stale list.
   client.addEventListener("reconnecting", () => {

@@ -42,6 +42,7 @@ from chatserver.features.one_to_one.frames import (
     public_request,
     staff_identity,
 )
+from chatserver.features.one_to_one.person import PersonAbsence
 from chatserver.features.one_to_one.settings import SupportSettings
 from chatserver.storage.alerts import REVOKED
 from chatserver.storage.moderation import ModerationStore
@@ -76,6 +77,8 @@ class Conversations:
         self.moderation = moderation
         self.broker = broker
         self.store = store
+        # The person's page gone: their supporter hears it (conv_person_away / _back).
+        self.person = PersonAbsence(rooms, backend, broker)
 
     def frame_routes(self) -> Sequence[FrameRoute]:
         return [FrameRoute(frame, backend_errors(handler)) for frame, handler in (
@@ -105,6 +108,7 @@ class Conversations:
             frame["id"] = frame_id
         if handover is not None:
             frame["handover"] = handover
+            frame["person_away"] = await self.person.is_away(conv)
             frame["history"] = [msgspec.json.decode(t)
                                 for t in await self.backend.transcript(conv["id"])]
         await self._send([staff_identity(conv["supporter"])], frame)
@@ -286,6 +290,8 @@ class Conversations:
         client.offer(encode(await self.resumed(conv, side, frame.id)))
         if side == "supporter":
             await self.supporter_back(conv)
+        else:
+            await self.person.back(conv)
 
     async def _handed_back(self, client: Client, frame: ConvResume) -> bool:
         """The person's conversation went back to the queue while their page was away (a
@@ -342,9 +348,10 @@ class Conversations:
                                    "role": side, "resumed": True}
         if side == "participant":
             started.update(name=conv["supporter_name"], **from_alert(conv["request"]))
-        else:  # the wait they had, not the time since they arrived
+        else:  # the wait they had, not the time since they arrived; the person there or not
             started.update(public_request(conv["request"]), waited_s=round(
-                (conv["started"] - conv["request"]["arrived"]) / 1000))
+                (conv["started"] - conv["request"]["arrived"]) / 1000),
+                person_away=await self.person.is_away(conv))
         started["history"] = [msgspec.json.decode(t)
                               for t in await self.backend.transcript(conv["id"])]
         return started

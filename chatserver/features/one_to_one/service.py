@@ -145,6 +145,7 @@ class OneToOne:
                 await self._expire_orphans()
                 await self.absence.tell_if_supporters_gone()
                 await self.absence.parked(now)
+                await self.conversations.person.tell_if_gone()
                 if self._recheck_rights:
                     await self._drop_revoked()
                 # Also what no event announces (a supporter's process died, the opening hours
@@ -326,6 +327,7 @@ class OneToOne:
         return [ControlRoute("oo_deliver", self._deliver),
                 ControlRoute("oo_changed", lambda _: self._schedule_refresh()),
                 ControlRoute("oo_hold", self._on_hold),
+                ControlRoute("oo_person_ask", self.conversations.person.on_ask),
                 ControlRoute("oo_rewait", lambda event: self.on_rewait(
                     str(event["identity"]), str(event["request"]), event.get("keeper"))),
                 ControlRoute("oo_settings", self._on_settings),
@@ -425,6 +427,7 @@ class OneToOne:
             if conv is not None and conv["request"]["identity"] == client.identity.id:
                 client.offer(encode(await self.conversations.resumed(conv, "participant",
                                                                      frame.id)))
+                await self.conversations.person.back(conv)
                 return
             raise ProtocolError(ErrorCode.NOT_QUEUED)  # expired, ended, or not theirs
         await self.conversations.rewait(client, request, frame.id)
@@ -547,6 +550,7 @@ class OneToOne:
         then leaves the queue (counted as abandoned); a supporter's last socket going away
         makes them unavailable."""
         self._last_status.pop(client.id, None)
+        self.conversations.person.left(client)
         request_id = self.request_of.pop(client.id, None)
         if request_id is not None:
             clients = self.waiting.get(request_id, {})
