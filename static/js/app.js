@@ -7,6 +7,7 @@ import {
   applyTo, clearConnection, formatDateTime, formatTime, has, keyed, lang, sayConnection,
   showConnection, startLang, t,
 } from "./i18n.js";
+import { followKeyboard } from "./keyboard.js";
 import { initSupport } from "./support.js";
 
 // Where quick exit goes: a neutral page that says nothing about this one.
@@ -66,25 +67,16 @@ function show(view) {
   // A new view starts from its top (its heading is never left under the sticky header).
   window.scrollTo(0, 0);
 }
-// The on-screen keyboard of a phone. Where the browser shrinks only what is seen, not the page
-// (iOS Safari; Chrome on Android before it honoured interactive-widget in index.html), the room
-// is fitted above the keyboard: "I need help now", quick exit, the status and crisis lines above
-// the composer, a private conversation's sheet and the composer itself stay in view, instead of
-// the page being panned so that the header is above the screen. Not while pinch-zoomed, and not
-// for a few pixels (a desktop scrollbar).
-const KEYBOARD_MIN_PX = 100;
-function fitAboveKeyboard() {
-  const seen = window.visualViewport;
-  const covered = seen && seen.scale < 1.01 ? Math.round(window.innerHeight - seen.height) : 0;
-  const keyboard = covered >= KEYBOARD_MIN_PX ? covered : 0;
-  document.documentElement.style.setProperty("--keyboard", `${keyboard}px`);
-  document.body.classList.toggle("keyboard-open", keyboard > 0);
+// The on-screen keyboard of a phone (keyboard.js): the room is fitted above it, so that "I need
+// help now", quick exit, the status and crisis lines above the composer, a private
+// conversation's sheet and the composer itself stay in view, instead of the page being panned
+// so that the header is above the screen.
+followKeyboard((keyboard) => {
   if (!keyboard || !document.body.classList.contains("in-room")) return;
   window.scrollTo(0, 0);
   // The room's column to its foot: what is said privately right above the composer first.
   $("chat").scrollTop = $("chat").scrollHeight;
-}
-window.visualViewport?.addEventListener("resize", fitAboveKeyboard);
+});
 
 // Quick exit: replace this page in the tab's history, so Back does not return here.
 function quickExit() {

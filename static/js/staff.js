@@ -10,6 +10,7 @@ import { roster as makeRoster } from "./group-members.js";
 import {
   applyTo, formatDateTime, formatDuration, formatTime, lang, sayConnection, showConnection, startLang, t,
 } from "./i18n.js";
+import { followKeyboard } from "./keyboard.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 import { initSupportConsole } from "./support-console.js";
 
@@ -18,6 +19,12 @@ const client = new ChatClient({ useToken: false });
 // One-to-one support, and the private conversations opened from alerts: support-console.js.
 const supportConsole = initSupportConsole({ client, api, roomName: (id) => roomName(id) });
 const signals = initAlertSignals(); // tone, desktop notifications, the inbox bar on a phone
+// A conversation shown from the inbox or a report: on a phone the inbox's sheet is put away
+// first, or it would stay over the conversation and its composer.
+const conversations = {
+  ...supportConsole,
+  show(conv) { signals.closeInbox(); supportConsole.show(conv); },
+};
 const state = {
   rooms: new Map(), // id -> { info, joined, error, frames: Map seq -> frame, members, controls, me }
   names: new Map(), // room id -> its names, for every room (alerts can come from any)
@@ -84,7 +91,7 @@ function updateCounts() {
 
 // The shared alert inbox: alert-inbox.js.
 const inbox = initAlertInbox({
-  client, api, roomName, signals, urgent, say, conversations: supportConsole,
+  client, api, roomName, signals, urgent, say, conversations,
   mayGoTo: (room) => Boolean(state.rooms.get(room)?.info),
   goTo: (room, seq) => { signals.closeInbox(); selectRoom(room, seq); },
   onChange: () => { updateCounts(); if (state.reportsShown) renderReports(); },
@@ -127,7 +134,7 @@ function renderReports() {
       item.append(el("p", "hint", t("reports.worriedHint")));
       const alert = inbox.ofReport(report.id);
       if (alert?.conv && supportConsole.has(alert.conv)) {
-        tools.append(button(t("alerts.convShow"), () => supportConsole.show(alert.conv)));
+        tools.append(button(t("alerts.convShow"), () => conversations.show(alert.conv)));
       } else if (alert && alert.state !== "resolved" && !alert.conv) {
         const talk = button(t("alerts.talk"), () => inbox.talk(alert.id), "");
         talk.setAttribute("aria-label", t("alerts.talkTo", { name }));
@@ -737,6 +744,26 @@ document.addEventListener("visibilitychange", () => {
 });
 window.addEventListener("online", () => client.resume());
 window.addEventListener("offline", () => client.reconnectNow());
+
+// The on-screen keyboard of a phone (keyboard.js; console.css fits the page above it). What is
+// being typed in stays in view: a conversation's or the room's composer with the last messages
+// right above it, ending above the bar with the inbox's counts (a new alert is seen there); a
+// note in the inbox's sheet, which ends above the keyboard, in the sheet's own scroll.
+followKeyboard((keyboard) => {
+  const field = document.activeElement;
+  if (!keyboard || !field?.matches("textarea, input, select") || !$("console").contains(field)) return;
+  if ($("inbox").contains(field)) {
+    field.scrollIntoView({ block: "nearest" });
+    return;
+  }
+  const box = field.closest(".conversation, .room-view");
+  const messages = box?.querySelector(".messages");
+  if (messages && field.closest(".send-form")) messages.scrollTop = messages.scrollHeight;
+  const toggle = $("inbox-toggle");
+  const end = toggle.offsetHeight ? toggle.getBoundingClientRect().top : window.innerHeight - keyboard;
+  const shown = (field.closest(".send-form") ?? field).getBoundingClientRect();
+  if (shown.bottom > end || shown.top < 0) window.scrollBy(0, shown.bottom - end + 8);
+});
 
 // Start ------------------------------------------------------------------------------------
 

@@ -96,3 +96,74 @@ async def test_the_keyboard_open_hides_neither_help_nor_a_private_conversation(
         "document.getElementById('side-conv').getBoundingClientRect().bottom") == PHONE["height"]
     for page in (person, sanna):
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_facilitators_phone_keeps_the_conversation_and_the_inbox_above_the_keyboard(
+        browser, staff_server) -> None:
+    """A facilitator answers a person in crisis from a 390x844 phone: the conversation opened
+    from the alert is not left under the inbox's sheet, and with the keyboard open its composer,
+    the person's last message and the bar with the inbox's counts are above the keyboard; a
+    new alert while she types is seen on that bar; a note on the alert, typed in the inbox's
+    sheet, is in view with the sheet's top."""
+    server, _ = staff_server
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, **phone)
+    await sanna.context.add_init_script(KEYBOARD_STAND_IN)
+    await sanna.reload()
+    await sanna.wait_for_selector("#room-view:not([hidden])")
+    viewport = await sanna.get_attribute("meta[name=viewport]", "content")
+    assert "interactive-widget=resizes-content" in (viewport or "")
+    person = await participant_page(browser, server.url, **phone)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await person.click("#help-close")
+
+    # From the alert in the inbox's sheet: the sheet goes, the conversation is there to answer.
+    await sanna.locator("#inbox-toggle.active").click()
+    alert = sanna.locator("#alerts li", has_text="Kuikka")
+    await alert.get_by_role("button", name="Keskustele kahden kesken: Kuikka").click()
+    await person.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
+    for n in range(1, 9):
+        await person.fill("#support-text", f"Kuikka kirjoittaa {n}")
+        await person.press("#support-text", "Enter")
+    conv = "#supporter-conv .conversation:not([hidden])"
+    await sanna.locator(f"{conv} .conv-messages li", has_text="kirjoittaa 8").wait_for()
+    assert await sanna.evaluate(
+        f"document.activeElement === document.querySelector('{conv} .conv-text')")
+    assert not await sanna.locator("#inbox").is_visible()
+
+    # Sanna starts typing: the keyboard covers the lower 336 px.
+    await sanna.evaluate(f"window.__keyboard({KEYBOARD})")
+    await wait_until(sanna, "document.getElementById('inbox-toggle').getBoundingClientRect()"
+                            f".bottom <= window.innerHeight - {KEYBOARD}")
+    for selector in (f"{conv} .conv-text", f"{conv} .conv-messages li:last-child",
+                     "#inbox-toggle"):
+        assert await above_keyboard(sanna, selector), selector
+    assert "kirjoittaa 8" in await sanna.inner_text(f"{conv} .conv-messages li:last-child")
+    # Someone else calls for help while she types: the bar above the keyboard says so.
+    other = await participant_page(browser, server.url, **phone)
+    await join(other, name="Tikka")
+    await other.click("#help-now")
+    await other.click("#help-close")
+    await sanna.locator("#inbox-toggle.active", has_text="(1)").wait_for()
+    assert await above_keyboard(sanna, "#inbox-toggle")
+
+    # The keyboard closes; she opens the inbox and writes a note on Kuikka's alert: the sheet
+    # ends above the keyboard, its top (where it is closed) and the note are seen.
+    await sanna.evaluate("window.__keyboard(0)")
+    await sanna.click("#inbox-toggle")
+    await alert.get_by_role("button", name="Merkitse hoidetuksi").click()
+    note = "#alerts li .resolve-form:not([hidden]) textarea"
+    await sanna.focus(note)
+    await sanna.evaluate(f"window.__keyboard({KEYBOARD})")
+    await wait_until(sanna, "document.getElementById('inbox').getBoundingClientRect()"
+                            f".bottom <= window.innerHeight - {KEYBOARD}")
+    for selector in ("#inbox-close", note, "#inbox-toggle"):
+        assert await above_keyboard(sanna, selector), selector
+
+    # Closed again: the sheet and the bar are at the foot of the screen.
+    await sanna.evaluate("window.__keyboard(0)")
+    await wait_until(sanna, "document.getElementById('inbox-toggle').getBoundingClientRect()"
+                            " .bottom === window.innerHeight")
+    for page in (person, other, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
