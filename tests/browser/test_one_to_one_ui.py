@@ -391,15 +391,18 @@ async def test_a_ban_ends_the_conversation_and_the_next_request_is_refused_in_wo
     assert sanna.errors == [] and aino.errors == []  # type: ignore[attr-defined]
 
 
-async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
+async def test_a_supporter_not_back_after_their_process_stopped_puts_the_person_at_the_front(
         browser, start_server, redis_server, pg_url):
-    """Two processes sharing Redis and PostgreSQL: Sanna on A, the participant on B. A stops:
-    the participant is told, and waits at the front again; Sanna, back on A, takes her."""
+    """Two processes sharing Redis and PostgreSQL: Sanna on A, the participant on B. A stops
+    and Sanna's console has nowhere to come back to within the graces (a console back in time
+    carries on: tests/test_one_to_one_process_death.py): the participant is told, and waits at
+    the front again; Sanna, back on A, takes her."""
     from chatserver.testing import FAST, add_facilitator, create_admin
 
     password = create_admin({"DATABASE_URL": pg_url})
-    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
-    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST)
+    graces = {"handler_gone_seconds": 2, "supporter_requeue_seconds": 5}
+    a = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **graces)
+    b = start_server(database_url=pg_url, redis_url=redis_server.url, **FAST, **graces)
     admin = StaffHttp(b.url)
     await admin.login("admin", password)
     await add_facilitator(admin, "sanna", ["olohuone"])
@@ -415,7 +418,7 @@ async def test_a_stopped_supporter_process_puts_the_person_back_at_the_front(
     # console that never had the conversation has nothing to say ended).
     await sanna.locator("#supporter-conv .conversation").first.wait_for()
 
-    a.stop()  # a deploy: A hands its conversations back
+    a.stop()  # a deploy: A's conversations wait for their supporters, 5 s here
     await aino.wait_for_selector("#support-waiting:not([hidden])", timeout=60000)
     await aino.locator("#support-returned:not([hidden])").wait_for()
     await place(aino, 1)
