@@ -11,12 +11,18 @@ from tests.browser.test_participant_ui import join, open_page, say, wait_until
 pytestmark = pytest.mark.browser
 
 
-async def test_a_warned_message_is_hidden_until_opened(browser, start_server):
-    server = start_server()
-    writer = await open_page(browser, server.url)
-    reader = await open_page(browser, server.url)
+async def _two_in_the_room(browser, url: str):
+    """A writer and a reader, both joined to the first room."""
+    writer = await open_page(browser, url)
+    reader = await open_page(browser, url)
     await join(writer)
     await join(reader)
+    return writer, reader
+
+
+async def test_a_warned_message_is_hidden_until_opened(browser, start_server):
+    server = start_server()
+    writer, reader = await _two_in_the_room(browser, server.url)
     await writer.check("#cw")
     await writer.fill("#cw-topic", "väkivalta")
     await say(writer, "Kerron nyt jotain raskasta.")
@@ -33,10 +39,7 @@ async def test_a_warned_message_is_hidden_until_opened(browser, start_server):
 
 async def test_a_reaction_with_the_keyboard_alone(browser, start_server):
     server = start_server()
-    writer = await open_page(browser, server.url)
-    reader = await open_page(browser, server.url)
-    await join(writer)
-    await join(reader)
+    writer, reader = await _two_in_the_room(browser, server.url)
     await say(writer, "Tänään oli vaikeaa.")
     await reader.locator(".message .text", has_text="vaikeaa").wait_for()
     await reader.focus("#text")
@@ -58,17 +61,9 @@ async def test_a_reaction_with_the_keyboard_alone(browser, start_server):
 
 async def test_edit_delete_and_leave_with_erase(browser, start_server):
     server = start_server()
-    writer = await open_page(browser, server.url)
-    reader = await open_page(browser, server.url)
-    await join(writer)
-    await join(reader)
+    writer, reader = await _two_in_the_room(browser, server.url)
     await say(writer, "kirjoitin väärin")
-    mine = writer.locator(".message:not(.pending)", has_text="kirjoitin väärin")
-    await mine.wait_for()
-    await mine.locator(".menu-button").click()
-    await mine.get_by_role("button", name="Muokkaa").click()
-    await writer.fill("#text", "kirjoitin oikein")
-    await writer.press("#text", "Enter")
+    await _edit(writer, "kirjoitin väärin", "kirjoitin oikein")
     await reader.locator(".message .text", has_text="kirjoitin oikein").wait_for()
     assert await reader.locator(".message .edited").count() == 1
     await asyncio.sleep(2.1)  # a newcomer writes at most every 2 s
@@ -91,10 +86,7 @@ async def test_edit_delete_and_leave_with_erase(browser, start_server):
 
 async def test_erase_everywhere_from_the_settings(browser, start_server):
     server = start_server()
-    writer = await open_page(browser, server.url)
-    reader = await open_page(browser, server.url)
-    await join(writer)
-    await join(reader)
+    writer, reader = await _two_in_the_room(browser, server.url)
     await say(writer, "poistan tämän myöhemmin")
     await reader.locator(".message .text", has_text="myöhemmin").wait_for()
     await writer.click("#leave")
@@ -105,7 +97,6 @@ async def test_erase_everywhere_from_the_settings(browser, start_server):
     await wait_until(writer, "document.getElementById('forgotten').textContent.includes('1')")
     await reader.locator(".message .removed").wait_for()
     assert await reader.locator(".message .text", has_text="myöhemmin").count() == 0
-
 
 async def _edit(page, original: str, new: str) -> None:
     mine = page.locator(".message:not(.pending)", has_text=original)
@@ -120,10 +111,7 @@ async def test_an_edit_with_a_phone_number_asks_first_and_then_goes_through(brow
                                                                            start_server):
     # The page dropped the server's question about an edit: the new text vanished, unsaid.
     server = start_server()
-    writer = await open_page(browser, server.url)
-    reader = await open_page(browser, server.url)
-    await join(writer)
-    await join(reader)
+    writer, reader = await _two_in_the_room(browser, server.url)
     await say(writer, "soita minulle joskus")
     await _edit(writer, "soita minulle joskus", "soita minulle 040 123 4567")
     ask = writer.locator("#private-notice", has_text="yhteystietoja")
@@ -137,10 +125,7 @@ async def test_an_edit_with_a_phone_number_asks_first_and_then_goes_through(brow
 
 async def test_an_edit_too_late_keeps_its_text_and_says_why(browser, start_server):
     server = start_server(edit_window_seconds="1")
-    writer = await open_page(browser, server.url)
-    reader = await open_page(browser, server.url)
-    await join(writer)
-    await join(reader)
+    writer, reader = await _two_in_the_room(browser, server.url)
     await say(writer, "hei kaikki")
     await reader.locator(".message .text", has_text="hei kaikki").wait_for()
     await asyncio.sleep(1.5)
