@@ -1344,8 +1344,10 @@ async function nextMeeting(room) {
 client.addEventListener("refused", () => {
   const line = $("connection");
   clearConnection(line);
-  line.replaceChildren(el("span", "", t("connection.stopped")), " ",
-    button(t("connection.reload"), () => location.reload(), "secondary"));
+  // Keyed, so that a language picked while (or just before) it is said relabels it.
+  line.replaceChildren(keyed(el("span", "", t("connection.stopped")), "connection.stopped"), " ",
+    keyed(button(t("connection.reload"), () => location.reload(), "secondary"),
+      "connection.reload"));
   line.hidden = false;
 });
 // A socket can be half-open after the phone slept or the network changed: checked at once.

@@ -107,12 +107,14 @@ const fading = new WeakMap();
 export function sayConnection(line, key, fade = false) {
   clearTimeout(fading.get(line));
   line.textContent = t(key);
+  line.dataset.i18n = key; // a language picked meanwhile relabels it (applyTo)
   line.hidden = false;
   if (fade) fading.set(line, setTimeout(() => { line.hidden = true; }, 2500));
 }
 /** Take the line away (or put other words in it): a "back" said before does not fade them. */
 export function clearConnection(line) {
   clearTimeout(fading.get(line));
+  delete line.dataset.i18n;
   line.hidden = true;
 }
 /** Show the connection's state in a status line while it reconnects. `whole()` says whether

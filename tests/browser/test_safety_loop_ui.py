@@ -359,14 +359,17 @@ async def test_when_reconnecting_stops_the_page_says_so_and_what_to_do(
         browser: Browser, start_server: Any) -> None:
     """The server closes a welcomed connection for good (1008 after repeated bad frames):
     the page does not say "Reconnecting…" for ever; it says that the connection will not
-    come back by itself and offers to reload, in the page's language."""
+    come back by itself and offers to reload, in the page's language, also one picked after
+    it was said."""
     server = start_server(**FAST)
     person = await participant_page(browser, server.url, viewport=PHONE)
     sockets = await relayed(person)
     await join(person, name="Kuikka")
-    await person.select_option("#lang", "sv")
     for _ in range(30):
         sockets.servers[0].send("not json")
+    said = person.locator("#connection", has_text="eikä se palaa itsestään")
+    await said.wait_for(timeout=10000)
+    await person.select_option("#lang", "sv")
     line = person.locator("#connection", has_text="kommer inte tillbaka av sig själv")
     await line.wait_for(timeout=10000)
     assert await line.get_attribute("role") == "status"
