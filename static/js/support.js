@@ -293,7 +293,17 @@ export function initSupport({ client, show, renderResources, beside, lines }) {
     state.side = side;
     setPhase("conv", false);
     $("support-text").focus();
-    say(t(state.fromAlert ? "support.startedFromAlert" : "support.started", { name: state.name }));
+    opening();
+    say(t(openingKey(), { name: state.name }));
+  }
+
+  // Who is there and why, as the conversation's first line: a person in distress whose
+  // screen turns into an empty conversation must see that a facilitator asked to talk.
+  function openingKey() {
+    return state.fromAlert ? "support.startedFromAlert" : "support.started";
+  }
+  function opening() {
+    note(openingKey(), { name: state.name });
   }
 
   function setComposer(on) {
@@ -314,6 +324,7 @@ export function initSupport({ client, show, renderResources, beside, lines }) {
     }
     state.echoes = [];
     $("support-messages").replaceChildren();
+    opening();
     for (const m of frame.history ?? []) addMessage(m, m.from === "participant");
     $("support-messages").append(...pending);
   }

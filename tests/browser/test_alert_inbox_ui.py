@@ -497,6 +497,10 @@ async def test_a_private_conversation_from_an_alert_opens_beside_the_group_and_e
     # The person sees it beside the group: on a phone a sheet below the header.
     await person.wait_for_selector("#side-conv:not([hidden]) #support-conv:not([hidden])")
     assert await person.inner_text("#support-conv-title") == "Keskustelu: Sanna"
+    # Not an empty box: why it opened is its first line, on the screen.
+    opened = person.locator("#support-messages .note",
+                            has_text="Ohjaaja Sanna haluaa jutella kanssasi kahden kesken.")
+    assert await opened.is_visible()
     assert await person.is_visible("#chat")
     for selector in ("#help-now", "#quick-exit", "#support-text", "#support-conv-title"):
         assert await in_view(person, selector), selector
