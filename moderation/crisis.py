@@ -126,6 +126,13 @@ MEANS_FI = (
     phrase("fi:nukkua ikuisesti", r"nukkua|nukahtaa|nukkuisin|nukahtaisin|nukahdan|nukun|"
            r"nukkumaan", r"ikuisesti|pysyvästi|ikiajoiksi|ikuiseen|lopullisesti|ikuisiksi",
            gap=1),
+    # "Sleeping away" wished for (a common way to say dying without the word): the wish
+    # first and "pois" right after the verb, so that sleeping off a hangover ("nukkua
+    # krapula pois", "nukun väsymyksen pois") stays out.
+    phrase("fi:haluan nukkua pois", r"halu\w*|haluis\w*|toivo\w*|toivois\w*|voisinpa|kunpa",
+           r"nukkua|nukahtaa|nukkumaan|nukahtamaan", r"pois", gaps=(2, 0),
+           not_after=r"tämä|tämän|tätä|tää|tän|tuo|tuon|tuota|se|sen|sitä|ne|nää|krapula\w*|flunssa\w*|väsymy\w*|"
+           r"päänsär\w*|kiukku\w*|vihai\w*|huolet|huolia|murheet|stressi\w*"),
     phrase("fi:lakata olemasta", r"lakata|lakkaan|lakkaisin|lakkaamaan", r"olemasta|elämästä"),
     phrase("fi:hyvästi kaikki", r"hyvästi|hyvästit|jäähyväiset",
            r"kaikki|kaikille|te|teille|maailma|rakkaat|ystävät|kaverit|ryhmä|kaikki\w*",

@@ -253,6 +253,9 @@ CRISIS_POSITIVE = (
     Example("ei ole mitään syytä elää", "fi"),
     Example("hyppään junan alle", "fi"),
     Example("en halua herätä aamulla", "fi"),
+    Example("haluaisin vaan nukahtaa pois", "fi", "sleeping away"),
+    Example("toivon et voisin nukkua pois", "fi", "sleeping away"),
+    Example("haluan vain nukkua pois täältä", "fi", "sleeping away"),
     Example("tap4n itsen1", "fi", "LEET"),
     Example("itsetuhoisia ajatuksia", "fi"),
     Example("jag vill dö", "sv"),
@@ -351,6 +354,9 @@ CRISIS_POSITIVE = (
 
 CRISIS_NEGATIVE = (
     Example("tapaan ystävän huomenna", "fi", "tavata, to meet"),
+    Example("haluan nukkua krapulan pois", "fi", "sleeping off a hangover"),
+    Example("nukuin väsymyksen pois", "fi"),
+    Example("haluan nukkua pois tämän flunssan", "fi"),
     Example("tapasin hänet ryhmässä", "fi"),
     Example("tapaamme ensi viikolla", "fi"),
     Example("kuolla nauruun", "fi", "die laughing"),
