@@ -357,10 +357,16 @@ FINNISH = (
        gaps=(1, 2)),
     _p("fi:en halua herätä", r"en|enkä", r"halu\w*", r"herätä", gaps=(1, 1)),
     _p("fi:etten heräisi", r"etten|enkä", r"herää|heräis\w*|herätä", gap=1),
+    # Hoping not to wake up at all, not in time ("jos en herää ajoissa").
+    _p("fi:kunpa en heräisi", r"jos|kunpa|kumpa|toivottavasti|toivon", r"en",
+       r"heräis\w*|herää|heräiskään|heräisikään", gaps=(1, 0),
+       not_after=r"ajoissa|aikaisin|aamulla|liian|ennen|kello\w*|klo|herätys\w*|yöllä|"
+       r"huomenna|heti|siihen|tähän|vaikka"),
     _p("fi:elämä ei kanna", r"elämä\w*", r"ei", r"kanna\w*", gaps=(1, 0)),
     _p("fi:ei syytä elää", r"syytä|syyt|järkeä|järkee|pointtia", r"elää"),
     _p("fi:pois tästä elämästä", r"pois", r"elämästä", gap=1),
-    _p("fi:parempi ilman minua", r"parempi|paremmin", r"ilman", r"minua|mua", gaps=(0, 0)),
+    _p("fi:parempi ilman minua", r"parempi|paremmin|helpompi|helpompaa|helpommin", r"ilman",
+       r"minua|mua", gaps=(0, 0)),
     _p("fi:käski tappaa itteni", r"käski|käskee|käskivät|sanoi|sano|sanoivat|sanottiin|"
        r"käskettiin|kirjoitti|kirjotti|kirjoitettiin", r"tapa|tappaa|tappamaan|hirttää|"
        r"hirttäydy|hirttäytymään", r"it(se|te)(s|si|ni|nsä)|ittes|ittees", gaps=(3, 0)),
@@ -432,6 +438,8 @@ SWEDISH = (
     _p("sv:hänga mig", r"hänga|hänger|hängt", r"mig|mej|sig"),
     _p("sv:döda mig själv", r"döda|dödar", _ME_SV, r"själv"),
     _p("sv:bättre utan mig", r"bättre", r"utan", _ME_SV, gaps=(1, 0)),
+    _p("sv:ingen mening med att leva", r"ingen", r"mening|id[ée]|poäng", r"med|i|att",
+       r"livet|leva", gaps=(0, 0, 1)),
     _p("sv:bryr mig inte om jag dör", r"bryr|bryter", r"mig|mej", r"inte", r"om|ifall",
        r"jag|det", r"dör|dog|död|dödar", gaps=(0, 0, 0, 0, 1)),
     _p("sv:tagit för mycket", r"tog|tagit|använt|använde|knaprat|knaprade", r"för",
@@ -491,6 +499,11 @@ ENGLISH = (
        r"everyone|everybody|my|all|the", gaps=(3, 0, 0), negatable=True,
        not_after=r"tax\w*|bill\w*|company|team|project"),
     _p("en:end it all", r"end|ending|ended", r"it", r"all"),
+    # Meaning to end "things" or "everything", not a relationship ("with him"), a meeting
+    # ("early", "here") or a subscription.
+    _p("en:going to end things", r"plan|planning|going|gonna|want|wanna|ready|decided|need",
+       r"to", r"end", r"things|everything", gaps=(1, 0, 0),
+       not_after=r"with|between|off|on|at|for|here|there|early|properly|nicely|well"),
     _p("en:end my life", r"end|ending|ended|take|taking|took", r"my|own", r"life",
        gaps=(1, 1), not_after=r"back|in|into|over|seriously"),
     _p("en:self harm", r"self", r"harm\w*"),
