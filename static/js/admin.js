@@ -7,6 +7,7 @@ import { relabelStats, renderStatsRooms, startStats } from "./admin-stats.js";
 import { $, button, el, field } from "./dom.js";
 import { inviteMaker, roster } from "./group-members.js";
 import { LANGS, applyTo, formatDateTime, has, lang, locale, startLang, t } from "./i18n.js";
+import { watchOpenAlerts } from "./open-alerts.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const api = new StaffApi();
@@ -569,6 +570,7 @@ async function start() {
   await startLang($("lang"), relabel);
   await signIn(api, async () => {
     showAccount(api);
+    watchOpenAlerts(api);
     $("admin").hidden = false;
     if (api.account.role !== "admin") {
       $("not-admin").hidden = false;

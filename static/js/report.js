@@ -8,6 +8,7 @@
 import { $, el } from "./dom.js";
 import { applyTo, lang, locale, startLang, t } from "./i18n.js";
 import { barChart, compact, intervalChart } from "./report-charts.js";
+import { watchOpenAlerts } from "./open-alerts.js";
 import { signIn, showAccount, StaffApi, staffError } from "./staffapi.js";
 
 const FEWER = "fewer_than_5";
@@ -283,6 +284,7 @@ async function start() {
   compact.addEventListener("change", render); // the plots' layout follows the screen's width
   await signIn(api, async () => {
     showAccount(api);
+    watchOpenAlerts(api);
     $("to-staff").hidden = false;
     $("to-admin").hidden = api.account.role !== "admin";
     const all = await fetch("/api/rooms", { cache: "no-store" }).then((r) => r.json());

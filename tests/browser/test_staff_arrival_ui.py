@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from chatserver.testing import FACILITATOR_PASSWORD
-from tests.browser.staff_helpers import participant_page
+from tests.browser.staff_helpers import participant_page, sign_in
 from tests.browser.test_alert_inbox_ui import console_page, two_processes
 from tests.browser.test_help_in_view_ui import PHONE, in_view
 from tests.browser.test_participant_ui import join, wait_until
@@ -68,5 +68,35 @@ async def test_a_person_told_nobody_is_there_hears_when_a_facilitator_comes_late
     await person.locator("#support-messages .message:not(.mine)",
                          has_text="Olen yhä täällä.").wait_for(timeout=15000)
     assert "ei ole juuri nyt paikalla" not in await person.inner_text("#private")
+    for page in (person, sanna):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_admin_pages_say_that_a_call_waits_and_lead_to_the_console(
+        browser: Browser, staff_server) -> None:
+    """Sanna is signed in but on the admin pages, which hold no live connection: she is not
+    counted as there, so the person is told that nobody is. The page she is on says that a
+    call waits untaken, with the way to the console; once she is there, the person reads
+    that a facilitator has been told."""
+    server, _ = staff_server
+    person = await participant_page(browser, server.url, viewport=PHONE, is_mobile=True,
+                                     has_touch=True)
+    await join(person, name="Kuikka")
+    await person.click("#help-now")
+    await person.click("#help-close")
+    await help_status(person, "Yksikään ohjaaja ei ole")
+
+    sanna = await sign_in(browser, server.url, "sanna", FACILITATOR_PASSWORD, path="/admin")
+    waiting = sanna.locator("#open-alerts[role=status]")
+    await waiting.filter(has_text="joita kukaan ei ole ottanut hoitaakseen: 1.").wait_for()
+    await asyncio.sleep(1)
+    await help_status(person, "Yksikään ohjaaja ei ole")  # the admin page does not count
+    await sanna.select_option("#lang", "sv")
+    await waiting.filter(has_text="Öppna larm som ingen har tagit hand om: 1.").wait_for()
+    await sanna.select_option("#lang", "fi")
+    await waiting.get_by_role("link", name="Avaa ohjaajan näkymä").click()
+    await sanna.wait_for_selector("#console:not([hidden])")
+    await sanna.locator("#alerts li", has_text="Kuikka").wait_for()
+    await help_status(person, "Ohjaajalle on kerrottu")
     for page in (person, sanna):
         assert page.errors == []  # type: ignore[attr-defined]
