@@ -138,6 +138,10 @@ MEANS_FI = (
            r"kaikki|kaikille|te|teille|maailma|rakkaat|ystävät|kaverit|ryhmä|kaikki\w*",
            not_before=r"sano|sanoin|sanon|sanoa|sanotaan|heitin|jätin|heitetään|jätetään"),
     phrase("fi:kiitos kaikille ja hyvästi", r"kiitos|kiitti|kiitokset", r"hyvästi", gap=3),
+    # Written, "my last message": the possessive only ("luin viimeisen viestin" is reading).
+    phrase("fi:kirjoitin viimeisen viestini", r"viimeisen|viimesen|viimeistä|viimestä",
+           r"viestini|viestiäni|kirjeeni|kirjettäni|postaukseni|kirjoitukseni",
+           not_after=r"jälkeen|jälkee|perään|mukaan|myötä"),
     phrase("fi:viimeinen viestini", r"viimeinen|viimenen|viimonen|viimeiseksi",
            r"viesti\w*|postaus\w*|kirjoitus\w*",
            not_after=r"tänään|täksi|tälle|illalle|illaksi|tältä|ennen|tässä|ryhmässä|"
@@ -386,6 +390,8 @@ FINNISH = (
     # Conditional only: the present "kukaan ei kaipaa minua" is loneliness, not an absence.
     _p("fi:kukaan ei kaipaisi minua", r"kukaan|kenkään", r"ei",
        r"kaipais\w*|ikävöis\w*|suris\w*", r"minua|mua|minuu|meikää", gaps=(0, 1, 1)),
+    _p("fi:ei kukaan kaipaisi minua", r"ei", r"kukaan|kenkään",
+       r"kaipais\w*|ikävöis\w*|suris\w*", r"minua|mua|minuu|meikää", gaps=(0, 1, 1)),
     _p("fi:kukaan ei jäisi kaipaamaan", r"kukaan|kenkään", r"ei", r"jäis\w*",
        r"kaipaamaan|ikävöimään|suremaan", gaps=(0, 1, 1)),
     # Nobody would care if I died: the writer's own absence, never someone else's ("sua").
@@ -408,7 +414,7 @@ FINNISH = (
     _p("fi:hirtän itseni", r"hirt\w*", _SELF_FI, gap=1),
     # First person and infinitive only: "hyppää junan alle" is said to someone (harm.py).
     _p("fi:junan alle", _JUMP_FI + r"|menen|meen|mennä|menisin|menin|mennään",
-       r"junan|auton|rekan|metron", r"alle",
+       r"junan|auton|rekan|metron", r"alle|eteen",
        gaps=(2, 0)),
     _p("fi:päättää elämäni", r"lopet\w*|päät(tää|än|täisin|ä)", r"elämä(ni|nsä|än)"),
 )
@@ -452,6 +458,8 @@ SWEDISH = (
        gaps=(1, 0, 0)),
     _p("sv:jag är en börda", r"är|känner|blivit|var", r"börda|belastning", r"för",
        r"alla|min|mina|andra", gaps=(3, 0, 0), negatable=True),
+    _p("sv:jag är bara en börda", r"jag", r"är|blivit|känner", r"bara|enbart|endast|ju",
+       r"en", r"börda|belastning", gaps=(0, 1, 0, 0), negatable=True),
     _p("sv:ingen skulle bry sig om jag dog", r"ingen", r"om|ifall|när", r"jag",
        r"dog|dör|döde|dött|död|försvann|försvinner|försvinna", gaps=(3, 0, 2)),
     _p("sv:ingen skulle sakna mig", r"ingen", r"skulle|kommer|ska", r"sakna|saknar|sörja",
@@ -477,6 +485,9 @@ ENGLISH = (
        r"to|should", r"kys", gaps=(0, 0, 1)),
     _p("en:never been born", r"never|not", r"been", r"born", not_after=r"in|on|at|yet|when|again|"
        r"before|into"),
+    # Wished, of oneself ("I wish I was never born"); not "he was never born in Finland".
+    _p("en:wish i was never born", r"wish|wished|wishing", r"i|id", r"was|were|had", r"never",
+       r"born", gaps=(0, 0, 0, 0)),
     _p("en:tired of living", r"tired|sick|exhausted", r"of|with", r"living|existing|life",
        not_after=r"in|on|at|with|like|this|here|there|alone|paycheck|pay"),
     _p("en:tired of being alive", r"tired|sick|exhausted", r"of", r"being", r"alive"),
@@ -498,6 +509,8 @@ ENGLISH = (
     _p("en:i am a burden", r"im|am|feel|felt|being|been", r"burden", r"to|on|for",
        r"everyone|everybody|my|all|the", gaps=(3, 0, 0), negatable=True,
        not_after=r"tax\w*|bill\w*|company|team|project"),
+    _p("en:just a burden", r"im|i|am", r"just|only|nothing|such", r"a|but|more", r"burden",
+       gaps=(1, 0, 1), negatable=True),
     _p("en:end it all", r"end|ending|ended", r"it", r"all"),
     # Meaning to end "things" or "everything", not a relationship ("with him"), a meeting
     # ("early", "here") or a subscription.
