@@ -381,7 +381,8 @@ async def test_an_admin_online_hears_that_an_alert_is_untaken_again(browser, qui
     await wait_until(admin, "document.getElementById('urgent-live').textContent"
                      ".startsWith('Taas hoitamatta (Sanna poistui linjoilta)')")
     assert await alert.get_by_role("button", name="Kuittaa").count() == 1
-    await person.locator("#help-dialog-status", has_text="Muille ohjaajille on kerrottu").wait_for()
+    await person.locator("#help-dialog-status",
+                         has_text="Ohjaajille on kerrottu uudelleen").wait_for()
     assert person.errors == [] and admin.errors == []  # type: ignore[attr-defined]
 
 
@@ -702,7 +703,7 @@ async def test_a_facilitator_gone_too_long_leaves_the_person_with_the_group_not_
     even write to them, and Ville's inbox (he facilitates the group too) offered no way to
     talk with them. Now the conversation beside the group says that Sanna did not come back
     and that it is not Kuikka's doing, with the crisis lines; above the composer Kuikka reads
-    that the other facilitators have been told; Ville's inbox shows the call open with "talk
+    that the facilitators have been told again; Ville's inbox shows the call open with "talk
     privately", and he does."""
     server, admin = await _server_whose_handlers_are_soon_gone(
         start_server, f"sqlite+aiosqlite:///{tmp_path}/gone-ui.sqlite3")
@@ -732,7 +733,7 @@ async def test_a_facilitator_gone_too_long_leaves_the_person_with_the_group_not_
     assert await person.is_disabled("#support-text")
     assert not await person.is_visible("#support-returned")
     await person.locator("#private .help-status",
-                         has_text="Muille ohjaajille on kerrottu").wait_for()
+                         has_text="Ohjaajille on kerrottu uudelleen").wait_for()
 
     talk = item.get_by_role("button", name="Keskustele kahden kesken: Kuikka")
     await talk.wait_for()
