@@ -131,8 +131,9 @@ MEANS_FI = (
     # krapula pois", "nukun väsymyksen pois") stays out.
     phrase("fi:haluan nukkua pois", r"halu\w*|haluis\w*|toivo\w*|toivois\w*|voisinpa|kunpa",
            r"nukkua|nukahtaa|nukkumaan|nukahtamaan", r"pois", gaps=(2, 0),
-           not_after=r"tämä|tämän|tätä|tää|tän|tuo|tuon|tuota|se|sen|sitä|ne|nää|krapula\w*|flunssa\w*|väsymy\w*|"
-           r"päänsär\w*|kiukku\w*|vihai\w*|huolet|huolia|murheet|stressi\w*"),
+           not_after=r"tämä|tämän|tätä|tää|tän|tuo|tuon|tuota|se|sen|sitä|ne|nää|"
+           r"krapula\w*|flunssa\w*|väsymy\w*|päänsär\w*|kiukku\w*|vihai\w*|huolet|huolia|"
+           r"murheet|stressi\w*"),
     phrase("fi:lakata olemasta", r"lakata|lakkaan|lakkaisin|lakkaamaan", r"olemasta|elämästä"),
     phrase("fi:hyvästi kaikki", r"hyvästi|hyvästit|jäähyväiset",
            r"kaikki|kaikille|te|teille|maailma|rakkaat|ystävät|kaverit|ryhmä|kaikki\w*",

@@ -17,6 +17,7 @@ export function watchOpenAlerts(api, id = "open-alerts") {
     clearTimeout(timer);
     const answer = await api.get("/api/alerts");
     if (answer.ok) render((answer.body.alerts ?? []).filter((a) => a.state === "open").length);
+    clearTimeout(timer); // another look may have ended meanwhile (the tab shown again)
     timer = setTimeout(check, EVERY_MS);
   }
 
