@@ -1351,14 +1351,7 @@ client.addEventListener("refused", () => {
   line.hidden = false;
 });
 // A socket can be half-open after the phone slept or the network changed: checked at once.
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") client.check();
-});
-// The network back: connected now, not after the backoff (up to 30 s after a minute offline).
-// Gone: said at once and what is sent waits for the connection, where the socket would
-// otherwise look open, unheard, until its keep-alive fails.
-window.addEventListener("online", () => client.resume());
-window.addEventListener("offline", () => client.reconnectNow());
+client.followNetwork();
 client.addEventListener("sanction", (e) => {
   if (e.detail.room !== state.room?.id) return;
   if (e.detail.sanction === "mute") { startMute(e.detail.until, e.detail.reason); return; }

@@ -77,6 +77,19 @@ export class ChatClient extends EventTarget {
     this.connect(this.lang); // still a reconnect: the rooms are joined again on its welcome
   }
 
+  /** Follow the device's network and the page's visibility: a page shown again after the
+   * phone slept checks its socket (it may be half-open); the network back connects now, not
+   * after the backoff (up to 30 s after a minute offline); the network gone is said at once,
+   * and what is sent waits for the connection, where the socket would otherwise look open,
+   * unheard, until its keep-alive fails. */
+  followNetwork() {
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.check();
+    });
+    window.addEventListener("online", () => this.resume());
+    window.addEventListener("offline", () => this.reconnectNow());
+  }
+
   /** Whether the socket still answers: a ping, and a new connection if no pong comes within
    * `ms` (after the page was in the background, or the network came back). */
   check(ms = 4000) {

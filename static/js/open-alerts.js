@@ -2,7 +2,7 @@
 // report) say when a call for help is waiting untaken. Someone working there is not counted as
 // a facilitator online (the person is told that nobody is there), so without this a one-person
 // staff, there to edit a schedule, would not know; the console, once opened, tells the person.
-import { $ } from "./dom.js";
+import { $, el } from "./dom.js";
 import { keyed } from "./i18n.js";
 
 // Looked at again this often, and at once when the page is shown again.
@@ -24,10 +24,9 @@ export function watchOpenAlerts(api, id = "open-alerts") {
   function render(open) {
     line.hidden = open === 0;
     if (open === 0) return;
-    const link = keyed(document.createElement("a"), "alerts.openConsole");
+    const link = keyed(el("a"), "alerts.openConsole");
     link.href = "/staff";
-    line.replaceChildren(keyed(document.createElement("span"), "alerts.waitingElsewhere",
-      { n: open }), " ", link);
+    line.replaceChildren(keyed(el("span"), "alerts.waitingElsewhere", { n: open }), " ", link);
   }
 
   document.addEventListener("visibilitychange", () => {

@@ -739,11 +739,7 @@ client.addEventListener("reconnected", () => loadQueues()); // the inbox: on wel
 client.addEventListener("refused", () => sayConnection($("connection"), "error.not_signed_in"));
 // As on a participant's page: a console that slept or lost its network is checked, or
 // connected again, at once (alerts must reach it), and an offline one says so.
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") client.check();
-});
-window.addEventListener("online", () => client.resume());
-window.addEventListener("offline", () => client.reconnectNow());
+client.followNetwork();
 
 // The on-screen keyboard of a phone (keyboard.js; console.css fits the page above it). What is
 // being typed in stays in view: a conversation's or the room's composer with the last messages

@@ -5,7 +5,7 @@
 // is shown here too, for any staff member: then only the conversations part of the panel.
 // All user text goes in with textContent, never as HTML.
 import { $, button, el } from "./dom.js";
-import { formatDuration, formatTime, has, lang, t } from "./i18n.js";
+import { formatDuration, formatTime, has, keyed, lang, t } from "./i18n.js";
 
 const DAY = 86400;
 const BAN_DURATIONS = [DAY, 7 * DAY, 30 * DAY, 0];
@@ -41,14 +41,8 @@ export function initSupportConsole({ client, api, roomName }) {
   }
   let counter = 0;
   const uid = (prefix) => `${prefix}-${++counter}`;
-  // A conversation's fixed texts carry their keys, so that the page's relabelling (applyTo)
-  // translates them in place without rebuilding it (a draft in its box is kept).
-  function keyed(node, key, vars) {
-    node.textContent = t(key, vars);
-    node.dataset.i18n = key;
-    if (vars) node.dataset.i18nVars = JSON.stringify(vars);
-    return node;
-  }
+  // A conversation's fixed texts carry their keys (i18n.js `keyed`), so that the page's
+  // relabelling (applyTo) translates them in place without rebuilding it (a draft is kept).
   const keyedButton = (key, onClick, className) => keyed(button("", onClick, className), key);
   /** A new control (textarea, input, select) with its label: [label, control]. */
   function labelled(tag, key, maxLength = 0) {

@@ -120,13 +120,8 @@ class SupporterAbsence:
                                               self.conversations.process)
                 else:
                     await self._tell_away(conv, resources)
-        returned = 0
-        for conv in await self.backend.parked_expired(now):
-            if conv["request"].get("alert") is not None:
-                await self.conversations.ended_with_process(conv)
-            else:
-                await self.conversations.returned(conv, reason="supporter_gone")
-                returned += 1
+        returned = await self.conversations.handed_back(
+            await self.backend.parked_expired(now), reason="supporter_gone")
         if returned:
             log.info("conversations returned to the queue", extra={"count": returned})
             await self._changed()

@@ -113,6 +113,20 @@ class Conversations:
                                 for t in await self.backend.transcript(conv["id"])]
         await self._send([staff_identity(conv["supporter"])], frame)
 
+    async def handed_back(self, convs: list[Conversation], *, reason: str | None = None) -> int:
+        """Conversations the backend handed back atomically (a dead process's sweep, or
+        parked ones whose supporter did not come back): one from an alert in a group was
+        ended, and goes back to that group's facilitators; one from the queue was requeued,
+        and its person is told. Returns how many were requeued."""
+        requeued = 0
+        for conv in convs:
+            if conv["request"].get("alert") is not None:
+                await self.ended_with_process(conv)
+            else:
+                await self.returned(conv, reason=reason)
+                requeued += 1
+        return requeued
+
     async def returned(self, conv: Conversation, *, reason: str | None = None) -> None:
         """The conversation ended for its supporter and the participant is back in the queue
         (the supporter's process died; ``reason`` ``supporter_gone``: they were gone too long;

@@ -182,13 +182,7 @@ class OneToOne:
                 await self._changed()
 
     async def _swept(self, returned: list[Conversation], abandoned: list[Request]) -> None:
-        for conv in returned:
-            if conv["request"].get("alert") is not None:
-                # From an alert in a group (the sweep ended it): back to that group's
-                # facilitators, not to the queue, as when a facilitator is gone too long.
-                await self.conversations.ended_with_process(conv)
-            else:
-                await self.conversations.returned(conv)
+        await self.conversations.handed_back(returned)
         for request in abandoned:
             await self._record(request, served=False)
         if returned or abandoned:
